@@ -1,1 +1,2 @@
-export const placeholder = true;
+export { AckTracker, AckTrackerError } from './ack-tracker.js';
+export type { AckRequirement } from './ack-tracker.js';

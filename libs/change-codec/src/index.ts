@@ -1,1 +1,25 @@
-export const placeholder = true;
+export { nodeSubjects, headerNames, validateSubjectToken, SubjectError } from './subjects.js';
+export type { NodeSubjects, SubjectScope } from './subjects.js';
+export { wireCodec, WireDecodeError } from './wire.js';
+export type { WireCodec } from './wire.js';
+export { codecs } from './messages.js';
+export type {
+  Int64,
+  WireError,
+  Proposal,
+  ProposeRequest,
+  ProposalResult,
+  ProposeReply,
+  ReadIndexRequest,
+  ReadIndexReply,
+  RevisionPatch,
+  NodeIdentity,
+  PatchBatch,
+  SyncRequest,
+  SyncChunk,
+  AppendRequest,
+  AppendReply,
+  LoadRequest,
+  LoadChunk,
+} from './messages.js';
+export { chunkBySize, payloadHeadroomBytes } from './chunks.js';

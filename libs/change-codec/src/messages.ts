@@ -1,0 +1,116 @@
+// The version 1 wire messages as TypeScript types, and one codec each.
+// Embedded etcd messages (RequestOp, ResponseOp, Event, KeyValue, ...) are
+// kept structural here: their shape is defined by libs/etcd-proto and
+// interpreted by libs/mvcc.
+import { wireCodec } from './wire.js';
+
+/** int64 fields decode as decimal strings; numbers are accepted on encode. */
+export type Int64 = string | number;
+type EtcdMessage = Record<string, unknown>;
+
+export interface WireError {
+  name: string;
+  message: string;
+}
+
+export interface Proposal {
+  id: Int64;
+  op?: 'request' | 'compaction';
+  request?: EtcdMessage | null;
+  compaction?: EtcdMessage | null;
+}
+
+export interface ProposeRequest {
+  frontend_id: string;
+  proposals: Proposal[];
+}
+
+export interface ProposalResult {
+  id: Int64;
+  revision: Int64;
+  result?: 'response' | 'compaction' | 'error';
+  response?: EtcdMessage | null;
+  compaction?: EtcdMessage | null;
+  error?: WireError | null;
+}
+
+export interface ProposeReply {
+  results: ProposalResult[];
+  error?: WireError | null;
+}
+
+export type ReadIndexRequest = Record<string, never>;
+
+export interface ReadIndexReply {
+  revision: Int64;
+  error?: WireError | null;
+}
+
+export interface RevisionPatch {
+  revision: Int64;
+  events: EtcdMessage[];
+}
+
+export interface NodeIdentity {
+  cluster_id: Int64;
+  member_id: Int64;
+  raft_term: Int64;
+}
+
+export interface PatchBatch {
+  patches: RevisionPatch[];
+  identity: NodeIdentity | null;
+  compact_revision: Int64;
+}
+
+export interface SyncRequest {
+  after_revision: Int64;
+}
+
+export interface SyncChunk {
+  index: number;
+  done: boolean;
+  identity: NodeIdentity | null;
+  revision: Int64;
+  compact_revision: Int64;
+  base: EtcdMessage[];
+  patches: RevisionPatch[];
+  error?: WireError | null;
+}
+
+export interface AppendRequest {
+  actor: Uint8Array;
+  seq: Int64;
+  change: Uint8Array;
+  patches: RevisionPatch[];
+}
+
+export interface AppendReply {
+  durable_revision: Int64;
+  error?: WireError | null;
+}
+
+export type LoadRequest = Record<string, never>;
+
+export interface LoadChunk {
+  index: number;
+  done: boolean;
+  changes: Uint8Array[];
+  patches: RevisionPatch[];
+  error?: WireError | null;
+}
+
+export const codecs = Object.freeze({
+  proposeRequest: wireCodec<ProposeRequest>('ProposeRequest'),
+  proposeReply: wireCodec<ProposeReply>('ProposeReply'),
+  readIndexRequest: wireCodec<ReadIndexRequest>('ReadIndexRequest'),
+  readIndexReply: wireCodec<ReadIndexReply>('ReadIndexReply'),
+  patchBatch: wireCodec<PatchBatch>('PatchBatch'),
+  syncRequest: wireCodec<SyncRequest>('SyncRequest'),
+  syncChunk: wireCodec<SyncChunk>('SyncChunk'),
+  appendRequest: wireCodec<AppendRequest>('AppendRequest'),
+  appendReply: wireCodec<AppendReply>('AppendReply'),
+  loadRequest: wireCodec<LoadRequest>('LoadRequest'),
+  loadChunk: wireCodec<LoadChunk>('LoadChunk'),
+  revisionPatch: wireCodec<RevisionPatch>('RevisionPatch'),
+});

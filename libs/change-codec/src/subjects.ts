@@ -1,0 +1,52 @@
+// Every NATS subject of a node, built in one place. A subject is
+// `<prefix>.<node>.<service>.<verb>.v<version>`; apps never write subjects
+// as string literals.
+
+/** Prefix and node names become subject tokens: keep them to safe characters. */
+const tokenPattern = /^[A-Za-z0-9_-]+$/;
+
+export interface SubjectScope {
+  prefix: string;
+  node: string;
+}
+
+export class SubjectError extends Error {
+  override name = 'SubjectError';
+}
+
+export function validateSubjectToken(what: string, token: string): string {
+  if (!tokenPattern.test(token)) {
+    throw new SubjectError(`change-codec: ${what} "${token}" must match ${tokenPattern}`);
+  }
+  return token;
+}
+
+export interface NodeSubjects {
+  propose: string;
+  readIndex: string;
+  sync: string;
+  patch: string;
+  append: string;
+  load: string;
+}
+
+/** The subjects of one node (version 1 messages). */
+export function nodeSubjects(scope: SubjectScope): NodeSubjects {
+  const base = `${validateSubjectToken('prefix', scope.prefix)}.${validateSubjectToken('node', scope.node)}`;
+  return Object.freeze({
+    propose: `${base}.backend.propose.v1`,
+    readIndex: `${base}.backend.read-index.v1`,
+    sync: `${base}.backend.sync.v1`,
+    patch: `${base}.patch.v1`,
+    append: `${base}.persister.append.v1`,
+    load: `${base}.persister.load.v1`,
+  });
+}
+
+/** NATS header names used by eckd (trace context uses the W3C names). */
+export const headerNames = Object.freeze({
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
+  /** Identifies a chunked reply's stream so a late chunk of an old stream is ignored. */
+  streamId: 'Eckd-Stream',
+});
