@@ -1,1 +1,51 @@
-export {};
+// The persistence writer: stores every backend batch in Postgres and acks;
+// serves the recovery stream.
+import { startTelemetry } from '@eckd/telemetry';
+const telemetry = startTelemetry({ serviceName: 'eckd-persister' });
+
+import { nodeSubjects } from '@eckd/change-codec';
+import { connectNats, createLogger, installShutdown } from '@eckd/service-kit';
+import { createPool, migrate } from '@eckd/storage';
+import { createAppendHandler } from './append.handler.js';
+import { createLoadHandler } from './load.handler.js';
+import { readPersisterConfig } from './config.js';
+
+const log = createLogger('persister');
+const { onShutdown, shutdown } = installShutdown(log);
+onShutdown('telemetry', () => telemetry.shutdown());
+
+try {
+  const config = readPersisterConfig(process.env);
+  log.info('config', { ...config, databaseUrl: redact(config.databaseUrl) });
+  const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
+
+  const pool = createPool(config.databaseUrl, { max: config.poolSize, applicationName: 'eckd-persister' });
+  onShutdown('postgres', () => pool.end());
+  const applied = await migrate(pool);
+  log.info('schema ready', { appliedMigrations: applied });
+
+  const nc = await connectNats(config.natsUrl, `eckd-persister-${config.nodeName}`, log);
+  onShutdown('nats', () => nc.drain());
+
+  const append = createAppendHandler(pool, log);
+  const load = createLoadHandler(nc, pool, config.loadChunkBytes, log);
+  // One at a time, in arrival order: a chain of promises per subject.
+  let appendChain = Promise.resolve();
+  nc.subscribe(subjects.append, { callback: (_err, msg) => void (appendChain = appendChain.then(() => append(msg))) });
+  nc.subscribe(subjects.load, { callback: (_err, msg) => void load(msg) });
+  await nc.flush();
+  log.info('ready', { append: subjects.append, load: subjects.load });
+} catch (err) {
+  log.error('start-up failed', { err });
+  await shutdown('start-up failed', 1);
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparseable>';
+  }
+}

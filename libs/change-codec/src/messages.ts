@@ -82,7 +82,10 @@ export interface AppendRequest {
   actor: Uint8Array;
   seq: Int64;
   change: Uint8Array;
-  patches: RevisionPatch[];
+  first_revision: Int64;
+  last_revision: Int64;
+  /** an encoded PatchBatch: stored and replayed as is */
+  patch_batch: Uint8Array;
 }
 
 export interface AppendReply {
@@ -96,7 +99,7 @@ export interface LoadChunk {
   index: number;
   done: boolean;
   changes: Uint8Array[];
-  patches: RevisionPatch[];
+  patch_batches: Uint8Array[];
   error?: WireError | null;
 }
 

@@ -1,0 +1,47 @@
+// persister.append: one backend batch → one Postgres transaction → ack with
+// the highest durable revision. Appends are handled one at a time, in
+// arrival order (the backend sends the next only after this ack).
+import { SpanKind } from '@opentelemetry/api';
+import { codecs } from '@eckd/change-codec';
+import type { AppendRequest, AppendReply } from '@eckd/change-codec';
+import { appendBatch } from '@eckd/storage';
+import type { Logger, Msg } from '@eckd/service-kit';
+import { headerGetter } from '@eckd/service-kit';
+import { contextFromHeaders, withSpan } from '@eckd/telemetry';
+import type pg from 'pg';
+
+export function createAppendHandler(pool: pg.Pool, log: Logger): (msg: Msg) => Promise<void> {
+  return async (msg) => {
+    let reply: AppendReply;
+    try {
+      const request = codecs.appendRequest.decode(msg.data);
+      reply = await withSpan(
+        'persister.append',
+        { kind: SpanKind.CONSUMER, parent: contextFromHeaders(headerGetter(msg)), attributes: { 'eckd.revision.last': String(request.last_revision) } },
+        () => persist(pool, request),
+      );
+    } catch (err) {
+      log.warn('append failed', { err });
+      reply = { durable_revision: 0, error: { name: (err as Error).name, message: (err as Error).message } };
+    }
+    msg.respond(codecs.appendReply.encode(reply));
+  };
+}
+
+async function persist(pool: pg.Pool, request: AppendRequest): Promise<AppendReply> {
+  const hasChange = request.actor.length > 0 && request.change.length > 0;
+  const durable = await withSpan(
+    'postgres insert',
+    { kind: SpanKind.CLIENT, attributes: { 'db.system': 'postgresql', 'db.operation': 'insert' } },
+    () =>
+      appendBatch(pool, [
+        {
+          change: hasChange ? { actor: request.actor, seq: Number(request.seq), bytes: request.change } : undefined,
+          firstRevision: Number(request.first_revision),
+          lastRevision: Number(request.last_revision),
+          patchBatch: request.patch_batch,
+        },
+      ]),
+  );
+  return { durable_revision: durable };
+}

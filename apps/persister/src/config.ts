@@ -1,0 +1,18 @@
+import { envInt, envString, readServiceBaseConfig } from '@eckd/service-kit';
+import type { ServiceBaseConfig } from '@eckd/service-kit';
+
+export interface PersisterConfig extends ServiceBaseConfig {
+  databaseUrl: string;
+  poolSize: number;
+  /** bytes of stored rows per recovery chunk, under NATS max_payload */
+  loadChunkBytes: number;
+}
+
+export function readPersisterConfig(env: Record<string, string | undefined>): Readonly<PersisterConfig> {
+  return Object.freeze({
+    ...readServiceBaseConfig(env),
+    databaseUrl: envString(env, 'DATABASE_URL'),
+    poolSize: envInt(env, 'ECKD_PG_POOL_SIZE', 4, { min: 1, max: 64 }),
+    loadChunkBytes: envInt(env, 'ECKD_LOAD_CHUNK_BYTES', 512 * 1024, { min: 1024 }),
+  });
+}

@@ -1,0 +1,59 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { appendBatch, durableRevision, readChanges, readLog } from './change-log.js';
+import { migrate } from './migrations.js';
+import { createPool } from './pool.js';
+
+// A throwaway database per run (libs/testing is not a dependency of this
+// infra lib, so it is created here directly).
+const adminUrl = process.env['ECKD_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const dbName = `eckd_t_storage_${randomBytes(4).toString('hex')}`;
+let pool: pg.Pool;
+
+before(async () => {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  pool = createPool(url.toString());
+});
+
+after(async () => {
+  await pool.end();
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${dbName} with (force)`);
+  await admin.end();
+});
+
+describe('storage', () => {
+  test('migrations are applied once, also when two run together', async () => {
+    const [a, b] = await Promise.all([migrate(pool), migrate(pool)]);
+    assert.deepEqual([...a, ...b].sort(), [1]);
+    assert.deepEqual(await migrate(pool), []);
+  });
+
+  test('append is idempotent and reads back in revision order', async () => {
+    const actor = Buffer.from('aa01', 'hex');
+    const row = (seq: number, first: number, last: number) => ({
+      change: { actor, seq, bytes: Buffer.from(`change-${seq}`) },
+      firstRevision: first,
+      lastRevision: last,
+      patchBatch: Buffer.from(`patch-${last}`),
+    });
+    assert.equal(await appendBatch(pool, [row(1, 2, 4)]), 4);
+    assert.equal(await appendBatch(pool, [row(1, 2, 4)]), 4); // retried append
+    assert.equal(await appendBatch(pool, [row(2, 5, 5), { firstRevision: 6, lastRevision: 6, patchBatch: Buffer.from('patch-6') }]), 6);
+    const changes: string[] = [];
+    for await (const page of readChanges(pool, 1)) changes.push(...page.map((b) => b.toString()));
+    assert.deepEqual(changes, ['change-1', 'change-2']);
+    const log: string[] = [];
+    for await (const page of readLog(pool, 2)) log.push(...page.map((b) => b.toString()));
+    assert.deepEqual(log, ['patch-4', 'patch-5', 'patch-6']);
+    assert.equal(await durableRevision(pool), 6);
+  });
+});

@@ -1,0 +1,86 @@
+// Reads and writes of the change log: Automerge changes keyed by
+// (actor, sequence) and etcd events keyed by revision, appended together.
+import type { Pool } from 'pg';
+import { inTransaction } from './migrations.js';
+
+export interface AppendRow {
+  /** Automerge change; absent when the batch made no change to the document. */
+  change?: { actor: Uint8Array; seq: number; bytes: Uint8Array };
+  firstRevision: number;
+  lastRevision: number;
+  /** the batch's etcd events: an encoded change-codec PatchBatch */
+  patchBatch: Uint8Array;
+}
+
+export class StorageError extends Error {
+  override name = 'StorageError';
+}
+
+/**
+ * Appends one batch in one transaction. Idempotent: a retried append of the
+ * same batch inserts nothing twice. Returns the highest durable revision.
+ */
+export async function appendBatch(pool: Pool, rows: readonly AppendRow[]): Promise<number> {
+  if (rows.length === 0) throw new StorageError('storage: empty append');
+  const client = await pool.connect();
+  try {
+    return await inTransaction(client, async () => {
+      const changes = rows.filter((r) => r.change);
+      if (changes.length > 0) {
+        await client.query(
+          `insert into eckd_changes (actor, seq, revision, change)
+           select * from unnest($1::bytea[], $2::bigint[], $3::bigint[], $4::bytea[])
+           on conflict (actor, seq) do nothing`,
+          [
+            changes.map((r) => Buffer.from(r.change!.actor)),
+            changes.map((r) => r.change!.seq),
+            changes.map((r) => r.lastRevision),
+            changes.map((r) => Buffer.from(r.change!.bytes)),
+          ],
+        );
+      }
+      await client.query(
+        `insert into eckd_log (first_revision, last_revision, patches)
+         select * from unnest($1::bigint[], $2::bigint[], $3::bytea[])
+         on conflict (last_revision) do nothing`,
+        [rows.map((r) => r.firstRevision), rows.map((r) => r.lastRevision), rows.map((r) => Buffer.from(r.patchBatch))],
+      );
+      return Math.max(...rows.map((r) => r.lastRevision));
+    });
+  } finally {
+    client.release();
+  }
+}
+
+/** Pages through the stored Automerge changes in revision order. */
+export async function* readChanges(pool: Pool, pageRows = 1000): AsyncGenerator<Buffer[]> {
+  let after = -1;
+  for (;;) {
+    const { rows } = await pool.query<{ revision: string; change: Buffer }>(
+      'select revision, change from eckd_changes where revision > $1 order by revision limit $2',
+      [after, pageRows],
+    );
+    if (rows.length === 0) return;
+    yield rows.map((r) => r.change);
+    after = Number(rows[rows.length - 1]!.revision);
+  }
+}
+
+/** Pages through the stored event batches in revision order. */
+export async function* readLog(pool: Pool, pageRows = 1000): AsyncGenerator<Buffer[]> {
+  let after = -1;
+  for (;;) {
+    const { rows } = await pool.query<{ last_revision: string; patches: Buffer }>(
+      'select last_revision, patches from eckd_log where last_revision > $1 order by last_revision limit $2',
+      [after, pageRows],
+    );
+    if (rows.length === 0) return;
+    yield rows.map((r) => r.patches);
+    after = Number(rows[rows.length - 1]!.last_revision);
+  }
+}
+
+export async function durableRevision(pool: Pool): Promise<number> {
+  const { rows } = await pool.query<{ r: string | null }>('select max(last_revision) as r from eckd_log');
+  return Number(rows[0]?.r ?? 0);
+}

@@ -1,0 +1,77 @@
+// Versioned schema migrations, applied at start-up. Each runs in its own
+// transaction under an advisory lock, so two processes starting together
+// apply each migration exactly once.
+import type { Pool, PoolClient } from 'pg';
+
+/** Arbitrary constant naming eckd's migration lock (pg advisory lock key). */
+const migrationLockKey = 0x65636b64; // "eckd"
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = Object.freeze([
+  {
+    version: 1,
+    name: 'changes, log and meta',
+    sql: `
+      create table eckd_changes (
+        actor    bytea  not null,
+        seq      bigint not null,
+        revision bigint not null,
+        change   bytea  not null,
+        primary key (actor, seq)
+      );
+      create table eckd_log (
+        first_revision bigint not null,
+        last_revision  bigint primary key,
+        patches        bytea  not null,
+        check (first_revision <= last_revision)
+      );
+      create table eckd_meta (
+        key   text primary key,
+        value text not null
+      );`,
+  },
+]);
+
+export async function migrate(pool: Pool): Promise<number[]> {
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [migrationLockKey]);
+    try {
+      await client.query(
+        'create table if not exists eckd_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())',
+      );
+      const applied = new Set((await client.query<{ version: number }>('select version from eckd_migrations')).rows.map((r) => r.version));
+      const done: number[] = [];
+      for (const m of migrations) {
+        if (applied.has(m.version)) continue;
+        await inTransaction(client, async () => {
+          await client.query(m.sql);
+          await client.query('insert into eckd_migrations (version, name) values ($1, $2)', [m.version, m.name]);
+        });
+        done.push(m.version);
+      }
+      return done;
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [migrationLockKey]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+export async function inTransaction<T>(client: PoolClient, fn: () => Promise<T>): Promise<T> {
+  await client.query('begin');
+  try {
+    const result = await fn();
+    await client.query('commit');
+    return result;
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  }
+}
