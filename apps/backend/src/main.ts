@@ -1,1 +1,60 @@
-export {};
+// The node's backend: owns the Automerge document and the revision
+// sequence; evaluates every write in one apply loop.
+import { startTelemetry } from '@eckd/telemetry';
+const telemetry = startTelemetry({ serviceName: 'eckd-backend' });
+
+import { nodeSubjects } from '@eckd/change-codec';
+import { connectNats, createLogger, installShutdown } from '@eckd/service-kit';
+import { ApplyLoop } from './apply-loop.js';
+import { readBackendConfig } from './config.js';
+import { handlePropose, handleReadIndex, handleSync } from './handlers.js';
+import { nodeIdentity } from './identity.js';
+import { recoverState } from './recovery.js';
+
+const log = createLogger('backend');
+const { onShutdown, shutdown } = installShutdown(log);
+onShutdown('telemetry', () => telemetry.shutdown());
+
+try {
+  const config = readBackendConfig(process.env);
+  log.info('config', { ...config });
+  const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
+  const identity = nodeIdentity(config.clusterName, config.nodeName);
+
+  const nc = await connectNats(config.natsUrl, `eckd-backend-${config.nodeName}`, log);
+  onShutdown('nats', () => nc.drain());
+
+  const { store, doc } = await recoverWithRetry();
+  const loop = new ApplyLoop({
+    nc,
+    store,
+    doc,
+    identity,
+    subjects,
+    batchProposalsMax: config.batchProposalsMax,
+    appendTimeoutMs: config.appendTimeoutMs,
+    log,
+  });
+  onShutdown('apply loop', () => loop.stop());
+
+  nc.subscribe(subjects.propose, { callback: (_e, msg) => handlePropose(loop, log)(msg) });
+  nc.subscribe(subjects.readIndex, { callback: (_e, msg) => handleReadIndex(loop)(msg) });
+  const sync = handleSync(nc, store, loop, identity, log);
+  nc.subscribe(subjects.sync, { callback: (_e, msg) => void sync(msg) });
+  await nc.flush();
+  log.info('ready', { revision: store.revision, memberId: identity.member_id, actor: doc.actorId });
+
+  async function recoverWithRetry() {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await recoverState(nc, subjects.load, config.loadChunkTimeoutMs, log);
+      } catch (err) {
+        log.warn('recovery failed, retrying', { attempt, err });
+        await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2_000)));
+      }
+    }
+  }
+} catch (err) {
+  log.error('start-up failed', { err });
+  await shutdown('start-up failed', 1);
+}

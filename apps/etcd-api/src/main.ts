@@ -1,1 +1,61 @@
-export {};
+// An etcd API frontend of one node: serves etcd's gRPC API from its replica
+// and sends writes to the node's backend.
+import { startTelemetry } from '@eckd/telemetry';
+const telemetry = startTelemetry({ serviceName: 'eckd-etcd-api' });
+
+import { nodeSubjects, payloadHeadroomBytes } from '@eckd/change-codec';
+import { connectNats, createLogger, installShutdown, maxPayloadBytes } from '@eckd/service-kit';
+import { Acknowledger } from './acknowledger.js';
+import { readFrontendConfig } from './config.js';
+import { Proposer } from './proposer.js';
+import { ReadIndex } from './read-index.js';
+import { Replica } from './replica.js';
+import { startGrpcServer } from './server.js';
+
+const log = createLogger('etcd-api');
+const { onShutdown, shutdown } = installShutdown(log);
+onShutdown('telemetry', () => telemetry.shutdown());
+
+try {
+  const config = readFrontendConfig(process.argv.slice(2), process.env);
+  log.info('config', { ...config });
+  const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
+
+  const nc = await connectNats(config.natsUrl, `eckd-etcd-api-${config.frontendId}`, log);
+  onShutdown('nats', () => nc.drain());
+
+  const acknowledger = new Acknowledger(config.frontendId, { persisted: true, frontends: 1, nodes: 0 }, config.requestTimeoutMs);
+  onShutdown('acknowledger', () => acknowledger.close());
+  const replica = new Replica({
+    nc,
+    subjects,
+    syncChunkTimeoutMs: config.requestTimeoutMs,
+    log,
+    onApplied: (revision) => acknowledger.applied(revision),
+  });
+  await replica.start();
+
+  const proposer = new Proposer({
+    nc,
+    subject: subjects.propose,
+    frontendId: config.frontendId,
+    timeoutMs: config.requestTimeoutMs,
+    bytesMax: Math.min(config.proposalBytesMax, maxPayloadBytes(nc) - payloadHeadroomBytes),
+    log,
+  });
+  const { server, ports } = await startGrpcServer(config.listen, {
+    replica,
+    proposer,
+    readIndex: new ReadIndex(nc, subjects.readIndex, config.requestTimeoutMs),
+    acknowledger,
+    maxRequestBytes: config.maxRequestBytes,
+    proposalBytesMax: maxPayloadBytes(nc) - payloadHeadroomBytes,
+    maxTxnOps: config.maxTxnOps,
+    requestTimeoutMs: config.requestTimeoutMs,
+  });
+  onShutdown('grpc', () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
+  log.info('ready', { endpoints: config.listen.map((l, i) => `${l.host}:${ports[i]}`), revision: replica.revision, frontendId: config.frontendId });
+} catch (err) {
+  log.error('start-up failed', { err });
+  await shutdown('start-up failed', 1);
+}

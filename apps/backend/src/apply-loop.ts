@@ -1,0 +1,128 @@
+// The backend's single apply loop. Proposals queue in arrival order; while
+// no append is in flight, everything queued (bounded) is evaluated into one
+// batch, appended to the persister, and — once durable — published to the
+// frontends and answered. Requests that arrive during an append form the
+// next batch (group commit); nothing waits on one request while others queue.
+import { SpanKind, context, trace } from '@opentelemetry/api';
+import type { KvDocument } from '@eckd/automerge-doc';
+import { codecs } from '@eckd/change-codec';
+import type { NodeIdentity } from '@eckd/change-codec';
+import type { MvccStore } from '@eckd/mvcc';
+import type { Logger, NatsConnection } from '@eckd/service-kit';
+import { toHeaders } from '@eckd/service-kit';
+import { addSpanEvent, injectTraceHeaders, withSpan } from '@eckd/telemetry';
+import type { Batch, QueuedProposal } from './batch.js';
+import { evaluateBatch, lastRevisionOf } from './batch.js';
+
+export interface ApplyLoopOptions {
+  nc: NatsConnection;
+  store: MvccStore;
+  doc: KvDocument;
+  identity: NodeIdentity;
+  subjects: { patch: string; append: string };
+  batchProposalsMax: number;
+  appendTimeoutMs: number;
+  log: Logger;
+}
+
+export class ApplyLoop {
+  readonly #queue: QueuedProposal[] = [];
+  readonly #opts: ApplyLoopOptions;
+  #running = false;
+  #stopped = false;
+  /** highest revision that is durable and published to the frontends */
+  #publishedRevision: number;
+
+  constructor(opts: ApplyLoopOptions) {
+    this.#opts = opts;
+    this.#publishedRevision = opts.store.revision;
+  }
+
+  get publishedRevision(): number {
+    return this.#publishedRevision;
+  }
+
+  enqueue(item: QueuedProposal): void {
+    this.#queue.push(item);
+    if (!this.#running) void this.#run();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  async #run(): Promise<void> {
+    this.#running = true;
+    try {
+      while (this.#queue.length > 0 && !this.#stopped) {
+        const items = this.#take();
+        const batch = evaluateBatch(this.#opts.store, this.#opts.doc, items);
+        await this.#commit(batch);
+      }
+    } catch (err) {
+      // Evaluation errors are values; anything thrown here is a bug that
+      // could leave the document and the index apart: stop the process.
+      this.#opts.log.error('apply loop failed', { err });
+      process.exit(70);
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  #take(): QueuedProposal[] {
+    let count = 0;
+    let n = 0;
+    while (n < this.#queue.length && (n === 0 || count + this.#queue[n]!.request.proposals.length <= this.#opts.batchProposalsMax)) {
+      count += this.#queue[n]!.request.proposals.length;
+      n++;
+    }
+    return this.#queue.splice(0, n);
+  }
+
+  async #commit(batch: Batch): Promise<void> {
+    const parent = batch.items[0]?.trace ?? context.active();
+    await withSpan('backend.batch', { kind: SpanKind.INTERNAL, parent, attributes: { 'eckd.batch.requests': batch.items.length } }, async (span) => {
+      for (const item of batch.items.slice(1)) span.addLink({ context: trace.getSpanContext(item.trace) ?? span.spanContext() });
+      if (batch.patches.length > 0) {
+        const patchBatch = codecs.patchBatch.encode({
+          patches: batch.patches,
+          identity: this.#opts.identity,
+          compact_revision: this.#opts.store.compactRevision,
+        });
+        await this.#append(batch, patchBatch);
+        addSpanEvent('persisted', { 'eckd.revision': lastRevisionOf(batch) });
+        this.#publishedRevision = lastRevisionOf(batch);
+        this.#opts.nc.publish(this.#opts.subjects.patch, patchBatch, { headers: toHeaders(injectTraceHeaders()) });
+        addSpanEvent('published patch');
+      }
+      batch.items.forEach((item, i) => item.msg.respond(codecs.proposeReply.encode(batch.replies[i]!)));
+    });
+  }
+
+  /** Retries until the persister acknowledges: an acknowledged write must be durable. */
+  async #append(batch: Batch, patchBatch: Uint8Array): Promise<void> {
+    const request = codecs.appendRequest.encode({
+      actor: batch.change ? Buffer.from(batch.change.actorId, 'hex') : Buffer.alloc(0),
+      seq: batch.change?.seq ?? 0,
+      change: batch.change?.bytes ?? Buffer.alloc(0),
+      first_revision: batch.baseRevision + 1,
+      last_revision: lastRevisionOf(batch),
+      patch_batch: patchBatch,
+    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const reply = codecs.appendReply.decode(
+          (await this.#opts.nc.request(this.#opts.subjects.append, request, {
+            timeout: this.#opts.appendTimeoutMs,
+            headers: toHeaders(injectTraceHeaders()),
+          })).data,
+        );
+        if (!reply.error && Number(reply.durable_revision) >= lastRevisionOf(batch)) return;
+        this.#opts.log.warn('append refused, retrying', { attempt, error: reply.error });
+      } catch (err) {
+        this.#opts.log.warn('append failed, retrying', { attempt, err });
+      }
+      await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 2_000)));
+    }
+  }
+}

@@ -1,0 +1,22 @@
+import { envInt, envString, readServiceBaseConfig } from '@eckd/service-kit';
+import type { ServiceBaseConfig } from '@eckd/service-kit';
+
+export interface BackendConfig extends ServiceBaseConfig {
+  clusterName: string;
+  /** most proposals evaluated into one batch (one Automerge change, one Postgres transaction) */
+  batchProposalsMax: number;
+  /** time the persister has to acknowledge one append before it is retried */
+  appendTimeoutMs: number;
+  /** time to wait for each chunk of the recovery stream */
+  loadChunkTimeoutMs: number;
+}
+
+export function readBackendConfig(env: Record<string, string | undefined>): Readonly<BackendConfig> {
+  return Object.freeze({
+    ...readServiceBaseConfig(env),
+    clusterName: envString(env, 'ECKD_CLUSTER_NAME', 'eckd'),
+    batchProposalsMax: envInt(env, 'ECKD_BATCH_PROPOSALS_MAX', 4096, { min: 1 }),
+    appendTimeoutMs: envInt(env, 'ECKD_APPEND_TIMEOUT_MS', 5_000, { min: 100 }),
+    loadChunkTimeoutMs: envInt(env, 'ECKD_LOAD_CHUNK_TIMEOUT_MS', 30_000, { min: 100 }),
+  });
+}

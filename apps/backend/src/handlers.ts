@@ -1,0 +1,65 @@
+// The backend's NATS endpoints: propose (into the apply loop), read-index
+// (the published revision) and sync (the replica state, chunked).
+import { codecs, payloadHeadroomBytes } from '@eckd/change-codec';
+import type { NodeIdentity, SyncChunk } from '@eckd/change-codec';
+import type { MvccStore } from '@eckd/mvcc';
+import type { Logger, Msg, NatsConnection } from '@eckd/service-kit';
+import { headerGetter, maxPayloadBytes, replyChunks } from '@eckd/service-kit';
+import { contextFromHeaders } from '@eckd/telemetry';
+import type { ApplyLoop } from './apply-loop.js';
+
+export function handlePropose(loop: ApplyLoop, log: Logger): (msg: Msg) => void {
+  return (msg) => {
+    try {
+      const request = codecs.proposeRequest.decode(msg.data);
+      loop.enqueue({ msg, request, trace: contextFromHeaders(headerGetter(msg)) });
+    } catch (err) {
+      log.warn('bad propose message', { err });
+      msg.respond(codecs.proposeReply.encode({ results: [], error: { name: 'InvalidArgument', message: (err as Error).message } }));
+    }
+  };
+}
+
+export function handleReadIndex(loop: ApplyLoop): (msg: Msg) => void {
+  return (msg) => msg.respond(codecs.readIndexReply.encode({ revision: loop.publishedRevision }));
+}
+
+/**
+ * Sends the replica state as of the published revision: the live keys at
+ * the compacted revision, then every published revision after it. Revisions
+ * evaluated but not yet durable are left out.
+ */
+export function handleSync(nc: NatsConnection, store: MvccStore, loop: ApplyLoop, identity: NodeIdentity, log: Logger): (msg: Msg) => Promise<void> {
+  return async (msg) => {
+    const published = loop.publishedRevision;
+    const state = store.exportState();
+    const patches = state.patches.filter((p) => p.revision <= published);
+    const budget = maxPayloadBytes(nc) - payloadHeadroomBytes;
+    const chunks: SyncChunk[] = [];
+    let current = newChunk(0);
+    let size = 0;
+    const push = (field: 'base' | 'patches', item: never, itemSize: number) => {
+      if (size > 0 && size + itemSize > budget) {
+        chunks.push(current);
+        current = newChunk(chunks.length);
+        size = 0;
+      }
+      (current[field] as unknown[]).push(item);
+      size += itemSize;
+    };
+    for (const kv of state.base) push('base', kv as never, kvSize(kv));
+    for (const p of patches) push('patches', p as never, p.events.reduce((n, e) => n + kvSize(e.kv) + 8, 16));
+    current.done = true;
+    chunks.push(current);
+    log.info('sync sent', { revision: published, chunks: chunks.length, base: state.base.length, patches: patches.length });
+    await replyChunks(nc, msg.reply, chunks.map((c) => codecs.syncChunk.encode(c)));
+
+    function newChunk(index: number): SyncChunk {
+      return { index, done: false, identity, revision: published, compact_revision: state.compactRevision, base: [], patches: [] };
+    }
+  };
+}
+
+function kvSize(kv: { key: Uint8Array; value?: Uint8Array }): number {
+  return kv.key.length + (kv.value?.length ?? 0) + 48;
+}

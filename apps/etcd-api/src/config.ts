@@ -1,0 +1,53 @@
+// The frontend's configuration: etcd-style flags for what etcd users know
+// (--name, --listen-client-urls, ...), environment variables for the
+// service plumbing (NATS_URL, ECKD_SUBJECT_PREFIX).
+import { randomBytes } from 'node:crypto';
+import { ConfigError, checkInt, envInt, parseFlags, readServiceBaseConfig } from '@eckd/service-kit';
+import type { ServiceBaseConfig } from '@eckd/service-kit';
+
+export const knownFlags = ['name', 'listen-client-urls', 'advertise-client-urls', 'max-request-bytes', 'max-txn-ops'] as const;
+
+export interface FrontendConfig extends ServiceBaseConfig {
+  frontendId: string;
+  /** host:port pairs to listen on (http:// only until TLS lands) */
+  listen: { host: string; port: number }[];
+  advertiseClientUrls: string[];
+  maxRequestBytes: number;
+  maxTxnOps: number;
+  requestTimeoutMs: number;
+  proposalBytesMax: number;
+}
+
+export function readFrontendConfig(argv: readonly string[], env: Record<string, string | undefined>): Readonly<FrontendConfig> {
+  const flags = parseFlags(argv, knownFlags);
+  const base = readServiceBaseConfig(env);
+  const nodeName = flags.get('name') ?? base.nodeName;
+  const listenUrls = splitUrls(flags.get('listen-client-urls') ?? 'http://127.0.0.1:2379');
+  return Object.freeze({
+    ...base,
+    nodeName,
+    frontendId: `${nodeName}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    listen: listenUrls.map(parseListenUrl),
+    advertiseClientUrls: splitUrls(flags.get('advertise-client-urls') ?? listenUrls.join(',')),
+    maxRequestBytes: checkInt('--max-request-bytes', flags.get('max-request-bytes') ?? String(1.5 * 1024 * 1024), { min: 1024 }),
+    maxTxnOps: checkInt('--max-txn-ops', flags.get('max-txn-ops') ?? '128', { min: 1 }),
+    requestTimeoutMs: envInt(env, 'ECKD_REQUEST_TIMEOUT_MS', 7_000, { min: 100 }),
+    proposalBytesMax: envInt(env, 'ECKD_PROPOSAL_BYTES_MAX', 256 * 1024, { min: 1024 }),
+  });
+}
+
+function splitUrls(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function parseListenUrl(raw: string): { host: string; port: number } {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`--listen-client-urls: "${raw}" is not a URL`);
+  }
+  if (url.protocol !== 'http:') throw new ConfigError(`--listen-client-urls: only http:// is served so far, got "${raw}"`);
+  if (!url.port) throw new ConfigError(`--listen-client-urls: "${raw}" needs a port`);
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) };
+}

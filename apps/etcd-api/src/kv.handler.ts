@@ -1,0 +1,87 @@
+// etcdserverpb.KV: validate, hand the request on (replica for reads,
+// backend for writes), translate errors, fill the header.
+import type { sendUnaryData, ServerUnaryCall, UntypedHandleCall } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import { SpanKind } from '@opentelemetry/api';
+import { checkDeleteRangeRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from '@eckd/mvcc';
+import { addSpanEvent, withSpan } from '@eckd/telemetry';
+import type { Acknowledger } from './acknowledger.js';
+import type { Proposer } from './proposer.js';
+import type { ReadIndex } from './read-index.js';
+import type { Replica } from './replica.js';
+import { EtcdRpcError, serviceError, toGrpcError } from './to-grpc-error.js';
+
+export interface KvDeps {
+  replica: Replica;
+  proposer: Proposer;
+  readIndex: ReadIndex;
+  acknowledger: Acknowledger;
+  maxRequestBytes: number;
+  /** largest write the NATS path carries in one message today */
+  proposalBytesMax: number;
+  maxTxnOps: number;
+  requestTimeoutMs: number;
+}
+
+type Req = Record<string, unknown>;
+type Handler = (call: ServerUnaryCall<Req, Req>, callback: sendUnaryData<Req>) => void;
+
+export function kvHandlers(deps: KvDeps): Record<string, UntypedHandleCall> {
+  const unary = (name: string, fn: (req: Req) => Promise<Req>): Handler => (call, callback) => {
+    withSpan(`etcd-api.${name}`, { kind: SpanKind.SERVER }, () => fn(call.request)).then(
+      (res) => callback(null, res),
+      (err) => callback(toGrpcError(err)),
+    );
+  };
+  return {
+    Range: unary('Range', (req) => range(deps, req)),
+    Put: unary('Put', (req) => write(deps, 'request_put', req, () => checkPutRequest(req as never))),
+    DeleteRange: unary('DeleteRange', (req) => write(deps, 'request_delete_range', req, () => checkDeleteRangeRequest(req as never))),
+    Txn: unary('Txn', (req) => write(deps, 'request_txn', req, () => checkTxnRequest(req as never, { maxTxnOps: deps.maxTxnOps }))),
+    Compact: ((_call: unknown, callback: sendUnaryData<Req>) =>
+      callback(serviceError(status.UNIMPLEMENTED, 'eckd: Compact is not implemented yet'))) as Handler,
+  } as Record<string, UntypedHandleCall>;
+}
+
+async function range(deps: KvDeps, req: Req): Promise<Req> {
+  checkRangeRequest(req as never);
+  const { replica } = deps;
+  // Serializable reads take the replica as it is (once it has synced).
+  const revision = req['serializable'] === true ? 0 : await deps.readIndex.current();
+  await replica.waitFor(revision, deps.requestTimeoutMs);
+  const result = replica.store.range(req as never);
+  return { header: header(replica, replica.revision), ...result };
+}
+
+async function write(deps: KvDeps, kind: 'request_put' | 'request_delete_range' | 'request_txn', req: Req, check: () => void): Promise<Req> {
+  check();
+  const bytes = approxBytes(req);
+  if (bytes > deps.maxRequestBytes || bytes > deps.proposalBytesMax) throw new EtcdRpcError('RequestTooLarge');
+  const result = await deps.proposer.propose({ op: 'request', request: { request: kind, [kind]: req } }, bytes);
+  addSpanEvent('proposed to backend');
+  if (result.error) throw new EtcdRpcError(result.error.name, result.error.message);
+  const revision = Number(result.revision);
+  deps.acknowledger.persisted(revision);
+  await deps.acknowledger.wait(revision);
+  addSpanEvent('acknowledged', { 'eckd.revision': revision });
+  const response = (result.response ?? {}) as Req;
+  const body = (response['response_put'] ?? response['response_delete_range'] ?? response['response_txn'] ?? {}) as Req;
+  return { ...body, header: header(deps.replica, revision) };
+}
+
+function header(replica: Replica, revision: number): Req {
+  const id = replica.identity;
+  return { cluster_id: id?.cluster_id ?? 0, member_id: id?.member_id ?? 0, revision, raft_term: id?.raft_term ?? 0 };
+}
+
+/** Size of a request as etcd would count it: its byte fields plus a little framing per field. */
+function approxBytes(value: unknown): number {
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return value.length + 4;
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + approxBytes(v), 2);
+  if (value && typeof value === 'object') {
+    let n = 2;
+    for (const v of Object.values(value)) n += approxBytes(v);
+    return n;
+  }
+  return typeof value === 'string' ? value.length + 2 : 2;
+}

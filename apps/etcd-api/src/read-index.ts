@@ -1,0 +1,39 @@
+// Linearizable reads ask the backend for its published revision. Reads that
+// start while a round trip is in flight wait for the next one (they must not
+// use an answer to a question asked before they started); all of them share
+// that one round trip.
+import { codecs } from '@eckd/change-codec';
+import type { NatsConnection } from '@eckd/service-kit';
+import { EtcdRpcError } from './to-grpc-error.js';
+
+export class ReadIndex {
+  #inFlight: Promise<number> | undefined;
+  #next: Promise<number> | undefined;
+
+  constructor(private readonly nc: NatsConnection, private readonly subject: string, private readonly timeoutMs: number) {}
+
+  /** The backend's published revision, asked after this call began. */
+  current(): Promise<number> {
+    if (!this.#inFlight) {
+      this.#inFlight = this.#ask().finally(() => (this.#inFlight = undefined));
+      return this.#inFlight;
+    }
+    this.#next ??= this.#inFlight.then(
+      () => this.current(),
+      () => this.current(),
+    ).finally(() => (this.#next = undefined));
+    return this.#next;
+  }
+
+  async #ask(): Promise<number> {
+    try {
+      const msg = await this.nc.request(this.subject, codecs.readIndexRequest.encode({}), { timeout: this.timeoutMs });
+      const reply = codecs.readIndexReply.decode(msg.data);
+      if (reply.error) throw new EtcdRpcError(reply.error.name, reply.error.message);
+      return Number(reply.revision);
+    } catch (err) {
+      if (err instanceof EtcdRpcError) throw err;
+      throw new EtcdRpcError('Timeout');
+    }
+  }
+}

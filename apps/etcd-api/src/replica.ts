@@ -1,0 +1,163 @@
+// The frontend's replica of the node's key space. It starts from the
+// backend's state (sync), then applies every published patch in revision
+// order. A patch that skips a revision means a message was lost: the
+// replica asks for the state again. Reads and acknowledgements wait on
+// `waitFor(revision)`.
+import { codecs } from '@eckd/change-codec';
+import type { NodeIdentity, PatchBatch, SyncChunk } from '@eckd/change-codec';
+import { MvccStore } from '@eckd/mvcc';
+import type { KeyValue, MvccState, RevisionPatch } from '@eckd/mvcc';
+import type { Logger, NatsConnection } from '@eckd/service-kit';
+import { requestChunks } from '@eckd/service-kit';
+import { EtcdRpcError } from './to-grpc-error.js';
+
+interface Waiter {
+  revision: number;
+  resolve: () => void;
+}
+
+export interface ReplicaOptions {
+  nc: NatsConnection;
+  subjects: { sync: string; patch: string };
+  syncChunkTimeoutMs: number;
+  log: Logger;
+  /** called with the applied revision after every change */
+  onApplied: (revision: number) => void;
+}
+
+export class Replica {
+  #store: MvccStore = new MvccStore();
+  #identity: NodeIdentity | undefined;
+  #ready = false;
+  #syncing: Promise<void> | undefined;
+  #buffered: PatchBatch[] = [];
+  readonly #waiters = new Set<Waiter>();
+  readonly #opts: ReplicaOptions;
+
+  constructor(opts: ReplicaOptions) {
+    this.#opts = opts;
+  }
+
+  get store(): MvccStore {
+    return this.#store;
+  }
+
+  get revision(): number {
+    return this.#store.revision;
+  }
+
+  get identity(): NodeIdentity | undefined {
+    return this.#identity;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Subscribes to patches, then loads the state; resolves when serving. */
+  async start(): Promise<void> {
+    this.#opts.nc.subscribe(this.#opts.subjects.patch, {
+      callback: (_err, msg) => {
+        try {
+          this.#onPatch(codecs.patchBatch.decode(msg.data));
+        } catch (err) {
+          this.#opts.log.warn('bad patch message', { err });
+        }
+      },
+    });
+    await this.#opts.nc.flush();
+    await this.resync();
+  }
+
+  /** Resolves once the replica serves `revision`; rejects with etcd's timeout error after `timeoutMs`. */
+  waitFor(revision: number, timeoutMs: number): Promise<void> {
+    if (this.#ready && this.#store.revision >= revision) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        revision,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter);
+        reject(new EtcdRpcError('Timeout', `replica did not reach revision ${revision}`));
+      }, timeoutMs);
+      this.#waiters.add(waiter);
+    });
+  }
+
+  resync(): Promise<void> {
+    this.#syncing ??= this.#syncLoop().finally(() => (this.#syncing = undefined));
+    return this.#syncing;
+  }
+
+  async #syncLoop(): Promise<void> {
+    this.#ready = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#syncOnce();
+        return;
+      } catch (err) {
+        this.#opts.log.warn('sync failed, retrying', { attempt, err });
+        await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 2_000)));
+      }
+    }
+  }
+
+  async #syncOnce(): Promise<void> {
+    const state: MvccState = { revision: 1, compactRevision: -1, base: [], patches: [] };
+    for await (const chunk of requestChunks<SyncChunk>(this.#opts.nc, this.#opts.subjects.sync, codecs.syncRequest.encode({ after_revision: 0 }), {
+      decode: (b) => codecs.syncChunk.decode(b),
+      isLast: (c) => c.done,
+      chunkTimeoutMs: this.#opts.syncChunkTimeoutMs,
+    })) {
+      if (chunk.error) throw new Error(`etcd-api: sync refused: ${chunk.error.message}`);
+      this.#identity = chunk.identity ?? this.#identity;
+      state.revision = Number(chunk.revision);
+      state.compactRevision = Number(chunk.compact_revision);
+      state.base.push(...(chunk.base as unknown as KeyValue[]));
+      for (const p of chunk.patches) state.patches.push({ revision: Number(p.revision), events: p.events } as unknown as RevisionPatch);
+    }
+    this.#store = MvccStore.fromState(state);
+    this.#ready = true;
+    const buffered = this.#buffered;
+    this.#buffered = [];
+    this.#opts.log.info('replica synced', { revision: this.#store.revision, keys: this.#store.keyCount(), buffered: buffered.length });
+    for (const batch of buffered) this.#onPatch(batch);
+    this.#applied();
+  }
+
+  #onPatch(batch: PatchBatch): void {
+    if (batch.identity) this.#identity = batch.identity;
+    if (!this.#ready) {
+      this.#buffered.push(batch);
+      return;
+    }
+    for (const p of batch.patches) {
+      const revision = Number(p.revision);
+      if (revision <= this.#store.revision) continue; // already in the synced state
+      if (revision !== this.#store.revision + 1) {
+        this.#opts.log.warn('patch gap, resyncing', { applied: this.#store.revision, received: revision });
+        this.#buffered.push(batch);
+        void this.resync();
+        return;
+      }
+      this.#store.applyRevision({ revision, events: p.events } as unknown as RevisionPatch);
+    }
+    this.#applied();
+  }
+
+  #applied(): void {
+    if (!this.#ready) return;
+    const revision = this.#store.revision;
+    for (const w of this.#waiters) {
+      if (w.revision <= revision) {
+        this.#waiters.delete(w);
+        w.resolve();
+      }
+    }
+    this.#opts.onApplied(revision);
+  }
+}

@@ -1,0 +1,35 @@
+// The gRPC server: etcd's limits and keepalive policy, and the services
+// that are implemented. A service that is not registered answers every call
+// with UNIMPLEMENTED (grpc-js does that for unknown methods), which is what
+// an etcd client must see for what eckd does not serve yet.
+import * as grpc from '@grpc/grpc-js';
+import { loadEtcdGrpc } from '@eckd/etcd-proto';
+import type { KvDeps } from './kv.handler.js';
+import { kvHandlers } from './kv.handler.js';
+
+/** etcd allows requests up to --max-request-bytes plus 512 KiB of gRPC overhead. */
+const grpcOverheadBytes = 512 * 1024;
+
+export async function startGrpcServer(listen: { host: string; port: number }[], deps: KvDeps): Promise<{ server: grpc.Server; ports: number[] }> {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': deps.maxRequestBytes + grpcOverheadBytes,
+    'grpc.max_send_message_length': -1,
+    // etcd tolerates client pings every 5 s (DefaultGRPCKeepAliveMinTime), also without calls.
+    'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.keepalive_time_ms': 2 * 60 * 60 * 1000,
+    'grpc.keepalive_timeout_ms': 20_000,
+  });
+  server.addService(loadEtcdGrpc().KV, kvHandlers(deps));
+  const ports: number[] = [];
+  for (const { host, port } of listen) {
+    ports.push(
+      await new Promise<number>((resolve, reject) =>
+        server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+          err ? reject(err) : resolve(bound),
+        ),
+      ),
+    );
+  }
+  return { server, ports };
+}
