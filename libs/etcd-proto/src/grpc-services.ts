@@ -1,0 +1,56 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { PackageDefinition } from '@grpc/proto-loader';
+import type { ProtoGrpcType as RpcGrpcType } from './generated/rpc.js';
+import type { ProtoGrpcType as LockGrpcType } from './generated/v3lock.js';
+import type { ProtoGrpcType as ElectionGrpcType } from './generated/v3election.js';
+import type { KVDefinition } from './generated/etcdserverpb/KV.js';
+import type { WatchDefinition } from './generated/etcdserverpb/Watch.js';
+import type { LeaseDefinition } from './generated/etcdserverpb/Lease.js';
+import type { ClusterDefinition } from './generated/etcdserverpb/Cluster.js';
+import type { MaintenanceDefinition } from './generated/etcdserverpb/Maintenance.js';
+import type { AuthDefinition } from './generated/etcdserverpb/Auth.js';
+import type { LockDefinition } from './generated/v3lockpb/Lock.js';
+import type { ElectionDefinition } from './generated/v3electionpb/Election.js';
+import { etcdProtoFiles, protoLoaderOptions } from './proto-files.js';
+
+/** The loaded gRPC object: client constructors per package (`grpcObject.etcdserverpb.KV`). */
+export type EtcdGrpcObject = RpcGrpcType & LockGrpcType & ElectionGrpcType;
+
+/** Service definitions for `grpc.Server#addService`, plus what they were loaded from. */
+export interface EtcdGrpc {
+  readonly packageDefinition: PackageDefinition;
+  readonly grpcObject: EtcdGrpcObject;
+  readonly KV: KVDefinition;
+  readonly Watch: WatchDefinition;
+  readonly Lease: LeaseDefinition;
+  readonly Cluster: ClusterDefinition;
+  readonly Maintenance: MaintenanceDefinition;
+  readonly Auth: AuthDefinition;
+  readonly Lock: LockDefinition;
+  readonly Election: ElectionDefinition;
+}
+
+let loaded: EtcdGrpc | undefined;
+
+/** Loads the etcd protos once per process and returns the gRPC service definitions. */
+export function loadEtcdGrpc(): EtcdGrpc {
+  if (loaded) return loaded;
+  const packageDefinition = protoLoader.loadSync([...etcdProtoFiles], { ...protoLoaderOptions });
+  // The generated ProtoGrpcType describes exactly what loadPackageDefinition builds.
+  const grpcObject = grpc.loadPackageDefinition(packageDefinition) as unknown as EtcdGrpcObject;
+  const { etcdserverpb, v3lockpb, v3electionpb } = grpcObject;
+  loaded = Object.freeze({
+    packageDefinition,
+    grpcObject,
+    KV: etcdserverpb.KV.service,
+    Watch: etcdserverpb.Watch.service,
+    Lease: etcdserverpb.Lease.service,
+    Cluster: etcdserverpb.Cluster.service,
+    Maintenance: etcdserverpb.Maintenance.service,
+    Auth: etcdserverpb.Auth.service,
+    Lock: v3lockpb.Lock.service,
+    Election: v3electionpb.Election.service,
+  });
+  return loaded;
+}
