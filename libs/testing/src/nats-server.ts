@@ -1,0 +1,85 @@
+// A private nats-server (JetStream on) per test, on a free port with its own
+// store directory; restart() keeps both so fault tests can bounce it.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Stoppable } from './dispose.js';
+import { freePort } from './free-port.js';
+import { startProcess } from './process.js';
+import type { ProcessHandle } from './process.js';
+import { sleep, tcpAccepts, waitUntil } from './wait.js';
+
+export const natsReadyTimeoutMs = 15_000;
+
+export interface NatsServerOptions {
+  /** Default true. */
+  jetstream?: boolean;
+  /** Extra nats-server arguments. */
+  args?: readonly string[];
+  /** Binary; default `nats-server` from PATH. */
+  command?: string;
+}
+
+export interface NatsRestartOptions {
+  /** How to stop it: SIGTERM (default, graceful) or SIGKILL (crash). */
+  signal?: 'SIGTERM' | 'SIGKILL';
+  /** How long it stays down before starting again. */
+  downMs?: number;
+}
+
+export interface NatsServer extends Stoppable {
+  /** nats://127.0.0.1:<port> */
+  readonly url: string;
+  readonly port: number;
+  readonly storeDir: string;
+  readonly process: ProcessHandle;
+  restart(opts?: NatsRestartOptions): Promise<void>;
+}
+
+export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServer> {
+  const port = await freePort();
+  const storeDir = await mkdtemp(join(tmpdir(), 'eckd-nats-'));
+  const args = ['-a', '127.0.0.1', '-p', String(port)];
+  if (opts.jetstream ?? true) args.push('-js', '-sd', storeDir);
+  args.push(...(opts.args ?? []));
+  const waitAccepting = () => waitUntil(() => tcpAccepts('127.0.0.1', port), natsReadyTimeoutMs, `nats-server on ${port}`);
+
+  let proc: ProcessHandle;
+  try {
+    proc = await startProcess({
+      name: `nats-server:${port}`,
+      command: opts.command ?? 'nats-server',
+      args,
+      readyLine: (l) => l.includes('Server is ready'),
+      readyTimeoutMs: natsReadyTimeoutMs,
+    });
+    await waitAccepting();
+  } catch (err) {
+    await rm(storeDir, { recursive: true, force: true });
+    throw err;
+  }
+
+  const stop = async () => {
+    await proc.stop();
+    await rm(storeDir, { recursive: true, force: true });
+  };
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    process: proc,
+    async restart(restartOpts: NatsRestartOptions = {}) {
+      if (restartOpts.signal === 'SIGKILL') {
+        proc.kill('SIGKILL');
+        await proc.exited;
+      } else {
+        await proc.stop();
+      }
+      if (restartOpts.downMs) await sleep(restartOpts.downMs);
+      await proc.restart();
+      await waitAccepting();
+    },
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}

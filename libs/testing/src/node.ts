@@ -1,0 +1,110 @@
+// Starts one eckd node from the built apps: persister, backend, then the
+// etcd-api frontends, each its own OS process, all on one NATS subject prefix.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Stoppable } from './dispose.js';
+import { freePort, randomHex } from './free-port.js';
+import { startProcess, stopGraceMsDefault } from './process.js';
+import type { ProcessHandle } from './process.js';
+
+export const nodeReadyTimeoutMs = 30_000;
+
+export interface NodeOptions {
+  natsUrl: string;
+  databaseUrl: string;
+  subjectPrefix: string;
+  nodeName?: string;
+  /** Number of etcd-api processes; default 1. */
+  frontends?: number;
+  /** Extra environment for every process of the node. */
+  env?: Record<string, string>;
+  /** Extra environment per role, applied after `env`. */
+  roleEnv?: Partial<Record<NodeRole, Record<string, string>>>;
+  readyTimeoutMs?: number;
+}
+
+export type NodeRole = 'persister' | 'backend' | 'frontend';
+
+export interface EckdNode extends Stoppable {
+  readonly nodeName: string;
+  /** '127.0.0.1:<port>' per frontend, in start order. */
+  readonly endpoints: string[];
+  readonly processes: { persister: ProcessHandle; backend: ProcessHandle; frontends: ProcessHandle[] };
+}
+
+/** The directory holding nx.json, found by walking up from this file. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'nx.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('testing: no nx.json above libs/testing');
+    dir = parent;
+  }
+}
+
+/** Path of an app's built entry point; throws if it has not been built. */
+export function builtAppMain(app: string): string {
+  const main = join(repoRoot(), 'apps', app, 'dist', 'main.js');
+  if (!existsSync(main)) throw new Error(`testing: ${main} is missing; build first (npm run build)`);
+  return main;
+}
+
+/** True for a JSON log line whose msg is "ready". */
+export function isReadyLine(line: string): boolean {
+  if (!line.includes('"ready"')) return false;
+  try {
+    return (JSON.parse(line) as { msg?: unknown }).msg === 'ready';
+  } catch {
+    return false;
+  }
+}
+
+export async function startNode(opts: NodeOptions): Promise<EckdNode> {
+  const nodeName = opts.nodeName ?? `n${randomHex(3)}`;
+  const baseEnv = {
+    NATS_URL: opts.natsUrl,
+    ECKD_SUBJECT_PREFIX: opts.subjectPrefix,
+    ECKD_NODE_NAME: nodeName,
+    DATABASE_URL: opts.databaseUrl,
+    ...opts.env,
+  };
+  const started: ProcessHandle[] = [];
+  const launch = async (role: NodeRole, app: string, label: string, args: string[] = []) => {
+    const proc = await startProcess({
+      name: `${nodeName}/${label}`,
+      command: process.execPath,
+      args: ['--enable-source-maps', builtAppMain(app), ...args],
+      env: { ...baseEnv, ...opts.roleEnv?.[role] },
+      cwd: repoRoot(),
+      readyLine: isReadyLine,
+      readyTimeoutMs: opts.readyTimeoutMs ?? nodeReadyTimeoutMs,
+    });
+    started.push(proc);
+    return proc;
+  };
+  const stop = () => stopAll(started);
+  try {
+    const persister = await launch('persister', 'persister', 'persister');
+    const backend = await launch('backend', 'backend', 'backend');
+    const frontends: ProcessHandle[] = [];
+    const endpoints: string[] = [];
+    for (let i = 0; i < (opts.frontends ?? 1); i++) {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const args = ['--name', nodeName, '--listen-client-urls', url, '--advertise-client-urls', url];
+      frontends.push(await launch('frontend', 'etcd-api', `etcd-api-${i}`, args));
+      endpoints.push(`127.0.0.1:${port}`);
+    }
+    return { nodeName, endpoints, processes: { persister, backend, frontends }, stop, [Symbol.asyncDispose]: stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** SIGTERM to all at once; each gets SIGKILL if still running after the grace period. */
+async function stopAll(procs: readonly ProcessHandle[]): Promise<void> {
+  await Promise.all(procs.map((p) => p.stop(stopGraceMsDefault)));
+}
