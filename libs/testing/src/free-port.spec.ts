@@ -20,3 +20,8 @@ test('subjectPrefix is a unique NATS-safe token', () => {
   assert.match(a, /^[a-z][a-z0-9]+$/);
   assert.notEqual(a, b);
 });
+
+test('freePort never hands out the same port twice in one process', async () => {
+  const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
+  assert.equal(new Set(ports).size, ports.length);
+});

@@ -1,8 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 
+// Ports handed out by this process: the kernel may offer a just-closed port
+// again before the caller has bound it, so never return one twice.
+const handedOut = new Set<number>();
+const freePortAttemptsMax = 20;
+
 /** A TCP port on 127.0.0.1 that was free a moment ago (the kernel picked it). */
-export function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < freePortAttemptsMax; attempt++) {
+    const port = await kernelPort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error('testing: no unused free port found');
+}
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
