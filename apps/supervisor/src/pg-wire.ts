@@ -80,14 +80,21 @@ export class BackendScanner {
   #bodyLeft = 0;
   #inReadyForQuery = false;
   #lastStatus: TransactionStatus | undefined;
+  #sawError = false;
 
   /** The status of the last ReadyForQuery since reset(), if any. */
   get lastStatus(): TransactionStatus | undefined {
     return this.#lastStatus;
   }
 
+  /** Whether an ErrorResponse came since reset(). */
+  get sawError(): boolean {
+    return this.#sawError;
+  }
+
   reset(): void {
     this.#lastStatus = undefined;
+    this.#sawError = false;
   }
 
   push(chunk: Uint8Array): void {
@@ -106,6 +113,7 @@ export class BackendScanner {
       const length = this.#header.readInt32BE(1);
       if (length < 4) throw new PgWireError(`bad server message length ${length}`);
       this.#inReadyForQuery = this.#header[0] === 0x5a; // 'Z'
+      if (this.#header[0] === 0x45) this.#sawError = true; // 'E'
       this.#bodyLeft = length - 4;
     }
   }

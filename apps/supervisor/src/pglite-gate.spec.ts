@@ -143,6 +143,19 @@ describe('pglite gate', () => {
     assert.equal((await read).rows[0]!.n, 0);
   });
 
+  test('pglite gate - a new connection opens while another client holds a transaction', async () => {
+    const holder = await pool(1).connect();
+    await holder.query('BEGIN');
+    const late = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+    assert.equal(await stillPending(late.connect(), 500), false, 'start-up does not wait for the session');
+    const query = late.query('SELECT 3 AS three');
+    assert.equal(await stillPending(query, 100), true, 'but its first query does');
+    await holder.query('COMMIT');
+    holder.release();
+    assert.deepEqual((await query).rows, [{ three: 3 }]);
+    await late.end();
+  });
+
   test('pglite gate - a failed transaction stays with its client until it rolls back', async () => {
     const writer = await pool(1).connect();
     await writer.query('BEGIN');

@@ -59,6 +59,8 @@ export class PgliteGate {
   readonly #waiting: Connection[] = [];
   readonly #scanner = new BackendScanner();
   #owner: Connection | undefined;
+  /** PGlite's reply to the first start-up, replayed to later clients (see #execute). */
+  #startupReply: Uint8Array | undefined;
   #pumping = false;
   #idleTimer: NodeJS.Timeout | undefined;
   #nextId = 1;
@@ -132,6 +134,7 @@ export class PgliteGate {
       // Encryption is declined ('N'): the gate listens on a local address only.
       if (message.kind === 'ssl-request' || message.kind === 'gss-request') connection.socket.write('N');
       else if (message.kind === 'cancel-request') return void connection.socket.destroy();
+      else if (message.kind === 'startup' && this.#startupReply !== undefined) connection.socket.write(this.#startupReply);
       else connection.messages.push(message);
     }
     if (connection.messages.length === 0) return;
@@ -208,10 +211,16 @@ export class PgliteGate {
       if (message.type === 'P') connection.statements.add(statement);
       if (message.type === 'C') connection.statements.delete(statement);
     }
+    const reply: Uint8Array[] = [];
     try {
-      return await this.#run(bytes, (data) => {
+      const status = await this.#run(bytes, (data) => {
+        if (message.kind === 'startup') reply.push(Uint8Array.from(data));
         if (!connection.socket.destroyed) connection.socket.write(data);
       });
+      // Start-up changes nothing in the one PGlite session, so its reply is
+      // kept and replayed: a new connection need not wait for the session.
+      if (message.kind === 'startup' && status === 'I' && !this.#scanner.sawError) this.#startupReply = Buffer.concat(reply);
+      return status;
     } catch (error) {
       this.#options.log.error('PGlite failed a client message; closing that client', { client: connection.id, ...errorFields(error) });
       connection.closed = true;

@@ -1,0 +1,87 @@
+// What runs in one eckd node, as child specs: the persister, the backend and
+// the etcd-api frontends, plus the embedded database when there is no
+// DATABASE_URL. Pure: main.ts and the runner decide when to start them.
+import { join } from 'node:path';
+import type { SupervisorConfig } from './config.js';
+import { clientUrls } from './config.js';
+import { embeddedPostgresCommand } from './embedded-postgres.js';
+import type { ChildSpec } from './supervised-child.js';
+import { isJsonReadyLine } from './supervised-child.js';
+
+export const appStopTimeoutMs = 15_000;
+export const embeddedPostgresStopTimeoutMs = 30_000;
+
+/** How to start this program again (for the embedded-postgres subcommand). */
+export interface SelfCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+export interface NodeApps {
+  readonly persister: ChildSpec;
+  readonly backend: ChildSpec;
+  readonly frontends: readonly ChildSpec[];
+}
+
+export function appScript(appsDir: string, app: string): string {
+  return join(appsDir, app, 'dist', 'main.js');
+}
+
+/** The env every app gets: the supervisor's own (so OTEL_* reach them) plus the node's plumbing. */
+export function appEnv(
+  config: SupervisorConfig,
+  natsUrl: string,
+  baseEnv: Readonly<Record<string, string | undefined>>,
+): Record<string, string | undefined> {
+  return { ...baseEnv, NATS_URL: natsUrl, ECKD_SUBJECT_PREFIX: config.subjectPrefix, ECKD_NODE_NAME: config.nodeName };
+}
+
+export function nodeAppSpecs(options: {
+  readonly config: SupervisorConfig;
+  readonly natsUrl: string;
+  readonly databaseUrl: string;
+  readonly nodeExecutable: string;
+  readonly baseEnv: Readonly<Record<string, string | undefined>>;
+}): NodeApps {
+  const { config, nodeExecutable } = options;
+  const env = appEnv(config, options.natsUrl, options.baseEnv);
+  const app = (name: string, script: string, args: readonly string[], extraEnv: Record<string, string> = {}): ChildSpec => ({
+    name,
+    command: nodeExecutable,
+    args: ['--enable-source-maps', appScript(config.appsDir, script), ...args],
+    env: { ...env, ...extraEnv },
+    isReadyLine: isJsonReadyLine,
+    stopTimeoutMs: appStopTimeoutMs,
+  });
+  const urls = clientUrls(config);
+  return {
+    persister: app('persister', 'persister', [], { DATABASE_URL: options.databaseUrl }),
+    backend: app('backend', 'backend', []),
+    frontends: urls.map((url, index) =>
+      app(`etcd-api-${index}`, 'etcd-api', ['--name', config.nodeName, '--listen-client-urls', url, '--advertise-client-urls', url]),
+    ),
+  };
+}
+
+export function embeddedPostgresSpec(options: {
+  readonly self: SelfCommand;
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly baseEnv: Readonly<Record<string, string | undefined>>;
+}): ChildSpec {
+  return {
+    name: 'postgres',
+    command: options.self.command,
+    args: [
+      ...options.self.args,
+      embeddedPostgresCommand,
+      '--data-dir', join(options.dataDir, 'pglite'),
+      '--host', options.host,
+      '--port', String(options.port),
+    ],
+    env: options.baseEnv,
+    isReadyLine: isJsonReadyLine,
+    stopTimeoutMs: embeddedPostgresStopTimeoutMs,
+  };
+}
