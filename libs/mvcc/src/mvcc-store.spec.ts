@@ -109,6 +109,7 @@ describe('eventsBetween and kvAt', () => {
       [4, ['DELETE a', 'DELETE b']],
     ]);
     assert.deepEqual(s.eventsBetween(3, 3).map((p) => p.revision), [3]);
+    assert.throws(() => (all[0]!.events as unknown[]).push('x'), TypeError);
     assert.deepEqual(s.eventsBetween(5, 9), []);
     assert.throws(() => s.eventsBetween(0, 9), kvError('Compacted'));
   });

@@ -61,12 +61,12 @@ export class MvccStore {
 
   range(req: RangeRequest): RangeResult {
     checkRangeRequest(req);
-    return rangeAt(this.#space, req, readRevision(toInt(req.revision), this.#readLimits()));
+    return rangeAt(this.#space, req, this.#readAt(toInt(req.revision)));
   }
 
   /** The live kv of a key at a revision (default: newest), e.g. a watch event's prev_kv. */
   kvAt(key: Uint8Array, revision = 0): KeyValue | undefined {
-    return kvAt(this.#space.history(keyString(key)), readRevision(revision, this.#readLimits()));
+    return kvAt(this.#space.history(keyString(key)), this.#readAt(revision));
   }
 
   /** Evaluates a write; if anything changed it becomes revision + 1. Throws KvError with nothing changed. */
@@ -190,8 +190,20 @@ export class MvccStore {
     invariant(patch.revision === this.#revision + 1, 'commit out of order');
     const last = this.#log[this.#log.length - 1];
     invariant(last === undefined || last.revision === this.#revision, 'revision log has a gap');
-    this.#log.push(patch);
+    // Results hand out the same arrays the log keeps for watch history.
+    Object.freeze(patch.events);
+    this.#log.push(Object.freeze(patch));
     this.#revision = patch.revision;
+  }
+
+  /**
+   * Outside a write nothing is newer than the current revision, so reading at
+   * it is reading the newest state: counts then come from the index in
+   * O(log n) (kube-apiserver pins list pages to the revision it just read).
+   */
+  #readAt(requested: number): number {
+    const revision = readRevision(requested, this.#readLimits());
+    return revision === this.#revision ? Infinity : revision;
   }
 
   #readLimits(): ReadLimits {

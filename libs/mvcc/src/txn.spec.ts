@@ -123,6 +123,14 @@ describe('txn', () => {
     assert.deepEqual(s.eventsBetween(6, 10).map((p) => p.revision), [6]);
   });
 
+  test('like etcd, every Put of the chosen path is checked before any Range', () => {
+    const s = dataset();
+    assert.throws(() => txn(s, { success: [rangeOp('a', undefined, { revision: 99 }), txnOp({ success: [putOp('b', 'v', { lease: '999' })] })] }), kvError('LeaseNotFound'));
+    assert.throws(() => txn(s, { success: [rangeOp('a', undefined, { revision: 99 }), putOp('b')] }), kvError('FutureRev'));
+    assert.throws(() => txn(s, { success: [putOp('b', 'v', { lease: '999' }), putOp('q', '', { ignore_lease: true })] }), kvError('LeaseNotFound'));
+    assert.equal(s.revision, 6);
+  });
+
   test('errors on the branch not taken are ignored', () => {
     const s = dataset();
     const r = txn(s, { compare: [cmp('a', 'MOD', 'EQUAL', 3)], success: [putOp('b')], failure: [putOp('b', 'v', { lease: '999' }), rangeOp('a', undefined, { revision: 99 })] });

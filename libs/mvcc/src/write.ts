@@ -6,6 +6,7 @@
 // branch) undoes the whole write: a txn has no partial effects.
 import { compareToPath } from './compare.js';
 import { copyBytes, keyBounds, keyString, noLease, opRequest, toInt, toLeaseId } from './convert.js';
+import type { OpRequest } from './convert.js';
 import { invariant, KvError } from './errors.js';
 import { kvAt, UndoableChanges } from './key-space.js';
 import type { HistoryEntry, KeySpace } from './key-space.js';
@@ -51,12 +52,8 @@ export class Writer {
     const key = keyString(req.key);
     const history = this.#space.history(key);
     const prev = kvAt(history, Infinity);
+    this.#checkPut(req, prev, inTxn);
     const lease = toLeaseId(req.lease);
-    const needsPrev = Boolean(req.ignore_value || req.ignore_lease);
-    // The Put RPC checks the lease first, a Txn op checks the key first (etcd put.go vs checkRequestPut).
-    if (inTxn && needsPrev && !prev) throw new KvError('KeyNotFound');
-    if (lease !== noLease && !this.#ctx.leaseExists(lease)) throw new KvError('LeaseNotFound');
-    if (needsPrev && !prev) throw new KvError('KeyNotFound');
     const kv: KeyValue = {
       key: history?.[0]?.key ?? copyBytes(req.key), // one key Buffer per key
       create_revision: prev ? prev.create_revision : this.pending,
@@ -102,6 +99,14 @@ export class Writer {
 
   txn(req: TxnRequest): TxnResponseBody {
     const path = compareToPath(this.#space, req);
+    // Like etcd, check every Put of the chosen path, then every Range, on the
+    // pre-txn state before any op runs (so a Put error wins over a Range error).
+    forEachChosenOp(req, path, (op) => {
+      if (op.kind === 'put') this.#checkPut(op.req, this.#space.latest(keyString(op.req.key)), true);
+    });
+    forEachChosenOp(req, path, (op) => {
+      if (op.kind === 'range') readRevision(toInt(op.req.revision), this.#limits);
+    });
     const cursor = { next: 0 };
     const res = this.#runTxn(req, path, cursor);
     invariant(cursor.next === path.length, 'txn path not fully consumed');
@@ -140,7 +145,30 @@ export class Writer {
     return { header: {}, succeeded, responses };
   }
 
+  /** The Put RPC checks the lease first, a Txn op the key first (etcd put.go vs checkRequestPut). */
+  #checkPut(req: PutRequest, prev: KeyValue | undefined, inTxn: boolean): void {
+    const lease = toLeaseId(req.lease);
+    const needsPrev = Boolean(req.ignore_value || req.ignore_lease);
+    if (inTxn && needsPrev && !prev) throw new KvError('KeyNotFound');
+    if (lease !== noLease && !this.#ctx.leaseExists(lease)) throw new KvError('LeaseNotFound');
+    if (needsPrev && !prev) throw new KvError('KeyNotFound');
+  }
+
   #append(key: string, entry: HistoryEntry): void {
     this.#changes.append(key, entry);
   }
+}
+
+/** Visits the non-txn ops of the branches a compare path chooses, depth first in op order. */
+function forEachChosenOp(req: TxnRequest, path: readonly boolean[], visit: (op: OpRequest) => void): void {
+  let next = 0;
+  const walk = (txn: TxnRequest): void => {
+    const succeeded = path[next++];
+    for (const op of (succeeded ? txn.success : txn.failure) ?? []) {
+      const r = opRequest(op);
+      if (r?.kind === 'txn') walk(r.req);
+      else if (r !== undefined) visit(r);
+    }
+  };
+  walk(req);
 }
