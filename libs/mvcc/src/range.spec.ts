@@ -122,6 +122,11 @@ describe('range', () => {
     assert.equal(part.count, t.range({ key: b('c/100'), range_end: b('c/200') }).kvs.length);
     assert.equal(part.count, 67);
     assert.equal(t.keyCount(), 333);
+    // Pinned at the current revision (index count) and one revision back (scan count) agree.
+    const pinned = t.range({ key: b('c/'), range_end: prefixEnd(b('c/')), limit: 10, revision: t.revision });
+    assert.deepEqual(pinned, t.range({ key: b('c/'), range_end: prefixEnd(b('c/')), limit: 10 }));
+    put(t, 'c/x', 'v');
+    assert.deepEqual(t.range({ key: b('c/'), range_end: prefixEnd(b('c/')), limit: 10, revision: t.revision - 1 }), pinned);
   });
 });
 
