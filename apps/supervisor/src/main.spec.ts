@@ -98,6 +98,19 @@ describe('supervisor main', () => {
     assert.match(run.lines.join('\n'), /apt-get install nats-server/);
   });
 
+  test('supervisor main - a database directory in use fails the start at once', async () => {
+    const dataDir = join(workDir, 'locked');
+    mkdirSync(join(dataDir, 'pglite'), { recursive: true });
+    writeFileSync(join(dataDir, 'pglite.pid'), `${process.pid}\n`);
+    const natsPort = await findFreePort('127.0.0.1');
+    const run = startSupervisor({ NATS_URL: `nats://127.0.0.1:${natsPort}`, ECKD_APPS_DIR: appsDir, ECKD_DATA_DIR: dataDir });
+    assert.equal(await run.exited, 1);
+    const output = run.lines.join('\n');
+    assert.match(output, new RegExp(`pglite is in use by process ${process.pid}`));
+    assert.match(output, /postgres exited during start-up/);
+    assert.match(output, /\[nats\] .*Server Exiting/, 'the NATS it started is stopped again');
+  });
+
   test('supervisor main - runs, restarts, stops in order, keeps data', { timeout: 240_000 }, async () => {
     const natsPort = await findFreePort('127.0.0.1');
     const [port0, port1] = [await findFreePort('127.0.0.1'), await findFreePort('127.0.0.1')];

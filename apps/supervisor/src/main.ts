@@ -17,6 +17,10 @@ const exitKilled = 130;
 const writeLine = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
+// With `npm start | tee`, Ctrl-C ends tee first; output is then lost, but the
+// supervisor must still stop the node in order rather than die on EPIPE.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
 
 async function runSupervisor(): Promise<number> {
   // dist/main.js and src/main.ts both sit three levels below the repo root.

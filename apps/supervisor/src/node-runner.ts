@@ -104,19 +104,28 @@ export class NodeRunner {
     return url;
   }
 
-  /** Starts children together and waits for their ready lines. */
+  /**
+   * Starts children together and waits for their ready lines. A required
+   * child (NATS, the database) that dies before it is ready fails the start
+   * at once, rather than being retried while the user waits.
+   */
   async #startLayer(specs: readonly ChildSpec[], readyTimeoutMs: number, required: boolean): Promise<void> {
     if (this.#stopping) throw new StartAbortedError();
+    let diedEarly: (name: string) => void = () => {};
+    const died = new Promise<string>((resolve) => (diedEarly = resolve));
     const children = specs.map((spec) => new SupervisedChild({
       spec,
       backoff: this.#options.backoff,
       writeLine: this.#options.writeLine,
       log: this.#options.log,
+      onUnexpectedExit: required ? (exit) => diedEarly(exit.name) : undefined,
     }));
     this.#layers.push(children);
     for (const child of children) child.start();
-    const ready = await Promise.all(children.map((child) => child.whenReady(readyTimeoutMs)));
+    const allReady = Promise.all(children.map((child) => child.whenReady(readyTimeoutMs)));
+    const ready = await Promise.race([allReady, died]);
     if (this.#stopping) throw new StartAbortedError();
+    if (typeof ready === 'string') throw new Error(`supervisor: ${ready} exited during start-up (its output is above)`);
     children.forEach((child, index) => {
       if (ready[index]) return;
       if (required) throw new Error(`supervisor: ${child.name} did not become ready within ${readyTimeoutMs} ms`);
