@@ -5,6 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { findSpecs } from './find-specs.mjs';
 import { runSpecs } from './run-specs.mjs';
 
-execFileSync('npx', ['nx', 'run-many', '-t', 'build', '--output-style=static'], { stdio: 'inherit' });
+try {
+  execFileSync('npx', ['nx', 'run-many', '-t', 'build', '--output-style=static'], { stdio: 'inherit' });
+} catch {
+  // A failed build is a failed run: say so in the line CI reads.
+  console.log('\nbuild failed\n0 passed, 1 failed');
+  process.exit(1);
+}
 const files = findSpecs(['apps', 'libs', 'tools']);
 process.exit(await runSpecs(files, { concurrency: Number(process.env.ECKD_TEST_CONCURRENCY ?? 2) }));

@@ -1,7 +1,7 @@
 // Golden encodings that pin etcd's field numbers and wire types. The expected
 // hex strings are hand-assembled from the upstream field numbers, not produced
 // by this code, so a renumbered field fails here.
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test awaits the promises describe/test return */
+ 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { etcdProtoRoot } from './proto-root.js';
