@@ -37,14 +37,14 @@ export function kvHandlers(deps: KvDeps): Record<string, UntypedHandleCall> {
     Range: unary('Range', (req) => range(deps, req)),
     Put: unary('Put', (req) => write(deps, 'request_put', req, () => checkPutRequest(req as never))),
     DeleteRange: unary('DeleteRange', (req) => write(deps, 'request_delete_range', req, () => checkDeleteRangeRequest(req as never))),
-    Txn: unary('Txn', (req) => write(deps, 'request_txn', req, () => checkTxnRequest(req as never, { maxTxnOps: deps.maxTxnOps }))),
+    Txn: unary('Txn', (req) => write(deps, 'request_txn', req, () => checkTxnRequest(req as never, { maxTxnOps: deps.maxTxnOps, strictSort: true }))),
     Compact: ((_call: unknown, callback: sendUnaryData<Req>) =>
       callback(serviceError(status.UNIMPLEMENTED, 'eckd: Compact is not implemented yet'))) as Handler,
   } as Record<string, UntypedHandleCall>;
 }
 
 async function range(deps: KvDeps, req: Req): Promise<Req> {
-  checkRangeRequest(req as never);
+  checkRangeRequest(req as never, { strictSort: true });
   const { replica } = deps;
   // Serializable reads take the replica as it is (once it has synced).
   const revision = req['serializable'] === true ? 0 : await deps.readIndex.current();

@@ -21,6 +21,9 @@ try {
 
   const pool = createPool(config.databaseUrl, { max: config.poolSize, applicationName: 'eckd-persister' });
   onShutdown('postgres', () => pool.end());
+  // An idle client losing its connection is not fatal: the pool replaces it
+  // and the next append retries.
+  pool.on('error', (err) => log.warn('postgres connection lost', { err }));
   const applied = await migrate(pool);
   log.info('schema ready', { appliedMigrations: applied });
 

@@ -1,6 +1,8 @@
-// Versioned schema migrations, applied at start-up. Each runs in its own
-// transaction under an advisory lock, so two processes starting together
-// apply each migration exactly once.
+// Versioned schema migrations, applied at start-up in one transaction that
+// first takes a transaction-scoped advisory lock: two processes starting
+// together apply each migration exactly once (on real Postgres and on the
+// embedded one, where every client shares one session and session locks
+// would not exclude each other).
 import type { Pool, PoolClient } from 'pg';
 
 /** Arbitrary constant naming eckd's migration lock (pg advisory lock key). */
@@ -40,8 +42,8 @@ export const migrations: readonly Migration[] = Object.freeze([
 export async function migrate(pool: Pool): Promise<number[]> {
   const client = await pool.connect();
   try {
-    await client.query('select pg_advisory_lock($1)', [migrationLockKey]);
-    try {
+    return await inTransaction(client, async () => {
+      await client.query('select pg_advisory_xact_lock($1)', [migrationLockKey]);
       await client.query(
         'create table if not exists eckd_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())',
       );
@@ -49,16 +51,12 @@ export async function migrate(pool: Pool): Promise<number[]> {
       const done: number[] = [];
       for (const m of migrations) {
         if (applied.has(m.version)) continue;
-        await inTransaction(client, async () => {
-          await client.query(m.sql);
-          await client.query('insert into eckd_migrations (version, name) values ($1, $2)', [m.version, m.name]);
-        });
+        await client.query(m.sql);
+        await client.query('insert into eckd_migrations (version, name) values ($1, $2)', [m.version, m.name]);
         done.push(m.version);
       }
       return done;
-    } finally {
-      await client.query('select pg_advisory_unlock($1)', [migrationLockKey]);
-    }
+    });
   } finally {
     client.release();
   }
