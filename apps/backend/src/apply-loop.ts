@@ -8,14 +8,13 @@ import type { KvDocument } from '@eckd/automerge-doc';
 import { codecs } from '@eckd/change-codec';
 import type { NodeIdentity } from '@eckd/change-codec';
 import type { MvccStore } from '@eckd/mvcc';
-import type { Logger, NatsConnection } from '@eckd/service-kit';
-import { toHeaders } from '@eckd/service-kit';
+import type { Logger, Messenger } from '@eckd/service-kit';
 import { addSpanEvent, injectTraceHeaders, withSpan } from '@eckd/telemetry';
 import type { Batch, QueuedProposal } from './batch.js';
 import { evaluateBatch, lastRevisionOf } from './batch.js';
 
 export interface ApplyLoopOptions {
-  nc: NatsConnection;
+  messenger: Messenger;
   store: MvccStore;
   doc: KvDocument;
   identity: NodeIdentity;
@@ -83,7 +82,7 @@ export class ApplyLoop {
     const parent = batch.items[0]?.trace ?? context.active();
     await withSpan('backend.batch', { kind: SpanKind.INTERNAL, parent, attributes: { 'eckd.batch.requests': batch.items.length } }, async (span) => {
       for (const item of batch.items.slice(1)) span.addLink({ context: trace.getSpanContext(item.trace) ?? span.spanContext() });
-      if (batch.patches.length > 0) {
+      if (batch.patches.length > 0 || batch.compactRevision !== undefined) {
         const patchBatch = codecs.patchBatch.encode({
           patches: batch.patches,
           identity: this.#opts.identity,
@@ -92,7 +91,7 @@ export class ApplyLoop {
         await this.#append(batch, patchBatch);
         addSpanEvent('persisted', { 'eckd.revision': lastRevisionOf(batch) });
         this.#publishedRevision = lastRevisionOf(batch);
-        this.#opts.nc.publish(this.#opts.subjects.patch, patchBatch, { headers: toHeaders(injectTraceHeaders()) });
+        this.#opts.messenger.publish(this.#opts.subjects.patch, patchBatch, { headers: injectTraceHeaders() });
         addSpanEvent('published patch');
       }
       batch.items.forEach((item, i) => item.msg.respond(codecs.proposeReply.encode(batch.replies[i]!)));
@@ -101,20 +100,23 @@ export class ApplyLoop {
 
   /** Retries until the persister acknowledges: an acknowledged write must be durable. */
   async #append(batch: Batch, patchBatch: Uint8Array): Promise<void> {
+    const hasRevisions = batch.patches.length > 0;
     const request = codecs.appendRequest.encode({
       actor: batch.change ? Buffer.from(batch.change.actorId, 'hex') : Buffer.alloc(0),
       seq: batch.change?.seq ?? 0,
       change: batch.change?.bytes ?? Buffer.alloc(0),
-      first_revision: batch.baseRevision + 1,
+      first_revision: hasRevisions ? batch.baseRevision + 1 : 0,
       last_revision: lastRevisionOf(batch),
-      patch_batch: patchBatch,
+      patch_batch: hasRevisions ? patchBatch : Buffer.alloc(0),
+      compacted: batch.compactRevision !== undefined,
+      compact_revision: batch.compactRevision ?? 0,
     });
     for (let attempt = 1; ; attempt++) {
       try {
         const reply = codecs.appendReply.decode(
-          (await this.#opts.nc.request(this.#opts.subjects.append, request, {
-            timeout: this.#opts.appendTimeoutMs,
-            headers: toHeaders(injectTraceHeaders()),
+          (await this.#opts.messenger.request(this.#opts.subjects.append, request, {
+            timeoutMs: this.#opts.appendTimeoutMs,
+            headers: injectTraceHeaders(),
           })).data,
         );
         if (!reply.error && Number(reply.durable_revision) >= lastRevisionOf(batch)) return;

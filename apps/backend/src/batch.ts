@@ -4,12 +4,12 @@
 import type { Context } from '@opentelemetry/api';
 import type { KvDocument, EncodedChange } from '@eckd/automerge-doc';
 import type { ProposalResult, ProposeReply, ProposeRequest, RevisionPatch } from '@eckd/change-codec';
-import { KvError } from '@eckd/mvcc';
+import { KvError, toInt } from '@eckd/mvcc';
 import type { MvccStore, WriteOp, WriteResult } from '@eckd/mvcc';
-import type { Msg } from '@eckd/service-kit';
+import type { Message } from '@eckd/service-kit';
 
 export interface QueuedProposal {
-  msg: Msg;
+  msg: Message;
   request: ProposeRequest;
   trace: Context;
 }
@@ -21,6 +21,8 @@ export interface Batch {
   change: EncodedChange | undefined;
   /** revision before the batch; the batch's revisions follow it */
   baseRevision: number;
+  /** set when a proposal of the batch compacted the history */
+  compactRevision: number | undefined;
 }
 
 /** Leases arrive with the Lease issue; until then every lease id is unknown. */
@@ -29,8 +31,15 @@ const noLeases = { leaseExists: (id: string) => id === '0' };
 export function evaluateBatch(store: MvccStore, doc: KvDocument, items: QueuedProposal[]): Batch {
   const baseRevision = store.revision;
   const patches: RevisionPatch[] = [];
+  let compactRevision: number | undefined;
   const replies = items.map((item): ProposeReply => ({
     results: item.request.proposals.map((p) => {
+      if (p.compaction) {
+        const compacted = evaluateCompaction(store, p.compaction);
+        if ('error' in compacted) return { id: p.id, revision: store.revision, result: 'error', error: compacted.error };
+        compactRevision = compacted.compactRevision;
+        return { id: p.id, revision: store.revision, result: 'compaction', compaction: {} };
+      }
       const result = evaluateProposal(store, p);
       if ('write' in result) {
         if (result.write.changed) {
@@ -42,7 +51,17 @@ export function evaluateBatch(store: MvccStore, doc: KvDocument, items: QueuedPr
       return { id: p.id, revision: store.revision, result: 'error', error: result.error };
     }),
   }));
-  return { items, replies, patches, change: doc.commit(), baseRevision };
+  return { items, replies, patches, change: doc.commit(), baseRevision, compactRevision };
+}
+
+/** etcd's Compact: history below the revision goes; boundaries as etcd's (Compacted, FutureRev). */
+function evaluateCompaction(store: MvccStore, request: Record<string, unknown>): { compactRevision: number } | { error: { name: string; message: string } } {
+  try {
+    return { compactRevision: store.compact(toInt(request['revision'] as string | number | undefined)).compactRevision };
+  } catch (err) {
+    if (err instanceof KvError) return { error: { name: err.rpcName, message: err.message } };
+    throw err;
+  }
 }
 
 type Evaluated = { write: WriteResult } | { error: { name: string; message: string } };

@@ -3,16 +3,15 @@
 import { codecs, payloadHeadroomBytes } from '@eckd/change-codec';
 import type { NodeIdentity, SyncChunk } from '@eckd/change-codec';
 import type { MvccStore } from '@eckd/mvcc';
-import type { Logger, Msg, NatsConnection } from '@eckd/service-kit';
-import { headerGetter, maxPayloadBytes, replyChunks } from '@eckd/service-kit';
+import type { Logger, Message, Messenger } from '@eckd/service-kit';
 import { contextFromHeaders } from '@eckd/telemetry';
 import type { ApplyLoop } from './apply-loop.js';
 
-export function handlePropose(loop: ApplyLoop, log: Logger): (msg: Msg) => void {
+export function handlePropose(loop: ApplyLoop, log: Logger): (msg: Message) => void {
   return (msg) => {
     try {
       const request = codecs.proposeRequest.decode(msg.data);
-      loop.enqueue({ msg, request, trace: contextFromHeaders(headerGetter(msg)) });
+      loop.enqueue({ msg, request, trace: contextFromHeaders(msg.header) });
     } catch (err) {
       log.warn('bad propose message', { err });
       msg.respond(codecs.proposeReply.encode({ results: [], error: { name: 'InvalidArgument', message: (err as Error).message } }));
@@ -20,7 +19,7 @@ export function handlePropose(loop: ApplyLoop, log: Logger): (msg: Msg) => void 
   };
 }
 
-export function handleReadIndex(loop: ApplyLoop): (msg: Msg) => void {
+export function handleReadIndex(loop: ApplyLoop): (msg: Message) => void {
   return (msg) => msg.respond(codecs.readIndexReply.encode({ revision: loop.publishedRevision }));
 }
 
@@ -29,12 +28,12 @@ export function handleReadIndex(loop: ApplyLoop): (msg: Msg) => void {
  * the compacted revision, then every published revision after it. Revisions
  * evaluated but not yet durable are left out.
  */
-export function handleSync(nc: NatsConnection, store: MvccStore, loop: ApplyLoop, identity: NodeIdentity, log: Logger): (msg: Msg) => Promise<void> {
+export function handleSync(messenger: Messenger, store: MvccStore, loop: ApplyLoop, identity: NodeIdentity, log: Logger): (msg: Message) => Promise<void> {
   return async (msg) => {
     const published = loop.publishedRevision;
     const state = store.exportState();
     const patches = state.patches.filter((p) => p.revision <= published);
-    const budget = maxPayloadBytes(nc) - payloadHeadroomBytes;
+    const budget = syncChunkBytes - payloadHeadroomBytes;
     const chunks: SyncChunk[] = [];
     let current = newChunk(0);
     let size = 0;
@@ -52,13 +51,20 @@ export function handleSync(nc: NatsConnection, store: MvccStore, loop: ApplyLoop
     current.done = true;
     chunks.push(current);
     log.info('sync sent', { revision: published, chunks: chunks.length, base: state.base.length, patches: patches.length });
-    await replyChunks(nc, msg.reply, chunks.map((c) => codecs.syncChunk.encode(c)));
+    for (const [i, chunk] of chunks.entries()) {
+      msg.respond(codecs.syncChunk.encode(chunk));
+      // Let the socket drain now and then rather than buffering the whole state.
+      if (i % 16 === 15) await messenger.nc.flush();
+    }
 
     function newChunk(index: number): SyncChunk {
       return { index, done: false, identity, revision: published, compact_revision: state.compactRevision, base: [], patches: [] };
     }
   };
 }
+
+/** Target size of one sync chunk (a single larger key travels fragmented). */
+const syncChunkBytes = 512 * 1024;
 
 function kvSize(kv: { key: Uint8Array; value?: Uint8Array }): number {
   return kv.key.length + (kv.value?.length ?? 0) + 48;

@@ -4,7 +4,7 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-backend' });
 
 import { nodeSubjects } from '@eckd/change-codec';
-import { connectNats, createLogger, installShutdown } from '@eckd/service-kit';
+import { Messenger, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
 import { ApplyLoop } from './apply-loop.js';
 import { readBackendConfig } from './config.js';
 import { handlePropose, handleReadIndex, handleSync } from './handlers.js';
@@ -23,10 +23,11 @@ try {
 
   const nc = await connectNats(config.natsUrl, `eckd-backend-${config.nodeName}`, log);
   onShutdown('nats', () => nc.drain());
+  const messenger = new Messenger(nc);
 
   const { store, doc } = await recoverWithRetry();
   const loop = new ApplyLoop({
-    nc,
+    messenger,
     store,
     doc,
     identity,
@@ -37,17 +38,17 @@ try {
   });
   onShutdown('apply loop', () => loop.stop());
 
-  nc.subscribe(subjects.propose, { callback: (_e, msg) => handlePropose(loop, log)(msg) });
-  nc.subscribe(subjects.readIndex, { callback: (_e, msg) => handleReadIndex(loop)(msg) });
-  const sync = handleSync(nc, store, loop, identity, log);
-  nc.subscribe(subjects.sync, { callback: (_e, msg) => void sync(msg) });
+  messenger.subscribe(subjects.propose, handlePropose(loop, log));
+  messenger.subscribe(subjects.readIndex, handleReadIndex(loop));
+  const sync = handleSync(messenger, store, loop, identity, log);
+  messenger.subscribe(subjects.sync, (msg) => void sync(msg));
   await nc.flush();
   log.info('ready', { revision: store.revision, memberId: identity.member_id, actor: doc.actorId });
 
   async function recoverWithRetry() {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await recoverState(nc, subjects.load, config.loadChunkTimeoutMs, log);
+        return await recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log);
       } catch (err) {
         log.warn('recovery failed, retrying', { attempt, err });
         await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2_000)));

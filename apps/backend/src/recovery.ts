@@ -7,24 +7,21 @@ import { codecs } from '@eckd/change-codec';
 import type { LoadChunk } from '@eckd/change-codec';
 import { MvccStore } from '@eckd/mvcc';
 import type { RevisionPatch } from '@eckd/mvcc';
-import type { Logger, NatsConnection } from '@eckd/service-kit';
-import { requestChunks } from '@eckd/service-kit';
+import type { Logger, Messenger } from '@eckd/service-kit';
 
 export interface RecoveredState {
   store: MvccStore;
   doc: KvDocument;
 }
 
-export async function recoverState(nc: NatsConnection, loadSubject: string, chunkTimeoutMs: number, log: Logger): Promise<RecoveredState> {
+export async function recoverState(messenger: Messenger, loadSubject: string, chunkTimeoutMs: number, log: Logger): Promise<RecoveredState> {
   const started = Date.now();
   const changes: Uint8Array[] = [];
   const store = new MvccStore();
   let patches = 0;
-  for await (const chunk of requestChunks<LoadChunk>(nc, loadSubject, codecs.loadRequest.encode({}), {
-    decode: (b) => codecs.loadChunk.decode(b),
-    isLast: (c) => c.done,
-    chunkTimeoutMs,
-  })) {
+  let last: LoadChunk | undefined;
+  for await (const msg of messenger.requestStream(loadSubject, codecs.loadRequest.encode({}), { chunkTimeoutMs })) {
+    const chunk = (last = codecs.loadChunk.decode(msg.data));
     if (chunk.error) throw new Error(`backend: recovery failed at the persister: ${chunk.error.message}`);
     changes.push(...chunk.changes);
     for (const bytes of chunk.patch_batches) {
@@ -33,8 +30,14 @@ export async function recoverState(nc: NatsConnection, loadSubject: string, chun
         patches++;
       }
     }
+    if (chunk.done) break;
   }
+  if (last?.compacted) store.compact(Number(last.compact_revision));
   const doc = loadKvDocument({ changes });
+  if (doc.size() !== store.keyCount()) {
+    // The document and the revision log were written in the same transactions; a mismatch is corruption.
+    throw new Error(`backend: recovered document has ${doc.size()} keys but the revision log has ${store.keyCount()}`);
+  }
   log.info('recovered', { revision: store.revision, changes: changes.length, revisions: patches, keys: store.keyCount(), ms: Date.now() - started });
   return { store, doc };
 }

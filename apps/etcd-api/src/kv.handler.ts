@@ -1,7 +1,6 @@
 // etcdserverpb.KV: validate, hand the request on (replica for reads,
 // backend for writes), translate errors, fill the header.
 import type { sendUnaryData, ServerUnaryCall, UntypedHandleCall } from '@grpc/grpc-js';
-import { status } from '@grpc/grpc-js';
 import { SpanKind } from '@opentelemetry/api';
 import { checkDeleteRangeRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from '@eckd/mvcc';
 import { addSpanEvent, withSpan } from '@eckd/telemetry';
@@ -9,7 +8,7 @@ import type { Acknowledger } from './acknowledger.js';
 import type { Proposer } from './proposer.js';
 import type { ReadIndex } from './read-index.js';
 import type { Replica } from './replica.js';
-import { EtcdRpcError, serviceError, toGrpcError } from './to-grpc-error.js';
+import { EtcdRpcError, toGrpcError } from './to-grpc-error.js';
 
 export interface KvDeps {
   replica: Replica;
@@ -17,8 +16,6 @@ export interface KvDeps {
   readIndex: ReadIndex;
   acknowledger: Acknowledger;
   maxRequestBytes: number;
-  /** largest write the NATS path carries in one message today */
-  proposalBytesMax: number;
   maxTxnOps: number;
   requestTimeoutMs: number;
 }
@@ -38,8 +35,7 @@ export function kvHandlers(deps: KvDeps): Record<string, UntypedHandleCall> {
     Put: unary('Put', (req) => write(deps, 'request_put', req, () => checkPutRequest(req as never))),
     DeleteRange: unary('DeleteRange', (req) => write(deps, 'request_delete_range', req, () => checkDeleteRangeRequest(req as never))),
     Txn: unary('Txn', (req) => write(deps, 'request_txn', req, () => checkTxnRequest(req as never, { maxTxnOps: deps.maxTxnOps, strictSort: true }))),
-    Compact: ((_call: unknown, callback: sendUnaryData<Req>) =>
-      callback(serviceError(status.UNIMPLEMENTED, 'eckd: Compact is not implemented yet'))) as Handler,
+    Compact: unary('Compact', (req) => compact(deps, req)),
   } as Record<string, UntypedHandleCall>;
 }
 
@@ -56,7 +52,7 @@ async function range(deps: KvDeps, req: Req): Promise<Req> {
 async function write(deps: KvDeps, kind: 'request_put' | 'request_delete_range' | 'request_txn', req: Req, check: () => void): Promise<Req> {
   check();
   const bytes = approxBytes(req);
-  if (bytes > deps.maxRequestBytes || bytes > deps.proposalBytesMax) throw new EtcdRpcError('RequestTooLarge');
+  if (bytes > deps.maxRequestBytes) throw new EtcdRpcError('RequestTooLarge');
   const result = await deps.proposer.propose({ op: 'request', request: { request: kind, [kind]: req } }, bytes);
   addSpanEvent('proposed to backend');
   if (result.error) throw new EtcdRpcError(result.error.name, result.error.message);
@@ -67,6 +63,21 @@ async function write(deps: KvDeps, kind: 'request_put' | 'request_delete_range' 
   const response = (result.response ?? {}) as Req;
   const body = (response['response_put'] ?? response['response_delete_range'] ?? response['response_txn'] ?? {}) as Req;
   return { ...body, header: header(deps.replica, revision) };
+}
+
+/**
+ * Compact goes through the backend like a write (it is ordered with them and
+ * persisted); the reply waits until this frontend's replica has compacted
+ * too, so a read through it right after sees the compaction.
+ */
+async function compact(deps: KvDeps, req: Req): Promise<Req> {
+  const result = await deps.proposer.propose({ op: 'compaction', compaction: req }, 16);
+  if (result.error) throw new EtcdRpcError(result.error.name, result.error.message);
+  const revision = Number(result.revision);
+  deps.acknowledger.persisted(revision);
+  await deps.acknowledger.wait(revision);
+  deps.replica.compactTo(Number(req['revision']));
+  return { header: header(deps.replica, deps.replica.revision) };
 }
 
 function header(replica: Replica, revision: number): Req {

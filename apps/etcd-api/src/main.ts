@@ -3,8 +3,8 @@
 import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-etcd-api' });
 
-import { nodeSubjects, payloadHeadroomBytes } from '@eckd/change-codec';
-import { connectNats, createLogger, installShutdown, maxPayloadBytes } from '@eckd/service-kit';
+import { nodeSubjects } from '@eckd/change-codec';
+import { Messenger, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
 import { Acknowledger } from './acknowledger.js';
 import { readFrontendConfig } from './config.js';
 import { Proposer } from './proposer.js';
@@ -23,11 +23,12 @@ try {
 
   const nc = await connectNats(config.natsUrl, `eckd-etcd-api-${config.frontendId}`, log);
   onShutdown('nats', () => nc.drain());
+  const messenger = new Messenger(nc);
 
   const acknowledger = new Acknowledger(config.frontendId, { persisted: true, frontends: 1, nodes: 0 }, config.requestTimeoutMs);
   onShutdown('acknowledger', () => acknowledger.close());
   const replica = new Replica({
-    nc,
+    messenger,
     subjects,
     syncChunkTimeoutMs: config.requestTimeoutMs,
     log,
@@ -36,20 +37,19 @@ try {
   await replica.start();
 
   const proposer = new Proposer({
-    nc,
+    messenger,
     subject: subjects.propose,
     frontendId: config.frontendId,
     timeoutMs: config.requestTimeoutMs,
-    bytesMax: Math.min(config.proposalBytesMax, maxPayloadBytes(nc) - payloadHeadroomBytes),
+    bytesMax: config.proposalBytesMax,
     log,
   });
   const { server, ports } = await startGrpcServer(config.listen, {
     replica,
     proposer,
-    readIndex: new ReadIndex(nc, subjects.readIndex, config.requestTimeoutMs),
+    readIndex: new ReadIndex(messenger, subjects.readIndex, config.requestTimeoutMs),
     acknowledger,
     maxRequestBytes: config.maxRequestBytes,
-    proposalBytesMax: maxPayloadBytes(nc) - payloadHeadroomBytes,
     maxTxnOps: config.maxTxnOps,
     requestTimeoutMs: config.requestTimeoutMs,
   });

@@ -4,8 +4,7 @@
 // shutdown settles it.
 import { codecs } from '@eckd/change-codec';
 import type { Proposal, ProposalResult } from '@eckd/change-codec';
-import type { Logger, NatsConnection } from '@eckd/service-kit';
-import { toHeaders } from '@eckd/service-kit';
+import type { Logger, Messenger } from '@eckd/service-kit';
 import { injectTraceHeaders } from '@eckd/telemetry';
 import { EtcdRpcError } from './to-grpc-error.js';
 
@@ -18,7 +17,7 @@ interface PendingProposal {
 }
 
 export interface ProposerOptions {
-  nc: NatsConnection;
+  messenger: Messenger;
   subject: string;
   frontendId: string;
   timeoutMs: number;
@@ -73,7 +72,7 @@ export class Proposer {
       const payload = codecs.proposeRequest.encode({ frontend_id: this.#opts.frontendId, proposals: group.map((p) => p.proposal) });
       // The first write's trace carries the batch; the others are linked by the backend's span.
       const reply = codecs.proposeReply.decode(
-        (await this.#opts.nc.request(this.#opts.subject, payload, { timeout: this.#opts.timeoutMs, headers: toHeaders(group[0]!.headers) })).data,
+        (await this.#opts.messenger.request(this.#opts.subject, payload, { timeoutMs: this.#opts.timeoutMs, headers: group[0]!.headers })).data,
       );
       if (reply.error) throw new EtcdRpcError(reply.error.name, reply.error.message);
       for (const result of reply.results) {

@@ -3,14 +3,18 @@
 // use an answer to a question asked before they started); all of them share
 // that one round trip.
 import { codecs } from '@eckd/change-codec';
-import type { NatsConnection } from '@eckd/service-kit';
+import type { Messenger } from '@eckd/service-kit';
 import { EtcdRpcError } from './to-grpc-error.js';
 
 export class ReadIndex {
   #inFlight: Promise<number> | undefined;
   #next: Promise<number> | undefined;
 
-  constructor(private readonly nc: NatsConnection, private readonly subject: string, private readonly timeoutMs: number) {}
+  constructor(
+    private readonly messenger: Messenger,
+    private readonly subject: string,
+    private readonly timeoutMs: number,
+  ) {}
 
   /** The backend's published revision, asked after this call began. */
   current(): Promise<number> {
@@ -27,7 +31,7 @@ export class ReadIndex {
 
   async #ask(): Promise<number> {
     try {
-      const msg = await this.nc.request(this.subject, codecs.readIndexRequest.encode({}), { timeout: this.timeoutMs });
+      const msg = await this.messenger.request(this.subject, codecs.readIndexRequest.encode({}), { timeoutMs: this.timeoutMs });
       const reply = codecs.readIndexReply.decode(msg.data);
       if (reply.error) throw new EtcdRpcError(reply.error.name, reply.error.message);
       return Number(reply.revision);

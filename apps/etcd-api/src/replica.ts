@@ -7,8 +7,7 @@ import { codecs } from '@eckd/change-codec';
 import type { NodeIdentity, PatchBatch, SyncChunk } from '@eckd/change-codec';
 import { MvccStore } from '@eckd/mvcc';
 import type { KeyValue, MvccState, RevisionPatch } from '@eckd/mvcc';
-import type { Logger, NatsConnection } from '@eckd/service-kit';
-import { requestChunks } from '@eckd/service-kit';
+import type { Logger, Messenger } from '@eckd/service-kit';
 import { EtcdRpcError } from './to-grpc-error.js';
 
 interface Waiter {
@@ -17,7 +16,7 @@ interface Waiter {
 }
 
 export interface ReplicaOptions {
-  nc: NatsConnection;
+  messenger: Messenger;
   subjects: { sync: string; patch: string };
   syncChunkTimeoutMs: number;
   log: Logger;
@@ -56,16 +55,17 @@ export class Replica {
 
   /** Subscribes to patches, then loads the state; resolves when serving. */
   async start(): Promise<void> {
-    this.#opts.nc.subscribe(this.#opts.subjects.patch, {
-      callback: (_err, msg) => {
-        try {
-          this.#onPatch(codecs.patchBatch.decode(msg.data));
-        } catch (err) {
-          this.#opts.log.warn('bad patch message', { err });
-        }
-      },
+    this.#opts.messenger.subscribe(this.#opts.subjects.patch, (msg) => {
+      let batch: PatchBatch;
+      try {
+        batch = codecs.patchBatch.decode(msg.data);
+      } catch (err) {
+        this.#opts.log.warn('bad patch message', { err });
+        return;
+      }
+      this.#onPatch(batch);
     });
-    await this.#opts.nc.flush();
+    await this.#opts.messenger.nc.flush();
     await this.resync();
   }
 
@@ -108,17 +108,16 @@ export class Replica {
 
   async #syncOnce(): Promise<void> {
     const state: MvccState = { revision: 1, compactRevision: -1, base: [], patches: [] };
-    for await (const chunk of requestChunks<SyncChunk>(this.#opts.nc, this.#opts.subjects.sync, codecs.syncRequest.encode({ after_revision: 0 }), {
-      decode: (b) => codecs.syncChunk.decode(b),
-      isLast: (c) => c.done,
-      chunkTimeoutMs: this.#opts.syncChunkTimeoutMs,
-    })) {
+    const request = codecs.syncRequest.encode({ after_revision: 0 });
+    for await (const msg of this.#opts.messenger.requestStream(this.#opts.subjects.sync, request, { chunkTimeoutMs: this.#opts.syncChunkTimeoutMs })) {
+      const chunk: SyncChunk = codecs.syncChunk.decode(msg.data);
       if (chunk.error) throw new Error(`etcd-api: sync refused: ${chunk.error.message}`);
       this.#identity = chunk.identity ?? this.#identity;
       state.revision = Number(chunk.revision);
       state.compactRevision = Number(chunk.compact_revision);
       state.base.push(...(chunk.base as unknown as KeyValue[]));
       for (const p of chunk.patches) state.patches.push({ revision: Number(p.revision), events: p.events } as unknown as RevisionPatch);
+      if (chunk.done) break;
     }
     this.#store = MvccStore.fromState(state);
     this.#ready = true;
@@ -146,7 +145,13 @@ export class Replica {
       }
       this.#store.applyRevision({ revision, events: p.events } as unknown as RevisionPatch);
     }
+    this.compactTo(Number(batch.compact_revision));
     this.#applied();
+  }
+
+  /** Applies a compaction the backend made (idempotent; never beyond what this replica holds). */
+  compactTo(revision: number): void {
+    if (revision > this.#store.compactRevision && revision <= this.#store.revision) this.#store.compact(revision);
   }
 
   #applied(): void {

@@ -48,6 +48,15 @@ describe('etcd3 client against a node', () => {
     for (const c of clients) assert.equal(await c.getAll().prefix('conc/').count(), 32);
   });
 
+  test('values above the NATS payload limit, up to etcd 1.5 MiB request limit', async () => {
+    const [a, b] = clients as [Etcd3, Etcd3];
+    const big = Buffer.alloc(1_500_000, 0x61);
+    big[big.length - 1] = 0x62;
+    await a.put('big').value(big);
+    assert.deepEqual(await b.get('big').buffer(), big);
+    await assert.rejects(a.put('big').value(Buffer.alloc(1_572_864)).exec(), /etcdserver: request is too large/);
+  });
+
   test('a txn compares and writes atomically', async () => {
     const [c] = clients as [Etcd3];
     await c.put('tx/k').value('old');

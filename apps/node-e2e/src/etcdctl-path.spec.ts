@@ -66,9 +66,18 @@ describe('etcdctl against a node', () => {
     const r = await etcdctl(f.node.endpoints[0]!, ['put', '', 'x']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /etcdserver: key is not provided/);
-    const c = await etcdctl(f.node.endpoints[0]!, ['compaction', '1']);
-    assert.notEqual(c.code, 0);
-    assert.match(c.stderr, /Unimplemented|not implemented/i);
+  });
+
+  test('compaction: older revisions answer etcd compacted error, newer ones still read', async () => {
+    const first = JSON.parse(await ctl(['put', 'cmp/k', 'v1', '-w', 'json'])).header.revision as number;
+    await ctl(['put', 'cmp/k', 'v2']);
+    assert.match(await ctl(['compaction', String(first + 1)]), new RegExp(`compacted revision ${first + 1}`));
+    const old = await etcdctl(f.node.endpoints[1]!, ['get', 'cmp/k', `--rev=${first}`]);
+    assert.notEqual(old.code, 0);
+    assert.match(old.stderr, /etcdserver: mvcc: required revision has been compacted/);
+    assert.equal(await ctl(['get', 'cmp/k', `--rev=${first + 1}`, '--print-value-only'], f.node.endpoints[1]), 'v2\n');
+    const again = await etcdctl(f.node.endpoints[0]!, ['compaction', String(first)]);
+    assert.match(again.stderr, /required revision has been compacted/);
   });
 
   test('the data survives a restart of the whole node and revisions go on', async () => {

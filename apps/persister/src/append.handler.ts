@@ -5,19 +5,18 @@ import { SpanKind } from '@opentelemetry/api';
 import { codecs } from '@eckd/change-codec';
 import type { AppendRequest, AppendReply } from '@eckd/change-codec';
 import { appendBatch } from '@eckd/storage';
-import type { Logger, Msg } from '@eckd/service-kit';
-import { headerGetter } from '@eckd/service-kit';
+import type { Logger, Message } from '@eckd/service-kit';
 import { contextFromHeaders, withSpan } from '@eckd/telemetry';
 import type pg from 'pg';
 
-export function createAppendHandler(pool: pg.Pool, log: Logger): (msg: Msg) => Promise<void> {
+export function createAppendHandler(pool: pg.Pool, log: Logger): (msg: Message) => Promise<void> {
   return async (msg) => {
     let reply: AppendReply;
     try {
       const request = codecs.appendRequest.decode(msg.data);
       reply = await withSpan(
         'persister.append',
-        { kind: SpanKind.CONSUMER, parent: contextFromHeaders(headerGetter(msg)), attributes: { 'eckd.revision.last': String(request.last_revision) } },
+        { kind: SpanKind.CONSUMER, parent: contextFromHeaders(msg.header), attributes: { 'eckd.revision.last': String(request.last_revision) } },
         () => persist(pool, request),
       );
     } catch (err) {
@@ -39,7 +38,8 @@ async function persist(pool: pg.Pool, request: AppendRequest): Promise<AppendRep
           change: hasChange ? { actor: request.actor, seq: Number(request.seq), bytes: request.change } : undefined,
           firstRevision: Number(request.first_revision),
           lastRevision: Number(request.last_revision),
-          patchBatch: request.patch_batch,
+          patchBatch: request.patch_batch.length > 0 ? request.patch_batch : undefined,
+          compactRevision: request.compacted ? Number(request.compact_revision) : undefined,
         },
       ]),
   );

@@ -3,33 +3,44 @@
 // the NATS payload limit.
 import { codecs } from '@eckd/change-codec';
 import type { LoadChunk } from '@eckd/change-codec';
-import { readChanges, readLog } from '@eckd/storage';
-import type { Logger, Msg, NatsConnection } from '@eckd/service-kit';
-import { replyChunks } from '@eckd/service-kit';
+import { readChanges, readCompactRevision, readLog } from '@eckd/storage';
+import type { Logger, Message, Messenger } from '@eckd/service-kit';
 import type pg from 'pg';
 
-export function createLoadHandler(nc: NatsConnection, pool: pg.Pool, chunkBytes: number, log: Logger): (msg: Msg) => Promise<void> {
+export function createLoadHandler(messenger: Messenger, pool: pg.Pool, chunkBytes: number, log: Logger): (msg: Message) => Promise<void> {
   return async (msg) => {
     try {
       const chunks = await collectChunks(pool, chunkBytes);
-      await replyChunks(nc, msg.reply, chunks.map((c) => codecs.loadChunk.encode(c)));
+      for (const [i, chunk] of chunks.entries()) {
+        msg.respond(codecs.loadChunk.encode(chunk));
+        if (i % 16 === 15) await messenger.nc.flush();
+      }
       log.info('recovery data sent', { chunks: chunks.length });
     } catch (err) {
       log.error('load failed', { err });
-      const error: LoadChunk = { index: 0, done: true, changes: [], patch_batches: [], error: { name: (err as Error).name, message: (err as Error).message } };
-      await replyChunks(nc, msg.reply, [codecs.loadChunk.encode(error)]);
+      const error: LoadChunk = {
+        index: 0,
+        done: true,
+        changes: [],
+        patch_batches: [],
+        compacted: false,
+        compact_revision: 0,
+        error: { name: (err as Error).name, message: (err as Error).message },
+      };
+      msg.respond(codecs.loadChunk.encode(error));
     }
   };
 }
 
 async function collectChunks(pool: pg.Pool, chunkBytes: number): Promise<LoadChunk[]> {
   const chunks: LoadChunk[] = [];
-  let current: LoadChunk = { index: 0, done: false, changes: [], patch_batches: [] };
+  const empty = (index: number): LoadChunk => ({ index, done: false, changes: [], patch_batches: [], compacted: false, compact_revision: 0 });
+  let current = empty(0);
   let size = 0;
   const add = (field: 'changes' | 'patch_batches', bytes: Buffer) => {
     if (size > 0 && size + bytes.length > chunkBytes) {
       chunks.push(current);
-      current = { index: chunks.length, done: false, changes: [], patch_batches: [] };
+      current = empty(chunks.length);
       size = 0;
     }
     current[field].push(bytes);
@@ -37,7 +48,10 @@ async function collectChunks(pool: pg.Pool, chunkBytes: number): Promise<LoadChu
   };
   for await (const page of readChanges(pool)) for (const c of page) add('changes', c);
   for await (const page of readLog(pool)) for (const p of page) add('patch_batches', p);
+  const compactRevision = await readCompactRevision(pool);
   current.done = true;
+  current.compacted = compactRevision !== undefined;
+  current.compact_revision = compactRevision ?? 0;
   chunks.push(current);
   return chunks;
 }

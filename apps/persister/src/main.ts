@@ -4,7 +4,7 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-persister' });
 
 import { nodeSubjects } from '@eckd/change-codec';
-import { connectNats, createLogger, installShutdown } from '@eckd/service-kit';
+import { Messenger, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
 import { createPool, migrate } from '@eckd/storage';
 import { createAppendHandler } from './append.handler.js';
 import { createLoadHandler } from './load.handler.js';
@@ -30,12 +30,13 @@ try {
   const nc = await connectNats(config.natsUrl, `eckd-persister-${config.nodeName}`, log);
   onShutdown('nats', () => nc.drain());
 
+  const messenger = new Messenger(nc);
   const append = createAppendHandler(pool, log);
-  const load = createLoadHandler(nc, pool, config.loadChunkBytes, log);
+  const load = createLoadHandler(messenger, pool, config.loadChunkBytes, log);
   // One at a time, in arrival order: a chain of promises per subject.
   let appendChain = Promise.resolve();
-  nc.subscribe(subjects.append, { callback: (_err, msg) => void (appendChain = appendChain.then(() => append(msg))) });
-  nc.subscribe(subjects.load, { callback: (_err, msg) => void load(msg) });
+  messenger.subscribe(subjects.append, (msg) => void (appendChain = appendChain.then(() => append(msg))));
+  messenger.subscribe(subjects.load, (msg) => void load(msg));
   await nc.flush();
   log.info('ready', { append: subjects.append, load: subjects.load });
 } catch (err) {

@@ -53,8 +53,10 @@ describe('wire codecs', () => {
       first_revision: 3,
       last_revision: 4,
       patch_batch: Buffer.from([0x05]),
+      compacted: true,
+      compact_revision: 9,
     });
-    assert.equal(Buffer.from(bytes).toString('hex'), '0a01aa1002' + '1a0101' + '2003' + '2804' + '320105');
+    assert.equal(Buffer.from(bytes).toString('hex'), '0a01aa1002' + '1a0101' + '2003' + '2804' + '320105' + '3801' + '4009');
   });
 
   test('patch batches round-trip events with int64 as strings and enums as names', () => {

@@ -84,8 +84,10 @@ export interface AppendRequest {
   change: Uint8Array;
   first_revision: Int64;
   last_revision: Int64;
-  /** an encoded PatchBatch: stored and replayed as is */
+  /** an encoded PatchBatch: stored and replayed as is; empty for a compaction-only batch */
   patch_batch: Uint8Array;
+  compacted: boolean;
+  compact_revision: Int64;
 }
 
 export interface AppendReply {
@@ -101,6 +103,8 @@ export interface LoadChunk {
   changes: Uint8Array[];
   patch_batches: Uint8Array[];
   error?: WireError | null;
+  compacted: boolean;
+  compact_revision: Int64;
 }
 
 export const codecs = Object.freeze({

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { appendBatch, durableRevision, readChanges, readLog } from './change-log.js';
+import { appendBatch, durableRevision, readChanges, readCompactRevision, readLog } from './change-log.js';
 import { migrate } from './migrations.js';
 import { createPool } from './pool.js';
 
@@ -55,5 +55,16 @@ describe('storage', () => {
     for await (const page of readLog(pool, 2)) log.push(...page.map((b) => b.toString()));
     assert.deepEqual(log, ['patch-4', 'patch-5', 'patch-6']);
     assert.equal(await durableRevision(pool), 6);
+  });
+
+  test('the compact revision is stored and never goes backwards', async () => {
+    assert.equal(await readCompactRevision(pool), undefined);
+    await appendBatch(pool, [{ firstRevision: 0, lastRevision: 6, compactRevision: 5 }]);
+    assert.equal(await readCompactRevision(pool), 5);
+    await appendBatch(pool, [{ firstRevision: 0, lastRevision: 6, compactRevision: 3 }]);
+    assert.equal(await readCompactRevision(pool), 5);
+    await appendBatch(pool, [{ firstRevision: 7, lastRevision: 7, patchBatch: Buffer.from('p7'), compactRevision: 6 }]);
+    assert.equal(await readCompactRevision(pool), 6);
+    assert.equal(await durableRevision(pool), 7);
   });
 });

@@ -8,8 +8,10 @@ export interface AppendRow {
   change?: { actor: Uint8Array; seq: number; bytes: Uint8Array };
   firstRevision: number;
   lastRevision: number;
-  /** the batch's etcd events: an encoded change-codec PatchBatch */
-  patchBatch: Uint8Array;
+  /** the batch's etcd events: an encoded change-codec PatchBatch (absent: no new revision) */
+  patchBatch?: Uint8Array;
+  /** the history was compacted at this revision */
+  compactRevision?: number;
 }
 
 export class StorageError extends Error {
@@ -39,12 +41,25 @@ export async function appendBatch(pool: Pool, rows: readonly AppendRow[]): Promi
           ],
         );
       }
-      await client.query(
-        `insert into eckd_log (first_revision, last_revision, patches)
-         select * from unnest($1::bigint[], $2::bigint[], $3::bytea[])
-         on conflict (last_revision) do nothing`,
-        [rows.map((r) => r.firstRevision), rows.map((r) => r.lastRevision), rows.map((r) => Buffer.from(r.patchBatch))],
-      );
+      const logged = rows.filter((r) => r.patchBatch);
+      if (logged.length > 0) {
+        await client.query(
+          `insert into eckd_log (first_revision, last_revision, patches)
+           select * from unnest($1::bigint[], $2::bigint[], $3::bytea[])
+           on conflict (last_revision) do nothing`,
+          [logged.map((r) => r.firstRevision), logged.map((r) => r.lastRevision), logged.map((r) => Buffer.from(r.patchBatch!))],
+        );
+      }
+      const compactions = rows.filter((r) => r.compactRevision !== undefined).map((r) => r.compactRevision!);
+      if (compactions.length > 0) {
+        // The compact revision never goes backwards, also when an old append is retried.
+        await client.query(
+          `insert into eckd_meta (key, value) values ('compact_revision', $1)
+           on conflict (key) do update set value = excluded.value
+           where eckd_meta.value::bigint < excluded.value::bigint`,
+          [String(Math.max(...compactions))],
+        );
+      }
       return Math.max(...rows.map((r) => r.lastRevision));
     });
   } finally {
@@ -78,6 +93,12 @@ export async function* readLog(pool: Pool, pageRows = 1000): AsyncGenerator<Buff
     yield rows.map((r) => r.patches);
     after = Number(rows[rows.length - 1]!.last_revision);
   }
+}
+
+/** The stored compact revision, or undefined if the history was never compacted. */
+export async function readCompactRevision(pool: Pool): Promise<number | undefined> {
+  const { rows } = await pool.query<{ value: string }>(`select value from eckd_meta where key = 'compact_revision'`);
+  return rows[0] ? Number(rows[0].value) : undefined;
 }
 
 export async function durableRevision(pool: Pool): Promise<number> {
