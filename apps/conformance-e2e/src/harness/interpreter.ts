@@ -1,0 +1,75 @@
+// Runs a scenario's steps in order against one server and records the
+// normalised outcome of each. The base revision is read first, so that
+// `{ $rev: n }` and every revision in the answers are relative to it.
+import { rpcErrors } from '@eckd/etcd-proto';
+import { encodeRequest } from './encode.js';
+import { normaliseOutcome } from './normalise.js';
+import type { Normalised } from './normalise.js';
+import { callUnary } from './rpc.js';
+import type { Call, Expect, Scenario } from './scenario.js';
+import type { Target } from './servers.js';
+
+const methods: Readonly<Record<Call, string>> = {
+  range: 'Range',
+  put: 'Put',
+  deleteRange: 'DeleteRange',
+  txn: 'Txn',
+  compact: 'Compact',
+};
+
+// A key no scenario writes: reading it costs nothing and returns the revision.
+const baseProbeKey = Buffer.from('conformance-base-probe');
+
+export interface Transcript {
+  base: number;
+  outcomes: Normalised[];
+}
+
+async function baseRevision(target: Target): Promise<number> {
+  const probe = await callUnary(target.kv, 'Range', { key: baseProbeKey });
+  if ('error' in probe) throw new Error(`conformance: ${target.name}: reading the base revision failed: ${probe.error.details}`);
+  const header = probe.response['header'] as { revision?: string } | null;
+  return Number(header?.revision ?? 0);
+}
+
+export async function runScenario(target: Target, scenario: Scenario): Promise<Transcript> {
+  const base = await baseRevision(target);
+  const outcomes: Normalised[] = [];
+  for (const step of scenario.steps) {
+    const outcome = await callUnary(target.kv, methods[step.call], encodeRequest(step.req, base));
+    outcomes.push(normaliseOutcome(outcome, base, step.ties));
+  }
+  return { base, outcomes };
+}
+
+function subsetProblem(actual: unknown, expected: unknown, path: string): string | undefined {
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual) || actual.length !== expected.length) return `${path}: expected ${expected.length} elements, got ${JSON.stringify(actual)}`;
+    for (let i = 0; i < expected.length; i++) {
+      const p = subsetProblem(actual[i], expected[i], `${path}[${i}]`);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  if (typeof expected === 'object' && expected !== null) {
+    if (typeof actual !== 'object' || actual === null) return `${path}: expected an object, got ${JSON.stringify(actual)}`;
+    for (const [k, v] of Object.entries(expected)) {
+      const p = subsetProblem((actual as Record<string, unknown>)[k], v, `${path}.${k}`);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  return actual === expected ? undefined : `${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
+}
+
+/** Why `outcome` does not satisfy `expect`, or undefined when it does. */
+export function expectProblem(outcome: Normalised, expect: Expect): string | undefined {
+  if ('error' in expect) {
+    const want = typeof expect.error === 'string' ? rpcErrors[expect.error] : { code: expect.error.code, message: expect.error.details };
+    if (!('error' in outcome)) return `expected error ${want.code} "${want.message}", got a response`;
+    const { code, details } = outcome.error;
+    return code === want.code && details === want.message ? undefined : `expected error ${want.code} "${want.message}", got ${code} "${details}"`;
+  }
+  if ('error' in outcome) return `expected a response, got error ${outcome.error.code} "${outcome.error.details}"`;
+  return subsetProblem(outcome.response, expect.ok, 'response');
+}

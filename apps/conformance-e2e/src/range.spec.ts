@@ -1,0 +1,5 @@
+// Range conformance: etcd 3.4.23 and eckd answer the same scenarios.
+import { conformanceSuite } from './harness/suite.js';
+import { rangeGroups } from './scenarios/all.js';
+
+conformanceSuite('conformance: Range', rangeGroups);
