@@ -8,7 +8,10 @@ import type { Acknowledger } from './acknowledger.js';
 import type { Proposer } from './proposer.js';
 import type { ReadIndex } from './read-index.js';
 import type { Replica } from './replica.js';
+import { raftRequestBytes } from './request-size.js';
 import { EtcdRpcError, toGrpcError } from './to-grpc-error.js';
+
+const opKinds = { request_put: 'put', request_delete_range: 'delete_range', request_txn: 'txn' } as const;
 
 export interface KvDeps {
   replica: Replica;
@@ -51,7 +54,7 @@ async function range(deps: KvDeps, req: Req): Promise<Req> {
 
 async function write(deps: KvDeps, kind: 'request_put' | 'request_delete_range' | 'request_txn', req: Req, check: () => void): Promise<Req> {
   check();
-  const bytes = approxBytes(req);
+  const bytes = raftRequestBytes(opKinds[kind], req);
   if (bytes > deps.maxRequestBytes) throw new EtcdRpcError('RequestTooLarge');
   const result = await deps.proposer.propose({ op: 'request', request: { request: kind, [kind]: req } }, bytes);
   addSpanEvent('proposed to backend');
@@ -83,16 +86,4 @@ async function compact(deps: KvDeps, req: Req): Promise<Req> {
 function header(replica: Replica, revision: number): Req {
   const id = replica.identity;
   return { cluster_id: id?.cluster_id ?? 0, member_id: id?.member_id ?? 0, revision, raft_term: id?.raft_term ?? 0 };
-}
-
-/** Size of a request as etcd would count it: its byte fields plus a little framing per field. */
-function approxBytes(value: unknown): number {
-  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return value.length + 4;
-  if (Array.isArray(value)) return value.reduce((n: number, v) => n + approxBytes(v), 2);
-  if (value && typeof value === 'object') {
-    let n = 2;
-    for (const v of Object.values(value)) n += approxBytes(v);
-    return n;
-  }
-  return typeof value === 'string' ? value.length + 2 : 2;
 }

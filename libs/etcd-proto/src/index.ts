@@ -5,6 +5,7 @@ export { loadEtcdGrpc } from './grpc-services.js';
 export type { EtcdGrpc, EtcdGrpcObject } from './grpc-services.js';
 export { etcdProtoRoot, loadProtoWithEtcdImports } from './proto-root.js';
 export { rpcErrors, rpcErrorNameOf } from './rpc-errors.js';
+export { etcdMessageBytes, messageBytes, varintBytes } from './encoded-size.js';
 export type { RpcError, RpcErrorName } from './rpc-errors.js';
 
 // Message types as proto-loader-gen-types names them: `X` is the permissive

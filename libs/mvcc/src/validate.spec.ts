@@ -137,3 +137,13 @@ describe('fuzz', () => {
     assert.ok(s.revision > 100);
   });
 });
+
+test('a nested txn gets what its parent left of the op budget (etcd checkTxnRequest)', () => {
+  const put = (k: string) => ({ request_put: { key: Buffer.from(k), value: Buffer.alloc(0) } });
+  const nested = (n: number) => ({ request_txn: { success: Array.from({ length: n }, (_, i) => put(`n${i}`)) } });
+  const outer = (outerOps: number, nestedOps: number) => ({
+    success: [...Array.from({ length: outerOps - 1 }, (_, i) => put(`o${i}`)), nested(nestedOps)],
+  });
+  assert.doesNotThrow(() => check(outer(100, 28) as unknown as TxnRequest));
+  assert.throws(() => check(outer(100, 29) as unknown as TxnRequest), /too many|TooManyOps/i);
+});

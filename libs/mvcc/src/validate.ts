@@ -55,10 +55,13 @@ function checkTxnShape(req: TxnRequest, opts: TxnCheckOptions): void {
   const compare = req.compare ?? [];
   const success = req.success ?? [];
   const failure = req.failure ?? [];
-  if (Math.max(compare.length, success.length, failure.length) > opts.maxTxnOps) throw new KvError('TooManyOps');
+  const ops = Math.max(compare.length, success.length, failure.length);
+  if (ops > opts.maxTxnOps) throw new KvError('TooManyOps');
   for (const c of compare) if (bytesLength(c.key) === 0) throw new KvError('EmptyKey');
-  for (const op of success) checkRequestOp(op, opts);
-  for (const op of failure) checkRequestOp(op, opts);
+  // As etcd: a nested txn gets what its parent left of the op budget.
+  const nested = { ...opts, maxTxnOps: opts.maxTxnOps - ops };
+  for (const op of success) checkRequestOp(op, nested);
+  for (const op of failure) checkRequestOp(op, nested);
 }
 
 export function checkTxnRequest(req: TxnRequest, opts: TxnCheckOptions): void {

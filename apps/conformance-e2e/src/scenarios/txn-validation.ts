@@ -134,7 +134,6 @@ export const txnValidation: ScenarioGroup = {
     },
     {
       name: 'nested txns share the op budget: 100 outer + 29 nested',
-      mismatch: "eckd checks a nested txn against the full 128 ops; etcd against 128 minus the outer txn's op count",
       ref: '§2.6',
       steps: [fails(txn({ success: [...rangesOf('tv25/', 99), op.txn({ success: rangesOf('tv25/n', 29) })] }), 'TooManyOps')],
     },
