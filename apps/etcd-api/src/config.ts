@@ -5,7 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { ConfigError, checkInt, envInt, parseFlags, readServiceBaseConfig } from '@eckd/service-kit';
 import type { ServiceBaseConfig } from '@eckd/service-kit';
 
-export const knownFlags = ['name', 'listen-client-urls', 'advertise-client-urls', 'max-request-bytes', 'max-txn-ops'] as const;
+export const knownFlags = [
+  'name',
+  'listen-client-urls',
+  'advertise-client-urls',
+  'max-request-bytes',
+  'max-txn-ops',
+  'watch-progress-notify-interval',
+  'experimental-watch-progress-notify-interval',
+] as const;
 
 export interface FrontendConfig extends ServiceBaseConfig {
   frontendId: string;
@@ -16,6 +24,7 @@ export interface FrontendConfig extends ServiceBaseConfig {
   maxTxnOps: number;
   requestTimeoutMs: number;
   proposalBytesMax: number;
+  watchProgressNotifyIntervalMs: number;
 }
 
 export function readFrontendConfig(argv: readonly string[], env: Record<string, string | undefined>): Readonly<FrontendConfig> {
@@ -33,6 +42,14 @@ export function readFrontendConfig(argv: readonly string[], env: Record<string, 
     maxTxnOps: checkInt('--max-txn-ops', flags.get('max-txn-ops') ?? '128', { min: 1 }),
     requestTimeoutMs: envInt(env, 'ECKD_REQUEST_TIMEOUT_MS', 7_000, { min: 100 }),
     proposalBytesMax: envInt(env, 'ECKD_PROPOSAL_BYTES_MAX', 256 * 1024, { min: 1024 }),
+    // etcd 3.6 name, and the 3.4/3.5 one; default 10 minutes, at least 100 ms.
+    watchProgressNotifyIntervalMs: Math.max(
+      100,
+      parseGoDuration(
+        '--watch-progress-notify-interval',
+        flags.get('watch-progress-notify-interval') ?? flags.get('experimental-watch-progress-notify-interval') ?? '10m',
+      ),
+    ),
   });
 }
 
@@ -50,4 +67,12 @@ function parseListenUrl(raw: string): { host: string; port: number } {
   if (url.protocol !== 'http:') throw new ConfigError(`--listen-client-urls: only http:// is served so far, got "${raw}"`);
   if (!url.port) throw new ConfigError(`--listen-client-urls: "${raw}" needs a port`);
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) };
+}
+
+/** Go's time.ParseDuration for the units etcd users write: "10m", "1s", "500ms", "1m30s". */
+export function parseGoDuration(flag: string, raw: string): number {
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const parts = [...raw.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== raw) throw new ConfigError(`${flag}: "${raw}" is not a duration like 10m or 500ms`);
+  return parts.reduce((ms, p) => ms + Number(p[1]) * units[p[2]!]!, 0);
 }

@@ -8,6 +8,7 @@ import type { Acknowledger } from './acknowledger.js';
 import type { Proposer } from './proposer.js';
 import type { ReadIndex } from './read-index.js';
 import type { Replica } from './replica.js';
+import { responseHeader } from './header.js';
 import { raftRequestBytes } from './request-size.js';
 import { EtcdRpcError, toGrpcError } from './to-grpc-error.js';
 
@@ -49,7 +50,7 @@ async function range(deps: KvDeps, req: Req): Promise<Req> {
   const revision = req['serializable'] === true ? 0 : await deps.readIndex.current();
   await replica.waitFor(revision, deps.requestTimeoutMs);
   const result = replica.store.range(req as never);
-  return { header: header(replica, replica.revision), ...result };
+  return { header: responseHeader(replica, replica.revision), ...result };
 }
 
 async function write(deps: KvDeps, kind: 'request_put' | 'request_delete_range' | 'request_txn', req: Req, check: () => void): Promise<Req> {
@@ -65,7 +66,7 @@ async function write(deps: KvDeps, kind: 'request_put' | 'request_delete_range' 
   addSpanEvent('acknowledged', { 'eckd.revision': revision });
   const response = (result.response ?? {}) as Req;
   const body = (response['response_put'] ?? response['response_delete_range'] ?? response['response_txn'] ?? {}) as Req;
-  return { ...body, header: header(deps.replica, revision) };
+  return { ...body, header: responseHeader(deps.replica, revision) };
 }
 
 /**
@@ -80,10 +81,6 @@ async function compact(deps: KvDeps, req: Req): Promise<Req> {
   deps.acknowledger.persisted(revision);
   await deps.acknowledger.wait(revision);
   deps.replica.compactTo(Number(req['revision']));
-  return { header: header(deps.replica, deps.replica.revision) };
+  return { header: responseHeader(deps.replica, deps.replica.revision) };
 }
 
-function header(replica: Replica, revision: number): Req {
-  const id = replica.identity;
-  return { cluster_id: id?.cluster_id ?? 0, member_id: id?.member_id ?? 0, revision, raft_term: id?.raft_term ?? 0 };
-}

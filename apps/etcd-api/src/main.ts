@@ -10,7 +10,9 @@ import { readFrontendConfig } from './config.js';
 import { Proposer } from './proposer.js';
 import { ReadIndex } from './read-index.js';
 import { Replica } from './replica.js';
+import { responseHeader } from './header.js';
 import { startGrpcServer } from './server.js';
+import { WatchHub } from './watch/watch-hub.js';
 
 const log = createLogger('etcd-api');
 const { onShutdown, shutdown } = installShutdown(log);
@@ -32,8 +34,10 @@ try {
     subjects,
     syncChunkTimeoutMs: config.requestTimeoutMs,
     log,
-    onApplied: (revision) => acknowledger.applied(revision),
   });
+  replica.listen({ applied: (_from, to) => acknowledger.applied(to), replaced: (revision) => acknowledger.applied(revision) });
+  const hub = new WatchHub(replica, config.watchProgressNotifyIntervalMs);
+  onShutdown('watches', () => hub.close());
   await replica.start();
 
   const proposer = new Proposer({
@@ -52,6 +56,10 @@ try {
     maxRequestBytes: config.maxRequestBytes,
     maxTxnOps: config.maxTxnOps,
     requestTimeoutMs: config.requestTimeoutMs,
+    hub,
+    header: (revision) => responseHeader(replica, revision),
+    // etcd fragments watch responses above --max-request-bytes plus gRPC overhead.
+    fragmentBytes: config.maxRequestBytes + 512 * 1024,
   });
   onShutdown('grpc', () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
   log.info('ready', { endpoints: config.listen.map((l, i) => `${l.host}:${ports[i]}`), revision: replica.revision, frontendId: config.frontendId });

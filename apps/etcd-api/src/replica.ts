@@ -20,8 +20,14 @@ export interface ReplicaOptions {
   subjects: { sync: string; patch: string };
   syncChunkTimeoutMs: number;
   log: Logger;
-  /** called with the applied revision after every change */
-  onApplied: (revision: number) => void;
+}
+
+/** What a replica tells its listeners (watches, acknowledgements). */
+export interface ReplicaListener {
+  /** revisions (from, to] were applied, in order */
+  applied(from: number, to: number): void;
+  /** the whole state was replaced by a sync; history may have gaps for old positions */
+  replaced(revision: number): void;
 }
 
 export class Replica {
@@ -31,6 +37,7 @@ export class Replica {
   #syncing: Promise<void> | undefined;
   #buffered: PatchBatch[] = [];
   readonly #waiters = new Set<Waiter>();
+  readonly #listeners: ReplicaListener[] = [];
   readonly #opts: ReplicaOptions;
 
   constructor(opts: ReplicaOptions) {
@@ -51,6 +58,10 @@ export class Replica {
 
   get ready(): boolean {
     return this.#ready;
+  }
+
+  listen(listener: ReplicaListener): void {
+    this.#listeners.push(listener);
   }
 
   /** Subscribes to patches, then loads the state; resolves when serving. */
@@ -124,8 +135,9 @@ export class Replica {
     const buffered = this.#buffered;
     this.#buffered = [];
     this.#opts.log.info('replica synced', { revision: this.#store.revision, keys: this.#store.keyCount(), buffered: buffered.length });
+    for (const l of this.#listeners) l.replaced(this.#store.revision);
+    this.#applied(this.#store.revision);
     for (const batch of buffered) this.#onPatch(batch);
-    this.#applied();
   }
 
   #onPatch(batch: PatchBatch): void {
@@ -134,19 +146,22 @@ export class Replica {
       this.#buffered.push(batch);
       return;
     }
+    const from = this.#store.revision;
     for (const p of batch.patches) {
       const revision = Number(p.revision);
       if (revision <= this.#store.revision) continue; // already in the synced state
       if (revision !== this.#store.revision + 1) {
         this.#opts.log.warn('patch gap, resyncing', { applied: this.#store.revision, received: revision });
         this.#buffered.push(batch);
+        this.#applied(from);
         void this.resync();
         return;
       }
       this.#store.applyRevision({ revision, events: p.events } as unknown as RevisionPatch);
     }
+    // Listeners read the new revisions' events before a compaction can drop them.
+    this.#applied(from);
     this.compactTo(Number(batch.compact_revision));
-    this.#applied();
   }
 
   /** Applies a compaction the backend made (idempotent; never beyond what this replica holds). */
@@ -154,15 +169,15 @@ export class Replica {
     if (revision > this.#store.compactRevision && revision <= this.#store.revision) this.#store.compact(revision);
   }
 
-  #applied(): void {
+  #applied(from: number): void {
     if (!this.#ready) return;
     const revision = this.#store.revision;
+    if (revision > from) for (const l of this.#listeners) l.applied(from, revision);
     for (const w of this.#waiters) {
       if (w.revision <= revision) {
         this.#waiters.delete(w);
         w.resolve();
       }
     }
-    this.#opts.onApplied(revision);
   }
 }

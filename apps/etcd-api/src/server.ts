@@ -6,11 +6,16 @@ import * as grpc from '@grpc/grpc-js';
 import { loadEtcdGrpc } from '@eckd/etcd-proto';
 import type { KvDeps } from './kv.handler.js';
 import { kvHandlers } from './kv.handler.js';
+import type { WatchDeps } from './watch.handler.js';
+import { watchHandlers } from './watch.handler.js';
 
 /** etcd allows requests up to --max-request-bytes plus 512 KiB of gRPC overhead. */
 const grpcOverheadBytes = 512 * 1024;
 
-export async function startGrpcServer(listen: { host: string; port: number }[], deps: KvDeps): Promise<{ server: grpc.Server; ports: number[] }> {
+export async function startGrpcServer(
+  listen: { host: string; port: number }[],
+  deps: KvDeps & WatchDeps,
+): Promise<{ server: grpc.Server; ports: number[] }> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.maxRequestBytes + grpcOverheadBytes,
     'grpc.max_send_message_length': -1,
@@ -21,6 +26,7 @@ export async function startGrpcServer(listen: { host: string; port: number }[], 
     'grpc.keepalive_timeout_ms': 20_000,
   });
   server.addService(loadEtcdGrpc().KV, kvHandlers(deps));
+  server.addService(loadEtcdGrpc().Watch, watchHandlers(deps) as unknown as grpc.UntypedServiceImplementation);
   const ports: number[] = [];
   for (const { host, port } of listen) {
     ports.push(

@@ -1,0 +1,58 @@
+// etcdserverpb.Watch: one bidirectional stream per client connection, many
+// watches per stream. Requests are create, cancel and progress; responses
+// are created/canceled notices, events and progress notifications.
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import type { Replica } from './replica.js';
+import type { WatchHub } from './watch/watch-hub.js';
+import { WatchStream } from './watch/watch-stream.js';
+import type { WatchCreate } from './watch/watcher.js';
+
+type WatchRequest = {
+  request_union?: string;
+  create_request?: WatchCreate | null;
+  cancel_request?: { watch_id?: string | number } | null;
+  progress_request?: Record<string, never> | null;
+};
+
+export interface WatchDeps {
+  replica: Replica;
+  hub: WatchHub;
+  header(revision: number): Record<string, unknown>;
+  fragmentBytes: number;
+}
+
+export function watchHandlers(deps: WatchDeps) {
+  return {
+    Watch: (call: ServerDuplexStream<WatchRequest, Record<string, unknown>>) => {
+      const stream = new WatchStream({
+        store: () => deps.replica.store,
+        header: deps.header,
+        write: (response) => call.write(response),
+        fragmentBytes: deps.fragmentBytes,
+      });
+      deps.hub.add(stream);
+      call.on('drain', () => stream.drained());
+      call.on('data', (req: WatchRequest) => {
+        // A watch needs a synced replica; requests wait for it in order.
+        void deps.replica.waitFor(0, 60_000).then(
+          () => handle(stream, req),
+          () => undefined,
+        );
+      });
+      const end = () => deps.hub.remove(stream);
+      call.on('end', () => {
+        end();
+        call.end();
+      });
+      call.on('cancelled', end);
+      call.on('error', end);
+      call.on('close', end);
+    },
+  };
+}
+
+function handle(stream: WatchStream, req: WatchRequest): void {
+  if (req.create_request) stream.create(req.create_request);
+  else if (req.cancel_request) stream.cancel(Number(req.cancel_request.watch_id ?? 0));
+  else if (req.progress_request) stream.requestProgress();
+}

@@ -1,0 +1,62 @@
+// Every Watch stream of this frontend, fed from the replica: each applied
+// revision goes to every stream's synced watchers, and a replaced replica
+// sends every watcher back to catch up from history. Also drives the
+// progress-notify ticker.
+import type { RevisionPatch } from '@eckd/mvcc';
+import type { Replica, ReplicaListener } from '../replica.js';
+import type { WatchStream } from './watch-stream.js';
+
+export class WatchHub implements ReplicaListener {
+  readonly #streams = new Set<WatchStream>();
+  readonly #ticker: NodeJS.Timeout;
+
+  constructor(
+    private readonly replica: Replica,
+    progressNotifyIntervalMs: number,
+  ) {
+    replica.listen(this);
+    this.#ticker = setInterval(() => this.#progressTick(), progressNotifyIntervalMs);
+    this.#ticker.unref();
+  }
+
+  get streamCount(): number {
+    return this.#streams.size;
+  }
+
+  add(stream: WatchStream): void {
+    this.#streams.add(stream);
+  }
+
+  remove(stream: WatchStream): void {
+    stream.close();
+    this.#streams.delete(stream);
+  }
+
+  applied(from: number, to: number): void {
+    if (this.#streams.size === 0) return;
+    let patches: RevisionPatch[];
+    try {
+      patches = this.replica.store.eventsBetween(from + 1, to);
+    } catch {
+      // Compacted underneath: let every watcher find its own way from history.
+      this.replaced();
+      return;
+    }
+    for (const patch of patches) for (const s of this.#streams) s.revisionApplied(patch);
+  }
+
+  replaced(): void {
+    for (const s of this.#streams) s.replicaReplaced();
+  }
+
+  close(): void {
+    clearInterval(this.#ticker);
+    for (const s of this.#streams) s.close();
+    this.#streams.clear();
+  }
+
+  #progressTick(): void {
+    if (!this.replica.ready) return;
+    for (const s of this.#streams) s.progressTick();
+  }
+}

@@ -1,0 +1,210 @@
+// One Watch gRPC stream: its watchers, its watch ids, and the order of what
+// it sends. Created responses go out before any event of their watch, one
+// revision is never split across responses, and a watcher that cannot be
+// sent to (the stream is backed up) stops taking live events and catches up
+// from the replica's history once the stream drains.
+import type { MvccStore, RevisionPatch } from '@eckd/mvcc';
+import { KvError } from '@eckd/mvcc';
+import type { Watcher, WatchCreate } from './watcher.js';
+import { filterNames, isEmptyRange, matches, watchRange } from './watcher.js';
+
+export type WatchResponse = Record<string, unknown>;
+
+export interface WatchStreamDeps {
+  store(): MvccStore;
+  header(revision: number): Record<string, unknown>;
+  /** writes one response; returns false when the stream's buffer is full */
+  write(response: WatchResponse): boolean;
+  /** responses above this many bytes with several events are split when the watcher asked for fragments */
+  fragmentBytes: number;
+}
+
+/** Revisions sent in one catch-up response (etcd's watchBatchMaxRevs). */
+const catchUpRevisionsMax = 1000;
+
+export class WatchStream {
+  readonly #watchers = new Map<number, Watcher>();
+  readonly #deps: WatchStreamDeps;
+  #nextId = 0;
+  #blocked = false;
+  #catchUpScheduled = false;
+  #closed = false;
+
+  constructor(deps: WatchStreamDeps) {
+    this.#deps = deps;
+  }
+
+  get watcherCount(): number {
+    return this.#watchers.size;
+  }
+
+  create(req: WatchCreate): void {
+    const store = this.#deps.store();
+    const current = store.revision;
+    const start = Number(req.start_revision ?? 0);
+    const range = watchRange(req);
+    const failed = (reason: string) =>
+      this.#send({ header: this.#deps.header(current), watch_id: -1, created: true, canceled: true, cancel_reason: reason });
+    if (start < 0) return failed('etcdserver: mvcc: required revision has been compacted');
+    if (isEmptyRange(range)) return failed('mvcc: watcher range is empty');
+    const requested = Number(req.watch_id ?? 0);
+    if (requested !== 0 && this.#watchers.has(requested)) return failed('mvcc: duplicate watch ID provided on the WatchStream');
+    const id = requested !== 0 ? requested : this.#autoId();
+    const { noPut, noDelete } = filterNames(req.filters);
+    const next = start > 0 ? start : current + 1;
+    const w: Watcher = {
+      id,
+      ...range,
+      noPut,
+      noDelete,
+      prevKv: req.prev_kv === true,
+      progressNotify: req.progress_notify === true,
+      fragment: req.fragment === true,
+      next,
+      synced: next > current,
+      active: false,
+    };
+    this.#watchers.set(id, w);
+    this.#send({ header: this.#deps.header(current), watch_id: id, created: true });
+    if (!w.synced) this.#scheduleCatchUp();
+  }
+
+  cancel(watchId: number): void {
+    if (!this.#watchers.delete(watchId)) return; // etcd sends nothing for an unknown id
+    this.#send({ header: this.#deps.header(this.#deps.store().revision), watch_id: watchId, canceled: true });
+  }
+
+  /** Progress request: answered only when every watcher is synced (3.5.13+/3.6). */
+  requestProgress(): void {
+    const current = this.#deps.store().revision;
+    for (const w of this.#watchers.values()) if (!w.synced || w.next > current + 1) return;
+    this.#send({ header: this.#deps.header(current), watch_id: -1 });
+  }
+
+  /** Periodic progress notification to synced, idle watchers that asked for it. */
+  progressTick(): void {
+    const current = this.#deps.store().revision;
+    for (const w of this.#watchers.values()) {
+      if (w.progressNotify && w.synced && !w.active && w.next <= current + 1) this.#send({ header: this.#deps.header(current), watch_id: w.id });
+      w.active = false;
+    }
+  }
+
+  /** Live path: the replica applied `patch`. */
+  revisionApplied(patch: RevisionPatch): void {
+    for (const w of this.#watchers.values()) {
+      if (!w.synced || w.next > patch.revision) continue;
+      if (this.#blocked) {
+        w.synced = false; // caught up from history once the stream drains
+        continue;
+      }
+      this.#deliver(w, [patch], patch.revision);
+      w.next = patch.revision + 1;
+    }
+  }
+
+  /** The replica was replaced (resync): everyone catches up from its history. */
+  replicaReplaced(): void {
+    for (const w of this.#watchers.values()) w.synced = false;
+    this.#scheduleCatchUp();
+  }
+
+  drained(): void {
+    this.#blocked = false;
+    this.#scheduleCatchUp();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#watchers.clear();
+  }
+
+  #autoId(): number {
+    while (this.#watchers.has(this.#nextId)) this.#nextId++;
+    return this.#nextId++;
+  }
+
+  #scheduleCatchUp(): void {
+    if (this.#catchUpScheduled || this.#closed) return;
+    this.#catchUpScheduled = true;
+    setImmediate(() => {
+      this.#catchUpScheduled = false;
+      this.#catchUp();
+    });
+  }
+
+  /** Sends one bounded step of history to each unsynced watcher, then yields. */
+  #catchUp(): void {
+    if (this.#closed) return;
+    const store = this.#deps.store();
+    let more = false;
+    for (const w of this.#watchers.values()) {
+      if (w.synced || this.#blocked) continue;
+      if (w.next > store.revision) {
+        w.synced = true;
+        continue;
+      }
+      let patches: RevisionPatch[];
+      try {
+        patches = store.eventsBetween(w.next, Math.min(store.revision, w.next + catchUpRevisionsMax - 1));
+      } catch (err) {
+        if (!(err instanceof KvError) || err.rpcName !== 'Compacted') throw err;
+        this.#watchers.delete(w.id);
+        this.#send({ header: {}, watch_id: w.id, canceled: true, compact_revision: store.compactRevision });
+        continue;
+      }
+      const last = Math.min(store.revision, w.next + catchUpRevisionsMax - 1);
+      this.#deliver(w, patches, store.revision);
+      w.next = last + 1;
+      if (w.next > store.revision) w.synced = true;
+      else more = true;
+    }
+    if (more && !this.#blocked) this.#scheduleCatchUp();
+  }
+
+  /** Sends the watcher's events of `patches` (whole revisions) in one response, fragmented if asked. */
+  #deliver(w: Watcher, patches: RevisionPatch[], headerRevision: number): void {
+    const events: Record<string, unknown>[] = [];
+    let bytes = 0;
+    const store = this.#deps.store();
+    for (const patch of patches) {
+      for (const e of patch.events) {
+        const key = e.kv.key.toString('latin1');
+        if (!matches(w, e, key)) continue;
+        const out: Record<string, unknown> = { type: e.type, kv: e.kv };
+        if (w.prevKv && !(e.type === 'PUT' && e.kv.create_revision === e.kv.mod_revision)) {
+          const prev = previous(store, e.kv.key, patch.revision);
+          if (prev) out['prev_kv'] = prev;
+        }
+        bytes += e.kv.key.length + ('value' in e.kv ? e.kv.value.length : 0) + 64;
+        events.push(out);
+      }
+    }
+    if (events.length === 0) return;
+    w.active = true;
+    const header = this.#deps.header(headerRevision);
+    if (!w.fragment || bytes <= this.#deps.fragmentBytes || events.length < 2) {
+      this.#send({ header, watch_id: w.id, events });
+      return;
+    }
+    const pieces = Math.ceil(bytes / this.#deps.fragmentBytes);
+    const per = Math.max(1, Math.ceil(events.length / pieces));
+    for (let i = 0; i < events.length; i += per) {
+      this.#send({ header, watch_id: w.id, events: events.slice(i, i + per), fragment: i + per < events.length });
+    }
+  }
+
+  #send(response: WatchResponse): void {
+    if (this.#closed) return;
+    if (!this.#deps.write(response)) this.#blocked = true;
+  }
+}
+
+/** The kv a key had just before `revision`, if history still holds it. */
+function previous(store: MvccStore, key: Buffer, revision: number): Record<string, unknown> | undefined {
+  try {
+    return store.kvAt(key, revision - 1) as unknown as Record<string, unknown> | undefined;
+  } catch {
+    return undefined;
+  }
+}
