@@ -4,19 +4,17 @@
 // frontends and answered. Requests that arrive during an append form the
 // next batch (group commit); nothing waits on one request while others queue.
 import { SpanKind, context, trace } from '@opentelemetry/api';
-import type { KvDocument } from '@eckd/automerge-doc';
 import { codecs } from '@eckd/change-codec';
 import type { NodeIdentity } from '@eckd/change-codec';
-import type { MvccStore } from '@eckd/mvcc';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { addSpanEvent, injectTraceHeaders, withSpan } from '@eckd/telemetry';
 import type { Batch, QueuedProposal } from './batch.js';
 import { evaluateBatch, lastRevisionOf } from './batch.js';
+import type { NodeState } from './node-state.js';
 
 export interface ApplyLoopOptions {
   messenger: Messenger;
-  store: MvccStore;
-  doc: KvDocument;
+  state: NodeState;
   identity: NodeIdentity;
   subjects: { patch: string; append: string };
   batchProposalsMax: number;
@@ -34,7 +32,7 @@ export class ApplyLoop {
 
   constructor(opts: ApplyLoopOptions) {
     this.#opts = opts;
-    this.#publishedRevision = opts.store.revision;
+    this.#publishedRevision = opts.state.store.revision;
   }
 
   get publishedRevision(): number {
@@ -55,7 +53,7 @@ export class ApplyLoop {
     try {
       while (this.#queue.length > 0 && !this.#stopped) {
         const items = this.#take();
-        const batch = evaluateBatch(this.#opts.store, this.#opts.doc, items);
+        const batch = evaluateBatch(this.#opts.state, items);
         await this.#commit(batch);
       }
     } catch (err) {
@@ -82,19 +80,23 @@ export class ApplyLoop {
     const parent = batch.items[0]?.trace ?? context.active();
     await withSpan('backend.batch', { kind: SpanKind.INTERNAL, parent, attributes: { 'eckd.batch.requests': batch.items.length } }, async (span) => {
       for (const item of batch.items.slice(1)) span.addLink({ context: trace.getSpanContext(item.trace) ?? span.spanContext() });
-      if (batch.patches.length > 0 || batch.compactRevision !== undefined) {
+      // Anything that changed state (revisions, a compaction, a lease grant or
+      // revoke in the document) is durable before anyone hears of it.
+      if (batch.patches.length > 0 || batch.compactRevision !== undefined || batch.change) {
         const patchBatch = codecs.patchBatch.encode({
           patches: batch.patches,
           identity: this.#opts.identity,
-          compact_revision: this.#opts.store.compactRevision,
+          compact_revision: this.#opts.state.store.compactRevision,
         });
         await this.#append(batch, patchBatch);
         addSpanEvent('persisted', { 'eckd.revision': lastRevisionOf(batch) });
         this.#publishedRevision = lastRevisionOf(batch);
-        this.#opts.messenger.publish(this.#opts.subjects.patch, patchBatch, { headers: injectTraceHeaders() });
-        addSpanEvent('published patch');
+        if (batch.patches.length > 0 || batch.compactRevision !== undefined) {
+          this.#opts.messenger.publish(this.#opts.subjects.patch, patchBatch, { headers: injectTraceHeaders() });
+          addSpanEvent('published patch');
+        }
       }
-      batch.items.forEach((item, i) => item.msg.respond(codecs.proposeReply.encode(batch.replies[i]!)));
+      batch.items.forEach((item, i) => item.msg?.respond(codecs.proposeReply.encode(batch.replies[i]!)));
     });
   }
 

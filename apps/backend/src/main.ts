@@ -8,6 +8,7 @@ import { Messenger, connectNats, createLogger, installShutdown } from '@eckd/ser
 import { ApplyLoop } from './apply-loop.js';
 import { readBackendConfig } from './config.js';
 import { handlePropose, handleReadIndex, handleSync } from './handlers.js';
+import { startLeaseExpiry } from './lease-expiry.js';
 import { nodeIdentity } from './identity.js';
 import { recoverState } from './recovery.js';
 
@@ -25,11 +26,11 @@ try {
   onShutdown('nats', () => nc.drain());
   const messenger = new Messenger(nc);
 
-  const { store, doc } = await recoverWithRetry();
+  const { store, doc, leases } = await recoverWithRetry();
+  const state = { store, doc, leases, now: () => Date.now() };
   const loop = new ApplyLoop({
     messenger,
-    store,
-    doc,
+    state,
     identity,
     subjects,
     batchProposalsMax: config.batchProposalsMax,
@@ -37,6 +38,7 @@ try {
     log,
   });
   onShutdown('apply loop', () => loop.stop());
+  onShutdown('lease expiry', startLeaseExpiry(state, loop));
 
   messenger.subscribe(subjects.propose, handlePropose(loop, log));
   messenger.subscribe(subjects.readIndex, handleReadIndex(loop));

@@ -5,13 +5,14 @@ import { loadKvDocument } from '@eckd/automerge-doc';
 import type { KvDocument } from '@eckd/automerge-doc';
 import { codecs } from '@eckd/change-codec';
 import type { LoadChunk } from '@eckd/change-codec';
-import { MvccStore } from '@eckd/mvcc';
+import { LeaseStore, MvccStore } from '@eckd/mvcc';
 import type { RevisionPatch } from '@eckd/mvcc';
 import type { Logger, Messenger } from '@eckd/service-kit';
 
 export interface RecoveredState {
   store: MvccStore;
   doc: KvDocument;
+  leases: LeaseStore;
 }
 
 export async function recoverState(messenger: Messenger, loadSubject: string, chunkTimeoutMs: number, log: Logger): Promise<RecoveredState> {
@@ -38,6 +39,19 @@ export async function recoverState(messenger: Messenger, loadSubject: string, ch
     // The document and the revision log were written in the same transactions; a mismatch is corruption.
     throw new Error(`backend: recovered document has ${doc.size()} keys but the revision log has ${store.keyCount()}`);
   }
-  log.info('recovered', { revision: store.revision, changes: changes.length, revisions: patches, keys: store.keyCount(), ms: Date.now() - started });
-  return { store, doc };
+  const leases = restoreLeases(store, doc, Date.now());
+  log.info('recovered', { revision: store.revision, changes: changes.length, revisions: patches, keys: store.keyCount(), leases: leases.size, ms: Date.now() - started });
+  return { store, doc, leases };
+}
+
+/**
+ * Leases come back from the document with a full TTL each, as etcd renews
+ * every lease after a leader change; their keys are found in the key index.
+ */
+function restoreLeases(store: MvccStore, doc: KvDocument, nowMs: number): LeaseStore {
+  const leases = new LeaseStore();
+  for (const { id, ttl } of doc.leases()) leases.restore(id, ttl, nowMs);
+  const all = store.range({ key: Buffer.from([0]), range_end: Buffer.from([0]) } as never);
+  for (const kv of all.kvs as { key: Buffer; lease: string }[]) if (kv.lease !== '0') leases.attach(kv.key.toString('latin1'), kv.lease);
+  return leases;
 }

@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { getBackend, init } from '@automerge/automerge';
-import { baseActorId, baseChangeBytes, baseChangeHash, baseMessage, kvMapId, kvMapKey } from './base-change.js';
+import { baseActorId, baseChangeBytes, baseChangeHash, baseMessage, kvMapId, kvMapKey, leasesMapId, leasesMapKey } from './base-change.js';
 import { createKvDocument } from './index.js';
 import { bytes, snapshot } from './test-helpers.js';
 
@@ -10,14 +10,15 @@ describe('deterministic base', () => {
   test('the constant base change is what Automerge builds from its recipe', () => {
     const handle = getBackend(init({ actor: baseActorId }));
     assert.equal(handle.putObject('_root', kvMapKey, {}), kvMapId);
+    assert.equal(handle.putObject('_root', leasesMapKey, {}), leasesMapId);
     assert.equal(handle.commit(baseMessage, 0), baseChangeHash);
     assert.deepEqual(handle.getLastLocalChange(), baseChangeBytes());
   });
 
   test('the base change bytes are stable (golden hash)', () => {
     const sha = createHash('sha256').update(baseChangeBytes()).digest('hex');
-    assert.equal(sha, '883bb11c38048ccea434c0803191f2cfa9238b90e7e48422424efa0344d5cbc7');
-    assert.equal(baseChangeHash, '9d68c68dab2d42a9cf900375a816d183a4d8cf3ef593ac45671ec1865bdc5de1');
+    assert.equal(sha, '8fca9eb929dc05114f79285090ba222ba0bae23facc1afb6d92995d6c2f426ee');
+    assert.equal(baseChangeHash, '998eaa9333d6839d32cd4fa502808f6c45fa81ce7ee71f125bf204fdaeeb1277');
   });
 
   test('every new document starts at the base heads', () => {
@@ -41,4 +42,21 @@ describe('deterministic base', () => {
     // Both writes to `both` meet in the one shared map; one of them wins on both sides.
     assert.ok(['from a', 'from b'].includes(new TextDecoder().decode(a.get('both')!.value)));
   });
+});
+
+test('leases live in their own map and merge like keys', () => {
+  const a = createKvDocument();
+  const b = createKvDocument();
+  a.putLease('7', 10);
+  b.putLease('8', 20);
+  const fromA = a.commit()!.bytes;
+  const fromB = b.commit()!.bytes;
+  a.applyChanges([fromB]);
+  b.applyChanges([fromA]);
+  assert.deepEqual(a.leases(), [{ id: '7', ttl: 10 }, { id: '8', ttl: 20 }]);
+  assert.deepEqual(b.leases(), a.leases());
+  a.deleteLease('7');
+  a.commit();
+  assert.deepEqual(a.leases(), [{ id: '8', ttl: 20 }]);
+  assert.equal(a.size(), 0, 'leases are not keys');
 });

@@ -9,7 +9,7 @@
 // handle, which Automerge turns into a full load that keeps our actor id.
 import { decodeChange, getBackend, init } from '@automerge/automerge';
 import { AutomergeDocError } from './automerge-doc-error.js';
-import { baseActorId, baseChangeBytes, kvMapId, kvMapKey } from './base-change.js';
+import { baseActorId, baseChangeBytes, kvMapId, kvMapKey, leasesMapId } from './base-change.js';
 import { assertLatin1Key } from './latin1-key.js';
 import { decodeStoredValue, encodeStoredValue } from './stored-value.js';
 
@@ -40,6 +40,11 @@ export interface KvDocument {
   size(): number;
   /** Every key, in byte order. O(keys): ~60 ms at 100k keys. */
   keys(): string[];
+  /** A granted lease (decimal int64 id) and its TTL in seconds; the backend keeps expiry times itself. */
+  putLease(id: string, ttlSeconds: number): void;
+  deleteLease(id: string): void;
+  /** Every lease, by id as stored. */
+  leases(): { id: string; ttl: number }[];
 }
 
 const hexActor = /^(?:[0-9a-f]{2})+$/;
@@ -114,6 +119,18 @@ class AutomergeKvDocument implements KvDocument {
 
   keys(): string[] {
     return this.handle.keys(kvMapId);
+  }
+
+  putLease(id: string, ttlSeconds: number): void {
+    this.handle.put(leasesMapId, id, ttlSeconds, 'int');
+  }
+
+  deleteLease(id: string): void {
+    this.handle.delete(leasesMapId, id);
+  }
+
+  leases(): { id: string; ttl: number }[] {
+    return this.handle.keys(leasesMapId).map((id) => ({ id, ttl: Number(this.handle.get(leasesMapId, id)) }));
   }
 
   /**

@@ -7,6 +7,7 @@ export type {
   Int64,
   WireError,
   Proposal,
+  LeaseOp,
   ProposeRequest,
   ProposalResult,
   ProposeReply,

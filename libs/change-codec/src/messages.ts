@@ -13,11 +13,19 @@ export interface WireError {
   message: string;
 }
 
+/** The lease operations, which the backend owns (one clock per node). */
+export type LeaseOp = 'lease_grant' | 'lease_revoke' | 'lease_keep_alive' | 'lease_time_to_live' | 'lease_leases';
+
 export interface Proposal {
   id: Int64;
-  op?: 'request' | 'compaction';
+  op?: 'request' | 'compaction' | LeaseOp;
   request?: EtcdMessage | null;
   compaction?: EtcdMessage | null;
+  lease_grant?: EtcdMessage | null;
+  lease_revoke?: EtcdMessage | null;
+  lease_keep_alive?: EtcdMessage | null;
+  lease_time_to_live?: EtcdMessage | null;
+  lease_leases?: EtcdMessage | null;
 }
 
 export interface ProposeRequest {
@@ -28,10 +36,15 @@ export interface ProposeRequest {
 export interface ProposalResult {
   id: Int64;
   revision: Int64;
-  result?: 'response' | 'compaction' | 'error';
+  result?: 'response' | 'compaction' | 'error' | LeaseOp;
   response?: EtcdMessage | null;
   compaction?: EtcdMessage | null;
   error?: WireError | null;
+  lease_grant?: EtcdMessage | null;
+  lease_revoke?: EtcdMessage | null;
+  lease_keep_alive?: EtcdMessage | null;
+  lease_time_to_live?: EtcdMessage | null;
+  lease_leases?: EtcdMessage | null;
 }
 
 export interface ProposeReply {

@@ -13,6 +13,8 @@ export type KvErrorName =
   | 'Compacted'
   | 'FutureRev'
   | 'LeaseNotFound'
+  | 'LeaseExist'
+  | 'LeaseTTLTooLarge'
   | 'RequestTooLarge';
 
 const kvErrorMessages: Readonly<Record<KvErrorName, string>> = {
@@ -26,6 +28,8 @@ const kvErrorMessages: Readonly<Record<KvErrorName, string>> = {
   Compacted: 'mvcc: required revision has been compacted',
   FutureRev: 'mvcc: required revision is a future revision',
   LeaseNotFound: 'mvcc: requested lease not found',
+  LeaseExist: 'mvcc: lease already exists',
+  LeaseTTLTooLarge: 'mvcc: too large lease TTL',
   RequestTooLarge: 'mvcc: request is too large',
 };
 

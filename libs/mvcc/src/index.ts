@@ -42,3 +42,4 @@ export type {
   WriteOp,
   WriteResult,
 } from './types.js';
+export { LeaseStore, leaseTtlMinSeconds, leaseTtlMaxSeconds } from './lease-store.js';

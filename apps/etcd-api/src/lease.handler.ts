@@ -1,0 +1,57 @@
+// etcdserverpb.Lease: every lease operation goes to the backend, which owns
+// the node's lease clock. Grants and revokes are acknowledged once durable
+// (a revoke's key deletions also applied here); keep-alives stream.
+import type { sendUnaryData, ServerDuplexStream, ServerUnaryCall } from '@grpc/grpc-js';
+import { SpanKind } from '@opentelemetry/api';
+import type { LeaseOp } from '@eckd/change-codec';
+import { withSpan } from '@eckd/telemetry';
+import type { Acknowledger } from './acknowledger.js';
+import { responseHeader } from './header.js';
+import type { Proposer } from './proposer.js';
+import type { Replica } from './replica.js';
+import { EtcdRpcError, toGrpcError } from './to-grpc-error.js';
+
+export interface LeaseDeps {
+  replica: Replica;
+  proposer: Proposer;
+  acknowledger: Acknowledger;
+}
+
+type Req = Record<string, unknown>;
+
+async function leaseCall(deps: LeaseDeps, op: LeaseOp, req: Req): Promise<Req> {
+  const result = await deps.proposer.propose({ op, [op]: req }, 32);
+  if (result.error) throw new EtcdRpcError(result.error.name, result.error.message);
+  const revision = Number(result.revision);
+  deps.acknowledger.persisted(revision);
+  await deps.acknowledger.wait(revision);
+  return { ...((result[op] ?? {}) as Req), header: responseHeader(deps.replica, revision) };
+}
+
+export function leaseHandlers(deps: LeaseDeps) {
+  const unary = (name: string, op: LeaseOp) => (call: ServerUnaryCall<Req, Req>, callback: sendUnaryData<Req>) => {
+    withSpan(`etcd-api.${name}`, { kind: SpanKind.SERVER }, () => leaseCall(deps, op, call.request)).then(
+      (res) => callback(null, res),
+      (err) => callback(toGrpcError(err)),
+    );
+  };
+  return {
+    LeaseGrant: unary('LeaseGrant', 'lease_grant'),
+    LeaseRevoke: unary('LeaseRevoke', 'lease_revoke'),
+    LeaseTimeToLive: unary('LeaseTimeToLive', 'lease_time_to_live'),
+    LeaseLeases: unary('LeaseLeases', 'lease_leases'),
+    LeaseKeepAlive: (call: ServerDuplexStream<Req, Req>) => {
+      // Answers go out in request order; a failed keep-alive ends the stream with etcd's error.
+      let chain = Promise.resolve();
+      call.on('data', (req: Req) => {
+        chain = chain
+          .then(() => leaseCall(deps, 'lease_keep_alive', req))
+          .then(
+            (res) => void call.write(res),
+            (err) => void call.destroy(toGrpcError(err)),
+          );
+      });
+      call.on('end', () => void chain.then(() => call.end()));
+    },
+  };
+}
