@@ -4,6 +4,7 @@
 import { randomFillSync } from 'node:crypto';
 
 import type * as Automerge from '@automerge/automerge';
+import { createKvDocument, loadKvDocument } from '../src/index.js';
 
 type AutomergeModule = typeof Automerge;
 type Handle = ReturnType<AutomergeModule['getBackend']>;
@@ -14,6 +15,10 @@ const keysTotal = 100_000;
 const valueBytes = 256;
 const buildPutsPerChange = 1_000;
 const measureMsMax = 5_000;
+// Every variant creates (and then applies) the same number of changes, so that
+// the apply figures compare like with like; apply speed swings with the
+// replica's state even on a quiet machine.
+const put1ChangesMax = 20_000;
 const memoryUpdatesTotal = 100_000;
 const memoryKeysTotal = 1_000;
 const memoryMsMax = 60_000;
@@ -70,16 +75,24 @@ function replica(am: AutomergeModule, b: Built): Handle {
   return r;
 }
 
-/** Calls `step` until `opsMax` calls or `msMax` ms; returns calls done and ms. */
-function timed(opsMax: number, msMax: number, step: (i: number) => void): { ops: number; ms: number } {
+/**
+ * Calls `step` until `opsMax` calls or `msMax` ms; returns calls done, wall ms
+ * and this process's CPU ms (the machine is shared: CPU time is the steadier
+ * measure of the work itself).
+ */
+function timed(opsMax: number, msMax: number, step: (i: number) => void): { ops: number; ms: number; cpuMs: number } {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let ops = 0;
   while (ops < opsMax) {
     step(ops++);
     if ((ops & 15) === 0 && performance.now() - t0 > msMax) break;
   }
-  return { ops, ms: performance.now() - t0 };
+  const cpu = process.cpuUsage(cpu0);
+  return { ops, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
+
+const perS = (n: number, ms: number): number => (n / ms) * 1000;
 
 type Writer = (b: Built, key: string) => void;
 
@@ -92,34 +105,41 @@ const writeTwoPuts: Writer = (b, key) => {
   b.handle.put(b.lease, key, nextValue(8));
 };
 
-/** Creates changes of `putsPerChange` writes on a 100k-key doc, then applies them one at a time to a replica. */
-function createAndApply(
-  am: AutomergeModule,
-  putsPerChange: number,
-  write: Writer,
-  opsMax: number,
-  buildPerChange = buildPutsPerChange,
-  writerLoaded = false,
-): Figures {
-  const built = build(am, keysTotal, buildPerChange);
+interface Shape {
+  putsPerChange: number;
+  write: Writer;
+  changesMax: number;
+  /** Puts per change when building the 100k keys. */
+  buildPerChange?: number;
+  /** The writer is itself loaded from a save, as a restarted backend is. */
+  writerLoaded?: boolean;
+  msMax?: number;
+}
+
+/** Creates changes on a 100k-key doc, then applies them one at a time to a replica. */
+function createAndApply(am: AutomergeModule, shape: Shape): Figures {
+  const { putsPerChange, write, msMax = measureMsMax } = shape;
+  const built = build(am, keysTotal, shape.buildPerChange);
   const r = replica(am, built);
-  const b = writerLoaded ? { ...built, handle: replica(am, built) } : built;
+  const b = shape.writerLoaded ? { ...built, handle: replica(am, built) } : built;
   const changes: Uint8Array[] = [];
-  const created = timed(opsMax, measureMsMax, () => {
+  const created = timed(shape.changesMax, msMax, () => {
     for (let j = 0; j < putsPerChange; j++) write(b, randomKey(keysTotal));
     b.handle.commit(undefined, 0);
     const c = b.handle.getLastLocalChange();
     if (c) changes.push(c);
   });
-  const applied = timed(changes.length, measureMsMax, (i) => r.applyChanges([changes[i]!]));
+  const applied = timed(changes.length, msMax, (i) => r.applyChanges([changes[i]!]));
   if (applied.ops === changes.length && r.getHeads().join() !== b.handle.getHeads().join()) {
     throw new Error('bench: replica did not converge');
   }
   return {
-    createdChangesPerS: (created.ops / created.ms) * 1000,
-    createdPutsPerS: ((created.ops * putsPerChange) / created.ms) * 1000,
-    appliedChangesPerS: (applied.ops / applied.ms) * 1000,
-    appliedPutsPerS: ((applied.ops * putsPerChange) / applied.ms) * 1000,
+    createdChangesPerS: perS(created.ops, created.ms),
+    createdWritesPerS: perS(created.ops * putsPerChange, created.ms),
+    createdWritesPerCpuS: perS(created.ops * putsPerChange, created.cpuMs),
+    appliedChangesPerS: perS(applied.ops, applied.ms),
+    appliedWritesPerS: perS(applied.ops * putsPerChange, applied.ms),
+    appliedWritesPerCpuS: perS(applied.ops * putsPerChange, applied.cpuMs),
     changesCreated: created.ops,
     changesApplied: applied.ops,
     rssEndMb: rssMb(),
@@ -142,7 +162,8 @@ function memory(am: AutomergeModule): Figures {
   });
   return {
     updatesDone: run.ops,
-    changesPerS: (run.ops / run.ms) * 1000,
+    changesPerS: perS(run.ops, run.ms),
+    changesPerCpuS: perS(run.ops, run.cpuMs),
     rssGrowthMb: rssMb() - before,
   };
 }
@@ -162,16 +183,43 @@ function saveLoad(am: AutomergeModule): Figures {
   return { saveMs: t1 - t0, loadMs: t2 - t1, savedMb: saved.length / 2 ** 20, keysMs, lengthMs };
 }
 
+/** The adapter itself (always the workspace's Automerge): one-put commits, applied by a loaded replica. */
+function adapterPut1(): Figures {
+  const doc = createKvDocument();
+  for (let i = 0; i < keysTotal; i++) {
+    doc.put(keyOf(i), nextValue(), '0');
+    if ((i + 1) % buildPutsPerChange === 0) doc.commit();
+  }
+  const r = loadKvDocument({ saved: doc.save() });
+  const changes: Uint8Array[] = [];
+  const created = timed(put1ChangesMax, measureMsMax, (i) => {
+    doc.put(randomKey(keysTotal), nextValue(), i % 2 === 0 ? '0' : '7587862072907390000');
+    changes.push(doc.commit()!.bytes);
+  });
+  const applied = timed(changes.length, measureMsMax, (i) => r.applyChanges([changes[i]!]));
+  return {
+    createdChangesPerS: perS(created.ops, created.ms),
+    createdChangesPerCpuS: perS(created.ops, created.cpuMs),
+    appliedChangesPerS: perS(applied.ops, applied.ms),
+    appliedChangesPerCpuS: perS(applied.ops, applied.cpuMs),
+    changesApplied: applied.ops,
+  };
+}
+
+const one = { putsPerChange: 1, write: writeOnePut, changesMax: put1ChangesMax };
+
 export const scenarios: Record<string, (am: AutomergeModule) => Figures> = {
-  'put1': (am) => createAndApply(am, 1, writeOnePut, 200_000),
+  'put1': (am) => createAndApply(am, one),
   // The same on a doc whose 100k keys came from 100k one-put changes.
-  'put1-deep': (am) => createAndApply(am, 1, writeOnePut, 200_000, 1),
-  // The writer is itself loaded from a save, as a restarted backend is.
-  'put1-loaded': (am) => createAndApply(am, 1, writeOnePut, 200_000, buildPutsPerChange, true),
-  'put100': (am) => createAndApply(am, 100, writeOnePut, 20_000),
-  'put1000': (am) => createAndApply(am, 1_000, writeOnePut, 2_000),
+  'put1-deep': (am) => createAndApply(am, { ...one, buildPerChange: 1 }),
+  'put1-loaded': (am) => createAndApply(am, { ...one, writerLoaded: true }),
+  // A long run: 100k more one-put changes on top of the 100k keys.
+  'put1-long': (am) => createAndApply(am, { ...one, changesMax: 100_000, msMax: 60_000 }),
+  'put100': (am) => createAndApply(am, { ...one, putsPerChange: 100, changesMax: put1ChangesMax / 100 }),
+  'put1000': (am) => createAndApply(am, { ...one, putsPerChange: 1_000, changesMax: put1ChangesMax / 1_000 }),
   'memory': memory,
   'save-load': saveLoad,
-  'repr-header': (am) => createAndApply(am, 1, writeHeader, 200_000),
-  'repr-two-puts': (am) => createAndApply(am, 1, writeTwoPuts, 200_000),
+  'repr-header': (am) => createAndApply(am, { ...one, write: writeHeader }),
+  'repr-two-puts': (am) => createAndApply(am, { ...one, write: writeTwoPuts }),
+  'adapter-put1': adapterPut1,
 };

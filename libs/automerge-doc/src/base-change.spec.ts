@@ -60,3 +60,13 @@ test('leases live in their own map and merge like keys', () => {
   assert.deepEqual(a.leases(), [{ id: '8', ttl: 20 }]);
   assert.equal(a.size(), 0, 'leases are not keys');
 });
+
+test('lease ids and TTLs are checked', () => {
+  const doc = createKvDocument();
+  for (const [id, ttl] of [['0', 5], ['07', 5], ['x', 5], ['7', -1], ['7', 1.5]] as const) {
+    assert.throws(() => doc.putLease(id, ttl), /^AutomergeDocError: automerge-doc: /);
+  }
+  assert.throws(() => doc.deleteLease('0'), /automerge-doc: lease id 0/);
+  doc.putLease('-9223372036854775808', 0);
+  assert.ok(doc.commit());
+});

@@ -3,7 +3,8 @@
 // their own `kv` map would hold two different maps under one root key and
 // their writes would never meet. Instead every document begins with this one
 // fixed change (actor all zeros, time 0, fixed message) that makes the `kv`
-// map and the `leases` map; its bytes are a constant so no library upgrade can silently alter them
+// map and the `leases` map (granted leases); its bytes are a constant so no
+// library upgrade can silently alter them
 // (base-change.spec.ts rebuilds them and checks a golden hash).
 //
 // The base actor writes nothing else: no document may use it as its actor.

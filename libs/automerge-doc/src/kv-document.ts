@@ -11,7 +11,7 @@ import { decodeChange, getBackend, init } from '@automerge/automerge';
 import { AutomergeDocError } from './automerge-doc-error.js';
 import { baseActorId, baseChangeBytes, kvMapId, kvMapKey, leasesMapId } from './base-change.js';
 import { assertLatin1Key } from './latin1-key.js';
-import { decodeStoredValue, encodeStoredValue } from './stored-value.js';
+import { decodeStoredValue, encodeStoredValue, parseLease } from './stored-value.js';
 
 type Handle = ReturnType<typeof getBackend>;
 
@@ -57,7 +57,7 @@ const commitTimeMs = 0;
 class AutomergeKvDocument implements KvDocument {
   readonly actorId: string;
   private readonly handle: Handle;
-  /** Changes this actor has made; undefined until known (see `nextSeq`). */
+  /** Changes this actor has made; undefined until its next commit reads it (a reloaded writer). */
   private seq: number | undefined;
   private cachedSize: number | undefined;
 
@@ -122,10 +122,15 @@ class AutomergeKvDocument implements KvDocument {
   }
 
   putLease(id: string, ttlSeconds: number): void {
+    assertLeaseId(id);
+    if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 0) {
+      throw new AutomergeDocError(`lease TTL must be a non-negative integer of seconds, got ${ttlSeconds}`);
+    }
     this.handle.put(leasesMapId, id, ttlSeconds, 'int');
   }
 
   deleteLease(id: string): void {
+    assertLeaseId(id);
     this.handle.delete(leasesMapId, id);
   }
 
@@ -134,14 +139,18 @@ class AutomergeKvDocument implements KvDocument {
   }
 
   /**
-   * Automerge would quietly commit pending writes (with the current time) before
-   * these calls, making a change that `commit()` never returned to the caller.
+   * Automerge would quietly commit pending writes before these calls, making
+   * a change that `commit()` never returned to the caller.
    */
   private assertCommitted(operation: string): void {
     if (this.handle.pendingOps() !== 0) {
       throw new AutomergeDocError(`${operation} called with uncommitted writes; commit() first`);
     }
   }
+}
+
+function assertLeaseId(id: string): void {
+  if (parseLease(id) === 0n) throw new AutomergeDocError('lease id 0 means "no lease" and cannot be stored');
 }
 
 function applyAll(handle: Handle, changes: Uint8Array[]): void {

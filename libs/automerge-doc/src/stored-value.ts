@@ -53,7 +53,8 @@ export function decodeStoredValue(stored: unknown): StoredValue {
   throw new AutomergeDocError(`stored value has unknown header tag ${stored[0]}`);
 }
 
-function parseLease(lease: string): bigint {
+/** A lease id as a canonical decimal int64 string ("0" meaning none), as bigint. */
+export function parseLease(lease: string): bigint {
   if (typeof lease !== 'string' || !decimalInt.test(lease)) {
     throw new AutomergeDocError(`lease must be a canonical decimal int64 string, got ${JSON.stringify(lease)}`);
   }
