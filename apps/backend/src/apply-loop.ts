@@ -27,6 +27,8 @@ export class ApplyLoop {
   readonly #opts: ApplyLoopOptions;
   #running = false;
   #stopped = false;
+  /** the persister is not acknowledging appends (e.g. Postgres is down) */
+  #storageFailing = false;
   /** highest revision that is durable and published to the frontends */
   #publishedRevision: number;
 
@@ -40,6 +42,12 @@ export class ApplyLoop {
   }
 
   enqueue(item: QueuedProposal): void {
+    if (this.#storageFailing) {
+      // Fail fast instead of queueing behind a batch that cannot be stored:
+      // the client gets etcd's timeout error at once and may retry.
+      item.msg?.respond(codecs.proposeReply.encode({ results: [], error: { name: 'Timeout', message: 'backend: storage unavailable' } }));
+      return;
+    }
     this.#queue.push(item);
     if (!this.#running) void this.#run();
   }
@@ -121,11 +129,16 @@ export class ApplyLoop {
             headers: injectTraceHeaders(),
           })).data,
         );
-        if (!reply.error && Number(reply.durable_revision) >= lastRevisionOf(batch)) return;
+        if (!reply.error && Number(reply.durable_revision) >= lastRevisionOf(batch)) {
+          if (this.#storageFailing) this.#opts.log.info('storage is back', { attempts: attempt });
+          this.#storageFailing = false;
+          return;
+        }
         this.#opts.log.warn('append refused, retrying', { attempt, error: reply.error });
       } catch (err) {
         this.#opts.log.warn('append failed, retrying', { attempt, err });
       }
+      this.#storageFailing = true;
       await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 2_000)));
     }
   }

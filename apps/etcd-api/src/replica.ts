@@ -10,6 +10,9 @@ import type { KeyValue, MvccState, RevisionPatch } from '@eckd/mvcc';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { EtcdRpcError } from './to-grpc-error.js';
 
+/** How long a published revision may take to arrive before the replica resyncs. */
+const stallResyncMs = 1_000;
+
 interface Waiter {
   revision: number;
   resolve: () => void;
@@ -88,13 +91,25 @@ export class Replica {
         revision,
         resolve: () => {
           clearTimeout(timer);
+          clearTimeout(stall);
           resolve();
         },
       };
       const timer = setTimeout(() => {
         this.#waiters.delete(waiter);
+        clearTimeout(stall);
         reject(new EtcdRpcError('Timeout', `replica did not reach revision ${revision}`));
       }, timeoutMs);
+      // The backend has published this revision (a read index or a write
+      // reply said so); if its patch has not arrived by now it was lost
+      // (e.g. NATS restarted): fetch the state instead of waiting for more.
+      const stall = setTimeout(() => {
+        if (this.#ready && this.#store.revision < revision) {
+          this.#opts.log.warn('published revision not received, resyncing', { applied: this.#store.revision, awaited: revision });
+          void this.resync();
+        }
+      }, stallResyncMs);
+      stall.unref();
       this.#waiters.add(waiter);
     });
   }

@@ -8,6 +8,8 @@ export type { ProcessSpec, ProcessHandle, ExitStatus } from './process.js';
 export { startNatsServer } from './nats-server.js';
 export type { NatsServer, NatsServerOptions, NatsRestartOptions } from './nats-server.js';
 export { createTestDatabase, testPgAdminUrl } from './test-database.js';
+export { startPostgresServer } from './postgres-server.js';
+export type { PostgresServer } from './postgres-server.js';
 export type { TestDatabase } from './test-database.js';
 export { startEtcd, etcdctl } from './etcd.js';
 export type { EtcdServer, EtcdOptions, EtcdctlOptions, EtcdctlResult } from './etcd.js';
