@@ -69,5 +69,11 @@ function dump(scenario: Scenario, etcd: Normalised[], eckd: Normalised[]): void 
 export async function checkScenario(servers: ServerPair, scenario: Scenario): Promise<void> {
   const [etcd, eckd] = await Promise.all([runScenario(servers.etcd, scenario), runScenario(servers.eckd, scenario)]);
   if (process.env['CONFORMANCE_DUMP']) dump(scenario, etcd.outcomes, eckd.outcomes);
+  if (process.env['CONFORMANCE_DUMP'] && (Object.keys(etcd.leftovers).length > 0 || Object.keys(eckd.leftovers).length > 0)) {
+    console.log(`  leftovers etcd: ${show(etcd.leftovers)}\n  leftovers eckd: ${show(eckd.leftovers)}`);
+  }
   for (let i = 0; i < scenario.steps.length; i++) judgeStep(scenario, i, etcd.outcomes[i]!, eckd.outcomes[i]!);
+  if (!isDeepStrictEqual(eckd.leftovers, etcd.leftovers)) {
+    assert.fail(`${scenario.name}: watch responses after the last step differ\n  etcd: ${show(etcd.leftovers)}\n  eckd: ${show(eckd.leftovers)}`);
+  }
 }

@@ -8,8 +8,10 @@ import type { Normalised } from './normalise.js';
 import { callUnary } from './rpc.js';
 import type { Call, Expect, Scenario } from './scenario.js';
 import type { Target } from './servers.js';
+import { WatchSession } from './watch-stream.js';
+import type { WatchStepRequest } from './watch-stream.js';
 
-const methods: Readonly<Record<Call, string>> = {
+const methods: Readonly<Record<Exclude<Call, 'watch'>, string>> = {
   range: 'Range',
   put: 'Put',
   deleteRange: 'DeleteRange',
@@ -23,6 +25,8 @@ const baseProbeKey = Buffer.from('conformance-base-probe');
 export interface Transcript {
   base: number;
   outcomes: Normalised[];
+  /** Watch responses no step took, per stream, read after the last step (empty when none). */
+  leftovers: Record<string, unknown[]>;
 }
 
 async function baseRevision(target: Target): Promise<number> {
@@ -35,11 +39,21 @@ async function baseRevision(target: Target): Promise<number> {
 export async function runScenario(target: Target, scenario: Scenario): Promise<Transcript> {
   const base = await baseRevision(target);
   const outcomes: Normalised[] = [];
-  for (const step of scenario.steps) {
-    const outcome = await callUnary(target.kv, methods[step.call], encodeRequest(step.req, base));
-    outcomes.push(normaliseOutcome(outcome, base, step.ties));
+  const watches = new WatchSession(target.watch);
+  let leftovers: Record<string, unknown[]> = {};
+  try {
+    for (const step of scenario.steps) {
+      if (step.call === 'watch') {
+        outcomes.push(await watches.step(step.req as unknown as WatchStepRequest, base));
+        continue;
+      }
+      const outcome = await callUnary(target.kv, methods[step.call], encodeRequest(step.req, base));
+      outcomes.push(normaliseOutcome(outcome, base, step.ties));
+    }
+  } finally {
+    leftovers = await watches.finish(base);
   }
-  return { base, outcomes };
+  return { base, outcomes, leftovers };
 }
 
 function subsetProblem(actual: unknown, expected: unknown, path: string): string | undefined {

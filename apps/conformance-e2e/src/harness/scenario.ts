@@ -22,7 +22,11 @@ export interface ReqObject {
   [field: string]: ReqValue;
 }
 
-export type Call = 'range' | 'put' | 'deleteRange' | 'txn' | 'compact';
+/**
+ * A unary KV call, or 'watch': a step on one of the scenario's Watch streams
+ * (its `req` is a WatchStepRequest, see watch-stream.ts and watch-dsl.ts).
+ */
+export type Call = 'range' | 'put' | 'deleteRange' | 'txn' | 'compact' | 'watch';
 
 /**
  * An expectation on one server's normalised outcome: an error (by etcd's

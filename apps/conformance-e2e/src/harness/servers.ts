@@ -4,9 +4,11 @@
 // exactly as a scenario wrote it.
 import * as grpc from '@grpc/grpc-js';
 import { loadEtcdGrpc } from '@eckd/etcd-proto';
-import type { KVClient } from '@eckd/etcd-proto';
+import type { KVClient, WatchClient } from '@eckd/etcd-proto';
 import { createTestDatabase, startEtcd, startNatsServer, startNode, subjectPrefix } from '@eckd/testing';
 import type { EckdNode, EtcdServer, NatsServer, TestDatabase } from '@eckd/testing';
+import { startFrontendWithFlags } from './watch-frontend.js';
+import type { ExtraFrontend } from './watch-frontend.js';
 
 export type ServerName = 'etcd' | 'eckd';
 
@@ -16,6 +18,7 @@ export interface Target {
   /** host:port of its gRPC endpoint */
   readonly address: string;
   readonly kv: KVClient;
+  readonly watch: WatchClient;
 }
 
 export interface ServerPair {
@@ -33,41 +36,54 @@ const clientOptions: grpc.ChannelOptions = {
 function target(name: ServerName, address: string): Target {
   const { etcdserverpb } = loadEtcdGrpc().grpcObject;
   const kv = new etcdserverpb.KV(address, grpc.credentials.createInsecure(), clientOptions);
-  return { name, address, kv };
+  const watch = new etcdserverpb.Watch(address, grpc.credentials.createInsecure(), clientOptions);
+  return { name, address, kv, watch };
 }
 
 interface EckdParts {
   nats?: NatsServer;
   db?: TestDatabase;
   node?: EckdNode;
+  frontend?: ExtraFrontend;
 }
 
 async function stopEckd(parts: EckdParts): Promise<void> {
+  await parts.frontend?.stop();
   await parts.node?.stop();
   await Promise.allSettled([parts.nats?.stop(), parts.db?.drop()]);
 }
 
-async function startEckd(parts: EckdParts): Promise<EckdNode> {
+/** Flags for the two servers, e.g. a short progress-notify interval. */
+export interface ServerOptions {
+  /** extra etcd flags */
+  etcdArgs?: readonly string[];
+  /** extra etcd-api flags: the eckd target is then a frontend started with them (watch-frontend.ts) */
+  eckdFrontendArgs?: readonly string[];
+}
+
+async function startEckd(parts: EckdParts, opts: ServerOptions): Promise<string> {
   parts.nats = await startNatsServer();
   parts.db = await createTestDatabase();
-  parts.node = await startNode({
-    natsUrl: parts.nats.url,
-    databaseUrl: parts.db.url,
-    subjectPrefix: subjectPrefix(),
-    nodeName: 'conformance',
-  });
-  return parts.node;
+  const nodeOpts = { natsUrl: parts.nats.url, databaseUrl: parts.db.url, subjectPrefix: subjectPrefix(), nodeName: 'conformance' };
+  parts.node = await startNode(nodeOpts);
+  if (!opts.eckdFrontendArgs) return parts.node.endpoints[0]!;
+  parts.frontend = await startFrontendWithFlags(nodeOpts, opts.eckdFrontendArgs);
+  return parts.frontend.endpoint;
 }
 
 /** Starts etcd and an eckd node side by side; stop() releases everything. */
-export async function startServers(): Promise<ServerPair> {
+export async function startServers(opts: ServerOptions = {}): Promise<ServerPair> {
   const parts: EckdParts = {};
   let etcd: EtcdServer | undefined;
   try {
-    const [etcdServer, node] = await Promise.all([startEtcd({ name: 'conformance' }).then((s) => (etcd = s)), startEckd(parts)]);
-    const pair = [target('etcd', `127.0.0.1:${etcdServer.clientPort}`), target('eckd', node.endpoints[0]!)] as const;
+    const etcdOpts = { name: 'conformance', args: opts.etcdArgs ?? [] };
+    const [etcdServer, eckdAddress] = await Promise.all([startEtcd(etcdOpts).then((s) => (etcd = s)), startEckd(parts, opts)]);
+    const pair = [target('etcd', `127.0.0.1:${etcdServer.clientPort}`), target('eckd', eckdAddress)] as const;
     const stop = async () => {
-      for (const t of pair) t.kv.close();
+      for (const t of pair) {
+        t.kv.close();
+        t.watch.close();
+      }
       await Promise.allSettled([etcdServer.stop(), stopEckd(parts)]);
     };
     return { etcd: pair[0], eckd: pair[1], stop };

@@ -5,16 +5,16 @@ import { after, before, describe, test } from 'node:test';
 import { checkScenario } from './compare.js';
 import type { ScenarioGroup } from './scenario.js';
 import { startServers } from './servers.js';
-import type { ServerPair } from './servers.js';
+import type { ServerOptions, ServerPair } from './servers.js';
 
 export const serversStartTimeoutMs = 90_000;
 export const scenarioTimeoutMs = 30_000;
 
-export function conformanceSuite(title: string, groups: readonly ScenarioGroup[]): void {
+export function conformanceSuite(title: string, groups: readonly ScenarioGroup[], serverOptions: ServerOptions = {}): void {
   void describe(title, () => {
     let servers: ServerPair | undefined;
     before(async () => {
-      servers = await startServers();
+      servers = await startServers(serverOptions);
     }, { timeout: serversStartTimeoutMs });
     after(async () => {
       await servers?.stop();

@@ -1,0 +1,77 @@
+// Checks on the watch scenario tables (no servers): enough of them, unique
+// names, an ETCD-SPEC reference each, key prefixes of their own (also apart
+// from the KV tables), well-formed watch steps.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ReqValue, Scenario } from '../harness/scenario.js';
+import { allGroups } from './all.js';
+import { allWatchGroups } from './watch-all.js';
+
+const watchScenarios = allWatchGroups.flatMap((g) => g.scenarios.map((s) => ({ area: g.area, s })));
+const kvScenarios = allGroups.flatMap((g) => g.scenarios.map((s) => ({ area: g.area, s })));
+// Same rule as tables.spec.ts: "wk04/a", "zz/wk03/b" belong to scenario id wk04 / wk03.
+const prefixId = /^(?:zz\/~?)?([a-z]{2}\d{2})/;
+
+function keysOf(v: ReqValue, out: string[] = []): string[] {
+  if (Array.isArray(v)) v.forEach((x) => keysOf(x, out));
+  else if (typeof v === 'object') {
+    for (const [field, x] of Object.entries(v)) {
+      if (field === 'key' && typeof x === 'string') out.push(x);
+      else keysOf(x, out);
+    }
+  }
+  return out;
+}
+
+function scenarioIds(s: Scenario): Set<string> {
+  const keys = s.steps.flatMap((step) => keysOf(step.req)).filter((k) => k !== '' && k !== '\0');
+  return new Set(keys.map((k) => prefixId.exec(k)?.[1] ?? `unprefixed key ${JSON.stringify(k)}`));
+}
+
+test('at least 30 watch scenarios', () => {
+  assert.ok(watchScenarios.length >= 30, `only ${watchScenarios.length} watch scenarios`);
+});
+
+test('watch scenario names are unique within an area, and cite ETCD-SPEC', () => {
+  const seen = new Set<string>();
+  for (const { area, s } of watchScenarios) {
+    const id = `${area} / ${s.name}`;
+    assert.ok(!seen.has(id), `duplicate scenario ${id}`);
+    seen.add(id);
+    assert.match(s.ref, /§\d/, `${s.name}: ref ${s.ref}`);
+    for (const step of s.steps) if (step.differs) assert.match(step.differs.ref, /§\d/, `${s.name}: differs.ref`);
+  }
+});
+
+test('each watch scenario has a key prefix of its own, apart from the KV tables', () => {
+  const owner = new Map<string, string>();
+  for (const { s } of kvScenarios) for (const id of scenarioIds(s)) owner.set(id, s.name);
+  for (const { s } of watchScenarios) {
+    const ids = scenarioIds(s);
+    assert.ok(ids.size <= 1, `${s.name}: keys under several prefixes: ${[...ids].join(', ')}`);
+    for (const id of ids) {
+      assert.ok(!owner.has(id), `prefix ${id} is used by "${owner.get(id)}" and "${s.name}"`);
+      owner.set(id, s.name);
+    }
+  }
+});
+
+test('watch steps are well formed; a mismatch marker is never a known difference', () => {
+  for (const { s } of watchScenarios) {
+    assert.ok(
+      s.steps.some((step) => step.call === 'watch'),
+      `${s.name}: no watch step`,
+    );
+    for (const step of s.steps.filter((x) => x.call === 'watch')) {
+      const { stream, send, responses } = step.req;
+      assert.equal(typeof stream, 'string', `${s.name}: stream name`);
+      assert.ok(Array.isArray(send), `${s.name}: send is a list`);
+      assert.ok(typeof responses === 'number' && responses >= 0, `${s.name}: responses`);
+      for (const r of send as ReqValue[]) {
+        const kinds = Object.keys(r as object).filter((k) => ['create_request', 'cancel_request', 'progress_request'].includes(k));
+        assert.equal(kinds.length, 1, `${s.name}: a WatchRequest holds exactly one request`);
+      }
+    }
+    if (s.mismatch) assert.ok(!s.steps.some((step) => step.differs), `${s.name}: both mismatch and differs`);
+  }
+});
