@@ -19,8 +19,17 @@ export interface ApplyLoopOptions {
   subjects: { patch: string; append: string };
   batchProposalsMax: number;
   appendTimeoutMs: number;
+  /**
+   * sync: a batch is published and answered after the persister stored it.
+   * async: published and answered once applied; stored right after, in order
+   * (a backend crash can lose acknowledged writes: see ARCHITECTURE.md).
+   */
+  persistence: 'sync' | 'async';
   log: Logger;
 }
+
+/** In async mode, how many applied batches may wait for storage before the loop waits too. */
+const unstoredBatchesMax = 256;
 
 export class ApplyLoop {
   readonly #queue: QueuedProposal[] = [];
@@ -29,6 +38,9 @@ export class ApplyLoop {
   #stopped = false;
   /** the persister is not acknowledging appends (e.g. Postgres is down) */
   #storageFailing = false;
+  /** async mode: appends still to be stored, in order */
+  #appends: Promise<void> = Promise.resolve();
+  #unstored = 0;
   /** highest revision that is durable and published to the frontends */
   #publishedRevision: number;
 
@@ -96,8 +108,12 @@ export class ApplyLoop {
           identity: this.#opts.identity,
           compact_revision: this.#opts.state.store.compactRevision,
         });
-        await this.#append(batch, patchBatch);
-        addSpanEvent('persisted', { 'eckd.revision': lastRevisionOf(batch) });
+        if (this.#opts.persistence === 'sync') {
+          await this.#append(batch, patchBatch);
+          addSpanEvent('persisted', { 'eckd.revision': lastRevisionOf(batch) });
+        } else {
+          await this.#appendLater(batch, patchBatch);
+        }
         this.#publishedRevision = lastRevisionOf(batch);
         if (batch.patches.length > 0 || batch.compactRevision !== undefined) {
           this.#opts.messenger.publish(this.#opts.subjects.patch, patchBatch, { headers: injectTraceHeaders() });
@@ -106,6 +122,18 @@ export class ApplyLoop {
       }
       batch.items.forEach((item, i) => item.msg?.respond(codecs.proposeReply.encode(batch.replies[i]!)));
     });
+  }
+
+  /** Async mode: stores the batch after the ones before it; waits only when too many are unstored. */
+  async #appendLater(batch: Batch, patchBatch: Uint8Array): Promise<void> {
+    this.#unstored++;
+    this.#appends = this.#appends.then(() => this.#append(batch, patchBatch)).finally(() => this.#unstored--);
+    if (this.#unstored > unstoredBatchesMax) await this.#appends;
+  }
+
+  /** Resolves once every applied batch is stored (graceful shutdown in async mode). */
+  flush(): Promise<void> {
+    return this.#appends;
   }
 
   /** Retries until the persister acknowledges: an acknowledged write must be durable. */

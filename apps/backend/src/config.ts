@@ -1,4 +1,4 @@
-import { envInt, envString, readServiceBaseConfig } from '@eckd/service-kit';
+import { ConfigError, envInt, envString, readServiceBaseConfig } from '@eckd/service-kit';
 import type { ServiceBaseConfig } from '@eckd/service-kit';
 
 export interface BackendConfig extends ServiceBaseConfig {
@@ -9,6 +9,7 @@ export interface BackendConfig extends ServiceBaseConfig {
   appendTimeoutMs: number;
   /** time to wait for each chunk of the recovery stream */
   loadChunkTimeoutMs: number;
+  persistence: 'sync' | 'async';
 }
 
 export function readBackendConfig(env: Record<string, string | undefined>): Readonly<BackendConfig> {
@@ -18,5 +19,11 @@ export function readBackendConfig(env: Record<string, string | undefined>): Read
     batchProposalsMax: envInt(env, 'ECKD_BATCH_PROPOSALS_MAX', 4096, { min: 1 }),
     appendTimeoutMs: envInt(env, 'ECKD_APPEND_TIMEOUT_MS', 5_000, { min: 100 }),
     loadChunkTimeoutMs: envInt(env, 'ECKD_LOAD_CHUNK_TIMEOUT_MS', 30_000, { min: 100 }),
+    persistence: persistenceMode(envString(env, 'ECKD_PERSISTENCE', 'sync')),
   });
+}
+
+function persistenceMode(value: string): 'sync' | 'async' {
+  if (value !== 'sync' && value !== 'async') throw new ConfigError(`ECKD_PERSISTENCE must be sync or async, got "${value}"`);
+  return value;
 }

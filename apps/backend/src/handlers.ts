@@ -19,8 +19,8 @@ export function handlePropose(loop: ApplyLoop, log: Logger): (msg: Message) => v
   };
 }
 
-export function handleReadIndex(loop: ApplyLoop): (msg: Message) => void {
-  return (msg) => msg.respond(codecs.readIndexReply.encode({ revision: loop.publishedRevision }));
+export function handleReadIndex(loop: ApplyLoop, identity: NodeIdentity): (msg: Message) => void {
+  return (msg) => msg.respond(codecs.readIndexReply.encode({ revision: loop.publishedRevision, epoch: identity.epoch }));
 }
 
 /**

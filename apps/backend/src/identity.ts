@@ -1,7 +1,7 @@
 // The ids etcd puts in every response header. They are derived from names,
 // so they are stable across restarts without being stored: member_id from
 // the node name, cluster_id from the cluster name.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { NodeIdentity } from '@eckd/change-codec';
 
 /**
@@ -15,6 +15,10 @@ export function nodeIdentity(clusterName: string, nodeName: string): NodeIdentit
     cluster_id: id64(`eckd-cluster:${clusterName}`),
     member_id: id64(`eckd-member:${clusterName}:${nodeName}`),
     raft_term: raftTerm,
+    // New at every backend start: frontends resync when it changes, since a
+    // restarted backend's state is what was stored (in async mode it may lack
+    // revisions the frontends saw).
+    epoch: randomBytes(8).toString('hex'),
   };
 }
 

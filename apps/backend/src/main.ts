@@ -35,13 +35,17 @@ try {
     subjects,
     batchProposalsMax: config.batchProposalsMax,
     appendTimeoutMs: config.appendTimeoutMs,
+    persistence: config.persistence,
     log,
   });
-  onShutdown('apply loop', () => loop.stop());
+  onShutdown('apply loop', async () => {
+    loop.stop();
+    await loop.flush();
+  });
   onShutdown('lease expiry', startLeaseExpiry(state, loop));
 
   messenger.subscribe(subjects.propose, handlePropose(loop, log));
-  messenger.subscribe(subjects.readIndex, handleReadIndex(loop));
+  messenger.subscribe(subjects.readIndex, handleReadIndex(loop, identity));
   const sync = handleSync(messenger, store, loop, identity, log);
   messenger.subscribe(subjects.sync, (msg) => void sync(msg));
   await nc.flush();

@@ -47,8 +47,14 @@ async function range(deps: KvDeps, req: Req): Promise<Req> {
   checkRangeRequest(req as never, { strictSort: true });
   const { replica } = deps;
   // Serializable reads take the replica as it is (once it has synced).
-  const revision = req['serializable'] === true ? 0 : await deps.readIndex.current();
-  await replica.waitFor(revision, deps.requestTimeoutMs);
+  if (req['serializable'] === true) {
+    await replica.waitFor(0, deps.requestTimeoutMs);
+  } else {
+    const index = await deps.readIndex.current();
+    // A restarted backend's state is the truth: take it before reading.
+    if (replica.identity && index.epoch !== replica.identity.epoch) await replica.resync();
+    await replica.waitFor(index.revision, deps.requestTimeoutMs);
+  }
   const result = replica.store.range(req as never);
   return { header: responseHeader(replica, replica.revision), ...result };
 }

@@ -6,9 +6,14 @@ import { codecs } from '@eckd/change-codec';
 import type { Messenger } from '@eckd/service-kit';
 import { EtcdRpcError } from './to-grpc-error.js';
 
+export interface ReadIndexAnswer {
+  revision: number;
+  epoch: string;
+}
+
 export class ReadIndex {
-  #inFlight: Promise<number> | undefined;
-  #next: Promise<number> | undefined;
+  #inFlight: Promise<ReadIndexAnswer> | undefined;
+  #next: Promise<ReadIndexAnswer> | undefined;
 
   constructor(
     private readonly messenger: Messenger,
@@ -16,8 +21,8 @@ export class ReadIndex {
     private readonly timeoutMs: number,
   ) {}
 
-  /** The backend's published revision, asked after this call began. */
-  current(): Promise<number> {
+  /** The backend's published revision (and its epoch), asked after this call began. */
+  current(): Promise<ReadIndexAnswer> {
     if (!this.#inFlight) {
       this.#inFlight = this.#ask().finally(() => (this.#inFlight = undefined));
       return this.#inFlight;
@@ -29,12 +34,12 @@ export class ReadIndex {
     return this.#next;
   }
 
-  async #ask(): Promise<number> {
+  async #ask(): Promise<ReadIndexAnswer> {
     try {
       const msg = await this.messenger.request(this.subject, codecs.readIndexRequest.encode({}), { timeoutMs: this.timeoutMs });
       const reply = codecs.readIndexReply.decode(msg.data);
       if (reply.error) throw new EtcdRpcError(reply.error.name, reply.error.message);
-      return Number(reply.revision);
+      return { revision: Number(reply.revision), epoch: reply.epoch };
     } catch (err) {
       if (err instanceof EtcdRpcError) throw err;
       throw new EtcdRpcError('Timeout');

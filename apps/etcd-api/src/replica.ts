@@ -156,6 +156,14 @@ export class Replica {
   }
 
   #onPatch(batch: PatchBatch): void {
+    if (batch.identity && this.#ready && this.#identity && batch.identity.epoch !== this.#identity.epoch) {
+      // A restarted backend: its state is what was stored, which this replica
+      // must take as it is (async persistence may have lost revisions).
+      this.#opts.log.info('backend restarted, resyncing', { epoch: batch.identity.epoch });
+      this.#buffered.push(batch);
+      void this.resync();
+      return;
+    }
     if (batch.identity) this.#identity = batch.identity;
     if (!this.#ready) {
       this.#buffered.push(batch);

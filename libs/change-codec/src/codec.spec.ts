@@ -62,7 +62,7 @@ describe('wire codecs', () => {
   test('patch batches round-trip events with int64 as strings and enums as names', () => {
     const bytes = codecs.patchBatch.encode({
       patches: [{ revision: 5, events: [{ type: 'DELETE', kv: { key: Buffer.from('a'), mod_revision: 5 } }] }],
-      identity: { cluster_id: '18446744073709551615', member_id: '1', raft_term: 2 },
+      identity: { cluster_id: '18446744073709551615', member_id: '1', raft_term: 2, epoch: 'e1' },
       compact_revision: -1,
     });
     const back = codecs.patchBatch.decode(bytes);

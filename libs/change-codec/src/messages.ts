@@ -57,6 +57,7 @@ export type ReadIndexRequest = Record<string, never>;
 export interface ReadIndexReply {
   revision: Int64;
   error?: WireError | null;
+  epoch: string;
 }
 
 export interface RevisionPatch {
@@ -68,6 +69,8 @@ export interface NodeIdentity {
   cluster_id: Int64;
   member_id: Int64;
   raft_term: Int64;
+  /** new at every backend start */
+  epoch: string;
 }
 
 export interface PatchBatch {
