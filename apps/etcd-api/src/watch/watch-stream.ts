@@ -3,7 +3,7 @@
 // revision is never split across responses, and a watcher that cannot be
 // sent to (the stream is backed up) stops taking live events and catches up
 // from the replica's history once the stream drains.
-import type { MvccStore, RevisionPatch } from '@eckd/mvcc';
+import type { KeyValue, MvccStore, RevisionPatch } from '@eckd/mvcc';
 import { KvError } from '@eckd/mvcc';
 import type { Watcher, WatchCreate } from './watcher.js';
 import { filterNames, isEmptyRange, matches, watchRange } from './watcher.js';
@@ -150,7 +150,8 @@ export class WatchStream {
       } catch (err) {
         if (!(err instanceof KvError) || err.rpcName !== 'Compacted') throw err;
         this.#watchers.delete(w.id);
-        this.#send({ header: {}, watch_id: w.id, canceled: true, compact_revision: store.compactRevision });
+        // etcd fills the ids but leaves revision 0 in a compaction cancel.
+        this.#send({ header: this.#deps.header(0), watch_id: w.id, canceled: true, compact_revision: store.compactRevision });
         continue;
       }
       const last = Math.min(store.revision, w.next + catchUpRevisionsMax - 1);
@@ -172,11 +173,14 @@ export class WatchStream {
         const key = e.kv.key.toString('latin1');
         if (!matches(w, e, key)) continue;
         const out: Record<string, unknown> = { type: e.type, kv: e.kv };
+        bytes += e.kv.key.length + ('value' in e.kv ? e.kv.value.length : 0) + 64;
         if (w.prevKv && !(e.type === 'PUT' && e.kv.create_revision === e.kv.mod_revision)) {
           const prev = previous(store, e.kv.key, patch.revision);
-          if (prev) out['prev_kv'] = prev;
+          if (prev) {
+            out['prev_kv'] = prev;
+            bytes += prev.key.length + prev.value.length + 64;
+          }
         }
-        bytes += e.kv.key.length + ('value' in e.kv ? e.kv.value.length : 0) + 64;
         events.push(out);
       }
     }
@@ -201,9 +205,9 @@ export class WatchStream {
 }
 
 /** The kv a key had just before `revision`, if history still holds it. */
-function previous(store: MvccStore, key: Buffer, revision: number): Record<string, unknown> | undefined {
+function previous(store: MvccStore, key: Buffer, revision: number): KeyValue | undefined {
   try {
-    return store.kvAt(key, revision - 1) as unknown as Record<string, unknown> | undefined;
+    return store.kvAt(key, revision - 1);
   } catch {
     return undefined;
   }
