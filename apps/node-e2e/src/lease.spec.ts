@@ -98,6 +98,29 @@ describe('lease expiry', () => {
   });
 });
 
+describe('etcdctl lock and elect (client recipes over KV, Watch and Lease)', () => {
+  test('lock: a second holder waits until the first releases', async () => {
+    const started = Date.now();
+    const first = etcdctl(f.node.endpoints[0]!, ['lock', 'ctl-lock', '--', 'sh', '-c', 'echo first; sleep 1']);
+    await new Promise((r) => setTimeout(r, 300));
+    const second = await etcdctl(f.node.endpoints[1]!, ['lock', 'ctl-lock', '--', 'echo', 'second']);
+    assert.match((await first).stdout, /first/);
+    assert.match(second.stdout, /second/);
+    assert.ok(Date.now() - started >= 1_000, 'the second waited for the first');
+  });
+
+  test('elect: a candidate becomes leader and -l shows it', async () => {
+    const campaign = etcdctl(f.node.endpoints[0]!, ['elect', 'ctl-elect', 'candidate-1'], { timeoutMs: 3_000 });
+    let leader = '';
+    for (let i = 0; i < 20 && !leader.includes('candidate-1'); i++) {
+      await new Promise((r) => setTimeout(r, 150));
+      leader = (await etcdctl(f.node.endpoints[1]!, ['elect', '-l', 'ctl-elect'], { timeoutMs: 1_000 })).stdout;
+    }
+    assert.match(leader, /ctl-elect\/[0-9a-f]+\ncandidate-1/);
+    await campaign; // ends when its timeout kills it
+  });
+});
+
 describe('etcd3 client helpers', () => {
   // The etcd3 client's lock does not wait: a second acquire fails while the
   // first holds it (same against etcd), and succeeds once it is released.
