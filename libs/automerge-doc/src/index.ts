@@ -3,3 +3,4 @@ export { createKvDocument, loadKvDocument } from './kv-document.js';
 export type { EncodedChange, KvDocument } from './kv-document.js';
 export { keyFromBytes, keyToBytes } from './latin1-key.js';
 export { baseChangeHash } from './base-change.js';
+export { rebaseChange, rebaseMessage } from './rebase.js';

@@ -45,6 +45,8 @@ export interface KvDocument {
   deleteLease(id: string): void;
   /** Every lease, by id as stored. */
   leases(): { id: string; ttl: number }[];
+  /** Releases the wasm memory of this document; it must not be used afterwards. */
+  free(): void;
 }
 
 const hexActor = /^(?:[0-9a-f]{2})+$/;
@@ -121,6 +123,10 @@ class AutomergeKvDocument implements KvDocument {
     return this.handle.keys(kvMapId);
   }
 
+  free(): void {
+    this.handle.free();
+  }
+
   putLease(id: string, ttlSeconds: number): void {
     assertLeaseId(id);
     if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 0) {
@@ -187,12 +193,13 @@ export function createKvDocument(opts: { actorId?: string } = {}): KvDocument {
  * and random by default; pass one only to go on writing as the same writer
  * with all of its history in `saved`/`changes`.
  */
-export function loadKvDocument(opts: { saved?: Uint8Array; changes?: Uint8Array[]; actorId?: string }): KvDocument {
+export function loadKvDocument(opts: { saved?: Uint8Array; base?: Uint8Array; changes?: Uint8Array[]; actorId?: string }): KvDocument {
   const handle = newHandle(opts.actorId);
-  if (opts.saved === undefined) {
-    applyAll(handle, [baseChangeBytes()]);
-  } else {
+  if (opts.saved !== undefined) {
     loadSaved(handle, opts.saved);
+  } else {
+    // The original base, or a rebase change (see rebase.ts) that replaced the history before it.
+    applyAll(handle, [opts.base ?? baseChangeBytes()]);
   }
   if (opts.changes !== undefined && opts.changes.length > 0) applyAll(handle, opts.changes);
   // A fresh actor has written nothing; a given one may have, so its seq is

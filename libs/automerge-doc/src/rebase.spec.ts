@@ -1,0 +1,42 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createKvDocument, loadKvDocument } from './kv-document.js';
+import { rebaseChange } from './rebase.js';
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+describe('rebase', () => {
+  test('the same state makes byte-identical rebase changes, whatever the history', () => {
+    const a = createKvDocument();
+    const b = createKvDocument();
+    for (let i = 0; i < 50; i++) a.put(`k${i % 5}`, bytes(`v${i}`), '0'); // much history
+    a.put('k0', bytes('v45'), '7');
+    a.putLease('7', 30);
+    a.commit();
+    for (let i = 4; i >= 0; i--) b.put(`k${i}`, bytes(`v${45 + i}`), i === 0 ? '7' : '0'); // little history, other order
+    b.putLease('7', 30);
+    b.commit();
+    const ra = rebaseChange(a);
+    const rb = rebaseChange(b);
+    assert.equal(ra.hash, rb.hash);
+    assert.deepEqual(ra.bytes, rb.bytes);
+  });
+
+  test('a document loaded from a rebase holds the state, keeps writing, and is smaller', () => {
+    const doc = createKvDocument();
+    for (let round = 0; round < 200; round++) {
+      for (let k = 0; k < 20; k++) doc.put(`key${k}`, bytes(`round ${round}`), '0');
+      doc.commit();
+    }
+    const { bytes: base } = rebaseChange(doc);
+    const rebased = loadKvDocument({ base });
+    assert.deepEqual(rebased.keys(), doc.keys());
+    assert.deepEqual(rebased.get('key3')!.value, bytes('round 199'));
+    assert.ok(rebased.save().length * 3 < doc.save().length, `saved ${rebased.save().length} vs ${doc.save().length} bytes`);
+    rebased.put('key3', bytes('after'), '0');
+    const change = rebased.commit()!;
+    const replay = loadKvDocument({ base, changes: [change.bytes] });
+    assert.deepEqual(replay.get('key3')!.value, bytes('after'));
+    doc.free();
+  });
+});

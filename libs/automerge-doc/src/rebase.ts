@@ -1,0 +1,37 @@
+// Cutting the document's history. Automerge keeps every change in memory,
+// so a node's document would grow with every write ever made. A rebase
+// replaces the whole history with one change that writes the current state:
+// made by the base actor with no dependencies, time 0, keys and leases in
+// byte order, so every node holding the same state makes byte-identical
+// bytes (the same hash) and can move to it without exchanging it. The maps
+// get the same ids as in the original base, so code addressing them does
+// not change.
+import { getBackend, init } from '@automerge/automerge';
+import { AutomergeDocError } from './automerge-doc-error.js';
+import { baseActorId, kvMapId, kvMapKey, leasesMapId, leasesMapKey } from './base-change.js';
+import type { KvDocument } from './kv-document.js';
+import { encodeStoredValue } from './stored-value.js';
+
+export const rebaseMessage = 'eckd rebase v1';
+
+/** The deterministic rebase change for `doc`'s current (committed) state. */
+export function rebaseChange(doc: KvDocument): { bytes: Uint8Array; hash: string } {
+  const handle = getBackend(init({ actor: baseActorId }));
+  try {
+    if (handle.putObject('_root', kvMapKey, {}) !== kvMapId) throw new AutomergeDocError('rebase: unexpected kv map id');
+    if (handle.putObject('_root', leasesMapKey, {}) !== leasesMapId) throw new AutomergeDocError('rebase: unexpected leases map id');
+    for (const key of doc.keys()) {
+      const { value, lease } = doc.get(key)!;
+      handle.put(kvMapId, key, encodeStoredValue(value, lease));
+    }
+    for (const { id, ttl } of [...doc.leases()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+      handle.put(leasesMapId, id, ttl, 'int');
+    }
+    const hash = handle.commit(rebaseMessage, 0);
+    const bytes = handle.getLastLocalChange();
+    if (hash === null || bytes === null) throw new AutomergeDocError('rebase: no change made');
+    return { bytes, hash };
+  } finally {
+    handle.free();
+  }
+}
