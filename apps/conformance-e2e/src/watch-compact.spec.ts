@@ -3,4 +3,4 @@
 import { conformanceSuite } from './harness/suite.js';
 import { watchCompactGroups } from './scenarios/watch-all.js';
 
-conformanceSuite('conformance: Watch and compaction', watchCompactGroups);
+conformanceSuite('conformance: Watch, compaction and long replays', watchCompactGroups);

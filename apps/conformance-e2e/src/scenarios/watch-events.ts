@@ -70,6 +70,15 @@ export const watchEvents: ScenarioGroup = {
       ],
     },
     {
+      name: 'a nested txn: events in op order, depth first',
+      ref: '§2.6 §2.9',
+      steps: [
+        watch(prefix('we23'), 1),
+        txn({ success: [op.put('we23/d', '1'), op.txn({ success: [op.put('we23/b', '2'), op.put('we23/c', '3')] }), op.put('we23/a', '4')] }),
+        collect(1, { expect: [events('0', [putEvent('we23/d'), putEvent('we23/b'), putEvent('we23/c'), putEvent('we23/a')])] }),
+      ],
+    },
+    {
       name: 'a txn replayed from history: op order kept',
       ref: '§2.6 §2.9',
       steps: [
@@ -216,7 +225,6 @@ export const watchEvents: ScenarioGroup = {
     {
       name: 'fragment: one revision split, counting prev_kv',
       ref: '§2.9',
-      mismatch: 'eckd sizes a response without its prev_kvs, so 3 DELETEs with 900 kB prev_kvs (2.7 MB) go out unsplit; etcd splits at 2 MiB',
       steps: [
         ...puts(['we20/a', 'x'], ['we20/b', 'y'], ['we20/c', 'z']),
         txn({ success: [op.put('we20/a', bytes(900_000, 'a'))] }),
@@ -227,6 +235,23 @@ export const watchEvents: ScenarioGroup = {
         collect(2, {
           timeoutMs: 3_000,
           expect: [events('0', [deleteEvent('we20/a'), deleteEvent('we20/b')], { fragment: true }), events('0', [deleteEvent('we20/c')], { fragment: false })],
+        }),
+      ],
+    },
+    {
+      name: 'fragment: each fragment is filled up to the limit before the next starts',
+      ref: '§2.9',
+      mismatch: 'eckd splits a fragmented response into equal parts (3 + 2 of five 450 kB DELETEs with prev_kv); etcd fills each fragment up to 2 MiB first (4 + 1)',
+      steps: [
+        ...['a', 'b', 'c', 'd', 'e'].map((k) => put(`we22/${k}`, bytes(450_000, k))),
+        watch(create('we22/', { range_end: 'we220', prev_kv: true, fragment: true }), 1),
+        del('we22/', { range_end: 'we220' }),
+        collect(2, {
+          timeoutMs: 3_000,
+          expect: [
+            events('0', ['a', 'b', 'c', 'd'].map((k) => deleteEvent(`we22/${k}`)), { fragment: true }),
+            events('0', [deleteEvent('we22/e')], { fragment: false }),
+          ],
         }),
       ],
     },

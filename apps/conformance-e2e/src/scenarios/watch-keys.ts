@@ -109,6 +109,11 @@ export const watchKeys: ScenarioGroup = {
       steps: [watch([create('wk10/a', { watch_id: 1 }), create('wk10/b'), create('wk10/c'), create('wk10/d', { watch_id: 3 }), create('wk10/e')], 5, { expect: [created('1'), created('0'), created('2'), created('3'), created('4')] })],
     },
     {
+      name: 'a negative client-chosen id',
+      ref: '§2.9',
+      steps: [watch(create('wk18/a', { watch_id: -2 }), 1), put('wk18/a', '1'), collect(1, { expect: [events('-2', [putEvent('wk18/a')])] })],
+    },
+    {
       name: 'a duplicate client-chosen id is refused',
       ref: '§2.9 §8.15',
       steps: [
