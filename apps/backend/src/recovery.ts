@@ -1,12 +1,17 @@
-// Rebuilds the node's state from the persister: the Automerge document from
-// every stored change, the key index and its history from every stored
-// PatchBatch, in revision order.
+// Rebuilds the node's state from the persister's load stream:
+// - the Automerge document: the snapshot's saved document (if any) plus
+//   every stored change after it;
+// - the key index and its history: the snapshot's key index at its index
+//   revision (if any; else the empty store) plus every stored PatchBatch
+//   after it, in revision order; then the stored compaction.
+// The two were written in the same transactions, so they must hold the same
+// keys: a mismatch is corruption and fails the recovery.
 import { loadKvDocument } from '@eckd/automerge-doc';
 import type { KvDocument } from '@eckd/automerge-doc';
 import { codecs } from '@eckd/change-codec';
-import type { LoadChunk } from '@eckd/change-codec';
+import type { LoadChunk, RevisionPatch as WirePatch } from '@eckd/change-codec';
 import { LeaseStore, MvccStore } from '@eckd/mvcc';
-import type { RevisionPatch } from '@eckd/mvcc';
+import type { KeyValue, MvccState, RevisionPatch } from '@eckd/mvcc';
 import type { Logger, Messenger } from '@eckd/service-kit';
 
 export interface RecoveredState {
@@ -15,43 +20,162 @@ export interface RecoveredState {
   leases: LeaseStore;
 }
 
+export class RecoveryError extends Error {
+  override name = 'RecoveryError';
+}
+
 export async function recoverState(messenger: Messenger, loadSubject: string, chunkTimeoutMs: number, log: Logger): Promise<RecoveredState> {
   const started = Date.now();
-  const changes: Uint8Array[] = [];
-  const store = new MvccStore();
-  let patches = 0;
-  let last: LoadChunk | undefined;
+  const recovery = new RecoveryAssembler();
+  let done = false;
   for await (const msg of messenger.requestStream(loadSubject, codecs.loadRequest.encode({}), { chunkTimeoutMs })) {
-    const chunk = (last = codecs.loadChunk.decode(msg.data));
-    if (chunk.error) throw new Error(`backend: recovery failed at the persister: ${chunk.error.message}`);
-    changes.push(...chunk.changes);
-    for (const bytes of chunk.patch_batches) {
-      for (const p of codecs.patchBatch.decode(bytes).patches) {
-        store.applyRevision({ revision: Number(p.revision), events: p.events } as unknown as RevisionPatch);
-        patches++;
-      }
-    }
-    if (chunk.done) break;
+    const chunk = codecs.loadChunk.decode(msg.data);
+    if (chunk.error) throw new RecoveryError(`backend: recovery failed at the persister: ${chunk.error.message}`);
+    recovery.accept(chunk);
+    if ((done = chunk.done)) break;
   }
-  if (last?.compacted) store.compact(Number(last.compact_revision));
-  const doc = loadKvDocument({ changes });
-  if (doc.size() !== store.keyCount()) {
-    // The document and the revision log were written in the same transactions; a mismatch is corruption.
-    throw new Error(`backend: recovered document has ${doc.size()} keys but the revision log has ${store.keyCount()}`);
-  }
-  const leases = restoreLeases(store, doc, Date.now());
-  log.info('recovered', { revision: store.revision, changes: changes.length, revisions: patches, keys: store.keyCount(), leases: leases.size, ms: Date.now() - started });
+  if (!done) throw new RecoveryError('backend: the load stream ended before its last chunk');
+  const { store, doc, stats } = recovery.finish();
+  const all = liveKvs(store);
+  checkSameKeys(doc, all);
+  const leases = restoreLeases(doc, all, Date.now());
+  log.info('recovered', { revision: store.revision, keys: store.keyCount(), leases: leases.size, ...stats, ms: Date.now() - started });
   return { store, doc, leases };
+}
+
+interface SnapshotHeader {
+  throughRevision: number;
+  indexRevision: number;
+  heads: string[];
+  documentBytes: number;
+  indexBytes: number;
+}
+
+/** Takes the load chunks in order and builds the document and the key index from them. */
+export class RecoveryAssembler {
+  #expected = 0;
+  #snapshot: SnapshotHeader | undefined;
+  readonly #documentPieces: Uint8Array[] = [];
+  readonly #indexPieces: Uint8Array[] = [];
+  readonly #changes: Uint8Array[] = [];
+  #store: MvccStore | undefined;
+  #revisions = 0;
+  #compactRevision: number | undefined;
+
+  accept(chunk: LoadChunk): void {
+    if (chunk.index !== this.#expected++) throw new RecoveryError(`backend: load chunk ${chunk.index} arrived, expected ${this.#expected - 1}`);
+    if (chunk.snapshot) this.#acceptSnapshot(chunk);
+    if (chunk.snapshot_document?.length) this.#snapshotPart('document').push(chunk.snapshot_document);
+    if (chunk.snapshot_index?.length) this.#snapshotPart('index').push(chunk.snapshot_index);
+    this.#changes.push(...chunk.changes);
+    for (const bytes of chunk.patch_batches) this.#applyPatches(codecs.patchBatch.decode(bytes).patches);
+    if (chunk.done && chunk.compacted) this.#compactRevision = Number(chunk.compact_revision);
+  }
+
+  finish(): { store: MvccStore; doc: KvDocument; stats: Record<string, number> } {
+    const store = (this.#store ??= this.#baseStore([]));
+    if (this.#compactRevision !== undefined && this.#compactRevision > store.compactRevision) store.compact(this.#compactRevision);
+    const doc = this.#document();
+    const stats = { snapshotRevision: this.#snapshot?.throughRevision ?? 0, changes: this.#changes.length, revisions: this.#revisions };
+    return { store, doc, stats };
+  }
+
+  #acceptSnapshot(chunk: LoadChunk): void {
+    const s = chunk.snapshot!;
+    if (chunk.index !== 0) throw new RecoveryError('backend: snapshot header after the first load chunk');
+    this.#snapshot = {
+      throughRevision: Number(s.through_revision),
+      indexRevision: Number(s.index_revision),
+      heads: s.heads,
+      documentBytes: Number(s.document_bytes),
+      indexBytes: Number(s.index_bytes),
+    };
+  }
+
+  #snapshotPart(part: 'document' | 'index'): Uint8Array[] {
+    if (!this.#snapshot) throw new RecoveryError(`backend: snapshot ${part} bytes without a snapshot header`);
+    if (this.#changes.length > 0 || this.#store) throw new RecoveryError(`backend: snapshot ${part} bytes after changes or patches`);
+    return part === 'document' ? this.#documentPieces : this.#indexPieces;
+  }
+
+  /**
+   * The first batch of the stream starts at or below the snapshot's index
+   * revision: its revisions up to there are already in the key index (the
+   * one at the index revision is kept for watches). Every later revision
+   * must follow without a gap.
+   */
+  #applyPatches(patches: WirePatch[]): void {
+    let rest = patches.map(toPatch);
+    if (!this.#store) {
+      const base = this.#snapshot?.indexRevision ?? 0;
+      this.#store = this.#baseStore(rest.filter((p) => p.revision <= base));
+      rest = rest.filter((p) => p.revision > base);
+    }
+    for (const p of rest) this.#store.applyRevision(p);
+    this.#revisions += rest.length;
+  }
+
+  #baseStore(basePatches: (RevisionPatch & { revision: number })[]): MvccStore {
+    const s = this.#snapshot;
+    if (!s || s.indexRevision === 0) return new MvccStore();
+    const bytes = concatExact(this.#indexPieces, s.indexBytes, 'key index');
+    const index = codecs.snapshotIndex.decode(bytes);
+    if (Number(index.revision) !== s.indexRevision) {
+      throw new RecoveryError(`backend: snapshot key index is at ${index.revision}, its header says ${s.indexRevision}`);
+    }
+    const state: MvccState = {
+      revision: s.indexRevision,
+      baseRevision: s.indexRevision,
+      compactRevision: Number(index.compact_revision),
+      base: index.kvs as unknown as KeyValue[],
+      patches: basePatches.filter((p) => p.revision === s.indexRevision),
+    };
+    return MvccStore.fromState(state);
+  }
+
+  #document(): KvDocument {
+    const s = this.#snapshot;
+    if (!s) return loadKvDocument({ changes: this.#changes });
+    const doc = loadKvDocument({ saved: concatExact(this.#documentPieces, s.documentBytes, 'document') });
+    const heads = doc.heads().slice().sort();
+    if (heads.join() !== s.heads.slice().sort().join()) throw new RecoveryError('backend: snapshot document heads differ from the stored heads');
+    if (this.#changes.length > 0) doc.applyChanges(this.#changes);
+    return doc;
+  }
+}
+
+function toPatch(p: WirePatch): RevisionPatch & { revision: number } {
+  return { revision: Number(p.revision), events: p.events } as unknown as RevisionPatch & { revision: number };
+}
+
+function concatExact(pieces: Uint8Array[], bytes: number, what: string): Buffer {
+  const whole = Buffer.concat(pieces);
+  if (whole.length !== bytes) throw new RecoveryError(`backend: snapshot ${what} has ${whole.length} bytes, its header says ${bytes}`);
+  return whole;
+}
+
+function liveKvs(store: MvccStore): { key: Buffer; lease: string }[] {
+  return store.range({ key: Buffer.from([0]), range_end: Buffer.from([0]), keys_only: true } as never).kvs as { key: Buffer; lease: string }[];
+}
+
+/** The document and the key index were written together: the same keys, or the state is corrupt. */
+function checkSameKeys(doc: KvDocument, kvs: readonly { key: Buffer }[]): void {
+  const docKeys = doc.keys();
+  let same = docKeys.length === kvs.length;
+  if (same) {
+    const inDoc = new Set(docKeys);
+    same = kvs.every((kv) => inDoc.has(kv.key.toString('latin1')));
+  }
+  if (!same) throw new RecoveryError(`backend: recovered document has ${docKeys.length} keys but the revision log has ${kvs.length}, or other keys`);
 }
 
 /**
  * Leases come back from the document with a full TTL each, as etcd renews
  * every lease after a leader change; their keys are found in the key index.
  */
-function restoreLeases(store: MvccStore, doc: KvDocument, nowMs: number): LeaseStore {
+function restoreLeases(doc: KvDocument, kvs: readonly { key: Buffer; lease: string }[], nowMs: number): LeaseStore {
   const leases = new LeaseStore();
   for (const { id, ttl } of doc.leases()) leases.restore(id, ttl, nowMs);
-  const all = store.range({ key: Buffer.from([0]), range_end: Buffer.from([0]) } as never);
-  for (const kv of all.kvs as { key: Buffer; lease: string }[]) if (kv.lease !== '0') leases.attach(kv.key.toString('latin1'), kv.lease);
+  for (const kv of kvs) if (kv.lease !== '0') leases.attach(kv.key.toString('latin1'), kv.lease);
   return leases;
 }

@@ -1,57 +1,117 @@
-// persister.load: streams everything the backend needs to recover — every
-// stored Automerge change, then every stored PatchBatch — as chunks under
-// the NATS payload limit.
+// persister.load: streams everything the backend needs to recover, as
+// chunks under the NATS payload limit, all read in one repeatable-read
+// transaction (so a compaction committing meanwhile is either wholly seen
+// or not at all):
+//   1. the latest snapshot, if any: its header on the first chunk, then the
+//      pieces of its saved document, then of its key index;
+//   2. every stored Automerge change (those it covers were deleted with its
+//      insert; a late duplicate is harmless, Automerge ignores it);
+//   3. every stored PatchBatch from the snapshot's index revision on (the
+//      row ending there carries the events a watch at that revision needs);
+//   4. the stored compact revision, on the last chunk.
 import { codecs } from '@eckd/change-codec';
 import type { LoadChunk } from '@eckd/change-codec';
-import { readChanges, readCompactRevision, readLog } from '@eckd/storage';
+import { latestSnapshotInfo, readCompactRevision, readLogRows, readSnapshotPieces, readStoredChanges, withConsistentRead } from '@eckd/storage';
+import type { SnapshotInfo } from '@eckd/storage';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
 import type pg from 'pg';
 
+/** Chunks sent between flushes, so a large state streams instead of piling up in the client. */
+const chunksPerFlush = 16;
+
 export function createLoadHandler(messenger: Messenger, pool: pg.Pool, chunkBytes: number, log: Logger): (msg: Message) => Promise<void> {
   return async (msg) => {
+    const writer = new LoadChunkWriter(chunkBytes, async (chunk) => {
+      msg.respond(codecs.loadChunk.encode(chunk));
+      if (chunk.index % chunksPerFlush === chunksPerFlush - 1) await messenger.nc.flush();
+    });
     try {
-      const chunks = await collectChunks(pool, chunkBytes);
-      for (const [i, chunk] of chunks.entries()) {
-        msg.respond(codecs.loadChunk.encode(chunk));
-        if (i % 16 === 15) await messenger.nc.flush();
-      }
-      log.info('recovery data sent', { chunks: chunks.length });
+      const stats = await withConsistentRead(pool, (client) => streamRecovery(client, writer, chunkBytes));
+      log.info('recovery data sent', { chunks: writer.sent, ...stats });
     } catch (err) {
       log.error('load failed', { err });
-      const error: LoadChunk = {
-        index: 0,
-        done: true,
-        changes: [],
-        patch_batches: [],
-        compacted: false,
-        compact_revision: 0,
-        error: { name: (err as Error).name, message: (err as Error).message },
-      };
-      msg.respond(codecs.loadChunk.encode(error));
+      msg.respond(codecs.loadChunk.encode({ ...emptyChunk(writer.sent), done: true, error: { name: (err as Error).name, message: (err as Error).message } }));
     }
   };
 }
 
-async function collectChunks(pool: pg.Pool, chunkBytes: number): Promise<LoadChunk[]> {
-  const chunks: LoadChunk[] = [];
-  const empty = (index: number): LoadChunk => ({ index, done: false, changes: [], patch_batches: [], compacted: false, compact_revision: 0 });
-  let current = empty(0);
-  let size = 0;
-  const add = (field: 'changes' | 'patch_batches', bytes: Buffer) => {
-    if (size > 0 && size + bytes.length > chunkBytes) {
-      chunks.push(current);
-      current = empty(chunks.length);
-      size = 0;
-    }
-    current[field].push(bytes);
-    size += bytes.length;
+async function streamRecovery(client: pg.PoolClient, writer: LoadChunkWriter, chunkBytes: number) {
+  const snapshot = await latestSnapshotInfo(client);
+  if (snapshot) {
+    writer.setSnapshot(snapshotHeader(snapshot));
+    for await (const piece of readSnapshotPieces(client, snapshot.throughRevision, 'document', chunkBytes)) await writer.addPiece('snapshot_document', piece);
+    for await (const piece of readSnapshotPieces(client, snapshot.throughRevision, 'key_index', chunkBytes)) await writer.addPiece('snapshot_index', piece);
+  }
+  let changes = 0;
+  for await (const page of readStoredChanges(client)) {
+    for (const c of page) await writer.add('changes', c.change);
+    changes += page.length;
+  }
+  let logRows = 0;
+  for await (const page of readLogRows(client, { fromRevision: snapshot?.indexRevision ?? 0 })) {
+    for (const row of page) await writer.add('patch_batches', row.patches);
+    logRows += page.length;
+  }
+  await writer.finish(await readCompactRevision(client));
+  return { snapshotRevision: snapshot?.throughRevision ?? 0, changes, logRows };
+}
+
+function snapshotHeader(s: SnapshotInfo): NonNullable<LoadChunk['snapshot']> {
+  return {
+    through_revision: s.throughRevision,
+    index_revision: s.indexRevision,
+    compact_revision: s.compactRevision,
+    heads: s.heads,
+    document_bytes: s.documentBytes,
+    index_bytes: s.indexBytes,
   };
-  for await (const page of readChanges(pool)) for (const c of page) add('changes', c);
-  for await (const page of readLog(pool)) for (const p of page) add('patch_batches', p);
-  const compactRevision = await readCompactRevision(pool);
-  current.done = true;
-  current.compacted = compactRevision !== undefined;
-  current.compact_revision = compactRevision ?? 0;
-  chunks.push(current);
-  return chunks;
+}
+
+function emptyChunk(index: number): LoadChunk {
+  return { index, done: false, changes: [], patch_batches: [], compacted: false, compact_revision: 0 };
+}
+
+/** Fills chunks up to about `chunkBytes` and sends each when full. */
+class LoadChunkWriter {
+  sent = 0;
+  #current = emptyChunk(0);
+  #size = 0;
+
+  constructor(
+    private readonly chunkBytes: number,
+    private readonly send: (chunk: LoadChunk) => Promise<void>,
+  ) {}
+
+  setSnapshot(header: NonNullable<LoadChunk['snapshot']>): void {
+    if (this.sent !== 0) throw new Error('persister: the snapshot header goes on the first chunk');
+    this.#current.snapshot = header;
+  }
+
+  /** One piece per field per chunk: pieces of a field arrive in chunk order. */
+  async addPiece(field: 'snapshot_document' | 'snapshot_index', piece: Buffer): Promise<void> {
+    if (this.#current[field]?.length || (this.#size > 0 && this.#size + piece.length > this.chunkBytes)) await this.#flush();
+    this.#current[field] = piece;
+    this.#size += piece.length;
+  }
+
+  async add(field: 'changes' | 'patch_batches', bytes: Buffer): Promise<void> {
+    if (this.#size > 0 && this.#size + bytes.length > this.chunkBytes) await this.#flush();
+    this.#current[field].push(bytes);
+    this.#size += bytes.length;
+  }
+
+  async finish(compactRevision: number | undefined): Promise<void> {
+    this.#current.done = true;
+    this.#current.compacted = compactRevision !== undefined;
+    this.#current.compact_revision = compactRevision ?? 0;
+    await this.#flush();
+  }
+
+  async #flush(): Promise<void> {
+    const chunk = this.#current;
+    this.sent++;
+    this.#current = emptyChunk(this.sent);
+    this.#size = 0;
+    await this.send(chunk);
+  }
 }

@@ -70,7 +70,7 @@ function isAlive(pid: number): boolean {
 before(() => {
   workDir = mkdtempSync(join(tmpdir(), 'eckd-supervisor-'));
   appsDir = join(workDir, 'apps');
-  for (const app of ['persister', 'backend', 'etcd-api']) {
+  for (const app of ['persister', 'compactor', 'backend', 'etcd-api']) {
     const script = join(appsDir, app, 'dist', 'main.js');
     mkdirSync(dirname(script), { recursive: true });
     writeFileSync(script, `process.env.DUMMY_NAME = '${app}';\nawait import(${JSON.stringify(dummyApp)});\n`);
@@ -150,7 +150,7 @@ describe('supervisor main', () => {
 
     first.child.kill('SIGTERM');
     assert.equal(await first.exited, 0);
-    const order = ['[etcd-api-0] ', '[backend] ', '[persister] ', '[postgres] ', '[nats] '].map((prefix) =>
+    const order = ['[etcd-api-0] ', '[backend] ', '[compactor] ', '[persister] ', '[postgres] ', '[nats] '].map((prefix) =>
       first.lines.findIndex((line) => line.startsWith(prefix) && /"msg":"stopping"|Initiating Shutdown/.test(line)),
     );
     assert.ok(order.every((at, i) => at !== -1 && (i === 0 || at > order[i - 1]!)), `stop order: ${order.join(',')}`);
@@ -166,7 +166,7 @@ describe('supervisor main', () => {
 
     // Two signals: everything is killed at once.
     const pids = second.lines
-      .filter((line) => /^\[(persister|backend|etcd-api-\d)\] .*"msg":"started"/.test(line))
+      .filter((line) => /^\[(persister|compactor|backend|etcd-api-\d)\] .*"msg":"started"/.test(line))
       .map((line) => jsonAfterPrefix(line)['pid'] as number);
     const beforeStop = second.lines.length;
     second.child.kill('SIGINT');

@@ -1,5 +1,5 @@
 // `npm start`: runs one whole eckd node (NATS and Postgres when none is
-// given, persister, backend, etcd-api frontends) as supervised children.
+// given, persister, compactor, backend, etcd-api frontends) as supervised children.
 // `main.js embedded-postgres …` is the embedded database child itself.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,6 +1,6 @@
-// What runs in one eckd node, as child specs: the persister, the backend and
-// the etcd-api frontends, plus the embedded database when there is no
-// DATABASE_URL. Pure: main.ts and the runner decide when to start them.
+// What runs in one eckd node, as child specs: the persister, the compactor,
+// the backend and the etcd-api frontends, plus the embedded database when
+// there is no DATABASE_URL. Pure: main.ts and the runner decide when to start them.
 import { join } from 'node:path';
 import type { SupervisorConfig } from './config.js';
 import { clientUrls } from './config.js';
@@ -19,6 +19,7 @@ export interface SelfCommand {
 
 export interface NodeApps {
   readonly persister: ChildSpec;
+  readonly compactor: ChildSpec;
   readonly backend: ChildSpec;
   readonly frontends: readonly ChildSpec[];
 }
@@ -56,6 +57,7 @@ export function nodeAppSpecs(options: {
   const urls = clientUrls(config);
   return {
     persister: app('persister', 'persister', [], { DATABASE_URL: options.databaseUrl }),
+    compactor: app('compactor', 'compactor', [], { DATABASE_URL: options.databaseUrl }),
     backend: app('backend', 'backend', []),
     frontends: urls.map((url, index) =>
       app(`etcd-api-${index}`, 'etcd-api', ['--name', config.nodeName, '--listen-client-urls', url, '--advertise-client-urls', url]),

@@ -1,5 +1,5 @@
-// Starts one eckd node in order (NATS, database, persister, backend,
-// frontends) and stops it in the reverse order, waiting for each.
+// Starts one eckd node in order (NATS, database, persister, compactor,
+// backend, frontends) and stops it in the reverse order, waiting for each.
 import { existsSync, mkdirSync } from 'node:fs';
 import type { BackoffPolicy } from './backoff.js';
 import type { SupervisorConfig } from './config.js';
@@ -49,7 +49,7 @@ export class NodeRunner {
   async start(): Promise<string[]> {
     const { config, log } = this.#options;
     mkdirSync(config.dataDir, { recursive: true });
-    for (const app of ['persister', 'backend', 'etcd-api']) {
+    for (const app of ['persister', 'compactor', 'backend', 'etcd-api']) {
       const script = appScript(config.appsDir, app);
       if (!existsSync(script)) throw new Error(`supervisor: ${script} does not exist; build first (npm run build)`);
     }
@@ -57,6 +57,7 @@ export class NodeRunner {
     const databaseUrl = config.databaseUrl ?? (await this.#startEmbeddedPostgres());
     const apps = nodeAppSpecs({ config, natsUrl: config.natsUrl, databaseUrl, nodeExecutable: process.execPath, baseEnv: this.#options.env });
     await this.#startLayer([apps.persister], appReadyTimeoutMs, false);
+    await this.#startLayer([apps.compactor], appReadyTimeoutMs, false);
     await this.#startLayer([apps.backend], appReadyTimeoutMs, false);
     await this.#startLayer(apps.frontends, appReadyTimeoutMs, false);
     const urls = clientUrls(config);
@@ -64,7 +65,7 @@ export class NodeRunner {
     return urls;
   }
 
-  /** Stops frontends, backend, persister, database, NATS, each waited for. */
+  /** Stops frontends, backend, compactor, persister, database, NATS, each waited for. */
   async stop(): Promise<void> {
     this.#stopping = true;
     for (const layer of [...this.#layers].reverse()) {

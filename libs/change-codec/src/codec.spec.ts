@@ -14,6 +14,7 @@ describe('subjects', () => {
       patch: 'eckd.n1.patch.v1',
       append: 'eckd.n1.persister.append.v1',
       load: 'eckd.n1.persister.load.v1',
+      compactorRun: 'eckd.n1.compactor.run.v1',
     });
   });
 
@@ -74,9 +75,72 @@ describe('wire codecs', () => {
     assert.equal(back.compact_revision, '-1');
   });
 
+  test('a load chunk without snapshot fields keeps its version 1 bytes (old persisters stay readable)', () => {
+    const chunk = { index: 1, done: true, changes: [Buffer.from([0x0c])], patch_batches: [], compacted: true, compact_revision: 4 };
+    const bytes = codecs.loadChunk.encode(chunk);
+    assert.equal(Buffer.from(bytes).toString('hex'), '0801' + '1001' + '1a010c' + '3001' + '3804');
+    const back = codecs.loadChunk.decode(bytes);
+    assert.equal(back.snapshot, null);
+    assert.equal(back.snapshot_document!.length, 0);
+    assert.equal(back.snapshot_index!.length, 0);
+  });
+
+  test('golden bytes pin the snapshot fields of a load chunk', () => {
+    const bytes = codecs.loadChunk.encode({
+      index: 0,
+      done: false,
+      changes: [],
+      patch_batches: [],
+      compacted: false,
+      compact_revision: 0,
+      snapshot: { through_revision: 9, index_revision: 7, compact_revision: 7, heads: ['ab'], document_bytes: 2, index_bytes: 1 },
+      snapshot_document: Buffer.from([0x85, 0x6f]),
+      snapshot_index: Buffer.from([0x08]),
+    });
+    const header = '0809' + '1007' + '1807' + '22026162' + '2802' + '3001';
+    // protobufjs writes explicitly given zero scalars too (fields 1, 2, 6, 7).
+    assert.equal(Buffer.from(bytes).toString('hex'), '0800' + '1000' + '3000' + '3800' + '420e' + header + '4a02856f' + '520108');
+    const back = codecs.loadChunk.decode(bytes);
+    assert.deepEqual(back.snapshot, { through_revision: '9', index_revision: '7', compact_revision: '7', heads: ['ab'], document_bytes: '2', index_bytes: '1' });
+    assert.deepEqual(back.snapshot_document, Buffer.from([0x85, 0x6f]));
+  });
+
+  test('a snapshot index round-trips its key-values', () => {
+    const kv = { key: Buffer.from('k'), create_revision: 2, mod_revision: 5, version: 3, value: Buffer.from('v'), lease: '7587869' };
+    const back = codecs.snapshotIndex.decode(codecs.snapshotIndex.encode({ revision: 5, compact_revision: -1, kvs: [kv] }));
+    assert.equal(back.revision, '5');
+    assert.equal(back.compact_revision, '-1');
+    const got = back.kvs[0] as { key: Buffer; create_revision: string; mod_revision: string; version: string; value: Buffer; lease: string };
+    assert.deepEqual(got.key, Buffer.from('k'));
+    assert.deepEqual([got.create_revision, got.mod_revision, got.version, got.lease], ['2', '5', '3', '7587869']);
+    assert.deepEqual(got.value, Buffer.from('v'));
+  });
+
+  test('compactor run messages round-trip', () => {
+    assert.deepEqual(codecs.compactorRunRequest.decode(codecs.compactorRunRequest.encode({})), {});
+    const reply = codecs.compactorRunReply.decode(
+      codecs.compactorRunReply.encode({
+        ran: true, reason: '', through_revision: 10, index_revision: 8, changes_deleted: 5, log_rows_deleted: 4,
+        document_bytes: 100, index_bytes: 50, duration_ms: 12, error: null,
+      }),
+    );
+    assert.equal(reply.ran, true);
+    assert.equal(reply.changes_deleted, '5');
+    assert.equal(reply.error, null);
+    const failed = codecs.compactorRunReply.decode(
+      codecs.compactorRunReply.encode({
+        ran: false, reason: 'failed', through_revision: 0, index_revision: 0, changes_deleted: 0, log_rows_deleted: 0,
+        document_bytes: 0, index_bytes: 0, duration_ms: 0, error: { name: 'StorageError', message: 'x' },
+      }),
+    );
+    assert.deepEqual(failed.error, { name: 'StorageError', message: 'x' });
+  });
+
   test('malformed bytes are refused with a WireDecodeError', () => {
     assert.throws(() => codecs.proposeRequest.decode(Buffer.from([0x12, 0xff, 0xff])), WireDecodeError);
     assert.throws(() => codecs.appendRequest.decode(Buffer.from([0x0a, 0x05, 0x01])), WireDecodeError);
+    assert.throws(() => codecs.loadChunk.decode(Buffer.from([0x42, 0x09, 0x08])), WireDecodeError);
+    assert.throws(() => codecs.snapshotIndex.decode(Buffer.from([0x1a, 0x7f])), WireDecodeError);
   });
 });
 

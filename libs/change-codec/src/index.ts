@@ -22,5 +22,9 @@ export type {
   AppendReply,
   LoadRequest,
   LoadChunk,
+  LoadSnapshot,
+  SnapshotIndex,
+  CompactorRunRequest,
+  CompactorRunReply,
 } from './messages.js';
 export { chunkBySize, payloadHeadroomBytes } from './chunks.js';

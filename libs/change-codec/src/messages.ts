@@ -121,6 +121,43 @@ export interface LoadChunk {
   error?: WireError | null;
   compacted: boolean;
   compact_revision: Int64;
+  /** first chunk only, when recovery starts from a snapshot */
+  snapshot?: LoadSnapshot | null;
+  /** the next piece of the snapshot's saved document (empty: none in this chunk) */
+  snapshot_document?: Uint8Array;
+  /** the next piece of the snapshot's encoded SnapshotIndex */
+  snapshot_index?: Uint8Array;
+}
+
+export interface LoadSnapshot {
+  through_revision: Int64;
+  /** 0: the snapshot holds no key index; the whole log is replayed */
+  index_revision: Int64;
+  compact_revision: Int64;
+  heads: string[];
+  document_bytes: Int64;
+  index_bytes: Int64;
+}
+
+export interface SnapshotIndex {
+  revision: Int64;
+  compact_revision: Int64;
+  kvs: EtcdMessage[];
+}
+
+export type CompactorRunRequest = Record<string, never>;
+
+export interface CompactorRunReply {
+  ran: boolean;
+  reason: string;
+  through_revision: Int64;
+  index_revision: Int64;
+  changes_deleted: Int64;
+  log_rows_deleted: Int64;
+  document_bytes: Int64;
+  index_bytes: Int64;
+  duration_ms: Int64;
+  error?: WireError | null;
 }
 
 export const codecs = Object.freeze({
@@ -136,4 +173,7 @@ export const codecs = Object.freeze({
   loadRequest: wireCodec<LoadRequest>('LoadRequest'),
   loadChunk: wireCodec<LoadChunk>('LoadChunk'),
   revisionPatch: wireCodec<RevisionPatch>('RevisionPatch'),
+  snapshotIndex: wireCodec<SnapshotIndex>('SnapshotIndex'),
+  compactorRunRequest: wireCodec<CompactorRunRequest>('CompactorRunRequest'),
+  compactorRunReply: wireCodec<CompactorRunReply>('CompactorRunReply'),
 });

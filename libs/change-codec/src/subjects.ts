@@ -28,6 +28,8 @@ export interface NodeSubjects {
   patch: string;
   append: string;
   load: string;
+  /** request/reply: run a compaction now (CompactorRunRequest → CompactorRunReply) */
+  compactorRun: string;
 }
 
 /** The subjects of one node (version 1 messages). */
@@ -40,6 +42,7 @@ export function nodeSubjects(scope: SubjectScope): NodeSubjects {
     patch: `${base}.patch.v1`,
     append: `${base}.persister.append.v1`,
     load: `${base}.persister.load.v1`,
+    compactorRun: `${base}.compactor.run.v1`,
   });
 }
 

@@ -40,6 +40,7 @@ function wireType(name: string): Type {
       'WireError', 'Proposal', 'ProposeRequest', 'ProposalResult', 'ProposeReply',
       'ReadIndexRequest', 'ReadIndexReply', 'RevisionPatch', 'PatchBatch', 'SyncRequest',
       'SyncChunk', 'AppendRequest', 'AppendReply', 'LoadRequest', 'LoadChunk', 'NodeIdentity',
+      'LoadSnapshot', 'SnapshotIndex', 'CompactorRunRequest', 'CompactorRunReply',
     ]) {
       types.set(t, root.lookupType(`eckd.wire.v1.${t}`));
     }

@@ -2,6 +2,7 @@
 // (actor, sequence) and etcd events keyed by revision, appended together.
 import type { Pool } from 'pg';
 import { inTransaction } from './migrations.js';
+import type { Queryable } from './stored-rows.js';
 
 export interface AppendRow {
   /** Automerge change; absent when the batch made no change to the document. */
@@ -96,12 +97,12 @@ export async function* readLog(pool: Pool, pageRows = 1000): AsyncGenerator<Buff
 }
 
 /** The stored compact revision, or undefined if the history was never compacted. */
-export async function readCompactRevision(pool: Pool): Promise<number | undefined> {
+export async function readCompactRevision(pool: Queryable): Promise<number | undefined> {
   const { rows } = await pool.query<{ value: string }>(`select value from eckd_meta where key = 'compact_revision'`);
   return rows[0] ? Number(rows[0].value) : undefined;
 }
 
-export async function durableRevision(pool: Pool): Promise<number> {
+export async function durableRevision(pool: Queryable): Promise<number> {
   const { rows } = await pool.query<{ r: string | null }>('select max(last_revision) as r from eckd_log');
   return Number(rows[0]?.r ?? 0);
 }

@@ -3,3 +3,23 @@ export type { Migration } from './migrations.js';
 export { appendBatch, readChanges, readLog, readCompactRevision, durableRevision, StorageError } from './change-log.js';
 export type { AppendRow } from './change-log.js';
 export { createPool } from './pool.js';
+export {
+  readStoredChanges,
+  readLogRows,
+  highestLogRevisionAtOrBelow,
+  countStoredChanges,
+  countLogRowsBelow,
+  pageRowsDefault,
+} from './stored-rows.js';
+export type { Queryable, StoredChange, StoredLogRow } from './stored-rows.js';
+export {
+  latestSnapshotInfo,
+  readLatestSnapshot,
+  readSnapshotPieces,
+  commitSnapshot,
+  tryCompactorLock,
+  releaseCompactorLock,
+  withConsistentRead,
+  SnapshotConflictError,
+} from './snapshots.js';
+export type { SnapshotInfo, SnapshotData, NewSnapshot, SnapshotCommit, SnapshotCommitResult } from './snapshots.js';

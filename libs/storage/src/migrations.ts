@@ -37,6 +37,32 @@ export const migrations: readonly Migration[] = Object.freeze([
         value text not null
       );`,
   },
+  {
+    // Written by apps/compactor. One row is kept: the latest snapshot. The
+    // saved document and key index are already compact binary, so they are
+    // stored uncompressed out of line ("external"), which lets recovery read
+    // them in pieces with substring() without loading the whole value.
+    // The index on changes serves the compactor's and recovery's keyset
+    // pages (revision, actor, seq) and the threshold count.
+    version: 2,
+    name: 'snapshots',
+    sql: `
+      create table if not exists eckd_snapshots (
+        through_revision bigint primary key,
+        index_revision   bigint not null,
+        compact_revision bigint not null,
+        heads            text[] not null,
+        key_count        bigint not null,
+        document         bytea  not null,
+        key_index        bytea  not null,
+        created_at       timestamptz not null default now(),
+        check (index_revision >= 0 and index_revision <= through_revision)
+      );
+      alter table eckd_snapshots
+        alter column document set storage external,
+        alter column key_index set storage external;
+      create index if not exists eckd_changes_by_revision on eckd_changes (revision, actor, seq);`,
+  },
 ]);
 
 export async function migrate(pool: Pool): Promise<number[]> {

@@ -1,0 +1,36 @@
+import { envInt, envString, readServiceBaseConfig } from '@eckd/service-kit';
+import type { ServiceBaseConfig } from '@eckd/service-kit';
+
+export interface CompactorConfig extends ServiceBaseConfig {
+  databaseUrl: string;
+  /** how often the stored-change threshold is checked */
+  intervalMs: number;
+  /** a periodic run starts once this many stored rows (changes, plus log rows a snapshot would cover) can go */
+  minChanges: number;
+  /** how long a requested run waits for another compactor's run to end */
+  lockWaitMs: number;
+  /** test hook (like etcd's failpoints): sleep between building a snapshot and committing it */
+  pauseBeforeCommitMs: number;
+}
+
+export function readCompactorConfig(env: Record<string, string | undefined>): Readonly<CompactorConfig> {
+  return Object.freeze({
+    ...readServiceBaseConfig(env),
+    databaseUrl: envString(env, 'DATABASE_URL'),
+    intervalMs: envInt(env, 'ECKD_COMPACT_INTERVAL_MS', 60_000, { min: 50 }),
+    minChanges: envInt(env, 'ECKD_COMPACT_MIN_CHANGES', 10_000, { min: 1 }),
+    lockWaitMs: envInt(env, 'ECKD_COMPACT_LOCK_WAIT_MS', 120_000, { min: 0 }),
+    pauseBeforeCommitMs: envInt(env, 'ECKD_COMPACT_PAUSE_BEFORE_COMMIT_MS', 0, { min: 0 }),
+  });
+}
+
+/** The URL with its password hidden, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparseable>';
+  }
+}

@@ -1,0 +1,44 @@
+// The compaction worker: periodically, and on request, folds the stored
+// Automerge changes into a snapshot of the whole document and prunes the
+// revision log below etcd's compacted revision (see compaction.ts).
+import { startTelemetry } from '@eckd/telemetry';
+const telemetry = startTelemetry({ serviceName: 'eckd-compactor' });
+
+import { nodeSubjects } from '@eckd/change-codec';
+import { Messenger, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
+import { createPool, migrate } from '@eckd/storage';
+import { CompactorService } from './compactor-service.js';
+import { readCompactorConfig, redactUrl } from './config.js';
+import { createRunHandler } from './run.handler.js';
+
+const log = createLogger('compactor');
+const { onShutdown, shutdown } = installShutdown(log);
+onShutdown('telemetry', () => telemetry.shutdown());
+
+try {
+  const config = readCompactorConfig(process.env);
+  log.info('config', { ...config, databaseUrl: redactUrl(config.databaseUrl) });
+  const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
+
+  // One connection holds the run lock, the others read.
+  const pool = createPool(config.databaseUrl, { max: 3, applicationName: 'eckd-compactor' });
+  onShutdown('postgres', () => pool.end());
+  pool.on('error', (err) => log.warn('postgres connection lost', { err }));
+  const applied = await migrate(pool);
+  log.info('schema ready', { appliedMigrations: applied });
+
+  const nc = await connectNats(config.natsUrl, `eckd-compactor-${config.nodeName}`, log);
+  onShutdown('nats', () => nc.drain());
+  const messenger = new Messenger(nc);
+
+  const service = new CompactorService(pool, { ...config, log });
+  onShutdown('compactions', () => service.stop());
+  const run = createRunHandler(() => service.runNow(), log);
+  messenger.subscribe(subjects.compactorRun, (msg) => void run(msg));
+  service.start();
+  await nc.flush();
+  log.info('ready', { run: subjects.compactorRun, intervalMs: config.intervalMs, minChanges: config.minChanges });
+} catch (err) {
+  log.error('start-up failed', { err });
+  await shutdown('start-up failed', 1);
+}

@@ -1,0 +1,182 @@
+// Snapshots written by the compactor: the whole saved Automerge document
+// and the key index at a revision. One row is kept (the latest). Writing a
+// snapshot and deleting the rows it covers is one transaction, so a crash
+// at any step leaves either the old state or the new one.
+import type { Pool, PoolClient } from 'pg';
+import { StorageError } from './change-log.js';
+import type { Queryable } from './stored-rows.js';
+
+/** pg advisory lock keys ("eckc", "ecks"): one compactor runs at a time; snapshot commits never interleave. */
+const compactorRunLockKey = 0x65636b63;
+const snapshotCommitLockKey = 0x65636b73;
+
+export interface SnapshotInfo {
+  /** the document holds every change of the batches up to this revision */
+  throughRevision: number;
+  /** the key index is the state at this revision; 0: no key index (the whole log is kept) */
+  indexRevision: number;
+  /** etcd's compact revision when the snapshot was taken; -1: never compacted */
+  compactRevision: number;
+  heads: string[];
+  keyCount: number;
+  documentBytes: number;
+  indexBytes: number;
+}
+
+export interface SnapshotData extends SnapshotInfo {
+  document: Buffer;
+  keyIndex: Buffer;
+}
+
+export type NewSnapshot = Omit<SnapshotData, 'documentBytes' | 'indexBytes' | 'document' | 'keyIndex'> & {
+  document: Uint8Array;
+  keyIndex: Uint8Array;
+};
+
+export interface SnapshotCommit {
+  /** the latest snapshot the new one was built from (undefined: there was none) */
+  previousThroughRevision: number | undefined;
+  snapshot: NewSnapshot;
+  /** the changes folded into the snapshot's document, deleted with its insert */
+  coveredChanges: readonly { actor: Uint8Array; seq: number }[];
+  /** log rows with last_revision below this are deleted (the row ending at the index revision stays for watches) */
+  logBelowRevision: number;
+}
+
+export interface SnapshotCommitResult {
+  changesDeleted: number;
+  logRowsDeleted: number;
+}
+
+/** Another compactor committed a snapshot since this one read its inputs; nothing was changed. */
+export class SnapshotConflictError extends StorageError {
+  override name = 'SnapshotConflictError';
+}
+
+const infoColumns = `through_revision, index_revision, compact_revision, heads, key_count,
+  octet_length(document) as document_bytes, octet_length(key_index) as index_bytes`;
+
+interface InfoRow {
+  through_revision: string;
+  index_revision: string;
+  compact_revision: string;
+  heads: string[];
+  key_count: string;
+  document_bytes: number;
+  index_bytes: number;
+}
+
+function toInfo(r: InfoRow): SnapshotInfo {
+  return {
+    throughRevision: Number(r.through_revision),
+    indexRevision: Number(r.index_revision),
+    compactRevision: Number(r.compact_revision),
+    heads: r.heads,
+    keyCount: Number(r.key_count),
+    documentBytes: Number(r.document_bytes),
+    indexBytes: Number(r.index_bytes),
+  };
+}
+
+/** What the latest snapshot covers, without its (large) contents. */
+export async function latestSnapshotInfo(q: Queryable): Promise<SnapshotInfo | undefined> {
+  const { rows } = await q.query<InfoRow>(`select ${infoColumns} from eckd_snapshots order by through_revision desc limit 1`);
+  return rows[0] ? toInfo(rows[0]) : undefined;
+}
+
+export async function readLatestSnapshot(q: Queryable): Promise<SnapshotData | undefined> {
+  const { rows } = await q.query<InfoRow & { document: Buffer; key_index: Buffer }>(
+    `select ${infoColumns}, document, key_index from eckd_snapshots order by through_revision desc limit 1`,
+  );
+  const r = rows[0];
+  return r ? { ...toInfo(r), document: r.document, keyIndex: r.key_index } : undefined;
+}
+
+/** Consecutive pieces of a snapshot's document or key index (substring of an external column reads only what it needs). */
+export async function* readSnapshotPieces(
+  q: Queryable,
+  throughRevision: number,
+  part: 'document' | 'key_index',
+  pieceBytes: number,
+): AsyncGenerator<Buffer> {
+  if (!(pieceBytes > 0)) throw new StorageError('storage: pieceBytes must be positive');
+  const column = part === 'document' ? 'document' : 'key_index';
+  for (let offset = 0; ; offset += pieceBytes) {
+    const { rows } = await q.query<{ piece: Buffer | null }>(
+      `select substring(${column} from $2::int for $3::int) as piece from eckd_snapshots where through_revision = $1`,
+      [throughRevision, offset + 1, pieceBytes],
+    );
+    const piece = rows[0]?.piece;
+    if (piece == null) throw new StorageError(`storage: snapshot ${throughRevision} is gone`);
+    if (piece.length > 0) yield piece;
+    if (piece.length < pieceBytes) return;
+  }
+}
+
+/**
+ * Inserts the snapshot and deletes what it covers, in one transaction on
+ * `client`. Throws SnapshotConflictError (and changes nothing) if the latest
+ * snapshot is no longer the one the new one was built from.
+ */
+export async function commitSnapshot(client: PoolClient, commit: SnapshotCommit): Promise<SnapshotCommitResult> {
+  const s = commit.snapshot;
+  await client.query('begin');
+  try {
+    // Session locks exclude nothing on the embedded database (one shared
+    // session), so commits are also serialised here and checked optimistically.
+    await client.query('select pg_advisory_xact_lock($1)', [snapshotCommitLockKey]);
+    const latest = await latestSnapshotInfo(client);
+    if (latest?.throughRevision !== commit.previousThroughRevision) {
+      throw new SnapshotConflictError(`storage: the latest snapshot is ${latest?.throughRevision ?? 'none'}, not ${commit.previousThroughRevision ?? 'none'}`);
+    }
+    await client.query('delete from eckd_snapshots');
+    await client.query(
+      `insert into eckd_snapshots (through_revision, index_revision, compact_revision, heads, key_count, document, key_index)
+       values ($1, $2, $3, $4, $5, $6, $7)`,
+      [s.throughRevision, s.indexRevision, s.compactRevision, s.heads, s.keyCount, Buffer.from(s.document), Buffer.from(s.keyIndex)],
+    );
+    const changes = await client.query(
+      `delete from eckd_changes c using unnest($1::bytea[], $2::bigint[]) as d(actor, seq)
+       where c.actor = d.actor and c.seq = d.seq`,
+      [commit.coveredChanges.map((c) => Buffer.from(c.actor)), commit.coveredChanges.map((c) => c.seq)],
+    );
+    const log = await client.query('delete from eckd_log where last_revision < $1', [commit.logBelowRevision]);
+    await client.query('commit');
+    return { changesDeleted: changes.rowCount ?? 0, logRowsDeleted: log.rowCount ?? 0 };
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Session-level lock naming "the compactor is running"; false if another session holds it. */
+export async function tryCompactorLock(client: PoolClient): Promise<boolean> {
+  const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [compactorRunLockKey]);
+  return rows[0]?.locked === true;
+}
+
+export async function releaseCompactorLock(client: PoolClient): Promise<void> {
+  await client.query('select pg_advisory_unlock($1)', [compactorRunLockKey]);
+}
+
+/**
+ * Runs `fn` in one read-only repeatable-read transaction: every read sees
+ * the same committed state, so a snapshot and the rows after it are never
+ * mixed with a compaction committed meanwhile.
+ */
+export async function withConsistentRead<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin isolation level repeatable read read only');
+    try {
+      const result = await fn(client);
+      await client.query('commit');
+      return result;
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    }
+  } finally {
+    client.release();
+  }
+}
