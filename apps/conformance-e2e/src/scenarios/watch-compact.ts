@@ -60,8 +60,15 @@ export const watchCompact: ScenarioGroup = {
         ...puts(['wc04/a', '1'], ['wc04/b', '2']),
         del('wc04/a'),
         put('wc04/b', '3'),
-        compact(rev(3)),
-        watch(create('wc04/', { range_end: 'wc040', start_revision: rev(3) }), 2, { expect: [created('0'), events('0', [deleteEvent('wc04/a'), putEvent('wc04/b', '3')])] }),
+        // physical: etcd 3.4.23 loses the delete once the compaction has removed its tombstone from the backend
+        compact(rev(3), { physical: true }),
+        watch(create('wc04/', { range_end: 'wc040', start_revision: rev(3) }), 2, {
+          differs: {
+            ref: '§3: etcd 3.4.23 drops a delete at exactly the compact revision once its tombstone is compacted away (#18089, fixed by #18274 in later 3.4/3.5 patches); eckd replays it',
+            etcd: [created('0'), events('0', [putEvent('wc04/b', '3')])],
+            eckd: [created('0'), events('0', [deleteEvent('wc04/a'), putEvent('wc04/b', '3')])],
+          },
+        }),
       ],
     },
     {
