@@ -241,7 +241,6 @@ export const watchEvents: ScenarioGroup = {
     {
       name: 'fragment: each fragment is filled up to the limit before the next starts',
       ref: '§2.9',
-      mismatch: 'eckd splits a fragmented response into equal parts (3 + 2 of five 450 kB DELETEs with prev_kv); etcd fills each fragment up to 2 MiB first (4 + 1)',
       steps: [
         ...['a', 'b', 'c', 'd', 'e'].map((k) => put(`we22/${k}`, bytes(450_000, k))),
         watch(create('we22/', { range_end: 'we220', prev_kv: true, fragment: true }), 1),

@@ -19,8 +19,17 @@ export interface WatchStreamDeps {
   fragmentBytes: number;
 }
 
-/** Revisions sent in one catch-up response (etcd's watchBatchMaxRevs). */
+/** Revisions with events sent in one catch-up response (etcd's watchBatchMaxRevs). */
 const catchUpRevisionsMax = 1000;
+/** Store revisions scanned per catch-up step, so one step stays short. */
+const catchUpScanRevisionsMax = 10_000;
+/** Header, ids and framing of a watch response, for fragment sizing. */
+const responseOverheadBytes = 64;
+
+interface OutEvent {
+  event: Record<string, unknown>;
+  bytes: number;
+}
 
 export class WatchStream {
   readonly #watchers = new Map<number, Watcher>();
@@ -98,7 +107,7 @@ export class WatchStream {
         w.synced = false; // caught up from history once the stream drains
         continue;
       }
-      this.#deliver(w, [patch], patch.revision);
+      this.#deliverRevision(w, patch);
       w.next = patch.revision + 1;
     }
   }
@@ -133,7 +142,11 @@ export class WatchStream {
     });
   }
 
-  /** Sends one bounded step of history to each unsynced watcher, then yields. */
+  /**
+   * Sends one bounded step of history to each unsynced watcher, then yields.
+   * A response holds at most 1,000 of the watcher's own revisions (etcd's
+   * watchBatchMaxRevs); the store revisions scanned per step are bounded too.
+   */
   #catchUp(): void {
     if (this.#closed) return;
     const store = this.#deps.store();
@@ -145,8 +158,9 @@ export class WatchStream {
         continue;
       }
       let patches: RevisionPatch[];
+      const last = Math.min(store.revision, w.next + catchUpScanRevisionsMax - 1);
       try {
-        patches = store.eventsBetween(w.next, Math.min(store.revision, w.next + catchUpRevisionsMax - 1));
+        patches = store.eventsBetween(w.next, last);
       } catch (err) {
         if (!(err instanceof KvError) || err.rpcName !== 'Compacted') throw err;
         this.#watchers.delete(w.id);
@@ -154,48 +168,73 @@ export class WatchStream {
         this.#send({ header: this.#deps.header(0), watch_id: w.id, canceled: true, compact_revision: store.compactRevision });
         continue;
       }
-      const last = Math.min(store.revision, w.next + catchUpRevisionsMax - 1);
-      this.#deliver(w, patches, store.revision);
-      w.next = last + 1;
+      const { events, throughRevision } = this.#collect(w, patches, catchUpRevisionsMax);
+      this.#deliver(w, events, store.revision);
+      w.next = (throughRevision ?? last) + 1;
       if (w.next > store.revision) w.synced = true;
       else more = true;
     }
     if (more && !this.#blocked) this.#scheduleCatchUp();
   }
 
-  /** Sends the watcher's events of `patches` (whole revisions) in one response, fragmented if asked. */
-  #deliver(w: Watcher, patches: RevisionPatch[], headerRevision: number): void {
-    const events: Record<string, unknown>[] = [];
-    let bytes = 0;
+  /** Live: the watcher's events of one revision, sent at once. */
+  #deliverRevision(w: Watcher, patch: RevisionPatch): void {
+    this.#deliver(w, this.#collect(w, [patch], Infinity).events, patch.revision);
+  }
+
+  /**
+   * The watcher's events of `patches` (with prev_kv if asked), stopping
+   * before the revision that would make `revisionsMax` revisions with events;
+   * `throughRevision` is the last revision taken when it stopped early.
+   */
+  #collect(w: Watcher, patches: RevisionPatch[], revisionsMax: number): { events: OutEvent[]; throughRevision: number | undefined } {
     const store = this.#deps.store();
+    const events: OutEvent[] = [];
+    let revisions = 0;
     for (const patch of patches) {
+      const before = events.length;
       for (const e of patch.events) {
         const key = e.kv.key.toString('latin1');
         if (!matches(w, e, key)) continue;
-        const out: Record<string, unknown> = { type: e.type, kv: e.kv };
-        bytes += e.kv.key.length + ('value' in e.kv ? e.kv.value.length : 0) + 64;
+        if (events.length === before && revisions === revisionsMax) return { events, throughRevision: patch.revision - 1 };
+        const out: OutEvent = { event: { type: e.type, kv: e.kv }, bytes: e.kv.key.length + ('value' in e.kv ? e.kv.value.length : 0) + 16 };
         if (w.prevKv && !(e.type === 'PUT' && e.kv.create_revision === e.kv.mod_revision)) {
           const prev = previous(store, e.kv.key, patch.revision);
           if (prev) {
-            out['prev_kv'] = prev;
-            bytes += prev.key.length + prev.value.length + 64;
+            out.event['prev_kv'] = prev;
+            out.bytes += prev.key.length + prev.value.length + 16;
           }
         }
         events.push(out);
       }
+      if (events.length > before) revisions++;
     }
+    return { events, throughRevision: undefined };
+  }
+
+  /** Sends events (whole revisions) in one response, or in fragments filled up to the limit when asked. */
+  #deliver(w: Watcher, events: OutEvent[], headerRevision: number): void {
     if (events.length === 0) return;
     w.active = true;
     const header = this.#deps.header(headerRevision);
-    if (!w.fragment || bytes <= this.#deps.fragmentBytes || events.length < 2) {
-      this.#send({ header, watch_id: w.id, events });
+    const total = events.reduce((n, e) => n + e.bytes, responseOverheadBytes);
+    if (!w.fragment || total < this.#deps.fragmentBytes || events.length < 2) {
+      this.#send({ header, watch_id: w.id, events: events.map((e) => e.event) });
       return;
     }
-    const pieces = Math.ceil(bytes / this.#deps.fragmentBytes);
-    const per = Math.max(1, Math.ceil(events.length / pieces));
-    for (let i = 0; i < events.length; i += per) {
-      this.#send({ header, watch_id: w.id, events: events.slice(i, i + per), fragment: i + per < events.length });
+    // etcd's sendFragments: fill each fragment while it stays under the limit (at least one event).
+    let piece: Record<string, unknown>[] = [];
+    let size = responseOverheadBytes;
+    for (const e of events) {
+      if (piece.length > 0 && size + e.bytes >= this.#deps.fragmentBytes) {
+        this.#send({ header, watch_id: w.id, events: piece, fragment: true });
+        piece = [];
+        size = responseOverheadBytes;
+      }
+      piece.push(e.event);
+      size += e.bytes;
     }
+    this.#send({ header, watch_id: w.id, events: piece, fragment: false });
   }
 
   #send(response: WatchResponse): void {
