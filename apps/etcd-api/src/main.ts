@@ -60,6 +60,9 @@ try {
     header: (revision) => responseHeader(replica, revision),
     // etcd fragments watch responses above --max-request-bytes plus gRPC overhead.
     fragmentBytes: config.maxRequestBytes + 512 * 1024,
+    messenger,
+    subjects,
+    log,
   });
   onShutdown('grpc', () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
   log.info('ready', { endpoints: config.listen.map((l, i) => `${l.host}:${ports[i]}`), revision: replica.revision, frontendId: config.frontendId });

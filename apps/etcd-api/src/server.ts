@@ -8,6 +8,8 @@ import type { KvDeps } from './kv.handler.js';
 import { kvHandlers } from './kv.handler.js';
 import type { LeaseDeps } from './lease.handler.js';
 import { leaseHandlers } from './lease.handler.js';
+import type { MaintenanceDeps } from './maintenance.handler.js';
+import { maintenanceHandlers } from './maintenance.handler.js';
 import type { WatchDeps } from './watch.handler.js';
 import { watchHandlers } from './watch.handler.js';
 
@@ -16,7 +18,7 @@ const grpcOverheadBytes = 512 * 1024;
 
 export async function startGrpcServer(
   listen: { host: string; port: number }[],
-  deps: KvDeps & WatchDeps & LeaseDeps,
+  deps: KvDeps & WatchDeps & LeaseDeps & MaintenanceDeps,
 ): Promise<{ server: grpc.Server; ports: number[] }> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.maxRequestBytes + grpcOverheadBytes,
@@ -30,6 +32,7 @@ export async function startGrpcServer(
   server.addService(loadEtcdGrpc().KV, kvHandlers(deps));
   server.addService(loadEtcdGrpc().Watch, watchHandlers(deps) as unknown as grpc.UntypedServiceImplementation);
   server.addService(loadEtcdGrpc().Lease, leaseHandlers(deps) as unknown as grpc.UntypedServiceImplementation);
+  server.addService(loadEtcdGrpc().Maintenance, maintenanceHandlers(deps) as unknown as grpc.UntypedServiceImplementation);
   const ports: number[] = [];
   for (const { host, port } of listen) {
     ports.push(

@@ -14,6 +14,9 @@ type WatchRequest = {
   progress_request?: Record<string, never> | null;
 };
 
+/** Responses queued on one stream before its watchers stop taking live events. */
+const streamQueuedMessagesMax = 1024;
+
 export interface WatchDeps {
   replica: Replica;
   hub: WatchHub;
@@ -27,7 +30,10 @@ export function watchHandlers(deps: WatchDeps) {
       const stream = new WatchStream({
         store: () => deps.replica.store,
         header: deps.header,
-        write: (response) => call.write(response),
+        // grpc-js says "full" after 16 queued messages; a fan-out of one write
+        // to many watches of a stream queues more than that at once, so the
+        // stream counts as backed up only past its own, larger bound.
+        write: (response) => call.write(response) || call.writableLength < streamQueuedMessagesMax,
         fragmentBytes: deps.fragmentBytes,
       });
       deps.hub.add(stream);

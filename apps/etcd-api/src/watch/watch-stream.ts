@@ -83,8 +83,9 @@ export class WatchStream {
     this.#send({ header: this.#deps.header(this.#deps.store().revision), watch_id: watchId, canceled: true });
   }
 
-  /** Progress request: answered only when every watcher is synced (3.5.13+/3.6). */
+  /** Progress request: answered only when there are watchers and every one is synced (3.5.13+/3.6). */
   requestProgress(): void {
+    if (this.#watchers.size === 0) return;
     const current = this.#deps.store().revision;
     for (const w of this.#watchers.values()) if (!w.synced || w.next > current + 1) return;
     this.#send({ header: this.#deps.header(current), watch_id: -1 });

@@ -1,0 +1,59 @@
+// Maintenance.Snapshot: streams the persister's backup of the node (a
+// consistent copy of every stored row, eckd's own format) the way etcd
+// streams its bbolt file: 32 KiB blobs with the bytes still to come, then
+// one last message whose blob is the sha256 of everything sent. etcdctl's
+// `snapshot save` writes all blobs, that digest included, to the file; it
+// opens nothing as bbolt (etcdctl's `snapshot status` and `restore` do, and
+// so refuse eckd's file: tools/snapshot-restore restores it instead).
+import { createHash } from 'node:crypto';
+import type { ServerWritableStream } from '@grpc/grpc-js';
+import { maintenanceCodecs } from '@eckd/change-codec';
+import type { Messenger } from '@eckd/service-kit';
+import { EtcdRpcError } from '../to-grpc-error.js';
+import { etcdServerVersion } from './version.js';
+
+/** etcd's snapshotSendBufferSize. */
+export const snapshotBlobBytes = 32 * 1024;
+/** The persister reads the whole backup before its first chunk. */
+const backupChunkTimeoutMs = 120_000;
+
+type Call = ServerWritableStream<Record<string, unknown>, Record<string, unknown>>;
+
+export async function streamSnapshot(messenger: Messenger, backupSubject: string, call: Call): Promise<void> {
+  const sha = createHash('sha256');
+  let total = -1;
+  let sent = 0;
+  let pending = Buffer.alloc(0);
+  const send = async (blob: Buffer) => {
+    sent += blob.length;
+    sha.update(blob);
+    if (!call.write({ remaining_bytes: total - sent, blob, version: etcdServerVersion })) await drained(call);
+  };
+  for await (const msg of messenger.requestStream(backupSubject, maintenanceCodecs.backupRequest.encode({}), { chunkTimeoutMs: backupChunkTimeoutMs })) {
+    if (call.cancelled) return;
+    const chunk = maintenanceCodecs.backupChunk.decode(msg.data);
+    if (chunk.error) throw new EtcdRpcError('Unknown', `snapshot: ${chunk.error.message}`);
+    total = Number(chunk.total_bytes);
+    pending = Buffer.concat([pending, chunk.data]);
+    while (pending.length >= snapshotBlobBytes) {
+      await send(pending.subarray(0, snapshotBlobBytes));
+      pending = pending.subarray(snapshotBlobBytes);
+    }
+    if (chunk.done) break;
+  }
+  if (pending.length > 0) await send(pending);
+  if (sent !== total) throw new EtcdRpcError('Unknown', `snapshot: ${sent} bytes received, ${total} announced`);
+  call.write({ remaining_bytes: 0, blob: sha.digest(), version: etcdServerVersion });
+  call.end();
+}
+
+/** Resolves when the stream can take more, or is gone (then the next turn of the loop stops). */
+function drained(call: Call): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done).off('close', done).off('cancelled', done);
+      resolve();
+    };
+    call.on('drain', done).on('close', done).on('cancelled', done);
+  });
+}
