@@ -11,6 +11,8 @@ export {
 } from './validate.js';
 export type { RangeCheckOptions, TxnCheckOptions } from './validate.js';
 export { prefixEnd, toInt, toLeaseId } from './convert.js';
+export { hashKv, hashStore, crc32c, encodeKeyValue } from './hash.js';
+export type { KvHash } from './hash.js';
 export type {
   BytesInput,
   CompactResult,
