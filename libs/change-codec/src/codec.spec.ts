@@ -15,6 +15,9 @@ describe('subjects', () => {
       append: 'eckd.n1.persister.append.v1',
       load: 'eckd.n1.persister.load.v1',
       compactorRun: 'eckd.n1.compactor.run.v1',
+      maintenance: 'eckd.n1.backend.maintenance.v1',
+      storage: 'eckd.n1.persister.storage.v1',
+      backup: 'eckd.n1.persister.backup.v1',
     });
   });
 

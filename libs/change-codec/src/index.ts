@@ -28,3 +28,18 @@ export type {
   CompactorRunReply,
 } from './messages.js';
 export { chunkBySize, payloadHeadroomBytes } from './chunks.js';
+export { maintenanceCodecs, backupFormat, backupFormatVersion, backupSectorBytes, encodeBackupFile } from './maintenance-messages.js';
+export type {
+  AlarmMemberMessage,
+  DowngradeInfoMessage,
+  MaintenanceRequest,
+  MaintenanceReply,
+  NodeStatus,
+  MaintenanceState,
+  StorageRequest,
+  StorageReply,
+  BackupRequest,
+  BackupChunk,
+  BackupFile,
+  BackupRows,
+} from './maintenance-messages.js';

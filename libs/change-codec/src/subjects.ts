@@ -30,6 +30,12 @@ export interface NodeSubjects {
   load: string;
   /** request/reply: run a compaction now (CompactorRunRequest → CompactorRunReply) */
   compactorRun: string;
+  /** request/reply: etcd Maintenance state of the node (MaintenanceRequest → MaintenanceReply) */
+  maintenance: string;
+  /** request/reply: storage sizes, stored maintenance state, defragmentation (StorageRequest → StorageReply) */
+  storage: string;
+  /** request / chunked reply: a consistent backup of the node's storage (BackupRequest → BackupChunk...) */
+  backup: string;
 }
 
 /** The subjects of one node (version 1 messages). */
@@ -43,6 +49,9 @@ export function nodeSubjects(scope: SubjectScope): NodeSubjects {
     append: `${base}.persister.append.v1`,
     load: `${base}.persister.load.v1`,
     compactorRun: `${base}.compactor.run.v1`,
+    maintenance: `${base}.backend.maintenance.v1`,
+    storage: `${base}.persister.storage.v1`,
+    backup: `${base}.persister.backup.v1`,
   });
 }
 

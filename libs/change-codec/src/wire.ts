@@ -34,13 +34,15 @@ let types: Map<string, Type> | undefined;
 
 function wireType(name: string): Type {
   if (!types) {
-    const root = loadProtoWithEtcdImports(['eckd/wire/v1/wire.proto'], [wireProtoDir]);
+    const root = loadProtoWithEtcdImports(['eckd/wire/v1/wire.proto', 'eckd/wire/v1/maintenance.proto'], [wireProtoDir]);
     types = new Map();
     for (const t of [
       'WireError', 'Proposal', 'ProposeRequest', 'ProposalResult', 'ProposeReply',
       'ReadIndexRequest', 'ReadIndexReply', 'RevisionPatch', 'PatchBatch', 'SyncRequest',
       'SyncChunk', 'AppendRequest', 'AppendReply', 'LoadRequest', 'LoadChunk', 'NodeIdentity',
       'LoadSnapshot', 'SnapshotIndex', 'CompactorRunRequest', 'CompactorRunReply',
+      'MaintenanceRequest', 'NodeStatus', 'MaintenanceReply', 'MaintenanceState', 'StorageStatusRequest',
+      'StorageDefragmentRequest', 'StorageRequest', 'StorageReply', 'BackupRequest', 'BackupChunk', 'BackupFile', 'BackupRows',
     ]) {
       types.set(t, root.lookupType(`eckd.wire.v1.${t}`));
     }

@@ -1,0 +1,138 @@
+// The version 1 messages of etcd's Maintenance service between processes
+// (proto/eckd/wire/v1/maintenance.proto), and one codec each. Embedded etcd
+// messages keep the proto-loader object shape, as in messages.ts.
+import type { Int64, WireError } from './messages.js';
+import { wireCodec } from './wire.js';
+
+type EtcdMessage = Record<string, unknown>;
+
+/** etcdserverpb.AlarmMember as decoded: memberID a decimal string, alarm a name. */
+export interface AlarmMemberMessage {
+  memberID: Int64;
+  alarm: 'NONE' | 'NOSPACE' | 'CORRUPT' | number;
+}
+
+export interface DowngradeInfoMessage {
+  enabled: boolean;
+  targetVersion: string;
+}
+
+export interface MaintenanceRequest {
+  op?: 'alarm' | 'status' | 'defragment' | 'downgrade';
+  alarm?: EtcdMessage | null;
+  status?: EtcdMessage | null;
+  defragment?: EtcdMessage | null;
+  downgrade?: EtcdMessage | null;
+}
+
+export interface NodeStatus {
+  db_size: Int64;
+  db_size_in_use: Int64;
+  /** 0: no quota */
+  quota_bytes: Int64;
+  alarms: AlarmMemberMessage[];
+  downgrade: DowngradeInfoMessage | null;
+  /** the backend's published revision */
+  revision: Int64;
+  /** the persister did not answer: the sizes are the last ones known */
+  sizes_stale: boolean;
+}
+
+export interface MaintenanceReply {
+  result?: 'alarm' | 'status' | 'defragment' | 'downgrade' | 'error';
+  alarm?: EtcdMessage | null;
+  status?: NodeStatus | null;
+  defragment?: EtcdMessage | null;
+  downgrade?: EtcdMessage | null;
+  error?: WireError | null;
+}
+
+/** Node-wide maintenance state, stored by the persister (eckd_meta 'maintenance'). */
+export interface MaintenanceState {
+  alarms: AlarmMemberMessage[];
+  downgrade: DowngradeInfoMessage | null;
+}
+
+export interface StorageRequest {
+  op?: 'status' | 'save_state' | 'defragment';
+  status?: Record<string, never> | null;
+  save_state?: MaintenanceState | null;
+  defragment?: Record<string, never> | null;
+}
+
+export interface StorageReply {
+  db_size: Int64;
+  db_size_in_use: Int64;
+  state: MaintenanceState | null;
+  error?: WireError | null;
+}
+
+export type BackupRequest = Record<string, never>;
+
+export interface BackupChunk {
+  index: number;
+  done: boolean;
+  total_bytes: Int64;
+  data: Uint8Array;
+  error?: WireError | null;
+}
+
+export interface BackupRows {
+  table: string;
+  row_count: number;
+  /** JSON array of Postgres row_to_json objects */
+  rows_json: Uint8Array;
+}
+
+export interface BackupFile {
+  /** always backupFormat */
+  format: string;
+  format_version: number;
+  schema_version: number;
+  revision: Int64;
+  compact_revision: Int64;
+  created_unix_ms: Int64;
+  rows: BackupRows[];
+  padding?: Uint8Array;
+}
+
+/** `format` of every backup file, and the version this code writes and reads. */
+export const backupFormat = 'eckd-backup';
+export const backupFormatVersion = 1;
+
+/** etcdctl (clientv3 hasChecksum) wants size % 512 === 32: the file itself is a multiple of this. */
+export const backupSectorBytes = 512;
+
+/** Encodes a backup file padded (field 15) to a multiple of backupSectorBytes. */
+export function encodeBackupFile(file: Omit<BackupFile, 'padding'>): Uint8Array {
+  const bare = maintenanceCodecs.backupFile.encode(file);
+  const short = (backupSectorBytes - (bare.length % backupSectorBytes)) % backupSectorBytes;
+  if (short === 0) return bare;
+  // The padding field costs a tag byte and its length's varint besides its zeros.
+  for (let extra = short; ; extra += backupSectorBytes) {
+    for (let lengthBytes = 1; lengthBytes <= 3; lengthBytes++) {
+      const zeros = extra - 1 - lengthBytes;
+      if (zeros < 0 || varintBytes(zeros) !== lengthBytes) continue;
+      const padded = maintenanceCodecs.backupFile.encode({ ...file, padding: Buffer.alloc(zeros) });
+      if (padded.length % backupSectorBytes !== 0) throw new Error(`change-codec: backup padding miscounted (${padded.length} bytes)`);
+      return padded;
+    }
+  }
+}
+
+function varintBytes(n: number): number {
+  let bytes = 1;
+  for (let v = n; v >= 0x80; v = Math.floor(v / 0x80)) bytes++;
+  return bytes;
+}
+
+export const maintenanceCodecs = Object.freeze({
+  maintenanceRequest: wireCodec<MaintenanceRequest>('MaintenanceRequest'),
+  maintenanceReply: wireCodec<MaintenanceReply>('MaintenanceReply'),
+  maintenanceState: wireCodec<MaintenanceState>('MaintenanceState'),
+  storageRequest: wireCodec<StorageRequest>('StorageRequest'),
+  storageReply: wireCodec<StorageReply>('StorageReply'),
+  backupRequest: wireCodec<BackupRequest>('BackupRequest'),
+  backupChunk: wireCodec<BackupChunk>('BackupChunk'),
+  backupFile: wireCodec<BackupFile>('BackupFile'),
+});
