@@ -9,6 +9,8 @@ import { createPool, migrate } from '@eckd/storage';
 import { createAppendHandler } from './append.handler.js';
 import { createLoadHandler } from './load.handler.js';
 import { readPersisterConfig } from './config.js';
+import { createBackupHandler } from './status-backup.handler.js';
+import { createStorageHandler } from './status.handler.js';
 
 const log = createLogger('persister');
 const { onShutdown, shutdown } = installShutdown(log);
@@ -37,6 +39,11 @@ try {
   let appendChain = Promise.resolve();
   messenger.subscribe(subjects.append, (msg) => void (appendChain = appendChain.then(() => append(msg))));
   messenger.subscribe(subjects.load, (msg) => void load(msg));
+  // etcd's Maintenance service: sizes, alarms, defragment (storage) and Snapshot (backup).
+  const storage = createStorageHandler(pool, log);
+  messenger.subscribe(subjects.storage, (msg) => void storage(msg));
+  const backup = createBackupHandler(messenger, pool, config.loadChunkBytes, log);
+  messenger.subscribe(subjects.backup, (msg) => void backup(msg));
   await nc.flush();
   log.info('ready', { append: subjects.append, load: subjects.load });
 } catch (err) {
