@@ -11,6 +11,8 @@ import { handlePropose, handleReadIndex, handleSync } from './handlers.js';
 import { startLeaseExpiry } from './lease-expiry.js';
 import { nodeIdentity } from './identity.js';
 import { recoverState } from './recovery.js';
+import { readMaintenanceConfig } from './status-config.js';
+import { NodeMaintenance } from './status-service.js';
 
 const log = createLogger('backend');
 const { onShutdown, shutdown } = installShutdown(log);
@@ -44,7 +46,19 @@ try {
   });
   onShutdown('lease expiry', startLeaseExpiry(state, loop));
 
-  messenger.subscribe(subjects.propose, handlePropose(loop, log));
+  // etcd's Maintenance state (alarms, quota) is node-wide: the gate refuses writes under a NOSPACE alarm.
+  const maintenance = await NodeMaintenance.start({
+    messenger,
+    subjects,
+    memberId: String(identity.member_id),
+    store,
+    loop,
+    config: readMaintenanceConfig(process.env),
+    log,
+  });
+  onShutdown('maintenance', () => maintenance.stop());
+  messenger.subscribe(subjects.maintenance, (msg) => void maintenance.handle(msg));
+  messenger.subscribe(subjects.propose, maintenance.gate(handlePropose(loop, log)));
   messenger.subscribe(subjects.readIndex, handleReadIndex(loop, identity));
   const sync = handleSync(messenger, store, loop, identity, log);
   messenger.subscribe(subjects.sync, (msg) => void sync(msg));
