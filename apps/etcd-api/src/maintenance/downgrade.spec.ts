@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EtcdRpcError } from '../to-grpc-error.js';
+import type { EtcdRpcError } from '../to-grpc-error.js';
 import { alarmString } from './status.js';
 import { checkDowngradeTarget, parseSemver } from './downgrade.js';
 
