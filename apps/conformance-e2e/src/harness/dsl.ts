@@ -12,6 +12,7 @@ interface StepExtras {
   expect?: Expect;
   ties?: TieField;
   differs?: KnownDifference;
+  ignore?: string[];
 }
 
 const mk = (call: Step['call'], req: ReqObject, extras: StepExtras = {}): Step => ({ call, req, ...extras });
@@ -57,3 +58,12 @@ export const op = {
 
 /** Puts of `pairs` as separate requests (one revision each), in order. */
 export const puts = (...pairs: [string, string][]): Step[] => pairs.map(([k, v]) => put(k, v));
+
+/** Lease calls; scenarios choose their lease ids so both servers hold the same ones. */
+export const leaseGrant = (ID: string, TTL: number, extras?: StepExtras): Step => mk('leaseGrant', { ID, TTL: String(TTL) }, extras);
+export const leaseRevoke = (ID: string, extras?: StepExtras): Step => mk('leaseRevoke', { ID }, extras);
+export const leaseTimeToLive = (ID: string, keys = false, extras?: StepExtras): Step =>
+  mk('leaseTimeToLive', { ID, keys }, { ignore: ['TTL'], ...extras });
+export const leaseLeases = (extras?: StepExtras): Step => mk('leaseLeases', {}, extras);
+/** Waits `ms` (for lease expiry) on each server. */
+export const sleep = (ms: number): Step => mk('sleep', { ms });

@@ -6,18 +6,24 @@ import { encodeRequest } from './encode.js';
 import { normaliseOutcome } from './normalise.js';
 import type { Normalised } from './normalise.js';
 import { callUnary } from './rpc.js';
-import type { Call, Expect, Scenario } from './scenario.js';
+import type { Expect, Scenario } from './scenario.js';
 import type { Target } from './servers.js';
 import { WatchSession } from './watch-stream.js';
 import type { WatchStepRequest } from './watch-stream.js';
 
-const methods: Readonly<Record<Exclude<Call, 'watch'>, string>> = {
+const kvMethods = {
   range: 'Range',
   put: 'Put',
   deleteRange: 'DeleteRange',
   txn: 'Txn',
   compact: 'Compact',
-};
+} as const;
+const leaseMethods = {
+  leaseGrant: 'LeaseGrant',
+  leaseRevoke: 'LeaseRevoke',
+  leaseTimeToLive: 'LeaseTimeToLive',
+  leaseLeases: 'LeaseLeases',
+} as const;
 
 // A key no scenario writes: reading it costs nothing and returns the revision.
 const baseProbeKey = Buffer.from('conformance-base-probe');
@@ -47,7 +53,17 @@ export async function runScenario(target: Target, scenario: Scenario): Promise<T
         outcomes.push(await watches.step(step.req as unknown as WatchStepRequest, base));
         continue;
       }
-      const outcome = await callUnary(target.kv, methods[step.call], encodeRequest(step.req, base));
+      if (step.call === 'sleep') {
+        // Lease expiry: both servers get the same wall-clock time.
+        await new Promise((r) => setTimeout(r, Number(step.req['ms'] ?? 0)));
+        outcomes.push({ response: {} } as Normalised);
+        continue;
+      }
+      const outcome =
+        step.call in leaseMethods
+          ? await callUnary(target.lease, leaseMethods[step.call as keyof typeof leaseMethods], encodeRequest(step.req, base))
+          : await callUnary(target.kv, kvMethods[step.call as keyof typeof kvMethods], encodeRequest(step.req, base));
+      if ('response' in outcome) for (const field of step.ignore ?? []) delete outcome.response[field];
       outcomes.push(normaliseOutcome(outcome, base, step.ties));
     }
   } finally {

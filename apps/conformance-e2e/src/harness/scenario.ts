@@ -26,7 +26,18 @@ export interface ReqObject {
  * A unary KV call, or 'watch': a step on one of the scenario's Watch streams
  * (its `req` is a WatchStepRequest, see watch-stream.ts and watch-dsl.ts).
  */
-export type Call = 'range' | 'put' | 'deleteRange' | 'txn' | 'compact' | 'watch';
+export type Call =
+  | 'range'
+  | 'put'
+  | 'deleteRange'
+  | 'txn'
+  | 'compact'
+  | 'watch'
+  | 'leaseGrant'
+  | 'leaseRevoke'
+  | 'leaseTimeToLive'
+  | 'leaseLeases'
+  | 'sleep';
 
 /**
  * An expectation on one server's normalised outcome: an error (by etcd's
@@ -55,6 +66,8 @@ export interface Step {
   ties?: TieField;
   /** This step is a known difference: each side is checked against its own answer. */
   differs?: KnownDifference;
+  /** Top-level response fields left out of the comparison (clock-dependent, e.g. a remaining TTL). */
+  ignore?: string[];
 }
 
 export interface Scenario {

@@ -4,7 +4,7 @@
 // exactly as a scenario wrote it.
 import * as grpc from '@grpc/grpc-js';
 import { loadEtcdGrpc } from '@eckd/etcd-proto';
-import type { KVClient, WatchClient } from '@eckd/etcd-proto';
+import type { KVClient, LeaseClient, WatchClient } from '@eckd/etcd-proto';
 import { createTestDatabase, startEtcd, startNatsServer, startNode, subjectPrefix } from '@eckd/testing';
 import type { EckdNode, EtcdServer, NatsServer, TestDatabase } from '@eckd/testing';
 import { startFrontendWithFlags } from './watch-frontend.js';
@@ -19,6 +19,7 @@ export interface Target {
   readonly address: string;
   readonly kv: KVClient;
   readonly watch: WatchClient;
+  readonly lease: LeaseClient;
 }
 
 export interface ServerPair {
@@ -37,7 +38,8 @@ function target(name: ServerName, address: string): Target {
   const { etcdserverpb } = loadEtcdGrpc().grpcObject;
   const kv = new etcdserverpb.KV(address, grpc.credentials.createInsecure(), clientOptions);
   const watch = new etcdserverpb.Watch(address, grpc.credentials.createInsecure(), clientOptions);
-  return { name, address, kv, watch };
+  const lease = new etcdserverpb.Lease(address, grpc.credentials.createInsecure(), clientOptions);
+  return { name, address, kv, watch, lease };
 }
 
 interface EckdParts {
@@ -83,6 +85,7 @@ export async function startServers(opts: ServerOptions = {}): Promise<ServerPair
       for (const t of pair) {
         t.kv.close();
         t.watch.close();
+        t.lease.close();
       }
       await Promise.allSettled([etcdServer.stop(), stopEckd(parts)]);
     };

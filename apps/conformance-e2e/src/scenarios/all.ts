@@ -4,6 +4,7 @@ import type { ScenarioGroup } from '../harness/scenario.js';
 import { compactScenarios } from './compact.js';
 import { deleteScenarios } from './delete.js';
 import { headerScenarios } from './headers.js';
+import { leaseScenarios } from './lease.js';
 import { limitScenarios } from './limits.js';
 import { putScenarios } from './put.js';
 import { rangeKeys } from './range-keys.js';
@@ -20,4 +21,6 @@ export const txnGroups: readonly ScenarioGroup[] = [txnCompare, txnOps, txnValid
 // Compaction changes what later scenarios can read: these get servers of their own.
 export const compactGroups: readonly ScenarioGroup[] = [compactScenarios, limitScenarios];
 
-export const allGroups: readonly ScenarioGroup[] = [...rangeGroups, ...writeGroups, ...txnGroups, ...compactGroups];
+export const leaseGroups: readonly ScenarioGroup[] = [leaseScenarios];
+
+export const allGroups: readonly ScenarioGroup[] = [...rangeGroups, ...writeGroups, ...txnGroups, ...compactGroups, ...leaseGroups];
