@@ -1,14 +1,21 @@
 // Command line of the load generator, in the spirit of etcd's `benchmark`:
 //   eckd-bench --endpoints 127.0.0.1:2379 --conns 8 --clients 32 put --total 20000 --val-size 256
-//   eckd-bench --endpoints ... range KEY --consistency s --total 20000
-export type Workload = 'put' | 'range';
+//   eckd-bench --endpoints ... range KEY [END] --consistency s --total 20000
+//   eckd-bench --endpoints ... txn-cas --key-space-size 1000 --total 5000
+//   eckd-bench --endpoints ... watch --watchers 1000 --writers 4 --total 2000
+//   eckd-bench --endpoints ... lease-keepalive --leases 100 --total 20000
+//   eckd-bench side-by-side [--quick]     (starts etcd and eckd here and compares)
+export type Workload = 'put' | 'range' | 'txn-cas' | 'watch' | 'lease-keepalive';
+export const workloads: readonly Workload[] = ['put', 'range', 'txn-cas', 'watch', 'lease-keepalive'];
 
 export interface BenchOptions {
   endpoints: string[];
   conns: number;
   clients: number;
   workload: Workload;
+  /** requests to send; ignored when durationMs is set */
   total: number;
+  durationMs: number | undefined;
   keySize: number;
   valSize: number;
   keySpaceSize: number;
@@ -16,6 +23,9 @@ export interface BenchOptions {
   rangeKey: string;
   rangeEnd: string;
   consistency: 'l' | 's';
+  watchers: number;
+  writers: number;
+  leases: number;
   json: boolean;
 }
 
@@ -29,6 +39,7 @@ const defaults: BenchOptions = {
   clients: 1,
   workload: 'put',
   total: 10_000,
+  durationMs: undefined,
   keySize: 8,
   valSize: 8,
   keySpaceSize: 1,
@@ -36,6 +47,9 @@ const defaults: BenchOptions = {
   rangeKey: '',
   rangeEnd: '',
   consistency: 'l',
+  watchers: 100,
+  writers: 1,
+  leases: 10,
   json: false,
 };
 
@@ -55,18 +69,22 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case 'conns': o.conns = int(name, value()); break;
       case 'clients': o.clients = int(name, value()); break;
       case 'total': o.total = int(name, value()); break;
+      case 'duration': o.durationMs = seconds(name, value()) * 1000; break;
       case 'key-size': o.keySize = int(name, value()); break;
       case 'val-size': o.valSize = int(name, value()); break;
       case 'key-space-size': o.keySpaceSize = int(name, value()); break;
       case 'sequential-keys': o.sequentialKeys = true; break;
       case 'consistency': o.consistency = value() === 's' ? 's' : 'l'; break;
+      case 'watchers': o.watchers = int(name, value()); break;
+      case 'writers': o.writers = int(name, value()); break;
+      case 'leases': o.leases = int(name, value()); break;
       case 'json': o.json = true; break;
       default: throw new BenchUsageError(`unknown flag --${name}`);
     }
   }
   const [workload, key, end] = positional;
-  if (workload !== 'put' && workload !== 'range') throw new BenchUsageError('workload must be put or range');
-  o.workload = workload;
+  if (!workloads.includes(workload as Workload)) throw new BenchUsageError(`workload must be one of ${workloads.join(', ')}`);
+  o.workload = workload as Workload;
   if (workload === 'range') {
     if (!key) throw new BenchUsageError('range needs a KEY');
     o.rangeKey = key;
@@ -78,5 +96,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
 function int(name: string, raw: string): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new BenchUsageError(`--${name} must be a positive integer`);
+  return n;
+}
+
+function seconds(name: string, raw: string): number {
+  const n = Number(raw.replace(/s$/, ''));
+  if (!(n > 0)) throw new BenchUsageError(`--${name} must be a positive number of seconds`);
   return n;
 }
