@@ -9,10 +9,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Etcd3 } from 'etcd3';
 import type { IKeyValue } from 'etcd3';
-import { createTestDatabase, etcdctl, startNatsServer, startNode, subjectPrefix, waitUntil } from '@eckd/testing';
-import type { EckdNode, NatsServer, NodeOptions, TestDatabase } from '@eckd/testing';
-import { startFrontendWithFlags } from './watch-streams.js';
-import type { ExtraFrontend } from './watch-streams.js';
+import { createTestDatabase, etcdctl, startExtraFrontend, startNatsServer, startNode, subjectPrefix, waitUntil } from '@eckd/testing';
+import type { EckdNode, ExtraFrontend, NatsServer, NodeOptions, TestDatabase } from '@eckd/testing';
 
 const watchOutputTimeoutMs = 10_000;
 
@@ -28,7 +26,7 @@ before(async () => {
   db = await createTestDatabase();
   const opts: NodeOptions = { natsUrl: nats.url, databaseUrl: db.url, subjectPrefix: subjectPrefix(), nodeName: 'watch-clients', frontends: 2 };
   node = await startNode(opts);
-  ticking = await startFrontendWithFlags(opts, ['--watch-progress-notify-interval=1s']);
+  ticking = await startExtraFrontend(opts, ['--watch-progress-notify-interval=1s']);
   c0 = new Etcd3({ hosts: `http://${node.endpoints[0]!}` });
   c1 = new Etcd3({ hosts: `http://${node.endpoints[1]!}` });
 }, { timeout: 60_000 });

@@ -1,11 +1,9 @@
 // Helpers of the watch specs. Raw Watch streams through the etcd3 client's
 // gRPC WatchClient (so requests go out exactly as written): a recorder keeps
 // every response of one stream with its arrival time, and can wait for a
-// condition on what arrived. And a frontend started with extra flags.
+// condition on what arrived.
 import type { Duplex as NodeDuplex } from 'node:stream';
 import type { Etcd3, IEvent, IWatchCreateRequest, IWatchRequest, IWatchResponse } from 'etcd3';
-import { builtAppMain, freePort, isReadyLine, repoRoot, startProcess } from '@eckd/testing';
-import type { NodeOptions } from '@eckd/testing';
 
 export const watchCreatedTimeoutMs = 5_000;
 
@@ -129,31 +127,3 @@ export function eventsOf(arrivals: readonly Arrival[], watchId: string): IEvent[
 export const isDelete = (e: IEvent): boolean => String(e.type).toUpperCase() === 'DELETE';
 export const revisionOf = (e: IEvent): number => Number(e.kv.mod_revision);
 
-export const frontendReadyTimeoutMs = 30_000;
-
-export interface ExtraFrontend {
-  /** 127.0.0.1:<port> */
-  readonly endpoint: string;
-  stop(): Promise<void>;
-}
-
-/**
- * One more etcd-api process for a running node, with extra flags. startNode
- * passes no etcd-api flags, and the progress-notify interval is a flag only
- * (--watch-progress-notify-interval, as in etcd).
- */
-export async function startFrontendWithFlags(node: NodeOptions, flags: readonly string[]): Promise<ExtraFrontend> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const nodeName = node.nodeName ?? 'e2e';
-  const proc = await startProcess({
-    name: `${nodeName}/etcd-api-flags`,
-    command: process.execPath,
-    args: ['--enable-source-maps', builtAppMain('etcd-api'), '--name', nodeName, '--listen-client-urls', url, '--advertise-client-urls', url, ...flags],
-    env: { NATS_URL: node.natsUrl, ECKD_SUBJECT_PREFIX: node.subjectPrefix, ECKD_NODE_NAME: nodeName, DATABASE_URL: node.databaseUrl, ...node.env },
-    cwd: repoRoot(),
-    readyLine: isReadyLine,
-    readyTimeoutMs: frontendReadyTimeoutMs,
-  });
-  return { endpoint: `127.0.0.1:${port}`, stop: () => proc.stop() };
-}

@@ -19,6 +19,8 @@ export interface NodeOptions {
   frontends?: number;
   /** Extra environment for every process of the node. */
   env?: Record<string, string>;
+  /** Extra etcd-api flags for every frontend (e.g. `--watch-progress-notify-interval=1s`). */
+  frontendArgs?: readonly string[];
   /** Extra environment per role, applied after `env`. */
   roleEnv?: Partial<Record<NodeRole, Record<string, string>>>;
   readyTimeoutMs?: number;
@@ -93,7 +95,7 @@ export async function startNode(opts: NodeOptions): Promise<EckdNode> {
     for (let i = 0; i < (opts.frontends ?? 1); i++) {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
-      const args = ['--name', nodeName, '--listen-client-urls', url, '--advertise-client-urls', url];
+      const args = ['--name', nodeName, '--listen-client-urls', url, '--advertise-client-urls', url, ...(opts.frontendArgs ?? [])];
       frontends.push(await launch('frontend', 'etcd-api', `etcd-api-${i}`, args));
       endpoints.push(`127.0.0.1:${port}`);
     }
@@ -107,4 +109,31 @@ export async function startNode(opts: NodeOptions): Promise<EckdNode> {
 /** SIGTERM to all at once; each gets SIGKILL if still running after the grace period. */
 async function stopAll(procs: readonly ProcessHandle[]): Promise<void> {
   await Promise.all(procs.map((p) => p.stop(stopGraceMsDefault)));
+}
+
+export interface ExtraFrontend {
+  /** 127.0.0.1:<port> */
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * One more etcd-api process for a running node (same NATS subjects and
+ * database), with extra flags, e.g. a frontend whose progress-notify
+ * interval differs from the node's others.
+ */
+export async function startExtraFrontend(node: NodeOptions, flags: readonly string[]): Promise<ExtraFrontend> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const nodeName = node.nodeName ?? 'e2e';
+  const proc = await startProcess({
+    name: `${nodeName}/etcd-api-extra`,
+    command: process.execPath,
+    args: ['--enable-source-maps', builtAppMain('etcd-api'), '--name', nodeName, '--listen-client-urls', url, '--advertise-client-urls', url, ...flags],
+    env: { NATS_URL: node.natsUrl, ECKD_SUBJECT_PREFIX: node.subjectPrefix, ECKD_NODE_NAME: nodeName, DATABASE_URL: node.databaseUrl, ...node.env },
+    cwd: repoRoot(),
+    readyLine: isReadyLine,
+    readyTimeoutMs: node.readyTimeoutMs ?? nodeReadyTimeoutMs,
+  });
+  return { endpoint: `127.0.0.1:${port}`, stop: () => proc.stop() };
 }
