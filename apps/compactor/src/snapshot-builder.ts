@@ -16,6 +16,9 @@ import { readLatestSnapshot, readLogRows, readStoredChanges, SnapshotConflictErr
 import type { NewSnapshot, SnapshotData } from '@eckd/storage';
 import type { CompactionPlan } from './plan.js';
 
+/** While replaying below the index revision, the replay store is compacted this often. */
+const replayCompactEveryRevisions = 5_000;
+
 export class CompactionError extends Error {
   override name = 'CompactionError';
 }
@@ -89,10 +92,13 @@ async function buildIndex(pool: Pool, previous: SnapshotData | undefined, plan: 
   const reused = previous && previous.indexRevision === plan.indexRevision && plan.indexRevision > 0 ? previous.keyIndex : undefined;
   let captured: KeyValue[] | undefined;
   const capture = () => {
-    if (reused || plan.indexRevision === 0 || store.revision !== plan.indexRevision) return;
+    // No history at or below the index revision is needed here: compacting
+    // as the replay goes keeps its memory near the live keys.
+    if (plan.indexRevision === 0) return;
+    const upTo = Math.min(store.revision, plan.indexRevision);
+    if (upTo - store.compactRevision >= replayCompactEveryRevisions || (upTo === plan.indexRevision && upTo > store.compactRevision)) store.compact(upTo);
+    if (reused || store.revision !== plan.indexRevision) return;
     captured = liveKvs(store);
-    // History below it is no longer needed here: keep the replay's memory bounded.
-    if (plan.indexRevision > store.compactRevision) store.compact(plan.indexRevision);
   };
   capture();
   let replayed = 0;

@@ -11,7 +11,15 @@
 //   4. the stored compact revision, on the last chunk.
 import { codecs } from '@eckd/change-codec';
 import type { LoadChunk } from '@eckd/change-codec';
-import { latestSnapshotInfo, readCompactRevision, readLogRows, readSnapshotPieces, readStoredChanges, withConsistentRead } from '@eckd/storage';
+import {
+  latestSnapshotInfo,
+  readCompactRevision,
+  readLogRows,
+  readSnapshotKeyIndex,
+  readSnapshotPieces,
+  readStoredChanges,
+  withConsistentRead,
+} from '@eckd/storage';
 import type { SnapshotInfo } from '@eckd/storage';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
 import type pg from 'pg';
@@ -40,7 +48,8 @@ async function streamRecovery(client: pg.PoolClient, writer: LoadChunkWriter, ch
   if (snapshot) {
     writer.setSnapshot(snapshotHeader(snapshot));
     for await (const piece of readSnapshotPieces(client, snapshot.throughRevision, 'document', chunkBytes)) await writer.addPiece('snapshot_document', piece);
-    for await (const piece of readSnapshotPieces(client, snapshot.throughRevision, 'key_index', chunkBytes)) await writer.addPiece('snapshot_index', piece);
+    const index = await readSnapshotKeyIndex(client, snapshot.throughRevision);
+    for (let at = 0; at < index.length; at += chunkBytes) await writer.addPiece('snapshot_index', index.subarray(at, at + chunkBytes));
   }
   let changes = 0;
   for await (const page of readStoredChanges(client)) {

@@ -2,6 +2,7 @@
 // (actor, sequence) and etcd events keyed by revision, appended together.
 import type { Pool } from 'pg';
 import { inTransaction } from './migrations.js';
+import { readLogRows, readStoredChanges } from './stored-rows.js';
 import type { Queryable } from './stored-rows.js';
 
 export interface AppendRow {
@@ -68,32 +69,17 @@ export async function appendBatch(pool: Pool, rows: readonly AppendRow[]): Promi
   }
 }
 
-/** Pages through the stored Automerge changes in revision order. */
+/**
+ * Pages through the stored Automerge changes in revision order (keyset on
+ * (revision, actor, seq): several changes may share a revision).
+ */
 export async function* readChanges(pool: Pool, pageRows = 1000): AsyncGenerator<Buffer[]> {
-  let after = -1;
-  for (;;) {
-    const { rows } = await pool.query<{ revision: string; change: Buffer }>(
-      'select revision, change from eckd_changes where revision > $1 order by revision limit $2',
-      [after, pageRows],
-    );
-    if (rows.length === 0) return;
-    yield rows.map((r) => r.change);
-    after = Number(rows[rows.length - 1]!.revision);
-  }
+  for await (const page of readStoredChanges(pool, { pageRows })) yield page.map((c) => c.change);
 }
 
 /** Pages through the stored event batches in revision order. */
 export async function* readLog(pool: Pool, pageRows = 1000): AsyncGenerator<Buffer[]> {
-  let after = -1;
-  for (;;) {
-    const { rows } = await pool.query<{ last_revision: string; patches: Buffer }>(
-      'select last_revision, patches from eckd_log where last_revision > $1 order by last_revision limit $2',
-      [after, pageRows],
-    );
-    if (rows.length === 0) return;
-    yield rows.map((r) => r.patches);
-    after = Number(rows[rows.length - 1]!.last_revision);
-  }
+  for await (const page of readLogRows(pool, { pageRows })) yield page.map((r) => r.patches);
 }
 
 /** The stored compact revision, or undefined if the history was never compacted. */

@@ -16,6 +16,7 @@ export {
   latestSnapshotInfo,
   readLatestSnapshot,
   readSnapshotPieces,
+  readSnapshotKeyIndex,
   commitSnapshot,
   tryCompactorLock,
   releaseCompactorLock,

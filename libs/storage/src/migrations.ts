@@ -39,9 +39,10 @@ export const migrations: readonly Migration[] = Object.freeze([
   },
   {
     // Written by apps/compactor. One row is kept: the latest snapshot. The
-    // saved document and key index are already compact binary, so they are
-    // stored uncompressed out of line ("external"), which lets recovery read
-    // them in pieces with substring() without loading the whole value.
+    // saved document is already compressed by Automerge, so it is stored
+    // uncompressed out of line ("external"), which lets recovery read it in
+    // pieces with substring() without loading the whole value. The key
+    // index (protobuf, values as written) is left to Postgres's compression.
     // The index on changes serves the compactor's and recovery's keyset
     // pages (revision, actor, seq) and the threshold count.
     version: 2,
@@ -58,9 +59,7 @@ export const migrations: readonly Migration[] = Object.freeze([
         created_at       timestamptz not null default now(),
         check (index_revision >= 0 and index_revision <= through_revision)
       );
-      alter table eckd_snapshots
-        alter column document set storage external,
-        alter column key_index set storage external;
+      alter table eckd_snapshots alter column document set storage external;
       create index if not exists eckd_changes_by_revision on eckd_changes (revision, actor, seq);`,
   },
 ]);

@@ -9,6 +9,7 @@ import {
   commitSnapshot,
   latestSnapshotInfo,
   readLatestSnapshot,
+  readSnapshotKeyIndex,
   readSnapshotPieces,
   releaseCompactorLock,
   SnapshotConflictError,
@@ -122,6 +123,8 @@ describe('snapshots and paged reads', () => {
     assert.deepEqual(pieces.map((p) => p.length), [3_000, 3_000, 3_000, 1_000]);
     assert.deepEqual(Buffer.concat(pieces), document);
     assert.deepEqual(Buffer.concat(await all(mapPages(readSnapshotPieces(pool, 6, 'key_index', 5)))), Buffer.from('idx-5'));
+    assert.deepEqual(await readSnapshotKeyIndex(pool, 6), Buffer.from('idx-5'));
+    await assert.rejects(readSnapshotKeyIndex(pool, 5), /snapshot 5 is gone/);
     assert.deepEqual((await readLatestSnapshot(pool))?.document, document);
   });
 

@@ -92,7 +92,14 @@ export async function readLatestSnapshot(q: Queryable): Promise<SnapshotData | u
   return r ? { ...toInfo(r), document: r.document, keyIndex: r.key_index } : undefined;
 }
 
-/** Consecutive pieces of a snapshot's document or key index (substring of an external column reads only what it needs). */
+/** A snapshot's whole key index (stored compressed: read at once rather than decompressed again per piece). */
+export async function readSnapshotKeyIndex(q: Queryable, throughRevision: number): Promise<Buffer> {
+  const { rows } = await q.query<{ key_index: Buffer }>('select key_index from eckd_snapshots where through_revision = $1', [throughRevision]);
+  if (!rows[0]) throw new StorageError(`storage: snapshot ${throughRevision} is gone`);
+  return rows[0].key_index;
+}
+
+/** Consecutive pieces of a snapshot's document (substring of an external column reads only what it needs). */
 export async function* readSnapshotPieces(
   q: Queryable,
   throughRevision: number,
