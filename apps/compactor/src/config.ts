@@ -23,14 +23,3 @@ export function readCompactorConfig(env: Record<string, string | undefined>): Re
     pauseBeforeCommitMs: envInt(env, 'ECKD_COMPACT_PAUSE_BEFORE_COMMIT_MS', 0, { min: 0 }),
   });
 }
-
-/** The URL with its password hidden, for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparseable>';
-  }
-}

@@ -5,10 +5,10 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-compactor' });
 
 import { nodeSubjects } from '@eckd/change-codec';
-import { Messenger, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
+import { Messenger, connectNats, createLogger, installShutdown, redactUrl } from '@eckd/service-kit';
 import { createPool, migrate } from '@eckd/storage';
 import { CompactorService } from './compactor-service.js';
-import { readCompactorConfig, redactUrl } from './config.js';
+import { readCompactorConfig } from './config.js';
 import { createRunHandler } from './run.handler.js';
 
 const log = createLogger('compactor');

@@ -4,7 +4,7 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-persister' });
 
 import { nodeSubjects } from '@eckd/change-codec';
-import { Messenger, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
+import { Messenger, connectNats, createLogger, installShutdown, redactUrl } from '@eckd/service-kit';
 import { createPool, migrate } from '@eckd/storage';
 import { createAppendHandler } from './append.handler.js';
 import { createLoadHandler } from './load.handler.js';
@@ -18,7 +18,7 @@ onShutdown('telemetry', () => telemetry.shutdown());
 
 try {
   const config = readPersisterConfig(process.env);
-  log.info('config', { ...config, databaseUrl: redact(config.databaseUrl) });
+  log.info('config', { ...config, databaseUrl: redactUrl(config.databaseUrl) });
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
 
   const pool = createPool(config.databaseUrl, { max: config.poolSize, applicationName: 'eckd-persister' });
@@ -49,14 +49,4 @@ try {
 } catch (err) {
   log.error('start-up failed', { err });
   await shutdown('start-up failed', 1);
-}
-
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparseable>';
-  }
 }

@@ -59,3 +59,14 @@ export function readServiceBaseConfig(env: Env): ServiceBaseConfig {
     nodeName: envString(env, 'ECKD_NODE_NAME', 'default'),
   };
 }
+
+/** The URL with its password hidden, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparseable>';
+  }
+}

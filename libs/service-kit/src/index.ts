@@ -1,6 +1,6 @@
 export { createLogger } from './logger.js';
 export type { Logger, LogLevel } from './logger.js';
-export { ConfigError, envString, envInt, checkInt, parseFlags, readServiceBaseConfig } from './config.js';
+export { ConfigError, envString, envInt, checkInt, parseFlags, readServiceBaseConfig, redactUrl } from './config.js';
 export type { ServiceBaseConfig } from './config.js';
 export { connectNats, maxPayloadBytes, toHeaders } from './nats.js';
 export type { NatsConnection } from './nats.js';
