@@ -8,6 +8,7 @@ import type { Acknowledger } from './acknowledger.js';
 import type { Proposer } from './proposer.js';
 import type { ReadIndex } from './read-index.js';
 import type { Replica } from './replica.js';
+import { proposeAcknowledged } from './acknowledged-proposal.js';
 import { responseHeader } from './header.js';
 import { raftRequestBytes } from './request-size.js';
 import { EtcdRpcError, toGrpcError } from './to-grpc-error.js';
@@ -63,12 +64,7 @@ async function write(deps: KvDeps, kind: 'request_put' | 'request_delete_range' 
   check();
   const bytes = raftRequestBytes(opKinds[kind], req);
   if (bytes > deps.maxRequestBytes) throw new EtcdRpcError('RequestTooLarge');
-  const result = await deps.proposer.propose({ op: 'request', request: { request: kind, [kind]: req } }, bytes);
-  addSpanEvent('proposed to backend');
-  if (result.error) throw new EtcdRpcError(result.error.name, result.error.message);
-  const revision = Number(result.revision);
-  deps.acknowledger.persisted(revision);
-  await deps.acknowledger.wait(revision);
+  const { result, revision } = await proposeAcknowledged(deps, { op: 'request', request: { request: kind, [kind]: req } }, bytes);
   addSpanEvent('acknowledged', { 'eckd.revision': revision });
   const response = (result.response ?? {}) as Req;
   const body = (response['response_put'] ?? response['response_delete_range'] ?? response['response_txn'] ?? {}) as Req;
@@ -81,11 +77,7 @@ async function write(deps: KvDeps, kind: 'request_put' | 'request_delete_range' 
  * too, so a read through it right after sees the compaction.
  */
 async function compact(deps: KvDeps, req: Req): Promise<Req> {
-  const result = await deps.proposer.propose({ op: 'compaction', compaction: req }, 16);
-  if (result.error) throw new EtcdRpcError(result.error.name, result.error.message);
-  const revision = Number(result.revision);
-  deps.acknowledger.persisted(revision);
-  await deps.acknowledger.wait(revision);
+  await proposeAcknowledged(deps, { op: 'compaction', compaction: req }, 16);
   deps.replica.compactTo(Number(req['revision']));
   return { header: responseHeader(deps.replica, deps.replica.revision) };
 }

@@ -6,10 +6,11 @@ import { SpanKind } from '@opentelemetry/api';
 import type { LeaseOp } from '@eckd/change-codec';
 import { withSpan } from '@eckd/telemetry';
 import type { Acknowledger } from './acknowledger.js';
+import { proposeAcknowledged } from './acknowledged-proposal.js';
 import { responseHeader } from './header.js';
 import type { Proposer } from './proposer.js';
 import type { Replica } from './replica.js';
-import { EtcdRpcError, toGrpcError } from './to-grpc-error.js';
+import { toGrpcError } from './to-grpc-error.js';
 
 export interface LeaseDeps {
   replica: Replica;
@@ -20,11 +21,7 @@ export interface LeaseDeps {
 type Req = Record<string, unknown>;
 
 async function leaseCall(deps: LeaseDeps, op: LeaseOp, req: Req): Promise<Req> {
-  const result = await deps.proposer.propose({ op, [op]: req }, 32);
-  if (result.error) throw new EtcdRpcError(result.error.name, result.error.message);
-  const revision = Number(result.revision);
-  deps.acknowledger.persisted(revision);
-  await deps.acknowledger.wait(revision);
+  const { result, revision } = await proposeAcknowledged(deps, { op, [op]: req }, 32);
   return { ...((result[op] ?? {}) as Req), header: responseHeader(deps.replica, revision) };
 }
 
