@@ -36,7 +36,8 @@ try {
     log,
   });
   replica.listen({ applied: (_from, to) => acknowledger.applied(to), replaced: (revision) => acknowledger.applied(revision) });
-  const hub = new WatchHub(replica, config.watchProgressNotifyIntervalMs);
+  const header = (revision: number) => responseHeader(replica, revision);
+  const hub = new WatchHub(replica, header, config.watchProgressNotifyIntervalMs);
   onShutdown('watches', () => hub.close());
   await replica.start();
 
@@ -57,7 +58,7 @@ try {
     maxTxnOps: config.maxTxnOps,
     requestTimeoutMs: config.requestTimeoutMs,
     hub,
-    header: (revision) => responseHeader(replica, revision),
+    header,
     // etcd fragments watch responses above --max-request-bytes plus gRPC overhead.
     fragmentBytes: config.maxRequestBytes + 512 * 1024,
     messenger,

@@ -4,6 +4,8 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Replica } from './replica.js';
 import type { WatchHub } from './watch/watch-hub.js';
+import { responseWriter } from './watch/response-batcher.js';
+import type { WatchResponse } from './watch/response-batcher.js';
 import { WatchStream } from './watch/watch-stream.js';
 import type { WatchCreate } from './watch/watcher.js';
 
@@ -14,9 +16,6 @@ type WatchRequest = {
   progress_request?: Record<string, never> | null;
 };
 
-/** Responses queued on one stream before its watchers stop taking live events. */
-const streamQueuedMessagesMax = 1024;
-
 export interface WatchDeps {
   replica: Replica;
   hub: WatchHub;
@@ -26,18 +25,15 @@ export interface WatchDeps {
 
 export function watchHandlers(deps: WatchDeps) {
   return {
-    Watch: (call: ServerDuplexStream<WatchRequest, Record<string, unknown>>) => {
+    Watch: (call: ServerDuplexStream<WatchRequest, WatchResponse>) => {
+      const out = responseWriter(call, () => stream.drained());
       const stream = new WatchStream({
         store: () => deps.replica.store,
         header: deps.header,
-        // grpc-js says "full" after 16 queued messages; a fan-out of one write
-        // to many watches of a stream queues more than that at once, so the
-        // stream counts as backed up only past its own, larger bound.
-        write: (response) => call.write(response) || call.writableLength < streamQueuedMessagesMax,
+        write: (response) => out.write(response),
         fragmentBytes: deps.fragmentBytes,
       });
       deps.hub.add(stream);
-      call.on('drain', () => stream.drained());
       call.on('data', (req: WatchRequest) => {
         // A watch needs a synced replica; requests wait for it in order.
         void deps.replica.waitFor(0, 60_000).then(
@@ -48,6 +44,7 @@ export function watchHandlers(deps: WatchDeps) {
       const end = () => deps.hub.remove(stream);
       call.on('end', () => {
         end();
+        out.flush();
         call.end();
       });
       call.on('cancelled', end);

@@ -13,6 +13,7 @@ import type { AuthDefinition } from './generated/etcdserverpb/Auth.js';
 import type { LockDefinition } from './generated/v3lockpb/Lock.js';
 import type { ElectionDefinition } from './generated/v3electionpb/Election.js';
 import { etcdProtoFiles, protoLoaderOptions } from './proto-files.js';
+import { responseEncoders } from './response-encoder.js';
 
 /** The loaded gRPC object: client constructors per package (`grpcObject.etcdserverpb.KV`). */
 export type EtcdGrpcObject = RpcGrpcType & LockGrpcType & ElectionGrpcType;
@@ -40,6 +41,9 @@ export function loadEtcdGrpc(): EtcdGrpc {
   // The generated ProtoGrpcType describes exactly what loadPackageDefinition builds.
   const grpcObject = grpc.loadPackageDefinition(packageDefinition) as unknown as EtcdGrpcObject;
   const { etcdserverpb, v3lockpb, v3electionpb } = grpcObject;
+  directResponses(etcdserverpb.KV.service, { Range: 'RangeResponse', Put: 'PutResponse', DeleteRange: 'DeleteRangeResponse', Txn: 'TxnResponse' });
+  directResponses(etcdserverpb.Watch.service, { Watch: 'WatchResponse' });
+  directResponses(etcdserverpb.Lease.service, { LeaseKeepAlive: 'LeaseKeepAliveResponse' });
   loaded = Object.freeze({
     packageDefinition,
     grpcObject,
@@ -53,4 +57,17 @@ export function loadEtcdGrpc(): EtcdGrpc {
     Election: v3electionpb.Election.service,
   });
   return loaded;
+}
+
+/**
+ * The server side of the hot methods encodes responses directly (see
+ * response-encoder.ts), and sends a Buffer as already encoded bytes, so a
+ * response shared by many streams (a watch event) is encoded once.
+ */
+function directResponses(service: grpc.ServiceDefinition, methods: Record<string, keyof typeof responseEncoders>): void {
+  for (const [method, message] of Object.entries(methods)) {
+    const encode = responseEncoders[message];
+    const definition = service[method] as { responseSerialize: (value: unknown) => Buffer };
+    definition.responseSerialize = (value) => (Buffer.isBuffer(value) ? value : encode(value as Record<string, unknown>));
+  }
 }

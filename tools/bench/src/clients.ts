@@ -1,27 +1,37 @@
-// gRPC connections to the endpoints, one TCP connection per client object.
-import * as grpc from '@grpc/grpc-js';
-import { loadEtcdGrpc } from '@eckd/etcd-proto';
-import type { KVClient, LeaseClient, WatchClient } from '@eckd/etcd-proto';
+// Connections to the endpoints (one HTTP/2 session each, round robin over
+// the endpoints) and the etcd requests, encoded with etcd's own protos.
+import { etcdProtoRoot } from '@eckd/etcd-proto';
+import { GrpcConnection, grpcFrame } from './grpc-h2.js';
 
-// A local subchannel pool gives every client its own TCP connection, even
-// to the same endpoint.
-const channelOptions = { 'grpc.use_local_subchannel_pool': 1 };
-
-export interface Connection {
-  kv: KVClient;
-  watch: WatchClient;
-  lease: LeaseClient;
-  close(): void;
-}
+export type Connection = GrpcConnection;
 
 export function connect(endpoints: string[], count: number): Connection[] {
-  const { etcdserverpb } = loadEtcdGrpc().grpcObject;
-  return Array.from({ length: count }, (_, i) => {
-    const address = endpoints[i % endpoints.length]!;
-    const creds = grpc.credentials.createInsecure();
-    const kv = new etcdserverpb.KV(address, creds, channelOptions);
-    const watch = new etcdserverpb.Watch(address, creds, channelOptions);
-    const lease = new etcdserverpb.Lease(address, creds, channelOptions);
-    return { kv, watch, lease, close: () => [kv, watch, lease].forEach((c) => c.close()) };
-  });
+  return Array.from({ length: count }, (_, i) => new GrpcConnection(endpoints[i % endpoints.length]!));
+}
+
+/** gRPC paths of the calls the workloads make. */
+export const paths = {
+  range: '/etcdserverpb.KV/Range',
+  put: '/etcdserverpb.KV/Put',
+  txn: '/etcdserverpb.KV/Txn',
+  watch: '/etcdserverpb.Watch/Watch',
+  leaseGrant: '/etcdserverpb.Lease/LeaseGrant',
+  leaseRevoke: '/etcdserverpb.Lease/LeaseRevoke',
+  leaseKeepAlive: '/etcdserverpb.Lease/LeaseKeepAlive',
+} as const;
+
+/** Encodes an etcdserverpb message (enums by name, int64 as number or string). */
+export function encodeMessage(typeName: string, message: Record<string, unknown>): Uint8Array {
+  const type = etcdProtoRoot().lookupType(`etcdserverpb.${typeName}`);
+  return type.encode(type.fromObject(message)).finish();
+}
+
+/** The same, framed for a unary call. */
+export function encodeRequest(typeName: string, message: Record<string, unknown>): Buffer {
+  return grpcFrame(encodeMessage(typeName, message));
+}
+
+/** Decodes an etcdserverpb message whole (int64 as Long), for the rare reply a workload reads in full. */
+export function decodeMessage(typeName: string, bytes: Uint8Array): Record<string, unknown> {
+  return etcdProtoRoot().lookupType(`etcdserverpb.${typeName}`).decode(bytes) as unknown as Record<string, unknown>;
 }

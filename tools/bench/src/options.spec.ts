@@ -13,6 +13,8 @@ test('flags in etcd benchmark style', () => {
   const r = parseBenchArgs(['range', 'foo', '--consistency', 's']);
   assert.equal(r.rangeKey, 'foo');
   assert.equal(r.consistency, 's');
+  assert.equal(parseBenchArgs(['watch', '--put-rate', '100']).putRate, 100);
+  assert.equal(parseBenchArgs(['watch']).putRate, undefined);
   assert.throws(() => parseBenchArgs(['range']), /KEY/);
   assert.throws(() => parseBenchArgs(['put', '--clients', '0']), /positive/);
 });

@@ -2,7 +2,7 @@
 //   eckd-bench --endpoints 127.0.0.1:2379 --conns 8 --clients 32 put --total 20000 --val-size 256
 //   eckd-bench --endpoints ... range KEY [END] --consistency s --total 20000
 //   eckd-bench --endpoints ... txn-cas --key-space-size 1000 --total 5000
-//   eckd-bench --endpoints ... watch --watchers 1000 --writers 4 --total 2000
+//   eckd-bench --endpoints ... watch --watchers 1000 --put-rate 100 --total 1000
 //   eckd-bench --endpoints ... lease-keepalive --leases 100 --total 20000
 //   eckd-bench side-by-side [--quick]     (starts etcd and eckd here and compares)
 export type Workload = 'put' | 'range' | 'txn-cas' | 'watch' | 'lease-keepalive';
@@ -25,6 +25,8 @@ export interface BenchOptions {
   consistency: 'l' | 's';
   watchers: number;
   writers: number;
+  /** watch: puts per second (paced, like etcd's watch-latency --put-rate); undefined = as fast as the writers go */
+  putRate: number | undefined;
   leases: number;
   json: boolean;
 }
@@ -49,6 +51,7 @@ const defaults: BenchOptions = {
   consistency: 'l',
   watchers: 100,
   writers: 1,
+  putRate: undefined,
   leases: 10,
   json: false,
 };
@@ -77,6 +80,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case 'consistency': o.consistency = value() === 's' ? 's' : 'l'; break;
       case 'watchers': o.watchers = int(name, value()); break;
       case 'writers': o.writers = int(name, value()); break;
+      case 'put-rate': o.putRate = int(name, value()); break;
       case 'leases': o.leases = int(name, value()); break;
       case 'json': o.json = true; break;
       default: throw new BenchUsageError(`unknown flag --${name}`);

@@ -3,12 +3,13 @@
 // and lease keep-alive.
 import { randomBytes } from 'node:crypto';
 import type { Connection } from './clients.js';
+import { decodeMessage, encodeMessage, encodeRequest, paths } from './clients.js';
 import { runLoops } from './loops.js';
 import type { BenchOptions } from './options.js';
+import { firstModRevision, headerRevision, readWatchResponse, txnSucceeded } from './proto-reader.js';
+import { runPaced } from './paced.js';
 import type { RunStats } from './stats.js';
 import { summarize } from './stats.js';
-
-type Any = Record<string, unknown>;
 
 function keyMaker(o: BenchOptions, prefix = ''): (n: number) => Buffer {
   return (n) => {
@@ -20,12 +21,12 @@ function keyMaker(o: BenchOptions, prefix = ''): (n: number) => Buffer {
 export function putWorkload(o: BenchOptions, conns: Connection[]): Promise<RunStats> {
   const value = randomBytes(o.valSize);
   const key = keyMaker(o);
-  return runLoops(o, conns, 'put', (c, n, done) => c.kv.Put({ key: key(n), value }, (err) => done(err)));
+  return runLoops(o, conns, 'put', (c, n, done) => c.unary(paths.put, encodeRequest('PutRequest', { key: key(n), value }), (err) => done(err)));
 }
 
 export function rangeWorkload(o: BenchOptions, conns: Connection[]): Promise<RunStats> {
-  const req = { key: Buffer.from(o.rangeKey), range_end: Buffer.from(o.rangeEnd), serializable: o.consistency === 's' };
-  return runLoops(o, conns, `range-${o.consistency}`, (c, _n, done) => c.kv.Range(req, (err) => done(err)));
+  const req = encodeRequest('RangeRequest', { key: Buffer.from(o.rangeKey), range_end: Buffer.from(o.rangeEnd), serializable: o.consistency === 's' });
+  return runLoops(o, conns, `range-${o.consistency}`, (c, _n, done) => c.unary(paths.range, req, (err) => done(err)));
 }
 
 /** Read, compare mod_revision, put, retry on a lost race: one operation each. */
@@ -34,18 +35,19 @@ export function txnCasWorkload(o: BenchOptions, conns: Connection[]): Promise<Ru
   const key = keyMaker(o, 'cas/');
   return runLoops(o, conns, 'txn-cas', (c, n, done) => {
     const k = key(n);
+    const read = encodeRequest('RangeRequest', { key: k });
     const attempt = (tries: number) =>
-      c.kv.Range({ key: k }, (err, res) => {
+      c.unary(paths.range, read, (err, res) => {
         if (err) return done(err);
-        const mod = (res?.kvs?.[0]?.mod_revision as string | undefined) ?? '0';
-        const txn = {
-          compare: [{ key: k, target: 'MOD', result: 'EQUAL', mod_revision: mod }],
+        const txn = encodeRequest('TxnRequest', {
+          compare: [{ key: k, target: 'MOD', result: 'EQUAL', mod_revision: firstModRevision(res!) }],
           success: [{ request_put: { key: k, value } }],
           failure: [{ request_range: { key: k } }],
-        };
-        c.kv.Txn(txn as never, (e, t) => {
+        });
+        c.unary(paths.txn, txn, (e, t) => {
           if (e) return done(e);
-          if (t?.succeeded || tries >= 20) return done(t?.succeeded ? null : new Error('cas: too many retries'));
+          const succeeded = txnSucceeded(t!);
+          if (succeeded || tries >= 20) return done(succeeded ? null : new Error('cas: too many retries'));
           attempt(tries + 1);
         });
       });
@@ -53,62 +55,67 @@ export function txnCasWorkload(o: BenchOptions, conns: Connection[]): Promise<Ru
   });
 }
 
-/** W watchers on a prefix, P writers putting under it: delivery latency from each put's ack to each event. */
+/**
+ * W watchers on a prefix (spread over the connections, one stream each),
+ * writers putting under it, at `--put-rate` puts/s when given (etcd's
+ * `benchmark watch-latency` puts at 100/s) or as fast as they can: delivery
+ * latency from each put's ack to each watcher's event. Replies are read only
+ * for the created flag and the events' mod_revisions.
+ */
 export async function watchWorkload(o: BenchOptions, conns: Connection[]): Promise<{ puts: RunStats; delivery: RunStats }> {
   const prefix = `bench-watch/${randomBytes(3).toString('hex')}/`;
-  const ackedAt = new Map<string, number>();
-  const early = new Map<string, number[]>(); // events that arrived before their put's ack
+  const ackedAt = new Map<number, number>();
+  const early = new Map<number, number[]>(); // arrival times of events whose put's ack is still on its way
   const delivery: number[] = [];
   let expectedPerEvent = 0;
-  const streams = conns.map((c) => {
-    const stream = c.watch.Watch();
-    stream.on('error', () => undefined); // ends with the run (or the server) — counted as missing events
-    return stream;
-  });
   const created: Promise<void>[] = [];
-  streams.forEach((stream, s) => {
-    const mine = Math.floor(o.watchers / streams.length) + (s < o.watchers % streams.length ? 1 : 0);
+  const streams = conns.map((c, s) => {
+    const mine = Math.floor(o.watchers / conns.length) + (s < o.watchers % conns.length ? 1 : 0);
     expectedPerEvent += mine;
     let waiting = mine;
-    created.push(
-      new Promise((resolve) => {
-        if (mine === 0) resolve();
-        stream.on('data', (res: Any) => {
-          if (res['created']) {
-            if (--waiting === 0) resolve();
-            return;
-          }
-          const now = performance.now();
-          for (const ev of (res['events'] as Any[] | undefined) ?? []) {
-            const rev = String((ev['kv'] as Any)['mod_revision']);
-            const acked = ackedAt.get(rev);
-            if (acked === undefined) (early.get(rev) ?? early.set(rev, []).get(rev)!).push(now);
-            else delivery.push(Math.max(0, now - acked));
-          }
-        });
-      }),
+    let resolveCreated = () => undefined as void;
+    created.push(new Promise<void>((resolve) => (mine === 0 ? resolve() : (resolveCreated = resolve))));
+    const stream = c.bidi(
+      paths.watch,
+      (message) => {
+        const now = performance.now();
+        const res = readWatchResponse(message);
+        if (res.created) {
+          if (--waiting === 0) resolveCreated();
+          return;
+        }
+        for (const rev of res.modRevisions) {
+          const acked = ackedAt.get(rev);
+          if (acked === undefined) (early.get(rev) ?? early.set(rev, []).get(rev)!).push(now);
+          else delivery.push(now - acked);
+        }
+      },
+      () => undefined, // a stream that ends early shows as missing events
     );
-    for (let i = 0; i < mine; i++) stream.write({ create_request: { key: Buffer.from(prefix), range_end: prefixEnd(prefix) } });
+    const create = encodeMessage('WatchRequest', { create_request: { key: Buffer.from(prefix), range_end: prefixEnd(prefix) } });
+    for (let i = 0; i < mine; i++) stream.write(create);
+    return stream;
   });
   await Promise.all(created);
   const value = randomBytes(o.valSize);
-  const writerOpts = { ...o, clients: o.writers };
-  const puts = await runLoops(writerOpts, conns, 'watch-put', (c, n, done) =>
-    c.kv.Put({ key: Buffer.from(`${prefix}${n % o.keySpaceSize}`), value }, (err, res) => {
+  const put = (c: Connection, n: number, done: (err: Error | null) => void) =>
+    c.unary(paths.put, encodeRequest('PutRequest', { key: Buffer.from(`${prefix}${n % o.keySpaceSize}`), value }), (err, res) => {
       if (!err) {
-        const rev = String((res?.header as Any | undefined)?.['revision']);
+        const rev = headerRevision(res!);
         const now = performance.now();
         ackedAt.set(rev, now);
+        // An event can beat its put's reply; it counts as delivered at once.
         for (const _ of early.get(rev) ?? []) delivery.push(0);
         early.delete(rev);
       }
       done(err);
-    }),
-  );
+    });
+  const writerOpts = { ...o, clients: o.writers };
+  const puts = o.putRate === undefined ? await runLoops(writerOpts, conns, 'watch-put', put) : await runPaced(writerOpts, o.putRate, conns, 'watch-put', put);
   const expected = puts.requests * expectedPerEvent;
   const deadline = performance.now() + 10_000;
   while (delivery.length < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  for (const s of streams) s.cancel();
+  for (const s of streams) s.close();
   const missing = expected - delivery.length;
   return { puts, delivery: summarize(`watch-delivery (${o.watchers} watchers)`, delivery, missing, puts.seconds) };
 }
@@ -117,25 +124,31 @@ export async function watchWorkload(o: BenchOptions, conns: Connection[]): Promi
 export async function leaseKeepAliveWorkload(o: BenchOptions, conns: Connection[]): Promise<RunStats> {
   const ids = await Promise.all(
     Array.from({ length: o.leases }, (_, i) =>
-      new Promise<string>((resolve, reject) =>
-        conns[i % conns.length]!.lease.LeaseGrant({ TTL: 60 }, (err, res) => (err ? reject(err) : resolve(String(res!.ID)))),
+      new Promise<unknown>((resolve, reject) =>
+        // Lease ids use all 63 bits: decoded whole, not read as a JS number.
+        conns[i % conns.length]!.unary(paths.leaseGrant, encodeRequest('LeaseGrantRequest', { TTL: 60 }), (err, res) =>
+          err ? reject(err) : resolve(decodeMessage('LeaseGrantResponse', res!)['ID']),
+        ),
       ),
     ),
   );
+  const keepAlives = ids.map((ID) => encodeMessage('LeaseKeepAliveRequest', { ID }));
   const streams = conns.map((c) => {
-    const stream = c.lease.LeaseKeepAlive();
     const waiting: ((err: Error | null) => void)[] = [];
-    stream.on('data', () => waiting.shift()?.(null));
-    stream.on('error', (err: Error) => waiting.splice(0).forEach((w) => w(err)));
+    const stream = c.bidi(
+      paths.leaseKeepAlive,
+      () => waiting.shift()?.(null),
+      (err) => waiting.splice(0).forEach((w) => w(err ?? new Error('keep-alive stream ended'))),
+    );
     return { stream, waiting };
   });
   const stats = await runLoops(o, conns, 'lease-keepalive', (_c, n, done) => {
     const s = streams[n % streams.length]!;
     s.waiting.push(done);
-    s.stream.write({ ID: ids[n % ids.length] });
+    s.stream.write(keepAlives[n % keepAlives.length]!);
   });
-  for (const s of streams) s.stream.cancel();
-  await Promise.all(ids.map((ID, i) => new Promise<void>((r) => conns[i % conns.length]!.lease.LeaseRevoke({ ID }, () => r()))));
+  for (const s of streams) s.stream.close();
+  await Promise.all(ids.map((ID, i) => new Promise<void>((r) => conns[i % conns.length]!.unary(paths.leaseRevoke, encodeRequest('LeaseRevokeRequest', { ID }), () => r()))));
   return stats;
 }
 

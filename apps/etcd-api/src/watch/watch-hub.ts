@@ -4,6 +4,7 @@
 // progress-notify ticker.
 import type { RevisionPatch } from '@eckd/mvcc';
 import type { Replica, ReplicaListener } from '../replica.js';
+import { LiveRevision } from './live-revision.js';
 import type { WatchStream } from './watch-stream.js';
 
 export class WatchHub implements ReplicaListener {
@@ -12,6 +13,7 @@ export class WatchHub implements ReplicaListener {
 
   constructor(
     private readonly replica: Replica,
+    private readonly header: (revision: number) => Record<string, unknown>,
     progressNotifyIntervalMs: number,
   ) {
     replica.listen(this);
@@ -42,7 +44,10 @@ export class WatchHub implements ReplicaListener {
       this.replaced();
       return;
     }
-    for (const patch of patches) for (const s of this.#streams) s.revisionApplied(patch);
+    for (const patch of patches) {
+      const live = new LiveRevision(patch, this.header);
+      for (const s of this.#streams) s.revisionApplied(live);
+    }
   }
 
   replaced(): void {

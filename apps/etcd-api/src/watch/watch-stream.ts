@@ -5,10 +5,10 @@
 // from the replica's history once the stream drains.
 import type { KeyValue, MvccStore, RevisionPatch } from '@eckd/mvcc';
 import { KvError } from '@eckd/mvcc';
+import type { LiveRevision } from './live-revision.js';
+import type { WatchResponse } from './response-batcher.js';
 import type { Watcher, WatchCreate } from './watcher.js';
 import { filterNames, isEmptyRange, matches, watchRange } from './watcher.js';
-
-export type WatchResponse = Record<string, unknown>;
 
 export interface WatchStreamDeps {
   store(): MvccStore;
@@ -100,16 +100,17 @@ export class WatchStream {
     }
   }
 
-  /** Live path: the replica applied `patch`. */
-  revisionApplied(patch: RevisionPatch): void {
+  /** Live path: the replica applied `live.patch`. */
+  revisionApplied(live: LiveRevision): void {
+    const revision = live.patch.revision;
     for (const w of this.#watchers.values()) {
-      if (!w.synced || w.next > patch.revision) continue;
+      if (!w.synced || w.next > revision) continue;
       if (this.#blocked) {
         w.synced = false; // caught up from history once the stream drains
         continue;
       }
-      this.#deliverRevision(w, patch);
-      w.next = patch.revision + 1;
+      this.#deliverRevision(w, live);
+      w.next = revision + 1;
     }
   }
 
@@ -178,9 +179,19 @@ export class WatchStream {
     if (more && !this.#blocked) this.#scheduleCatchUp();
   }
 
-  /** Live: the watcher's events of one revision, sent at once. */
-  #deliverRevision(w: Watcher, patch: RevisionPatch): void {
-    this.#deliver(w, this.#collect(w, [patch], Infinity).events, patch.revision);
+  /**
+   * Live: the watcher's events of one revision, sent at once, encoded once
+   * for every watcher that selects the same events. A watcher that asked for
+   * fragments takes the general path, which splits large responses.
+   */
+  #deliverRevision(w: Watcher, live: LiveRevision): void {
+    const { patch, keys } = live;
+    if (w.fragment) return this.#deliver(w, this.#collect(w, [patch], Infinity).events, patch.revision);
+    const selection: number[] = [];
+    for (let i = 0; i < patch.events.length; i++) if (matches(w, patch.events[i]!, keys[i]!)) selection.push(i);
+    if (selection.length === 0) return;
+    w.active = true;
+    this.#send(live.response(w.id, selection, w.prevKv, () => selection.map((i) => this.#outEvent(w, patch, patch.events[i]!).event)));
   }
 
   /**
@@ -198,19 +209,24 @@ export class WatchStream {
         const key = e.kv.key.toString('latin1');
         if (!matches(w, e, key)) continue;
         if (events.length === before && revisions === revisionsMax) return { events, throughRevision: patch.revision - 1 };
-        const out: OutEvent = { event: { type: e.type, kv: e.kv }, bytes: e.kv.key.length + ('value' in e.kv ? e.kv.value.length : 0) + 16 };
-        if (w.prevKv && !(e.type === 'PUT' && e.kv.create_revision === e.kv.mod_revision)) {
-          const prev = previous(store, e.kv.key, patch.revision);
-          if (prev) {
-            out.event['prev_kv'] = prev;
-            out.bytes += prev.key.length + prev.value.length + 16;
-          }
-        }
-        events.push(out);
+        events.push(this.#outEvent(w, patch, e, store));
       }
       if (events.length > before) revisions++;
     }
     return { events, throughRevision: undefined };
+  }
+
+  /** One event as sent to `w`, with prev_kv when it asked and history still has it. */
+  #outEvent(w: Watcher, patch: RevisionPatch, e: RevisionPatch['events'][number], store = this.#deps.store()): OutEvent {
+    const out: OutEvent = { event: { type: e.type, kv: e.kv }, bytes: e.kv.key.length + ('value' in e.kv ? e.kv.value.length : 0) + 16 };
+    if (w.prevKv && !(e.type === 'PUT' && e.kv.create_revision === e.kv.mod_revision)) {
+      const prev = previous(store, e.kv.key, patch.revision);
+      if (prev) {
+        out.event['prev_kv'] = prev;
+        out.bytes += prev.key.length + prev.value.length + 16;
+      }
+    }
+    return out;
   }
 
   /** Sends events (whole revisions) in one response, or in fragments filled up to the limit when asked. */

@@ -1,0 +1,84 @@
+// A Watch stream's responses go out in batches: everything written in one
+// event-loop turn is framed here and handed to the call's HTTP/2 stream as
+// one write. grpc-js writes one message at a time and starts the next only
+// once the previous one has been flushed to the socket, so fanning one
+// revision out to the 125 watchers of a stream took 125 socket writes and as
+// many event-loop turns; batched, it takes one. This reaches into grpc-js's
+// server call (its HTTP/2 stream, and the step that sends the response
+// headers before the first message); where those are not found (another
+// grpc-js), responses go through grpc-js one by one as before.
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import type { ServerHttp2Stream } from 'node:http2';
+import { responseEncoders } from '@eckd/etcd-proto';
+
+/** What the batcher needs of grpc-js's BaseServerInterceptingCall. */
+interface GrpcJsBaseCall {
+  stream: ServerHttp2Stream;
+  maybeSendMetadata(): void;
+}
+
+export type WatchResponse = Record<string, unknown> | Buffer;
+
+export interface ResponseWriter {
+  /** Queues one response; false when the stream is backed up (then `onDrain` follows). */
+  write(response: WatchResponse): boolean;
+  /** Hands what is queued to the stream now (before the call ends). */
+  flush(): void;
+}
+
+/** Bytes buffered on one stream before its watchers stop taking live events. */
+const streamQueuedBytesMax = 4 * 1024 * 1024;
+/** grpc-js's own path: messages queued before the same. */
+const streamQueuedMessagesMax = 1024;
+
+function baseCallOf(call: object): GrpcJsBaseCall | undefined {
+  const base = (call as { call?: Partial<GrpcJsBaseCall> }).call;
+  if (!base || typeof base.maybeSendMetadata !== 'function' || typeof base.stream?.write !== 'function') return undefined;
+  return base as GrpcJsBaseCall;
+}
+
+export function responseWriter(call: ServerDuplexStream<unknown, WatchResponse>, onDrain: () => void): ResponseWriter {
+  const base = baseCallOf(call);
+  if (!base) {
+    call.on('drain', onDrain);
+    // grpc-js says "full" after 16 queued messages; a fan-out of one write
+    // to many watches of a stream queues more than that at once, so the
+    // stream counts as backed up only past its own, larger bound.
+    return { write: (response) => call.write(response) || call.writableLength < streamQueuedMessagesMax, flush: () => undefined };
+  }
+  const { stream } = base;
+  stream.on('drain', onDrain);
+  let frames: Buffer[] = [];
+  let queuedBytes = 0;
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (frames.length === 0 || stream.destroyed || stream.closed) {
+      frames = [];
+      queuedBytes = 0;
+      return;
+    }
+    base.maybeSendMetadata();
+    stream.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames, queuedBytes));
+    frames = [];
+    queuedBytes = 0;
+  };
+  return {
+    write(response) {
+      const message = Buffer.isBuffer(response) ? response : responseEncoders.WatchResponse(response);
+      const frame = Buffer.allocUnsafe(5 + message.length);
+      frame[0] = 0; // not compressed
+      frame.writeUInt32BE(message.length, 1);
+      message.copy(frame, 5);
+      frames.push(frame);
+      queuedBytes += frame.length;
+      if (!scheduled) {
+        scheduled = true;
+        process.nextTick(flush);
+      }
+      // Backed up only once the stream itself asks for a drain, so a 'drain' follows.
+      return !stream.writableNeedDrain || stream.writableLength + queuedBytes < streamQueuedBytesMax;
+    },
+    flush,
+  };
+}
