@@ -38,11 +38,15 @@ export function leaseHandlers(deps: LeaseDeps) {
     LeaseTimeToLive: unary('LeaseTimeToLive', 'lease_time_to_live'),
     LeaseLeases: unary('LeaseLeases', 'lease_leases'),
     LeaseKeepAlive: (call: ServerDuplexStream<Req, Req>) => {
-      // Answers go out in request order; a failed keep-alive ends the stream with etcd's error.
+      // Keep-alives of one stream are proposed as they come (so they share
+      // the proposer's batches) and answered in request order; a failed
+      // keep-alive ends the stream with etcd's error.
       let chain = Promise.resolve();
       call.on('data', (req: Req) => {
+        const answer = leaseCall(deps, 'lease_keep_alive', req);
+        answer.catch(() => undefined); // handled in order below
         chain = chain
-          .then(() => leaseCall(deps, 'lease_keep_alive', req))
+          .then(() => answer)
           .then(
             (res) => void call.write(res),
             (err) => void call.destroy(toGrpcError(err)),

@@ -23,6 +23,8 @@ export async function startGrpcServer(
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.maxRequestBytes + grpcOverheadBytes,
     'grpc.max_send_message_length': -1,
+    // Per-call channelz bookkeeping costs every RPC; eckd exposes no channelz service.
+    'grpc.enable_channelz': 0,
     // etcd tolerates client pings every 5 s (DefaultGRPCKeepAliveMinTime), also without calls.
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
     'grpc.keepalive_permit_without_calls': 1,
