@@ -4,7 +4,9 @@
 import type { sendUnaryData, ServerDuplexStream, ServerUnaryCall } from '@grpc/grpc-js';
 import { SpanKind } from '@opentelemetry/api';
 import type { LeaseOp } from '@eckd/change-codec';
+import { responseEncoders } from '@eckd/etcd-proto';
 import { withSpan } from '@eckd/telemetry';
+import { responseWriter } from './batched-writer.js';
 import type { Acknowledger } from './acknowledger.js';
 import { proposeAcknowledged } from './acknowledged-proposal.js';
 import { responseHeader } from './header.js';
@@ -39,8 +41,10 @@ export function leaseHandlers(deps: LeaseDeps) {
     LeaseLeases: unary('LeaseLeases', 'lease_leases'),
     LeaseKeepAlive: (call: ServerDuplexStream<Req, Req>) => {
       // Keep-alives of one stream are proposed as they come (so they share
-      // the proposer's batches) and answered in request order; a failed
-      // keep-alive ends the stream with etcd's error.
+      // the proposer's batches) and answered in request order, written in
+      // batches like watch responses; a failed keep-alive ends the stream
+      // with etcd's error.
+      const out = responseWriter(call, responseEncoders.LeaseKeepAliveResponse, () => undefined);
       let chain = Promise.resolve();
       call.on('data', (req: Req) => {
         const answer = leaseCall(deps, 'lease_keep_alive', req);
@@ -48,11 +52,19 @@ export function leaseHandlers(deps: LeaseDeps) {
         chain = chain
           .then(() => answer)
           .then(
-            (res) => void call.write(res),
-            (err) => void call.destroy(toGrpcError(err)),
+            (res) => void out.write(res),
+            (err) => {
+              out.flush(); // the answers before it go out first
+              call.destroy(toGrpcError(err));
+            },
           );
       });
-      call.on('end', () => void chain.then(() => call.end()));
+      call.on('end', () =>
+        void chain.then(() => {
+          out.flush();
+          call.end();
+        }),
+      );
     },
   };
 }

@@ -4,8 +4,9 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { Replica } from './replica.js';
 import type { WatchHub } from './watch/watch-hub.js';
-import { responseWriter } from './watch/response-batcher.js';
-import type { WatchResponse } from './watch/response-batcher.js';
+import { responseEncoders } from '@eckd/etcd-proto';
+import { responseWriter } from './batched-writer.js';
+import type { StreamResponse } from './batched-writer.js';
 import { WatchStream } from './watch/watch-stream.js';
 import type { WatchCreate } from './watch/watcher.js';
 
@@ -25,8 +26,8 @@ export interface WatchDeps {
 
 export function watchHandlers(deps: WatchDeps) {
   return {
-    Watch: (call: ServerDuplexStream<WatchRequest, WatchResponse>) => {
-      const out = responseWriter(call, () => stream.drained());
+    Watch: (call: ServerDuplexStream<WatchRequest, StreamResponse>) => {
+      const out = responseWriter(call, responseEncoders.WatchResponse, () => stream.drained());
       const stream = new WatchStream({
         store: () => deps.replica.store,
         header: deps.header,

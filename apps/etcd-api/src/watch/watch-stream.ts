@@ -6,7 +6,7 @@
 import type { KeyValue, MvccStore, RevisionPatch } from '@eckd/mvcc';
 import { KvError } from '@eckd/mvcc';
 import type { LiveRevision } from './live-revision.js';
-import type { WatchResponse } from './response-batcher.js';
+import type { StreamResponse } from '../batched-writer.js';
 import type { Watcher, WatchCreate } from './watcher.js';
 import { filterNames, isEmptyRange, matches, watchRange } from './watcher.js';
 
@@ -14,7 +14,7 @@ export interface WatchStreamDeps {
   store(): MvccStore;
   header(revision: number): Record<string, unknown>;
   /** writes one response; returns false when the stream's buffer is full */
-  write(response: WatchResponse): boolean;
+  write(response: StreamResponse): boolean;
   /** responses above this many bytes with several events are split when the watcher asked for fragments */
   fragmentBytes: number;
 }
@@ -254,7 +254,7 @@ export class WatchStream {
     this.#send({ header, watch_id: w.id, events: piece, fragment: false });
   }
 
-  #send(response: WatchResponse): void {
+  #send(response: StreamResponse): void {
     if (this.#closed) return;
     if (!this.#deps.write(response)) this.#blocked = true;
   }

@@ -1,15 +1,15 @@
-// A Watch stream's responses go out in batches: everything written in one
-// event-loop turn is framed here and handed to the call's HTTP/2 stream as
-// one write. grpc-js writes one message at a time and starts the next only
-// once the previous one has been flushed to the socket, so fanning one
-// revision out to the 125 watchers of a stream took 125 socket writes and as
-// many event-loop turns; batched, it takes one. This reaches into grpc-js's
-// server call (its HTTP/2 stream, and the step that sends the response
-// headers before the first message); where those are not found (another
-// grpc-js), responses go through grpc-js one by one as before.
+// The responses of a server stream (Watch, LeaseKeepAlive) go out in
+// batches: everything written in one event-loop turn is framed here and
+// handed to the call's HTTP/2 stream as one write. grpc-js writes one
+// message at a time and starts the next only once the previous one has been
+// flushed to the socket, so fanning one revision out to the 125 watchers of
+// a stream took 125 socket writes and as many event-loop turns; batched, it
+// takes one. This reaches into grpc-js's server call (its HTTP/2 stream, and
+// the step that sends the response headers before the first message); where
+// those are not found (another grpc-js), responses go through grpc-js one by
+// one as before.
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { ServerHttp2Stream } from 'node:http2';
-import { responseEncoders } from '@eckd/etcd-proto';
 
 /** What the batcher needs of grpc-js's BaseServerInterceptingCall. */
 interface GrpcJsBaseCall {
@@ -17,11 +17,12 @@ interface GrpcJsBaseCall {
   maybeSendMetadata(): void;
 }
 
-export type WatchResponse = Record<string, unknown> | Buffer;
+/** A response object, or its encoded bytes (a watch event encoded once for many watchers). */
+export type StreamResponse = Record<string, unknown> | Buffer;
 
 export interface ResponseWriter {
   /** Queues one response; false when the stream is backed up (then `onDrain` follows). */
-  write(response: WatchResponse): boolean;
+  write(response: StreamResponse): boolean;
   /** Hands what is queued to the stream now (before the call ends). */
   flush(): void;
 }
@@ -37,7 +38,12 @@ function baseCallOf(call: object): GrpcJsBaseCall | undefined {
   return base as GrpcJsBaseCall;
 }
 
-export function responseWriter(call: ServerDuplexStream<unknown, WatchResponse>, onDrain: () => void): ResponseWriter {
+/** `encode` turns a response object into its message bytes (the method's own serializer). */
+export function responseWriter(
+  call: ServerDuplexStream<unknown, StreamResponse>,
+  encode: (response: Record<string, unknown>) => Buffer,
+  onDrain: () => void,
+): ResponseWriter {
   const base = baseCallOf(call);
   if (!base) {
     call.on('drain', onDrain);
@@ -65,7 +71,7 @@ export function responseWriter(call: ServerDuplexStream<unknown, WatchResponse>,
   };
   return {
     write(response) {
-      const message = Buffer.isBuffer(response) ? response : responseEncoders.WatchResponse(response);
+      const message = Buffer.isBuffer(response) ? response : encode(response);
       const frame = Buffer.allocUnsafe(5 + message.length);
       frame[0] = 0; // not compressed
       frame.writeUInt32BE(message.length, 1);
