@@ -3,7 +3,7 @@
 // the whole batch.
 import type { Context } from '@opentelemetry/api';
 import type { EncodedChange } from '@eckd/automerge-doc';
-import type { ProposalResult, ProposeReply, ProposeRequest } from '@eckd/change-codec';
+import type { ProposalResult, ProposeReply, ProposeRequest, Rebase } from '@eckd/change-codec';
 import { KvError, toInt } from '@eckd/mvcc';
 import type { MvccStore, WriteOp, WriteResult } from '@eckd/mvcc';
 import type { Message } from '@eckd/service-kit';
@@ -24,6 +24,8 @@ export interface Batch extends BatchEffects {
   change: EncodedChange | undefined;
   /** revision before the batch; the batch's revisions follow it */
   baseRevision: number;
+  /** the document's history was cut after this batch (stored with it) */
+  rebase?: Rebase;
 }
 
 type Proposal = ProposeRequest['proposals'][number];

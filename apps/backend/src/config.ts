@@ -10,6 +10,8 @@ export interface BackendConfig extends ServiceBaseConfig {
   /** time to wait for each chunk of the recovery stream */
   loadChunkTimeoutMs: number;
   persistence: 'sync' | 'async';
+  /** the document's history is cut once it keeps more ops than this and 4 × its live keys (0: never) */
+  rebaseOps: number;
 }
 
 export function readBackendConfig(env: Record<string, string | undefined>): Readonly<BackendConfig> {
@@ -20,6 +22,7 @@ export function readBackendConfig(env: Record<string, string | undefined>): Read
     appendTimeoutMs: envInt(env, 'ECKD_APPEND_TIMEOUT_MS', 5_000, { min: 100 }),
     loadChunkTimeoutMs: envInt(env, 'ECKD_LOAD_CHUNK_TIMEOUT_MS', 30_000, { min: 100 }),
     persistence: persistenceMode(envString(env, 'ECKD_PERSISTENCE', 'sync')),
+    rebaseOps: envInt(env, 'ECKD_REBASE_OPS', 100_000, { min: 0 }),
   });
 }
 

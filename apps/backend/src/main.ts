@@ -38,6 +38,7 @@ try {
     batchProposalsMax: config.batchProposalsMax,
     appendTimeoutMs: config.appendTimeoutMs,
     persistence: config.persistence,
+    rebaseOps: config.rebaseOps,
     log,
   });
   onShutdown('apply loop', async () => {

@@ -12,6 +12,8 @@ import { codecs, nodeSubjects } from '@eckd/change-codec';
 import type { CompactorRunReply } from '@eckd/change-codec';
 import { builtAppMain, createTestDatabase, etcdctl, isReadyLine, startNatsServer, startNode, startProcess, subjectPrefix } from '@eckd/testing';
 import type { EckdNode, NatsServer, ProcessHandle, TestDatabase } from '@eckd/testing';
+import { storedState } from './stored-state.js';
+import type { StoredState } from './stored-state.js';
 
 const nodeName = 'e2e';
 const prefix = subjectPrefix();
@@ -21,6 +23,7 @@ let node: EckdNode;
 let nc: NatsConnection;
 let sql: pg.Client;
 let client: Etcd3;
+let checks: StoredState;
 const compactors: ProcessHandle[] = [];
 
 before(async () => {
@@ -31,6 +34,7 @@ before(async () => {
   sql = new pg.Client({ connectionString: db.url });
   await sql.connect();
   client = new Etcd3({ hosts: `http://${node.endpoints[0]}` });
+  checks = storedState(() => node, client, sql);
 });
 
 after(async () => {
@@ -73,87 +77,25 @@ async function requestRun(timeoutMs = 120_000): Promise<CompactorRunReply> {
   return codecs.compactorRunReply.decode(msg.data);
 }
 
-async function counts(): Promise<{ changes: number; log: number; snapshots: number }> {
-  const { rows } = await sql.query(
-    `select (select count(*) from eckd_changes) as changes, (select count(*) from eckd_log) as log, (select count(*) from eckd_snapshots) as snapshots`,
-  );
-  return { changes: Number(rows[0].changes), log: Number(rows[0].log), snapshots: Number(rows[0].snapshots) };
-}
-
-/** Every live key with its value, create/mod revision, version and lease, as etcdctl prints them (at a revision, if given). */
-async function keyspace(rev?: number): Promise<{ kvs: unknown[]; count: unknown }> {
-  const args = ['get', '', '--prefix', '-w', 'json', ...(rev ? [`--rev=${rev}`] : [])];
-  const r = await etcdctl(node.endpoints[0]!, args);
-  assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { kvs?: unknown[]; count?: unknown };
-  return { kvs: out.kvs ?? [], count: out.count };
-}
-
-async function revision(): Promise<number> {
-  return Number((await client.get('any').exec()).header.revision);
-}
-
-async function compactAt(rev: number): Promise<void> {
-  const r = await etcdctl(node.endpoints[0]!, ['compaction', String(rev)]);
-  assert.equal(r.code, 0, r.stderr);
-}
-
-/** Puts `total` keys `${prefix}${i % keys}` with `concurrency` writers (so batches form as in production). */
-async function writeMany(keyPrefix: string, total: number, keys: number, concurrency = 32): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < total; i = next++) await client.put(`${keyPrefix}${i % keys}`).value(`v${i}-${'x'.repeat(64)}`).exec();
-    }),
-  );
-}
-
-/** The backend comes back from Postgres; a read through the frontend proves it serves again. */
-async function restartBackend(): Promise<void> {
-  await node.processes.backend.restart();
-  const until = Date.now() + 20_000;
-  for (;;) {
-    try {
-      await client.get('probe').exec();
-      return;
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
-async function assertSurvivesRestart(history: number[]): Promise<void> {
-  const last = await revision();
-  const expected = await keyspace();
-  const past = await Promise.all(history.map((rev) => keyspace(rev)));
-  await restartBackend();
-  assert.equal(await revision(), last, 'the revision is recovered');
-  assert.deepEqual(await keyspace(), expected);
-  for (const [i, rev] of history.entries()) assert.deepEqual(await keyspace(rev), past[i], `history at ${rev}`);
-  const put = await client.put('after-restart').value('1').exec();
-  assert.equal(Number(put.header.revision), last + 1, 'revisions continue');
-}
-
 describe('compactor', { timeout: 300_000 }, () => {
   afterEach(stopCompactors);
 
   test('a requested run snapshots the document, prunes the log below the compaction, and recovery restores everything', async () => {
     await startCompactor('compactor');
-    await writeMany('a/', 400, 150);
+    await checks.writeMany('a/', 400, 150);
     const lease = await client.lease(600, { autoKeepAlive: false }).grant();
     await client.put('leased').value('x').lease(lease).exec();
     const leaseHex = BigInt(lease).toString(16);
     await client.delete().key('a/7').exec();
-    const compactRevision = (await revision()) - 100;
-    await compactAt(compactRevision);
-    await writeMany('b/', 100, 40);
-    const before = await counts();
+    const compactRevision = (await checks.revision()) - 100;
+    await checks.compactAt(compactRevision);
+    await checks.writeMany('b/', 100, 40);
+    const before = await checks.counts();
 
     const reply = await requestRun();
     assert.equal(reply.ran, true, JSON.stringify(reply));
     assert.equal(reply.error, null);
-    const after = await counts();
+    const after = await checks.counts();
     assert.equal(after.snapshots, 1);
     assert.equal(after.changes, before.changes - Number(reply.changes_deleted));
     assert.ok(after.changes < before.changes / 10, `changes ${before.changes} → ${after.changes}`);
@@ -161,7 +103,7 @@ describe('compactor', { timeout: 300_000 }, () => {
     const { rows } = await sql.query('select min(last_revision) as first from eckd_log');
     assert.ok(Number(rows[0].first) <= compactRevision, 'history from the compact revision on is kept');
 
-    await assertSurvivesRestart([compactRevision, compactRevision + 50]);
+    await checks.assertSurvivesRestart([compactRevision, compactRevision + 50]);
     const compacted = await etcdctl(node.endpoints[0]!, ['get', 'a/1', `--rev=${compactRevision - 1}`]);
     assert.match(compacted.stderr, /required revision has been compacted/);
     const leases = await etcdctl(node.endpoints[0]!, ['lease', 'list']);
@@ -170,10 +112,10 @@ describe('compactor', { timeout: 300_000 }, () => {
   });
 
   test('a compactor killed mid-run loses and duplicates nothing; the next run succeeds', async () => {
-    await writeMany('c/', 3000, 1000, 64);
-    await compactAt((await revision()) - 10);
-    const before = await counts();
-    const beforeKeys = await keyspace();
+    await checks.writeMany('c/', 3000, 1000, 64);
+    await checks.compactAt((await checks.revision()) - 10);
+    const before = await checks.counts();
+    const beforeKeys = await checks.keyspace();
 
     // Killed right after it starts (while it builds), then killed while it waits to commit.
     const paused = { ECKD_COMPACT_PAUSE_BEFORE_COMMIT_MS: '60000' };
@@ -183,33 +125,33 @@ describe('compactor', { timeout: 300_000 }, () => {
       await compactor.waitForLine((l) => line.test(l), 60_000);
       compactor.kill('SIGKILL');
       await compactor.exited;
-      const now = await counts();
+      const now = await checks.counts();
       assert.deepEqual(now, before, 'a killed run leaves the rows as they were');
     }
 
     await startCompactor('next');
     const reply = await requestRun();
     assert.equal(reply.ran, true, JSON.stringify(reply));
-    const after = await counts();
+    const after = await checks.counts();
     assert.equal(after.snapshots, 1);
     assert.ok(after.changes < before.changes && after.log < before.log, `${JSON.stringify(before)} → ${JSON.stringify(after)}`);
-    assert.deepEqual(await keyspace(), beforeKeys);
-    await assertSurvivesRestart([]);
+    assert.deepEqual(await checks.keyspace(), beforeKeys);
+    await checks.assertSurvivesRestart([]);
   });
 
   test('two compactors started together, running while writes go on, corrupt nothing', async () => {
     const eager = { ECKD_COMPACT_INTERVAL_MS: '150', ECKD_COMPACT_MIN_CHANGES: '1' };
     const pair = await Promise.all([startCompactor('twin-1', eager), startCompactor('twin-2', eager)]);
     for (let round = 0; round < 4; round++) {
-      await writeMany(`d${round}/`, 300, 100);
-      await compactAt((await revision()) - 20);
+      await checks.writeMany(`d${round}/`, 300, 100);
+      await checks.compactAt((await checks.revision()) - 20);
     }
     const reply = await requestRun();
     assert.ok(reply.ran || reply.reason === 'nothing to compact', JSON.stringify(reply));
     const output = pair.map((c) => c.output()).join('\n');
     assert.doesNotMatch(output, /compaction failed|requested compaction failed|"level":"error"/);
     assert.ok((output.match(/"msg":"compaction done"/g) ?? []).length >= 2, 'both ran, one after the other');
-    assert.equal((await counts()).snapshots, 1);
-    await assertSurvivesRestart([]);
+    assert.equal((await checks.counts()).snapshots, 1);
+    await checks.assertSurvivesRestart([]);
   });
 });

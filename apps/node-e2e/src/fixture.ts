@@ -7,6 +7,7 @@ export interface NodeFixture {
   nats: NatsServer;
   db: TestDatabase;
   node: EckdNode;
+  subjectPrefix: string;
   /** starts the node's processes again on the same NATS and database */
   restartNode(): Promise<EckdNode>;
   stop(): Promise<void>;
@@ -27,6 +28,7 @@ export async function startNodeFixture(opts: Partial<Omit<NodeOptions, 'natsUrl'
     nats,
     db,
     node,
+    subjectPrefix: nodeOpts.subjectPrefix,
     async restartNode() {
       await fixture.node.stop();
       fixture.node = await startNode(nodeOpts);

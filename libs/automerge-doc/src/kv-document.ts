@@ -38,6 +38,8 @@ export interface KvDocument {
   heads(): string[];
   /** Number of keys. */
   size(): number;
+  /** Every op the document keeps, live or overwritten: what its memory follows. */
+  opCount(): number;
   /** Every key, in byte order. O(keys): ~60 ms at 100k keys. */
   keys(): string[];
   /** A granted lease (decimal int64 id) and its TTL in seconds; the backend keeps expiry times itself. */
@@ -121,6 +123,10 @@ class AutomergeKvDocument implements KvDocument {
 
   keys(): string[] {
     return this.handle.keys(kvMapId);
+  }
+
+  opCount(): number {
+    return this.handle.stats().numOps;
   }
 
   free(): void {

@@ -39,4 +39,23 @@ describe('rebase', () => {
     assert.deepEqual(replay.get('key3')!.value, bytes('after'));
     doc.free();
   });
+
+  test('the op count falls to the live state after a rebase; a bare rebase change loads as a save', () => {
+    const doc = createKvDocument();
+    for (let round = 0; round < 50; round++) {
+      for (let k = 0; k < 10; k++) doc.put(`key${k}`, bytes(`round ${round}`), '0');
+      doc.commit();
+    }
+    doc.putLease('9', 60);
+    doc.commit();
+    assert.ok(doc.opCount() >= 500, `${doc.opCount()} ops`);
+    const base = rebaseChange(doc);
+    const rebased = loadKvDocument({ base: base.bytes });
+    // two maps, ten keys, one lease
+    assert.equal(rebased.opCount(), 13);
+    const loaded = loadKvDocument({ saved: base.bytes });
+    assert.deepEqual(loaded.heads(), [base.hash]);
+    assert.deepEqual(loaded.leases(), [{ id: '9', ttl: 60 }]);
+    assert.deepEqual(loaded.get('key9')!.value, bytes('round 49'));
+  });
 });

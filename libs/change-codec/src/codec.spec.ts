@@ -63,6 +63,18 @@ describe('wire codecs', () => {
     assert.equal(Buffer.from(bytes).toString('hex'), '0a01aa1002' + '1a0101' + '2003' + '2804' + '320105' + '3801' + '4009');
   });
 
+  test('an append carries a history cut as a nested Rebase in field 9', () => {
+    const bytes = codecs.appendRequest.encode({
+      actor: Buffer.alloc(0), seq: 0, change: Buffer.alloc(0), first_revision: 0, last_revision: 4,
+      patch_batch: Buffer.alloc(0), compacted: false, compact_revision: 0,
+      rebase: { change: Buffer.from([0x07]), hash: 'ab', key_count: 3 },
+    });
+    assert.equal(Buffer.from(bytes).toString('hex').slice(-22), '4a09' + '0a0107' + '12026162' + '1803');
+    const back = codecs.appendRequest.decode(bytes);
+    assert.deepEqual({ ...back.rebase, change: Buffer.from(back.rebase!.change) }, { change: Buffer.from([0x07]), hash: 'ab', key_count: '3' });
+    assert.equal(codecs.appendRequest.decode(codecs.appendRequest.encode({ ...back, rebase: undefined })).rebase, null);
+  });
+
   test('patch batches round-trip events with int64 as strings and enums as names', () => {
     const bytes = codecs.patchBatch.encode({
       patches: [{ revision: 5, events: [{ type: 'DELETE', kv: { key: Buffer.from('a'), mod_revision: 5 } }] }],

@@ -20,6 +20,7 @@ export type {
   SyncChunk,
   AppendRequest,
   AppendReply,
+  Rebase,
   LoadRequest,
   LoadChunk,
   LoadSnapshot,

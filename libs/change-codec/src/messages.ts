@@ -104,6 +104,14 @@ export interface AppendRequest {
   patch_batch: Uint8Array;
   compacted: boolean;
   compact_revision: Int64;
+  /** a history cut after this batch (absent: none) */
+  rebase?: Rebase | null;
+}
+
+export interface Rebase {
+  change: Uint8Array;
+  hash: string;
+  key_count: Int64;
 }
 
 export interface AppendReply {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { appendBatch, durableRevision, readChanges, readCompactRevision, readLog } from './change-log.js';
 import { migrate, migrations } from './migrations.js';
 import { createPool } from './pool.js';
+import { latestSnapshotInfo, readLatestSnapshot } from './snapshots.js';
 
 // A throwaway database per run (libs/testing is not a dependency of this
 // infra lib, so it is created here directly).
@@ -70,4 +71,38 @@ describe('storage', () => {
     assert.equal(await readCompactRevision(pool), 6);
     assert.equal(await durableRevision(pool), 7);
   });
+
+  test('a history cut becomes the snapshot and replaces every stored change up to its revision, once', async () => {
+    const actor = Buffer.from('aa02', 'hex');
+    const cut = {
+      change: { actor, seq: 1, bytes: Buffer.from('change-at-8') },
+      firstRevision: 8,
+      lastRevision: 8,
+      patchBatch: Buffer.from('p8'),
+      rebase: { change: Buffer.from('base-at-8'), hash: 'h8', keyCount: 3 },
+    };
+    assert.equal(await appendBatch(pool, [cut]), 8);
+    // no snapshot before: no key index, the stored compact revision
+    assert.deepEqual(await latestSnapshotInfo(pool), {
+      throughRevision: 8, indexRevision: 0, compactRevision: 6, heads: ['h8'], keyCount: 3, documentBytes: 9, indexBytes: 0,
+    });
+    assert.deepEqual((await readLatestSnapshot(pool))?.document, Buffer.from('base-at-8'));
+    assert.deepEqual(await storedChanges(), []);
+    // a retried append changes nothing; the next batch's change is kept
+    assert.equal(await appendBatch(pool, [cut]), 8);
+    assert.deepEqual(await storedChanges(), []);
+    await appendBatch(pool, [{ change: { actor: Buffer.from('bb', 'hex'), seq: 1, bytes: Buffer.from('after-cut') }, firstRevision: 9, lastRevision: 9, patchBatch: Buffer.from('p9') }]);
+    assert.deepEqual(await storedChanges(), ['after-cut']);
+    assert.equal((await latestSnapshotInfo(pool))?.throughRevision, 8);
+    // etcd's history is not cut
+    const log: string[] = [];
+    for await (const page of readLog(pool)) log.push(...page.map((b) => b.toString()));
+    assert.deepEqual(log, ['patch-4', 'patch-5', 'patch-6', 'p7', 'p8', 'p9']);
+  });
 });
+
+async function storedChanges(): Promise<string[]> {
+  const out: string[] = [];
+  for await (const page of readChanges(pool)) out.push(...page.map((b) => b.toString()));
+  return out;
+}

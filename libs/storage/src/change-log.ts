@@ -2,6 +2,8 @@
 // (actor, sequence) and etcd events keyed by revision, appended together.
 import type { Pool } from 'pg';
 import { inTransaction } from './migrations.js';
+import { storeRebase } from './snapshots.js';
+import { StorageError } from './storage-error.js';
 import { readLogRows, readStoredChanges } from './stored-rows.js';
 import type { Queryable } from './stored-rows.js';
 
@@ -14,14 +16,12 @@ export interface AppendRow {
   patchBatch?: Uint8Array;
   /** the history was compacted at this revision */
   compactRevision?: number;
-}
-
-export class StorageError extends Error {
-  override name = 'StorageError';
+  /** a history cut after this batch: the rebase change holding the state at `lastRevision` */
+  rebase?: { change: Uint8Array; hash: string; keyCount: number };
 }
 
 /**
- * Appends one batch in one transaction. Idempotent: a retried append of the
+ * Appends batches in one transaction. Idempotent: a retried append of the
  * same batch inserts nothing twice. Returns the highest durable revision.
  */
 export async function appendBatch(pool: Pool, rows: readonly AppendRow[]): Promise<number> {
@@ -29,7 +29,9 @@ export async function appendBatch(pool: Pool, rows: readonly AppendRow[]): Promi
   const client = await pool.connect();
   try {
     return await inTransaction(client, async () => {
-      const changes = rows.filter((r) => r.change);
+      // A cut's base holds its batch's change; stored, a retried append would
+      // put back a change whose dependencies the cut removed.
+      const changes = rows.filter((r) => r.change && !r.rebase);
       if (changes.length > 0) {
         await client.query(
           `insert into eckd_changes (actor, seq, revision, change)
@@ -62,6 +64,8 @@ export async function appendBatch(pool: Pool, rows: readonly AppendRow[]): Promi
           [String(Math.max(...compactions))],
         );
       }
+      // A cut replaces the stored changes up to its revision, in the same transaction as its batch.
+      for (const r of rows) if (r.rebase) await storeRebase(client, { throughRevision: r.lastRevision, ...r.rebase });
       return Math.max(...rows.map((r) => r.lastRevision));
     });
   } finally {

@@ -1,6 +1,7 @@
 export { migrate, migrations, inTransaction } from './migrations.js';
 export type { Migration } from './migrations.js';
-export { appendBatch, readChanges, readLog, readCompactRevision, durableRevision, StorageError } from './change-log.js';
+export { appendBatch, readChanges, readLog, readCompactRevision, durableRevision } from './change-log.js';
+export { StorageError } from './storage-error.js';
 export type { AppendRow } from './change-log.js';
 export { createPool } from './pool.js';
 export {

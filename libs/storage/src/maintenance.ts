@@ -4,7 +4,7 @@
 // (Maintenance.Snapshot) with its restore. Every eckd table is found by name
 // (eckd_*), so tables added by later migrations are covered without a change.
 import type { Pool, PoolClient } from 'pg';
-import { StorageError } from './change-log.js';
+import { StorageError } from './storage-error.js';
 import { inTransaction } from './migrations.js';
 
 type Queryable = Pool | PoolClient;

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { appendBatch } from './change-log.js';
+import { appendBatch, durableRevision } from './change-log.js';
 import { migrate, migrations } from './migrations.js';
 import { createPool } from './pool.js';
 import {
@@ -193,7 +193,21 @@ describe('snapshots and paged reads', () => {
       client.release();
     }
   });
+
+  test("a history cut keeps the latest snapshot's key index and its revisions", async () => {
+    const durable = await durableRevision(pool);
+    const before = await latestSnapshotInfo(pool);
+    assert.ok(before && before.indexRevision > 0 && (await countStoredChanges(pool)) > 0);
+    await appendBatch(pool, [{ firstRevision: durable + 1, lastRevision: durable + 1, patchBatch: Buffer.from('p'), rebase: { change: Buffer.from('base'), hash: 'hb', keyCount: 2 } }]);
+    const after = await latestSnapshotInfo(pool);
+    assert.deepEqual(after, { ...before, throughRevision: durable + 1, heads: ['hb'], keyCount: 2, documentBytes: 4 });
+    assert.deepEqual(await readSnapshotKeyIndex(pool, durable + 1), Buffer.from(`idx-${before.indexRevision}`));
+    assert.equal(await countStoredChanges(pool), 0);
+    const { rows } = await pool.query('select count(*)::int as n from eckd_snapshots');
+    assert.equal(rows[0].n, 1);
+  });
 });
+
 
 async function withClient<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const c = await pool.connect();

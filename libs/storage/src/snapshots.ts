@@ -3,7 +3,7 @@
 // snapshot and deleting the rows it covers is one transaction, so a crash
 // at any step leaves either the old state or the new one.
 import type { Pool, PoolClient } from 'pg';
-import { StorageError } from './change-log.js';
+import { StorageError } from './storage-error.js';
 import type { Queryable } from './stored-rows.js';
 
 /** pg advisory lock keys ("eckc", "ecks"): one compactor runs at a time; snapshot commits never interleave. */
@@ -154,6 +154,44 @@ export async function commitSnapshot(client: PoolClient, commit: SnapshotCommit)
     await client.query('rollback').catch(() => undefined);
     throw err;
   }
+}
+
+export interface StoredRebase {
+  /** the rebase change holds the state at this revision */
+  throughRevision: number;
+  change: Uint8Array;
+  hash: string;
+  keyCount: number;
+}
+
+/**
+ * Within the caller's transaction: makes the rebase change the latest
+ * snapshot's document and deletes every stored change it replaces. The key
+ * index (and its revisions) of the latest snapshot is kept: a rebase cuts
+ * the document's history only, not etcd's. Nothing happens if the latest
+ * snapshot already reaches `throughRevision` (a retried append).
+ */
+export async function storeRebase(client: PoolClient, rebase: StoredRebase): Promise<void> {
+  await client.query('select pg_advisory_xact_lock($1)', [snapshotCommitLockKey]);
+  const latest = await latestSnapshotInfo(client);
+  if (latest && latest.throughRevision >= rebase.throughRevision) return;
+  const heads = [rebase.hash];
+  const document = Buffer.from(rebase.change);
+  if (latest) {
+    await client.query(
+      `insert into eckd_snapshots (through_revision, index_revision, compact_revision, heads, key_count, document, key_index)
+       select $1, index_revision, compact_revision, $2, $3, $4, key_index from eckd_snapshots where through_revision = $5`,
+      [rebase.throughRevision, heads, rebase.keyCount, document, latest.throughRevision],
+    );
+  } else {
+    await client.query(
+      `insert into eckd_snapshots (through_revision, index_revision, compact_revision, heads, key_count, document, key_index)
+       values ($1, 0, coalesce((select value::bigint from eckd_meta where key = 'compact_revision'), -1), $2, $3, $4, ''::bytea)`,
+      [rebase.throughRevision, heads, rebase.keyCount, document],
+    );
+  }
+  await client.query('delete from eckd_snapshots where through_revision < $1', [rebase.throughRevision]);
+  await client.query('delete from eckd_changes where revision <= $1', [rebase.throughRevision]);
 }
 
 /** Session-level lock naming "the compactor is running"; false if another session holds it. */

@@ -1,0 +1,3 @@
+export class StorageError extends Error {
+  override name = 'StorageError';
+}
