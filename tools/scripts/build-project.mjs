@@ -1,8 +1,9 @@
 // Builds one nx project with esbuild: an app becomes one ESM bundle
-// (dist/main.js) with the workspace libs inlined and npm packages left
+// (dist/main.js, and dist/<name>.worker.js per src/<name>.worker.ts) with
+// the workspace libs inlined and npm packages left
 // external; a lib becomes dist/index.js with everything external.
 import { build } from 'esbuild';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const projectRoot = process.argv[2];
@@ -18,6 +19,8 @@ if (!entry) {
   process.exit(2);
 }
 rmSync(join(root, 'dist'), { recursive: true, force: true });
+// An app's worker threads (src/*.worker.ts) are bundled beside its main.js.
+const workers = isApp ? readdirSync(join(root, 'src')).filter((f) => f.endsWith('.worker.ts')).map((f) => join(root, 'src', f)) : [];
 
 /** Keeps npm packages external; workspace libs are inlined into app bundles. */
 const externalPackages = {
@@ -31,8 +34,9 @@ const externalPackages = {
 };
 
 await build({
-  entryPoints: [entry],
-  outfile: join(root, 'dist', entry.endsWith('main.ts') ? 'main.js' : 'index.js'),
+  entryPoints: [entry, ...workers],
+  outdir: join(root, 'dist'),
+  entryNames: '[name]',
   bundle: true,
   platform: 'node',
   format: 'esm',

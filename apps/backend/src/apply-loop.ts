@@ -5,12 +5,12 @@
 // next batch (group commit); nothing waits on one request while others queue.
 import { SpanKind, context, trace } from '@opentelemetry/api';
 import { codecs } from '@eckd/change-codec';
-import type { NodeIdentity, Rebase } from '@eckd/change-codec';
+import type { NodeIdentity } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { addSpanEvent, injectTraceHeaders, withSpan } from '@eckd/telemetry';
 import type { Batch, QueuedProposal } from './batch.js';
 import { evaluateBatch, lastRevisionOf } from './batch.js';
-import { cutHistoryIfDue } from './history-cut.js';
+import type { HistoryCutter } from './history-cut.js';
 import type { NodeState } from './node-state.js';
 
 export interface ApplyLoopOptions {
@@ -26,8 +26,7 @@ export interface ApplyLoopOptions {
    * (a backend crash can lose acknowledged writes: see ARCHITECTURE.md).
    */
   persistence: 'sync' | 'async';
-  /** see history-cut.ts; 0: the document's history is never cut */
-  rebaseOps: number;
+  historyCutter: HistoryCutter;
   log: Logger;
 }
 
@@ -77,7 +76,7 @@ export class ApplyLoop {
       while (this.#queue.length > 0 && !this.#stopped) {
         const items = this.#take();
         const batch = evaluateBatch(this.#opts.state, items);
-        if (batch.change) batch.rebase = this.#cutHistory(lastRevisionOf(batch));
+        if (batch.change) batch.rebase = this.#opts.historyCutter.afterBatch(this.#opts.state, batch.patches, lastRevisionOf(batch));
         await this.#commit(batch);
       }
     } catch (err) {
@@ -88,12 +87,6 @@ export class ApplyLoop {
     } finally {
       this.#running = false;
     }
-  }
-
-  #cutHistory(revision: number): Rebase | undefined {
-    const cut = cutHistoryIfDue(this.#opts.state, this.#opts.rebaseOps);
-    if (cut) this.#opts.log.info('document history cut', { revision, opsBefore: cut.opsBefore, keys: Number(cut.rebase.key_count), ms: cut.ms });
-    return cut?.rebase;
   }
 
   #take(): QueuedProposal[] {

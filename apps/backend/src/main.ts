@@ -8,6 +8,7 @@ import { Messenger, connectNats, createLogger, installShutdown } from '@eckd/ser
 import { ApplyLoop } from './apply-loop.js';
 import { readBackendConfig } from './config.js';
 import { handlePropose, handleReadIndex, handleSync } from './handlers.js';
+import { HistoryCutter } from './history-cut.js';
 import { startLeaseExpiry } from './lease-expiry.js';
 import { nodeIdentity } from './identity.js';
 import { recoverState } from './recovery.js';
@@ -30,6 +31,8 @@ try {
 
   const { store, doc, leases } = await recoverWithRetry();
   const state = { store, doc, leases, now: () => Date.now() };
+  const historyCutter = new HistoryCutter({ minOps: config.rebaseOps, log });
+  onShutdown('history cut worker', () => historyCutter.stop());
   const loop = new ApplyLoop({
     messenger,
     state,
@@ -38,7 +41,7 @@ try {
     batchProposalsMax: config.batchProposalsMax,
     appendTimeoutMs: config.appendTimeoutMs,
     persistence: config.persistence,
-    rebaseOps: config.rebaseOps,
+    historyCutter,
     log,
   });
   onShutdown('apply loop', async () => {

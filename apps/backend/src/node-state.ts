@@ -3,7 +3,7 @@
 // node's clock. Each write goes to all of them together.
 import type { KvDocument } from '@eckd/automerge-doc';
 import type { RevisionPatch } from '@eckd/change-codec';
-import type { LeaseStore, MvccStore, WriteOp, WriteResult } from '@eckd/mvcc';
+import type { Event, LeaseStore, MvccStore, WriteOp, WriteResult } from '@eckd/mvcc';
 
 export interface NodeState {
   store: MvccStore;
@@ -24,11 +24,16 @@ export function applyWrite(state: NodeState, effects: BatchEffects, op: WriteOp)
   if (write.changed) {
     effects.patches.push({ revision: write.revision, events: write.events as unknown as Record<string, unknown>[] });
     state.leases.track(write.events);
-    for (const event of write.events) {
-      const key = Buffer.from(event.kv.key).toString('latin1');
-      if (event.type === 'PUT') state.doc.put(key, event.kv.value ?? Buffer.alloc(0), String(event.kv.lease ?? '0'));
-      else state.doc.delete(key);
-    }
+    writeEvents(state.doc, write.events);
   }
   return write;
+}
+
+/** A revision's events, written to the document. */
+export function writeEvents(doc: KvDocument, events: readonly Event[]): void {
+  for (const event of events) {
+    const key = Buffer.from(event.kv.key).toString('latin1');
+    if (event.type === 'PUT') doc.put(key, event.kv.value ?? Buffer.alloc(0), String(event.kv.lease ?? '0'));
+    else doc.delete(key);
+  }
 }

@@ -40,6 +40,11 @@ try {
   await load(history, () => randomInt(keys));
   const last = await revision();
   result.revision = last;
+  result.backendPeakRssUnderLoad = rssOf(node.processes.backend.pid);
+  // the backend's document history cuts (ARCHITECTURE §5b) during the load
+  result.historyCuts = node.processes.backend.lines
+    .filter((l) => l.includes('"msg":"document history cut"'))
+    .map((l) => (({ revision, opsBefore, keys, ms }) => ({ revision, opsBefore, keys, ms }))(JSON.parse(l)));
   result.compactRevision = last - keep;
   const compacted = await etcdctl(node.endpoints[0], ['compaction', String(last - keep)]);
   if (compacted.code !== 0) throw new Error(compacted.stderr);

@@ -31,8 +31,9 @@ const automergeHash = /^[0-9a-f]{64}$/;
 
 async function persist(pool: pg.Pool, request: AppendRequest): Promise<AppendReply> {
   // A malformed cut would replace the stored history with something no recovery can load.
-  if (request.rebase && (request.rebase.change.length === 0 || !automergeHash.test(request.rebase.hash))) {
-    throw new Error('persister: a rebase needs its change and its Automerge hash');
+  const rebase = request.rebase;
+  if (rebase && (rebase.document.length === 0 || rebase.heads.length === 0 || !rebase.heads.every((h) => automergeHash.test(h)))) {
+    throw new Error('persister: a rebase needs its document and its Automerge heads');
   }
   const hasChange = request.actor.length > 0 && request.change.length > 0;
   const durable = await withSpan(
@@ -46,9 +47,7 @@ async function persist(pool: pg.Pool, request: AppendRequest): Promise<AppendRep
           lastRevision: Number(request.last_revision),
           patchBatch: request.patch_batch.length > 0 ? request.patch_batch : undefined,
           compactRevision: request.compacted ? Number(request.compact_revision) : undefined,
-          rebase: request.rebase
-            ? { change: request.rebase.change, hash: request.rebase.hash, keyCount: Number(request.rebase.key_count) }
-            : undefined,
+          rebase: rebase ? { document: rebase.document, heads: rebase.heads, keyCount: Number(rebase.key_count) } : undefined,
         },
       ]),
   );

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createKvDocument, loadKvDocument } from './kv-document.js';
-import { rebaseChange } from './rebase.js';
+import { rebaseChange, rebaseChangeOf } from './rebase.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -57,5 +57,28 @@ describe('rebase', () => {
     assert.deepEqual(loaded.heads(), [base.hash]);
     assert.deepEqual(loaded.leases(), [{ id: '9', ttl: 60 }]);
     assert.deepEqual(loaded.get('key9')!.value, bytes('round 49'));
+  });
+
+  test('made from the state alone, the rebase is the same change; keys out of byte order are refused', () => {
+    const doc = createKvDocument();
+    for (const [k, v] of [['b', 'B'], ['a\u00ff', 'X'], ['a', 'A']]) doc.put(k!, bytes(v!), k === 'a' ? '5' : '0');
+    doc.putLease('5', 10);
+    doc.commit();
+    const state = { keys: ['a', 'a\u00ff', 'b'], values: [bytes('A'), bytes('X'), bytes('B')], keyLeases: ['5', '0', '0'], leases: [{ id: '5', ttl: 10 }] };
+    assert.equal(rebaseChangeOf(state).hash, rebaseChange(doc).hash);
+    assert.throws(() => rebaseChangeOf({ ...state, keys: ['b', 'a', 'c'] }), /byte order/);
+  });
+
+  test('a base followed by later changes, concatenated, loads as one saved document', () => {
+    const doc = createKvDocument();
+    doc.put('k', bytes('1'), '0');
+    doc.commit();
+    const base = rebaseChange(doc);
+    const next = loadKvDocument({ base: base.bytes });
+    next.put('k', bytes('2'), '0');
+    const change = next.commit()!;
+    const loaded = loadKvDocument({ saved: Buffer.concat([base.bytes, change.bytes]) });
+    assert.deepEqual(loaded.heads(), next.heads());
+    assert.deepEqual(loaded.get('k')!.value, bytes('2'));
   });
 });

@@ -14,17 +14,37 @@ import { encodeStoredValue } from './stored-value.js';
 
 export const rebaseMessage = 'eckd rebase v1';
 
+/** A node's state as the rebase writes it. */
+export interface RebaseState {
+  /** Latin-1 keys in byte order, each with its value and lease ("0": none) */
+  keys: readonly string[];
+  values: readonly Uint8Array[];
+  keyLeases: readonly string[];
+  /** granted leases: id (decimal) and TTL in seconds, any order */
+  leases: readonly { id: string; ttl: number }[];
+}
+
 /** The deterministic rebase change for `doc`'s current (committed) state. */
 export function rebaseChange(doc: KvDocument): { bytes: Uint8Array; hash: string } {
+  const keys = doc.keys();
+  const stored = keys.map((key) => doc.get(key)!);
+  return rebaseChangeOf({ keys, values: stored.map((s) => s.value), keyLeases: stored.map((s) => s.lease), leases: doc.leases() });
+}
+
+/**
+ * The same change, made from the state alone (no document needed, so it can
+ * be built away from the document's thread). Keys must come in byte order.
+ */
+export function rebaseChangeOf(state: RebaseState): { bytes: Uint8Array; hash: string } {
   const handle = getBackend(init({ actor: baseActorId }));
   try {
     if (handle.putObject('_root', kvMapKey, {}) !== kvMapId) throw new AutomergeDocError('rebase: unexpected kv map id');
     if (handle.putObject('_root', leasesMapKey, {}) !== leasesMapId) throw new AutomergeDocError('rebase: unexpected leases map id');
-    for (const key of doc.keys()) {
-      const { value, lease } = doc.get(key)!;
-      handle.put(kvMapId, key, encodeStoredValue(value, lease));
+    for (let i = 0; i < state.keys.length; i++) {
+      if (i > 0 && !(state.keys[i - 1]! < state.keys[i]!)) throw new AutomergeDocError('rebase: keys must be unique and in byte order');
+      handle.put(kvMapId, state.keys[i]!, encodeStoredValue(state.values[i]!, state.keyLeases[i]!));
     }
-    for (const { id, ttl } of [...doc.leases()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    for (const { id, ttl } of [...state.leases].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
       handle.put(leasesMapId, id, ttl, 'int');
     }
     const hash = handle.commit(rebaseMessage, 0);

@@ -67,11 +67,11 @@ describe('wire codecs', () => {
     const bytes = codecs.appendRequest.encode({
       actor: Buffer.alloc(0), seq: 0, change: Buffer.alloc(0), first_revision: 0, last_revision: 4,
       patch_batch: Buffer.alloc(0), compacted: false, compact_revision: 0,
-      rebase: { change: Buffer.from([0x07]), hash: 'ab', key_count: 3 },
+      rebase: { document: Buffer.from([0x07]), heads: ['ab'], key_count: 3 },
     });
     assert.equal(Buffer.from(bytes).toString('hex').slice(-22), '4a09' + '0a0107' + '12026162' + '1803');
     const back = codecs.appendRequest.decode(bytes);
-    assert.deepEqual({ ...back.rebase, change: Buffer.from(back.rebase!.change) }, { change: Buffer.from([0x07]), hash: 'ab', key_count: '3' });
+    assert.deepEqual({ ...back.rebase, document: Buffer.from(back.rebase!.document) }, { document: Buffer.from([0x07]), heads: ['ab'], key_count: '3' });
     assert.equal(codecs.appendRequest.decode(codecs.appendRequest.encode({ ...back, rebase: undefined })).rebase, null);
   });
 

@@ -109,8 +109,9 @@ export interface AppendRequest {
 }
 
 export interface Rebase {
-  change: Uint8Array;
-  hash: string;
+  /** the rebase change, then the writes made since, as concatenated Automerge changes */
+  document: Uint8Array;
+  heads: string[];
   key_count: Int64;
 }
 

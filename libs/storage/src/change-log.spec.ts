@@ -79,7 +79,7 @@ describe('storage', () => {
       firstRevision: 8,
       lastRevision: 8,
       patchBatch: Buffer.from('p8'),
-      rebase: { change: Buffer.from('base-at-8'), hash: 'h8', keyCount: 3 },
+      rebase: { document: Buffer.from('base-at-8'), heads: ['h8'], keyCount: 3 },
     };
     assert.equal(await appendBatch(pool, [cut]), 8);
     // no snapshot before: no key index, the stored compact revision

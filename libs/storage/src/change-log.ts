@@ -16,8 +16,8 @@ export interface AppendRow {
   patchBatch?: Uint8Array;
   /** the history was compacted at this revision */
   compactRevision?: number;
-  /** a history cut after this batch: the rebase change holding the state at `lastRevision` */
-  rebase?: { change: Uint8Array; hash: string; keyCount: number };
+  /** a history cut after this batch: the new document (concatenated changes) holding the state at `lastRevision` */
+  rebase?: { document: Uint8Array; heads: string[]; keyCount: number };
 }
 
 /**

@@ -198,7 +198,7 @@ describe('snapshots and paged reads', () => {
     const durable = await durableRevision(pool);
     const before = await latestSnapshotInfo(pool);
     assert.ok(before && before.indexRevision > 0 && (await countStoredChanges(pool)) > 0);
-    await appendBatch(pool, [{ firstRevision: durable + 1, lastRevision: durable + 1, patchBatch: Buffer.from('p'), rebase: { change: Buffer.from('base'), hash: 'hb', keyCount: 2 } }]);
+    await appendBatch(pool, [{ firstRevision: durable + 1, lastRevision: durable + 1, patchBatch: Buffer.from('p'), rebase: { document: Buffer.from('base'), heads: ['hb'], keyCount: 2 } }]);
     const after = await latestSnapshotInfo(pool);
     assert.deepEqual(after, { ...before, throughRevision: durable + 1, heads: ['hb'], keyCount: 2, documentBytes: 4 });
     assert.deepEqual(await readSnapshotKeyIndex(pool, durable + 1), Buffer.from(`idx-${before.indexRevision}`));

@@ -157,15 +157,16 @@ export async function commitSnapshot(client: PoolClient, commit: SnapshotCommit)
 }
 
 export interface StoredRebase {
-  /** the rebase change holds the state at this revision */
+  /** the new document holds the state at this revision */
   throughRevision: number;
-  change: Uint8Array;
-  hash: string;
+  /** concatenated Automerge changes: the rebase, then what was written since */
+  document: Uint8Array;
+  heads: string[];
   keyCount: number;
 }
 
 /**
- * Within the caller's transaction: makes the rebase change the latest
+ * Within the caller's transaction: makes the cut document the latest
  * snapshot's document and deletes every stored change it replaces. The key
  * index (and its revisions) of the latest snapshot is kept: a rebase cuts
  * the document's history only, not etcd's. Nothing happens if the latest
@@ -175,8 +176,8 @@ export async function storeRebase(client: PoolClient, rebase: StoredRebase): Pro
   await client.query('select pg_advisory_xact_lock($1)', [snapshotCommitLockKey]);
   const latest = await latestSnapshotInfo(client);
   if (latest && latest.throughRevision >= rebase.throughRevision) return;
-  const heads = [rebase.hash];
-  const document = Buffer.from(rebase.change);
+  const { heads } = rebase;
+  const document = Buffer.from(rebase.document);
   if (latest) {
     await client.query(
       `insert into eckd_snapshots (through_revision, index_revision, compact_revision, heads, key_count, document, key_index)
