@@ -44,7 +44,7 @@ try {
   // the backend's document history cuts (ARCHITECTURE §5b) during the load
   result.historyCuts = node.processes.backend.lines
     .filter((l) => l.includes('"msg":"document history cut"'))
-    .map((l) => (({ revision, opsBefore, keys, ms }) => ({ revision, opsBefore, keys, ms }))(JSON.parse(l)));
+    .map((l) => (({ revision, swappedAt, opsBefore, keys, buildMs, swapMs }) => ({ revision, swappedAt, opsBefore, keys, buildMs, swapMs }))(JSON.parse(l)));
   result.compactRevision = last - keep;
   const compacted = await etcdctl(node.endpoints[0], ['compaction', String(last - keep)]);
   if (compacted.code !== 0) throw new Error(compacted.stderr);
@@ -75,6 +75,11 @@ try {
   result.bytesAfterVacuumFull = await sizes();
   result.recoveryWithSnapshot = await timeRecovery();
   if ((await revision()) !== last) throw new Error('the recovered revision differs');
+  // resident memory once recovered and idle (after the load and recovery peaks), per live key
+  await new Promise((r) => setTimeout(r, 5_000));
+  const backendRss = rssNow(node.processes.backend.pid);
+  const frontendRss = rssNow(node.processes.frontends[0].pid);
+  result.residentAfterRecovery = { backendRss, frontendRss, backendBytesPerKey: Math.round(backendRss / keys), frontendBytesPerKey: Math.round(frontendRss / keys) };
 } finally {
   console.log(JSON.stringify(result, null, 2));
   await sql.end();
@@ -133,6 +138,12 @@ async function timeRecovery() {
   const recovered = JSON.parse(line);
   const { ms, changes, revisions, indexMs, patchesMs, documentMs } = recovered;
   return { wallMs, recoveredMs: ms, changes, revisions, indexMs, patchesMs, documentMs, backendPeakRss: rssOf(backend.pid) };
+}
+
+/** Resident memory of a running process now, in bytes. */
+function rssNow(pid) {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) * 1024;
 }
 
 /** Peak resident memory of a running process, in bytes. */
