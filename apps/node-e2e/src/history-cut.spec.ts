@@ -1,7 +1,7 @@
 // The backend cuts its Automerge document's history (ARCHITECTURE.md §5b):
 // the cut is stored as the snapshot, replaces the stored changes, survives
 // restarts and later compactor runs, and keeps the backend's memory bounded
-// under a million updates.
+// under a million updates, also with asynchronous persistence.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -81,6 +81,32 @@ describe('history cut', { timeout: 300_000 }, () => {
     await checks.assertSurvivesRestart([middle]);
     assert.equal(await client.get('cut/leased').string(), 'l');
     assert.match((await client.lease(1).grant()) as string, /^\d+$/);
+  });
+});
+
+describe('history cut with asynchronous persistence', { timeout: 300_000 }, () => {
+  let fx: NodeFixture;
+  let client: Etcd3;
+  let sql: pg.Client;
+
+  before(async () => {
+    fx = await startNodeFixture({ roleEnv: { backend: { ECKD_PERSISTENCE: 'async', ECKD_REBASE_OPS: '300' } } });
+    client = new Etcd3({ hosts: `http://${fx.node.endpoints[0]}` });
+    sql = new pg.Client({ connectionString: fx.db.url });
+    await sql.connect();
+  });
+
+  after(async () => {
+    client?.close();
+    await sql?.end();
+    await fx?.stop();
+  });
+
+  test('cuts stored behind acknowledged batches come back after a graceful restart', async () => {
+    const checks = storedState(() => fx.node, client, sql);
+    await checks.writeMany('async/', 2_000, 50);
+    assert.equal((await checks.counts()).snapshots, 1);
+    await checks.assertSurvivesRestart([(await checks.revision()) - 300]);
   });
 });
 
