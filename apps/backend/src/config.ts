@@ -10,8 +10,9 @@ export interface BackendConfig extends ServiceBaseConfig {
   /** time to wait for each chunk of the recovery stream */
   loadChunkTimeoutMs: number;
   persistence: 'sync' | 'async';
-  /** the document's history is cut once it keeps more ops than this and 4 × its live keys (0: never) */
+  /** the document's history is cut once it keeps more ops than this and rebaseOpsPerKey × its live keys and leases (0: never) */
   rebaseOps: number;
+  rebaseOpsPerKey: number;
 }
 
 export function readBackendConfig(env: Record<string, string | undefined>): Readonly<BackendConfig> {
@@ -23,6 +24,7 @@ export function readBackendConfig(env: Record<string, string | undefined>): Read
     loadChunkTimeoutMs: envInt(env, 'ECKD_LOAD_CHUNK_TIMEOUT_MS', 30_000, { min: 100 }),
     persistence: persistenceMode(envString(env, 'ECKD_PERSISTENCE', 'sync')),
     rebaseOps: envInt(env, 'ECKD_REBASE_OPS', 100_000, { min: 0 }),
+    rebaseOpsPerKey: envInt(env, 'ECKD_REBASE_OPS_PER_KEY', 4, { min: 1 }),
   });
 }
 

@@ -1,5 +1,6 @@
 // Cuts the Automerge document's history (ARCHITECTURE.md §5b). Once the
-// document keeps more ops than max(minOps, 4 × live state), the state at the
+// document keeps more ops than max(minOps, opsPerLiveEntry × live state)
+// (defaults 100,000 and 4), the state at the
 // end of a batch (revision R) is handed to a worker thread, which builds the
 // deterministic rebase change B while the apply loop goes on. At the first
 // batch boundary after B is ready (revision S), the backend loads a fresh
@@ -14,9 +15,6 @@ import type { Event, KeyValue } from '@eckd/mvcc';
 import type { Logger } from '@eckd/service-kit';
 import type { NodeState } from './node-state.js';
 import { writeEvents } from './node-state.js';
-
-/** How many ops the document may keep per live key or lease before a cut. */
-const opsPerLiveEntry = 4;
 
 /** The live state at R, packed so that posting it to the worker copies two buffers, not one per value. */
 export interface PackedState {
@@ -42,6 +40,8 @@ interface PendingCut {
 export interface HistoryCutterOptions {
   /** 0: never cut */
   minOps: number;
+  /** how many ops the document may keep per live key or lease before a cut */
+  opsPerLiveEntry: number;
   log: Logger;
 }
 
@@ -81,7 +81,7 @@ export class HistoryCutter {
 
   #due(state: NodeState): boolean {
     if (this.#opts.minOps === 0) return false;
-    return state.doc.opCount() > Math.max(this.#opts.minOps, opsPerLiveEntry * (state.store.keyCount() + state.leases.size));
+    return state.doc.opCount() > Math.max(this.#opts.minOps, this.#opts.opsPerLiveEntry * (state.store.keyCount() + state.leases.size));
   }
 
   #start(state: NodeState, revision: number): void {

@@ -31,7 +31,7 @@ try {
 
   const { store, doc, leases } = await recoverWithRetry();
   const state = { store, doc, leases, now: () => Date.now() };
-  const historyCutter = new HistoryCutter({ minOps: config.rebaseOps, log });
+  const historyCutter = new HistoryCutter({ minOps: config.rebaseOps, opsPerLiveEntry: config.rebaseOpsPerKey, log });
   onShutdown('history cut worker', () => historyCutter.stop());
   const loop = new ApplyLoop({
     messenger,

@@ -1,7 +1,7 @@
 // The backend cuts its Automerge document's history (ARCHITECTURE.md §5b):
 // the cut is stored as the snapshot, replaces the stored changes, survives
-// restarts and later compactor runs, and keeps the backend's memory bounded
-// under a million updates, also with asynchronous persistence.
+// restarts (also with asynchronous persistence) and later compactor runs,
+// and keeps the backend's memory bounded under a million updates.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
