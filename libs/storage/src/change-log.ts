@@ -21,56 +21,70 @@ export interface AppendRow {
 }
 
 /**
- * Appends batches in one transaction. Idempotent: a retried append of the
- * same batch inserts nothing twice. Returns the highest durable revision.
+ * Appends batches atomically. Idempotent: a retried append of the same
+ * batch inserts nothing twice. Returns the highest durable revision.
  */
 export async function appendBatch(pool: Pool, rows: readonly AppendRow[]): Promise<number> {
   if (rows.length === 0) throw new StorageError('storage: empty append');
+  const insert = insertRows(rows);
+  const durable = Math.max(...rows.map((r) => r.lastRevision));
+  if (!rows.some((r) => r.rebase)) {
+    // One statement is one transaction: a batch costs one round trip.
+    await pool.query(insert.text, insert.values);
+    return durable;
+  }
   const client = await pool.connect();
   try {
     return await inTransaction(client, async () => {
-      // A cut's base holds its batch's change; stored, a retried append would
-      // put back a change whose dependencies the cut removed.
-      const changes = rows.filter((r) => r.change && !r.rebase);
-      if (changes.length > 0) {
-        await client.query(
-          `insert into eckd_changes (actor, seq, revision, change)
-           select * from unnest($1::bytea[], $2::bigint[], $3::bigint[], $4::bytea[])
-           on conflict (actor, seq) do nothing`,
-          [
-            changes.map((r) => Buffer.from(r.change!.actor)),
-            changes.map((r) => r.change!.seq),
-            changes.map((r) => r.lastRevision),
-            changes.map((r) => Buffer.from(r.change!.bytes)),
-          ],
-        );
-      }
-      const logged = rows.filter((r) => r.patchBatch);
-      if (logged.length > 0) {
-        await client.query(
-          `insert into eckd_log (first_revision, last_revision, patches)
-           select * from unnest($1::bigint[], $2::bigint[], $3::bytea[])
-           on conflict (last_revision) do nothing`,
-          [logged.map((r) => r.firstRevision), logged.map((r) => r.lastRevision), logged.map((r) => Buffer.from(r.patchBatch!))],
-        );
-      }
-      const compactions = rows.filter((r) => r.compactRevision !== undefined).map((r) => r.compactRevision!);
-      if (compactions.length > 0) {
-        // The compact revision never goes backwards, also when an old append is retried.
-        await client.query(
-          `insert into eckd_meta (key, value) values ('compact_revision', $1)
-           on conflict (key) do update set value = excluded.value
-           where eckd_meta.value::bigint < excluded.value::bigint`,
-          [String(Math.max(...compactions))],
-        );
-      }
+      await client.query(insert.text, insert.values);
       // A cut replaces the stored changes up to its revision, in the same transaction as its batch.
       for (const r of rows) if (r.rebase) await storeRebase(client, { throughRevision: r.lastRevision, ...r.rebase });
-      return Math.max(...rows.map((r) => r.lastRevision));
+      return durable;
     });
   } finally {
     client.release();
   }
+}
+
+/**
+ * The rows' changes, log rows and compact revision as one statement. The
+ * compact revision never goes backwards, also when an old append is retried.
+ */
+function insertRows(rows: readonly AppendRow[]): { text: string; values: unknown[] } {
+  // A cut's base holds its batch's change; stored, a retried append would
+  // put back a change whose dependencies the cut removed.
+  const changes = rows.filter((r) => r.change && !r.rebase);
+  const logged = rows.filter((r) => r.patchBatch);
+  const compactions = rows.filter((r) => r.compactRevision !== undefined).map((r) => r.compactRevision!);
+  return {
+    text: `with changes as (
+             insert into eckd_changes (actor, seq, revision, change)
+             select * from unnest($1::bytea[], $2::bigint[], $3::bigint[], $4::bytea[])
+             on conflict (actor, seq) do nothing
+           ), log as (
+             insert into eckd_log (first_revision, last_revision, patches)
+             select * from unnest($5::bigint[], $6::bigint[], $7::bytea[])
+             on conflict (last_revision) do nothing
+           )
+           insert into eckd_meta (key, value) select 'compact_revision', $8::text where $8::text is not null
+           on conflict (key) do update set value = excluded.value
+           where eckd_meta.value::bigint < excluded.value::bigint`,
+    values: [
+      changes.map((r) => asBuffer(r.change!.actor)),
+      changes.map((r) => r.change!.seq),
+      changes.map((r) => r.lastRevision),
+      changes.map((r) => asBuffer(r.change!.bytes)),
+      logged.map((r) => r.firstRevision),
+      logged.map((r) => r.lastRevision),
+      logged.map((r) => asBuffer(r.patchBatch!)),
+      compactions.length > 0 ? String(Math.max(...compactions)) : null,
+    ],
+  };
+}
+
+/** The same bytes as a Buffer (what pg sends as bytea), without a copy. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**
