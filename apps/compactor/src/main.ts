@@ -34,7 +34,8 @@ try {
   const service = new CompactorService(pool, { ...config, log });
   onShutdown('compactions', () => service.stop());
   const run = createRunHandler(() => service.runNow(), log);
-  messenger.subscribe(subjects.compactorRun, (msg) => void run(msg));
+  // Several compactors of a node may run: a requested run goes to one of them.
+  messenger.subscribe(subjects.compactorRun, (msg) => void run(msg), { queue: 'compactor' });
   service.start();
   await nc.flush();
   log.info('ready', { run: subjects.compactorRun, intervalMs: config.intervalMs, minChanges: config.minChanges });

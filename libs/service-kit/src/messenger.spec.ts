@@ -81,4 +81,17 @@ describe('messenger', () => {
     assert.deepEqual(got, [0, 1, 2]);
     await assert.rejects(ma.request('nobody.home', Buffer.alloc(1), { timeoutMs: 200 }), MessengerTimeoutError);
   });
+
+  test('a request to a queue group is handled by one member only', async () => {
+    const ma = new Messenger(a);
+    const mb = new Messenger(b);
+    let handled = 0;
+    for (const name of ['one', 'two']) {
+      mb.subscribe('work', (m) => (handled++, m.respond(Buffer.from(name))), { queue: 'workers' });
+    }
+    await b.flush();
+    for (let i = 0; i < 10; i++) await ma.request('work', Buffer.alloc(1), { timeoutMs: 5_000 });
+    await b.flush();
+    assert.equal(handled, 10);
+  });
 });

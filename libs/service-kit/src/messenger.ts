@@ -59,9 +59,15 @@ export class Messenger {
   }
 
   /** Calls `handler` with every whole message on `subject`. */
-  subscribe(subject: string, handler: (m: Message, noResponders: boolean) => void): { unsubscribe(): void } {
+  /**
+   * `queue`: the subscribers of one queue group share the messages (each
+   * goes to one of them). Only for subjects whose messages are never
+   * fragmented: fragments of one message could go to different members.
+   */
+  subscribe(subject: string, handler: (m: Message, noResponders: boolean) => void, opts: { queue?: string } = {}): { unsubscribe(): void } {
     const assembler = new FragmentAssembler({ pendingBytesMax: reassemblyBytesMax, timeoutMs: reassemblyTimeoutMs });
     const sub = this.nc.subscribe(subject, {
+      ...(opts.queue === undefined ? {} : { queue: opts.queue }),
       callback: (_err, msg) => {
         const frag = parseFragment(msg.headers?.get(fragmentHeader));
         const data = frag ? assembler.accept(frag, msg.data) : msg.data;
