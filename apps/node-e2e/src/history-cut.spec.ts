@@ -116,7 +116,7 @@ describe('history cut with asynchronous persistence', { timeout: 300_000 }, () =
 // ops (about 0.6 KB each: over 600 MB); with the default
 // ECKD_REBASE_OPS the backend's peak stays under the bound below
 // (docs/BENCHMARKS.md, "Memory bound").
-const memoryBoundMb = 350;
+const memoryBoundMb = 400;
 const updates = 1_000_000;
 const keyCount = 1_000;
 const putsPerTxn = 100;
