@@ -1,6 +1,7 @@
 // The version 1 messages of etcd's Maintenance service between processes
 // (proto/eckd/wire/v1/maintenance.proto), and one codec each. Embedded etcd
 // messages keep the proto-loader object shape, as in messages.ts.
+import { varintBytes } from '@eckd/etcd-proto';
 import type { Int64, WireError } from './messages.js';
 import { wireCodec } from './wire.js';
 
@@ -118,12 +119,6 @@ export function encodeBackupFile(file: Omit<BackupFile, 'padding'>): Uint8Array 
       return padded;
     }
   }
-}
-
-function varintBytes(n: number): number {
-  let bytes = 1;
-  for (let v = n; v >= 0x80; v = Math.floor(v / 0x80)) bytes++;
-  return bytes;
 }
 
 export const maintenanceCodecs = Object.freeze({

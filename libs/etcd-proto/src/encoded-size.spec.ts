@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { etcdMessageBytes, varintBytes } from './encoded-size.js';
+import { etcdMessageBytes } from './encoded-size.js';
+import { varintBytes } from './varint.js';
 import { etcdProtoRoot } from './proto-root.js';
 
 describe('encoded size as Go writes it', () => {

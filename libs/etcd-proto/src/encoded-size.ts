@@ -4,16 +4,8 @@
 // (--max-request-bytes) are defined on Go's encoding.
 import type { Field, Type } from 'protobufjs';
 import { etcdProtoRoot } from './proto-root.js';
+import { varintBytes } from './varint.js';
 
-export function varintBytes(value: bigint | number): number {
-  let v = BigInt.asUintN(64, BigInt(value));
-  let n = 1;
-  while (v >= 0x80n) {
-    v >>= 7n;
-    n++;
-  }
-  return n;
-}
 
 function tagBytes(field: Field): number {
   return varintBytes(field.id << 3);

@@ -5,7 +5,8 @@ export { loadEtcdGrpc } from './grpc-services.js';
 export type { EtcdGrpc, EtcdGrpcObject } from './grpc-services.js';
 export { etcdProtoRoot, loadProtoWithEtcdImports } from './proto-root.js';
 export { rpcErrors, rpcErrorNameOf } from './rpc-errors.js';
-export { etcdMessageBytes, messageBytes, varintBytes } from './encoded-size.js';
+export { etcdMessageBytes, messageBytes } from './encoded-size.js';
+export { varintBytes } from './varint.js';
 export type { RpcError, RpcErrorName } from './rpc-errors.js';
 
 // Message types as proto-loader-gen-types names them: `X` is the permissive

@@ -8,6 +8,8 @@
 // names or numbers; bytes as Uint8Array (a string is base64, as protobufjs
 // reads it); an embedded message is written whenever it is set.
 
+import { varintBytes } from './varint.js';
+
 type Obj = Record<string, unknown>;
 
 const wireVarint = 0;
@@ -23,28 +25,6 @@ function int64(value: unknown): number | bigint {
   if (typeof value === 'bigint') return BigInt.asUintN(64, value);
   if (typeof value === 'boolean') return value ? 1 : 0;
   return BigInt.asUintN(64, BigInt(String(value)));
-}
-
-function varintSize(v: number | bigint): number {
-  if (typeof v === 'number') {
-    if (v < 0x80) return 1;
-    if (v < 0x4000) return 2;
-    if (v < 0x200000) return 3;
-    if (v < 0x10000000) return 4;
-    let n = 4;
-    v = Math.floor(v / 0x10000000);
-    while (v > 0) {
-      n++;
-      v = Math.floor(v / 128);
-    }
-    return n;
-  }
-  let n = 1;
-  while (v >= 0x80n) {
-    v >>= 7n;
-    n++;
-  }
-  return n;
 }
 
 function bytesOf(value: unknown): Uint8Array {
@@ -105,7 +85,7 @@ type Kind =
 
 type Schema = Record<string, Kind>;
 
-const fieldTagSize = (field: number) => varintSize(field * 8);
+const fieldTagSize = (field: number) => varintBytes(field * 8);
 
 /** Encoded size of `m`; the sizes of embedded messages are kept in `sizes` for the write pass. */
 function size(schema: Schema, m: Obj, sizes: Map<Obj, number>): number {
@@ -126,7 +106,7 @@ function size(schema: Schema, m: Obj, sizes: Map<Obj, number>): number {
     switch (k.kind) {
       case 'int': {
         const i = int64(v);
-        if (!isZero(i)) n += fieldTagSize(k.field) + varintSize(i);
+        if (!isZero(i)) n += fieldTagSize(k.field) + varintBytes(i);
         break;
       }
       case 'bool':
@@ -134,17 +114,17 @@ function size(schema: Schema, m: Obj, sizes: Map<Obj, number>): number {
         break;
       case 'bytes': {
         const b = bytesOf(v);
-        if (b.length > 0) n += fieldTagSize(k.field) + varintSize(b.length) + b.length;
+        if (b.length > 0) n += fieldTagSize(k.field) + varintBytes(b.length) + b.length;
         break;
       }
       case 'string': {
         const len = Buffer.byteLength(v as string);
-        if (len > 0) n += fieldTagSize(k.field) + varintSize(len) + len;
+        if (len > 0) n += fieldTagSize(k.field) + varintBytes(len) + len;
         break;
       }
       case 'enum': {
         const e = enumValue(k.values, v);
-        if (e !== 0) n += fieldTagSize(k.field) + varintSize(e);
+        if (e !== 0) n += fieldTagSize(k.field) + varintBytes(e);
         break;
       }
       case 'message':
@@ -158,7 +138,7 @@ function size(schema: Schema, m: Obj, sizes: Map<Obj, number>): number {
 
 function lengthDelimited(inner: number, sizes: Map<Obj, number>, m: Obj): number {
   sizes.set(m, inner);
-  return varintSize(inner) + inner;
+  return varintBytes(inner) + inner;
 }
 
 function enumValue(values: Record<string, number>, v: unknown): number {
@@ -288,7 +268,7 @@ export const responseEncoders = {
 
 /** A field holding an already encoded message: tag, length, bytes. */
 export function encodeEmbedded(field: number, message: Uint8Array): Buffer {
-  const out = new Out(fieldTagSize(field) + varintSize(message.length) + message.length);
+  const out = new Out(fieldTagSize(field) + varintBytes(message.length) + message.length);
   out.bytes(field, message);
   return out.buf;
 }
@@ -297,7 +277,7 @@ export function encodeEmbedded(field: number, message: Uint8Array): Buffer {
 export function encodeIntField(field: number, value: number): Buffer {
   const v = int64(value);
   if (isZero(v)) return Buffer.alloc(0);
-  const out = new Out(fieldTagSize(field) + varintSize(v));
+  const out = new Out(fieldTagSize(field) + varintBytes(v));
   out.tag(field, wireVarint);
   out.varint(v);
   return out.buf;
