@@ -1,38 +1,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
-import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
 import { appendBatch, durableRevision, readChanges, readCompactRevision, readLog } from './change-log.js';
 import { migrate, migrations } from './migrations.js';
-import { createPool } from './pool.js';
 import { latestSnapshotInfo, readLatestSnapshot } from './snapshots.js';
+import { specDatabases } from './spec-databases.js';
 
-// A throwaway database per run (libs/testing is not a dependency of this
-// infra lib, so it is created here directly).
-const adminUrl = process.env['ECKD_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbName = `eckd_t_storage_${randomBytes(4).toString('hex')}`;
+const databases = specDatabases('storage');
 let pool: pg.Pool;
 
 before(async () => {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
-  pool = createPool(url.toString());
-  // The database is dropped WITH (FORCE) at the end: a connection still open then is
-  // terminated by the server, which must not surface as an uncaught error.
-  pool.on('error', () => undefined);
+  // Not migrated: the first test migrates it.
+  pool = await databases.fresh({ migrate: false });
 });
 
-after(async () => {
-  await pool.end();
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists ${dbName} with (force)`);
-  await admin.end();
-});
+after(() => databases.dropAll());
 
 describe('storage', () => {
   test('migrations are applied once, also when two run together', async () => {

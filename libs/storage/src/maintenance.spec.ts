@@ -1,46 +1,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { appendBatch } from './change-log.js';
 import { readBackup, readMeta, restoreBackup, storageSizes, vacuumFull, writeMeta } from './maintenance.js';
-import { migrate } from './migrations.js';
-import { createPool } from './pool.js';
+import { specDatabases } from './spec-databases.js';
 
-// Throwaway databases (libs/testing is not a dependency of this infra lib).
-const adminUrl = process.env['ECKD_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const created: string[] = [];
-const pools: pg.Pool[] = [];
-
-async function freshPool(): Promise<pg.Pool> {
-  const name = `eckd_t_maint_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  created.push(name);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const pool = createPool(url.toString());
-  // Dropped WITH (FORCE) at the end: a terminated connection is not an uncaught error.
-  pool.on('error', () => undefined);
-  pools.push(pool);
-  await migrate(pool);
-  return pool;
-}
+const databases = specDatabases('maint');
+const freshPool = () => databases.fresh();
 
 let source: pg.Pool;
 before(async () => {
   source = await freshPool();
 });
 
-after(async () => {
-  await Promise.all(pools.map((p) => p.end()));
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  for (const name of created) await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.end();
-});
+after(() => databases.dropAll());
 
 const row = (seq: number, revision: number, bytes = 64) => ({
   change: { actor: Buffer.from('aa01', 'hex'), seq, bytes: randomBytes(bytes) },

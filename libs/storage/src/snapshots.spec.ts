@@ -1,10 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
+import type pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { appendBatch, durableRevision } from './change-log.js';
 import { migrate, migrations } from './migrations.js';
-import { createPool } from './pool.js';
 import {
   commitSnapshot,
   latestSnapshotInfo,
@@ -17,34 +16,18 @@ import {
   withConsistentRead,
 } from './snapshots.js';
 import type { NewSnapshot } from './snapshots.js';
+import { specDatabases } from './spec-databases.js';
 import { countLogRowsBelow, countStoredChanges, highestLogRevisionAtOrBelow, readLogRows, readStoredChanges } from './stored-rows.js';
 import type { Queryable } from './stored-rows.js';
 
-const adminUrl = process.env['ECKD_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbName = `eckd_t_snap_${randomBytes(4).toString('hex')}`;
+const databases = specDatabases('snap');
 let pool: pg.Pool;
 
 before(async () => {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
-  pool = createPool(url.toString());
-  // The database is dropped WITH (FORCE) at the end: a connection still open then is
-  // terminated by the server, which must not surface as an uncaught error.
-  pool.on('error', () => undefined);
-  await migrate(pool);
+  pool = await databases.fresh();
 });
 
-after(async () => {
-  await pool.end();
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists ${dbName} with (force)`);
-  await admin.end();
-});
+after(() => databases.dropAll());
 
 const actorA = Buffer.from('aa', 'hex');
 const actorB = Buffer.from('bb', 'hex');
