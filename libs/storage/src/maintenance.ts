@@ -6,6 +6,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { StorageError } from './storage-error.js';
 import { inTransaction } from './migrations.js';
+import { withConsistentRead } from './snapshots.js';
 
 type Queryable = Pool | PoolClient;
 
@@ -78,28 +79,18 @@ export interface Backup {
 
 /** Every row of every eckd table (but the migrations'), read in one repeatable-read transaction. */
 export async function readBackup(pool: Pool): Promise<Backup> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin isolation level repeatable read read only');
-    try {
-      const backup: Backup = {
-        schemaVersion: await schemaVersion(client),
-        revision: Number((await client.query<{ r: string | null }>('select max(last_revision) as r from eckd_log')).rows[0]?.r ?? 1),
-        compactRevision: Number((await readMeta(client, 'compact_revision')) ?? -1),
-        pages: [],
-      };
-      for (const table of await eckdTables(client)) {
-        if (table !== migrationsTable) backup.pages.push(...(await tablePages(client, table)));
-      }
-      await client.query('commit');
-      return backup;
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
+  return withConsistentRead(pool, async (client) => {
+    const backup: Backup = {
+      schemaVersion: await schemaVersion(client),
+      revision: Number((await client.query<{ r: string | null }>('select max(last_revision) as r from eckd_log')).rows[0]?.r ?? 1),
+      compactRevision: Number((await readMeta(client, 'compact_revision')) ?? -1),
+      pages: [],
+    };
+    for (const table of await eckdTables(client)) {
+      if (table !== migrationsTable) backup.pages.push(...(await tablePages(client, table)));
     }
-  } finally {
-    client.release();
-  }
+    return backup;
+  });
 }
 
 async function tablePages(q: Queryable, table: string): Promise<BackupPage[]> {
