@@ -17,3 +17,7 @@ export { startNode, startExtraFrontend, repoRoot, builtAppMain, isReadyLine } fr
 export type { EckdNode, ExtraFrontend, NodeOptions, NodeRole } from './node.js';
 export { startOtlpReceiver, parseOtlpTraces } from './otlp-receiver.js';
 export type { OtlpReceiver, ReceivedSpan, AttributeValue } from './otlp-receiver.js';
+export { startTcpProxy } from './tcp-proxy.js';
+export type { TcpProxy, TcpProxyOptions, CutMode, ProxyState } from './tcp-proxy.js';
+export { startNatsCluster } from './nats-cluster.js';
+export type { NatsCluster, NatsClusterOptions, NatsClusterServer, NatsLink } from './nats-cluster.js';
