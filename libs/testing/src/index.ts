@@ -21,3 +21,6 @@ export { startTcpProxy } from './tcp-proxy.js';
 export type { TcpProxy, TcpProxyOptions, CutMode, ProxyState } from './tcp-proxy.js';
 export { startNatsCluster } from './nats-cluster.js';
 export type { NatsCluster, NatsClusterOptions, NatsClusterServer, NatsLink } from './nats-cluster.js';
+export { natsDelivers, natsSilentWhileReachableVia } from './nats-probe.js';
+export { startCluster } from './cluster.js';
+export type { Cluster, ClusterOptions, ClusterMember, ClusterProcess, ClusterKillOptions } from './cluster.js';
