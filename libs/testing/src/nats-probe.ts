@@ -1,36 +1,57 @@
 // Probes that show whether NATS traffic flows between two servers of a
 // cluster: a subscriber on one, a publisher on the other.
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { randomHex } from './free-port.js';
 import { sleep, waitUntil } from './wait.js';
 
 // How long a publisher keeps publishing while a subscriber must hear nothing.
 export const natsSilenceMsDefault = 750;
 export const natsDeliveryTimeoutMsDefault = 10_000;
+const publishIntervalMs = 50;
 
-/** Subscribes on `to`, then publishes from `from` until a message arrives; false if none within the timeout. */
-export async function natsDelivers(from: NatsConnection, to: NatsConnection, timeoutMs = natsDeliveryTimeoutMsDefault): Promise<boolean> {
+interface Listener {
+  subject: string;
+  /** Payloads heard so far, in arrival order. */
+  heard: string[];
+  sub: Subscription;
+}
+
+/** Subscribes `to` to a fresh subject, flushed so the server knows of it. */
+async function listen(to: NatsConnection): Promise<Listener> {
   const subject = `probe.${randomHex(4)}`;
   const sub = to.subscribe(subject);
   await to.flush();
-  let got = 0;
+  const heard: string[] = [];
   void (async () => {
-    for await (const _ of sub) got++;
+    for await (const m of sub) heard.push(m.string());
   })();
+  return { subject, heard, sub };
+}
+
+/** Publishes `payload` from `from` until the listener has heard it; rejects after `timeoutMs`. */
+function publishUntilHeard(from: NatsConnection, listener: Listener, payload: string, timeoutMs: number): Promise<void> {
+  return waitUntil(
+    async () => {
+      from.publish(listener.subject, payload);
+      await from.flush();
+      await sleep(publishIntervalMs);
+      return listener.heard.includes(payload);
+    },
+    timeoutMs,
+    `delivery of ${payload} on ${listener.subject}`,
+  );
+}
+
+/** Subscribes on `to`, then publishes from `from` until a message arrives; false if none within the timeout. */
+export async function natsDelivers(from: NatsConnection, to: NatsConnection, timeoutMs = natsDeliveryTimeoutMsDefault): Promise<boolean> {
+  const listener = await listen(to);
   try {
-    await waitUntil(
-      async () => {
-        from.publish(subject, 'x');
-        await from.flush();
-        await sleep(50);
-        return got > 0;
-      },
-      timeoutMs,
-      `delivery on ${subject}`,
-    ).catch(() => undefined);
-    return got > 0;
+    return await publishUntilHeard(from, listener, 'from', timeoutMs).then(
+      () => true,
+      () => false,
+    );
   } finally {
-    sub.unsubscribe();
+    listener.sub.unsubscribe();
   }
 }
 
@@ -45,32 +66,17 @@ export async function natsSilentWhileReachableVia(
   to: NatsConnection,
   silenceMs = natsSilenceMsDefault,
 ): Promise<boolean> {
-  const subject = `probe.${randomHex(4)}`;
-  const sub = to.subscribe(subject);
-  await to.flush();
-  const senders: string[] = [];
-  void (async () => {
-    for await (const m of sub) senders.push(m.string());
-  })();
+  const listener = await listen(to);
   try {
-    await waitUntil(
-      async () => {
-        via.publish(subject, 'via');
-        await via.flush();
-        await sleep(50);
-        return senders.includes('via');
-      },
-      natsDeliveryTimeoutMsDefault,
-      'delivery through the middle server',
-    );
+    await publishUntilHeard(via, listener, 'via', natsDeliveryTimeoutMsDefault);
     const deadline = Date.now() + silenceMs;
     while (Date.now() < deadline) {
-      from.publish(subject, 'from');
+      from.publish(listener.subject, 'from');
       await from.flush();
-      await sleep(50);
+      await sleep(publishIntervalMs);
     }
-    return !senders.includes('from');
+    return !listener.heard.includes('from');
   } finally {
-    sub.unsubscribe();
+    listener.sub.unsubscribe();
   }
 }
