@@ -129,9 +129,18 @@ describe('supervisor main', () => {
     const databaseUrl = (persister['env'] as Record<string, string>)['DATABASE_URL']!;
     assert.match(databaseUrl, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres/);
     assert.equal((persister['env'] as Record<string, string>)['OTEL_SERVICE_NAME'], 'passed-through');
+    // The embedded NATS has a user per service kind; each app connects as its own.
+    assert.equal((persister['env'] as Record<string, string>)['NATS_USER'], 'persister');
+    assert.equal((persister['env'] as Record<string, string>)['NATS_INBOX_PREFIX'], '_INBOX.persister');
+    assert.ok(((persister['env'] as Record<string, number>)['natsPasswordLength'] ?? 0) >= 32);
+    const natsConfig = readFileSync(join(env.ECKD_DATA_DIR, 'nats-server.conf'), 'utf8');
+    for (const kind of ['etcd-api', 'backend', 'persister', 'compactor']) assert.match(natsConfig, new RegExp(`user: "${kind}"`));
+    assert.match(natsConfig, /subscribe: \{ allow: \["eckd\.n1\.persister\.append\.v1"/);
+    assert.doesNotMatch(first.lines.join('\n'), /password: "/, 'passwords are not logged');
     const frontend = jsonAfterPrefix(await first.waitForLine(/^\[etcd-api-1\] .*"msg":"started"/));
     const url1 = `http://127.0.0.1:${port1}`;
     assert.deepEqual(frontend['argv'], ['--name', 'n1', '--listen-client-urls', url1, '--advertise-client-urls', url1]);
+    assert.equal((frontend['env'] as Record<string, string>)['NATS_USER'], 'etcd-api');
     assert.ok(first.lines.includes('[backend] half a line'));
 
     // A backend that dies is restarted while the rest keeps running.

@@ -10,3 +10,4 @@ export { FragmentAssembler, parseFragment, formatFragment, splitPayload, fragmen
 export type { FragmentInfo } from './fragments.js';
 export { installShutdown } from './shutdown.js';
 export type { Shutdown } from './shutdown.js';
+export { badMessagesCount, badMessagesMetric, decodeChecked } from './bad-messages.js';
