@@ -83,7 +83,18 @@ function checker(messageType: string) {
   };
 }
 
-function checkPatches(c: ReturnType<typeof checker>, patches: readonly RevisionPatch[]): number {
+type Checker = ReturnType<typeof checker>;
+
+/** A validator that records the first problem of each message it checks. */
+function validator<T>(messageType: string, check: (message: T, c: Checker) => void): Validator<T> {
+  return (message) => {
+    const c = checker(messageType);
+    check(message, c);
+    return c.result();
+  };
+}
+
+function checkPatches(c: Checker, patches: readonly RevisionPatch[]): number {
   let previous = 0;
   for (const p of patches) {
     const revision = c.revision('patch revision', p.revision, 1);
@@ -100,56 +111,45 @@ const nothingToCheck = (): undefined => undefined;
 export const validators = Object.freeze({
   compactorRunRequest: nothingToCheck satisfies Validator<CompactorRunRequest>,
 
-  proposeRequest: ((m: ProposeRequest) => {
-    const c = checker('ProposeRequest');
+  proposeRequest: validator<ProposeRequest>('ProposeRequest', (m, c) => {
     c.that(m.frontend_id.length > 0 && m.frontend_id.length <= messageLimits.frontendIdCharsMax, 'frontend_id must be 1 to 256 characters');
     c.that(m.proposals.length > 0 && m.proposals.length <= messageLimits.proposalsMax, `${m.proposals.length} proposals (1 to ${messageLimits.proposalsMax})`);
     const ids = new Set<string>();
     for (const p of m.proposals) {
-      c.revision('proposal id', p.id);
+      c.count('proposal id', p.id);
       c.that(!ids.has(String(p.id)), `proposal id ${String(p.id)} twice`);
       ids.add(String(p.id));
       c.that(p.op !== undefined && p[p.op] !== undefined && p[p.op] !== null, `proposal ${String(p.id)} has no operation`);
     }
-    return c.result();
-  }) satisfies Validator<ProposeRequest>,
+  }),
 
-  proposeReply: ((m: ProposeReply) => {
-    const c = checker('ProposeReply');
+  proposeReply: validator<ProposeReply>('ProposeReply', (m, c) => {
     for (const r of m.results) {
-      c.revision('result id', r.id);
+      c.count('result id', r.id);
       c.revision('result revision', r.revision);
     }
-    return c.result();
-  }) satisfies Validator<ProposeReply>,
+  }),
 
-  readIndexReply: ((m: ReadIndexReply) => {
-    const c = checker('ReadIndexReply');
+  readIndexReply: validator<ReadIndexReply>('ReadIndexReply', (m, c) => {
     c.revision('revision', m.revision);
-    return c.result();
-  }) satisfies Validator<ReadIndexReply>,
+  }),
 
-  patchBatch: ((m: PatchBatch) => {
-    const c = checker('PatchBatch');
+  patchBatch: validator<PatchBatch>('PatchBatch', (m, c) => {
     c.that(m.identity !== null && m.identity !== undefined, 'a patch batch needs the node identity');
     const last = checkPatches(c, m.patches);
     const compact = c.revision('compact_revision', m.compact_revision, -1);
     c.that(m.patches.length === 0 || compact <= last, `compact_revision ${compact} is past the batch's last revision ${last}`);
-    return c.result();
-  }) satisfies Validator<PatchBatch>,
+  }),
 
-  syncChunk: ((m: SyncChunk) => {
-    const c = checker('SyncChunk');
+  syncChunk: validator<SyncChunk>('SyncChunk', (m, c) => {
     c.count('index', m.index);
     const revision = c.revision('revision', m.revision);
     const compact = c.revision('compact_revision', m.compact_revision, -1);
     c.that(compact <= revision, `compact_revision ${compact} is past revision ${revision}`);
     c.that(checkPatches(c, m.patches) <= revision, 'a patch is past the chunk revision');
-    return c.result();
-  }) satisfies Validator<SyncChunk>,
+  }),
 
-  appendRequest: ((m: AppendRequest) => {
-    const c = checker('AppendRequest');
+  appendRequest: validator<AppendRequest>('AppendRequest', (m, c) => {
     c.that((m.actor.length > 0) === (m.change.length > 0), 'actor and change go together');
     const seq = c.revision('seq', m.seq);
     c.that(m.change.length === 0 || seq >= 1, 'a change needs its sequence (>= 1)');
@@ -158,17 +158,13 @@ export const validators = Object.freeze({
     c.that(first === 0 ? m.patch_batch.length === 0 : last >= first, `revisions ${first}..${last} are impossible`);
     if (m.compacted) c.that(c.revision('compact_revision', m.compact_revision) <= Math.max(last, first), 'compact_revision is past the batch');
     if (m.rebase) c.revision('rebase key_count', m.rebase.key_count);
-    return c.result();
-  }) satisfies Validator<AppendRequest>,
+  }),
 
-  appendReply: ((m: AppendReply) => {
-    const c = checker('AppendReply');
+  appendReply: validator<AppendReply>('AppendReply', (m, c) => {
     c.revision('durable_revision', m.durable_revision);
-    return c.result();
-  }) satisfies Validator<AppendReply>,
+  }),
 
-  loadChunk: ((m: LoadChunk) => {
-    const c = checker('LoadChunk');
+  loadChunk: validator<LoadChunk>('LoadChunk', (m, c) => {
     c.count('index', m.index);
     c.revision('compact_revision', m.compact_revision, -1);
     if (m.snapshot) {
@@ -177,50 +173,37 @@ export const validators = Object.freeze({
       c.count('snapshot document_bytes', m.snapshot.document_bytes);
       c.count('snapshot index_bytes', m.snapshot.index_bytes);
     }
-    return c.result();
-  }) satisfies Validator<LoadChunk>,
+  }),
 
-  maintenanceRequest: ((m: MaintenanceRequest) => {
-    const c = checker('MaintenanceRequest');
+  maintenanceRequest: validator<MaintenanceRequest>('MaintenanceRequest', (m, c) => {
     c.that(m.op !== undefined, 'no operation');
-    return c.result();
-  }) satisfies Validator<MaintenanceRequest>,
+  }),
 
-  maintenanceReply: ((m: MaintenanceReply) => {
-    const c = checker('MaintenanceReply');
+  maintenanceReply: validator<MaintenanceReply>('MaintenanceReply', (m, c) => {
     if (m.status) {
       c.count('db_size', m.status.db_size);
       c.count('db_size_in_use', m.status.db_size_in_use);
       c.revision('status revision', m.status.revision);
     }
-    return c.result();
-  }) satisfies Validator<MaintenanceReply>,
+  }),
 
-  storageRequest: ((m: StorageRequest) => {
-    const c = checker('StorageRequest');
+  storageRequest: validator<StorageRequest>('StorageRequest', (m, c) => {
     c.that(m.op !== undefined, 'no operation');
     if (m.op === 'save_state') c.that((m.save_state?.alarms.length ?? 0) <= messageLimits.alarmsMax, `more than ${messageLimits.alarmsMax} alarms`);
-    return c.result();
-  }) satisfies Validator<StorageRequest>,
+  }),
 
-  storageReply: ((m: StorageReply) => {
-    const c = checker('StorageReply');
+  storageReply: validator<StorageReply>('StorageReply', (m, c) => {
     c.count('db_size', m.db_size);
     c.count('db_size_in_use', m.db_size_in_use);
-    return c.result();
-  }) satisfies Validator<StorageReply>,
+  }),
 
-  compactorRunReply: ((m: CompactorRunReply) => {
-    const c = checker('CompactorRunReply');
+  compactorRunReply: validator<CompactorRunReply>('CompactorRunReply', (m, c) => {
     c.revision('through_revision', m.through_revision);
     c.revision('index_revision', m.index_revision);
-    return c.result();
-  }) satisfies Validator<CompactorRunReply>,
+  }),
 
-  backupChunk: ((m: BackupChunk) => {
-    const c = checker('BackupChunk');
+  backupChunk: validator<BackupChunk>('BackupChunk', (m, c) => {
     c.count('index', m.index);
     c.count('total_bytes', m.total_bytes);
-    return c.result();
-  }) satisfies Validator<BackupChunk>,
+  }),
 });
