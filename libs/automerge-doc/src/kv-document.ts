@@ -8,7 +8,7 @@
 // materializes the map. A save is read with `loadIncremental` into that empty
 // handle, which Automerge turns into a full load that keeps our actor id.
 import { decodeChange, generateSyncMessage as generateSync, getBackend, init, receiveSyncMessage as receiveSync } from '@automerge/automerge';
-import type { Doc, Patch } from '@automerge/automerge';
+import type { Doc } from '@automerge/automerge';
 import { AutomergeDocError } from './automerge-doc-error.js';
 import { baseActorId, baseChangeBytes, kvMapId, kvMapKey, leasesMapId } from './base-change.js';
 import { decodeChangeOrigin, encodeChangeOrigin } from './change-origin.js';
@@ -225,15 +225,15 @@ class AutomergeKvDocument implements KvDocument {
 
   applyPeerChanges(changes: Uint8Array[]): PeerApplyResult {
     this.assertCommitted('applyPeerChanges');
-    const fresh = new Map<string, { bytes: Uint8Array; deps: string[]; message: string | null }>();
+    const fresh = new Map<string, DecodedPeerChange>();
     for (const bytes of changes) {
       let decoded;
       try {
-        decoded = decodeChange(bytes);
+        decoded = decodePeerChange(bytes);
       } catch (err) {
         throw new AutomergeDocError(`cannot decode a peer change: ${(err as Error).message}`, { cause: err });
       }
-      if (!this.hasChange(decoded.hash)) fresh.set(decoded.hash, { bytes, deps: decoded.deps, message: decoded.message });
+      if (!this.hasChange(decoded.applied.hash)) fresh.set(decoded.applied.hash, decoded);
     }
     // Automerge would queue a change whose dependencies are missing, silently
     // and for good, so only changes whose whole ancestry is here or in this
@@ -252,13 +252,11 @@ class AutomergeKvDocument implements KvDocument {
     const missingDeps = ready.length < fresh.size;
     if (ready.length === 0) return { applied: [], touchedKeys: [], missingDeps };
     const before = this.handle.getHeads();
-    applyAll(this.handle, ready.map((hash) => fresh.get(hash)!.bytes));
-    const applied = ready.map((hash) => {
-      const { bytes, message } = fresh.get(hash)!;
-      return { hash, ...originOf(message), bytes };
-    });
-    const touchedKeys = this.afterPeerApply(this.handle.diff(before, this.handle.getHeads()));
-    return { applied, touchedKeys, missingDeps };
+    applyEach(this.handle, ready.map((hash) => fresh.get(hash)!.applied.bytes));
+    // Changes a lossy sync round left in Automerge's queue may have come free too.
+    const added = this.handle.getChanges(before);
+    const decoded = added.length === ready.length ? ready.map((hash) => fresh.get(hash)!) : added.map(decodePeerChange);
+    return { applied: decoded.map((d) => d.applied), touchedKeys: this.afterPeerApply(decoded), missingDeps };
   }
 
   generateSyncMessage(sync: PeerSync): Uint8Array | undefined {
@@ -271,28 +269,18 @@ class AutomergeKvDocument implements KvDocument {
   receiveSyncMessage(sync: PeerSync, message: Uint8Array): PeerApplyResult {
     this.assertCommitted('receiveSyncMessage');
     const before = this.handle.getHeads();
-    // The patches Automerge hands the callback are the diff since this
-    // cursor, so they cover exactly what this message brought.
+    // Automerge's sync call also works out the patches since the diff cursor
+    // (for a JS document we do not use), so the cursor is moved here to keep
+    // that work to what this message brings.
     this.handle.updateDiffCursor();
-    let patches: Patch[] = [];
     try {
-      [this.syncDoc, sync.state] = receiveSync(this.syncDoc, sync.state, message, {
-        patchCallback: (p) => {
-          patches = p;
-        },
-      });
+      [this.syncDoc, sync.state] = receiveSync(this.syncDoc, sync.state, message);
     } catch (err) {
       throw new AutomergeDocError(`cannot receive a sync message: ${(err as Error).message}`, { cause: err });
     }
-    const applied = sameHeads(before, this.handle.getHeads())
-      ? []
-      : this.handle.getChanges(before).map((bytes) => {
-          const { hash, message: changeMessage } = decodeChange(bytes);
-          return { hash, ...originOf(changeMessage), bytes };
-        });
-    const touchedKeys = applied.length === 0 ? [] : this.afterPeerApply(patches);
-    // Changes of a lost earlier message's successors wait in Automerge's queue until the next round brings their ancestors.
-    return { applied, touchedKeys, missingDeps: this.handle.getMissingDeps().length > 0 };
+    const decoded = sameHeads(before, this.handle.getHeads()) ? [] : this.handle.getChanges(before).map(decodePeerChange);
+    // After a lost message, changes whose ancestors it carried wait in Automerge's queue until a later round brings those.
+    return { applied: decoded.map((d) => d.applied), touchedKeys: this.afterPeerApply(decoded), missingDeps: this.handle.getMissingDeps().length > 0 };
   }
 
   changesSince(heads: string[]): Uint8Array[] {
@@ -374,14 +362,16 @@ class AutomergeKvDocument implements KvDocument {
     else this.tombstones?.delete(key);
   }
 
-  /** Brings size and tombstones up to date for the keys `patches` touched; returns them in byte order. */
-  private afterPeerApply(patches: Patch[]): string[] {
+  /**
+   * Brings size and tombstones up to date for the keys the applied changes
+   * wrote; returns those in byte order. Read from the changes' ops, not from
+   * a diff: a diff shows only Automerge's own winner, so a value that arrives
+   * beside it (and may win by tag) would not show.
+   */
+  private afterPeerApply(applied: DecodedPeerChange[]): string[] {
+    if (applied.length === 0) return [];
     this.cachedSize = undefined;
-    const touched = new Set<string>();
-    for (const patch of patches) {
-      if (patch.path[0] === kvMapKey && typeof patch.path[1] === 'string') touched.add(patch.path[1]);
-    }
-    const keys = [...touched].sort();
+    const keys = [...new Set(applied.flatMap((d) => d.kvKeys))].sort();
     if (this.tombstones !== undefined) {
       for (const key of keys) {
         if (this.isTombstone(key)) this.tombstones.add(key);
@@ -433,6 +423,19 @@ function withoutMark({ visible: _visible, ...value }: KeyValue): TaggedStoredVal
   return value;
 }
 
+interface DecodedPeerChange {
+  applied: AppliedChange;
+  deps: string[];
+  /** Keys of the `kv` map its ops write. */
+  kvKeys: string[];
+}
+
+function decodePeerChange(bytes: Uint8Array): DecodedPeerChange {
+  const { hash, message, deps, ops } = decodeChange(bytes);
+  const kvKeys = ops.filter((op) => op.obj === kvMapId && typeof op.key === 'string').map((op) => op.key);
+  return { applied: { hash, ...originOf(message), bytes }, deps, kvKeys };
+}
+
 function originOf(message: string | null): { origin?: ChangeOrigin } {
   // A peer's change with a message that is not an origin is still applied; it just names no origin.
   try {
@@ -451,12 +454,16 @@ function assertLeaseId(id: string): void {
   if (parseLease(id) === 0n) throw new AutomergeDocError('lease id 0 means "no lease" and cannot be stored');
 }
 
-function applyAll(handle: Handle, changes: Uint8Array[]): void {
+function applyEach(handle: Handle, changes: Uint8Array[]): void {
   try {
     handle.applyChanges(changes);
   } catch (err) {
     throw new AutomergeDocError(`cannot apply changes: ${(err as Error).message}`, { cause: err });
   }
+}
+
+function applyAll(handle: Handle, changes: Uint8Array[]): void {
+  applyEach(handle, changes);
   // Automerge queues changes whose dependencies it has not seen and says
   // nothing; they stay queued and apply once the dependencies arrive.
   const missing = handle.getMissingDeps();
