@@ -136,8 +136,9 @@ class AutomergeKvDocument implements KvDocument {
   /**
    * Keys whose visible value is a tombstone, kept up to date by every write
    * and peer apply so that size() and keys() cost nothing extra while a
-   * document has none; undefined after a load or applyChanges (unknown until
-   * the next size()/keys() scans once).
+   * document has none; undefined after a load or applyChanges of a document
+   * that holds tombstones (unknown until the next size()/keys() scans once,
+   * ~1 s at 100k keys).
    */
   private tombstones: Set<string> | undefined;
 
@@ -170,6 +171,8 @@ class AutomergeKvDocument implements KvDocument {
   deleteTagged(key: string, tag: TxnTag, originRevision: bigint): void {
     assertLatin1Key(key);
     this.handle.put(kvMapId, key, encodeTaggedStoredValue({ value: new Uint8Array(), lease: '0', tag, originRevision, tombstone: true }));
+    // An op the first time only: Automerge makes none for the same value again.
+    this.handle.put('_root', tombstonesMarkKey, true);
     this.wrote(key, true);
   }
 
@@ -219,8 +222,8 @@ class AutomergeKvDocument implements KvDocument {
   applyChanges(changes: Uint8Array[]): void {
     this.assertCommitted('applyChanges');
     this.cachedSize = undefined;
-    this.tombstones = undefined;
     applyAll(this.handle, changes);
+    this.tombstones = tombstonesIfNoMark(this.handle);
   }
 
   applyPeerChanges(changes: Uint8Array[]): PeerApplyResult {
@@ -406,6 +409,16 @@ class AutomergeKvDocument implements KvDocument {
 }
 
 const taggedFormat = 0x02;
+/**
+ * A root entry (true) written with the first tombstone, so that a loaded
+ * document without it (every single node's) knows it has none and never
+ * scans its keys for them. Concurrent marks by two members are equal values.
+ */
+const tombstonesMarkKey = 'tombstones';
+
+function tombstonesIfNoMark(handle: Handle): Set<string> | undefined {
+  return handle.get('_root', tombstonesMarkKey) === true ? undefined : new Set();
+}
 const changeHash = /^[0-9a-f]{64}$/;
 
 function decodeEntry(entry: unknown[]): TaggedStoredValue {
@@ -504,7 +517,7 @@ export function loadKvDocument(opts: { saved?: Uint8Array; base?: Uint8Array; ch
   if (opts.changes !== undefined && opts.changes.length > 0) applyAll(handle, opts.changes);
   // A fresh actor has written nothing; a given one may have, so its seq is
   // read from its first new change.
-  return new AutomergeKvDocument(handle, syncDoc, opts.actorId === undefined ? 0 : undefined, undefined);
+  return new AutomergeKvDocument(handle, syncDoc, opts.actorId === undefined ? 0 : undefined, tombstonesIfNoMark(handle));
 }
 
 function loadSaved(handle: Handle, saved: Uint8Array): void {
