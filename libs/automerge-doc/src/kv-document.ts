@@ -133,21 +133,24 @@ class AutomergeKvDocument implements KvDocument {
   /** Changes this actor has made; undefined until its next commit reads it (a reloaded writer). */
   private seq: number | undefined;
   private cachedSize: number | undefined;
+  /** Whether the document holds tagged values (its root has the mark); until then get() reads as a single node does. */
+  private tagged: boolean;
   /**
    * Keys whose visible value is a tombstone, kept up to date by every write
    * and peer apply so that size() and keys() cost nothing extra while a
-   * document has none; undefined after a load or applyChanges of a document
-   * that holds tombstones (unknown until the next size()/keys() scans once,
-   * ~1 s at 100k keys).
+   * document has none; undefined after a load or applyChanges of a tagged
+   * document (unknown until the next size()/keys() scans once, ~1 s at 100k
+   * keys).
    */
   private tombstones: Set<string> | undefined;
 
-  constructor(handle: Handle, syncDoc: SyncDoc, seq: number | undefined, tombstones: Set<string> | undefined) {
+  constructor(handle: Handle, syncDoc: SyncDoc, seq: number | undefined) {
     this.handle = handle;
     this.syncDoc = syncDoc;
     this.actorId = handle.getActorId();
     this.seq = seq;
-    this.tombstones = tombstones;
+    this.tagged = hasTaggedMark(handle);
+    this.tombstones = this.tagged ? undefined : new Set();
   }
 
   put(key: string, value: Uint8Array, lease: string): void {
@@ -165,19 +168,23 @@ class AutomergeKvDocument implements KvDocument {
   putTagged(key: string, value: Uint8Array, lease: string, tag: TxnTag, originRevision: bigint): void {
     assertLatin1Key(key);
     this.handle.put(kvMapId, key, encodeTaggedStoredValue({ value, lease, tag, originRevision, tombstone: false }));
+    this.markTagged();
     this.wrote(key, false);
   }
 
   deleteTagged(key: string, tag: TxnTag, originRevision: bigint): void {
     assertLatin1Key(key);
     this.handle.put(kvMapId, key, encodeTaggedStoredValue({ value: new Uint8Array(), lease: '0', tag, originRevision, tombstone: true }));
-    // An op the first time only: Automerge makes none for the same value again.
-    this.handle.put('_root', tombstonesMarkKey, true);
+    this.markTagged();
     this.wrote(key, true);
   }
 
   get(key: string): { value: Uint8Array; lease: string } | undefined {
     assertLatin1Key(key);
+    if (!this.tagged) {
+      const stored = this.handle.get(kvMapId, key);
+      return stored === undefined ? undefined : decodeStoredValue(stored);
+    }
     const all = this.handle.getAll(kvMapId, key);
     // One value (the single-node case, and most keys with peers): no tags to compare.
     if (all.length === 1) {
@@ -223,7 +230,8 @@ class AutomergeKvDocument implements KvDocument {
     this.assertCommitted('applyChanges');
     this.cachedSize = undefined;
     applyAll(this.handle, changes);
-    this.tombstones = tombstonesIfNoMark(this.handle);
+    this.tagged = hasTaggedMark(this.handle);
+    this.tombstones = this.tagged ? undefined : new Set();
   }
 
   applyPeerChanges(changes: Uint8Array[]): PeerApplyResult {
@@ -359,6 +367,12 @@ class AutomergeKvDocument implements KvDocument {
     return this.handle.keys(leasesMapId).map((id) => ({ id, ttl: Number(this.handle.get(leasesMapId, id)) }));
   }
 
+  private markTagged(): void {
+    if (this.tagged) return;
+    this.handle.put('_root', taggedMarkKey, true);
+    this.tagged = true;
+  }
+
   private wrote(key: string, tombstone: boolean): void {
     this.cachedSize = undefined;
     if (tombstone) this.tombstones?.add(key);
@@ -374,6 +388,8 @@ class AutomergeKvDocument implements KvDocument {
   private afterPeerApply(applied: DecodedPeerChange[]): string[] {
     if (applied.length === 0) return [];
     this.cachedSize = undefined;
+    // A known (empty) tombstone set stays right: the touched keys are checked below.
+    this.tagged ||= hasTaggedMark(this.handle);
     const keys = [...new Set(applied.flatMap((d) => d.kvKeys))].sort();
     if (this.tombstones !== undefined) {
       for (const key of keys) {
@@ -410,14 +426,16 @@ class AutomergeKvDocument implements KvDocument {
 
 const taggedFormat = 0x02;
 /**
- * A root entry (true) written with the first tombstone, so that a loaded
- * document without it (every single node's) knows it has none and never
- * scans its keys for them. Concurrent marks by two members are equal values.
+ * A root entry (true) written with the first tagged value, so that a
+ * document without it (every single node's) knows it holds neither tags nor
+ * tombstones: its get() reads Automerge's one value as before, and a loaded
+ * one never scans its keys for tombstones. Concurrent marks by two members
+ * are equal values.
  */
-const tombstonesMarkKey = 'tombstones';
+const taggedMarkKey = 'tagged';
 
-function tombstonesIfNoMark(handle: Handle): Set<string> | undefined {
-  return handle.get('_root', tombstonesMarkKey) === true ? undefined : new Set();
+function hasTaggedMark(handle: Handle): boolean {
+  return handle.get('_root', taggedMarkKey) === true;
 }
 const changeHash = /^[0-9a-f]{64}$/;
 
@@ -498,7 +516,7 @@ function newHandle(actorId: string | undefined): { handle: Handle; syncDoc: Sync
 export function createKvDocument(opts: { actorId?: string } = {}): KvDocument {
   const { handle, syncDoc } = newHandle(opts.actorId);
   applyAll(handle, [baseChangeBytes()]);
-  return new AutomergeKvDocument(handle, syncDoc, 0, new Set());
+  return new AutomergeKvDocument(handle, syncDoc, 0);
 }
 
 /**
@@ -517,7 +535,7 @@ export function loadKvDocument(opts: { saved?: Uint8Array; base?: Uint8Array; ch
   if (opts.changes !== undefined && opts.changes.length > 0) applyAll(handle, opts.changes);
   // A fresh actor has written nothing; a given one may have, so its seq is
   // read from its first new change.
-  return new AutomergeKvDocument(handle, syncDoc, opts.actorId === undefined ? 0 : undefined, tombstonesIfNoMark(handle));
+  return new AutomergeKvDocument(handle, syncDoc, opts.actorId === undefined ? 0 : undefined);
 }
 
 function loadSaved(handle: Handle, saved: Uint8Array): void {

@@ -62,7 +62,7 @@ describe('tagged writes', () => {
     assert.deepEqual(loaded.keys(), ['b']);
     assert.equal(loaded.size(), 1);
     doc.deleteTagged('b', tag(12, 1), 3n);
-    assert.equal(decodeChange(doc.commit()!.bytes).ops.length, 1, 'the tombstones mark is written once');
+    assert.equal(decodeChange(doc.commit()!.bytes).ops.length, 1, 'the tagged mark is written once');
     assert.deepEqual(doc.keys(), []);
     const replayed = createKvDocument();
     const afterDelete = doc.changesSince(beforeDelete);
