@@ -8,9 +8,11 @@
 // materializes the map. A save is read with `loadIncremental` into that empty
 // handle, which Automerge turns into a full load that keeps our actor id.
 import { decodeChange, generateSyncMessage as generateSync, getBackend, init, receiveSyncMessage as receiveSync } from '@automerge/automerge';
-import type { Doc } from '@automerge/automerge';
+import type { Doc, Patch } from '@automerge/automerge';
 import { AutomergeDocError } from './automerge-doc-error.js';
 import { baseActorId, baseChangeBytes, kvMapId, kvMapKey, leasesMapId } from './base-change.js';
+import { changeHeaderOf } from './change-header.js';
+import type { ChangeHeader } from './change-header.js';
 import { decodeChangeOrigin, encodeChangeOrigin } from './change-origin.js';
 import type { ChangeOrigin } from './change-origin.js';
 import { assertLatin1Key } from './latin1-key.js';
@@ -136,13 +138,13 @@ class AutomergeKvDocument implements KvDocument {
   /** Whether the document holds tagged values (its root has the mark); until then get() reads as a single node does. */
   private tagged: boolean;
   /**
-   * Keys whose visible value is a tombstone, kept up to date by every write
-   * and peer apply so that size() and keys() cost nothing extra while a
-   * document has none; undefined after a load or applyChanges of a tagged
-   * document (unknown until the next size()/keys() scans once, ~1 s at 100k
-   * keys).
+   * Keys whose visible value is a tombstone, and keys holding more than one
+   * value, kept up to date by every write and peer apply so that size() and
+   * keys() cost nothing extra while a document has none; undefined after a
+   * load or applyChanges of a tagged document (unknown until the next
+   * size(), keys() or peer apply scans once, ~1 s at 100k keys).
    */
-  private tombstones: Set<string> | undefined;
+  private keyState: KeyState | undefined;
 
   constructor(handle: Handle, syncDoc: SyncDoc, seq: number | undefined) {
     this.handle = handle;
@@ -150,7 +152,7 @@ class AutomergeKvDocument implements KvDocument {
     this.actorId = handle.getActorId();
     this.seq = seq;
     this.tagged = hasTaggedMark(handle);
-    this.tombstones = this.tagged ? undefined : new Set();
+    this.keyState = this.tagged ? undefined : emptyKeyState();
   }
 
   put(key: string, value: Uint8Array, lease: string): void {
@@ -231,20 +233,20 @@ class AutomergeKvDocument implements KvDocument {
     this.cachedSize = undefined;
     applyAll(this.handle, changes);
     this.tagged = hasTaggedMark(this.handle);
-    this.tombstones = this.tagged ? undefined : new Set();
+    this.keyState = this.tagged ? undefined : emptyKeyState();
   }
 
   applyPeerChanges(changes: Uint8Array[]): PeerApplyResult {
     this.assertCommitted('applyPeerChanges');
-    const fresh = new Map<string, DecodedPeerChange>();
+    const fresh = new Map<string, { bytes: Uint8Array; header: ChangeHeader }>();
     for (const bytes of changes) {
-      let decoded;
+      let header;
       try {
-        decoded = decodePeerChange(bytes);
+        header = changeHeaderOf(bytes);
       } catch (err) {
         throw new AutomergeDocError(`cannot decode a peer change: ${(err as Error).message}`, { cause: err });
       }
-      if (!this.hasChange(decoded.applied.hash)) fresh.set(decoded.applied.hash, decoded);
+      if (!this.hasChange(header.hash)) fresh.set(header.hash, { bytes, header });
     }
     // Automerge would queue a change whose dependencies are missing, silently
     // and for good, so only changes whose whole ancestry is here or in this
@@ -254,7 +256,7 @@ class AutomergeKvDocument implements KvDocument {
     for (let grew = true; grew; ) {
       grew = false;
       for (const [hash, change] of fresh) {
-        if (readySet.has(hash) || !change.deps.every((dep) => readySet.has(dep) || this.hasChange(dep))) continue;
+        if (readySet.has(hash) || !change.header.deps.every((dep) => readySet.has(dep) || this.hasChange(dep))) continue;
         readySet.add(hash);
         ready.push(hash);
         grew = true;
@@ -262,12 +264,16 @@ class AutomergeKvDocument implements KvDocument {
     }
     const missingDeps = ready.length < fresh.size;
     if (ready.length === 0) return { applied: [], touchedKeys: [], missingDeps };
-    const before = this.handle.getHeads();
-    applyEach(this.handle, ready.map((hash) => fresh.get(hash)!.applied.bytes));
+    const before = this.beforePeerApply();
+    applyEach(this.handle, ready.map((hash) => fresh.get(hash)!.bytes));
     // Changes a lossy sync round left in Automerge's queue may have come free too.
-    const added = this.handle.getChanges(before);
-    const decoded = added.length === ready.length ? ready.map((hash) => fresh.get(hash)!) : added.map(decodePeerChange);
-    return { applied: decoded.map((d) => d.applied), touchedKeys: this.afterPeerApply(decoded), missingDeps };
+    const added = this.handle.getChanges(before.heads);
+    const applied =
+      added.length === ready.length
+        ? ready.map((hash) => appliedChange(fresh.get(hash)!.bytes, fresh.get(hash)!.header))
+        : added.map((bytes) => appliedChange(bytes, changeHeaderOf(bytes)));
+    const touchedKeys = this.afterPeerApply(before, this.handle.diff(before.heads, this.handle.getHeads()));
+    return { applied, touchedKeys, missingDeps };
   }
 
   generateSyncMessage(sync: PeerSync): Uint8Array | undefined {
@@ -279,19 +285,27 @@ class AutomergeKvDocument implements KvDocument {
 
   receiveSyncMessage(sync: PeerSync, message: Uint8Array): PeerApplyResult {
     this.assertCommitted('receiveSyncMessage');
-    const before = this.handle.getHeads();
-    // Automerge's sync call also works out the patches since the diff cursor
-    // (for a JS document we do not use), so the cursor is moved here to keep
-    // that work to what this message brings.
+    const before = this.beforePeerApply();
+    // Automerge's sync call works out the patches since the diff cursor (for
+    // a JS document that never holds the maps); from a cursor moved here they
+    // are the diff of what this message brings, which is what we need too.
     this.handle.updateDiffCursor();
+    let patches: Patch[] = [];
     try {
-      [this.syncDoc, sync.state] = receiveSync(this.syncDoc, sync.state, message);
+      [this.syncDoc, sync.state] = receiveSync(this.syncDoc, sync.state, message, {
+        patchCallback: (p) => {
+          patches = p;
+        },
+      });
     } catch (err) {
       throw new AutomergeDocError(`cannot receive a sync message: ${(err as Error).message}`, { cause: err });
     }
-    const decoded = sameHeads(before, this.handle.getHeads()) ? [] : this.handle.getChanges(before).map(decodePeerChange);
+    const applied = sameHeads(before.heads, this.handle.getHeads())
+      ? []
+      : this.handle.getChanges(before.heads).map((bytes) => appliedChange(bytes, changeHeaderOf(bytes)));
     // After a lost message, changes whose ancestors it carried wait in Automerge's queue until a later round brings those.
-    return { applied: decoded.map((d) => d.applied), touchedKeys: this.afterPeerApply(decoded), missingDeps: this.handle.getMissingDeps().length > 0 };
+    const missingDeps = this.handle.getMissingDeps().length > 0;
+    return { applied, touchedKeys: applied.length === 0 ? [] : this.afterPeerApply(before, patches), missingDeps };
   }
 
   changesSince(heads: string[]): Uint8Array[] {
@@ -332,12 +346,12 @@ class AutomergeKvDocument implements KvDocument {
 
   size(): number {
     // length() walks the map (~4 ms at 100k keys), so it is kept until a write.
-    this.cachedSize ??= this.handle.length(kvMapId) - this.knownTombstones().size;
+    this.cachedSize ??= this.handle.length(kvMapId) - this.knownKeyState().tombstones.size;
     return this.cachedSize;
   }
 
   keys(): string[] {
-    const tombstones = this.knownTombstones();
+    const { tombstones } = this.knownKeyState();
     const keys = this.handle.keys(kvMapId);
     return tombstones.size === 0 ? keys : keys.filter((k) => !tombstones.has(k));
   }
@@ -375,42 +389,64 @@ class AutomergeKvDocument implements KvDocument {
 
   private wrote(key: string, tombstone: boolean): void {
     this.cachedSize = undefined;
-    if (tombstone) this.tombstones?.add(key);
-    else this.tombstones?.delete(key);
+    if (this.keyState === undefined) return;
+    // A local write replaces every value the key held.
+    this.keyState.conflicted.delete(key);
+    if (tombstone) this.keyState.tombstones.add(key);
+    else this.keyState.tombstones.delete(key);
+  }
+
+  /** What afterPeerApply compares against: the heads, and the values of every key that held more than one. */
+  private beforePeerApply(): { heads: string[]; conflictedValues: Map<string, string> } {
+    const { conflicted } = this.knownKeyState();
+    return { heads: this.handle.getHeads(), conflictedValues: new Map([...conflicted].map((k) => [k, this.valueIds(k)])) };
   }
 
   /**
-   * Brings size and tombstones up to date for the keys the applied changes
-   * wrote; returns those in byte order. Read from the changes' ops, not from
-   * a diff: a diff shows only Automerge's own winner, so a value that arrives
-   * beside it (and may win by tag) would not show.
+   * The keys whose values the applied changes altered, in byte order, with
+   * size and key state brought up to date. Automerge's diff shows a key when
+   * its own winner changes or when it first holds two values, but not a
+   * further value arriving beside an existing conflict (which may win by
+   * tag), so the keys that held several values before are compared too.
    */
-  private afterPeerApply(applied: DecodedPeerChange[]): string[] {
-    if (applied.length === 0) return [];
+  private afterPeerApply(before: { conflictedValues: Map<string, string> }, patches: Patch[]): string[] {
     this.cachedSize = undefined;
-    // A known (empty) tombstone set stays right: the touched keys are checked below.
     this.tagged ||= hasTaggedMark(this.handle);
-    const keys = [...new Set(applied.flatMap((d) => d.kvKeys))].sort();
-    if (this.tombstones !== undefined) {
-      for (const key of keys) {
-        if (this.isTombstone(key)) this.tombstones.add(key);
-        else this.tombstones.delete(key);
+    const touched = new Set<string>();
+    for (const patch of patches) {
+      if (patch.path[0] === kvMapKey && typeof patch.path[1] === 'string') touched.add(patch.path[1]);
+    }
+    for (const [key, ids] of before.conflictedValues) if (this.valueIds(key) !== ids) touched.add(key);
+    const state = this.knownKeyState();
+    for (const key of touched) {
+      const values = this.handle.getAll(kvMapId, key);
+      if (values.length > 1) state.conflicted.add(key);
+      else state.conflicted.delete(key);
+      if (visibleOf(values.map(decodeEntry))?.tombstone === true) state.tombstones.add(key);
+      else state.tombstones.delete(key);
+    }
+    return [...touched].sort();
+  }
+
+  /** The op ids of a key's values: they change exactly when its values do. */
+  private valueIds(key: string): string {
+    return this.handle
+      .getAll(kvMapId, key)
+      .map((entry) => String(entry[entry.length - 1]))
+      .join(' ');
+  }
+
+  private knownKeyState(): KeyState {
+    if (this.keyState === undefined) {
+      const state = emptyKeyState();
+      for (const key of this.handle.keys(kvMapId)) {
+        const values = this.handle.getAll(kvMapId, key);
+        if (values.length > 1) state.conflicted.add(key);
+        if (visibleOf(values.map(decodeEntry))?.tombstone === true) state.tombstones.add(key);
       }
+      this.keyState = state;
     }
-    return keys;
-  }
-
-  private isTombstone(key: string): boolean {
-    return visibleOf(this.handle.getAll(kvMapId, key).map(decodeEntry))?.tombstone === true;
-  }
-
-  private knownTombstones(): Set<string> {
-    if (this.tombstones === undefined) {
-      const found = new Set<string>();
-      for (const key of this.handle.keys(kvMapId)) if (this.isTombstone(key)) found.add(key);
-      this.tombstones = found;
-    }
-    return this.tombstones;
+    return this.keyState;
   }
 
   /**
@@ -454,17 +490,17 @@ function withoutMark({ visible: _visible, ...value }: KeyValue): TaggedStoredVal
   return value;
 }
 
-interface DecodedPeerChange {
-  applied: AppliedChange;
-  deps: string[];
-  /** Keys of the `kv` map its ops write. */
-  kvKeys: string[];
+interface KeyState {
+  tombstones: Set<string>;
+  conflicted: Set<string>;
 }
 
-function decodePeerChange(bytes: Uint8Array): DecodedPeerChange {
-  const { hash, message, deps, ops } = decodeChange(bytes);
-  const kvKeys = ops.filter((op) => op.obj === kvMapId && typeof op.key === 'string').map((op) => op.key);
-  return { applied: { hash, ...originOf(message), bytes }, deps, kvKeys };
+function emptyKeyState(): KeyState {
+  return { tombstones: new Set(), conflicted: new Set() };
+}
+
+function appliedChange(bytes: Uint8Array, header: ChangeHeader): AppliedChange {
+  return { hash: header.hash, ...originOf(header.message), bytes };
 }
 
 function originOf(message: string | null): { origin?: ChangeOrigin } {

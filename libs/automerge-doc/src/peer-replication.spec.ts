@@ -226,6 +226,28 @@ describe('concurrent writes resolve by tag', () => {
     assert.deepEqual(values.filter((v) => v.visible).map((v) => text(v.value)), ['put']);
   });
 
+  test('a value arriving beside an existing conflict is a touched key even where Automerge keeps its winner', () => {
+    // Actor order makes dd Automerge's winner throughout; the tags say otherwise.
+    const base = createKvDocument({ actorId: '01'.repeat(16) });
+    base.putTagged('k', bytes('old'), '0', tag(1, 1), 1n);
+    const start = base.commit()!.bytes;
+    const [aa, bb, cc, dd] = ['aa', 'bb', 'cc', 'dd'].map((a) => createKvDocument({ actorId: a.repeat(16) }));
+    const changes = [aa!, bb!, cc!].map((d, i) => {
+      d.applyPeerChanges([start]);
+      d.putTagged('k', bytes(`v${i}`), '0', tag(10 + i, 2 + i), 2n);
+      return d.commit()!.bytes;
+    });
+    dd!.applyPeerChanges([start]);
+    dd!.putTagged('k', bytes('dd'), '0', tag(5, 9), 2n);
+    dd!.commit();
+    for (const [i, change] of changes.entries()) {
+      const result = dd!.applyPeerChanges([change]);
+      assert.deepEqual(result.touchedKeys, ['k'], `value ${i}`);
+      assert.equal(text(dd!.get('k')?.value), `v${i}`);
+    }
+    assert.equal(dd!.conflictsOf('k').length, 3);
+  });
+
   test('two concurrent deletes are no conflict', () => {
     const [a] = concurrent(
       (d) => d.deleteTagged('k', tag(5, 1), 2n),
