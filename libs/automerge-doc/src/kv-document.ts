@@ -188,7 +188,7 @@ class AutomergeKvDocument implements KvDocument {
       return stored === undefined ? undefined : decodeStoredValue(stored);
     }
     const all = this.handle.getAll(kvMapId, key);
-    // One value (the single-node case, and most keys with peers): no tags to compare.
+    // A lone untagged value: nothing to compare.
     if (all.length === 1) {
       const stored = all[0]![1];
       if (stored instanceof Uint8Array && stored[0] !== taggedFormat) return decodeStoredValue(stored);

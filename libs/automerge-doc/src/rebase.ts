@@ -28,7 +28,12 @@ export interface RebaseState {
   members?: readonly { id: string; record: MemberRecord }[];
 }
 
-/** The deterministic rebase change for `doc`'s current (committed) state. */
+/**
+ * The deterministic rebase change for `doc`'s current (committed) state.
+ * Visible values only, untagged: tags, tombstones and the tagged mark are
+ * not kept, which is right for a single node; with peers the cut is a
+ * cluster operation not built yet (docs/ARCHITECTURE.md §5b, §8.2).
+ */
 export function rebaseChange(doc: KvDocument): { bytes: Uint8Array; hash: string } {
   const keys = doc.keys();
   const stored = keys.map((key) => doc.get(key)!);
