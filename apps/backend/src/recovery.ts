@@ -25,9 +25,16 @@ export class RecoveryError extends Error {
   override name = 'RecoveryError';
 }
 
-export async function recoverState(messenger: Messenger, loadSubject: string, chunkTimeoutMs: number, log: Logger): Promise<RecoveredState> {
+/** `emptyStore`: the key index before the first stored revision (a member's band starts it higher, docs/ARCHITECTURE.md §8.1). */
+export async function recoverState(
+  messenger: Messenger,
+  loadSubject: string,
+  chunkTimeoutMs: number,
+  log: Logger,
+  emptyStore: () => MvccStore = () => new MvccStore(),
+): Promise<RecoveredState> {
   const started = Date.now();
-  const recovery = new RecoveryAssembler();
+  const recovery = new RecoveryAssembler(emptyStore);
   let done = false;
   for await (const msg of messenger.requestStream(loadSubject, codecs.loadRequest.encode({}), { chunkTimeoutMs })) {
     const chunk = decodeChecked(msg, codecs.loadChunk, validators.loadChunk, log);
@@ -64,6 +71,11 @@ export class RecoveryAssembler {
   #compactRevision: number | undefined;
   /** where recovery time goes, for the "recovered" log line */
   readonly #ms = { index: 0, patches: 0, document: 0 };
+  readonly #emptyStore: () => MvccStore;
+
+  constructor(emptyStore: () => MvccStore = () => new MvccStore()) {
+    this.#emptyStore = emptyStore;
+  }
 
   accept(chunk: LoadChunk): void {
     if (chunk.index !== this.#expected++) throw new RecoveryError(`backend: load chunk ${chunk.index} arrived, expected ${this.#expected - 1}`);
@@ -131,7 +143,7 @@ export class RecoveryAssembler {
 
   #baseStore(basePatches: (RevisionPatch & { revision: number })[]): MvccStore {
     const s = this.#snapshot;
-    if (!s || s.indexRevision === 0) return new MvccStore();
+    if (!s || s.indexRevision === 0) return this.#emptyStore();
     const started = Date.now();
     const bytes = concatExact(this.#indexPieces.splice(0), s.indexBytes, 'key index');
     const index = codecs.snapshotIndex.decode(bytes);

@@ -19,8 +19,8 @@ describe('change header', () => {
     const changes = a.changesSince([]);
     assert.equal(changes.length, 4);
     for (const change of changes) {
-      const { hash, deps, message } = decodeChange(change);
-      assert.deepEqual(changeHeaderOf(change), { hash, deps: [...deps], message: message ?? null });
+      const { hash, deps, actor, seq, message } = decodeChange(change);
+      assert.deepEqual(changeHeaderOf(change), { hash, deps: [...deps], actor, seq, message: message ?? null });
     }
   });
 

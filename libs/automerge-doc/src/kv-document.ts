@@ -41,6 +41,9 @@ export interface EncodedChange {
 /** A change applied from a peer. */
 export interface AppliedChange {
   hash: string;
+  /** The writer (hex) and its sequence number: what the change is stored under. */
+  actor: string;
+  seq: number;
   /** From the change's message; undefined for changes without one (the base, a single node's, a rebase). */
   origin?: ChangeOrigin;
   bytes: Uint8Array;
@@ -500,7 +503,7 @@ function emptyKeyState(): KeyState {
 }
 
 function appliedChange(bytes: Uint8Array, header: ChangeHeader): AppliedChange {
-  return { hash: header.hash, ...originOf(header.message), bytes };
+  return { hash: header.hash, actor: header.actor, seq: header.seq, ...originOf(header.message), bytes };
 }
 
 function originOf(message: string | null): { origin?: ChangeOrigin } {

@@ -1,5 +1,5 @@
-export { nodeSubjects, headerNames, validateSubjectToken, SubjectError } from './subjects.js';
-export type { NodeSubjects, SubjectScope } from './subjects.js';
+export { nodeSubjects, clusterSubjects, headerNames, validateSubjectToken, SubjectError } from './subjects.js';
+export type { ClusterSubjects, NodeSubjects, SubjectScope } from './subjects.js';
 export { natsServiceKinds, nodePermissions, serviceInboxPrefix, replyInboxes, natsAuthorizationConfig } from './permissions.js';
 export type { NatsServiceKind, NatsPermissions, NatsPassword } from './permissions.js';
 export { wireCodec, WireDecodeError } from './wire.js';
@@ -29,6 +29,10 @@ export type {
   SnapshotIndex,
   CompactorRunRequest,
   CompactorRunReply,
+  PeerChange,
+  PeerChanges,
+  PeerSync,
+  PeerStored,
 } from './messages.js';
 export { chunkBySize, payloadHeadroomBytes } from './chunks.js';
 export { BadMessageError, messageLimits, validated, validators } from './validate.js';

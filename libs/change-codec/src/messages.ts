@@ -106,6 +106,38 @@ export interface AppendRequest {
   compact_revision: Int64;
   /** a history cut after this batch (absent: none) */
   rebase?: Rebase | null;
+  /** peers' changes applied in this batch */
+  peer_changes?: PeerChange[];
+}
+
+/** An Automerge change another member made, as stored. */
+export interface PeerChange {
+  actor: Uint8Array;
+  seq: Int64;
+  change: Uint8Array;
+}
+
+/** A batch's own change, pushed to every peer after its append committed. */
+export interface PeerChanges {
+  cluster_id: Int64;
+  origin: Int64;
+  changes: Uint8Array[];
+  heads: string[];
+}
+
+/** One Automerge sync message for the addressed member. */
+export interface PeerSync {
+  cluster_id: Int64;
+  from: Int64;
+  round: Int64;
+  message: Uint8Array;
+}
+
+/** Everything of the addressed origin up to origin_revision is stored by `from`. */
+export interface PeerStored {
+  cluster_id: Int64;
+  from: Int64;
+  origin_revision: Int64;
 }
 
 export interface Rebase {
@@ -185,4 +217,7 @@ export const codecs = Object.freeze({
   snapshotIndex: wireCodec<SnapshotIndex>('SnapshotIndex'),
   compactorRunRequest: wireCodec<CompactorRunRequest>('CompactorRunRequest'),
   compactorRunReply: wireCodec<CompactorRunReply>('CompactorRunReply'),
+  peerChanges: wireCodec<PeerChanges>('PeerChanges'),
+  peerSync: wireCodec<PeerSync>('PeerSync'),
+  peerStored: wireCodec<PeerStored>('PeerStored'),
 });

@@ -2,8 +2,8 @@
 // derived from the subjects table. The supervisor's embedded nats-server and
 // deploy/nats-server.conf grant exactly these (docs/ARCHITECTURE.md §4,
 // "Trust and permissions").
-import { nodeSubjects } from './subjects.js';
-import type { NodeSubjects } from './subjects.js';
+import { clusterSubjects, nodeSubjects } from './subjects.js';
+import type { ClusterSubjects, NodeSubjects } from './subjects.js';
 
 export const natsServiceKinds = ['etcd-api', 'backend', 'persister', 'compactor'] as const;
 export type NatsServiceKind = (typeof natsServiceKinds)[number];
@@ -23,11 +23,16 @@ export function serviceInboxPrefix(kind: NatsServiceKind): string {
   return `_INBOX.${kind}`;
 }
 
-/** The permissions of each service kind on one node's subjects. */
-export function nodePermissions(subjects: NodeSubjects): Readonly<Record<NatsServiceKind, NatsPermissions>> {
+/**
+ * The permissions of each service kind on one node's subjects; with
+ * `cluster`, the backend also replicates with its peers (it publishes and
+ * subscribes every cluster subject: docs/ARCHITECTURE.md §8.3).
+ */
+export function nodePermissions(subjects: NodeSubjects, cluster?: ClusterSubjects): Readonly<Record<NatsServiceKind, NatsPermissions>> {
   const requester = (kind: NatsServiceKind) => ({ inboxPrefix: serviceInboxPrefix(kind), ownReplies: `${serviceInboxPrefix(kind)}.>` });
   const frontend = requester('etcd-api');
   const backend = requester('backend');
+  const peers = cluster ? [cluster.all] : [];
   return Object.freeze({
     'etcd-api': {
       inboxPrefix: frontend.inboxPrefix,
@@ -36,8 +41,8 @@ export function nodePermissions(subjects: NodeSubjects): Readonly<Record<NatsSer
     },
     backend: {
       inboxPrefix: backend.inboxPrefix,
-      publish: [subjects.patch, subjects.append, subjects.load, subjects.storage, subjects.compactorRun, replyInboxes],
-      subscribe: [subjects.propose, subjects.readIndex, subjects.sync, subjects.maintenance, backend.ownReplies],
+      publish: [subjects.patch, subjects.append, subjects.load, subjects.storage, subjects.compactorRun, replyInboxes, ...peers],
+      subscribe: [subjects.propose, subjects.readIndex, subjects.sync, subjects.maintenance, backend.ownReplies, ...peers],
     },
     persister: {
       inboxPrefix: serviceInboxPrefix('persister'),
@@ -60,7 +65,7 @@ export function natsAuthorizationConfig(options: {
   readonly subjectScope: { prefix: string; node: string };
   readonly passwords: Readonly<Record<NatsServiceKind, NatsPassword>>;
 }): string {
-  const permissions = nodePermissions(nodeSubjects(options.subjectScope));
+  const permissions = nodePermissions(nodeSubjects(options.subjectScope), clusterSubjects(options.subjectScope.prefix));
   const list = (subjects: readonly string[]) => `[${subjects.map((s) => JSON.stringify(s)).join(', ')}]`;
   const user = (kind: NatsServiceKind, granted: NatsPermissions) => {
     const password = options.passwords[kind];

@@ -38,8 +38,12 @@ export interface NodeSubjects {
   backup: string;
 }
 
+/** The token of the cluster-wide subjects: no node may take it as its name. */
+const peersToken = 'peers';
+
 /** The subjects of one node (version 1 messages). */
 export function nodeSubjects(scope: SubjectScope): NodeSubjects {
+  if (scope.node === peersToken) throw new SubjectError(`change-codec: node "${peersToken}" is reserved for the cluster's peer subjects`);
   const base = `${validateSubjectToken('prefix', scope.prefix)}.${validateSubjectToken('node', scope.node)}`;
   return Object.freeze({
     propose: `${base}.backend.propose.v1`,
@@ -52,6 +56,32 @@ export function nodeSubjects(scope: SubjectScope): NodeSubjects {
     maintenance: `${base}.backend.maintenance.v1`,
     storage: `${base}.persister.storage.v1`,
     backup: `${base}.persister.backup.v1`,
+  });
+}
+
+/** The subjects backends of one cluster replicate on (docs/ARCHITECTURE.md §8.3). */
+export interface ClusterSubjects {
+  /** every backend publishes its committed changes here (PeerChanges) */
+  changes: string;
+  /** every backend's subjects, for permissions */
+  all: string;
+  /** a member's sync messages (PeerSync) */
+  sync(member: string): string;
+  /** a member's storage acknowledgements (PeerStored) */
+  stored(member: string): string;
+}
+
+export function clusterSubjects(prefix: string): ClusterSubjects {
+  const base = `${validateSubjectToken('prefix', prefix)}.${peersToken}`;
+  const ofMember = (member: string) => {
+    if (member === peersToken) throw new SubjectError(`change-codec: member "${peersToken}" is reserved`);
+    return `${base}.${validateSubjectToken('member', member)}`;
+  };
+  return Object.freeze({
+    changes: `${base}.changes.v1`,
+    all: `${base}.>`,
+    sync: (member: string) => `${ofMember(member)}.sync.v1`,
+    stored: (member: string) => `${ofMember(member)}.stored.v1`,
   });
 }
 

@@ -14,6 +14,9 @@ import type {
   Int64,
   LoadChunk,
   PatchBatch,
+  PeerChanges,
+  PeerStored,
+  PeerSync,
   ProposeReply,
   ProposeRequest,
   ReadIndexReply,
@@ -41,7 +44,13 @@ export const messageLimits = Object.freeze({
   proposalsMax: 65_536,
   /** alarms in one stored maintenance state (one per member and kind) */
   alarmsMax: 1024,
+  /** changes in one PeerChanges or AppendRequest.peer_changes (a batch pushes one; a sync round may apply more) */
+  peerChangesMax: 65_536,
+  /** heads of one document (one per concurrent writer) */
+  headsMax: 1024,
 });
+
+const automergeHash = /^[0-9a-f]{64}$/;
 
 /** The message as is when valid; throws its BadMessageError otherwise. */
 export function validated<T>(message: T, validator: Validator<T>): T {
@@ -158,6 +167,28 @@ export const validators = Object.freeze({
     c.that(first === 0 ? m.patch_batch.length === 0 : last >= first, `revisions ${first}..${last} are impossible`);
     if (m.compacted) c.that(c.revision('compact_revision', m.compact_revision) <= Math.max(last, first), 'compact_revision is past the batch');
     if (m.rebase) c.revision('rebase key_count', m.rebase.key_count);
+    const peerChanges = m.peer_changes ?? [];
+    c.that(peerChanges.length <= messageLimits.peerChangesMax, `${peerChanges.length} peer changes (at most ${messageLimits.peerChangesMax})`);
+    for (const p of peerChanges) {
+      c.that(p.actor.length > 0 && p.change.length > 0, 'a peer change needs its actor and bytes');
+      c.that(c.revision('peer change seq', p.seq) >= 1, 'a peer change needs its sequence (>= 1)');
+    }
+  }),
+
+  peerChanges: validator<PeerChanges>('PeerChanges', (m, c) => {
+    c.that(String(m.origin) !== '0', 'origin must be a member id');
+    c.that(m.changes.length > 0 && m.changes.length <= messageLimits.peerChangesMax, `${m.changes.length} changes (1 to ${messageLimits.peerChangesMax})`);
+    c.that(m.heads.length <= messageLimits.headsMax && m.heads.every((h) => automergeHash.test(h)), 'heads must be Automerge hashes');
+  }),
+
+  peerSync: validator<PeerSync>('PeerSync', (m, c) => {
+    c.that(String(m.from) !== '0', 'from must be a member id');
+    c.that(m.message.length > 0, 'a sync message is not empty');
+  }),
+
+  peerStored: validator<PeerStored>('PeerStored', (m, c) => {
+    c.that(String(m.from) !== '0', 'from must be a member id');
+    c.revision('origin_revision', m.origin_revision);
   }),
 
   appendReply: validator<AppendReply>('AppendReply', (m, c) => {

@@ -1,0 +1,68 @@
+// The backend's cluster settings (docs/ARCHITECTURE.md §8.1): the members of
+// the cluster from ECKD_INITIAL_CLUSTER, this member's revision band (its
+// position in that list) and the replication timings. Unset: a single node,
+// exactly as without peers.
+import { validateSubjectToken } from '@eckd/change-codec';
+import { MvccStore } from '@eckd/mvcc';
+import { ConfigError, envInt, envString } from '@eckd/service-kit';
+
+/** A member with band b numbers its revisions b·2^48 + 1, + 2, … */
+export const revisionBandSize = 2 ** 48;
+/**
+ * Bands 0..31: revisions are JS numbers in the backend and the frontends,
+ * exact only below 2^53, and 32·2^48 = 2^53.
+ */
+export const revisionBandsMax = 32;
+
+export interface PeerConfig {
+  /** Every member's name, in band order. */
+  members: readonly string[];
+  /** This member's band: its position in `members`. */
+  band: number;
+  /** How often a sync round with every peer starts. */
+  syncIntervalMs: number;
+  /** A round that hears nothing back for this long is abandoned and the peer's sync state reset. */
+  syncTimeoutMs: number;
+  /** How many conflict records the backend keeps (newest). */
+  conflictsKept: number;
+}
+
+/** The cluster settings, or undefined for a single node (ECKD_INITIAL_CLUSTER unset or naming this node only). */
+export function readPeerConfig(env: Record<string, string | undefined>, nodeName: string): Readonly<PeerConfig> | undefined {
+  const list = envString(env, 'ECKD_INITIAL_CLUSTER', '');
+  if (list === '') return undefined;
+  const members = list.split(',').map((name) => name.trim());
+  for (const name of members) {
+    try {
+      validateSubjectToken('member name', name);
+    } catch (err) {
+      throw new ConfigError(`ECKD_INITIAL_CLUSTER: ${(err as Error).message}`);
+    }
+  }
+  if (new Set(members).size !== members.length) throw new ConfigError(`ECKD_INITIAL_CLUSTER names a member twice: ${list}`);
+  if (members.length > revisionBandsMax) {
+    throw new ConfigError(`ECKD_INITIAL_CLUSTER names ${members.length} members; at most ${revisionBandsMax} (revision bands must stay below 2^53)`);
+  }
+  const band = members.indexOf(nodeName);
+  if (band === -1) throw new ConfigError(`ECKD_INITIAL_CLUSTER (${list}) does not name this node (ECKD_NODE_NAME=${nodeName})`);
+  if (members.length === 1) return undefined;
+  return Object.freeze({
+    members: Object.freeze(members),
+    band,
+    syncIntervalMs: envInt(env, 'ECKD_PEER_SYNC_INTERVAL_MS', 200, { min: 10 }),
+    syncTimeoutMs: envInt(env, 'ECKD_PEER_SYNC_TIMEOUT_MS', 1_000, { min: 50 }),
+    conflictsKept: envInt(env, 'ECKD_CONFLICTS_KEPT', 1_000, { min: 1 }),
+  });
+}
+
+/** The revision an empty store of this band starts at (and is compacted at): 1 for band 0, as a single node. */
+export function bandFirstRevision(band: number): number {
+  return band * revisionBandSize + 1;
+}
+
+/** The empty key index of a member with this band: band > 0 starts compacted at its first revision, so older revisions answer `compacted`. */
+export function emptyStoreOfBand(band: number): MvccStore {
+  if (band === 0) return new MvccStore();
+  const first = bandFirstRevision(band);
+  return new MvccStore({ revision: first, compactRevision: first });
+}
