@@ -12,6 +12,7 @@ import type { Batch, QueuedProposal } from './batch.js';
 import { evaluateBatch, lastRevisionOf } from './batch.js';
 import type { HistoryCutter } from './history-cut.js';
 import type { NodeState } from './node-state.js';
+import type { BatchPeers } from './peers/replication.js';
 
 export interface ApplyLoopOptions {
   messenger: Messenger;
@@ -27,6 +28,8 @@ export interface ApplyLoopOptions {
    */
   persistence: 'sync' | 'async';
   historyCutter: HistoryCutter;
+  /** with peers: their changes are applied at batch boundaries and this member's pushed after each append */
+  peers?: BatchPeers;
   log: Logger;
 }
 
@@ -70,12 +73,17 @@ export class ApplyLoop {
     this.#stopped = true;
   }
 
+  /** Runs a batch if the loop is idle (peers' messages arrived). */
+  wake(): void {
+    if (!this.#running && !this.#stopped) void this.#run();
+  }
+
   async #run(): Promise<void> {
     this.#running = true;
     try {
-      while (this.#queue.length > 0 && !this.#stopped) {
+      while ((this.#queue.length > 0 || this.#opts.peers?.hasWork()) && !this.#stopped) {
         const items = this.#take();
-        const batch = evaluateBatch(this.#opts.state, items);
+        const batch = evaluateBatch(this.#opts.state, items, this.#opts.peers);
         if (batch.change) batch.rebase = this.#opts.historyCutter.afterBatch(this.#opts.state, batch.patches, lastRevisionOf(batch));
         await this.#commit(batch);
       }
@@ -105,7 +113,7 @@ export class ApplyLoop {
       for (const item of batch.items.slice(1)) span.addLink({ context: trace.getSpanContext(item.trace) ?? span.spanContext() });
       // Anything that changed state (revisions, a compaction, a lease grant or
       // revoke in the document) is durable before anyone hears of it.
-      if (batch.patches.length > 0 || batch.compactRevision !== undefined || batch.change) {
+      if (batch.patches.length > 0 || batch.compactRevision !== undefined || batch.change || batch.peerChanges.length > 0) {
         const patchBatch = codecs.patchBatch.encode({
           patches: batch.patches,
           identity: this.#opts.identity,
@@ -117,6 +125,7 @@ export class ApplyLoop {
         } else {
           await this.#appendLater(batch, patchBatch);
         }
+        this.#opts.peers?.afterAppend(batch.change, this.#opts.state.doc.heads());
         this.#publishedRevision = lastRevisionOf(batch);
         if (batch.patches.length > 0 || batch.compactRevision !== undefined) {
           this.#opts.messenger.publish(this.#opts.subjects.patch, patchBatch, { headers: injectTraceHeaders() });
@@ -152,6 +161,7 @@ export class ApplyLoop {
       compacted: batch.compactRevision !== undefined,
       compact_revision: batch.compactRevision ?? 0,
       rebase: batch.rebase,
+      peer_changes: batch.peerChanges.map((c) => ({ actor: Buffer.from(c.actor, 'hex'), seq: c.seq, change: c.bytes })),
     });
     for (let attempt = 1; ; attempt++) {
       try {

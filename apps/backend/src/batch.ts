@@ -2,7 +2,7 @@
 // results, the events of every new revision, and one Automerge change for
 // the whole batch.
 import type { Context } from '@opentelemetry/api';
-import type { EncodedChange } from '@eckd/automerge-doc';
+import type { AppliedChange, EncodedChange } from '@eckd/automerge-doc';
 import type { ProposalResult, ProposeReply, ProposeRequest, Rebase } from '@eckd/change-codec';
 import { KvError, toInt } from '@eckd/mvcc';
 import type { MvccStore, WriteOp, WriteResult } from '@eckd/mvcc';
@@ -10,6 +10,7 @@ import type { Message } from '@eckd/service-kit';
 import { evaluateLeaseOp, leaseOpOf } from './lease-ops.js';
 import type { BatchEffects, NodeState } from './node-state.js';
 import { applyWrite } from './node-state.js';
+import type { BatchPeers } from './peers/replication.js';
 
 export interface QueuedProposal {
   /** absent for the backend's own proposals (lease expiry) */
@@ -26,16 +27,19 @@ export interface Batch extends BatchEffects {
   baseRevision: number;
   /** the document's history was cut after this batch (stored with it) */
   rebase?: Rebase;
+  /** peers' changes applied at the start of this batch (stored with it) */
+  peerChanges: AppliedChange[];
 }
 
 type Proposal = ProposeRequest['proposals'][number];
 type WireError = { name: string; message: string };
 
-export function evaluateBatch(state: NodeState, items: QueuedProposal[]): Batch {
+export function evaluateBatch(state: NodeState, items: QueuedProposal[], peers?: BatchPeers): Batch {
   const baseRevision = state.store.revision;
   const effects: BatchEffects = { patches: [], compactRevision: undefined };
+  const peerChanges = peers?.beforeProposals(state, effects) ?? [];
   const replies = items.map((item): ProposeReply => ({ results: item.request.proposals.map((p) => evaluateProposal(state, effects, p)) }));
-  return { items, replies, change: state.doc.commit(), baseRevision, ...effects };
+  return { items, replies, change: state.doc.commit(peers?.originOf(state)), baseRevision, peerChanges, ...effects };
 }
 
 /** One proposal: an etcd error is a value in its result and changes nothing. */

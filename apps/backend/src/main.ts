@@ -11,6 +11,9 @@ import { handlePropose, handleReadIndex, handleSync } from './handlers.js';
 import { HistoryCutter } from './history-cut.js';
 import { startLeaseExpiry } from './lease-expiry.js';
 import { nodeIdentity } from './identity.js';
+import { emptyStoreOfBand, readPeerConfig } from './peers/peer-config.js';
+import { PeerReplication } from './peers/replication.js';
+import { startClock } from './peers/txn-clock.js';
 import { recoverState } from './recovery.js';
 import { readMaintenanceConfig } from './status-config.js';
 import { NodeMaintenance } from './status-service.js';
@@ -21,7 +24,11 @@ onShutdown('telemetry', () => telemetry.shutdown());
 
 try {
   const config = readBackendConfig(process.env);
-  log.info('config', { ...config });
+  const peerConfig = readPeerConfig(process.env, config.nodeName);
+  log.info('config', { ...config, peers: peerConfig });
+  // With peers a history cut is a cluster operation, not built yet (docs/ARCHITECTURE.md §8.2).
+  const rebaseOps = peerConfig ? 0 : config.rebaseOps;
+  if (peerConfig && config.rebaseOps !== 0) log.info('history cut off: this member has peers (ECKD_REBASE_OPS forced to 0)');
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
   const identity = nodeIdentity(config.clusterName, config.nodeName);
 
@@ -30,9 +37,23 @@ try {
   const messenger = new Messenger(nc);
 
   const { store, doc, leases } = await recoverWithRetry();
-  const state = { store, doc, leases, now: () => Date.now() };
-  const historyCutter = new HistoryCutter({ minOps: config.rebaseOps, opsPerLiveEntry: config.rebaseOpsPerKey, log });
+  const clock = peerConfig ? startClock(doc, BigInt(identity.member_id)) : undefined;
+  const state = { store, doc, leases, now: () => Date.now(), clock };
+  const historyCutter = new HistoryCutter({ minOps: rebaseOps, opsPerLiveEntry: config.rebaseOpsPerKey, log });
   onShutdown('history cut worker', () => historyCutter.stop());
+  const replication =
+    peerConfig &&
+    new PeerReplication({
+      messenger,
+      subjectPrefix: config.subjectPrefix,
+      clusterName: config.clusterName,
+      nodeName: config.nodeName,
+      identity,
+      config: peerConfig,
+      state,
+      wake: () => loop.wake(),
+      log,
+    });
   const loop = new ApplyLoop({
     messenger,
     state,
@@ -42,9 +63,11 @@ try {
     appendTimeoutMs: config.appendTimeoutMs,
     persistence: config.persistence,
     historyCutter,
+    peers: replication,
     log,
   });
   onShutdown('apply loop', async () => {
+    replication?.stop();
     loop.stop();
     await loop.flush();
   });
@@ -66,13 +89,14 @@ try {
   messenger.subscribe(subjects.readIndex, handleReadIndex(loop, identity));
   const sync = handleSync(messenger, store, loop, identity, log);
   messenger.subscribe(subjects.sync, (msg) => void sync(msg));
+  replication?.start();
   await nc.flush();
   log.info('ready', { revision: store.revision, memberId: identity.member_id, actor: doc.actorId });
 
   async function recoverWithRetry() {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log);
+        return await recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log, () => emptyStoreOfBand(peerConfig?.band ?? 0));
       } catch (err) {
         log.warn('recovery failed, retrying', { attempt, err });
         await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2_000)));

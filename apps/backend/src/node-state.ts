@@ -1,7 +1,7 @@
 // Everything the backend's apply loop evaluates against: the authoritative
 // key index (with history), the Automerge document, the leases, and the
 // node's clock. Each write goes to all of them together.
-import type { KvDocument } from '@eckd/automerge-doc';
+import type { HybridClock, KvDocument, TxnTag } from '@eckd/automerge-doc';
 import type { RevisionPatch } from '@eckd/change-codec';
 import type { Event, LeaseStore, MvccStore, WriteOp, WriteResult } from '@eckd/mvcc';
 
@@ -10,6 +10,8 @@ export interface NodeState {
   doc: KvDocument;
   leases: LeaseStore;
   now(): number;
+  /** With peers: every write carries a transaction tag from this clock (docs/ARCHITECTURE.md §8.2); absent on a single node. */
+  clock?: HybridClock;
 }
 
 /** Batch-level effects collected while proposals are evaluated. */
@@ -22,18 +24,31 @@ export interface BatchEffects {
 export function applyWrite(state: NodeState, effects: BatchEffects, op: WriteOp): WriteResult {
   const write = state.store.write(op, { leaseExists: (id) => id === '0' || state.leases.has(id) });
   if (write.changed) {
-    effects.patches.push({ revision: write.revision, events: write.events as unknown as Record<string, unknown>[] });
-    state.leases.track(write.events);
-    writeEvents(state.doc, write.events);
+    recordRevision(state, effects, write);
+    // One tag per proposal: the writes of a Txn win or lose together.
+    writeEvents(state.doc, write.events, state.clock && { tag: state.clock.next(), originRevision: BigInt(write.revision) });
   }
   return write;
 }
 
-/** A revision's events, written to the document. */
-export function writeEvents(doc: KvDocument, events: readonly Event[]): void {
+/** A new revision, into the batch's patches and the lease attachments. */
+export function recordRevision(state: NodeState, effects: BatchEffects, write: WriteResult): void {
+  effects.patches.push({ revision: write.revision, events: write.events as unknown as Record<string, unknown>[] });
+  state.leases.track(write.events);
+}
+
+/** A revision's events, written to the document (tagged, with peers). */
+export function writeEvents(doc: KvDocument, events: readonly Event[], tagged?: { tag: TxnTag; originRevision: bigint }): void {
   for (const event of events) {
     const key = Buffer.from(event.kv.key).toString('latin1');
-    if (event.type === 'PUT') doc.put(key, event.kv.value ?? Buffer.alloc(0), String(event.kv.lease ?? '0'));
-    else doc.delete(key);
+    if (event.type === 'PUT') {
+      const lease = String(event.kv.lease ?? '0');
+      if (tagged) doc.putTagged(key, event.kv.value ?? Buffer.alloc(0), lease, tagged.tag, tagged.originRevision);
+      else doc.put(key, event.kv.value ?? Buffer.alloc(0), lease);
+    } else if (tagged) {
+      doc.deleteTagged(key, tagged.tag, tagged.originRevision);
+    } else {
+      doc.delete(key);
+    }
   }
 }

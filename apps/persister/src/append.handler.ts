@@ -49,6 +49,7 @@ async function persist(pool: pg.Pool, request: AppendRequest): Promise<AppendRep
           patchBatch: request.patch_batch.length > 0 ? request.patch_batch : undefined,
           compactRevision: request.compacted ? Number(request.compact_revision) : undefined,
           rebase: rebase ? { document: rebase.document, heads: rebase.heads, keyCount: Number(rebase.key_count) } : undefined,
+          peerChanges: (request.peer_changes ?? []).map((c) => ({ actor: c.actor, seq: Number(c.seq), bytes: c.change })),
         },
       ]),
   );

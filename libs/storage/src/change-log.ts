@@ -7,9 +7,18 @@ import { StorageError } from './storage-error.js';
 import { readLogRows, readStoredChanges } from './stored-rows.js';
 import type { Queryable } from './stored-rows.js';
 
+/** An Automerge change, stored under its writer and sequence. */
+export interface StoredChangeInput {
+  actor: Uint8Array;
+  seq: number;
+  bytes: Uint8Array;
+}
+
 export interface AppendRow {
   /** Automerge change; absent when the batch made no change to the document. */
-  change?: { actor: Uint8Array; seq: number; bytes: Uint8Array };
+  change?: StoredChangeInput;
+  /** peers' changes the batch applied (docs/ARCHITECTURE.md §8.3), stored like its own; already stored ones are skipped */
+  peerChanges?: readonly StoredChangeInput[];
   firstRevision: number;
   lastRevision: number;
   /** the batch's etcd events: an encoded change-codec PatchBatch (absent: no new revision) */
@@ -53,7 +62,9 @@ export async function appendBatch(pool: Pool, rows: readonly AppendRow[]): Promi
 function insertRows(rows: readonly AppendRow[]): { text: string; values: unknown[] } {
   // A cut's base holds its batch's change; stored, a retried append would
   // put back a change whose dependencies the cut removed.
-  const changes = rows.filter((r) => r.change && !r.rebase);
+  const changes = rows
+    .filter((r) => !r.rebase)
+    .flatMap((r) => [...(r.change ? [r.change] : []), ...(r.peerChanges ?? [])].map((change) => ({ change, lastRevision: r.lastRevision })));
   const logged = rows.filter((r) => r.patchBatch);
   const compactions = rows.filter((r) => r.compactRevision !== undefined).map((r) => r.compactRevision!);
   return {
@@ -70,10 +81,10 @@ function insertRows(rows: readonly AppendRow[]): { text: string; values: unknown
            on conflict (key) do update set value = excluded.value
            where eckd_meta.value::bigint < excluded.value::bigint`,
     values: [
-      changes.map((r) => asBuffer(r.change!.actor)),
-      changes.map((r) => r.change!.seq),
+      changes.map((r) => asBuffer(r.change.actor)),
+      changes.map((r) => r.change.seq),
       changes.map((r) => r.lastRevision),
-      changes.map((r) => asBuffer(r.change!.bytes)),
+      changes.map((r) => asBuffer(r.change.bytes)),
       logged.map((r) => r.firstRevision),
       logged.map((r) => r.lastRevision),
       logged.map((r) => asBuffer(r.patchBatch!)),

@@ -25,6 +25,8 @@ export interface PeerConfig {
   syncTimeoutMs: number;
   /** How many conflict records the backend keeps (newest). */
   conflictsKept: number;
+  /** Most peer messages waiting for the apply loop; more are dropped (a sync round brings their changes again). */
+  inboxMax: number;
 }
 
 /** The cluster settings, or undefined for a single node (ECKD_INITIAL_CLUSTER unset or naming this node only). */
@@ -52,6 +54,7 @@ export function readPeerConfig(env: Record<string, string | undefined>, nodeName
     syncIntervalMs: envInt(env, 'ECKD_PEER_SYNC_INTERVAL_MS', 200, { min: 10 }),
     syncTimeoutMs: envInt(env, 'ECKD_PEER_SYNC_TIMEOUT_MS', 1_000, { min: 50 }),
     conflictsKept: envInt(env, 'ECKD_CONFLICTS_KEPT', 1_000, { min: 1 }),
+    inboxMax: envInt(env, 'ECKD_PEER_INBOX_MAX', 4_096, { min: 1 }),
   });
 }
 

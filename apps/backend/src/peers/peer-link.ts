@@ -1,0 +1,99 @@
+// The backend's NATS side of replication (docs/ARCHITECTURE.md §8.3): pushes
+// its committed changes and sync messages to its peers, and hands what
+// arrives from a member of its own cluster to the replication; anything
+// else (another cluster, an unknown member, a message that fails to decode)
+// is dropped, counted and logged.
+import { codecs, validators } from '@eckd/change-codec';
+import type { ClusterSubjects, NodeIdentity } from '@eckd/change-codec';
+import { decodeChecked } from '@eckd/service-kit';
+import type { Logger, Messenger } from '@eckd/service-kit';
+
+/** A member of the configured cluster. */
+export interface PeerMember {
+  name: string;
+  /** 64-bit member id, decimal */
+  id: string;
+  band: number;
+}
+
+export type PeerItem =
+  | { kind: 'changes'; from: PeerMember; changes: Uint8Array[] }
+  | { kind: 'sync'; from: PeerMember; round: string; message: Uint8Array };
+
+export interface PeerLinkOptions {
+  messenger: Messenger;
+  subjects: ClusterSubjects;
+  identity: NodeIdentity;
+  self: PeerMember;
+  peers: readonly PeerMember[];
+  log: Logger;
+}
+
+export class PeerLink {
+  readonly #opts: PeerLinkOptions;
+  readonly #byId: Map<string, PeerMember>;
+  readonly #subscriptions: { unsubscribe(): void }[] = [];
+  /** messages dropped by reason */
+  readonly dropped = { foreignCluster: 0, unknownMember: 0 };
+
+  constructor(opts: PeerLinkOptions) {
+    this.#opts = opts;
+    this.#byId = new Map(opts.peers.map((p) => [p.id, p]));
+  }
+
+  /** Delivers every accepted message to `receive`. */
+  start(receive: (item: PeerItem) => void): void {
+    const { messenger, subjects, log } = this.#opts;
+    this.#subscriptions.push(
+      messenger.subscribe(subjects.changes, (msg) => {
+        const m = decodedOrUndefined(() => decodeChecked(msg, codecs.peerChanges, validators.peerChanges, log));
+        // Every backend hears its own pushes too.
+        if (!m || String(m.origin) === this.#opts.self.id) return;
+        const from = this.#accept(m.cluster_id, m.origin, msg.subject);
+        if (from) receive({ kind: 'changes', from, changes: m.changes });
+      }),
+      messenger.subscribe(subjects.sync(this.#opts.self.name), (msg) => {
+        const m = decodedOrUndefined(() => decodeChecked(msg, codecs.peerSync, validators.peerSync, log));
+        const from = m && this.#accept(m.cluster_id, m.from, msg.subject);
+        if (m && from) receive({ kind: 'sync', from, round: String(m.round), message: m.message });
+      }),
+    );
+  }
+
+  stop(): void {
+    for (const s of this.#subscriptions.splice(0)) s.unsubscribe();
+  }
+
+  pushChanges(changes: Uint8Array[], heads: string[]): void {
+    const { identity } = this.#opts;
+    this.#opts.messenger.publish(this.#opts.subjects.changes, codecs.peerChanges.encode({ cluster_id: identity.cluster_id, origin: identity.member_id, changes, heads }));
+  }
+
+  sendSync(to: PeerMember, round: number, message: Uint8Array): void {
+    const { identity } = this.#opts;
+    this.#opts.messenger.publish(this.#opts.subjects.sync(to.name), codecs.peerSync.encode({ cluster_id: identity.cluster_id, from: identity.member_id, round, message }));
+  }
+
+  #accept(clusterId: string | number, memberId: string | number, subject: string): PeerMember | undefined {
+    if (String(clusterId) !== String(this.#opts.identity.cluster_id)) {
+      this.dropped.foreignCluster++;
+      this.#opts.log.warn('peer message from another cluster dropped', { subject, clusterId: String(clusterId), dropped: this.dropped });
+      return undefined;
+    }
+    const member = this.#byId.get(String(memberId));
+    if (!member) {
+      this.dropped.unknownMember++;
+      this.#opts.log.warn('peer message from an unknown member dropped', { subject, memberId: String(memberId), dropped: this.dropped });
+    }
+    return member;
+  }
+}
+
+/** decodeChecked has logged and counted a bad message already: it is dropped. */
+function decodedOrUndefined<T>(decode: () => T): T | undefined {
+  try {
+    return decode();
+  } catch {
+    return undefined;
+  }
+}

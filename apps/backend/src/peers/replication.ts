@@ -1,0 +1,136 @@
+// Replication with the other members of the cluster (docs/ARCHITECTURE.md
+// §8.3), as the apply loop sees it: peers' changes and sync messages queue
+// here and are applied at the next batch boundary, before the batch's own
+// proposals, as one local revision; the batch's change carries this
+// member's origin; after its append, the change is pushed to every peer.
+// A timer runs the sync rounds that repair what pushes lost.
+import type { AppliedChange, ChangeOrigin, EncodedChange } from '@eckd/automerge-doc';
+import { AutomergeDocError } from '@eckd/automerge-doc';
+import { clusterSubjects } from '@eckd/change-codec';
+import type { NodeIdentity } from '@eckd/change-codec';
+import type { Logger, Messenger } from '@eckd/service-kit';
+import { nodeIdentity } from '../identity.js';
+import type { BatchEffects, NodeState } from '../node-state.js';
+import { ConflictLog } from './conflicts.js';
+import { applyTouchedKeys } from './peer-apply.js';
+import type { PeerConfig } from './peer-config.js';
+import { PeerLink } from './peer-link.js';
+import type { PeerItem, PeerMember } from './peer-link.js';
+import { PeerSyncRounds } from './peer-sync.js';
+
+/** What the apply loop asks of replication at a batch boundary. */
+export interface BatchPeers {
+  /** Peer messages wait, or this member's record is still to be written. */
+  hasWork(): boolean;
+  /** Applies what peers sent as one local revision; returns the changes applied (stored with the batch). */
+  beforeProposals(state: NodeState, effects: BatchEffects): AppliedChange[];
+  /** The origin the batch's change carries. */
+  originOf(state: NodeState): ChangeOrigin;
+  /** After the batch's append: pushes its change to every peer. */
+  afterAppend(change: EncodedChange | undefined, heads: string[]): void;
+}
+
+export interface PeerReplicationOptions {
+  messenger: Messenger;
+  subjectPrefix: string;
+  clusterName: string;
+  nodeName: string;
+  identity: NodeIdentity;
+  config: PeerConfig;
+  state: NodeState;
+  /** Starts the apply loop when it is idle. */
+  wake(): void;
+  log: Logger;
+}
+
+export class PeerReplication implements BatchPeers {
+  readonly #opts: PeerReplicationOptions;
+  readonly #self: PeerMember;
+  readonly #peers: PeerMember[];
+  readonly #link: PeerLink;
+  readonly #rounds: PeerSyncRounds;
+  readonly conflicts: ConflictLog;
+  #inbox: PeerItem[] = [];
+  #inboxDropped = 0;
+  #memberWritten = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(opts: PeerReplicationOptions) {
+    this.#opts = opts;
+    const members = opts.config.members.map((name, band): PeerMember => ({ name, band, id: String(nodeIdentity(opts.clusterName, name).member_id) }));
+    this.#self = members[opts.config.band]!;
+    this.#peers = members.filter((m) => m !== this.#self);
+    this.#link = new PeerLink({ messenger: opts.messenger, subjects: clusterSubjects(opts.subjectPrefix), identity: opts.identity, self: this.#self, peers: this.#peers, log: opts.log });
+    this.#rounds = new PeerSyncRounds(this.#peers, this.#link, opts.config.syncTimeoutMs, opts.log);
+    this.conflicts = new ConflictLog(opts.config.conflictsKept, opts.log);
+  }
+
+  start(): void {
+    this.#link.start((item) => {
+      if (this.#inbox.length >= this.#opts.config.inboxMax) {
+        // The next sync round brings whatever this message carried.
+        this.#inboxDropped++;
+        if (this.#inboxDropped % 1000 === 1) this.#opts.log.warn('peer inbox full, message dropped', { dropped: this.#inboxDropped });
+        return;
+      }
+      this.#inbox.push(item);
+      this.#opts.wake();
+    });
+    // Between batches the document has no pending writes, so a round may run from the timer.
+    this.#timer = setInterval(() => this.#rounds.tick(this.#opts.state.doc, Date.now()), this.#opts.config.syncIntervalMs);
+    this.#opts.wake();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#link.stop();
+  }
+
+  hasWork(): boolean {
+    return this.#inbox.length > 0 || !this.#memberWritten;
+  }
+
+  beforeProposals(state: NodeState, effects: BatchEffects): AppliedChange[] {
+    const items = this.#inbox;
+    this.#inbox = [];
+    const applied: AppliedChange[] = [];
+    const touched = new Set<string>();
+    const answer = new Map<string, PeerMember>();
+    for (const item of items) {
+      let result;
+      try {
+        result = item.kind === 'changes' ? state.doc.applyPeerChanges(item.changes) : this.#rounds.receive(state.doc, item.from, item.message);
+      } catch (err) {
+        if (!(err instanceof AutomergeDocError)) throw err;
+        this.#opts.log.warn('peer message not applied', { from: item.from.name, kind: item.kind, err });
+        continue;
+      }
+      applied.push(...result.applied);
+      for (const key of result.touchedKeys) touched.add(key);
+      // A sync message is answered; a push with a gap starts a round with its origin at once.
+      if (item.kind === 'sync' || result.missingDeps) answer.set(item.from.id, item.from);
+    }
+    if (touched.size > 0) applyTouchedKeys(state, effects, touched, this.conflicts);
+    const now = Date.now();
+    for (const peer of answer.values()) this.#rounds.send(state.doc, peer, now);
+    this.#writeOwnRecord(state);
+    return applied;
+  }
+
+  originOf(state: NodeState): ChangeOrigin {
+    return { member: BigInt(this.#self.id), revision: BigInt(state.store.revision) };
+  }
+
+  afterAppend(change: EncodedChange | undefined, heads: string[]): void {
+    if (change) this.#link.pushChanges([change.bytes], heads);
+  }
+
+  /** At the first batch: this member's record in the member table, unless it is there already (§8.1). */
+  #writeOwnRecord(state: NodeState): void {
+    if (this.#memberWritten) return;
+    this.#memberWritten = true;
+    const idHex = BigInt(this.#self.id).toString(16).padStart(16, '0');
+    if (state.doc.members().some((m) => m.id === idHex)) return;
+    state.doc.putMember(idHex, { name: this.#self.name, band: this.#self.band, clientUrls: [], peerUrls: [], learner: false, removed: false });
+  }
+}
