@@ -158,4 +158,16 @@ describe('replication between three members', () => {
       await cluster.heal();
     }
   });
+
+  test('a member whose backend crashes recovers the peer changes it stored and catches up', { timeout: 120_000 }, async () => {
+    await put(0, 'r/before', 'stored');
+    await converged('r/');
+    const backend = await cluster.kill(2, 'backend');
+    await put(0, 'r/while-down', 'synced later');
+    await backend.restart();
+    const state = await converged('r/', 30_000);
+    assert.equal(state, 'r/before=stored\nr/while-down=synced later');
+    assert.equal(bandOf(await put(2, 'r/after', 'x')), 2);
+    await converged('r/');
+  });
 });
