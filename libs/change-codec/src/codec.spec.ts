@@ -75,6 +75,22 @@ describe('wire codecs', () => {
     assert.equal(codecs.appendRequest.decode(codecs.appendRequest.encode({ ...back, rebase: undefined })).rebase, null);
   });
 
+  test('an append carries peer changes in field 10; peer messages round-trip with ids as decimal strings', () => {
+    const bytes = codecs.appendRequest.encode({
+      actor: Buffer.alloc(0), seq: 0, change: Buffer.alloc(0), first_revision: 0, last_revision: 4,
+      patch_batch: Buffer.alloc(0), compacted: false, compact_revision: 0,
+      peer_changes: [{ actor: Buffer.from([0xbb]), seq: 7, change: Buffer.from([0x01]) }],
+    });
+    assert.equal(Buffer.from(bytes).toString('hex').slice(-20), '5207' + '0a01bb' + '1007' + '1a0101');
+    const memberId = '18446744073709551615';
+    const changes = codecs.peerChanges.decode(codecs.peerChanges.encode({ cluster_id: memberId, origin: memberId, changes: [Buffer.from([1])], heads: ['ab'] }));
+    assert.deepEqual({ ...changes, changes: changes.changes.map((c) => Buffer.from(c)) }, { cluster_id: memberId, origin: memberId, changes: [Buffer.from([1])], heads: ['ab'] });
+    const sync = codecs.peerSync.decode(codecs.peerSync.encode({ cluster_id: '1', from: memberId, round: 2, message: Buffer.from([3]) }));
+    assert.equal(sync.from, memberId);
+    assert.equal(sync.round, '2');
+    assert.equal(codecs.peerStored.decode(codecs.peerStored.encode({ cluster_id: '1', from: '2', origin_revision: 2 ** 48 + 1 })).origin_revision, String(2 ** 48 + 1));
+  });
+
   test('patch batches round-trip events with int64 as strings and enums as names', () => {
     const bytes = codecs.patchBatch.encode({
       patches: [{ revision: 5, events: [{ type: 'DELETE', kv: { key: Buffer.from('a'), mod_revision: 5 } }] }],

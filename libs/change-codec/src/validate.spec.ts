@@ -19,6 +19,19 @@ const append = (fields: Partial<AppendRequest>): AppendRequest => ({
 const propose = (fields: Partial<ProposeRequest>): ProposeRequest => ({ frontend_id: 'f', proposals: [{ id: '1', op: 'request', request: {} }], ...fields });
 
 describe('validators', () => {
+  test('peer messages: member ids, changes, heads, peer changes of an append', () => {
+    const head = 'a'.repeat(64);
+    assert.equal(validators.peerChanges({ cluster_id: '1', origin: '18446744073709551615', changes: [new Uint8Array([1])], heads: [head] }), undefined);
+    assert.ok(validators.peerChanges({ cluster_id: '1', origin: '0', changes: [new Uint8Array([1])], heads: [] }));
+    assert.ok(validators.peerChanges({ cluster_id: '1', origin: '2', changes: [], heads: [] }));
+    assert.ok(validators.peerChanges({ cluster_id: '1', origin: '2', changes: [new Uint8Array([1])], heads: ['not-a-hash'] }));
+    assert.equal(validators.peerSync({ cluster_id: '1', from: '2', round: '0', message: new Uint8Array([1]) }), undefined);
+    assert.ok(validators.peerSync({ cluster_id: '1', from: '2', round: '0', message: new Uint8Array() }));
+    assert.ok(validators.peerStored({ cluster_id: '1', from: '2', origin_revision: '-1' }));
+    assert.equal(validators.appendRequest(append({ peer_changes: [{ actor: new Uint8Array([1]), seq: '3', change: new Uint8Array([1]) }] })), undefined);
+    assert.ok(validators.appendRequest(append({ peer_changes: [{ actor: new Uint8Array([1]), seq: '0', change: new Uint8Array([1]) }] })));
+  });
+
   test('well-formed messages pass as they are', () => {
     assert.equal(validators.patchBatch(patch('5')), undefined);
     assert.equal(validators.appendRequest(append({})), undefined);

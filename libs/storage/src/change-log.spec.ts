@@ -43,6 +43,18 @@ describe('storage', () => {
     assert.equal(await durableRevision(pool), 6);
   });
 
+  test("peers' changes are stored with the batch under their own actor and sequence, once", async () => {
+    const p = await databases.fresh();
+    const own = { actor: Buffer.from('cc01', 'hex'), seq: 1, bytes: Buffer.from('own-1') };
+    const peer = (seq: number) => ({ actor: Buffer.from('dd02', 'hex'), seq, bytes: Buffer.from(`peer-${seq}`) });
+    await appendBatch(p, [{ change: own, peerChanges: [peer(1), peer(2)], firstRevision: 2, lastRevision: 2, patchBatch: Buffer.from('patch-2') }]);
+    // The same peer change again (a push and a sync round both brought it): stored once.
+    await appendBatch(p, [{ peerChanges: [peer(2), peer(3)], firstRevision: 3, lastRevision: 3, patchBatch: Buffer.from('patch-3') }]);
+    const changes: string[] = [];
+    for await (const page of readChanges(p)) changes.push(...page.map((b) => b.toString()));
+    assert.deepEqual(changes.sort(), ['own-1', 'peer-1', 'peer-2', 'peer-3']);
+  });
+
   test('the compact revision is stored and never goes backwards', async () => {
     assert.equal(await readCompactRevision(pool), undefined);
     await appendBatch(pool, [{ firstRevision: 0, lastRevision: 6, compactRevision: 5 }]);
