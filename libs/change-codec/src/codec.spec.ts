@@ -81,7 +81,7 @@ describe('wire codecs', () => {
       patch_batch: Buffer.alloc(0), compacted: false, compact_revision: 0,
       peer_changes: [{ actor: Buffer.from([0xbb]), seq: 7, change: Buffer.from([0x01]) }],
     });
-    assert.equal(Buffer.from(bytes).toString('hex').slice(-20), '5207' + '0a01bb' + '1007' + '1a0101');
+    assert.equal(Buffer.from(bytes).toString('hex').slice(-20), '5208' + '0a01bb' + '1007' + '1a0101');
     const memberId = '18446744073709551615';
     const changes = codecs.peerChanges.decode(codecs.peerChanges.encode({ cluster_id: memberId, origin: memberId, changes: [Buffer.from([1])], heads: ['ab'] }));
     assert.deepEqual({ ...changes, changes: changes.changes.map((c) => Buffer.from(c)) }, { cluster_id: memberId, origin: memberId, changes: [Buffer.from([1])], heads: ['ab'] });
