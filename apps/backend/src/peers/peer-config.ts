@@ -41,6 +41,7 @@ export function readPeerConfig(env: Record<string, string | undefined>, nodeName
       throw new ConfigError(`ECKD_INITIAL_CLUSTER: ${(err as Error).message}`);
     }
   }
+  if (members.includes('peers')) throw new ConfigError('ECKD_INITIAL_CLUSTER: no member may be named "peers" (the token of the cluster subjects)');
   if (new Set(members).size !== members.length) throw new ConfigError(`ECKD_INITIAL_CLUSTER names a member twice: ${list}`);
   if (members.length > revisionBandsMax) {
     throw new ConfigError(`ECKD_INITIAL_CLUSTER names ${members.length} members; at most ${revisionBandsMax} (revision bands must stay below 2^53)`);

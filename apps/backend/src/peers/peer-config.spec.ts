@@ -1,0 +1,43 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KvError } from '@eckd/mvcc';
+import { ConfigError } from '@eckd/service-kit';
+import { bandFirstRevision, emptyStoreOfBand, readPeerConfig, revisionBandSize, revisionBandsMax } from './peer-config.js';
+
+describe('peer config', () => {
+  test('no ECKD_INITIAL_CLUSTER, or one naming this node only: a single node', () => {
+    assert.equal(readPeerConfig({}, 'node1'), undefined);
+    assert.equal(readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1' }, 'node1'), undefined);
+  });
+
+  test("a member's band is its position in the list; timings have defaults", () => {
+    assert.deepEqual(readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1, node2,node3' }, 'node2'), {
+      members: ['node1', 'node2', 'node3'],
+      band: 1,
+      syncIntervalMs: 200,
+      syncTimeoutMs: 1_000,
+      conflictsKept: 1_000,
+      inboxMax: 4_096,
+    });
+  });
+
+  test('refused at start: this node missing, a name twice, a bad or reserved name, too many bands', () => {
+    assert.throws(() => readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,node2' }, 'node3'), ConfigError);
+    assert.throws(() => readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,node1' }, 'node1'), ConfigError);
+    assert.throws(() => readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,no.de' }, 'node1'), ConfigError);
+    assert.throws(() => readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,peers' }, 'node1'), ConfigError);
+    const names = Array.from({ length: revisionBandsMax + 1 }, (_, i) => `n${i}`);
+    assert.throws(() => readPeerConfig({ ECKD_INITIAL_CLUSTER: names.join(',') }, 'n0'), /at most 32/);
+    assert.equal(readPeerConfig({ ECKD_INITIAL_CLUSTER: names.slice(0, -1).join(',') }, 'n31')?.band, 31);
+  });
+
+  test('band 0 starts as a single node; band b at b·2^48 + 1, compacted there, exact as a JS number', () => {
+    assert.equal(emptyStoreOfBand(0).revision, 1);
+    assert.equal(emptyStoreOfBand(0).compactRevision, -1);
+    const store = emptyStoreOfBand(2);
+    assert.equal(store.revision, 2 * revisionBandSize + 1);
+    assert.equal(store.compactRevision, store.revision);
+    assert.throws(() => store.range({ key: Buffer.from('k'), revision: 5 }), (err: unknown) => err instanceof KvError && /required revision has been compacted/.test(err.message));
+    assert.ok(Number.isSafeInteger(bandFirstRevision(revisionBandsMax - 1) + revisionBandSize - 2));
+  });
+});
