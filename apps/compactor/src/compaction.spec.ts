@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
 import { createLogger } from '@eckd/service-kit';
-import { KvError } from '@eckd/mvcc';
+import { KvError, MvccStore } from '@eckd/mvcc';
 import { createPool, readLatestSnapshot } from '@eckd/storage';
 import { lockedReason, runCompaction } from './compaction.js';
 import type { CompactionOutcome } from './compaction.js';
@@ -115,6 +115,27 @@ describe('compactors running together', () => {
       await assertRecovers(db.pool, backend, [200, 300]);
     } finally {
       await other.end();
+    }
+  });
+});
+
+describe("a cluster member's compaction", () => {
+  test('replays a log that starts in its revision band', async () => {
+    const db = await createDatabase('eckd_t_compactor');
+    try {
+      const bandStart = 2 * 2 ** 48 + 1;
+      const backend = new SimulatedBackend(db.pool, new MvccStore({ revision: bandStart, compactRevision: bandStart }));
+      for (let i = 0; i < 10; i++) await backend.batch([{ put: [`k${i % 4}`, `v${i}`] }]);
+      const first = await run(db.pool);
+      assertRan(first);
+      assert.equal(first.throughRevision, bandStart + 10);
+      await backend.compact(bandStart + 5);
+      await backend.batch([{ put: ['k0', 'after'] }]);
+      assertRan(await run(db.pool));
+      const { doc } = await rebuildFromStorage(db.pool);
+      assert.deepEqual(doc.keys(), backend.doc.keys());
+    } finally {
+      await db.drop();
     }
   });
 });

@@ -12,7 +12,7 @@ import type { KvDocument } from '@eckd/automerge-doc';
 import { codecs } from '@eckd/change-codec';
 import { MvccStore } from '@eckd/mvcc';
 import type { KeyValue, RevisionPatch } from '@eckd/mvcc';
-import { readLatestSnapshot, readLogRows, readStoredChanges, SnapshotConflictError } from '@eckd/storage';
+import { firstLoggedRevision, readLatestSnapshot, readLogRows, readStoredChanges, SnapshotConflictError } from '@eckd/storage';
 import type { NewSnapshot, SnapshotData } from '@eckd/storage';
 import type { CompactionPlan } from './plan.js';
 
@@ -88,7 +88,7 @@ interface BuiltIndex {
 
 /** Replays the log from the previous key index to the durable revision, capturing the live keys at the index revision on the way. */
 async function buildIndex(pool: Pool, previous: SnapshotData | undefined, plan: CompactionPlan): Promise<BuiltIndex> {
-  const store = previous && previous.indexRevision > 0 ? storeFromIndex(previous) : new MvccStore();
+  const store = previous && previous.indexRevision > 0 ? storeFromIndex(previous) : await emptyStoreBeforeLog(pool);
   const reused = previous && previous.indexRevision === plan.indexRevision && plan.indexRevision > 0 ? previous.keyIndex : undefined;
   let captured: KeyValue[] | undefined;
   const capture = () => {
@@ -120,6 +120,16 @@ async function buildIndex(pool: Pool, previous: SnapshotData | undefined, plan: 
     throw new CompactionError(`compactor: no batch ends at the index revision ${plan.indexRevision}`);
   }
   return { store, captured, reused, replayed };
+}
+
+/**
+ * The store the log starts from: revision 1 on a single node; a cluster
+ * member's log starts above its revision band's first revision
+ * (docs/ARCHITECTURE.md §8.1), where its store starts compacted.
+ */
+async function emptyStoreBeforeLog(pool: Pool): Promise<MvccStore> {
+  const start = ((await firstLoggedRevision(pool)) ?? 2) - 1;
+  return start > 1 ? new MvccStore({ revision: start, compactRevision: start }) : new MvccStore();
 }
 
 function storeFromIndex(previous: SnapshotData): MvccStore {

@@ -41,9 +41,12 @@ export type Op = { put: [string, string] } | { del: string };
 /** Writes batches as the backend and persister would: one change and one log row per batch. */
 export class SimulatedBackend {
   doc: KvDocument = createKvDocument();
-  readonly store = new MvccStore();
 
-  constructor(private readonly pool: pg.Pool) {}
+  /** `store`: a cluster member's starts at its revision band (docs/ARCHITECTURE.md §8.1). */
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly store = new MvccStore(),
+  ) {}
 
   async batch(ops: Op[]): Promise<void> {
     const first = this.store.revision + 1;

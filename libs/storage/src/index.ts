@@ -7,6 +7,7 @@ export { createPool } from './pool.js';
 export {
   readStoredChanges,
   readLogRows,
+  firstLoggedRevision,
   highestLogRevisionAtOrBelow,
   countStoredChanges,
   countLogRowsBelow,

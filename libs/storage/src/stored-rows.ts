@@ -73,6 +73,12 @@ export async function* readLogRows(
   }
 }
 
+/** The first revision of the oldest stored log row; undefined when none is stored. */
+export async function firstLoggedRevision(q: Queryable): Promise<number | undefined> {
+  const { rows } = await q.query<{ r: string | null }>('select min(first_revision) as r from eckd_log');
+  return rows[0]?.r == null ? undefined : Number(rows[0].r);
+}
+
 /** The highest batch boundary (a stored log row's last revision) at or below `revision`. */
 export async function highestLogRevisionAtOrBelow(q: Queryable, revision: number): Promise<number | undefined> {
   const { rows } = await q.query<{ r: string | null }>('select max(last_revision) as r from eckd_log where last_revision <= $1', [revision]);
