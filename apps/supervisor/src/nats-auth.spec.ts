@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { natsServiceKinds, nodePermissions, nodeSubjects } from '@eckd/change-codec';
+import { clusterSubjects, natsServiceKinds, nodePermissions, nodeSubjects } from '@eckd/change-codec';
 import { generateNatsUsers, natsUserEnv, writeEmbeddedNatsConfig } from './nats-auth.js';
 import { findExecutable } from './nats.js';
 import { nodeAppSpecs } from './node-apps.js';
@@ -31,7 +31,7 @@ describe('nats-auth', () => {
       const path = writeEmbeddedNatsConfig(dir, scope, users);
       assert.equal(statSync(path).mode & 0o777, 0o600);
       const text = readFileSync(path, 'utf8');
-      const permissions = nodePermissions(nodeSubjects(scope));
+      const permissions = nodePermissions(nodeSubjects(scope), clusterSubjects(scope.prefix));
       for (const kind of natsServiceKinds) {
         const block = text.slice(text.indexOf(`user: "${kind}"`));
         assert.match(block, new RegExp(`^user: "${kind}"\\n\\s+password: "${users[kind].password}"`));
