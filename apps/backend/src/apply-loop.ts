@@ -113,7 +113,7 @@ export class ApplyLoop {
       for (const item of batch.items.slice(1)) span.addLink({ context: trace.getSpanContext(item.trace) ?? span.spanContext() });
       // Anything that changed state (revisions, a compaction, a lease grant or
       // revoke in the document) is durable before anyone hears of it.
-      if (batch.patches.length > 0 || batch.compactRevision !== undefined || batch.change || batch.peerChanges.length > 0) {
+      if (batch.patches.length > 0 || batch.compactRevision !== undefined || batch.change || batch.peerChanges.length > 0 || batch.peerSyncStates.length > 0) {
         const patchBatch = codecs.patchBatch.encode({
           patches: batch.patches,
           identity: this.#opts.identity,
@@ -162,6 +162,7 @@ export class ApplyLoop {
       compact_revision: batch.compactRevision ?? 0,
       rebase: batch.rebase,
       peer_changes: batch.peerChanges.map((c) => ({ actor: Buffer.from(c.actor, 'hex'), seq: c.seq, change: c.bytes })),
+      peer_sync_states: batch.peerSyncStates,
     });
     for (let attempt = 1; ; attempt++) {
       try {

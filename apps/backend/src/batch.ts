@@ -29,6 +29,8 @@ export interface Batch extends BatchEffects {
   rebase?: Rebase;
   /** peers' changes applied at the start of this batch (stored with it) */
   peerChanges: AppliedChange[];
+  /** peers' sync states to store with this batch */
+  peerSyncStates: { member: string; state: Uint8Array }[];
 }
 
 type Proposal = ProposeRequest['proposals'][number];
@@ -39,7 +41,8 @@ export function evaluateBatch(state: NodeState, items: QueuedProposal[], peers?:
   const effects: BatchEffects = { patches: [], compactRevision: undefined };
   const peerChanges = peers?.beforeProposals(state, effects) ?? [];
   const replies = items.map((item): ProposeReply => ({ results: item.request.proposals.map((p) => evaluateProposal(state, effects, p)) }));
-  return { items, replies, change: state.doc.commit(peers?.originOf(state)), baseRevision, peerChanges, ...effects };
+  const change = state.doc.commit(peers?.originOf(state));
+  return { items, replies, change, baseRevision, peerChanges, peerSyncStates: peers?.syncStatesToStore() ?? [], ...effects };
 }
 
 /** One proposal: an etcd error is a value in its result and changes nothing. */

@@ -36,7 +36,7 @@ try {
   onShutdown('nats', () => nc.drain());
   const messenger = new Messenger(nc);
 
-  const { store, doc, leases } = await recoverWithRetry();
+  const { store, doc, leases, peerSyncStates } = await recoverWithRetry();
   const clock = peerConfig ? startClock(doc, BigInt(identity.member_id)) : undefined;
   const state = { store, doc, leases, now: () => Date.now(), clock };
   const historyCutter = new HistoryCutter({ minOps: rebaseOps, opsPerLiveEntry: config.rebaseOpsPerKey, log });
@@ -51,6 +51,7 @@ try {
       identity,
       config: peerConfig,
       state,
+      persistedSyncStates: peerSyncStates,
       wake: () => loop.wake(),
       log,
     });

@@ -19,6 +19,8 @@ export interface RecoveredState {
   store: MvccStore;
   doc: KvDocument;
   leases: LeaseStore;
+  /** the stored sync state per peer (member id, decimal), docs/ARCHITECTURE.md §8.3 */
+  peerSyncStates: ReadonlyMap<string, Uint8Array>;
 }
 
 export class RecoveryError extends Error {
@@ -43,12 +45,12 @@ export async function recoverState(
     if ((done = chunk.done)) break;
   }
   if (!done) throw new RecoveryError('backend: the load stream ended before its last chunk');
-  const { store, doc, stats } = recovery.finish();
+  const { store, doc, stats, peerSyncStates } = recovery.finish();
   const all = liveKvs(store);
   checkSameKeys(doc, all);
   const leases = restoreLeases(doc, all, Date.now());
   log.info('recovered', { revision: store.revision, keys: store.keyCount(), leases: leases.size, ...stats, ms: Date.now() - started });
-  return { store, doc, leases };
+  return { store, doc, leases, peerSyncStates };
 }
 
 interface SnapshotHeader {
@@ -72,6 +74,7 @@ export class RecoveryAssembler {
   /** where recovery time goes, for the "recovered" log line */
   readonly #ms = { index: 0, patches: 0, document: 0 };
   readonly #emptyStore: () => MvccStore;
+  readonly #peerSyncStates = new Map<string, Uint8Array>();
 
   constructor(emptyStore: () => MvccStore = () => new MvccStore()) {
     this.#emptyStore = emptyStore;
@@ -85,9 +88,10 @@ export class RecoveryAssembler {
     this.#changes.push(...chunk.changes);
     for (const bytes of chunk.patch_batches) this.#applyPatches(codecs.patchBatch.decode(bytes).patches);
     if (chunk.done && chunk.compacted) this.#compactRevision = Number(chunk.compact_revision);
+    if (chunk.done) for (const s of chunk.peer_sync_states ?? []) this.#peerSyncStates.set(String(s.member), s.state);
   }
 
-  finish(): { store: MvccStore; doc: KvDocument; stats: Record<string, number> } {
+  finish(): { store: MvccStore; doc: KvDocument; stats: Record<string, number>; peerSyncStates: ReadonlyMap<string, Uint8Array> } {
     const store = (this.#store ??= this.#baseStore([]));
     if (this.#compactRevision !== undefined && this.#compactRevision > store.compactRevision) store.compact(this.#compactRevision);
     const started = Date.now();
@@ -101,7 +105,7 @@ export class RecoveryAssembler {
       patchesMs: this.#ms.patches,
       documentMs: this.#ms.document,
     };
-    return { store, doc, stats };
+    return { store, doc, stats, peerSyncStates: this.#peerSyncStates };
   }
 
   #acceptSnapshot(chunk: LoadChunk): void {

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
 import type { IKeyValue } from 'etcd3';
+import pg from 'pg';
 import { etcdctl, startCluster, waitUntil } from '@eckd/testing';
 import type { Cluster } from '@eckd/testing';
 
@@ -55,6 +56,16 @@ async function converged(prefix: string, timeoutMs = replicatedWithinMs): Promis
     `every member to hold the same keys under ${prefix}`,
   );
   return states[0]!;
+}
+
+async function storedSyncStates(i: number): Promise<number> {
+  const db = new pg.Client({ connectionString: cluster.member(i).database.url });
+  await db.connect();
+  try {
+    return Number((await db.query<{ n: string }>('select count(*) as n from eckd_peers')).rows[0]!.n);
+  } finally {
+    await db.end();
+  }
 }
 
 function bandOf(revision: number): number {
@@ -159,9 +170,11 @@ describe('replication between three members', () => {
     }
   });
 
-  test('a member whose backend crashes recovers the peer changes it stored and catches up', { timeout: 120_000 }, async () => {
+  test('a member whose backend crashes recovers the peer changes and sync states it stored and catches up', { timeout: 120_000 }, async () => {
     await put(0, 'r/before', 'stored');
     await converged('r/');
+    // Its sync state with each peer is in its Postgres (written at most once a second per peer).
+    await waitUntil(async () => (await storedSyncStates(2)) === members - 1, replicatedWithinMs, "member 2's stored sync states");
     const backend = await cluster.kill(2, 'backend');
     await put(0, 'r/while-down', 'synced later');
     await backend.restart();

@@ -50,6 +50,7 @@ async function persist(pool: pg.Pool, request: AppendRequest): Promise<AppendRep
           compactRevision: request.compacted ? Number(request.compact_revision) : undefined,
           rebase: rebase ? { document: rebase.document, heads: rebase.heads, keyCount: Number(rebase.key_count) } : undefined,
           peerChanges: (request.peer_changes ?? []).map((c) => ({ actor: c.actor, seq: Number(c.seq), bytes: c.change })),
+          peerSyncStates: (request.peer_sync_states ?? []).map((s) => ({ member: String(s.member), state: s.state })),
         },
       ]),
   );

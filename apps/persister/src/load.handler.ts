@@ -8,13 +8,14 @@
 //      insert; a late duplicate is harmless, Automerge ignores it);
 //   3. every stored PatchBatch from the snapshot's index revision on (the
 //      row ending there carries the events a watch at that revision needs);
-//   4. the stored compact revision, on the last chunk.
+//   4. the stored compact revision and the peers' sync states, on the last chunk.
 import { codecs } from '@eckd/change-codec';
 import type { LoadChunk } from '@eckd/change-codec';
 import {
   latestSnapshotInfo,
   readCompactRevision,
   readLogRows,
+  readPeerSyncStates,
   readSnapshotKeyIndex,
   readSnapshotPieces,
   readStoredChanges,
@@ -61,7 +62,8 @@ async function streamRecovery(client: pg.PoolClient, writer: LoadChunkWriter, ch
     for (const row of page) await writer.add('patch_batches', row.patches);
     logRows += page.length;
   }
-  await writer.finish(await readCompactRevision(client));
+  const peerSyncStates = (await readPeerSyncStates(client)).map((s) => ({ member: s.member, state: s.state }));
+  await writer.finish(await readCompactRevision(client), peerSyncStates);
   return { snapshotRevision: snapshot?.throughRevision ?? 0, changes, logRows };
 }
 
@@ -109,8 +111,9 @@ class LoadChunkWriter {
     this.#size += bytes.length;
   }
 
-  async finish(compactRevision: number | undefined): Promise<void> {
+  async finish(compactRevision: number | undefined, peerSyncStates: NonNullable<LoadChunk['peer_sync_states']>): Promise<void> {
     this.#current.done = true;
+    this.#current.peer_sync_states = peerSyncStates;
     this.#current.compacted = compactRevision !== undefined;
     this.#current.compact_revision = compactRevision ?? 0;
     await this.#flush();

@@ -30,6 +30,7 @@ export type {
   CompactorRunRequest,
   CompactorRunReply,
   PeerChange,
+  PeerSyncState,
   PeerChanges,
   PeerSync,
   PeerStored,

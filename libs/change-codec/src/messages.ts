@@ -108,6 +108,14 @@ export interface AppendRequest {
   rebase?: Rebase | null;
   /** peers' changes applied in this batch */
   peer_changes?: PeerChange[];
+  /** peers' sync states that changed */
+  peer_sync_states?: PeerSyncState[];
+}
+
+/** The persisted part of the sync state with one peer. */
+export interface PeerSyncState {
+  member: Int64;
+  state: Uint8Array;
 }
 
 /** An Automerge change another member made, as stored. */
@@ -168,6 +176,8 @@ export interface LoadChunk {
   snapshot_document?: Uint8Array;
   /** the next piece of the snapshot's encoded SnapshotIndex */
   snapshot_index?: Uint8Array;
+  /** last chunk: the stored sync state per peer */
+  peer_sync_states?: PeerSyncState[];
 }
 
 export interface LoadSnapshot {

@@ -16,6 +16,7 @@ import type {
   PatchBatch,
   PeerChanges,
   PeerStored,
+  PeerSyncState,
   PeerSync,
   ProposeReply,
   ProposeRequest,
@@ -46,6 +47,8 @@ export const messageLimits = Object.freeze({
   alarmsMax: 1024,
   /** changes in one PeerChanges or AppendRequest.peer_changes (a batch pushes one; a sync round may apply more) */
   peerChangesMax: 65_536,
+  /** peers one message may name (a cluster has at most 32 members today) */
+  peersMax: 1024,
   /** heads of one document (one per concurrent writer) */
   headsMax: 1024,
 });
@@ -114,6 +117,12 @@ function checkPatches(c: Checker, patches: readonly RevisionPatch[]): number {
   return previous;
 }
 
+function checkPeerSyncStates(c: Checker, states: readonly PeerSyncState[] | undefined): void {
+  const list = states ?? [];
+  c.that(list.length <= messageLimits.peersMax, `${list.length} peer sync states (at most ${messageLimits.peersMax})`);
+  for (const s of list) c.that(String(s.member) !== '0' && s.state.length > 0, 'a peer sync state needs its member and bytes');
+}
+
 /** For a request that carries nothing: it only has to decode. */
 const nothingToCheck = (): undefined => undefined;
 
@@ -173,6 +182,7 @@ export const validators = Object.freeze({
       c.that(p.actor.length > 0 && p.change.length > 0, 'a peer change needs its actor and bytes');
       c.that(c.revision('peer change seq', p.seq) >= 1, 'a peer change needs its sequence (>= 1)');
     }
+    checkPeerSyncStates(c, m.peer_sync_states);
   }),
 
   peerChanges: validator<PeerChanges>('PeerChanges', (m, c) => {
@@ -198,6 +208,7 @@ export const validators = Object.freeze({
   loadChunk: validator<LoadChunk>('LoadChunk', (m, c) => {
     c.count('index', m.index);
     c.revision('compact_revision', m.compact_revision, -1);
+    checkPeerSyncStates(c, m.peer_sync_states);
     if (m.snapshot) {
       const through = c.revision('snapshot through_revision', m.snapshot.through_revision);
       c.that(c.revision('snapshot index_revision', m.snapshot.index_revision) <= through, 'the snapshot index is past the snapshot');

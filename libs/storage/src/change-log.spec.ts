@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
-import { appendBatch, durableRevision, readChanges, readCompactRevision, readLog } from './change-log.js';
+import { appendBatch, durableRevision, readChanges, readCompactRevision, readLog, readPeerSyncStates } from './change-log.js';
 import { migrate, migrations } from './migrations.js';
 import { latestSnapshotInfo, readLatestSnapshot } from './snapshots.js';
 import { specDatabases } from './spec-databases.js';
@@ -53,6 +53,15 @@ describe('storage', () => {
     const changes: string[] = [];
     for await (const page of readChanges(p)) changes.push(...page.map((b) => b.toString()));
     assert.deepEqual(changes.sort(), ['own-1', 'peer-1', 'peer-2', 'peer-3']);
+  });
+
+  test("peers' sync states are stored by member, the newest winning", async () => {
+    const p = await databases.fresh();
+    const member = '18446744073709551615';
+    await appendBatch(p, [{ firstRevision: 0, lastRevision: 1, peerSyncStates: [{ member, state: Buffer.from('old') }, { member: '7', state: Buffer.from('s7') }] }]);
+    await appendBatch(p, [{ firstRevision: 0, lastRevision: 1, peerSyncStates: [{ member, state: Buffer.from('new') }] }]);
+    const stored = (await readPeerSyncStates(p)).map((s) => `${s.member}=${Buffer.from(s.state).toString()}`);
+    assert.deepEqual(stored, [`${member}=new`, '7=s7']);
   });
 
   test('the compact revision is stored and never goes backwards', async () => {

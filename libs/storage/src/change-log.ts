@@ -14,11 +14,18 @@ export interface StoredChangeInput {
   bytes: Uint8Array;
 }
 
+export interface PeerSyncStateRow {
+  member: string;
+  state: Uint8Array;
+}
+
 export interface AppendRow {
   /** Automerge change; absent when the batch made no change to the document. */
   change?: StoredChangeInput;
   /** peers' changes the batch applied (docs/ARCHITECTURE.md §8.3), stored like its own; already stored ones are skipped */
   peerChanges?: readonly StoredChangeInput[];
+  /** peers' sync states that changed (member id, decimal → encoded state); the newest per member wins */
+  peerSyncStates?: readonly PeerSyncStateRow[];
   firstRevision: number;
   lastRevision: number;
   /** the batch's etcd events: an encoded change-codec PatchBatch (absent: no new revision) */
@@ -67,6 +74,8 @@ function insertRows(rows: readonly AppendRow[]): { text: string; values: unknown
     .flatMap((r) => [...(r.change ? [r.change] : []), ...(r.peerChanges ?? [])].map((change) => ({ change, lastRevision: r.lastRevision })));
   const logged = rows.filter((r) => r.patchBatch);
   const compactions = rows.filter((r) => r.compactRevision !== undefined).map((r) => r.compactRevision!);
+  // One row per member: an upsert may not touch a row twice in one statement.
+  const syncStates = [...new Map(rows.flatMap((r) => r.peerSyncStates ?? []).map((s) => [s.member, s.state])).entries()];
   return {
     text: `with changes as (
              insert into eckd_changes (actor, seq, revision, change)
@@ -76,6 +85,10 @@ function insertRows(rows: readonly AppendRow[]): { text: string; values: unknown
              insert into eckd_log (first_revision, last_revision, patches)
              select * from unnest($5::bigint[], $6::bigint[], $7::bytea[])
              on conflict (last_revision) do nothing
+           ), peers as (
+             insert into eckd_peers (member, sync_state)
+             select * from unnest($9::text[], $10::bytea[])
+             on conflict (member) do update set sync_state = excluded.sync_state, updated_at = now()
            )
            insert into eckd_meta (key, value) select 'compact_revision', $8::text where $8::text is not null
            on conflict (key) do update set value = excluded.value
@@ -89,6 +102,8 @@ function insertRows(rows: readonly AppendRow[]): { text: string; values: unknown
       logged.map((r) => r.lastRevision),
       logged.map((r) => asBuffer(r.patchBatch!)),
       compactions.length > 0 ? String(Math.max(...compactions)) : null,
+      syncStates.map(([member]) => member),
+      syncStates.map(([, state]) => asBuffer(state)),
     ],
   };
 }
@@ -109,6 +124,12 @@ export async function* readChanges(pool: Pool, pageRows = 1000): AsyncGenerator<
 /** Pages through the stored event batches in revision order. */
 export async function* readLog(pool: Pool, pageRows = 1000): AsyncGenerator<Buffer[]> {
   for await (const page of readLogRows(pool, { pageRows })) yield page.map((r) => r.patches);
+}
+
+/** The stored sync state per peer (member id, decimal). */
+export async function readPeerSyncStates(q: Queryable): Promise<PeerSyncStateRow[]> {
+  const { rows } = await q.query<{ member: string; sync_state: Buffer }>('select member, sync_state from eckd_peers order by member');
+  return rows.map((r) => ({ member: r.member, state: r.sync_state }));
 }
 
 /** The stored compact revision, or undefined if the history was never compacted. */

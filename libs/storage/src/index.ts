@@ -1,8 +1,8 @@
 export { migrate, migrations, inTransaction } from './migrations.js';
 export type { Migration } from './migrations.js';
-export { appendBatch, readChanges, readLog, readCompactRevision, durableRevision } from './change-log.js';
+export { appendBatch, readChanges, readLog, readCompactRevision, readPeerSyncStates, durableRevision } from './change-log.js';
 export { StorageError } from './storage-error.js';
-export type { AppendRow } from './change-log.js';
+export type { AppendRow, PeerSyncStateRow } from './change-log.js';
 export { createPool } from './pool.js';
 export {
   readStoredChanges,

@@ -62,6 +62,19 @@ export const migrations: readonly Migration[] = Object.freeze([
       alter table eckd_snapshots alter column document set storage external;
       create index if not exists eckd_changes_by_revision on eckd_changes (revision, actor, seq);`,
   },
+  {
+    // The persisted part of the Automerge sync state with each peer
+    // (ARCHITECTURE.md §8.3): the heads both sides are known to share.
+    // Member ids are u64, beyond bigint: stored as decimal text.
+    version: 3,
+    name: 'peer sync states',
+    sql: `
+      create table if not exists eckd_peers (
+        member     text  primary key,
+        sync_state bytea not null,
+        updated_at timestamptz not null default now()
+      );`,
+  },
 ]);
 
 export async function migrate(pool: Pool): Promise<number[]> {

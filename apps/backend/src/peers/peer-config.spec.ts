@@ -16,6 +16,7 @@ describe('peer config', () => {
       band: 1,
       syncIntervalMs: 200,
       syncTimeoutMs: 1_000,
+      syncStoreIntervalMs: 1_000,
       conflictsKept: 1_000,
       inboxMax: 4_096,
     });

@@ -23,6 +23,8 @@ export interface PeerConfig {
   syncIntervalMs: number;
   /** A round that hears nothing back for this long is abandoned and the peer's sync state reset. */
   syncTimeoutMs: number;
+  /** A peer's changed sync state is stored (with a batch) at most this often. */
+  syncStoreIntervalMs: number;
   /** How many conflict records the backend keeps (newest). */
   conflictsKept: number;
   /** Most peer messages waiting for the apply loop; more are dropped (a sync round brings their changes again). */
@@ -54,6 +56,7 @@ export function readPeerConfig(env: Record<string, string | undefined>, nodeName
     band,
     syncIntervalMs: envInt(env, 'ECKD_PEER_SYNC_INTERVAL_MS', 200, { min: 10 }),
     syncTimeoutMs: envInt(env, 'ECKD_PEER_SYNC_TIMEOUT_MS', 1_000, { min: 50 }),
+    syncStoreIntervalMs: envInt(env, 'ECKD_PEER_SYNC_STORE_INTERVAL_MS', 1_000, { min: 0 }),
     conflictsKept: envInt(env, 'ECKD_CONFLICTS_KEPT', 1_000, { min: 1 }),
     inboxMax: envInt(env, 'ECKD_PEER_INBOX_MAX', 4_096, { min: 1 }),
   });

@@ -1,10 +1,20 @@
 // Sync rounds with every peer (docs/ARCHITECTURE.md §8.3, "Repair"): one
-// Automerge sync state per peer, kept in memory (not yet persisted in
-// eckd_peers: after a restart the first round starts from nothing, which
-// costs a longer first exchange, not correctness). A round that hears
-// nothing back for the timeout is abandoned: the protocol assumes a reliable
-// stream, and a lost message would leave it waiting for good.
-import { createPeerSync, resetPeerSync } from '@eckd/automerge-doc';
+// Automerge sync state per peer, restored from Postgres (eckd_peers) at start
+// and stored with a batch when its persisted part (the shared heads) changed,
+// at most once per store interval per peer, so that a restart does not
+// start every round from nothing. A round that hears nothing back for the
+// timeout is abandoned: the protocol assumes a reliable stream, and a lost
+// message would leave it waiting for good.
+//
+// Both sides must start over together: Automerge never sends a change again
+// that it believes sent, so a peer that lost a message (or restarted) would
+// otherwise wait for good. Every PeerSync carries the sender's round, which
+// starts at a random value at every start and moves on at every reset; a
+// receiver that sees a peer's round change resets its own state with that
+// peer. A receiver that finds a gap (changes whose dependencies it lacks)
+// resets and moves its round on, so the peer sends them again.
+import { randomInt } from 'node:crypto';
+import { AutomergeDocError, createPeerSync, encodePeerSync, resetPeerSync } from '@eckd/automerge-doc';
 import type { KvDocument, PeerApplyResult, PeerSync } from '@eckd/automerge-doc';
 import type { Logger } from '@eckd/service-kit';
 import type { PeerLink, PeerMember } from './peer-link.js';
@@ -12,30 +22,86 @@ import type { PeerLink, PeerMember } from './peer-link.js';
 interface PeerRound {
   member: PeerMember;
   sync: PeerSync;
-  /** counts resets; sent with every message (for logs and traces) */
+  /** this side's round: random at start, + 1 at every reset */
   round: number;
+  /** the peer's round last seen */
+  peerRound: string | undefined;
   /** when a message went out that nothing has answered yet */
   waitingSinceMs: number | undefined;
+  /** the persisted part as last handed out for storage */
+  stored: Uint8Array | undefined;
+  storedAtMs: number;
 }
+
+export interface PeerSyncRoundsOptions {
+  peers: readonly PeerMember[];
+  link: PeerLink;
+  timeoutMs: number;
+  /** a peer's changed sync state is stored at most this often */
+  storeIntervalMs: number;
+  /** the stored sync states by member id (decimal) */
+  persisted: ReadonlyMap<string, Uint8Array>;
+  log: Logger;
+}
+
+/** Rounds start anywhere below this, so a restarted member's rounds differ from its last ones (the wire carries a uint64). */
+const roundStartMax = 2 ** 40;
 
 export class PeerSyncRounds {
   readonly #rounds: Map<string, PeerRound>;
   readonly #link: PeerLink;
   readonly #timeoutMs: number;
+  readonly #storeIntervalMs: number;
   readonly #log: Logger;
 
-  constructor(peers: readonly PeerMember[], link: PeerLink, timeoutMs: number, log: Logger) {
-    this.#rounds = new Map(peers.map((member) => [member.id, { member, sync: createPeerSync(), round: 0, waitingSinceMs: undefined }]));
-    this.#link = link;
-    this.#timeoutMs = timeoutMs;
-    this.#log = log;
+  constructor(opts: PeerSyncRoundsOptions) {
+    this.#link = opts.link;
+    this.#timeoutMs = opts.timeoutMs;
+    this.#storeIntervalMs = opts.storeIntervalMs;
+    this.#log = opts.log;
+    this.#rounds = new Map(
+      opts.peers.map((member) => {
+        const stored = opts.persisted.get(member.id);
+        const round = randomInt(roundStartMax);
+        return [member.id, { member, sync: this.#restore(member, stored), round, peerRound: undefined, waitingSinceMs: undefined, stored, storedAtMs: 0 }];
+      }),
+    );
+  }
+
+  /** The sync states whose persisted part changed since last stored (at most once per interval each), to store with the batch. */
+  toStore(nowMs: number): { member: string; state: Uint8Array }[] {
+    const out: { member: string; state: Uint8Array }[] = [];
+    for (const r of this.#rounds.values()) {
+      if (nowMs - r.storedAtMs < this.#storeIntervalMs) continue;
+      const state = encodePeerSync(r.sync);
+      if (r.stored && Buffer.from(state).equals(Buffer.from(r.stored))) continue;
+      r.stored = state;
+      r.storedAtMs = nowMs;
+      out.push({ member: r.member.id, state });
+    }
+    return out;
+  }
+
+  #restore(member: PeerMember, stored: Uint8Array | undefined) {
+    try {
+      return createPeerSync(stored);
+    } catch (err) {
+      if (!(err instanceof AutomergeDocError)) throw err;
+      // A state that no longer decodes only costs a round from nothing.
+      this.#log.warn('stored peer sync state not usable, starting afresh', { peer: member.name, err });
+      return createPeerSync();
+    }
   }
 
   /** A peer's sync message (call with the document committed, inside the apply loop). */
-  receive(doc: KvDocument, from: PeerMember, message: Uint8Array): PeerApplyResult {
+  receive(doc: KvDocument, from: PeerMember, round: string, message: Uint8Array): PeerApplyResult {
     const r = this.#round(from);
     r.waitingSinceMs = undefined;
-    return doc.receiveSyncMessage(r.sync, message);
+    if (r.peerRound !== undefined && r.peerRound !== round) resetPeerSync(r.sync);
+    r.peerRound = round;
+    const result = doc.receiveSyncMessage(r.sync, message);
+    if (result.missingDeps) this.#startOver(r, 'gap');
+    return result;
   }
 
   /** Sends the peer whatever the protocol has to say now (nothing while it waits for the peer, or when in sync). */
@@ -50,14 +116,16 @@ export class PeerSyncRounds {
   /** Every interval: abandons silent rounds, then starts or continues a round with every peer. */
   tick(doc: KvDocument, nowMs: number): void {
     for (const r of this.#rounds.values()) {
-      if (r.waitingSinceMs !== undefined && nowMs - r.waitingSinceMs >= this.#timeoutMs) {
-        resetPeerSync(r.sync);
-        r.round++;
-        r.waitingSinceMs = undefined;
-        this.#log.debug('peer sync round abandoned', { peer: r.member.name, round: r.round });
-      }
+      if (r.waitingSinceMs !== undefined && nowMs - r.waitingSinceMs >= this.#timeoutMs) this.#startOver(r, 'silent');
       this.send(doc, r.member, nowMs);
     }
+  }
+
+  #startOver(r: PeerRound, why: 'silent' | 'gap'): void {
+    resetPeerSync(r.sync);
+    r.round++;
+    r.waitingSinceMs = undefined;
+    this.#log.debug('peer sync round started over', { peer: r.member.name, round: r.round, why });
   }
 
   #round(member: PeerMember): PeerRound {

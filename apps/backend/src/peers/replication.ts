@@ -26,6 +26,8 @@ export interface BatchPeers {
   beforeProposals(state: NodeState, effects: BatchEffects): AppliedChange[];
   /** The origin the batch's change carries. */
   originOf(state: NodeState): ChangeOrigin;
+  /** The sync states to store with the batch (those whose persisted part changed). */
+  syncStatesToStore(): { member: string; state: Uint8Array }[];
   /** After the batch's append: pushes its change to every peer. */
   afterAppend(change: EncodedChange | undefined, heads: string[]): void;
 }
@@ -38,6 +40,8 @@ export interface PeerReplicationOptions {
   identity: NodeIdentity;
   config: PeerConfig;
   state: NodeState;
+  /** The stored sync state per peer (member id, decimal), from recovery. */
+  persistedSyncStates: ReadonlyMap<string, Uint8Array>;
   /** Starts the apply loop when it is idle. */
   wake(): void;
   log: Logger;
@@ -61,7 +65,14 @@ export class PeerReplication implements BatchPeers {
     this.#self = members[opts.config.band]!;
     this.#peers = members.filter((m) => m !== this.#self);
     this.#link = new PeerLink({ messenger: opts.messenger, subjects: clusterSubjects(opts.subjectPrefix), identity: opts.identity, self: this.#self, peers: this.#peers, log: opts.log });
-    this.#rounds = new PeerSyncRounds(this.#peers, this.#link, opts.config.syncTimeoutMs, opts.log);
+    this.#rounds = new PeerSyncRounds({
+      peers: this.#peers,
+      link: this.#link,
+      timeoutMs: opts.config.syncTimeoutMs,
+      storeIntervalMs: opts.config.syncStoreIntervalMs,
+      persisted: opts.persistedSyncStates,
+      log: opts.log,
+    });
     this.conflicts = new ConflictLog(opts.config.conflictsKept, opts.log);
   }
 
@@ -99,7 +110,7 @@ export class PeerReplication implements BatchPeers {
     for (const item of items) {
       let result;
       try {
-        result = item.kind === 'changes' ? state.doc.applyPeerChanges(item.changes) : this.#rounds.receive(state.doc, item.from, item.message);
+        result = item.kind === 'changes' ? state.doc.applyPeerChanges(item.changes) : this.#rounds.receive(state.doc, item.from, item.round, item.message);
       } catch (err) {
         if (!(err instanceof AutomergeDocError)) throw err;
         this.#opts.log.warn('peer message not applied', { from: item.from.name, kind: item.kind, err });
@@ -119,6 +130,10 @@ export class PeerReplication implements BatchPeers {
 
   originOf(state: NodeState): ChangeOrigin {
     return { member: BigInt(this.#self.id), revision: BigInt(state.store.revision) };
+  }
+
+  syncStatesToStore(): { member: string; state: Uint8Array }[] {
+    return this.#rounds.toStore(Date.now());
   }
 
   afterAppend(change: EncodedChange | undefined, heads: string[]): void {
