@@ -27,8 +27,18 @@ export interface ApplyLoopOptions {
    */
   persistence: 'sync' | 'async';
   historyCutter: HistoryCutter;
+  /** claimed by this backend's load; every append carries it (ARCHITECTURE §6a) */
+  fencingEpoch: number;
+  /**
+   * Another backend took over the node (an append refused as fenced or
+   * conflicting): never returns, so the batch is never answered as a success.
+   */
+  onFenced: (reason: string) => never;
   log: Logger;
 }
+
+/** Append refusals meaning another backend writes this node's revisions: retrying cannot help. */
+const fencedErrorNames: ReadonlySet<string> = new Set(['FencedAppendError', 'ConflictingAppendError']);
 
 /** In async mode, how many applied batches may wait for storage before the loop waits too. */
 const unstoredBatchesMax = 256;
@@ -152,6 +162,7 @@ export class ApplyLoop {
       compacted: batch.compactRevision !== undefined,
       compact_revision: batch.compactRevision ?? 0,
       rebase: batch.rebase,
+      fencing_epoch: this.#opts.fencingEpoch,
     });
     for (let attempt = 1; ; attempt++) {
       try {
@@ -166,6 +177,7 @@ export class ApplyLoop {
           this.#storageFailing = false;
           return;
         }
+        if (reply.error && fencedErrorNames.has(reply.error.name)) this.#opts.onFenced(reply.error.message);
         this.#opts.log.warn('append refused, retrying', { attempt, error: reply.error });
       } catch (err) {
         this.#opts.log.warn('append failed, retrying', { attempt, err });

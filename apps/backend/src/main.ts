@@ -3,7 +3,7 @@
 import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-backend' });
 
-import { nodeSubjects } from '@eckd/change-codec';
+import { codecs, nodeSubjects } from '@eckd/change-codec';
 import { Messenger, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
 import { ApplyLoop } from './apply-loop.js';
 import { readBackendConfig } from './config.js';
@@ -29,7 +29,26 @@ try {
   onShutdown('nats', () => nc.drain());
   const messenger = new Messenger(nc);
 
-  const { store, doc, leases } = await recoverWithRetry();
+  const { store, doc, leases, fencingEpoch } = await recoverWithRetry();
+  // Exits at once, nothing more answered or stored: the node has a newer backend (ARCHITECTURE §6a).
+  const onFenced = (reason: string): never => {
+    log.error(`another backend took over node ${config.nodeName}, exiting`, { fencingEpoch, reason });
+    process.exit(1);
+  };
+  // Announced before serving; an older backend hearing it exits, an older
+  // one announcing itself is answered so it hears ours.
+  const announceTakeover = () => messenger.publish(subjects.takeover, codecs.backendTakeover.encode({ fencing_epoch: fencingEpoch }));
+  messenger.subscribe(subjects.takeover, (msg) => {
+    try {
+      const other = Number(codecs.backendTakeover.decode(msg.data).fencing_epoch);
+      if (other > fencingEpoch) onFenced(`backend with fencing epoch ${other} started`);
+      if (other < fencingEpoch) announceTakeover();
+    } catch (err) {
+      log.warn('bad takeover message', { err });
+    }
+  });
+  announceTakeover();
+  await nc.flush();
   const state = { store, doc, leases, now: () => Date.now() };
   const historyCutter = new HistoryCutter({ minOps: config.rebaseOps, opsPerLiveEntry: config.rebaseOpsPerKey, log });
   onShutdown('history cut worker', () => historyCutter.stop());
@@ -42,6 +61,8 @@ try {
     appendTimeoutMs: config.appendTimeoutMs,
     persistence: config.persistence,
     historyCutter,
+    fencingEpoch,
+    onFenced,
     log,
   });
   onShutdown('apply loop', async () => {
@@ -67,7 +88,7 @@ try {
   const sync = handleSync(messenger, store, loop, identity, log);
   messenger.subscribe(subjects.sync, (msg) => void sync(msg));
   await nc.flush();
-  log.info('ready', { revision: store.revision, memberId: identity.member_id, actor: doc.actorId });
+  log.info('ready', { revision: store.revision, memberId: identity.member_id, actor: doc.actorId, fencingEpoch });
 
   async function recoverWithRetry() {
     for (let attempt = 1; ; attempt++) {

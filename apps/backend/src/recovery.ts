@@ -18,6 +18,8 @@ export interface RecoveredState {
   store: MvccStore;
   doc: KvDocument;
   leases: LeaseStore;
+  /** claimed for this backend by the load: its appends carry it (ARCHITECTURE §6a) */
+  fencingEpoch: number;
 }
 
 export class RecoveryError extends Error {
@@ -28,19 +30,22 @@ export async function recoverState(messenger: Messenger, loadSubject: string, ch
   const started = Date.now();
   const recovery = new RecoveryAssembler();
   let done = false;
+  let fencingEpoch = 0;
   for await (const msg of messenger.requestStream(loadSubject, codecs.loadRequest.encode({}), { chunkTimeoutMs })) {
     const chunk = codecs.loadChunk.decode(msg.data);
     if (chunk.error) throw new RecoveryError(`backend: recovery failed at the persister: ${chunk.error.message}`);
     recovery.accept(chunk);
+    fencingEpoch = Number(chunk.fencing_epoch);
     if ((done = chunk.done)) break;
   }
   if (!done) throw new RecoveryError('backend: the load stream ended before its last chunk');
+  if (fencingEpoch <= 0) throw new RecoveryError('backend: the load claimed no fencing epoch');
   const { store, doc, stats } = recovery.finish();
   const all = liveKvs(store);
   checkSameKeys(doc, all);
   const leases = restoreLeases(doc, all, Date.now());
-  log.info('recovered', { revision: store.revision, keys: store.keyCount(), leases: leases.size, ...stats, ms: Date.now() - started });
-  return { store, doc, leases };
+  log.info('recovered', { revision: store.revision, keys: store.keyCount(), leases: leases.size, fencingEpoch, ...stats, ms: Date.now() - started });
+  return { store, doc, leases, fencingEpoch };
 }
 
 interface SnapshotHeader {

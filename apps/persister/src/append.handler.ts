@@ -1,6 +1,7 @@
 // persister.append: one backend batch → one Postgres transaction → ack with
 // the highest durable revision. Appends are handled one at a time, in
-// arrival order (the backend sends the next only after this ack).
+// arrival order (the backend sends the next only after this ack). Stored
+// only while the sender's fencing epoch is the current one (ARCHITECTURE §6a).
 import { SpanKind } from '@opentelemetry/api';
 import { codecs } from '@eckd/change-codec';
 import type { AppendRequest, AppendReply } from '@eckd/change-codec';
@@ -49,7 +50,7 @@ async function persist(pool: pg.Pool, request: AppendRequest): Promise<AppendRep
           compactRevision: request.compacted ? Number(request.compact_revision) : undefined,
           rebase: rebase ? { document: rebase.document, heads: rebase.heads, keyCount: Number(rebase.key_count) } : undefined,
         },
-      ]),
+      ], { fencingEpoch: Number(request.fencing_epoch) }),
   );
   return { durable_revision: durable };
 }

@@ -5,7 +5,7 @@ const telemetry = startTelemetry({ serviceName: 'eckd-persister' });
 
 import { nodeSubjects } from '@eckd/change-codec';
 import { Messenger, connectNats, createLogger, installShutdown, redactUrl } from '@eckd/service-kit';
-import { createPool, migrate } from '@eckd/storage';
+import { NodeLockHeldError, acquireNodeLock, createPool, migrate } from '@eckd/storage';
 import { createAppendHandler } from './append.handler.js';
 import { createLoadHandler } from './load.handler.js';
 import { readPersisterConfig } from './config.js';
@@ -20,6 +20,18 @@ try {
   const config = readPersisterConfig(process.env);
   log.info('config', { ...config, databaseUrl: redactUrl(config.databaseUrl) });
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
+
+  // One persister per node (ARCHITECTURE §6a): the loser exits and its
+  // supervisor starts it again later, which takes over once the holder is gone.
+  const lock = await acquireNodeLock(config.databaseUrl, config.nodeName, {
+    waitMs: config.lockWaitMs,
+    onLost: (err) => {
+      log.error(`lost the node lock of node ${config.nodeName}, exiting: another persister may hold it now`, { err });
+      void shutdown('node lock lost', 1);
+    },
+  });
+  onShutdown('node lock', () => lock.release());
+  log.info('node lock held', { node: config.nodeName });
 
   const pool = createPool(config.databaseUrl, { max: config.poolSize, applicationName: 'eckd-persister' });
   onShutdown('postgres', () => pool.end());
@@ -47,6 +59,7 @@ try {
   await nc.flush();
   log.info('ready', { append: subjects.append, load: subjects.load });
 } catch (err) {
-  log.error('start-up failed', { err });
+  if (err instanceof NodeLockHeldError) log.error(err.message.replace(/^storage: /, ''), { err });
+  else log.error('start-up failed', { err });
   await shutdown('start-up failed', 1);
 }

@@ -23,6 +23,7 @@ export type {
   Rebase,
   LoadRequest,
   LoadChunk,
+  BackendTakeover,
   LoadSnapshot,
   SnapshotIndex,
   CompactorRunRequest,
