@@ -84,8 +84,9 @@ describe('fencing: one backend and one persister per node', () => {
     let writing = true;
     let failed = 0;
     const clients = f.node.endpoints.map((e) => new Etcd3({ hosts: `http://${e}` }));
+    let writers: Promise<void>[] = [];
     try {
-      const writers = Array.from({ length: 4 }, async (_, w) => {
+      writers = Array.from({ length: 4 }, async (_, w) => {
         const client = clients[w % clients.length]!;
         for (let i = 0; writing; i++) {
           const key = `bk/${w}/${i}`;
@@ -130,6 +131,8 @@ describe('fencing: one backend and one persister per node', () => {
       assert.ok(acked.size > 20, `writes were acknowledged (${acked.size}, ${failed} failed)`);
       console.log(`fencing: ${acked.size} writes acknowledged, ${failed} failed during the takeover`);
     } finally {
+      writing = false;
+      await Promise.all(writers);
       for (const c of clients) c.close();
     }
   });

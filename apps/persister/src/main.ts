@@ -3,12 +3,14 @@
 import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-persister' });
 
-import { nodeSubjects } from '@eckd/change-codec';
+import { codecs, nodeSubjects } from '@eckd/change-codec';
 import { Messenger, connectNats, createLogger, installShutdown, redactUrl } from '@eckd/service-kit';
-import { NodeLockHeldError, acquireNodeLock, createPool, migrate } from '@eckd/storage';
+import type { Message } from '@eckd/service-kit';
+import { NodeLockHeldError, createPool, migrate } from '@eckd/storage';
 import { createAppendHandler } from './append.handler.js';
 import { createLoadHandler } from './load.handler.js';
 import { readPersisterConfig } from './config.js';
+import { NodeLockKeeper } from './node-lock-keeper.js';
 import { createBackupHandler } from './status-backup.handler.js';
 import { createStorageHandler } from './status.handler.js';
 
@@ -23,12 +25,12 @@ try {
 
   // One persister per node (ARCHITECTURE §6a): the loser exits and its
   // supervisor starts it again later, which takes over once the holder is gone.
-  const lock = await acquireNodeLock(config.databaseUrl, config.nodeName, {
+  const lock = await NodeLockKeeper.take({
+    databaseUrl: config.databaseUrl,
+    nodeName: config.nodeName,
     waitMs: config.lockWaitMs,
-    onLost: (err) => {
-      log.error(`lost the node lock of node ${config.nodeName}, exiting: another persister may hold it now`, { err });
-      void shutdown('node lock lost', 1);
-    },
+    log,
+    exit: (reason) => void shutdown(reason, 1),
   });
   onShutdown('node lock', () => lock.release());
   log.info('node lock held', { node: config.nodeName });
@@ -49,8 +51,13 @@ try {
   const load = createLoadHandler(messenger, pool, config.loadChunkBytes, log);
   // One at a time, in arrival order: a chain of promises per subject.
   let appendChain = Promise.resolve();
-  messenger.subscribe(subjects.append, (msg) => void (appendChain = appendChain.then(() => append(msg))));
-  messenger.subscribe(subjects.load, (msg) => void load(msg));
+  // Refused at once while the node lock is being taken again: the backend retries.
+  const unlocked = { name: 'Unavailable', message: 'persister: not holding the node lock' };
+  const refuseAppend = (msg: Message) => msg.respond(codecs.appendReply.encode({ durable_revision: 0, error: unlocked }));
+  const refuseLoad = (msg: Message) =>
+    msg.respond(codecs.loadChunk.encode({ index: 0, done: true, changes: [], patch_batches: [], compacted: false, compact_revision: 0, error: unlocked }));
+  messenger.subscribe(subjects.append, (msg) => void (appendChain = appendChain.then(() => (lock.held ? append(msg) : refuseAppend(msg)))));
+  messenger.subscribe(subjects.load, (msg) => void (lock.held ? load(msg) : refuseLoad(msg)));
   // etcd's Maintenance service: sizes, alarms, defragment (storage) and Snapshot (backup).
   const storage = createStorageHandler(pool, log);
   messenger.subscribe(subjects.storage, (msg) => void storage(msg));
