@@ -37,8 +37,6 @@ export interface ApplyLoopOptions {
   log: Logger;
 }
 
-/** Append refusals meaning another backend writes this node's revisions: retrying cannot help. */
-const fencedErrorNames: ReadonlySet<string> = new Set(['FencedAppendError', 'ConflictingAppendError']);
 
 /** In async mode, how many applied batches may wait for storage before the loop waits too. */
 const unstoredBatchesMax = 256;
@@ -144,6 +142,27 @@ export class ApplyLoop {
     if (this.#unstored > unstoredBatchesMax) await this.#appends;
   }
 
+  /**
+   * Asks the persister whether this backend's fencing epoch is still the
+   * current one, with an append that stores nothing; exits if it is not. A
+   * takeover announcement is only a hint (anyone on NATS could send one).
+   */
+  async checkFencing(): Promise<void> {
+    const request = codecs.appendRequest.encode({
+      actor: Buffer.alloc(0),
+      seq: 0,
+      change: Buffer.alloc(0),
+      first_revision: 0,
+      last_revision: this.#publishedRevision,
+      patch_batch: Buffer.alloc(0),
+      compacted: false,
+      compact_revision: 0,
+      fencing_epoch: this.#opts.fencingEpoch,
+    });
+    const reply = codecs.appendReply.decode((await this.#opts.messenger.request(this.#opts.subjects.append, request, { timeoutMs: this.#opts.appendTimeoutMs })).data);
+    if (reply.fenced) this.#opts.onFenced(reply.error?.message ?? 'append refused as fenced');
+  }
+
   /** Resolves once every applied batch is stored (graceful shutdown in async mode). */
   flush(): Promise<void> {
     return this.#appends;
@@ -177,7 +196,7 @@ export class ApplyLoop {
           this.#storageFailing = false;
           return;
         }
-        if (reply.error && fencedErrorNames.has(reply.error.name)) this.#opts.onFenced(reply.error.message);
+        if (reply.fenced) this.#opts.onFenced(reply.error?.message ?? 'append refused as fenced');
         this.#opts.log.warn('append refused, retrying', { attempt, error: reply.error });
       } catch (err) {
         this.#opts.log.warn('append failed, retrying', { attempt, err });

@@ -35,20 +35,6 @@ try {
     log.error(`another backend took over node ${config.nodeName}, exiting`, { fencingEpoch, reason });
     process.exit(1);
   };
-  // Announced before serving; an older backend hearing it exits, an older
-  // one announcing itself is answered so it hears ours.
-  const announceTakeover = () => messenger.publish(subjects.takeover, codecs.backendTakeover.encode({ fencing_epoch: fencingEpoch }));
-  messenger.subscribe(subjects.takeover, (msg) => {
-    try {
-      const other = Number(codecs.backendTakeover.decode(msg.data).fencing_epoch);
-      if (other > fencingEpoch) onFenced(`backend with fencing epoch ${other} started`);
-      if (other < fencingEpoch) announceTakeover();
-    } catch (err) {
-      log.warn('bad takeover message', { err });
-    }
-  });
-  announceTakeover();
-  await nc.flush();
   const state = { store, doc, leases, now: () => Date.now() };
   const historyCutter = new HistoryCutter({ minOps: config.rebaseOps, opsPerLiveEntry: config.rebaseOpsPerKey, log });
   onShutdown('history cut worker', () => historyCutter.stop());
@@ -70,6 +56,22 @@ try {
     await loop.flush();
   });
   onShutdown('lease expiry', startLeaseExpiry(state, loop));
+
+  // Announced before serving. A backend hearing a newer epoch checks it
+  // with the persister (and exits if fenced); an older one announcing itself
+  // is answered so it hears ours.
+  const announceTakeover = () => messenger.publish(subjects.takeover, codecs.backendTakeover.encode({ fencing_epoch: fencingEpoch }));
+  messenger.subscribe(subjects.takeover, (msg) => {
+    try {
+      const other = Number(codecs.backendTakeover.decode(msg.data).fencing_epoch);
+      if (other > fencingEpoch) void loop.checkFencing().catch((err: unknown) => log.warn('fencing check failed', { err, other }));
+      if (other < fencingEpoch) announceTakeover();
+    } catch (err) {
+      log.warn('bad takeover message', { err });
+    }
+  });
+  announceTakeover();
+  await nc.flush();
 
   // etcd's Maintenance state (alarms, quota) is node-wide: the gate refuses writes under a NOSPACE alarm.
   const maintenance = await NodeMaintenance.start({

@@ -5,6 +5,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
+import { connect } from '@nats-io/transport-node';
+import { codecs, nodeSubjects } from '@eckd/change-codec';
 import { builtAppMain, etcdctl, isReadyLine, repoRoot, startProcess } from '@eckd/testing';
 import type { ExitStatus, ProcessHandle } from '@eckd/testing';
 import { startNodeFixture } from './fixture.js';
@@ -55,6 +57,20 @@ async function putEventually(key: string, value: string, deadlineMs = 30_000): P
 const mentions = (proc: ProcessHandle, text: string) => proc.lines.some((l) => l.includes(text));
 
 describe('fencing: one backend and one persister per node', () => {
+  test('a forged takeover announcement changes nothing: the backend checks its epoch with the persister', async () => {
+    const nc = await connect({ servers: f.nats.url });
+    try {
+      const subjects = nodeSubjects({ prefix: f.subjectPrefix, node: 'e2e' });
+      nc.publish(subjects.takeover, codecs.backendTakeover.encode({ fencing_epoch: '999999999' }));
+      await nc.flush();
+    } finally {
+      await nc.close();
+    }
+    await putEventually('forged/1', 'one');
+    assert.ok(f.node.processes.backend.running, 'the backend runs on');
+    assert.ok(!mentions(f.node.processes.backend, 'another backend took over'), f.node.processes.backend.output());
+  });
+
   test('a second persister logs that another holds the node and exits; killed with SIGKILL, the first is taken over', async () => {
     const second = await startSecond('persister', { ECKD_PERSISTER_LOCK_WAIT_MS: '2000' });
     const r1 = await putEventually('ps/1', 'one');

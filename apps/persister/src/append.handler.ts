@@ -5,7 +5,7 @@
 import { SpanKind } from '@opentelemetry/api';
 import { codecs } from '@eckd/change-codec';
 import type { AppendRequest, AppendReply } from '@eckd/change-codec';
-import { appendBatch } from '@eckd/storage';
+import { ConflictingAppendError, FencedAppendError, appendBatch } from '@eckd/storage';
 import type { Logger, Message } from '@eckd/service-kit';
 import { contextFromHeaders, withSpan } from '@eckd/telemetry';
 import type pg from 'pg';
@@ -22,7 +22,8 @@ export function createAppendHandler(pool: pg.Pool, log: Logger): (msg: Message) 
       );
     } catch (err) {
       log.warn('append failed', { err });
-      reply = { durable_revision: 0, error: { name: (err as Error).name, message: (err as Error).message } };
+      const fenced = err instanceof FencedAppendError || err instanceof ConflictingAppendError;
+      reply = { durable_revision: 0, error: { name: (err as Error).name, message: (err as Error).message }, fenced };
     }
     msg.respond(codecs.appendReply.encode(reply));
   };

@@ -120,6 +120,8 @@ export interface Rebase {
 export interface AppendReply {
   durable_revision: Int64;
   error?: WireError | null;
+  /** refused because another backend took over the node: retrying cannot help (decoded: false when absent) */
+  fenced?: boolean;
 }
 
 export type LoadRequest = Record<string, never>;
