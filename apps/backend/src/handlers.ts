@@ -54,7 +54,7 @@ export function handleSync(messenger: Messenger, store: MvccStore, loop: ApplyLo
     for (const [i, chunk] of chunks.entries()) {
       msg.respond(codecs.syncChunk.encode(chunk));
       // Let the socket drain now and then rather than buffering the whole state.
-      if (i % 16 === 15) await messenger.nc.flush();
+      if (i % 16 === 15) await messenger.flush();
     }
 
     function newChunk(index: number): SyncChunk {

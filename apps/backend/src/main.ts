@@ -4,7 +4,7 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-backend' });
 
 import { nodeSubjects } from '@eckd/change-codec';
-import { Messenger, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
 import { ApplyLoop } from './apply-loop.js';
 import { readBackendConfig } from './config.js';
 import { handlePropose, handleReadIndex, handleSync } from './handlers.js';
@@ -27,7 +27,7 @@ try {
 
   const nc = await connectNats(config.natsUrl, `eckd-backend-${config.nodeName}`, log);
   onShutdown('nats', () => nc.drain());
-  const messenger = new Messenger(nc);
+  const messenger = new NatsMessenger(nc, { log, fragments: readFragmentLimits(process.env) });
 
   const { store, doc, leases } = await recoverWithRetry();
   const state = { store, doc, leases, now: () => Date.now() };

@@ -4,7 +4,7 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-etcd-api' });
 
 import { nodeSubjects } from '@eckd/change-codec';
-import { Messenger, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
 import { Acknowledger } from './acknowledger.js';
 import { readFrontendConfig } from './config.js';
 import { Proposer } from './proposer.js';
@@ -25,7 +25,7 @@ try {
 
   const nc = await connectNats(config.natsUrl, `eckd-etcd-api-${config.frontendId}`, log);
   onShutdown('nats', () => nc.drain());
-  const messenger = new Messenger(nc);
+  const messenger = new NatsMessenger(nc, { log, fragments: readFragmentLimits(process.env) });
 
   const acknowledger = new Acknowledger(config.frontendId, { persisted: true, frontends: 1, nodes: 0 }, config.requestTimeoutMs);
   onShutdown('acknowledger', () => acknowledger.close());

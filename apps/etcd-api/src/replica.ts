@@ -79,7 +79,7 @@ export class Replica {
       }
       this.#onPatch(batch);
     });
-    await this.#opts.messenger.nc.flush();
+    await this.#opts.messenger.flush();
     await this.resync();
   }
 

@@ -4,7 +4,7 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-persister' });
 
 import { nodeSubjects } from '@eckd/change-codec';
-import { Messenger, connectNats, createLogger, installShutdown, redactUrl } from '@eckd/service-kit';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, redactUrl } from '@eckd/service-kit';
 import { createPool, migrate } from '@eckd/storage';
 import { createAppendHandler } from './append.handler.js';
 import { createLoadHandler } from './load.handler.js';
@@ -32,7 +32,7 @@ try {
   const nc = await connectNats(config.natsUrl, `eckd-persister-${config.nodeName}`, log);
   onShutdown('nats', () => nc.drain());
 
-  const messenger = new Messenger(nc);
+  const messenger = new NatsMessenger(nc, { log, fragments: readFragmentLimits(process.env) });
   const append = createAppendHandler(pool, log);
   const load = createLoadHandler(messenger, pool, config.loadChunkBytes, log);
   // One at a time, in arrival order: a chain of promises per subject.
