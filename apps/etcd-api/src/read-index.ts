@@ -23,15 +23,28 @@ export class ReadIndex {
 
   /** The backend's published revision (and its epoch), asked after this call began. */
   current(): Promise<ReadIndexAnswer> {
-    if (!this.#inFlight) {
-      this.#inFlight = this.#ask().finally(() => (this.#inFlight = undefined));
-      return this.#inFlight;
-    }
+    if (!this.#inFlight) return this.#start();
+    // `#next` is cleared when its round trip starts, not when it settles: a
+    // read that begins after that start must wait for a later round trip.
     this.#next ??= this.#inFlight.then(
-      () => this.current(),
-      () => this.current(),
-    ).finally(() => (this.#next = undefined));
+      () => this.#startNext(),
+      () => this.#startNext(),
+    );
     return this.#next;
+  }
+
+  #startNext(): Promise<ReadIndexAnswer> {
+    this.#next = undefined;
+    // A round trip started since the previous one settled began after these reads did.
+    return this.#inFlight ?? this.#start();
+  }
+
+  #start(): Promise<ReadIndexAnswer> {
+    const roundTrip: Promise<ReadIndexAnswer> = this.#ask().finally(() => {
+      if (this.#inFlight === roundTrip) this.#inFlight = undefined;
+    });
+    this.#inFlight = roundTrip;
+    return roundTrip;
   }
 
   async #ask(): Promise<ReadIndexAnswer> {
