@@ -52,7 +52,7 @@ try {
   const { server, ports } = await startGrpcServer(config.listen, {
     replica,
     proposer,
-    readIndex: new ReadIndex(messenger, subjects.readIndex, config.requestTimeoutMs),
+    readIndex: new ReadIndex(messenger, subjects.readIndex, config.requestTimeoutMs, replica),
     acknowledger,
     maxRequestBytes: config.maxRequestBytes,
     maxTxnOps: config.maxTxnOps,

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { codecs } from '@eckd/change-codec';
 import { MemoryNetwork } from '@eckd/service-kit';
 import { ReadIndex } from './read-index.js';
+import type { BarrierReplica } from './read-index.js';
+
+const noReplica: BarrierReplica = { identity: undefined, resync: () => Promise.resolve(), waitFor: () => Promise.resolve() };
 
 /** A backend answering read-index requests with its revision at the time it receives them; replies are held. */
 function setUp() {
@@ -13,7 +16,7 @@ function setUp() {
     m.respond(codecs.readIndexReply.encode({ revision: backend.revision, epoch: 'e1' }));
   });
   net.hold((e) => e.subject.startsWith('_INBOX.'));
-  const readIndex = new ReadIndex(net.messenger(), 'ri', 1_000);
+  const readIndex = new ReadIndex(net.messenger(), 'ri', 1_000, noReplica);
   return { net, backend, readIndex };
 }
 
@@ -56,7 +59,7 @@ describe('read index', () => {
 
   test('no responders is etcd\'s timeout', async () => {
     const net = new MemoryNetwork();
-    const readIndex = new ReadIndex(net.messenger(), 'ri', 1_000);
+    const readIndex = new ReadIndex(net.messenger(), 'ri', 1_000, noReplica);
     await assert.rejects(readIndex.current(), { name: 'EtcdRpcError' });
   });
 });
