@@ -1,8 +1,10 @@
 // The backend's NATS endpoints: propose (into the apply loop), read-index
-// (the published revision) and sync (the replica state, chunked).
+// (the published revision) and sync (the replica state, or the revisions
+// after the replica's, chunked).
 import { codecs, payloadHeadroomBytes } from '@eckd/change-codec';
 import type { NodeIdentity, SyncChunk } from '@eckd/change-codec';
-import type { MvccStore } from '@eckd/mvcc';
+import { KvError } from '@eckd/mvcc';
+import type { MvccState, MvccStore, RevisionPatch } from '@eckd/mvcc';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
 import { contextFromHeaders } from '@eckd/telemetry';
 import type { ApplyLoop } from './apply-loop.js';
@@ -25,13 +27,17 @@ export function handleReadIndex(loop: ApplyLoop, identity: NodeIdentity): (msg: 
 
 /**
  * Sends the replica state as of the published revision: the live keys at
- * the compacted revision, then every published revision after it. Revisions
- * evaluated but not yet durable are left out.
+ * the compacted revision, then every published revision after it; or, when
+ * the replica can take them, only the published revisions after its own.
+ * Revisions evaluated but not yet durable are left out.
  */
 export function handleSync(messenger: Messenger, store: MvccStore, loop: ApplyLoop, identity: NodeIdentity, log: Logger): (msg: Message) => Promise<void> {
   return async (msg) => {
     const published = loop.publishedRevision;
-    const state = store.exportState();
+    const since = patchesSince(msg, store, identity, published);
+    const state: Pick<MvccState, 'compactRevision' | 'base' | 'patches'> = since
+      ? { compactRevision: store.compactRevision, base: [], patches: since }
+      : store.exportState();
     const patches = state.patches.filter((p) => p.revision <= published);
     const budget = syncChunkBytes - payloadHeadroomBytes;
     const chunks: SyncChunk[] = [];
@@ -50,7 +56,7 @@ export function handleSync(messenger: Messenger, store: MvccStore, loop: ApplyLo
     for (const p of patches) push('patches', p as never, p.events.reduce((n, e) => n + kvSize(e.kv) + 8, 16));
     current.done = true;
     chunks.push(current);
-    log.info('sync sent', { revision: published, chunks: chunks.length, base: state.base.length, patches: patches.length });
+    log.info('sync sent', { revision: published, incremental: since !== undefined, chunks: chunks.length, base: state.base.length, patches: patches.length });
     for (const [i, chunk] of chunks.entries()) {
       msg.respond(codecs.syncChunk.encode(chunk));
       // Let the socket drain now and then rather than buffering the whole state.
@@ -58,9 +64,26 @@ export function handleSync(messenger: Messenger, store: MvccStore, loop: ApplyLo
     }
 
     function newChunk(index: number): SyncChunk {
-      return { index, done: false, identity, revision: published, compact_revision: state.compactRevision, base: [], patches: [] };
+      return { index, done: false, identity, revision: published, compact_revision: state.compactRevision, base: [], patches: [], incremental: since !== undefined };
     }
   };
+}
+
+/**
+ * The revisions after the replica's own, when it holds this backend's
+ * history (same epoch) and the store still has them (not compacted away);
+ * undefined: the replica gets the whole state.
+ */
+function patchesSince(msg: Message, store: MvccStore, identity: NodeIdentity, published: number): RevisionPatch[] | undefined {
+  const request = codecs.syncRequest.decode(msg.data);
+  const after = Number(request.after_revision);
+  if (after <= 0 || after > published || request.epoch !== identity.epoch) return undefined;
+  try {
+    return store.eventsBetween(after + 1, published);
+  } catch (err) {
+    if (err instanceof KvError && err.rpcName === 'Compacted') return undefined;
+    throw err;
+  }
 }
 
 /** Target size of one sync chunk (a single larger key travels fragmented). */

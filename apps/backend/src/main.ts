@@ -61,11 +61,11 @@ try {
     log,
   });
   onShutdown('maintenance', () => maintenance.stop());
-  messenger.subscribe(subjects.maintenance, (msg) => void maintenance.handle(msg));
+  messenger.subscribe(subjects.maintenance, (msg) => maintenance.handle(msg));
   messenger.subscribe(subjects.propose, maintenance.gate(handlePropose(loop, log)));
   messenger.subscribe(subjects.readIndex, handleReadIndex(loop, identity));
   const sync = handleSync(messenger, store, loop, identity, log);
-  messenger.subscribe(subjects.sync, (msg) => void sync(msg));
+  messenger.subscribe(subjects.sync, sync);
   await nc.flush();
   log.info('ready', { revision: store.revision, memberId: identity.member_id, actor: doc.actorId });
 

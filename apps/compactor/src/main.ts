@@ -35,7 +35,7 @@ try {
   onShutdown('compactions', () => service.stop());
   const run = createRunHandler(() => service.runNow(), log);
   // Several compactors of a node may run: a requested run goes to one of them.
-  messenger.subscribe(subjects.compactorRun, (msg) => void run(msg), { queue: 'compactor' });
+  messenger.subscribe(subjects.compactorRun, run, { queue: 'compactor' });
   service.start();
   await nc.flush();
   log.info('ready', { run: subjects.compactorRun, intervalMs: config.intervalMs, minChanges: config.minChanges });

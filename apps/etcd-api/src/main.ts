@@ -27,15 +27,20 @@ try {
   onShutdown('nats', () => nc.drain());
   const messenger = new NatsMessenger(nc, { log, fragments: readFragmentLimits(process.env) });
 
-  const acknowledger = new Acknowledger(config.frontendId, { persisted: true, frontends: 1, nodes: 0 }, config.requestTimeoutMs);
+  const acknowledger = new Acknowledger({
+    frontendId: config.frontendId,
+    writeRequirement: { persisted: true, frontends: 1, nodes: 0 },
+    timeoutMs: config.requestTimeoutMs,
+    log,
+  });
   onShutdown('acknowledger', () => acknowledger.close());
   const replica = new Replica({
     messenger,
     subjects,
     syncChunkTimeoutMs: config.requestTimeoutMs,
+    acknowledger,
     log,
   });
-  replica.listen({ applied: (_from, to) => acknowledger.applied(to), replaced: (revision) => acknowledger.applied(revision) });
   const header = (revision: number) => responseHeader(replica, revision);
   const hub = new WatchHub(replica, header, config.watchProgressNotifyIntervalMs);
   onShutdown('watches', () => hub.close());

@@ -38,7 +38,7 @@ try {
   // One at a time, in arrival order: a chain of promises per subject.
   let appendChain = Promise.resolve();
   messenger.subscribe(subjects.append, (msg) => void (appendChain = appendChain.then(() => append(msg))));
-  messenger.subscribe(subjects.load, (msg) => void load(msg));
+  messenger.subscribe(subjects.load, load);
   // etcd's Maintenance service: sizes, alarms, defragment (storage) and Snapshot (backup).
   const storage = createStorageHandler(pool, log);
   messenger.subscribe(subjects.storage, (msg) => void storage(msg));

@@ -81,6 +81,7 @@ export interface PatchBatch {
 
 export interface SyncRequest {
   after_revision: Int64;
+  epoch: string;
 }
 
 export interface SyncChunk {
@@ -92,6 +93,7 @@ export interface SyncChunk {
   base: EtcdMessage[];
   patches: RevisionPatch[];
   error?: WireError | null;
+  incremental: boolean;
 }
 
 export interface AppendRequest {
