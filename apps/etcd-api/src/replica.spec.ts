@@ -26,16 +26,30 @@ async function until(condition: () => boolean): Promise<void> {
   }
 }
 
+/** A backend with `keys` put, and a started replica of it. */
+async function started(...keys: string[]) {
+  const net = new MemoryNetwork();
+  const backend = new FakeBackend(net);
+  for (const key of keys) backend.put(key, 'before');
+  const f = frontend(net);
+  await f.replica.start();
+  return { net, backend, ...f };
+}
+
+/** A put whose patch is lost on the way. */
+async function lostPut(net: MemoryNetwork, backend: FakeBackend): Promise<void> {
+  const restore = net.drop((e) => e.subject === subjects.patch);
+  backend.put('lost', 'x');
+  await net.settle();
+  restore();
+}
+
 const valueOf = (replica: Replica, key: string) => replica.store.kvAt(Buffer.from(key))?.value.toString();
 const asked = (b: FakeBackend) => b.syncRequests.map((r) => `${String(r.after_revision)}@${r.epoch}`);
 
 describe('replica', () => {
   test('starts from the whole state, then applies each published patch', async () => {
-    const net = new MemoryNetwork();
-    const backend = new FakeBackend(net);
-    backend.put('a', '1');
-    const { replica, events } = frontend(net);
-    await replica.start();
+    const { backend, replica, events } = await started('a');
     assert.equal(replica.revision, 2);
     backend.put('b', '2');
     await replica.waitFor(3, 1_000);
@@ -45,15 +59,8 @@ describe('replica', () => {
   });
 
   test('a gap resyncs incrementally: only the revisions after its own', async () => {
-    const net = new MemoryNetwork();
-    const backend = new FakeBackend(net);
-    backend.put('a', '1');
-    const { replica, events } = frontend(net);
-    await replica.start();
-    const restore = net.drop((e) => e.subject === subjects.patch);
-    backend.put('lost', 'x');
-    await net.settle();
-    restore();
+    const { net, backend, replica, events } = await started('a');
+    await lostPut(net, backend);
     backend.put('c', '3');
     await replica.waitFor(4, 1_000);
     assert.equal(valueOf(replica, 'lost'), 'x');
@@ -62,14 +69,8 @@ describe('replica', () => {
   });
 
   test('a gap the backend no longer keeps: the whole state', async () => {
-    const net = new MemoryNetwork();
-    const backend = new FakeBackend(net);
-    const { replica, events } = frontend(net);
-    await replica.start();
-    const restore = net.drop((e) => e.subject === subjects.patch);
-    backend.put('lost', 'x');
-    await net.settle();
-    restore();
+    const { net, backend, replica, events } = await started();
+    await lostPut(net, backend);
     backend.keptAfter = 3;
     backend.put('c', '3');
     await replica.waitFor(3, 1_000);
@@ -79,12 +80,7 @@ describe('replica', () => {
   });
 
   test('a restarted backend (new epoch) is taken whole, even with fewer revisions', async () => {
-    const net = new MemoryNetwork();
-    const backend = new FakeBackend(net);
-    backend.put('a', '1');
-    backend.put('b', 'before');
-    const { replica, events } = frontend(net);
-    await replica.start();
+    const { backend, replica, events } = await started('a', 'b');
     assert.equal(replica.revision, 3);
     backend.restart(2); // revision 3 was not durable
     backend.put('b', 'after'); // its patch carries the new epoch
