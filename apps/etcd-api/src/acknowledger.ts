@@ -14,19 +14,16 @@ import type { AckRequirement } from '@eckd/ack-tracker';
 import type { Logger } from '@eckd/service-kit';
 import { EtcdRpcError } from './to-grpc-error.js';
 
-/** How long a published revision may take to reach the replica before it resyncs. */
-export const defaultStallResyncMs = 1_000;
-/** Waits registered at once before new ones are refused with etcd's "too many requests". */
-export const defaultWaitsMax = 100_000;
-
 export interface AcknowledgerOptions {
   frontendId: string;
   /** what a write's reply waits for */
   writeRequirement: AckRequirement;
   /** a request's whole deadline (etcd's request timeout) */
   timeoutMs: number;
-  waitsMax?: number;
-  stallResyncMs?: number;
+  /** waits registered at once; beyond, etcd's "too many requests" (ECKD_REVISION_WAITS_MAX) */
+  waitsMax: number;
+  /** how long a published revision may take to reach the replica before it resyncs (ECKD_STALL_RESYNC_MS) */
+  stallResyncMs: number;
   log: Logger;
 }
 
@@ -49,7 +46,7 @@ export class Acknowledger {
 
   constructor(opts: AcknowledgerOptions) {
     this.#opts = opts;
-    this.#tracker = new AckTracker({ pendingMax: opts.waitsMax ?? defaultWaitsMax });
+    this.#tracker = new AckTracker({ pendingMax: opts.waitsMax });
   }
 
   /** The replica's way to recover from a lost patch. */
@@ -113,7 +110,7 @@ export class Acknowledger {
         this.#forget(id);
         reject(new EtcdRpcError('Timeout', `revision ${revision} not reached in time`));
       }, Math.max(0, timeoutMs));
-      const stall = setTimeout(() => this.#checkStall(revision), this.#opts.stallResyncMs ?? defaultStallResyncMs);
+      const stall = setTimeout(() => this.#checkStall(revision), this.#opts.stallResyncMs);
       stall.unref();
       this.#waiting.set(id, { revision, resolve, reject, timer, stall });
     });

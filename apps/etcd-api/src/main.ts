@@ -31,6 +31,8 @@ try {
     frontendId: config.frontendId,
     writeRequirement: { persisted: true, frontends: 1, nodes: 0 },
     timeoutMs: config.requestTimeoutMs,
+    waitsMax: config.revisionWaitsMax,
+    stallResyncMs: config.stallResyncMs,
     log,
   });
   onShutdown('acknowledger', () => acknowledger.close());

@@ -10,6 +10,7 @@ function frontend(net: MemoryNetwork) {
     frontendId: 'f1',
     writeRequirement: { persisted: true, frontends: 1, nodes: 0 },
     timeoutMs: 2_000,
+    waitsMax: 1_000,
     stallResyncMs: 50,
     log: quietLog,
   });
