@@ -1,49 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryNetwork } from '@eckd/service-kit';
-import { FakeBackend, quietLog, subjects } from '../test/fake-backend.js';
-import { Acknowledger } from './acknowledger.js';
-import { Replica } from './replica.js';
-
-function frontend(net: MemoryNetwork) {
-  const acknowledger = new Acknowledger({
-    frontendId: 'f1',
-    writeRequirement: { persisted: true, frontends: 1, nodes: 0 },
-    timeoutMs: 2_000,
-    waitsMax: 1_000,
-    stallResyncMs: 50,
-    log: quietLog,
-  });
-  const replica = new Replica({ messenger: net.messenger(quietLog), subjects, syncChunkTimeoutMs: 1_000, acknowledger, log: quietLog });
-  const events: string[] = [];
-  replica.listen({ applied: (from, to) => events.push(`applied ${from}..${to}`), replaced: (revision) => events.push(`replaced ${revision}`) });
-  return { acknowledger, replica, events };
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; !condition(); i++) {
-    if (i > 10_000) throw new Error('condition not met');
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
-/** A backend with `keys` put, and a started replica of it. */
-async function started(...keys: string[]) {
-  const net = new MemoryNetwork();
-  const backend = new FakeBackend(net);
-  for (const key of keys) backend.put(key, 'before');
-  const f = frontend(net);
-  await f.replica.start();
-  return { net, backend, ...f };
-}
-
-/** A put whose patch is lost on the way. */
-async function lostPut(net: MemoryNetwork, backend: FakeBackend): Promise<void> {
-  const restore = net.drop((e) => e.subject === subjects.patch);
-  backend.put('lost', 'x');
-  await net.settle();
-  restore();
-}
+import { FakeBackend, frontend, lostPut, started, until } from '../test/fake-backend.js';
+import type { Replica } from './replica.js';
 
 const valueOf = (replica: Replica, key: string) => replica.store.kvAt(Buffer.from(key))?.value.toString();
 const asked = (b: FakeBackend) => b.syncRequests.map((r) => `${String(r.after_revision)}@${r.epoch}`);

@@ -4,8 +4,10 @@
 // epoch and they are kept), and publishes a PatchBatch for every put.
 import { codecs, nodeSubjects } from '@eckd/change-codec';
 import type { NodeIdentity, RevisionPatch, SyncRequest } from '@eckd/change-codec';
-import { createLogger } from '@eckd/service-kit';
-import type { MemoryNetwork, Messenger } from '@eckd/service-kit';
+import { createLogger, MemoryNetwork } from '@eckd/service-kit';
+import type { Messenger } from '@eckd/service-kit';
+import { Acknowledger } from '../src/acknowledger.js';
+import { Replica } from '../src/replica.js';
 
 export const subjects = nodeSubjects({ prefix: 'test', node: 'n1' });
 export const quietLog = createLogger('spec', { level: 'error' });
@@ -52,4 +54,46 @@ export class FakeBackend {
     const patches = this.patches.filter((p) => Number(p.revision) > (incremental ? after : 0));
     respond(codecs.syncChunk.encode({ index: 0, done: true, identity: this.identity, revision: this.revision, compact_revision: -1, base: [], patches, incremental }));
   }
+}
+
+/** A frontend's acknowledger and replica on `net` (stall resync after 50 ms), and what the replica told its listeners. */
+export function frontend(net: MemoryNetwork) {
+  const acknowledger = new Acknowledger({
+    frontendId: 'f1',
+    writeRequirement: { persisted: true, frontends: 1, nodes: 0 },
+    timeoutMs: 2_000,
+    waitsMax: 1_000,
+    stallResyncMs: 50,
+    log: quietLog,
+  });
+  const replica = new Replica({ messenger: net.messenger(quietLog), subjects, syncChunkTimeoutMs: 1_000, acknowledger, log: quietLog });
+  const events: string[] = [];
+  replica.listen({ applied: (from, to) => events.push(`applied ${from}..${to}`), replaced: (revision) => events.push(`replaced ${revision}`) });
+  return { acknowledger, replica, events };
+}
+
+/** Waits, turn by turn, until `condition` holds. */
+export async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; !condition(); i++) {
+    if (i > 10_000) throw new Error('condition not met');
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+/** A backend with `keys` put, and a started replica of it. */
+export async function started(...keys: string[]) {
+  const net = new MemoryNetwork();
+  const backend = new FakeBackend(net);
+  for (const key of keys) backend.put(key, 'before');
+  const f = frontend(net);
+  await f.replica.start();
+  return { net, backend, ...f };
+}
+
+/** A put whose patch is lost on the way. */
+export async function lostPut(net: MemoryNetwork, backend: FakeBackend, key = 'lost'): Promise<void> {
+  const restore = net.drop((e) => e.subject === subjects.patch);
+  backend.put(key, 'x');
+  await net.settle();
+  restore();
 }
