@@ -35,28 +35,23 @@ function watch(replica: Replica): () => SeenEvent[] {
 const expected = (from: number, keys: string[]) => keys.map((key, i) => ({ key, revision: from + i }));
 
 describe('watch stream over a replica', () => {
-  test('a lost patch: the incremental resync hands its revision to the watcher, once, in order', async () => {
-    const { net, backend, replica } = await started('a');
-    const seen = watch(replica);
-    backend.put('k1', '1');
-    await lostPut(net, backend, 'k2');
-    backend.put('k3', '3');
-    await until(() => seen().length === 3);
-    await net.settle();
-    assert.deepEqual(seen(), expected(3, ['k1', 'k2', 'k3']));
-  });
-
-  test('a lost patch the backend no longer keeps: the watcher catches up from the new state, once, in order', async () => {
-    const { net, backend, replica } = await started('a');
-    const seen = watch(replica);
-    backend.put('k1', '1');
-    await lostPut(net, backend, 'k2');
-    backend.keptAfter = 100;
-    backend.put('k3', '3');
-    await until(() => seen().length === 3);
-    await net.settle();
-    assert.deepEqual(seen(), expected(3, ['k1', 'k2', 'k3']));
-  });
+  for (const { how, keptAfter } of [
+    { how: 'incrementally', keptAfter: 0 },
+    { how: 'whole (the backend no longer keeps it)', keptAfter: 100 },
+  ]) {
+    test(`a lost patch, resynced ${how}: the watcher gets its revision once, in order`, async () => {
+      const { net, backend, replica } = await started('a');
+      const seen = watch(replica);
+      backend.put('k1', '1');
+      await lostPut(net, backend, 'k2');
+      backend.keptAfter = keptAfter;
+      backend.put('k3', '3');
+      await until(() => seen().length === 3);
+      await net.settle();
+      assert.deepEqual(seen(), expected(3, ['k1', 'k2', 'k3']));
+      assert.equal(backend.syncRequests.length, 2);
+    });
+  }
 
   test('patches delivered out of order: nothing twice, nothing skipped', async () => {
     const { net, backend, replica } = await started('a');
