@@ -1,10 +1,11 @@
 // The backend's NATS endpoints: propose (into the apply loop), read-index
 // (the published revision) and sync (the replica state, or the revisions
 // after the replica's, chunked).
-import { codecs, payloadHeadroomBytes } from '@eckd/change-codec';
-import type { NodeIdentity, SyncChunk } from '@eckd/change-codec';
+import { codecs, payloadHeadroomBytes, validators } from '@eckd/change-codec';
+import type { NodeIdentity, SyncChunk, SyncRequest } from '@eckd/change-codec';
 import { KvError } from '@eckd/mvcc';
 import type { MvccState, MvccStore, RevisionPatch } from '@eckd/mvcc';
+import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
 import { contextFromHeaders } from '@eckd/telemetry';
 import type { ApplyLoop } from './apply-loop.js';
@@ -12,7 +13,7 @@ import type { ApplyLoop } from './apply-loop.js';
 export function handlePropose(loop: ApplyLoop, log: Logger): (msg: Message) => void {
   return (msg) => {
     try {
-      const request = codecs.proposeRequest.decode(msg.data);
+      const request = decodeChecked(msg, codecs.proposeRequest, validators.proposeRequest, log);
       loop.enqueue({ msg, request, trace: contextFromHeaders(msg.header) });
     } catch (err) {
       log.warn('bad propose message', { err });
@@ -34,7 +35,7 @@ export function handleReadIndex(loop: ApplyLoop, identity: NodeIdentity): (msg: 
 export function handleSync(messenger: Messenger, store: MvccStore, loop: ApplyLoop, identity: NodeIdentity, log: Logger): (msg: Message) => Promise<void> {
   return async (msg) => {
     const published = loop.publishedRevision;
-    const since = patchesSince(msg, store, identity, published);
+    const since = patchesSince(msg, store, identity, published, log);
     const state: Pick<MvccState, 'compactRevision' | 'base' | 'patches'> = since
       ? { compactRevision: store.compactRevision, base: [], patches: since }
       : store.exportState();
@@ -74,8 +75,13 @@ export function handleSync(messenger: Messenger, store: MvccStore, loop: ApplyLo
  * history (same epoch) and the store still has them (not compacted away);
  * undefined: the replica gets the whole state.
  */
-function patchesSince(msg: Message, store: MvccStore, identity: NodeIdentity, published: number): RevisionPatch[] | undefined {
-  const request = codecs.syncRequest.decode(msg.data);
+function patchesSince(msg: Message, store: MvccStore, identity: NodeIdentity, published: number, log: Logger): RevisionPatch[] | undefined {
+  let request: SyncRequest;
+  try {
+    request = decodeChecked(msg, codecs.syncRequest, checkSyncRequest, log);
+  } catch {
+    return undefined; // logged and counted; the whole state needs nothing from the request
+  }
   const after = Number(request.after_revision);
   if (after <= 0 || after > published || request.epoch !== identity.epoch) return undefined;
   try {
@@ -84,6 +90,10 @@ function patchesSince(msg: Message, store: MvccStore, identity: NodeIdentity, pu
     if (err instanceof KvError && err.rpcName === 'Compacted') return undefined;
     throw err;
   }
+}
+
+function checkSyncRequest(request: SyncRequest): Error | undefined {
+  return Number(request.after_revision) < 0 ? new Error(`after_revision ${String(request.after_revision)} is negative`) : undefined;
 }
 
 /** Target size of one sync chunk (a single larger key travels fragmented). */

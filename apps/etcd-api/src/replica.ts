@@ -6,10 +6,11 @@
 // the whole state otherwise). Reads and acknowledgements wait through the
 // Acknowledger, which also asks for a resync when a published revision does
 // not arrive (a lost patch on a quiet node).
-import { codecs } from '@eckd/change-codec';
+import { codecs, validators } from '@eckd/change-codec';
 import type { NodeIdentity, PatchBatch, SyncChunk } from '@eckd/change-codec';
 import { MvccStore } from '@eckd/mvcc';
 import type { KeyValue, MvccState, RevisionPatch } from '@eckd/mvcc';
+import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import type { Acknowledger } from './acknowledger.js';
 
@@ -72,7 +73,7 @@ export class Replica {
     this.#opts.messenger.subscribe(this.#opts.subjects.patch, (msg) => {
       let batch: PatchBatch;
       try {
-        batch = codecs.patchBatch.decode(msg.data);
+        batch = decodeChecked(msg, codecs.patchBatch, validators.patchBatch, this.#opts.log);
       } catch (err) {
         this.#opts.log.warn('bad patch message', { err });
         return;
@@ -113,10 +114,10 @@ export class Replica {
     const request = codecs.syncRequest.encode({ after_revision: epoch === undefined ? 0 : this.#store.revision, epoch: epoch ?? '' });
     let incremental = false;
     for await (const msg of this.#opts.messenger.requestStream(this.#opts.subjects.sync, request, { chunkTimeoutMs: this.#opts.syncChunkTimeoutMs })) {
-      const chunk: SyncChunk = codecs.syncChunk.decode(msg.data);
+      const chunk: SyncChunk = decodeChecked(msg, codecs.syncChunk, validators.syncChunk, this.#opts.log);
       if (chunk.error) throw new Error(`etcd-api: sync refused: ${chunk.error.message}`);
       this.#identity = chunk.identity ?? this.#identity;
-      incremental = chunk.incremental;
+      incremental = chunk.incremental === true;
       state.revision = Number(chunk.revision);
       state.compactRevision = Number(chunk.compact_revision);
       state.base.push(...(chunk.base as unknown as KeyValue[]));

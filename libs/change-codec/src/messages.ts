@@ -81,7 +81,8 @@ export interface PatchBatch {
 
 export interface SyncRequest {
   after_revision: Int64;
-  epoch: string;
+  /** the backend epoch the replica's history comes from (absent or empty: none, the whole state) */
+  epoch?: string;
 }
 
 export interface SyncChunk {
@@ -93,7 +94,8 @@ export interface SyncChunk {
   base: EtcdMessage[];
   patches: RevisionPatch[];
   error?: WireError | null;
-  incremental: boolean;
+  /** true: only the revisions after the request's after_revision, no base */
+  incremental?: boolean;
 }
 
 export interface AppendRequest {

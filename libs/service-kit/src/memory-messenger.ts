@@ -179,7 +179,7 @@ export class MemoryMessenger extends InboxMessenger {
     readonly network: MemoryNetwork,
     log: Logger,
   ) {
-    super(log);
+    super(log, '_INBOX');
     this.listenForReplies();
   }
 

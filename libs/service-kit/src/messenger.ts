@@ -10,7 +10,7 @@ import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import { FragmentAssembler, defaultFragmentLimits, formatFragment, fragmentHeader, parseFragment, splitPayload } from './fragments.js';
 import type { FragmentLimits } from './fragments.js';
 import type { Logger } from './logger.js';
-import { toHeaders } from './nats.js';
+import { inboxPrefixOf, toHeaders } from './nats.js';
 
 /** A whole (reassembled) message. */
 export interface Message {
@@ -63,10 +63,16 @@ export type Delivery = (m: Message, noResponders: boolean) => void;
 
 /** Request/reply over one inbox subscription, for any transport that can publish and subscribe. */
 export abstract class InboxMessenger implements Messenger {
-  readonly #inboxPrefix = `_INBOX.${nuid.next()}`;
+  readonly #inboxPrefix: string;
   readonly #pending = new Map<string, PendingReply>();
 
-  constructor(protected readonly log: Logger) {}
+  /** `inboxPrefix`: the reply subjects this messenger may subscribe to (NATS_INBOX_PREFIX for NATS). */
+  constructor(
+    protected readonly log: Logger,
+    inboxPrefix: string,
+  ) {
+    this.#inboxPrefix = `${inboxPrefix}.${nuid.next()}`;
+  }
 
   /** Subscribes the reply inbox; a subclass calls it once its transport is set up. */
   protected listenForReplies(): void {
@@ -159,7 +165,7 @@ export class NatsMessenger extends InboxMessenger {
     private readonly nc: NatsConnection,
     opts: { log: Logger; fragments?: FragmentLimits },
   ) {
-    super(opts.log);
+    super(opts.log, inboxPrefixOf(nc));
     const limits = opts.fragments ?? defaultFragmentLimits;
     this.#pieceBytes = Math.max(1024, (nc.info?.max_payload ?? 1024 * 1024) - framingBytes);
     this.#assembler = new FragmentAssembler({
