@@ -28,7 +28,7 @@ export type {
   CompactorRunRequest,
   CompactorRunReply,
 } from './messages.js';
-export { chunkBySize, payloadHeadroomBytes } from './chunks.js';
+export { ChunkBudget, chunkBySize, payloadHeadroomBytes } from './chunks.js';
 export { maintenanceCodecs, backupFormat, backupFormatVersion, backupSectorBytes, encodeBackupFile } from './maintenance-messages.js';
 export type {
   AlarmMemberMessage,
