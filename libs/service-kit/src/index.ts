@@ -9,4 +9,6 @@ export type { Message } from './messenger.js';
 export { FragmentAssembler, parseFragment, formatFragment, splitPayload, fragmentHeader } from './fragments.js';
 export type { FragmentInfo } from './fragments.js';
 export { installShutdown } from './shutdown.js';
+export { retry, retryDelayMs } from './retry.js';
+export type { RetryOptions } from './retry.js';
 export type { Shutdown } from './shutdown.js';
