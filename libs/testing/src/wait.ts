@@ -1,6 +1,5 @@
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { retry } from '@eckd/service-kit';
 
 export const pollIntervalMs = 50;
 
@@ -10,26 +9,21 @@ export async function waitUntil(
   timeoutMs: number,
   describe: string,
 ): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
-  try {
-    await retry(
-      async () => {
-        try {
-          if (await check()) return;
-        } catch (err) {
-          lastError = err;
-        }
-        throw notYet;
-      },
-      { attemptsMax: Infinity, deadlineMs: timeoutMs, delayInitialMs: pollIntervalMs, delayMaxMs: pollIntervalMs },
-    );
-  } catch {
-    const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-    throw new Error(`testing: timed out after ${timeoutMs} ms waiting for ${describe}${why}`);
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() >= deadline) {
+      const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      throw new Error(`testing: timed out after ${timeoutMs} ms waiting for ${describe}${why}`);
+    }
+    await sleep(pollIntervalMs);
   }
 }
-
-const notYet = new Error('testing: not yet');
 
 /** True once something accepts TCP connections on host:port. */
 export function tcpAccepts(host: string, port: number): Promise<boolean> {

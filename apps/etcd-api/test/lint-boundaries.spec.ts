@@ -1,12 +1,15 @@
 // The module-boundary rule of eslint.config.mjs, run through ESLint's Node
 // API on in-memory files: imports that break a scope are reported, allowed
 // ones are not. Only that rule runs (no type information), so this is quick.
-import { describe, test } from 'node:test';
+// The rule reads nx's cached project graph (and skips itself without one),
+// so the graph is computed first.
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
+import { createProjectGraphAsync } from '@nx/devkit';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const boundaryRule = '@nx/enforce-module-boundaries';
 const eslint = new ESLint({
   cwd: repoRoot,
@@ -20,6 +23,10 @@ async function boundaryErrors(filePath: string, code: string): Promise<string[]>
 }
 
 describe('lint boundaries', () => {
+  before(async () => {
+    await createProjectGraphAsync({ exitOnError: false });
+  });
+
   test('the frontend may not import Automerge or the storage lib', async () => {
     const errors = await boundaryErrors(
       'apps/etcd-api/src/boundary-probe.ts',
