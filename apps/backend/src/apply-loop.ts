@@ -4,7 +4,7 @@
 // frontends and answered. Requests that arrive during an append form the
 // next batch (group commit); nothing waits on one request while others queue.
 import { SpanKind, context, trace } from '@opentelemetry/api';
-import { codecs } from '@eckd/change-codec';
+import { codecs, validated, validators } from '@eckd/change-codec';
 import type { NodeIdentity } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { retry } from '@eckd/service-kit';
@@ -158,12 +158,12 @@ export class ApplyLoop {
     // cannot be dropped; meanwhile new proposals fail fast (see enqueue).
     const attempts = await retry(
       async (attempt) => {
-        const reply = codecs.appendReply.decode(
+        const reply = validated(codecs.appendReply.decode(
           (await this.#opts.messenger.request(this.#opts.subjects.append, request, {
             timeoutMs: this.#opts.appendTimeoutMs,
             headers: injectTraceHeaders(),
           })).data,
-        );
+        ), validators.appendReply);
         if (reply.error || Number(reply.durable_revision) < lastRevisionOf(batch)) {
           throw new Error(`backend: append refused: ${reply.error?.message ?? `durable revision ${reply.durable_revision}`}`);
         }
