@@ -13,7 +13,7 @@ let a: NatsConnection;
 let b: NatsConnection;
 
 before(async () => {
-  server = await startNatsServer({ jetstream: false, maxPayloadBytes: 65_536 });
+  server = await startNatsServer({ jetstream: false, config: 'max_payload: 65536' });
   a = await connect({ servers: server.url });
   b = await connect({ servers: server.url });
 });

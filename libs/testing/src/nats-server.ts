@@ -14,8 +14,8 @@ export const natsReadyTimeoutMs = 15_000;
 export interface NatsServerOptions {
   /** Default true. */
   jetstream?: boolean;
-  /** The server's max_payload (it has no flag for it, so it goes in a config file); default the server's 1 MiB. */
-  maxPayloadBytes?: number;
+  /** Configuration text for what has no flag (max_payload, tls, authorization), written to a file the server reads. */
+  config?: string;
   /** Extra nats-server arguments. */
   args?: readonly string[];
   /** Binary; default `nats-server` from PATH. */
@@ -43,9 +43,9 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   const storeDir = await mkdtemp(join(tmpdir(), 'eckd-nats-'));
   const args = ['-a', '127.0.0.1', '-p', String(port)];
   if (opts.jetstream ?? true) args.push('-js', '-sd', storeDir);
-  if (opts.maxPayloadBytes !== undefined) {
+  if (opts.config !== undefined) {
     const configFile = join(storeDir, 'nats.conf');
-    await writeFile(configFile, `max_payload: ${opts.maxPayloadBytes}\n`);
+    await writeFile(configFile, `${opts.config}\n`);
     args.push('-c', configFile);
   }
   args.push(...(opts.args ?? []));
