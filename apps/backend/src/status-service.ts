@@ -8,7 +8,7 @@
 import { codecs, maintenanceCodecs, validated, validators } from '@eckd/change-codec';
 import type { MaintenanceReply, MaintenanceRequest, MaintenanceState, NodeStatus, StorageReply, StorageRequest } from '@eckd/change-codec';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
-import { MessengerTimeoutError, decodeChecked } from '@eckd/service-kit';
+import { MessengerTimeoutError, decodeChecked, retry } from '@eckd/service-kit';
 import type { AlarmOutcome, DowngradeAction } from './status-alarms.js';
 import { activateAlarm, alarmTypeOf, deactivateAlarm, downgrade, getAlarms, hasAlarm } from './status-alarms.js';
 import type { MaintenanceConfig } from './status-config.js';
@@ -60,17 +60,21 @@ export class NodeMaintenance {
   /** Reads the stored state (retrying until the persister answers), then checks the quota periodically. */
   static async start(opts: NodeMaintenanceOptions): Promise<NodeMaintenance> {
     const m = new NodeMaintenance(opts);
-    for (let attempt = 1; ; attempt++) {
-      try {
+    // Unbounded: proposals are gated on this state (alarms, quota), and the
+    // persister may start after the backend.
+    await retry(
+      async () => {
         const reply = await m.#storage({ status: {} }, opts.config.storageTimeoutMs);
         m.#accept(reply);
         m.#state = reply.state ?? emptyState;
-        break;
-      } catch (err) {
-        opts.log.warn('maintenance state not read yet, retrying', { attempt, err });
-        await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2_000)));
-      }
-    }
+      },
+      {
+        attemptsMax: Infinity,
+        delayInitialMs: 250,
+        delayMaxMs: 2_000,
+        onRetry: (err, attempt) => opts.log.warn('maintenance state not read yet, retrying', { attempt, err }),
+      },
+    );
     opts.log.info('maintenance state', { alarms: m.#state.alarms, quotaBytes: opts.config.quotaBytes, dbSize: m.#sizes.dbSize });
     m.#schedule();
     return m;

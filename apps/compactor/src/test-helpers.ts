@@ -1,40 +1,13 @@
-// Test support (not part of the app bundle): a throwaway database, a
-// stand-in for the backend that writes the rows the persister would, and a
-// rebuild of the state from a snapshot plus the rows after it, the way the
-// backend recovers.
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+// Test support (not part of the app bundle): a stand-in for the backend
+// that writes the rows the persister would, and a rebuild of the state from
+// a snapshot plus the rows after it, the way the backend recovers.
+import type pg from 'pg';
 import { createKvDocument, loadKvDocument } from '@eckd/automerge-doc';
 import type { KvDocument } from '@eckd/automerge-doc';
 import { codecs } from '@eckd/change-codec';
 import { MvccStore } from '@eckd/mvcc';
 import type { KeyValue, RevisionPatch, WriteOp } from '@eckd/mvcc';
-import { appendBatch, createPool, latestSnapshotInfo, migrate, readCompactRevision, readLatestSnapshot, readLogRows, readStoredChanges } from '@eckd/storage';
-
-const adminUrl = process.env['ECKD_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-export async function createDatabase(prefix: string): Promise<{ url: string; pool: pg.Pool; drop(): Promise<void> }> {
-  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const pool = createPool(url.toString());
-  await migrate(pool);
-  return {
-    url: url.toString(),
-    pool,
-    async drop() {
-      await pool.end();
-      const a = new pg.Client({ connectionString: adminUrl });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
-}
+import { appendBatch, latestSnapshotInfo, readCompactRevision, readLatestSnapshot, readLogRows, readStoredChanges } from '@eckd/storage';
 
 export type Op = { put: [string, string] } | { del: string };
 

@@ -2,11 +2,13 @@
 // watches per stream. Requests are create, cancel and progress; responses
 // are created/canceled notices, events and progress notifications.
 import type { ServerDuplexStream } from '@grpc/grpc-js';
+import type { Logger } from '@eckd/service-kit';
 import type { Replica } from './replica.js';
 import type { WatchHub } from './watch/watch-hub.js';
 import { responseEncoders } from '@eckd/etcd-proto';
 import { responseWriter } from './batched-writer.js';
 import type { StreamResponse } from './batched-writer.js';
+import { toGrpcError } from './to-grpc-error.js';
 import { WatchStream } from './watch/watch-stream.js';
 import type { WatchCreate } from './watch/watcher.js';
 
@@ -22,27 +24,45 @@ export interface WatchDeps {
   hub: WatchHub;
   header(revision: number): Record<string, unknown>;
   fragmentBytes: number;
+  /** How long a request may wait for a synced replica (ECKD_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
+  log: Logger;
 }
 
 export function watchHandlers(deps: WatchDeps) {
   return {
     Watch: (call: ServerDuplexStream<WatchRequest, StreamResponse>) => {
       const out = responseWriter(call, responseEncoders.WatchResponse, () => stream.drained());
+      let ended = false;
+      const end = () => {
+        ended = true;
+        deps.hub.remove(stream);
+      };
+      // The stream ends with etcd's error (a timeout is UNAVAILABLE, which
+      // clients retry by opening a new stream and creating their watches again).
+      const fail = (err: unknown) => {
+        if (ended) return;
+        deps.log.warn('watch stream ended with an error', { err });
+        end();
+        out.flush();
+        call.emit('error', toGrpcError(err));
+      };
       const stream = new WatchStream({
         store: () => deps.replica.store,
         header: deps.header,
         write: (response) => out.write(response),
+        fail,
+        log: deps.log,
         fragmentBytes: deps.fragmentBytes,
       });
       deps.hub.add(stream);
       call.on('data', (req: WatchRequest) => {
         // A watch needs a synced replica; requests wait for it in order.
-        void deps.replica.waitFor(0, 60_000).then(
-          () => handle(stream, req),
-          () => undefined,
-        );
+        void deps.replica
+          .waitFor(0, deps.requestTimeoutMs)
+          .then(() => handle(stream, req))
+          .catch(fail);
       });
-      const end = () => deps.hub.remove(stream);
       call.on('end', () => {
         end();
         out.flush();

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { codecs } from './messages.js';
 import { nodeSubjects } from './subjects.js';
-import { chunkBySize } from './chunks.js';
+import { ChunkBudget, chunkBySize } from './chunks.js';
 import { WireDecodeError } from './wire.js';
 
 describe('subjects', () => {
@@ -164,5 +164,16 @@ describe('chunkBySize', () => {
     assert.deepEqual(chunkBySize([1, 2, 3, 4, 10, 1], (n) => n, 5), [[1, 2], [3], [4], [10], [1]]);
     assert.deepEqual(chunkBySize([1, 1, 1], (n) => n, 100, 2), [[1, 1], [1]]);
     assert.deepEqual(chunkBySize([], (n: number) => n, 5), []);
+    assert.throws(() => chunkBySize([1], (n) => n, 0), RangeError);
+  });
+
+  test('a budget streams: full once something is in and the next item would overflow; reset starts over', () => {
+    const budget = new ChunkBudget(10, 3);
+    assert.equal(budget.isFullFor(50), false, 'an empty chunk takes any item');
+    budget.add(50);
+    assert.equal(budget.isFullFor(1), true);
+    budget.reset();
+    for (const n of [1, 1, 1]) budget.add(n);
+    assert.equal(budget.isFullFor(1), true, 'the count cap');
   });
 });

@@ -30,7 +30,7 @@ export type {
   CompactorRunRequest,
   CompactorRunReply,
 } from './messages.js';
-export { chunkBySize, payloadHeadroomBytes } from './chunks.js';
+export { ChunkBudget, chunkBySize, payloadHeadroomBytes } from './chunks.js';
 export { BadMessageError, messageLimits, validated, validators } from './validate.js';
 export type { Validator } from './validate.js';
 export { maintenanceCodecs, backupFormat, backupFormatVersion, backupSectorBytes, encodeBackupFile } from './maintenance-messages.js';
