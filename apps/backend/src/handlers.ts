@@ -37,17 +37,17 @@ export function handleSync(messenger: Messenger, store: MvccStore, loop: ApplyLo
     const chunks: SyncChunk[] = [];
     let current = newChunk(0);
     let size = 0;
-    const push = (field: 'base' | 'patches', item: never, itemSize: number) => {
+    const push = <F extends 'base' | 'patches'>(field: F, item: SyncChunk[F][number], itemSize: number) => {
       if (size > 0 && size + itemSize > budget) {
         chunks.push(current);
         current = newChunk(chunks.length);
         size = 0;
       }
-      (current[field] as unknown[]).push(item);
+      (current[field] as SyncChunk[F][number][]).push(item);
       size += itemSize;
     };
-    for (const kv of state.base) push('base', kv as never, kvSize(kv));
-    for (const p of patches) push('patches', p as never, p.events.reduce((n, e) => n + kvSize(e.kv) + 8, 16));
+    for (const kv of state.base) push('base', kv, kvSize(kv));
+    for (const p of patches) push('patches', p, p.events.reduce((n, e) => n + kvSize(e.kv) + 8, 16));
     current.done = true;
     chunks.push(current);
     log.info('sync sent', { revision: published, chunks: chunks.length, base: state.base.length, patches: patches.length });

@@ -42,7 +42,7 @@ function grant(state: NodeState, req: Req): Req {
 export function revoke(state: NodeState, effects: BatchEffects, id: string): void {
   const keys = state.leases.keysOf(id); // LeaseNotFound for an unknown lease
   if (keys.length > 0) {
-    applyWrite(state, effects, { txn: { success: keys.map((k) => ({ request_delete_range: { key: Buffer.from(k, 'latin1') } })) } } as never);
+    applyWrite(state, effects, { txn: { success: keys.map((k) => ({ request_delete_range: { key: Buffer.from(k, 'latin1') } })) } });
   }
   state.leases.remove(id);
   state.doc.deleteLease(id);

@@ -5,8 +5,8 @@
 // `waitFor(revision)`.
 import { codecs } from '@eckd/change-codec';
 import type { NodeIdentity, PatchBatch, SyncChunk } from '@eckd/change-codec';
-import { MvccStore } from '@eckd/mvcc';
-import type { KeyValue, MvccState, RevisionPatch } from '@eckd/mvcc';
+import { keyValueFromWire, MvccStore, revisionPatchFromWire } from '@eckd/mvcc';
+import type { MvccState } from '@eckd/mvcc';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { EtcdRpcError } from './to-grpc-error.js';
 
@@ -141,8 +141,8 @@ export class Replica {
       this.#identity = chunk.identity ?? this.#identity;
       state.revision = Number(chunk.revision);
       state.compactRevision = Number(chunk.compact_revision);
-      state.base.push(...(chunk.base as unknown as KeyValue[]));
-      for (const p of chunk.patches) state.patches.push({ revision: Number(p.revision), events: p.events } as unknown as RevisionPatch);
+      state.base.push(...chunk.base.map(keyValueFromWire));
+      for (const p of chunk.patches) state.patches.push(revisionPatchFromWire(p));
       if (chunk.done) break;
     }
     this.#store = MvccStore.fromState(state);
@@ -180,7 +180,7 @@ export class Replica {
         void this.resync();
         return;
       }
-      this.#store.applyRevision({ revision, events: p.events } as unknown as RevisionPatch);
+      this.#store.applyRevision(revisionPatchFromWire(p));
     }
     // Listeners read the new revisions' events before a compaction can drop them.
     this.#applied(from);

@@ -1,7 +1,10 @@
 // The version 1 wire messages as TypeScript types, and one codec each.
-// Embedded etcd messages (RequestOp, ResponseOp, Event, KeyValue, ...) are
-// kept structural here: their shape is defined by libs/etcd-proto and
-// interpreted by libs/mvcc.
+// Embedded etcd messages take etcd-proto's generated input types where the
+// code reads them (Event, KeyValue): a decoded message (int64 as strings,
+// bytes as Buffers) fits them as well as an encoder's input (int64 as
+// numbers), so domain values go out without a copy and come back through
+// libs/mvcc's wire conversions. The others are kept structural.
+import type { Event, KeyValue } from '@eckd/etcd-proto';
 import { wireCodec } from './wire.js';
 
 /** int64 fields decode as decimal strings; numbers are accepted on encode. */
@@ -62,7 +65,7 @@ export interface ReadIndexReply {
 
 export interface RevisionPatch {
   revision: Int64;
-  events: EtcdMessage[];
+  events: Event[];
 }
 
 export interface NodeIdentity {
@@ -89,7 +92,7 @@ export interface SyncChunk {
   identity: NodeIdentity | null;
   revision: Int64;
   compact_revision: Int64;
-  base: EtcdMessage[];
+  base: KeyValue[];
   patches: RevisionPatch[];
   error?: WireError | null;
 }
@@ -151,7 +154,7 @@ export interface LoadSnapshot {
 export interface SnapshotIndex {
   revision: Int64;
   compact_revision: Int64;
-  kvs: EtcdMessage[];
+  kvs: KeyValue[];
 }
 
 export type CompactorRunRequest = Record<string, never>;
