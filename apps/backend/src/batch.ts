@@ -3,7 +3,7 @@
 // the whole batch.
 import type { Context } from '@opentelemetry/api';
 import type { EncodedChange } from '@eckd/automerge-doc';
-import type { ProposalResult, ProposeReply, ProposeRequest, Rebase } from '@eckd/change-codec';
+import type { ProposalResult, ProposeReply, ProposeRequest, Rebase, WireError } from '@eckd/change-codec';
 import { KvError, toInt } from '@eckd/mvcc';
 import type { MvccStore, WriteOp, WriteResult } from '@eckd/mvcc';
 import type { Message } from '@eckd/service-kit';
@@ -29,7 +29,6 @@ export interface Batch extends BatchEffects {
 }
 
 type Proposal = ProposeRequest['proposals'][number];
-type WireError = { name: string; message: string };
 
 export function evaluateBatch(state: NodeState, items: QueuedProposal[]): Batch {
   const baseRevision = state.store.revision;

@@ -5,8 +5,9 @@
 // downgrade flag. The state is stored by the persister (eckd_meta) and read
 // back at start-up, so it survives a restart of any process. The stored
 // size is read every quota-check interval; a size at the quota raises NOSPACE.
-import { codecs, maintenanceCodecs } from '@eckd/change-codec';
-import type { MaintenanceReply, MaintenanceRequest, MaintenanceState, NodeStatus, StorageReply, StorageRequest } from '@eckd/change-codec';
+import { codecs, maintenanceCodecs, unknownWireError } from '@eckd/change-codec';
+import type { MaintenanceReply, MaintenanceRequest, MaintenanceState, NodeStatus, StorageReply, StorageRequest, WireError } from '@eckd/change-codec';
+import type { EtcdErrorName } from '@eckd/etcd-proto';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
 import { MessengerTimeoutError } from '@eckd/service-kit';
 import type { AlarmOutcome, DowngradeAction } from './status-alarms.js';
@@ -30,7 +31,7 @@ export interface NodeMaintenanceOptions {
 export class MaintenanceError extends Error {
   override name = 'MaintenanceError';
   constructor(
-    readonly rpcName: string,
+    readonly rpcName: EtcdErrorName,
     message: string,
   ) {
     super(`backend: ${message}`);
@@ -274,8 +275,8 @@ export class NodeMaintenance {
   }
 }
 
-function toWireError(err: unknown): { name: string; message: string } {
+function toWireError(err: unknown): WireError {
   if (err instanceof MaintenanceError) return { name: err.rpcName, message: err.message };
   if (err instanceof MessengerTimeoutError) return { name: 'Timeout', message: err.message };
-  return { name: 'Unknown', message: err instanceof Error ? err.message : String(err) };
+  return unknownWireError(err);
 }

@@ -2,7 +2,7 @@ export { nodeSubjects, headerNames, validateSubjectToken, SubjectError } from '.
 export type { NodeSubjects, SubjectScope } from './subjects.js';
 export { wireCodec, WireDecodeError } from './wire.js';
 export type { WireCodec } from './wire.js';
-export { codecs } from './messages.js';
+export { codecs, unknownWireError } from './messages.js';
 export type {
   Int64,
   WireError,

@@ -4,7 +4,7 @@
 // bytes as Buffers) fits them as well as an encoder's input (int64 as
 // numbers), so domain values go out without a copy and come back through
 // libs/mvcc's wire conversions. The others are kept structural.
-import type { Event, KeyValue } from '@eckd/etcd-proto';
+import type { EtcdErrorName, Event, KeyValue } from '@eckd/etcd-proto';
 import { wireCodec } from './wire.js';
 
 /** int64 fields decode as decimal strings; numbers are accepted on encode. */
@@ -12,8 +12,14 @@ export type Int64 = string | number;
 type EtcdMessage = Record<string, unknown>;
 
 export interface WireError {
-  name: string;
+  /** Typed for the sender; a received name is checked against etcd's table where it becomes a gRPC error. */
+  name: EtcdErrorName;
   message: string;
+}
+
+/** An error etcd has no name for (a storage failure, a bug), its class kept in the text for the logs. */
+export function unknownWireError(err: unknown): WireError {
+  return { name: 'Unknown', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
 }
 
 /** The lease operations, which the backend owns (one clock per node). */

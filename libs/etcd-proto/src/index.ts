@@ -4,10 +4,10 @@ export { protoDir, etcdProtoFiles, protoLoaderOptions } from './proto-files.js';
 export { loadEtcdGrpc } from './grpc-services.js';
 export type { EtcdGrpc, EtcdGrpcObject } from './grpc-services.js';
 export { etcdProtoRoot, loadProtoWithEtcdImports } from './proto-root.js';
-export { rpcErrors, rpcErrorNameOf } from './rpc-errors.js';
+export { rpcErrors, rpcErrorNameOf, rpcErrorOf } from './rpc-errors.js';
 export { etcdMessageBytes, messageBytes } from './encoded-size.js';
 export { varintBytes } from './varint.js';
-export type { RpcError, RpcErrorName } from './rpc-errors.js';
+export type { EtcdErrorName, RpcError, RpcErrorName } from './rpc-errors.js';
 
 // Message types as proto-loader-gen-types names them: `X` is the permissive
 // input form (int64 as number | string | Long, bytes as Buffer | Uint8Array |
