@@ -4,6 +4,7 @@
 import type { Context } from '@opentelemetry/api';
 import type { EncodedChange } from '@eckd/automerge-doc';
 import type { ProposalResult, ProposeReply, ProposeRequest, Rebase, WireError } from '@eckd/change-codec';
+import type { ResponseOp } from '@eckd/etcd-proto';
 import { KvError, toInt } from '@eckd/mvcc';
 import type { MvccStore, WriteOp, WriteResult } from '@eckd/mvcc';
 import type { Message } from '@eckd/service-kit';
@@ -29,6 +30,7 @@ export interface Batch extends BatchEffects {
 }
 
 type Proposal = ProposeRequest['proposals'][number];
+type WriteRequest = NonNullable<Proposal['request']>;
 
 export function evaluateBatch(state: NodeState, items: QueuedProposal[]): Batch {
   const baseRevision = state.store.revision;
@@ -48,7 +50,7 @@ function evaluateProposal(state: NodeState, effects: BatchEffects, p: Proposal):
       return { id: p.id, revision: write.revision, result: 'response', response: wrapResponse(p.request, write) };
     }
     if (p.compaction) {
-      effects.compactRevision = store.compact(toInt(p.compaction['revision'] as string | number | undefined)).compactRevision;
+      effects.compactRevision = store.compact(toInt(p.compaction.revision)).compactRevision;
       return { id: p.id, revision: store.revision, result: 'compaction', compaction: {} };
     }
     const leaseOp = leaseOpOf(p);
@@ -67,16 +69,16 @@ function failed(p: Proposal, store: MvccStore, error: WireError): ProposalResult
   return { id: p.id, revision: store.revision, result: 'error', error };
 }
 
-function toWriteOp(request: Record<string, unknown>): WriteOp | undefined {
-  if (request['request_put']) return { put: request['request_put'] } as WriteOp;
-  if (request['request_delete_range']) return { delete_range: request['request_delete_range'] } as WriteOp;
-  if (request['request_txn']) return { txn: request['request_txn'] } as WriteOp;
+function toWriteOp(request: WriteRequest): WriteOp | undefined {
+  if (request.request_put) return { put: request.request_put };
+  if (request.request_delete_range) return { delete_range: request.request_delete_range };
+  if (request.request_txn) return { txn: request.request_txn };
   return undefined;
 }
 
-function wrapResponse(request: Record<string, unknown>, write: WriteResult): Record<string, unknown> {
-  if (request['request_put']) return { response_put: write.response };
-  if (request['request_delete_range']) return { response_delete_range: write.response };
+function wrapResponse(request: WriteRequest, write: WriteResult): ResponseOp {
+  if (request.request_put) return { response_put: write.response };
+  if (request.request_delete_range) return { response_delete_range: write.response };
   return { response_txn: write.response };
 }
 

@@ -11,10 +11,10 @@ const del = (key: string) => ({ request_delete_range: { key: Buffer.from(key) } 
 describe('proposal cost (etcd quota.go)', () => {
   test('puts cost their key, value and 256 bytes; a grant 64; deletes, reads and compaction nothing', () => {
     assert.equal(proposalCost({ id: 1, request: { request: 'request_put', ...put('ab', 'xyz') } }), 256 + 5);
-    assert.equal(proposalCost({ id: 1, lease_grant: { TTL: 10 } }), 64);
+    assert.equal(proposalCost({ id: 1, lease_grant: { TTL: '10' } }), 64);
     assert.equal(proposalCost({ id: 1, request: { request: 'request_delete_range', ...del('a') } }), 0);
-    assert.equal(proposalCost({ id: 1, compaction: { revision: 3 } }), 0);
-    assert.equal(proposalCost({ id: 1, lease_revoke: { ID: 5 } }), 0);
+    assert.equal(proposalCost({ id: 1, compaction: { revision: '3' } }), 0);
+    assert.equal(proposalCost({ id: 1, lease_revoke: { ID: '5' } }), 0);
   });
 
   test('a txn costs the puts of its larger branch; deletes and nested txns nothing', () => {
@@ -26,7 +26,7 @@ describe('proposal cost (etcd quota.go)', () => {
 
   test('a corrupt node refuses writes, compaction, grants and revokes, not keep-alives', () => {
     assert.equal(refusedWhenCorrupt({ id: 1, compaction: {} }), true);
-    assert.equal(refusedWhenCorrupt({ id: 1, lease_keep_alive: { ID: 1 } }), false);
+    assert.equal(refusedWhenCorrupt({ id: 1, lease_keep_alive: { ID: '1' } }), false);
   });
 });
 

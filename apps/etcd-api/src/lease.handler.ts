@@ -1,53 +1,63 @@
 // etcdserverpb.Lease: every lease operation goes to the backend, which owns
 // the node's lease clock. Grants and revokes are acknowledged once durable
 // (a revoke's key deletions also applied here); keep-alives stream.
-import type { sendUnaryData, ServerDuplexStream, ServerUnaryCall } from '@grpc/grpc-js';
-import { SpanKind } from '@opentelemetry/api';
-import type { LeaseOp } from '@eckd/change-codec';
+import type { handleBidiStreamingCall } from '@grpc/grpc-js';
+import type { LeaseHandlers, LeaseKeepAliveRequest__Output } from '@eckd/etcd-proto';
 import { responseEncoders } from '@eckd/etcd-proto';
-import { withSpan } from '@eckd/telemetry';
+import type { Logger } from '@eckd/service-kit';
 import { responseWriter } from './batched-writer.js';
+import type { StreamResponse } from './batched-writer.js';
 import type { Acknowledger } from './acknowledger.js';
-import { proposeAcknowledged } from './acknowledged-proposal.js';
-import { responseHeader } from './header.js';
+import { proposeWithHeader } from './header.js';
 import type { Proposer } from './proposer.js';
 import type { Replica } from './replica.js';
 import { toGrpcError } from './to-grpc-error.js';
+import { unary } from './unary.js';
 
 export interface LeaseDeps {
   replica: Replica;
   proposer: Proposer;
   acknowledger: Acknowledger;
+  log: Logger;
 }
 
-type Req = Record<string, unknown>;
+/** What a lease proposal is estimated to take in a proposal batch. */
+const leaseProposalBytes = 32;
 
-async function leaseCall(deps: LeaseDeps, op: LeaseOp, req: Req): Promise<Req> {
-  const { result, revision } = await proposeAcknowledged(deps, { op, [op]: req }, 32);
-  return { ...((result[op] ?? {}) as Req), header: responseHeader(deps.replica, revision) };
-}
+/** LeaseKeepAlive's serializer also takes encoded bytes (etcd-proto's directResponses), as the batched writer may send. */
+type LeaseService = Omit<LeaseHandlers, 'LeaseKeepAlive'> & { LeaseKeepAlive: handleBidiStreamingCall<LeaseKeepAliveRequest__Output, StreamResponse> };
 
-export function leaseHandlers(deps: LeaseDeps) {
-  const unary = (name: string, op: LeaseOp) => (call: ServerUnaryCall<Req, Req>, callback: sendUnaryData<Req>) => {
-    withSpan(`etcd-api.${name}`, { kind: SpanKind.SERVER }, () => leaseCall(deps, op, call.request)).then(
-      (res) => callback(null, res),
-      (err) => callback(toGrpcError(err)),
-    );
-  };
+export function leaseHandlers(deps: LeaseDeps): LeaseService {
+  const { log } = deps;
   return {
-    LeaseGrant: unary('LeaseGrant', 'lease_grant'),
-    LeaseRevoke: unary('LeaseRevoke', 'lease_revoke'),
-    LeaseTimeToLive: unary('LeaseTimeToLive', 'lease_time_to_live'),
-    LeaseLeases: unary('LeaseLeases', 'lease_leases'),
-    LeaseKeepAlive: (call: ServerDuplexStream<Req, Req>) => {
+    LeaseGrant: unary('LeaseGrant', log, async (req) => {
+      const { result, header } = await proposeWithHeader(deps, { op: 'lease_grant', lease_grant: req }, leaseProposalBytes);
+      return { ...result.lease_grant, header };
+    }),
+    LeaseRevoke: unary('LeaseRevoke', log, async (req) => {
+      const { result, header } = await proposeWithHeader(deps, { op: 'lease_revoke', lease_revoke: req }, leaseProposalBytes);
+      return { ...result.lease_revoke, header };
+    }),
+    LeaseTimeToLive: unary('LeaseTimeToLive', log, async (req) => {
+      const { result, header } = await proposeWithHeader(deps, { op: 'lease_time_to_live', lease_time_to_live: req }, leaseProposalBytes);
+      return { ...result.lease_time_to_live, header };
+    }),
+    LeaseLeases: unary('LeaseLeases', log, async (req) => {
+      const { result, header } = await proposeWithHeader(deps, { op: 'lease_leases', lease_leases: req }, leaseProposalBytes);
+      return { ...result.lease_leases, header };
+    }),
+    LeaseKeepAlive: (call) => {
       // Keep-alives of one stream are proposed as they come (so they share
       // the proposer's batches) and answered in request order, written in
       // batches like watch responses; a failed keep-alive ends the stream
       // with etcd's error.
       const out = responseWriter(call, responseEncoders.LeaseKeepAliveResponse, () => undefined);
       let chain = Promise.resolve();
-      call.on('data', (req: Req) => {
-        const answer = leaseCall(deps, 'lease_keep_alive', req);
+      call.on('data', (req) => {
+        const answer = proposeWithHeader(deps, { op: 'lease_keep_alive', lease_keep_alive: req }, leaseProposalBytes).then(({ result, header }) => ({
+          ...result.lease_keep_alive,
+          header,
+        }));
         answer.catch(() => undefined); // handled in order below
         chain = chain
           .then(() => answer)

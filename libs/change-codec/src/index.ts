@@ -5,6 +5,7 @@ export type { WireCodec } from './wire.js';
 export { codecs, unknownWireError } from './messages.js';
 export type {
   Int64,
+  Sent,
   WireError,
   Proposal,
   LeaseOp,
