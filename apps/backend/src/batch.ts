@@ -9,8 +9,8 @@ import { KvError, toInt } from '@eckd/mvcc';
 import type { MvccStore, WriteOp, WriteResult } from '@eckd/mvcc';
 import type { Message } from '@eckd/service-kit';
 import { evaluateLeaseOp, leaseOpOf } from './lease-ops.js';
-import type { BatchEffects, NodeState } from './node-state.js';
-import { applyWrite } from './node-state.js';
+import type { BatchEffects, NodeState } from './write-application.js';
+import { applyWrite } from './write-application.js';
 
 export interface QueuedProposal {
   /** absent for the backend's own proposals (lease expiry) */

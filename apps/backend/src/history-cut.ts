@@ -13,8 +13,8 @@ import type { KvDocument } from '@eckd/automerge-doc';
 import type { Rebase } from '@eckd/change-codec';
 import type { KeyValue, RevisionPatch } from '@eckd/mvcc';
 import type { Logger } from '@eckd/service-kit';
-import type { NodeState } from './node-state.js';
-import { writeEvents } from './node-state.js';
+import type { NodeState } from './write-application.js';
+import { writeEvents } from './write-application.js';
 
 /** The live state at R, packed so that posting it to the worker copies two buffers, not one per value. */
 export interface PackedState {

@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { LeaseOp, Proposal } from '@eckd/change-codec';
 import { toLeaseId } from '@eckd/mvcc';
-import type { BatchEffects, NodeState } from './node-state.js';
-import { applyWrite } from './node-state.js';
+import type { BatchEffects, NodeState } from './write-application.js';
+import { applyWrite } from './write-application.js';
 
 type Req = Record<string, unknown>;
 

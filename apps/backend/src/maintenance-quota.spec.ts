@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { codecs } from '@eckd/change-codec';
 import type { Proposal, ProposeReply, ProposeRequest } from '@eckd/change-codec';
 import type { Message } from '@eckd/service-kit';
-import { gateProposals, proposalCost, refusedWhenCorrupt } from './status-quota.js';
+import { gateProposals, proposalCost, refusedWhenCorrupt } from './maintenance-quota.js';
 
 const put = (key: string, value: string) => ({ request_put: { key: Buffer.from(key), value: Buffer.from(value) } });
 const del = (key: string) => ({ request_delete_range: { key: Buffer.from(key) } });

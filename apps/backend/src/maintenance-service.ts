@@ -1,7 +1,7 @@
 // The backend's part of etcd's Maintenance service. The backend is the one
 // place where a node's writes are evaluated, so it owns the node-wide
 // maintenance state: alarms (every frontend asks here, so all agree), the
-// space quota (checked where proposals enter, see status-quota.ts) and a
+// space quota (checked where proposals enter, see maintenance-quota.ts) and a
 // downgrade flag. The state is stored by the persister (eckd_meta) and read
 // back at start-up, so it survives a restart of any process. The stored
 // size is read every quota-check interval; a size at the quota raises NOSPACE.
@@ -10,11 +10,11 @@ import type { MaintenanceReply, MaintenanceRequest, MaintenanceState, NodeStatus
 import type { EtcdErrorName } from '@eckd/etcd-proto';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
 import { MessengerTimeoutError } from '@eckd/service-kit';
-import type { AlarmOutcome, DowngradeAction } from './status-alarms.js';
-import { activateAlarm, alarmTypeOf, deactivateAlarm, downgrade, getAlarms, hasAlarm } from './status-alarms.js';
-import type { MaintenanceConfig } from './status-config.js';
-import { gateProposals, proposalCost, proposalCostMaxBytes, refusedWhenCorrupt } from './status-quota.js';
-import type { Refusal } from './status-quota.js';
+import type { AlarmOutcome, DowngradeAction } from './maintenance-alarms.js';
+import { activateAlarm, alarmTypeOf, deactivateAlarm, downgrade, getAlarms, hasAlarm } from './maintenance-alarms.js';
+import type { MaintenanceConfig } from './maintenance-config.js';
+import { gateProposals, proposalCost, proposalCostMaxBytes, refusedWhenCorrupt } from './maintenance-quota.js';
+import type { Refusal } from './maintenance-quota.js';
 
 export interface NodeMaintenanceOptions {
   messenger: Messenger;
