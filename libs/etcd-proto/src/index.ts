@@ -46,7 +46,8 @@ export type { SnapshotResponse } from './generated/etcdserverpb/SnapshotResponse
 export type { StatusRequest__Output } from './generated/etcdserverpb/StatusRequest.js';
 export type { StatusResponse } from './generated/etcdserverpb/StatusResponse.js';
 export type { WatchClient } from './generated/etcdserverpb/Watch.js';
-export type { WatchRequest__Output } from './generated/etcdserverpb/WatchRequest.js';
+export type { WatchResponse__Output } from './generated/etcdserverpb/WatchResponse.js';
+export type { WatchRequest, WatchRequest__Output } from './generated/etcdserverpb/WatchRequest.js';
 export type { Event } from './generated/mvccpb/Event.js';
 export type { KeyValue } from './generated/mvccpb/KeyValue.js';
 export { responseEncoders, encodeEmbedded, encodeIntField } from './response-encoder.js';
