@@ -1,7 +1,8 @@
 // etcdserverpb.Lease: every lease operation goes to the backend, which owns
 // the node's lease clock. Grants and revokes are acknowledged once durable
 // (a revoke's key deletions also applied here); keep-alives stream.
-import type { handleBidiStreamingCall } from '@grpc/grpc-js';
+import type { handleBidiStreamingCall, handleUnaryCall } from '@grpc/grpc-js';
+import type { Proposal, ProposalResult } from '@eckd/change-codec';
 import type { LeaseHandlers, LeaseKeepAliveRequest__Output } from '@eckd/etcd-proto';
 import { responseEncoders } from '@eckd/etcd-proto';
 import type { Logger } from '@eckd/service-kit';
@@ -9,6 +10,7 @@ import { responseWriter } from './batched-writer.js';
 import type { StreamResponse } from './batched-writer.js';
 import type { Acknowledger } from './acknowledger.js';
 import { proposeWithHeader } from './header.js';
+import type { NodeHeader } from './header.js';
 import type { Proposer } from './proposer.js';
 import type { Replica } from './replica.js';
 import { toGrpcError } from './to-grpc-error.js';
@@ -27,25 +29,25 @@ const leaseProposalBytes = 32;
 /** LeaseKeepAlive's serializer also takes encoded bytes (etcd-proto's directResponses), as the batched writer may send. */
 type LeaseService = Omit<LeaseHandlers, 'LeaseKeepAlive'> & { LeaseKeepAlive: handleBidiStreamingCall<LeaseKeepAliveRequest__Output, StreamResponse> };
 
+/** A unary lease call: `proposal` wraps the request, `response` picks the answer out of the result. */
+function leaseUnary<Req, Res extends object>(
+  deps: LeaseDeps,
+  name: string,
+  proposal: (req: Req) => Omit<Proposal, 'id'>,
+  response: (result: ProposalResult) => Res,
+): handleUnaryCall<Req, Res & { header: NodeHeader }> {
+  return unary(name, deps.log, async (req: Req) => {
+    const { result, header } = await proposeWithHeader(deps, proposal(req), leaseProposalBytes);
+    return { ...response(result), header };
+  });
+}
+
 export function leaseHandlers(deps: LeaseDeps): LeaseService {
-  const { log } = deps;
   return {
-    LeaseGrant: unary('LeaseGrant', log, async (req) => {
-      const { result, header } = await proposeWithHeader(deps, { op: 'lease_grant', lease_grant: req }, leaseProposalBytes);
-      return { ...result.lease_grant, header };
-    }),
-    LeaseRevoke: unary('LeaseRevoke', log, async (req) => {
-      const { result, header } = await proposeWithHeader(deps, { op: 'lease_revoke', lease_revoke: req }, leaseProposalBytes);
-      return { ...result.lease_revoke, header };
-    }),
-    LeaseTimeToLive: unary('LeaseTimeToLive', log, async (req) => {
-      const { result, header } = await proposeWithHeader(deps, { op: 'lease_time_to_live', lease_time_to_live: req }, leaseProposalBytes);
-      return { ...result.lease_time_to_live, header };
-    }),
-    LeaseLeases: unary('LeaseLeases', log, async (req) => {
-      const { result, header } = await proposeWithHeader(deps, { op: 'lease_leases', lease_leases: req }, leaseProposalBytes);
-      return { ...result.lease_leases, header };
-    }),
+    LeaseGrant: leaseUnary(deps, 'LeaseGrant', (lease_grant) => ({ op: 'lease_grant', lease_grant }), (r) => r.lease_grant ?? {}),
+    LeaseRevoke: leaseUnary(deps, 'LeaseRevoke', (lease_revoke) => ({ op: 'lease_revoke', lease_revoke }), (r) => r.lease_revoke ?? {}),
+    LeaseTimeToLive: leaseUnary(deps, 'LeaseTimeToLive', (lease_time_to_live) => ({ op: 'lease_time_to_live', lease_time_to_live }), (r) => r.lease_time_to_live ?? {}),
+    LeaseLeases: leaseUnary(deps, 'LeaseLeases', (lease_leases) => ({ op: 'lease_leases', lease_leases }), (r) => r.lease_leases ?? {}),
     LeaseKeepAlive: (call) => {
       // Keep-alives of one stream are proposed as they come (so they share
       // the proposer's batches) and answered in request order, written in
