@@ -8,7 +8,7 @@ import type { ResponseOp } from '@eckd/etcd-proto';
 import { KvError, toInt } from '@eckd/mvcc';
 import type { MvccStore, WriteOp, WriteResult } from '@eckd/mvcc';
 import type { Message } from '@eckd/service-kit';
-import { evaluateLeaseOp, leaseOpOf } from './lease-ops.js';
+import { evaluateLeaseOp } from './lease-ops.js';
 import type { BatchEffects, NodeState } from './write-application.js';
 import { applyWrite } from './write-application.js';
 
@@ -53,11 +53,8 @@ function evaluateProposal(state: NodeState, effects: BatchEffects, p: Proposal):
       effects.compactRevision = store.compact(toInt(p.compaction.revision)).compactRevision;
       return { id: p.id, revision: store.revision, result: 'compaction', compaction: {} };
     }
-    const leaseOp = leaseOpOf(p);
-    if (leaseOp) {
-      const response = evaluateLeaseOp(state, effects, leaseOp, p[leaseOp] as Record<string, unknown>);
-      return { id: p.id, revision: store.revision, result: leaseOp, [leaseOp]: response };
-    }
+    const lease = evaluateLeaseOp(state, effects, p);
+    if (lease) return { id: p.id, revision: store.revision, ...lease };
     return failed(p, store, { name: 'NotCapable', message: 'backend: unsupported proposal' });
   } catch (err) {
     if (err instanceof KvError) return failed(p, store, { name: err.rpcName, message: err.message });

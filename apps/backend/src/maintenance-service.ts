@@ -10,7 +10,7 @@ import type { MaintenanceReply, MaintenanceRequest, MaintenanceState, NodeStatus
 import type { EtcdErrorName } from '@eckd/etcd-proto';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
 import { MessengerTimeoutError } from '@eckd/service-kit';
-import type { AlarmOutcome, DowngradeAction } from './maintenance-alarms.js';
+import type { AlarmOutcome } from './maintenance-alarms.js';
 import { activateAlarm, alarmTypeOf, deactivateAlarm, downgrade, getAlarms, hasAlarm } from './maintenance-alarms.js';
 import type { MaintenanceConfig } from './maintenance-config.js';
 import { gateProposals, proposalCost, proposalCostMaxBytes, refusedWhenCorrupt } from './maintenance-quota.js';
@@ -125,10 +125,10 @@ export class NodeMaintenance {
     }
   }
 
-  async #alarm(req: Record<string, unknown>): Promise<AlarmOutcome['alarms']> {
-    const memberID = BigInt(String(req['memberID'] ?? '0')).toString();
-    const alarm = alarmTypeOf(req['alarm']);
-    switch (req['action'] ?? 'GET') {
+  async #alarm(req: NonNullable<MaintenanceRequest['alarm']>): Promise<AlarmOutcome['alarms']> {
+    const memberID = BigInt(req.memberID ?? '0').toString();
+    const alarm = alarmTypeOf(req.alarm);
+    switch (req.action ?? 'GET') {
       case 'GET':
         return getAlarms(this.#visibleState(), alarm);
       case 'ACTIVATE':
@@ -140,7 +140,7 @@ export class NodeMaintenance {
         return outcome.alarms;
       }
       default:
-        throw new MaintenanceError('NotCapable', `unknown alarm action ${String(req['action'])}`);
+        throw new MaintenanceError('NotCapable', `unknown alarm action ${String(req.action)}`);
     }
   }
 
@@ -179,9 +179,9 @@ export class NodeMaintenance {
     this.#accept(await this.#storage({ defragment: {} }, config.defragmentTimeoutMs));
   }
 
-  async #downgrade(req: Record<string, unknown>): Promise<void> {
-    const action = (req['action'] ?? 'VALIDATE') as DowngradeAction;
-    const outcome = await this.#mutate((s) => downgrade(s, action, String(req['version'] ?? '')), true);
+  async #downgrade(req: NonNullable<MaintenanceRequest['downgrade']>): Promise<void> {
+    const action = req.action ?? 'VALIDATE';
+    const outcome = await this.#mutate((s) => downgrade(s, action, req.version ?? ''), true);
     if (outcome.error) throw new MaintenanceError(outcome.error, 'a downgrade is in progress');
   }
 
