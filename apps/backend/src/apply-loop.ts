@@ -12,7 +12,7 @@ import { addSpanEvent, injectTraceHeaders, withSpan } from '@eckd/telemetry';
 import type { Batch, QueuedProposal } from './batch.js';
 import { evaluateBatch, lastRevisionOf } from './batch.js';
 import type { HistoryCutter } from './history-cut.js';
-import type { NodeState } from './node-state.js';
+import type { NodeState } from './write-application.js';
 
 export interface ApplyLoopOptions {
   messenger: Messenger;

@@ -17,7 +17,10 @@ export function handlePropose(loop: ApplyLoop, log: Logger): (msg: Message) => v
       loop.enqueue({ msg, request, trace: contextFromHeaders(msg.header) });
     } catch (err) {
       log.warn('bad propose message', { err });
-      msg.respond(codecs.proposeReply.encode({ results: [], error: { name: 'InvalidArgument', message: (err as Error).message } }));
+      // A proposal this backend cannot read (a frontend speaking another wire
+      // version, or damaged bytes): etcd's answer for a request the server
+      // cannot serve, as for an unsupported proposal (batch.ts).
+      msg.respond(codecs.proposeReply.encode({ results: [], error: { name: 'NotCapable', message: `backend: unreadable proposal: ${(err as Error).message}` } }));
     }
   };
 }

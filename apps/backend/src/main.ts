@@ -12,8 +12,8 @@ import { HistoryCutter } from './history-cut.js';
 import { startLeaseExpiry } from './lease-expiry.js';
 import { nodeIdentity } from './identity.js';
 import { recoverState } from './recovery.js';
-import { readMaintenanceConfig } from './status-config.js';
-import { NodeMaintenance } from './status-service.js';
+import { readMaintenanceConfig } from './maintenance-config.js';
+import { NodeMaintenance } from './maintenance-service.js';
 
 const log = createLogger('backend');
 const { onShutdown, shutdown } = installShutdown(log);

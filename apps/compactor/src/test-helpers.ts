@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { createKvDocument, loadKvDocument } from '@eckd/automerge-doc';
 import type { KvDocument } from '@eckd/automerge-doc';
 import { codecs } from '@eckd/change-codec';
-import { MvccStore } from '@eckd/mvcc';
+import { keyValueFromWire, MvccStore, revisionPatchFromWire } from '@eckd/mvcc';
 import type { KeyValue, RevisionPatch, WriteOp } from '@eckd/mvcc';
 import { appendBatch, latestSnapshotInfo, readCompactRevision, readLatestSnapshot, readLogRows, readStoredChanges } from '@eckd/storage';
 
@@ -32,7 +32,7 @@ export class SimulatedBackend {
         else this.doc.delete(key);
       }
     }
-    await this.#append(first, patches.length > 0 ? codecs.patchBatch.encode({ patches: patches as never[], identity: null, compact_revision: this.store.compactRevision }) : undefined);
+    await this.#append(first, patches.length > 0 ? codecs.patchBatch.encode({ patches, identity: null, compact_revision: this.store.compactRevision }) : undefined);
   }
 
   /** A lease grant: an Automerge change but no revision. */
@@ -77,7 +77,7 @@ export async function rebuildFromStorage(pool: pg.Pool): Promise<{ doc: KvDocume
   for await (const page of readLogRows(pool, { fromRevision: base })) {
     for (const row of page) {
       for (const p of codecs.patchBatch.decode(row.patches).patches) {
-        const patch = { revision: Number(p.revision), events: p.events } as unknown as RevisionPatch;
+        const patch = revisionPatchFromWire(p);
         if (Number(p.revision) > base) later.push(patch);
         else if (Number(p.revision) === base) basePatches.push(patch);
       }
@@ -85,7 +85,7 @@ export async function rebuildFromStorage(pool: pg.Pool): Promise<{ doc: KvDocume
   }
   if (snapshot && base > 0) {
     const index = codecs.snapshotIndex.decode(snapshot.keyIndex);
-    store = MvccStore.fromState({ revision: base, baseRevision: base, compactRevision: Number(index.compact_revision), base: index.kvs as unknown as KeyValue[], patches: basePatches });
+    store = MvccStore.fromState({ revision: base, baseRevision: base, compactRevision: Number(index.compact_revision), base: index.kvs.map(keyValueFromWire), patches: basePatches });
   }
   for (const p of later) store.applyRevision(p);
   const compact = await readCompactRevision(pool);

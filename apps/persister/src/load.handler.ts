@@ -9,7 +9,7 @@
 //   3. every stored PatchBatch from the snapshot's index revision on (the
 //      row ending there carries the events a watch at that revision needs);
 //   4. the stored compact revision, on the last chunk.
-import { ChunkBudget, codecs } from '@eckd/change-codec';
+import { ChunkBudget, codecs, unknownWireError } from '@eckd/change-codec';
 import type { LoadChunk } from '@eckd/change-codec';
 import {
   latestSnapshotInfo,
@@ -38,7 +38,7 @@ export function createLoadHandler(messenger: Messenger, pool: pg.Pool, chunkByte
       log.info('recovery data sent', { chunks: writer.sent, ...stats });
     } catch (err) {
       log.error('load failed', { err });
-      msg.respond(codecs.loadChunk.encode({ ...emptyChunk(writer.sent), done: true, error: { name: (err as Error).name, message: (err as Error).message } }));
+      msg.respond(codecs.loadChunk.encode({ ...emptyChunk(writer.sent), done: true, error: unknownWireError(err) }));
     }
   };
 }

@@ -9,8 +9,8 @@ import { createPool, migrate } from '@eckd/storage';
 import { createAppendHandler } from './append.handler.js';
 import { createLoadHandler } from './load.handler.js';
 import { readPersisterConfig } from './config.js';
-import { createBackupHandler } from './status-backup.handler.js';
-import { createStorageHandler } from './status.handler.js';
+import { createBackupHandler } from './backup.handler.js';
+import { createStorageHandler } from './storage.handler.js';
 
 const log = createLogger('persister');
 const { onShutdown, shutdown } = installShutdown(log);

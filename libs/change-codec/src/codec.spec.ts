@@ -145,10 +145,10 @@ describe('wire codecs', () => {
     const failed = codecs.compactorRunReply.decode(
       codecs.compactorRunReply.encode({
         ran: false, reason: 'failed', through_revision: 0, index_revision: 0, changes_deleted: 0, log_rows_deleted: 0,
-        document_bytes: 0, index_bytes: 0, duration_ms: 0, error: { name: 'StorageError', message: 'x' },
+        document_bytes: 0, index_bytes: 0, duration_ms: 0, error: { name: 'Unknown', message: 'StorageError: x' },
       }),
     );
-    assert.deepEqual(failed.error, { name: 'StorageError', message: 'x' });
+    assert.deepEqual(failed.error, { name: 'Unknown', message: 'StorageError: x' });
   });
 
   test('malformed bytes are refused with a WireDecodeError', () => {

@@ -4,9 +4,10 @@ export { natsServiceKinds, nodePermissions, serviceInboxPrefix, replyInboxes, na
 export type { NatsServiceKind, NatsPermissions, NatsPassword } from './permissions.js';
 export { wireCodec, WireDecodeError } from './wire.js';
 export type { WireCodec } from './wire.js';
-export { codecs } from './messages.js';
+export { codecs, unknownWireError } from './messages.js';
 export type {
   Int64,
+  Sent,
   WireError,
   Proposal,
   LeaseOp,
