@@ -11,7 +11,7 @@ export function handlePropose(loop: ApplyLoop, log: Logger): (msg: Message) => v
   return (msg) => {
     try {
       const request = codecs.proposeRequest.decode(msg.data);
-      loop.enqueue({ msg, request, trace: contextFromHeaders(msg.header) });
+      loop.enqueue({ msg, request, bytes: msg.data.length, trace: contextFromHeaders(msg.header) });
     } catch (err) {
       log.warn('bad propose message', { err });
       msg.respond(codecs.proposeReply.encode({ results: [], error: { name: 'InvalidArgument', message: (err as Error).message } }));

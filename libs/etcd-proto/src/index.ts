@@ -175,4 +175,4 @@ export type { ProclaimRequest, ProclaimRequest__Output } from './generated/v3ele
 export type { ProclaimResponse, ProclaimResponse__Output } from './generated/v3electionpb/ProclaimResponse.js';
 export type { ResignRequest, ResignRequest__Output } from './generated/v3electionpb/ResignRequest.js';
 export type { ResignResponse, ResignResponse__Output } from './generated/v3electionpb/ResignResponse.js';
-export { responseEncoders, encodeEmbedded, encodeIntField } from './response-encoder.js';
+export { responseEncoders, responseBytes, responseOverLimit, encodeEmbedded, encodeIntField } from './response-encoder.js';
