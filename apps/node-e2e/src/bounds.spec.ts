@@ -21,6 +21,9 @@ const txnRanges = 128;
 /** The backend holds the ~20 MB twice (index and document) plus its runtime; 2.5 GB of replies must not be built. */
 const backendPeakRssBoundMb = 600;
 
+/** The frontend's reply bound in the small-bounds node. */
+const responseBytesMax = 64 * 1024;
+
 const everything = { key: Buffer.from([0]), range_end: Buffer.from([0]) };
 
 /**
@@ -113,11 +116,14 @@ describe('bounds under abusive clients', { timeout: 300_000 }, () => {
   });
 });
 
-describe('apply queue bound', { timeout: 120_000 }, () => {
+describe('small bounds set by env', { timeout: 120_000 }, () => {
   let fx: NodeFixture;
   let client: Kv;
   before(async () => {
-    fx = await startNodeFixture({ nodeName: 'queue', roleEnv: { backend: { ECKD_APPLY_QUEUE_MAX: '2' } } });
+    fx = await startNodeFixture({
+      nodeName: 'queue',
+      roleEnv: { backend: { ECKD_APPLY_QUEUE_MAX: '2' }, frontend: { ECKD_MAX_RESPONSE_BYTES: String(responseBytesMax) } },
+    });
     client = new Kv(fx.node.endpoints[0]!);
   });
   after(async () => {
@@ -133,6 +139,12 @@ describe('apply queue bound', { timeout: 120_000 }, () => {
     assert.ok(refused.length > 0, 'no request was refused');
     for (const o of refused) assert.match(String((o as PromiseRejectedResult).reason), /etcdserver: too many requests/);
     await client.put('after-queue', 'ok');
+    assert.equal(String(await client.get('after-queue')), 'ok');
+  });
+
+  test('a Range whose reply is over ECKD_MAX_RESPONSE_BYTES gets grpc\'s size error; a smaller one is served', async () => {
+    await client.put('big', Buffer.alloc(responseBytesMax, 'r'));
+    await assert.rejects(client.get('big'), /^Error: 8 RESOURCE_EXHAUSTED: grpc: trying to send message larger than max \(\d+ vs\. 65536\)$/);
     assert.equal(String(await client.get('after-queue')), 'ok');
   });
 });
