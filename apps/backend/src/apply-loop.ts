@@ -61,6 +61,11 @@ export class ApplyLoop {
   #unstored = 0;
   /** highest revision that is durable and published to the frontends */
   #publishedRevision: number;
+  /** batches evaluated, and batches whose outcome is published and answered */
+  #evaluatedBatches = 0;
+  #committedBatches = 0;
+  /** replies computed on the state of a batch still in flight, sent once it is committed */
+  #afterCommit: { batch: number; send: () => void }[] = [];
 
   constructor(opts: ApplyLoopOptions) {
     this.#opts = opts;
@@ -81,7 +86,8 @@ export class ApplyLoop {
     if (item.msg) {
       const { answered, rest } = answerLeaseReads(this.#opts.state, item.request, this.#opts.limits);
       if (rest.length === 0) {
-        item.msg.respond(codecs.proposeReply.encode({ results: answered }));
+        const msg = item.msg;
+        this.#whenCommitted(() => msg.respond(codecs.proposeReply.encode({ results: answered })));
         return;
       }
       item = { ...item, answered, request: { ...item.request, proposals: rest } };
@@ -108,8 +114,13 @@ export class ApplyLoop {
         const items = this.#dropExpired(this.#take());
         if (items.length === 0) continue;
         const batch = evaluateBatch(this.#opts.state, items, this.#opts.limits);
+        this.#evaluatedBatches++;
         if (batch.change) batch.rebase = this.#opts.historyCutter.afterBatch(this.#opts.state, batch.patches, lastRevisionOf(batch));
         await this.#commit(batch);
+        this.#committedBatches++;
+        const due = this.#afterCommit.filter((w) => w.batch <= this.#committedBatches);
+        this.#afterCommit = this.#afterCommit.filter((w) => w.batch > this.#committedBatches);
+        for (const w of due) w.send();
       }
     } catch (err) {
       // Evaluation errors are values; anything thrown here is a bug that
@@ -119,6 +130,16 @@ export class ApplyLoop {
     } finally {
       this.#running = false;
     }
+  }
+
+  /**
+   * A lease read's answer saw every evaluated batch, so it is sent no sooner
+   * than the one in flight is published: no client then sees a lease state
+   * that a linearizable read cannot see yet.
+   */
+  #whenCommitted(send: () => void): void {
+    if (this.#committedBatches === this.#evaluatedBatches) send();
+    else this.#afterCommit.push({ batch: this.#evaluatedBatches, send });
   }
 
   /** The next batch's requests: at least one, then as many as fit the count and byte bounds. */

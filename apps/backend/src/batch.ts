@@ -53,10 +53,10 @@ export function evaluateBatch(state: NodeState, items: QueuedProposal[], limits:
 
 /**
  * Lease reads (KeepAlive, TimeToLive, Leases) change nothing that is stored
- * (expiry times are not persisted), so they are answered on arrival instead
- * of waiting for a batch and its append: a KeepAlive flood does not queue
- * in front of writes. Answering before the queued writes is a valid order:
- * none of those has been acknowledged yet.
+ * (expiry times are not persisted), so they are evaluated on arrival instead
+ * of in a batch with an append: a KeepAlive flood does not queue in front
+ * of writes. Evaluating before the queued writes is a valid order: none of
+ * those has been acknowledged yet.
  */
 export function answerLeaseReads(state: NodeState, request: ProposeRequest, limits: EvaluationLimits): { answered: ProposalResult[]; rest: Proposal[] } {
   const answered: ProposalResult[] = [];
