@@ -14,12 +14,13 @@ import type { NodeState } from './node-state.js';
 const log = createLogger('apply-loop-spec');
 
 /** A loop over an in-memory node whose persister acknowledges every append at once. */
-function loopOverMemory(opts: { applyQueueProposalsMax?: number } = {}) {
+function loopOverMemory(opts: { applyQueueProposalsMax?: number; appendGate?: Promise<void> } = {}) {
   const state: NodeState = { store: new MvccStore(), doc: createKvDocument(), leases: new LeaseStore(), now: () => Date.now() };
   const appends: number[] = [];
   const messenger = {
     request: async (_subject: string, data: Uint8Array) => {
       const append = codecs.appendRequest.decode(data);
+      await opts.appendGate;
       appends.push(Number(append.last_revision));
       return { data: codecs.appendReply.encode({ durable_revision: append.last_revision }) };
     },
@@ -85,6 +86,21 @@ describe('apply loop bounds', () => {
     const keepAlive = await propose(loop, { frontend_id: 'fe', proposals: [{ id: 4, op: 'lease_keep_alive', lease_keep_alive: { ID: 1 } }] });
     assert.equal(Number(keepAlive.results[0]!.lease_keep_alive?.['TTL']), 60);
     assert.equal(appends.length, appendsBefore);
+  });
+
+  test('a lease read that arrives while a batch is being stored is answered after that batch', async () => {
+    let release = () => {};
+    const { loop } = loopOverMemory({ appendGate: new Promise<void>((r) => (release = r)) });
+    const order: string[] = [];
+    const grant = propose(loop, { frontend_id: 'fe', proposals: [{ id: 1, op: 'lease_grant', lease_grant: { ID: 7, TTL: 60 } }] }).then(() => order.push('grant'));
+    const keepAlive = propose(loop, { frontend_id: 'fe', proposals: [{ id: 2, op: 'lease_keep_alive', lease_keep_alive: { ID: 7 } }] }).then((r) => {
+      order.push(`keep-alive TTL ${String(r.results[0]!.lease_keep_alive?.['TTL'])}`);
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(order, []);
+    release();
+    await Promise.all([grant, keepAlive]);
+    assert.deepEqual(order, ['grant', 'keep-alive TTL 60']);
   });
 
   test('a write whose reply is over the send limit is applied and answered with grpc\'s error', async () => {
