@@ -5,10 +5,11 @@ import type { Context } from '@opentelemetry/api';
 import type { EncodedChange } from '@eckd/automerge-doc';
 import type { ProposalResult, ProposeReply, ProposeRequest, Rebase, WireError } from '@eckd/change-codec';
 import type { ResponseOp } from '@eckd/etcd-proto';
+import { responseOverLimit } from '@eckd/etcd-proto';
 import { KvError, toInt } from '@eckd/mvcc';
 import type { MvccStore, WriteOp, WriteResult } from '@eckd/mvcc';
 import type { Message } from '@eckd/service-kit';
-import { evaluateLeaseOp } from './lease-ops.js';
+import { evaluateLeaseOp, leaseOpOf, leaseReadOps } from './lease-ops.js';
 import type { BatchEffects, NodeState } from './write-application.js';
 import { applyWrite } from './write-application.js';
 
@@ -16,7 +17,17 @@ export interface QueuedProposal {
   /** absent for the backend's own proposals (lease expiry) */
   msg: Message | undefined;
   request: ProposeRequest;
+  /** encoded size of the request, counted against the queue and batch byte bounds */
+  bytes: number;
+  /** results already given on arrival (lease reads), sent with the others */
+  answered?: ProposalResult[];
   trace: Context;
+}
+
+/** Bounds on what evaluating one proposal may build or create. */
+export interface EvaluationLimits {
+  maxResponseBytes: number;
+  leasesMax: number;
 }
 
 export interface Batch extends BatchEffects {
@@ -32,26 +43,53 @@ export interface Batch extends BatchEffects {
 type Proposal = ProposeRequest['proposals'][number];
 type WriteRequest = NonNullable<Proposal['request']>;
 
-export function evaluateBatch(state: NodeState, items: QueuedProposal[]): Batch {
+export function evaluateBatch(state: NodeState, items: QueuedProposal[], limits: EvaluationLimits): Batch {
   const baseRevision = state.store.revision;
   const effects: BatchEffects = { patches: [], compactRevision: undefined };
-  const replies = items.map((item): ProposeReply => ({ results: item.request.proposals.map((p) => evaluateProposal(state, effects, p)) }));
+  const replies = items.map((item): ProposeReply => ({
+    results: [...(item.answered ?? []), ...item.request.proposals.map((p) => evaluateProposal(state, effects, p, limits))],
+  }));
   return { items, replies, change: state.doc.commit(), baseRevision, ...effects };
 }
 
+/**
+ * Lease reads (KeepAlive, TimeToLive, Leases) change nothing that is stored
+ * (expiry times are not persisted), so they are evaluated on arrival instead
+ * of in a batch with an append: a KeepAlive flood does not queue in front
+ * of writes. Evaluating before the queued writes is a valid order: none of
+ * those has been acknowledged yet.
+ */
+export function answerLeaseReads(state: NodeState, request: ProposeRequest, limits: EvaluationLimits): { answered: ProposalResult[]; rest: Proposal[] } {
+  const answered: ProposalResult[] = [];
+  const rest: Proposal[] = [];
+  const noEffects: BatchEffects = { patches: [], compactRevision: undefined };
+  for (const p of request.proposals) {
+    const op = leaseOpOf(p);
+    if (op && leaseReadOps.includes(op)) answered.push(evaluateProposal(state, noEffects, p, limits));
+    else rest.push(p);
+  }
+  return { answered, rest };
+}
+
 /** One proposal: an etcd error is a value in its result and changes nothing. */
-function evaluateProposal(state: NodeState, effects: BatchEffects, p: Proposal): ProposalResult {
+function evaluateProposal(state: NodeState, effects: BatchEffects, p: Proposal, limits: EvaluationLimits): ProposalResult {
   const { store } = state;
   try {
     if (p.request) {
       const op = toWriteOp(p.request);
       if (!op) return failed(p, store, { name: 'NotCapable', message: 'backend: unsupported request' });
       const write = applyWrite(state, effects, op);
+      // As in etcd, the write stands; only its reply is refused when it is over the send limit.
+      const tooLarge = responseOverLimit(responseTypeOf(p.request), write.response as Record<string, unknown>, limits.maxResponseBytes);
+      if (tooLarge) return failed(p, store, { name: 'ResponseTooLarge', message: tooLarge });
       return { id: p.id, revision: write.revision, result: 'response', response: wrapResponse(p.request, write) };
     }
     if (p.compaction) {
       effects.compactRevision = store.compact(toInt(p.compaction.revision)).compactRevision;
       return { id: p.id, revision: store.revision, result: 'compaction', compaction: {} };
+    }
+    if (leaseOpOf(p) === 'lease_grant' && state.leases.size >= limits.leasesMax) {
+      return failed(p, store, { name: 'TooManyRequests', message: `backend: ${state.leases.size} leases, ECKD_LEASES_MAX is ${limits.leasesMax}` });
     }
     const lease = evaluateLeaseOp(state, effects, p);
     if (lease) return { id: p.id, revision: store.revision, ...lease };
@@ -71,6 +109,12 @@ function toWriteOp(request: WriteRequest): WriteOp | undefined {
   if (request.request_delete_range) return { delete_range: request.request_delete_range };
   if (request.request_txn) return { txn: request.request_txn };
   return undefined;
+}
+
+function responseTypeOf(request: WriteRequest): 'PutResponse' | 'DeleteRangeResponse' | 'TxnResponse' {
+  if (request.request_put) return 'PutResponse';
+  if (request.request_delete_range) return 'DeleteRangeResponse';
+  return 'TxnResponse';
 }
 
 function wrapResponse(request: WriteRequest, write: WriteResult): ResponseOp {

@@ -14,7 +14,7 @@ export function handlePropose(loop: ApplyLoop, log: Logger): (msg: Message) => v
   return (msg) => {
     try {
       const request = decodeChecked(msg, codecs.proposeRequest, validators.proposeRequest, log);
-      loop.enqueue({ msg, request, trace: contextFromHeaders(msg.header) });
+      loop.enqueue({ msg, request, bytes: msg.data.length, trace: contextFromHeaders(msg.header) });
     } catch (err) {
       log.warn('bad propose message', { err });
       // A proposal this backend cannot read (a frontend speaking another wire

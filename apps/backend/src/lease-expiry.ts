@@ -21,6 +21,7 @@ export function startLeaseExpiry(state: NodeState, loop: ApplyLoop): () => void 
     loop.enqueue({
       msg: undefined,
       request: { frontend_id: 'backend/lease-expiry', proposals: fresh.map((ID, i) => ({ id: i, op: 'lease_revoke', lease_revoke: { ID } })) },
+      bytes: 0,
       trace: context.active(),
     });
   }, leaseExpiryTickMs);

@@ -56,3 +56,11 @@ function freshLeaseId(state: NodeState): string {
     if (id !== '0' && !state.leases.has(id)) return id;
   }
 }
+
+export const leaseOps: readonly LeaseOp[] = ['lease_grant', 'lease_revoke', 'lease_keep_alive', 'lease_time_to_live', 'lease_leases'];
+/** The lease operations that change nothing stored (a keep-alive moves an expiry time, which is not persisted). */
+export const leaseReadOps: readonly LeaseOp[] = ['lease_keep_alive', 'lease_time_to_live', 'lease_leases'];
+
+export function leaseOpOf(p: Proposal): LeaseOp | undefined {
+  return leaseOps.find((op) => p[op] !== undefined && p[op] !== null);
+}

@@ -1,6 +1,7 @@
 // etcdserverpb.KV: validate, hand the request on (replica for reads,
 // backend for writes), translate errors, fill the header.
 import type { Sent } from '@eckd/change-codec';
+import { responseOverLimit } from '@eckd/etcd-proto';
 import type {
   CompactionRequest__Output,
   CompactionResponse,
@@ -11,6 +12,7 @@ import type {
   ResponseOp,
 } from '@eckd/etcd-proto';
 import { checkDeleteRangeRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from '@eckd/mvcc';
+import type { TxnRequest } from '@eckd/mvcc';
 import type { Logger } from '@eckd/service-kit';
 import { addSpanEvent } from '@eckd/telemetry';
 import type { Acknowledger } from './acknowledger.js';
@@ -32,6 +34,8 @@ export interface KvDeps {
   maxRequestBytes: number;
   maxTxnOps: number;
   requestTimeoutMs: number;
+  /** largest reply sent (grpc's send limit; etcd's server sets grpc.MaxSendMsgSize) */
+  maxResponseBytes: number;
   log: Logger;
 }
 
@@ -51,6 +55,7 @@ export function kvHandlers(deps: KvDeps): KVHandlers {
     }),
     Txn: unary('Txn', log, async (req) => {
       checkTxnRequest(req, { maxTxnOps: deps.maxTxnOps, strictSort: true });
+      if (txnOnlyReads(req)) return readOnlyTxn(deps, req);
       const { response, header } = await write(deps, { request: 'request_txn', request_txn: req }, raftRequestBytes('txn', req));
       return { ...response.response_txn, header };
     }),
@@ -61,14 +66,52 @@ export function kvHandlers(deps: KvDeps): KVHandlers {
 async function range(deps: KvDeps, req: RangeRequest__Output): Promise<RangeResponse> {
   checkRangeRequest(req, { strictSort: true });
   const { replica } = deps;
+  await readBarrier(deps, req.serializable);
+  const response = { header: responseHeader(replica, replica.revision), ...replica.store.range(req) };
+  refuseOverSendLimit('RangeResponse', response, deps.maxResponseBytes);
+  return response;
+}
+
+/** Waits until the replica may serve a read: as it is (serializable), or up to the backend's read index. */
+async function readBarrier(deps: KvDeps, serializable: boolean): Promise<void> {
   // Serializable reads take the replica as it is (once it has synced).
-  if (req.serializable) {
-    await replica.waitFor(0, deps.requestTimeoutMs);
-  } else {
-    await deps.readIndex.linearizableBarrier();
-  }
-  const result = replica.store.range(req);
-  return { header: responseHeader(replica, replica.revision), ...result };
+  if (serializable) await deps.replica.waitFor(0, deps.requestTimeoutMs);
+  else await deps.readIndex.linearizableBarrier();
+}
+
+/**
+ * A Txn of Ranges only is served from the replica after the read barrier,
+ * as etcd serves read-only txns without raft; the backend never builds its
+ * (possibly huge) reply.
+ */
+async function readOnlyTxn(deps: KvDeps, req: TxnRequest) {
+  if (raftRequestBytes('txn', req) > deps.maxRequestBytes) throw new EtcdRpcError('RequestTooLarge');
+  const { replica } = deps;
+  await readBarrier(deps, txnOnlySerializableReads(req));
+  // A txn of reads changes nothing, so evaluating it on the replica leaves the replica as it was.
+  const { response } = replica.store.write({ txn: req }, { leaseExists: () => false });
+  const body = { ...response, header: responseHeader(replica, replica.revision) };
+  refuseOverSendLimit('TxnResponse', body, deps.maxResponseBytes);
+  return body;
+}
+
+function txnOps(req: TxnRequest) {
+  return [...(req.success ?? []), ...(req.failure ?? [])];
+}
+
+/** Every op of both branches, nested txns included, is a Range (etcd's isTxnReadonly). */
+function txnOnlyReads(req: TxnRequest): boolean {
+  return txnOps(req).every((op) => Boolean(op.request_range) || (op.request_txn ? txnOnlyReads(op.request_txn) : false));
+}
+
+/** Every Range of the txn is serializable (etcd's isTxnSerializable). */
+function txnOnlySerializableReads(req: TxnRequest): boolean {
+  return txnOps(req).every((op) => (op.request_range ? op.request_range.serializable === true : txnOnlySerializableReads(op.request_txn ?? {})));
+}
+
+function refuseOverSendLimit(message: 'RangeResponse' | 'TxnResponse', response: object, maxBytes: number): void {
+  const tooLarge = responseOverLimit(message, response as Record<string, unknown>, maxBytes);
+  if (tooLarge) throw new EtcdRpcError('ResponseTooLarge', tooLarge);
 }
 
 /** A Put, DeleteRange or Txn through the backend, within etcd's request size limit. */

@@ -24,6 +24,8 @@ export function toGrpcError(err: unknown): ServiceError {
   const name: string | undefined = err instanceof KvError ? err.rpcName : err instanceof EtcdRpcError ? err.rpcName : undefined;
   const known = name === undefined ? undefined : rpcErrorOf(name);
   if (known) return serviceError(known.code, known.message);
+  // grpc's own answer to a reply over the send limit; its text carries the sizes.
+  if (name === 'ResponseTooLarge' && err instanceof EtcdRpcError) return serviceError(status.RESOURCE_EXHAUSTED, err.detail ?? '');
   // etcd answers any unmapped error with Unknown and its raw text.
   return serviceError(status.UNKNOWN, err instanceof Error ? err.message : String(err));
 }

@@ -64,6 +64,8 @@ export interface Proposal {
 export interface ProposeRequest {
   frontend_id: string;
   proposals: Proposal[];
+  /** Unix time in ms after which the client has given up (0 or absent: none); the backend drops the request unevaluated after it */
+  deadline_ms?: Int64;
 }
 
 export interface ProposalResult {

@@ -38,8 +38,9 @@ export type { MaintenanceClient, MaintenanceHandlers } from './generated/etcdser
 export type { PutRequest__Output } from './generated/etcdserverpb/PutRequest.js';
 export type { PutResponse, PutResponse__Output } from './generated/etcdserverpb/PutResponse.js';
 export type { RangeRequest__Output } from './generated/etcdserverpb/RangeRequest.js';
-export type { RangeResponse } from './generated/etcdserverpb/RangeResponse.js';
-export type { RequestOp__Output } from './generated/etcdserverpb/RequestOp.js';
+export type { RangeResponse, RangeResponse__Output } from './generated/etcdserverpb/RangeResponse.js';
+export type { RequestOp, RequestOp__Output } from './generated/etcdserverpb/RequestOp.js';
+export type { TxnResponse__Output } from './generated/etcdserverpb/TxnResponse.js';
 export type { ResponseOp } from './generated/etcdserverpb/ResponseOp.js';
 export type { SnapshotRequest__Output } from './generated/etcdserverpb/SnapshotRequest.js';
 export type { SnapshotResponse } from './generated/etcdserverpb/SnapshotResponse.js';
@@ -50,4 +51,4 @@ export type { WatchResponse__Output } from './generated/etcdserverpb/WatchRespon
 export type { WatchRequest, WatchRequest__Output } from './generated/etcdserverpb/WatchRequest.js';
 export type { Event } from './generated/mvccpb/Event.js';
 export type { KeyValue } from './generated/mvccpb/KeyValue.js';
-export { responseEncoders, encodeEmbedded, encodeIntField } from './response-encoder.js';
+export { responseEncoders, responseBytes, responseOverLimit, encodeEmbedded, encodeIntField } from './response-encoder.js';

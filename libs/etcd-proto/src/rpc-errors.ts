@@ -103,9 +103,11 @@ export type RpcErrorName = keyof typeof rpcErrors;
 /**
  * The error names eckd's processes hand each other: etcd's table, plus
  * Unknown for an error etcd has no name for (answered as etcd answers any
- * unmapped error: gRPC UNKNOWN with the error's text).
+ * unmapped error: gRPC UNKNOWN with the error's text), and ResponseTooLarge
+ * for a reply over the send limit (answered as grpc-go's server does:
+ * RESOURCE_EXHAUSTED with a text that carries the sizes).
  */
-export type EtcdErrorName = RpcErrorName | 'Unknown';
+export type EtcdErrorName = RpcErrorName | 'Unknown' | 'ResponseTooLarge';
 
 /** The table entry of a name that arrived as a string (from the wire); undefined if etcd has no such error. */
 export function rpcErrorOf(name: string): RpcError | undefined {
