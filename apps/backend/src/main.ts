@@ -4,7 +4,7 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-backend' });
 
 import { codecs, nodeSubjects } from '@eckd/change-codec';
-import { Messenger, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, retry } from '@eckd/service-kit';
 import { ApplyLoop } from './apply-loop.js';
 import { readBackendConfig } from './config.js';
 import { handlePropose, handleReadIndex, handleSync } from './handlers.js';
@@ -12,8 +12,8 @@ import { HistoryCutter } from './history-cut.js';
 import { startLeaseExpiry } from './lease-expiry.js';
 import { nodeIdentity } from './identity.js';
 import { recoverState } from './recovery.js';
-import { readMaintenanceConfig } from './status-config.js';
-import { NodeMaintenance } from './status-service.js';
+import { readMaintenanceConfig } from './maintenance-config.js';
+import { NodeMaintenance } from './maintenance-service.js';
 
 const log = createLogger('backend');
 const { onShutdown, shutdown } = installShutdown(log);
@@ -25,11 +25,19 @@ try {
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
   const identity = nodeIdentity(config.clusterName, config.nodeName);
 
-  const nc = await connectNats(config.natsUrl, `eckd-backend-${config.nodeName}`, log);
+  const nc = await connectNats(config.nats, `eckd-backend-${config.nodeName}`, log);
   onShutdown('nats', () => nc.drain());
-  const messenger = new Messenger(nc);
+  const messenger = new NatsMessenger(nc, { log, fragments: readFragmentLimits(process.env) });
 
-  const { store, doc, leases, fencingEpoch } = await recoverWithRetry();
+  // Unbounded: the backend has nothing to serve before it has recovered, and
+  // the persister (or Postgres) may come up after it; giving up would only
+  // restart the process into the same wait.
+  const { store, doc, leases, fencingEpoch } = await retry(() => recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log, identity.epoch), {
+    attemptsMax: Infinity,
+    delayInitialMs: 250,
+    delayMaxMs: 2_000,
+    onRetry: (err, attempt) => log.warn('recovery failed, retrying', { attempt, err }),
+  });
   // Exits at once, nothing more answered or stored: the node has a newer backend (ARCHITECTURE §6a).
   const onFenced = (reason: string): never => {
     log.error(`another backend took over node ${config.nodeName}, exiting`, { fencingEpoch, reason });
@@ -44,6 +52,10 @@ try {
     identity,
     subjects,
     batchProposalsMax: config.batchProposalsMax,
+    batchBytesMax: config.batchBytesMax,
+    applyQueueProposalsMax: config.applyQueueProposalsMax,
+    applyQueueBytesMax: config.applyQueueBytesMax,
+    limits: { maxResponseBytes: config.maxResponseBytes, leasesMax: config.leasesMax },
     appendTimeoutMs: config.appendTimeoutMs,
     persistence: config.persistence,
     historyCutter,
@@ -84,24 +96,13 @@ try {
     log,
   });
   onShutdown('maintenance', () => maintenance.stop());
-  messenger.subscribe(subjects.maintenance, (msg) => void maintenance.handle(msg));
+  messenger.subscribe(subjects.maintenance, (msg) => maintenance.handle(msg));
   messenger.subscribe(subjects.propose, maintenance.gate(handlePropose(loop, log)));
   messenger.subscribe(subjects.readIndex, handleReadIndex(loop, identity));
   const sync = handleSync(messenger, store, loop, identity, log);
-  messenger.subscribe(subjects.sync, (msg) => void sync(msg));
+  messenger.subscribe(subjects.sync, sync);
   await nc.flush();
   log.info('ready', { revision: store.revision, memberId: identity.member_id, actor: doc.actorId, fencingEpoch });
-
-  async function recoverWithRetry() {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log);
-      } catch (err) {
-        log.warn('recovery failed, retrying', { attempt, err });
-        await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2_000)));
-      }
-    }
-  }
 } catch (err) {
   log.error('start-up failed', { err });
   await shutdown('start-up failed', 1);

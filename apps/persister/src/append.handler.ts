@@ -3,9 +3,10 @@
 // arrival order (the backend sends the next only after this ack). Stored
 // only while the sender's fencing epoch is the current one (ARCHITECTURE §6a).
 import { SpanKind } from '@opentelemetry/api';
-import { codecs } from '@eckd/change-codec';
+import { codecs, unknownWireError, validators } from '@eckd/change-codec';
 import type { AppendRequest, AppendReply } from '@eckd/change-codec';
 import { ConflictingAppendError, FencedAppendError, appendBatch } from '@eckd/storage';
+import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Message } from '@eckd/service-kit';
 import { contextFromHeaders, withSpan } from '@eckd/telemetry';
 import type pg from 'pg';
@@ -14,7 +15,7 @@ export function createAppendHandler(pool: pg.Pool, log: Logger): (msg: Message) 
   return async (msg) => {
     let reply: AppendReply;
     try {
-      const request = codecs.appendRequest.decode(msg.data);
+      const request = decodeChecked(msg, codecs.appendRequest, validators.appendRequest, log);
       reply = await withSpan(
         'persister.append',
         { kind: SpanKind.CONSUMER, parent: contextFromHeaders(msg.header), attributes: { 'eckd.revision.last': String(request.last_revision) } },
@@ -23,7 +24,7 @@ export function createAppendHandler(pool: pg.Pool, log: Logger): (msg: Message) 
     } catch (err) {
       log.warn('append failed', { err });
       const fenced = err instanceof FencedAppendError || err instanceof ConflictingAppendError;
-      reply = { durable_revision: 0, error: { name: (err as Error).name, message: (err as Error).message }, fenced };
+      reply = { durable_revision: 0, error: unknownWireError(err), fenced };
     }
     msg.respond(codecs.appendReply.encode(reply));
   };

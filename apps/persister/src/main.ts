@@ -4,15 +4,16 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-persister' });
 
 import { codecs, nodeSubjects } from '@eckd/change-codec';
-import { Messenger, connectNats, createLogger, installShutdown, redactUrl } from '@eckd/service-kit';
+import type { WireError } from '@eckd/change-codec';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, redactUrl } from '@eckd/service-kit';
 import type { Message } from '@eckd/service-kit';
 import { NodeLockHeldError, createPool, migrate } from '@eckd/storage';
 import { createAppendHandler } from './append.handler.js';
 import { createLoadHandler } from './load.handler.js';
 import { readPersisterConfig } from './config.js';
 import { NodeLockKeeper } from './node-lock-keeper.js';
-import { createBackupHandler } from './status-backup.handler.js';
-import { createStorageHandler } from './status.handler.js';
+import { createBackupHandler } from './backup.handler.js';
+import { createStorageHandler } from './storage.handler.js';
 
 const log = createLogger('persister');
 const { onShutdown, shutdown } = installShutdown(log);
@@ -35,29 +36,33 @@ try {
   onShutdown('node lock', () => lock.release());
   log.info('node lock held', { node: config.nodeName });
 
-  const pool = createPool(config.databaseUrl, { max: config.poolSize, applicationName: 'eckd-persister' });
+  const pool = createPool(config.databaseUrl, { max: config.poolSize, applicationName: 'eckd-persister', statementTimeoutMs: config.statementTimeoutMs });
   onShutdown('postgres', () => pool.end());
+  // Appends have a connection of their own (one append runs at a time), so a
+  // Snapshot or Defragment holding the other connections cannot starve writes.
+  const appendPool = createPool(config.databaseUrl, { max: 1, applicationName: 'eckd-persister-append', statementTimeoutMs: config.appendStatementTimeoutMs });
+  onShutdown('postgres appends', () => appendPool.end());
   // An idle client losing its connection is not fatal: the pool replaces it
   // and the next append retries.
-  pool.on('error', (err) => log.warn('postgres connection lost', { err }));
+  for (const p of [pool, appendPool]) p.on('error', (err) => log.warn('postgres connection lost', { err }));
   const applied = await migrate(pool);
   log.info('schema ready', { appliedMigrations: applied });
 
-  const nc = await connectNats(config.natsUrl, `eckd-persister-${config.nodeName}`, log);
+  const nc = await connectNats(config.nats, `eckd-persister-${config.nodeName}`, log);
   onShutdown('nats', () => nc.drain());
 
-  const messenger = new Messenger(nc);
-  const append = createAppendHandler(pool, log);
+  const messenger = new NatsMessenger(nc, { log, fragments: readFragmentLimits(process.env) });
+  const append = createAppendHandler(appendPool, log);
   const load = createLoadHandler(messenger, pool, config.loadChunkBytes, log);
   // One at a time, in arrival order: a chain of promises per subject.
   let appendChain = Promise.resolve();
   // Refused at once while the node lock is being taken again: the backend retries.
-  const unlocked = { name: 'Unavailable', message: 'persister: not holding the node lock' };
+  const unlocked: WireError = { name: 'Unknown', message: 'persister: not holding the node lock' };
   const refuseAppend = (msg: Message) => msg.respond(codecs.appendReply.encode({ durable_revision: 0, error: unlocked }));
   const refuseLoad = (msg: Message) =>
     msg.respond(codecs.loadChunk.encode({ index: 0, done: true, changes: [], patch_batches: [], compacted: false, compact_revision: 0, error: unlocked }));
   messenger.subscribe(subjects.append, (msg) => void (appendChain = appendChain.then(() => (lock.held ? append(msg) : refuseAppend(msg)))));
-  messenger.subscribe(subjects.load, (msg) => void (lock.held ? load(msg) : refuseLoad(msg)));
+  messenger.subscribe(subjects.load, (msg) => (lock.held ? load(msg) : refuseLoad(msg)));
   // etcd's Maintenance service: sizes, alarms, defragment (storage) and Snapshot (backup).
   const storage = createStorageHandler(pool, log);
   messenger.subscribe(subjects.storage, (msg) => void storage(msg));

@@ -1,7 +1,7 @@
 // Reads and writes of the change log: Automerge changes keyed by
 // (actor, sequence) and etcd events keyed by revision, appended together.
 import type { Pool } from 'pg';
-import { inTransaction } from './migrations.js';
+import { withTransaction } from './transaction.js';
 import { storeRebase } from './snapshots.js';
 import { ConflictingAppendError, FencedAppendError, StorageError } from './storage-error.js';
 import { readLogRows, readStoredChanges } from './stored-rows.js';
@@ -47,17 +47,12 @@ export async function appendBatch(pool: Pool, rows: readonly AppendRow[], opts: 
     checkAppended((await pool.query<AppendOutcome>(insert.text, insert.values)).rows[0], rows, opts.fencingEpoch);
     return durable;
   }
-  const client = await pool.connect();
-  try {
-    return await inTransaction(client, async () => {
-      checkAppended((await client.query<AppendOutcome>(insert.text, insert.values)).rows[0], rows, opts.fencingEpoch);
-      // A cut replaces the stored changes up to its revision, in the same transaction as its batch.
-      for (const r of rows) if (r.rebase) await storeRebase(client, { throughRevision: r.lastRevision, ...r.rebase });
-      return durable;
-    });
-  } finally {
-    client.release();
-  }
+  return withTransaction(pool, async (client) => {
+    checkAppended((await client.query<AppendOutcome>(insert.text, insert.values)).rows[0], rows, opts.fencingEpoch);
+    // A cut replaces the stored changes up to its revision, in the same transaction as its batch.
+    for (const r of rows) if (r.rebase) await storeRebase(client, { throughRevision: r.lastRevision, ...r.rebase });
+    return durable;
+  });
 }
 
 interface AppendOutcome {

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import type pg from 'pg';
 import { appendBatch, claimFencingEpoch, durableRevision, readChanges, readCompactRevision, readLog } from './change-log.js';
 import { acquireNodeLock } from './node-lock.js';
-import { specDatabases } from './spec-databases.js';
+import { specDatabases } from '../test/spec-databases.js';
 
-const databases = specDatabases('fencing');
+const databases = specDatabases();
 let pool: pg.Pool;
 
 before(async () => {

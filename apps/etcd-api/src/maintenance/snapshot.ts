@@ -7,7 +7,8 @@
 // so refuse eckd's file: tools/snapshot-restore restores it instead).
 import { createHash } from 'node:crypto';
 import type { ServerWritableStream } from '@grpc/grpc-js';
-import { maintenanceCodecs } from '@eckd/change-codec';
+import { maintenanceCodecs, validated, validators } from '@eckd/change-codec';
+import type { SnapshotRequest__Output, SnapshotResponse } from '@eckd/etcd-proto';
 import type { Messenger } from '@eckd/service-kit';
 import { EtcdRpcError } from '../to-grpc-error.js';
 import { etcdServerVersion } from './version.js';
@@ -17,7 +18,7 @@ export const snapshotBlobBytes = 32 * 1024;
 /** The persister reads the whole backup before its first chunk. */
 const backupChunkTimeoutMs = 120_000;
 
-type Call = ServerWritableStream<Record<string, unknown>, Record<string, unknown>>;
+type Call = ServerWritableStream<SnapshotRequest__Output, SnapshotResponse>;
 
 export async function streamSnapshot(messenger: Messenger, backupSubject: string, call: Call): Promise<void> {
   const sha = createHash('sha256');
@@ -31,7 +32,7 @@ export async function streamSnapshot(messenger: Messenger, backupSubject: string
   };
   for await (const msg of messenger.requestStream(backupSubject, maintenanceCodecs.backupRequest.encode({}), { chunkTimeoutMs: backupChunkTimeoutMs })) {
     if (call.cancelled) return;
-    const chunk = maintenanceCodecs.backupChunk.decode(msg.data);
+    const chunk = validated(maintenanceCodecs.backupChunk.decode(msg.data), validators.backupChunk);
     if (chunk.error) throw new EtcdRpcError('Unknown', `snapshot: ${chunk.error.message}`);
     total = Number(chunk.total_bytes);
     pending = Buffer.concat([pending, chunk.data]);
