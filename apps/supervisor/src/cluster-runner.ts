@@ -4,7 +4,6 @@
 // member uses it; otherwise each member gets its own nats-server, and in a
 // cluster those are joined by routes.
 import { existsSync } from 'node:fs';
-import type { BackoffPolicy } from './backoff.js';
 import type { MemberConfig, SupervisorConfig } from './config.js';
 import type { Logger } from './log.js';
 import { createLogger } from './log.js';
@@ -12,21 +11,14 @@ import { probeNats } from './net-probe.js';
 import { natsEndpoints, natsProbeTimeoutMs, planNats } from './nats.js';
 import type { NatsRoutes } from './nats-auth.js';
 import { generateRoutePassword } from './nats-auth.js';
-import type { SelfCommand } from './node-apps.js';
 import { appScript } from './node-apps.js';
-import type { MemberNats } from './node-runner.js';
+import type { MemberNats, RunnerOptions } from './node-runner.js';
 import { NodeRunner, StartAbortedError } from './node-runner.js';
 
 /** The NATS cluster name of a local cluster's servers. */
 export const natsClusterName = 'eckd';
 
-export interface ClusterRunnerOptions {
-  readonly config: SupervisorConfig;
-  readonly log: Logger;
-  readonly writeLine: (line: string) => void;
-  readonly backoff: BackoffPolicy;
-  readonly self: SelfCommand;
-  readonly env: Readonly<Record<string, string | undefined>>;
+export interface ClusterRunnerOptions extends RunnerOptions {
   /** nats-server on PATH, if any. */
   readonly natsBinary: string | undefined;
 }
@@ -39,18 +31,7 @@ export class ClusterRunner {
   constructor(options: ClusterRunnerOptions) {
     this.#options = options;
     const { config } = options;
-    this.#members = config.members.map(
-      (member) =>
-        new NodeRunner({
-          config,
-          member,
-          log: memberLog(options, member),
-          writeLine: options.writeLine,
-          backoff: options.backoff,
-          self: options.self,
-          env: options.env,
-        }),
-    );
+    this.#members = config.members.map((member) => new NodeRunner({ ...options, member, log: memberLog(options, member) }));
   }
 
   /** Starts every member, side by side; resolves with all client URLs once every frontend is up. */

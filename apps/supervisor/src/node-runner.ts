@@ -21,15 +21,20 @@ export const embeddedServiceReadyTimeoutMs = 180_000;
 export const appReadyTimeoutMs = 60_000;
 const embeddedPostgresHost = '127.0.0.1';
 
-export interface NodeRunnerOptions {
+/** What every runner needs: the configuration and how to start, log and restart children. */
+export interface RunnerOptions {
   readonly config: SupervisorConfig;
-  readonly member: MemberConfig;
-  /** The member's own log: its lines carry the member's name in a local cluster. */
   readonly log: Logger;
   readonly writeLine: (line: string) => void;
   readonly backoff: BackoffPolicy;
   readonly self: SelfCommand;
   readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface NodeRunnerOptions extends RunnerOptions {
+  readonly member: MemberConfig;
+  /** The member's own log: its lines carry the member's name in a local cluster. */
+  readonly log: Logger;
 }
 
 /** How the member reaches NATS: a server that already answers, or one the supervisor runs for it. */
