@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -255,6 +256,30 @@ describe('supervisor main', () => {
     for (const member of ['node1', 'node2', 'node3']) {
       const stopped = (child: string) => run.lines.findIndex((line) => line.startsWith(`[${member}/${child}] `) && /"msg":"shutting down"|Initiating Shutdown/.test(line));
       assert.ok(stopped('nats') > stopped('backend') && stopped('backend') > stopped('etcd-api-0') && stopped('etcd-api-0') !== -1, `${member} stopped in order`);
+    }
+  });
+
+  test('supervisor main - ECKD_NODES=2: a member that cannot start fails the start and the other member is stopped', { timeout: 120_000 }, async () => {
+    // Member 2's NATS port is taken, so its nats-server cannot listen.
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const takenPort = (taken.address() as AddressInfo).port;
+    try {
+      const run = startSupervisor({
+        ECKD_NODES: '2',
+        ECKD_APPS_DIR: appsDir,
+        ECKD_DATA_DIR: join(workDir, 'cluster-fails'),
+        ECKD_CLIENT_PORTS: `${await findFreePort('127.0.0.1')},${await findFreePort('127.0.0.1')}`,
+        ECKD_NATS_PORTS: `${await findFreePort('127.0.0.1')},${takenPort}`,
+        ECKD_NATS_CLUSTER_PORTS: `${await findFreePort('127.0.0.1')},${await findFreePort('127.0.0.1')}`,
+      });
+      assert.equal(await run.exited, 1);
+      const output = run.lines.join('\n');
+      assert.match(output, /node2\/nats exited during start-up/);
+      assert.match(output, /^\[node1\/nats\] .*Server Exiting/m, 'member 1\'s NATS is stopped again');
+      assert.doesNotMatch(output, /^\[node\d\/(persister|backend)\] /m, 'no app was started');
+    } finally {
+      taken.close();
     }
   });
 
