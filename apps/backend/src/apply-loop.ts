@@ -7,11 +7,12 @@ import { SpanKind, context, trace } from '@opentelemetry/api';
 import { codecs, validated, validators } from '@eckd/change-codec';
 import type { NodeIdentity } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
+import { retry } from '@eckd/service-kit';
 import { addSpanEvent, injectTraceHeaders, withSpan } from '@eckd/telemetry';
 import type { Batch, QueuedProposal } from './batch.js';
 import { evaluateBatch, lastRevisionOf } from './batch.js';
 import type { HistoryCutter } from './history-cut.js';
-import type { NodeState } from './node-state.js';
+import type { NodeState } from './write-application.js';
 
 export interface ApplyLoopOptions {
   messenger: Messenger;
@@ -153,25 +154,32 @@ export class ApplyLoop {
       compact_revision: batch.compactRevision ?? 0,
       rebase: batch.rebase,
     });
-    for (let attempt = 1; ; attempt++) {
-      try {
+    // Unbounded: the batch is evaluated and later batches build on it, so it
+    // cannot be dropped; meanwhile new proposals fail fast (see enqueue).
+    const attempts = await retry(
+      async (attempt) => {
         const reply = validated(codecs.appendReply.decode(
           (await this.#opts.messenger.request(this.#opts.subjects.append, request, {
             timeoutMs: this.#opts.appendTimeoutMs,
             headers: injectTraceHeaders(),
           })).data,
         ), validators.appendReply);
-        if (!reply.error && Number(reply.durable_revision) >= lastRevisionOf(batch)) {
-          if (this.#storageFailing) this.#opts.log.info('storage is back', { attempts: attempt });
-          this.#storageFailing = false;
-          return;
+        if (reply.error || Number(reply.durable_revision) < lastRevisionOf(batch)) {
+          throw new Error(`backend: append refused: ${reply.error?.message ?? `durable revision ${reply.durable_revision}`}`);
         }
-        this.#opts.log.warn('append refused, retrying', { attempt, error: reply.error });
-      } catch (err) {
-        this.#opts.log.warn('append failed, retrying', { attempt, err });
-      }
-      this.#storageFailing = true;
-      await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 2_000)));
-    }
+        return attempt;
+      },
+      {
+        attemptsMax: Infinity,
+        delayInitialMs: 100,
+        delayMaxMs: 2_000,
+        onRetry: (err, attempt) => {
+          this.#storageFailing = true;
+          this.#opts.log.warn('append failed, retrying', { attempt, err });
+        },
+      },
+    );
+    if (this.#storageFailing) this.#opts.log.info('storage is back', { attempts });
+    this.#storageFailing = false;
   }
 }

@@ -3,13 +3,14 @@
 // the whole batch.
 import type { Context } from '@opentelemetry/api';
 import type { EncodedChange } from '@eckd/automerge-doc';
-import type { ProposalResult, ProposeReply, ProposeRequest, Rebase } from '@eckd/change-codec';
+import type { ProposalResult, ProposeReply, ProposeRequest, Rebase, WireError } from '@eckd/change-codec';
+import type { ResponseOp } from '@eckd/etcd-proto';
 import { KvError, toInt } from '@eckd/mvcc';
 import type { MvccStore, WriteOp, WriteResult } from '@eckd/mvcc';
 import type { Message } from '@eckd/service-kit';
-import { evaluateLeaseOp, leaseOpOf } from './lease-ops.js';
-import type { BatchEffects, NodeState } from './node-state.js';
-import { applyWrite } from './node-state.js';
+import { evaluateLeaseOp } from './lease-ops.js';
+import type { BatchEffects, NodeState } from './write-application.js';
+import { applyWrite } from './write-application.js';
 
 export interface QueuedProposal {
   /** absent for the backend's own proposals (lease expiry) */
@@ -29,7 +30,7 @@ export interface Batch extends BatchEffects {
 }
 
 type Proposal = ProposeRequest['proposals'][number];
-type WireError = { name: string; message: string };
+type WriteRequest = NonNullable<Proposal['request']>;
 
 export function evaluateBatch(state: NodeState, items: QueuedProposal[]): Batch {
   const baseRevision = state.store.revision;
@@ -49,14 +50,11 @@ function evaluateProposal(state: NodeState, effects: BatchEffects, p: Proposal):
       return { id: p.id, revision: write.revision, result: 'response', response: wrapResponse(p.request, write) };
     }
     if (p.compaction) {
-      effects.compactRevision = store.compact(toInt(p.compaction['revision'] as string | number | undefined)).compactRevision;
+      effects.compactRevision = store.compact(toInt(p.compaction.revision)).compactRevision;
       return { id: p.id, revision: store.revision, result: 'compaction', compaction: {} };
     }
-    const leaseOp = leaseOpOf(p);
-    if (leaseOp) {
-      const response = evaluateLeaseOp(state, effects, leaseOp, p[leaseOp] as Record<string, unknown>);
-      return { id: p.id, revision: store.revision, result: leaseOp, [leaseOp]: response };
-    }
+    const lease = evaluateLeaseOp(state, effects, p);
+    if (lease) return { id: p.id, revision: store.revision, ...lease };
     return failed(p, store, { name: 'NotCapable', message: 'backend: unsupported proposal' });
   } catch (err) {
     if (err instanceof KvError) return failed(p, store, { name: err.rpcName, message: err.message });
@@ -68,16 +66,16 @@ function failed(p: Proposal, store: MvccStore, error: WireError): ProposalResult
   return { id: p.id, revision: store.revision, result: 'error', error };
 }
 
-function toWriteOp(request: Record<string, unknown>): WriteOp | undefined {
-  if (request['request_put']) return { put: request['request_put'] } as WriteOp;
-  if (request['request_delete_range']) return { delete_range: request['request_delete_range'] } as WriteOp;
-  if (request['request_txn']) return { txn: request['request_txn'] } as WriteOp;
+function toWriteOp(request: WriteRequest): WriteOp | undefined {
+  if (request.request_put) return { put: request.request_put };
+  if (request.request_delete_range) return { delete_range: request.request_delete_range };
+  if (request.request_txn) return { txn: request.request_txn };
   return undefined;
 }
 
-function wrapResponse(request: Record<string, unknown>, write: WriteResult): Record<string, unknown> {
-  if (request['request_put']) return { response_put: write.response };
-  if (request['request_delete_range']) return { response_delete_range: write.response };
+function wrapResponse(request: WriteRequest, write: WriteResult): ResponseOp {
+  if (request.request_put) return { response_put: write.response };
+  if (request.request_delete_range) return { response_delete_range: write.response };
   return { response_txn: write.response };
 }
 

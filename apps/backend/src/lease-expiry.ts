@@ -3,7 +3,7 @@
 // client's LeaseRevoke, so its keys go in one revision with DELETE events.
 import { context } from '@opentelemetry/api';
 import type { ApplyLoop } from './apply-loop.js';
-import type { NodeState } from './node-state.js';
+import type { NodeState } from './write-application.js';
 
 /** etcd checks for expired leases every 500 ms. */
 export const leaseExpiryTickMs = 500;
