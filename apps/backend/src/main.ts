@@ -3,8 +3,8 @@
 import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-backend' });
 
-import { nodeSubjects } from '@eckd/change-codec';
-import { Messenger, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
+import { codecs, nodeSubjects } from '@eckd/change-codec';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, retry } from '@eckd/service-kit';
 import { ApplyLoop } from './apply-loop.js';
 import { readBackendConfig } from './config.js';
 import { handlePropose, handleReadIndex, handleSync } from './handlers.js';
@@ -15,8 +15,8 @@ import { emptyStoreOfBand, readPeerConfig } from './peers/peer-config.js';
 import { PeerReplication } from './peers/replication.js';
 import { startClock } from './peers/txn-clock.js';
 import { recoverState } from './recovery.js';
-import { readMaintenanceConfig } from './status-config.js';
-import { NodeMaintenance } from './status-service.js';
+import { readMaintenanceConfig } from './maintenance-config.js';
+import { NodeMaintenance } from './maintenance-service.js';
 
 const log = createLogger('backend');
 const { onShutdown, shutdown } = installShutdown(log);
@@ -34,9 +34,23 @@ try {
 
   const nc = await connectNats(config.nats, `eckd-backend-${config.nodeName}`, log);
   onShutdown('nats', () => nc.drain());
-  const messenger = new Messenger(nc);
+  const messenger = new NatsMessenger(nc, { log, fragments: readFragmentLimits(process.env) });
 
-  const { store, doc, leases, peerSyncStates } = await recoverWithRetry();
+  // Unbounded: the backend has nothing to serve before it has recovered, and
+  // the persister (or Postgres) may come up after it; giving up would only
+  // restart the process into the same wait.
+  const emptyStore = () => emptyStoreOfBand(peerConfig?.band ?? 0);
+  const { store, doc, leases, fencingEpoch, peerSyncStates } = await retry(() => recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log, identity.epoch, emptyStore), {
+    attemptsMax: Infinity,
+    delayInitialMs: 250,
+    delayMaxMs: 2_000,
+    onRetry: (err, attempt) => log.warn('recovery failed, retrying', { attempt, err }),
+  });
+  // Exits at once, nothing more answered or stored: the node has a newer backend (ARCHITECTURE §6a).
+  const onFenced = (reason: string): never => {
+    log.error(`another backend took over node ${config.nodeName}, exiting`, { fencingEpoch, reason });
+    process.exit(1);
+  };
   const clock = peerConfig ? startClock(doc, BigInt(identity.member_id)) : undefined;
   const state = { store, doc, leases, now: () => Date.now(), clock };
   const historyCutter = new HistoryCutter({ minOps: rebaseOps, opsPerLiveEntry: config.rebaseOpsPerKey, log });
@@ -61,10 +75,16 @@ try {
     identity,
     subjects,
     batchProposalsMax: config.batchProposalsMax,
+    batchBytesMax: config.batchBytesMax,
+    applyQueueProposalsMax: config.applyQueueProposalsMax,
+    applyQueueBytesMax: config.applyQueueBytesMax,
+    limits: { maxResponseBytes: config.maxResponseBytes, leasesMax: config.leasesMax },
     appendTimeoutMs: config.appendTimeoutMs,
     persistence: config.persistence,
     historyCutter,
     peers: replication,
+    fencingEpoch,
+    onFenced,
     log,
   });
   onShutdown('apply loop', async () => {
@@ -73,6 +93,22 @@ try {
     await loop.flush();
   });
   onShutdown('lease expiry', startLeaseExpiry(state, loop));
+
+  // Announced before serving. A backend hearing a newer epoch checks it
+  // with the persister (and exits if fenced); an older one announcing itself
+  // is answered so it hears ours.
+  const announceTakeover = () => messenger.publish(subjects.takeover, codecs.backendTakeover.encode({ fencing_epoch: fencingEpoch }));
+  messenger.subscribe(subjects.takeover, (msg) => {
+    try {
+      const other = Number(codecs.backendTakeover.decode(msg.data).fencing_epoch);
+      if (other > fencingEpoch) void loop.checkFencing().catch((err: unknown) => log.warn('fencing check failed', { err, other }));
+      if (other < fencingEpoch) announceTakeover();
+    } catch (err) {
+      log.warn('bad takeover message', { err });
+    }
+  });
+  announceTakeover();
+  await nc.flush();
 
   // etcd's Maintenance state (alarms, quota) is node-wide: the gate refuses writes under a NOSPACE alarm.
   const maintenance = await NodeMaintenance.start({
@@ -85,25 +121,14 @@ try {
     log,
   });
   onShutdown('maintenance', () => maintenance.stop());
-  messenger.subscribe(subjects.maintenance, (msg) => void maintenance.handle(msg));
+  messenger.subscribe(subjects.maintenance, (msg) => maintenance.handle(msg));
   messenger.subscribe(subjects.propose, maintenance.gate(handlePropose(loop, log)));
   messenger.subscribe(subjects.readIndex, handleReadIndex(loop, identity));
   const sync = handleSync(messenger, store, loop, identity, log);
-  messenger.subscribe(subjects.sync, (msg) => void sync(msg));
+  messenger.subscribe(subjects.sync, sync);
   replication?.start();
   await nc.flush();
-  log.info('ready', { revision: store.revision, memberId: identity.member_id, actor: doc.actorId });
-
-  async function recoverWithRetry() {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log, () => emptyStoreOfBand(peerConfig?.band ?? 0));
-      } catch (err) {
-        log.warn('recovery failed, retrying', { attempt, err });
-        await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2_000)));
-      }
-    }
-  }
+  log.info('ready', { revision: store.revision, memberId: identity.member_id, actor: doc.actorId, fencingEpoch });
 } catch (err) {
   log.error('start-up failed', { err });
   await shutdown('start-up failed', 1);

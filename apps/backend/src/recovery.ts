@@ -10,8 +10,8 @@ import { loadKvDocument } from '@eckd/automerge-doc';
 import type { KvDocument } from '@eckd/automerge-doc';
 import { codecs, validators } from '@eckd/change-codec';
 import type { LoadChunk, RevisionPatch as WirePatch } from '@eckd/change-codec';
-import { LeaseStore, MvccStore } from '@eckd/mvcc';
-import type { KeyValue, MvccState, RevisionPatch } from '@eckd/mvcc';
+import { keyValueFromWire, LeaseStore, MvccStore, revisionPatchFromWire } from '@eckd/mvcc';
+import type { MvccState, RevisionPatch } from '@eckd/mvcc';
 import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
 
@@ -19,6 +19,8 @@ export interface RecoveredState {
   store: MvccStore;
   doc: KvDocument;
   leases: LeaseStore;
+  /** claimed for this backend by the load: its appends carry it (ARCHITECTURE §6a) */
+  fencingEpoch: number;
   /** the stored sync state per peer (member id, decimal), docs/ARCHITECTURE.md §8.3 */
   peerSyncStates: ReadonlyMap<string, Uint8Array>;
 }
@@ -27,30 +29,37 @@ export class RecoveryError extends Error {
   override name = 'RecoveryError';
 }
 
-/** `emptyStore`: the key index before the first stored revision (a member's band starts it higher, docs/ARCHITECTURE.md §8.1). */
+/**
+ * `backend`: this backend's NodeIdentity.epoch, named in the load that claims its fencing epoch.
+ * `emptyStore`: the key index before the first stored revision (a member's band starts it higher, docs/ARCHITECTURE.md §8.1).
+ */
 export async function recoverState(
   messenger: Messenger,
   loadSubject: string,
   chunkTimeoutMs: number,
   log: Logger,
+  backend: string,
   emptyStore: () => MvccStore = () => new MvccStore(),
 ): Promise<RecoveredState> {
   const started = Date.now();
   const recovery = new RecoveryAssembler(emptyStore);
   let done = false;
-  for await (const msg of messenger.requestStream(loadSubject, codecs.loadRequest.encode({}), { chunkTimeoutMs })) {
+  let fencingEpoch = 0;
+  for await (const msg of messenger.requestStream(loadSubject, codecs.loadRequest.encode({ backend }), { chunkTimeoutMs })) {
     const chunk = decodeChecked(msg, codecs.loadChunk, validators.loadChunk, log);
     if (chunk.error) throw new RecoveryError(`backend: recovery failed at the persister: ${chunk.error.message}`);
     recovery.accept(chunk);
+    fencingEpoch = Number(chunk.fencing_epoch);
     if ((done = chunk.done)) break;
   }
   if (!done) throw new RecoveryError('backend: the load stream ended before its last chunk');
+  if (fencingEpoch <= 0) throw new RecoveryError('backend: the load claimed no fencing epoch');
   const { store, doc, stats, peerSyncStates } = recovery.finish();
   const all = liveKvs(store);
   checkSameKeys(doc, all);
   const leases = restoreLeases(doc, all, Date.now());
-  log.info('recovered', { revision: store.revision, keys: store.keyCount(), leases: leases.size, ...stats, ms: Date.now() - started });
-  return { store, doc, leases, peerSyncStates };
+  log.info('recovered', { revision: store.revision, keys: store.keyCount(), leases: leases.size, fencingEpoch, ...stats, ms: Date.now() - started });
+  return { store, doc, leases, fencingEpoch, peerSyncStates };
 }
 
 interface SnapshotHeader {
@@ -133,7 +142,7 @@ export class RecoveryAssembler {
    * must follow without a gap.
    */
   #applyPatches(patches: WirePatch[]): void {
-    let rest = patches.map(toPatch);
+    let rest = patches.map(revisionPatchFromWire);
     if (!this.#store) {
       const base = this.#snapshot?.indexRevision ?? 0;
       this.#store = this.#baseStore(rest.filter((p) => p.revision <= base));
@@ -145,7 +154,7 @@ export class RecoveryAssembler {
     this.#ms.patches += Date.now() - started;
   }
 
-  #baseStore(basePatches: (RevisionPatch & { revision: number })[]): MvccStore {
+  #baseStore(basePatches: RevisionPatch[]): MvccStore {
     const s = this.#snapshot;
     if (!s || s.indexRevision === 0) return this.#emptyStore();
     const started = Date.now();
@@ -158,7 +167,7 @@ export class RecoveryAssembler {
       revision: s.indexRevision,
       baseRevision: s.indexRevision,
       compactRevision: Number(index.compact_revision),
-      base: index.kvs as unknown as KeyValue[],
+      base: index.kvs.map(keyValueFromWire),
       patches: basePatches.filter((p) => p.revision === s.indexRevision),
     };
     const store = MvccStore.fromState(state);
@@ -177,10 +186,6 @@ export class RecoveryAssembler {
   }
 }
 
-function toPatch(p: WirePatch): RevisionPatch & { revision: number } {
-  return { revision: Number(p.revision), events: p.events } as unknown as RevisionPatch & { revision: number };
-}
-
 function concatExact(pieces: Uint8Array[], bytes: number, what: string): Buffer {
   const whole = Buffer.concat(pieces);
   if (whole.length !== bytes) throw new RecoveryError(`backend: snapshot ${what} has ${whole.length} bytes, its header says ${bytes}`);
@@ -188,7 +193,7 @@ function concatExact(pieces: Uint8Array[], bytes: number, what: string): Buffer 
 }
 
 function liveKvs(store: MvccStore): { key: Buffer; lease: string }[] {
-  return store.range({ key: Buffer.from([0]), range_end: Buffer.from([0]), keys_only: true } as never).kvs as { key: Buffer; lease: string }[];
+  return store.range({ key: Buffer.from([0]), range_end: Buffer.from([0]), keys_only: true }).kvs;
 }
 
 /** The document and the key index were written together: the same keys, or the state is corrupt. */

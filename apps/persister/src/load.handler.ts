@@ -9,9 +9,14 @@
 //   3. every stored PatchBatch from the snapshot's index revision on (the
 //      row ending there carries the events a watch at that revision needs);
 //   4. the stored compact revision and the peers' sync states, on the last chunk.
-import { codecs } from '@eckd/change-codec';
+// First it claims the next fencing epoch for the loading backend (sent on
+// the last chunk): that waits for an append in flight, and the read starts
+// after the claim, so it sees every append a previous backend got stored;
+// from then on the previous backend's appends are refused (ARCHITECTURE §6a).
+import { ChunkBudget, codecs, unknownWireError, validators } from '@eckd/change-codec';
 import type { LoadChunk } from '@eckd/change-codec';
 import {
+  claimFencingEpoch,
   latestSnapshotInfo,
   readCompactRevision,
   readLogRows,
@@ -22,6 +27,7 @@ import {
   withConsistentRead,
 } from '@eckd/storage';
 import type { SnapshotInfo } from '@eckd/storage';
+import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
 import type pg from 'pg';
 
@@ -32,19 +38,22 @@ export function createLoadHandler(messenger: Messenger, pool: pg.Pool, chunkByte
   return async (msg) => {
     const writer = new LoadChunkWriter(chunkBytes, async (chunk) => {
       msg.respond(codecs.loadChunk.encode(chunk));
-      if (chunk.index % chunksPerFlush === chunksPerFlush - 1) await messenger.nc.flush();
+      if (chunk.index % chunksPerFlush === chunksPerFlush - 1) await messenger.flush();
     });
     try {
-      const stats = await withConsistentRead(pool, (client) => streamRecovery(client, writer, chunkBytes));
-      log.info('recovery data sent', { chunks: writer.sent, ...stats });
+      const request = decodeChecked(msg, codecs.loadRequest, validators.loadRequest, log);
+      const fencingEpoch = await claimFencingEpoch(pool);
+      log.info('fencing epoch claimed', { backend: request.backend, fencingEpoch });
+      const stats = await withConsistentRead(pool, (client) => streamRecovery(client, writer, chunkBytes, fencingEpoch));
+      log.info('recovery data sent', { chunks: writer.sent, fencingEpoch, ...stats });
     } catch (err) {
       log.error('load failed', { err });
-      msg.respond(codecs.loadChunk.encode({ ...emptyChunk(writer.sent), done: true, error: { name: (err as Error).name, message: (err as Error).message } }));
+      msg.respond(codecs.loadChunk.encode({ ...emptyChunk(writer.sent), done: true, error: unknownWireError(err) }));
     }
   };
 }
 
-async function streamRecovery(client: pg.PoolClient, writer: LoadChunkWriter, chunkBytes: number) {
+async function streamRecovery(client: pg.PoolClient, writer: LoadChunkWriter, chunkBytes: number, fencingEpoch: number) {
   const snapshot = await latestSnapshotInfo(client);
   if (snapshot) {
     writer.setSnapshot(snapshotHeader(snapshot));
@@ -63,7 +72,7 @@ async function streamRecovery(client: pg.PoolClient, writer: LoadChunkWriter, ch
     logRows += page.length;
   }
   const peerSyncStates = (await readPeerSyncStates(client)).map((s) => ({ member: s.member, state: s.state }));
-  await writer.finish(await readCompactRevision(client), peerSyncStates);
+  await writer.finish(await readCompactRevision(client), fencingEpoch, peerSyncStates);
   return { snapshotRevision: snapshot?.throughRevision ?? 0, changes, logRows };
 }
 
@@ -86,12 +95,14 @@ function emptyChunk(index: number): LoadChunk {
 class LoadChunkWriter {
   sent = 0;
   #current = emptyChunk(0);
-  #size = 0;
+  readonly #budget: ChunkBudget;
 
   constructor(
-    private readonly chunkBytes: number,
+    chunkBytes: number,
     private readonly send: (chunk: LoadChunk) => Promise<void>,
-  ) {}
+  ) {
+    this.#budget = new ChunkBudget(chunkBytes);
+  }
 
   setSnapshot(header: NonNullable<LoadChunk['snapshot']>): void {
     if (this.sent !== 0) throw new Error('persister: the snapshot header goes on the first chunk');
@@ -100,19 +111,20 @@ class LoadChunkWriter {
 
   /** One piece per field per chunk: pieces of a field arrive in chunk order. */
   async addPiece(field: 'snapshot_document' | 'snapshot_index', piece: Buffer): Promise<void> {
-    if (this.#current[field]?.length || (this.#size > 0 && this.#size + piece.length > this.chunkBytes)) await this.#flush();
+    if (this.#current[field]?.length || this.#budget.isFullFor(piece.length)) await this.#flush();
     this.#current[field] = piece;
-    this.#size += piece.length;
+    this.#budget.add(piece.length);
   }
 
   async add(field: 'changes' | 'patch_batches', bytes: Buffer): Promise<void> {
-    if (this.#size > 0 && this.#size + bytes.length > this.chunkBytes) await this.#flush();
+    if (this.#budget.isFullFor(bytes.length)) await this.#flush();
     this.#current[field].push(bytes);
-    this.#size += bytes.length;
+    this.#budget.add(bytes.length);
   }
 
-  async finish(compactRevision: number | undefined, peerSyncStates: NonNullable<LoadChunk['peer_sync_states']>): Promise<void> {
+  async finish(compactRevision: number | undefined, fencingEpoch: number, peerSyncStates: NonNullable<LoadChunk['peer_sync_states']>): Promise<void> {
     this.#current.done = true;
+    this.#current.fencing_epoch = fencingEpoch;
     this.#current.peer_sync_states = peerSyncStates;
     this.#current.compacted = compactRevision !== undefined;
     this.#current.compact_revision = compactRevision ?? 0;
@@ -123,7 +135,7 @@ class LoadChunkWriter {
     const chunk = this.#current;
     this.sent++;
     this.#current = emptyChunk(this.sent);
-    this.#size = 0;
+    this.#budget.reset();
     await this.send(chunk);
   }
 }

@@ -3,14 +3,17 @@
 import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-persister' });
 
-import { nodeSubjects } from '@eckd/change-codec';
-import { Messenger, connectNats, createLogger, installShutdown, redactUrl } from '@eckd/service-kit';
-import { createPool, migrate } from '@eckd/storage';
+import { codecs, nodeSubjects } from '@eckd/change-codec';
+import type { WireError } from '@eckd/change-codec';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, redactUrl } from '@eckd/service-kit';
+import type { Message } from '@eckd/service-kit';
+import { NodeLockHeldError, createPool, migrate } from '@eckd/storage';
 import { createAppendHandler } from './append.handler.js';
 import { createLoadHandler } from './load.handler.js';
 import { readPersisterConfig } from './config.js';
-import { createBackupHandler } from './status-backup.handler.js';
-import { createStorageHandler } from './status.handler.js';
+import { NodeLockKeeper } from './node-lock-keeper.js';
+import { createBackupHandler } from './backup.handler.js';
+import { createStorageHandler } from './storage.handler.js';
 
 const log = createLogger('persister');
 const { onShutdown, shutdown } = installShutdown(log);
@@ -21,24 +24,45 @@ try {
   log.info('config', { ...config, databaseUrl: redactUrl(config.databaseUrl) });
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
 
-  const pool = createPool(config.databaseUrl, { max: config.poolSize, applicationName: 'eckd-persister' });
+  // One persister per node (ARCHITECTURE §6a): the loser exits and its
+  // supervisor starts it again later, which takes over once the holder is gone.
+  const lock = await NodeLockKeeper.take({
+    databaseUrl: config.databaseUrl,
+    nodeName: config.nodeName,
+    waitMs: config.lockWaitMs,
+    log,
+    exit: (reason) => void shutdown(reason, 1),
+  });
+  onShutdown('node lock', () => lock.release());
+  log.info('node lock held', { node: config.nodeName });
+
+  const pool = createPool(config.databaseUrl, { max: config.poolSize, applicationName: 'eckd-persister', statementTimeoutMs: config.statementTimeoutMs });
   onShutdown('postgres', () => pool.end());
+  // Appends have a connection of their own (one append runs at a time), so a
+  // Snapshot or Defragment holding the other connections cannot starve writes.
+  const appendPool = createPool(config.databaseUrl, { max: 1, applicationName: 'eckd-persister-append', statementTimeoutMs: config.appendStatementTimeoutMs });
+  onShutdown('postgres appends', () => appendPool.end());
   // An idle client losing its connection is not fatal: the pool replaces it
   // and the next append retries.
-  pool.on('error', (err) => log.warn('postgres connection lost', { err }));
+  for (const p of [pool, appendPool]) p.on('error', (err) => log.warn('postgres connection lost', { err }));
   const applied = await migrate(pool);
   log.info('schema ready', { appliedMigrations: applied });
 
   const nc = await connectNats(config.nats, `eckd-persister-${config.nodeName}`, log);
   onShutdown('nats', () => nc.drain());
 
-  const messenger = new Messenger(nc);
-  const append = createAppendHandler(pool, log);
+  const messenger = new NatsMessenger(nc, { log, fragments: readFragmentLimits(process.env) });
+  const append = createAppendHandler(appendPool, log);
   const load = createLoadHandler(messenger, pool, config.loadChunkBytes, log);
   // One at a time, in arrival order: a chain of promises per subject.
   let appendChain = Promise.resolve();
-  messenger.subscribe(subjects.append, (msg) => void (appendChain = appendChain.then(() => append(msg))));
-  messenger.subscribe(subjects.load, (msg) => void load(msg));
+  // Refused at once while the node lock is being taken again: the backend retries.
+  const unlocked: WireError = { name: 'Unknown', message: 'persister: not holding the node lock' };
+  const refuseAppend = (msg: Message) => msg.respond(codecs.appendReply.encode({ durable_revision: 0, error: unlocked }));
+  const refuseLoad = (msg: Message) =>
+    msg.respond(codecs.loadChunk.encode({ index: 0, done: true, changes: [], patch_batches: [], compacted: false, compact_revision: 0, error: unlocked }));
+  messenger.subscribe(subjects.append, (msg) => void (appendChain = appendChain.then(() => (lock.held ? append(msg) : refuseAppend(msg)))));
+  messenger.subscribe(subjects.load, (msg) => (lock.held ? load(msg) : refuseLoad(msg)));
   // etcd's Maintenance service: sizes, alarms, defragment (storage) and Snapshot (backup).
   const storage = createStorageHandler(pool, log);
   messenger.subscribe(subjects.storage, (msg) => void storage(msg));
@@ -47,6 +71,7 @@ try {
   await nc.flush();
   log.info('ready', { append: subjects.append, load: subjects.load });
 } catch (err) {
-  log.error('start-up failed', { err });
+  if (err instanceof NodeLockHeldError) log.error(err.message.replace(/^storage: /, ''), { err });
+  else log.error('start-up failed', { err });
   await shutdown('start-up failed', 1);
 }

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { codecs } from './messages.js';
 import { nodeSubjects } from './subjects.js';
-import { chunkBySize } from './chunks.js';
+import { ChunkBudget, chunkBySize } from './chunks.js';
 import { WireDecodeError } from './wire.js';
 
 describe('subjects', () => {
@@ -12,6 +12,7 @@ describe('subjects', () => {
       readIndex: 'eckd.n1.backend.read-index.v1',
       sync: 'eckd.n1.backend.sync.v1',
       patch: 'eckd.n1.patch.v1',
+      takeover: 'eckd.n1.backend.takeover.v1',
       append: 'eckd.n1.persister.append.v1',
       load: 'eckd.n1.persister.load.v1',
       compactorRun: 'eckd.n1.compactor.run.v1',
@@ -63,6 +64,16 @@ describe('wire codecs', () => {
     assert.equal(Buffer.from(bytes).toString('hex'), '0a01aa1002' + '1a0101' + '2003' + '2804' + '320105' + '3801' + '4009');
   });
 
+  test('an append carries its fencing epoch in field 10; a load chunk the claimed one in field 11', () => {
+    const append = { actor: Buffer.alloc(0), seq: 0, change: Buffer.alloc(0), first_revision: 0, last_revision: 4, patch_batch: Buffer.alloc(0), compacted: false, compact_revision: 0 };
+    const bytes = codecs.appendRequest.encode({ ...append, fencing_epoch: 7 });
+    assert.equal(Buffer.from(bytes).toString('hex').slice(-4), '5007');
+    assert.equal(codecs.appendRequest.decode(bytes).fencing_epoch, '7');
+    const chunk = codecs.loadChunk.encode({ index: 0, done: true, changes: [], patch_batches: [], compacted: false, compact_revision: 0, fencing_epoch: 3 });
+    assert.equal(Buffer.from(chunk).toString('hex').slice(-4), '5803');
+    assert.equal(codecs.backendTakeover.decode(codecs.backendTakeover.encode({ fencing_epoch: 9 })).fencing_epoch, '9');
+  });
+
   test('an append carries a history cut as a nested Rebase in field 9', () => {
     const bytes = codecs.appendRequest.encode({
       actor: Buffer.alloc(0), seq: 0, change: Buffer.alloc(0), first_revision: 0, last_revision: 4,
@@ -75,13 +86,13 @@ describe('wire codecs', () => {
     assert.equal(codecs.appendRequest.decode(codecs.appendRequest.encode({ ...back, rebase: undefined })).rebase, null);
   });
 
-  test('an append carries peer changes in field 10; peer messages round-trip with ids as decimal strings', () => {
+  test('an append carries peer changes in field 11; peer messages round-trip with ids as decimal strings', () => {
     const bytes = codecs.appendRequest.encode({
       actor: Buffer.alloc(0), seq: 0, change: Buffer.alloc(0), first_revision: 0, last_revision: 4,
       patch_batch: Buffer.alloc(0), compacted: false, compact_revision: 0,
       peer_changes: [{ actor: Buffer.from([0xbb]), seq: 7, change: Buffer.from([0x01]) }],
     });
-    assert.equal(Buffer.from(bytes).toString('hex').slice(-20), '5208' + '0a01bb' + '1007' + '1a0101');
+    assert.equal(Buffer.from(bytes).toString('hex').slice(-20), '5a08' + '0a01bb' + '1007' + '1a0101');
     const memberId = '18446744073709551615';
     const changes = codecs.peerChanges.decode(codecs.peerChanges.encode({ cluster_id: memberId, origin: memberId, changes: [Buffer.from([1])], heads: ['ab'] }));
     assert.deepEqual({ ...changes, changes: changes.changes.map((c) => Buffer.from(c)) }, { cluster_id: memberId, origin: memberId, changes: [Buffer.from([1])], heads: ['ab'] });
@@ -161,10 +172,10 @@ describe('wire codecs', () => {
     const failed = codecs.compactorRunReply.decode(
       codecs.compactorRunReply.encode({
         ran: false, reason: 'failed', through_revision: 0, index_revision: 0, changes_deleted: 0, log_rows_deleted: 0,
-        document_bytes: 0, index_bytes: 0, duration_ms: 0, error: { name: 'StorageError', message: 'x' },
+        document_bytes: 0, index_bytes: 0, duration_ms: 0, error: { name: 'Unknown', message: 'StorageError: x' },
       }),
     );
-    assert.deepEqual(failed.error, { name: 'StorageError', message: 'x' });
+    assert.deepEqual(failed.error, { name: 'Unknown', message: 'StorageError: x' });
   });
 
   test('malformed bytes are refused with a WireDecodeError', () => {
@@ -180,5 +191,16 @@ describe('chunkBySize', () => {
     assert.deepEqual(chunkBySize([1, 2, 3, 4, 10, 1], (n) => n, 5), [[1, 2], [3], [4], [10], [1]]);
     assert.deepEqual(chunkBySize([1, 1, 1], (n) => n, 100, 2), [[1, 1], [1]]);
     assert.deepEqual(chunkBySize([], (n: number) => n, 5), []);
+    assert.throws(() => chunkBySize([1], (n) => n, 0), RangeError);
+  });
+
+  test('a budget streams: full once something is in and the next item would overflow; reset starts over', () => {
+    const budget = new ChunkBudget(10, 3);
+    assert.equal(budget.isFullFor(50), false, 'an empty chunk takes any item');
+    budget.add(50);
+    assert.equal(budget.isFullFor(1), true);
+    budget.reset();
+    for (const n of [1, 1, 1]) budget.add(n);
+    assert.equal(budget.isFullFor(1), true, 'the count cap');
   });
 });

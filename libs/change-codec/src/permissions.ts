@@ -41,8 +41,8 @@ export function nodePermissions(subjects: NodeSubjects, cluster?: ClusterSubject
     },
     backend: {
       inboxPrefix: backend.inboxPrefix,
-      publish: [subjects.patch, subjects.append, subjects.load, subjects.storage, subjects.compactorRun, replyInboxes, ...peers],
-      subscribe: [subjects.propose, subjects.readIndex, subjects.sync, subjects.maintenance, backend.ownReplies, ...peers],
+      publish: [subjects.patch, subjects.takeover, subjects.append, subjects.load, subjects.storage, subjects.compactorRun, replyInboxes, ...peers],
+      subscribe: [subjects.propose, subjects.readIndex, subjects.sync, subjects.maintenance, subjects.takeover, backend.ownReplies, ...peers],
     },
     persister: {
       inboxPrefix: serviceInboxPrefix('persister'),

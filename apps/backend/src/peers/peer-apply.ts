@@ -4,8 +4,8 @@
 // index, and the differences are written to the index only (they are in the
 // document already) as PUT/DELETE events of one new revision.
 import type { DeleteRangeRequest, PutRequest, RequestOp } from '@eckd/mvcc';
-import type { BatchEffects, NodeState } from '../node-state.js';
-import { recordRevision } from '../node-state.js';
+import type { BatchEffects, NodeState } from '../write-application.js';
+import { recordRevision } from '../write-application.js';
 import type { ConflictLog } from './conflicts.js';
 
 /**

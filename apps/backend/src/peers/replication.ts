@@ -10,7 +10,7 @@ import { clusterSubjects } from '@eckd/change-codec';
 import type { NodeIdentity } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { nodeIdentity } from '../identity.js';
-import type { BatchEffects, NodeState } from '../node-state.js';
+import type { BatchEffects, NodeState } from '../write-application.js';
 import { ConflictLog } from './conflicts.js';
 import { applyTouchedKeys } from './peer-apply.js';
 import type { PeerConfig } from './peer-config.js';
