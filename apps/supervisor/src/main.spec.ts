@@ -233,6 +233,13 @@ describe('supervisor main', () => {
         etcdctl(port, 'put', `member${index + 1}`, `served by node${index + 1}`);
         assert.equal(etcdctl(port, 'get', `member${index + 1}`, '--print-value-only'), `served by node${index + 1}`);
       }
+      // The members replicate (ARCHITECTURE §8.3): every member's write is readable on every member.
+      const everyWrite = 'member1\nserved by node1\nmember2\nserved by node2\nmember3\nserved by node3';
+      const replicatedBy = Date.now() + 15_000;
+      while (!clientPorts.every((port) => etcdctl(port, 'get', 'member', '--prefix') === everyWrite)) {
+        assert.ok(Date.now() < replicatedBy, 'every member holds every write within 15 s');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       const databases = (await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname', [`${database}%`])).rows;
       assert.deepEqual(databases.map((row) => row.datname), [1, 2, 3].map((i) => `${database}_node${i}`));
       const server = (index: number) => ({ port: natsPorts[index]!, configFile: join(dataDir, `node${index + 1}`, 'nats-server.conf') });
