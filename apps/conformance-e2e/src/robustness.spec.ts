@@ -3,6 +3,6 @@
 // since they change what later scenarios can read.
 import { conformanceSuite } from './harness/suite.js';
 import { edgeCompactGroups, edgeGroups } from './scenarios/all.js';
-import { edgeWatchCompactGroups, edgeWatchGroups } from './scenarios/watch-all.js';
+import { edgeWatchGroups } from './scenarios/watch-all.js';
 
-conformanceSuite('conformance: edge values', [...edgeGroups, ...edgeWatchGroups, ...edgeCompactGroups, ...edgeWatchCompactGroups]);
+conformanceSuite('conformance: edge values', [...edgeGroups, ...edgeWatchGroups, ...edgeCompactGroups]);

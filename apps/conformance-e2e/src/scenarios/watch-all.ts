@@ -1,7 +1,7 @@
 // Every watch scenario group, per spec file; watch-tables.spec.ts checks
 // them together with the KV tables of all.ts.
 import type { ScenarioGroup } from '../harness/scenario.js';
-import { edgeWatch, edgeWatchAfterCompaction } from './edge-watch.js';
+import { edgeWatch } from './edge-watch.js';
 import { watchBatch } from './watch-batch.js';
 import { watchCompact } from './watch-compact.js';
 import { watchEvents } from './watch-events.js';
@@ -17,6 +17,5 @@ export const watchNotifyGroups: readonly ScenarioGroup[] = [watchProgressNotify]
 
 // docs/ROBUSTNESS.md's edge values, run by robustness.spec.ts.
 export const edgeWatchGroups: readonly ScenarioGroup[] = [edgeWatch];
-export const edgeWatchCompactGroups: readonly ScenarioGroup[] = [edgeWatchAfterCompaction];
 
-export const allWatchGroups: readonly ScenarioGroup[] = [...watchGroups, ...watchCompactGroups, ...watchNotifyGroups, ...edgeWatchGroups, ...edgeWatchCompactGroups];
+export const allWatchGroups: readonly ScenarioGroup[] = [...watchGroups, ...watchCompactGroups, ...watchNotifyGroups, ...edgeWatchGroups];
