@@ -1,7 +1,7 @@
 // Edge values of Watch (docs/ROBUSTNESS.md, Catalogue): start revisions
 // 0, 1, current + 1 and 2^63 - 1; watch ids -1, 0 and 2^63 - 1; cancels of
 // ids that name no watch. Duplicate ids are in watch-keys.ts, a negative
-// start_revision in watch-progress.ts and watch-compact.ts (ETCD-SPEC §2.9).
+// start_revision in watch-progress.ts and watch-compact.ts.
 import { put } from '../harness/dsl.js';
 import type { ScenarioGroup } from '../harness/scenario.js';
 import { cancel, create, created, events, putEvent, quiet, watch } from '../harness/watch-dsl.js';
