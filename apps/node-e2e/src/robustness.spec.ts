@@ -20,6 +20,10 @@ const requestTimeoutMs = 3_000;
 const appendTimeoutMs = 1_000;
 /** A write after the link is back must be acknowledged within this. */
 const resumeBoundMs = 60_000;
+/** Concurrent puts sent while Postgres is cut. */
+const stalledPuts = 500;
+/** Generous: the backend and the persister, with those puts waiting, stay well under this. */
+const stalledRssBoundMb = 1_000;
 /** Generous: the backend holding 100,000 leases stays well under this. */
 const backendRssBoundMb = 1_500;
 
@@ -152,7 +156,15 @@ describe('robustness: Postgres faults through a proxy, lease floods, deep reques
           (v) => `served (${v})`,
           (err: grpc.ServiceError) => `failed: ${err.details}`,
         );
-        console.log(`robustness: Postgres ${mode}: put failed after ${failedAfterMs} ms (${failure.details}); serializable read ${serializableReadMs} ms; linearizable read ${linearizable}`);
+        // Writes keep coming while Postgres is gone: they wait in bounded queues and time out.
+        const waiting = await Promise.allSettled(Array.from({ length: stalledPuts }, (_, i) => put(client, `pg-${mode}/stalled/${i}`, 'x'.repeat(10_000))));
+        const stalledRssMb = { backend: rssMb(node.processes.backend.pid), persister: rssMb(node.processes.persister.pid) };
+        assert.equal(waiting.filter((w) => w.status === 'fulfilled').length, 0, 'no write acknowledged while Postgres is cut');
+        for (const [role, mb] of Object.entries(stalledRssMb)) assert.ok(mb < stalledRssBoundMb, `${role} RSS ${mb} MB under ${stalledRssBoundMb} MB`);
+        console.log(
+          `robustness: Postgres ${mode}: put failed after ${failedAfterMs} ms (${failure.details}); serializable read ${serializableReadMs} ms; linearizable read ${linearizable}; ` +
+            `after ${stalledPuts} more puts of 10 KB timed out: backend RSS ${stalledRssMb.backend.toFixed(0)} MB, persister ${stalledRssMb.persister.toFixed(0)} MB`,
+        );
       } finally {
         proxy.restore();
       }
