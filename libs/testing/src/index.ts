@@ -17,3 +17,10 @@ export { startNode, startExtraFrontend, repoRoot, builtAppMain, isReadyLine } fr
 export type { EckdNode, ExtraFrontend, NodeOptions, NodeRole } from './node.js';
 export { startOtlpReceiver, parseOtlpTraces } from './otlp-receiver.js';
 export type { OtlpReceiver, ReceivedSpan, AttributeValue } from './otlp-receiver.js';
+export { startTcpProxy } from './tcp-proxy.js';
+export type { TcpProxy, TcpProxyOptions, CutMode, ProxyState } from './tcp-proxy.js';
+export { startNatsCluster } from './nats-cluster.js';
+export type { NatsCluster, NatsClusterOptions, NatsClusterServer, NatsLink } from './nats-cluster.js';
+export { natsDelivers, natsSilentWhileReachableVia } from './nats-probe.js';
+export { startCluster } from './cluster.js';
+export type { Cluster, ClusterOptions, ClusterMember, ClusterProcess, ClusterKillOptions } from './cluster.js';
