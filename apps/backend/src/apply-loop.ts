@@ -4,7 +4,7 @@
 // frontends and answered. Requests that arrive during an append form the
 // next batch (group commit); nothing waits on one request while others queue.
 import { SpanKind, context, trace } from '@opentelemetry/api';
-import { codecs } from '@eckd/change-codec';
+import { codecs, validated, validators } from '@eckd/change-codec';
 import type { NodeIdentity } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { addSpanEvent, injectTraceHeaders, withSpan } from '@eckd/telemetry';
@@ -155,12 +155,12 @@ export class ApplyLoop {
     });
     for (let attempt = 1; ; attempt++) {
       try {
-        const reply = codecs.appendReply.decode(
+        const reply = validated(codecs.appendReply.decode(
           (await this.#opts.messenger.request(this.#opts.subjects.append, request, {
             timeoutMs: this.#opts.appendTimeoutMs,
             headers: injectTraceHeaders(),
           })).data,
-        );
+        ), validators.appendReply);
         if (!reply.error && Number(reply.durable_revision) >= lastRevisionOf(batch)) {
           if (this.#storageFailing) this.#opts.log.info('storage is back', { attempts: attempt });
           this.#storageFailing = false;

@@ -1,8 +1,9 @@
 // The backend's NATS endpoints: propose (into the apply loop), read-index
 // (the published revision) and sync (the replica state, chunked).
-import { codecs, payloadHeadroomBytes } from '@eckd/change-codec';
+import { codecs, payloadHeadroomBytes, validators } from '@eckd/change-codec';
 import type { NodeIdentity, SyncChunk } from '@eckd/change-codec';
 import type { MvccStore } from '@eckd/mvcc';
+import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
 import { contextFromHeaders } from '@eckd/telemetry';
 import type { ApplyLoop } from './apply-loop.js';
@@ -10,7 +11,7 @@ import type { ApplyLoop } from './apply-loop.js';
 export function handlePropose(loop: ApplyLoop, log: Logger): (msg: Message) => void {
   return (msg) => {
     try {
-      const request = codecs.proposeRequest.decode(msg.data);
+      const request = decodeChecked(msg, codecs.proposeRequest, validators.proposeRequest, log);
       loop.enqueue({ msg, request, trace: contextFromHeaders(msg.header) });
     } catch (err) {
       log.warn('bad propose message', { err });

@@ -25,7 +25,7 @@ try {
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
   const identity = nodeIdentity(config.clusterName, config.nodeName);
 
-  const nc = await connectNats(config.natsUrl, `eckd-backend-${config.nodeName}`, log);
+  const nc = await connectNats(config.nats, `eckd-backend-${config.nodeName}`, log);
   onShutdown('nats', () => nc.drain());
   const messenger = new Messenger(nc);
 

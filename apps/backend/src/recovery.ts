@@ -8,10 +8,11 @@
 // keys: a mismatch is corruption and fails the recovery.
 import { loadKvDocument } from '@eckd/automerge-doc';
 import type { KvDocument } from '@eckd/automerge-doc';
-import { codecs } from '@eckd/change-codec';
+import { codecs, validators } from '@eckd/change-codec';
 import type { LoadChunk, RevisionPatch as WirePatch } from '@eckd/change-codec';
 import { LeaseStore, MvccStore } from '@eckd/mvcc';
 import type { KeyValue, MvccState, RevisionPatch } from '@eckd/mvcc';
+import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
 
 export interface RecoveredState {
@@ -29,7 +30,7 @@ export async function recoverState(messenger: Messenger, loadSubject: string, ch
   const recovery = new RecoveryAssembler();
   let done = false;
   for await (const msg of messenger.requestStream(loadSubject, codecs.loadRequest.encode({}), { chunkTimeoutMs })) {
-    const chunk = codecs.loadChunk.decode(msg.data);
+    const chunk = decodeChecked(msg, codecs.loadChunk, validators.loadChunk, log);
     if (chunk.error) throw new RecoveryError(`backend: recovery failed at the persister: ${chunk.error.message}`);
     recovery.accept(chunk);
     if ((done = chunk.done)) break;

@@ -5,10 +5,10 @@
 // downgrade flag. The state is stored by the persister (eckd_meta) and read
 // back at start-up, so it survives a restart of any process. The stored
 // size is read every quota-check interval; a size at the quota raises NOSPACE.
-import { codecs, maintenanceCodecs } from '@eckd/change-codec';
+import { codecs, maintenanceCodecs, validated, validators } from '@eckd/change-codec';
 import type { MaintenanceReply, MaintenanceRequest, MaintenanceState, NodeStatus, StorageReply, StorageRequest } from '@eckd/change-codec';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
-import { MessengerTimeoutError } from '@eckd/service-kit';
+import { MessengerTimeoutError, decodeChecked } from '@eckd/service-kit';
 import type { AlarmOutcome, DowngradeAction } from './status-alarms.js';
 import { activateAlarm, alarmTypeOf, deactivateAlarm, downgrade, getAlarms, hasAlarm } from './status-alarms.js';
 import type { MaintenanceConfig } from './status-config.js';
@@ -99,7 +99,7 @@ export class NodeMaintenance {
   async handle(msg: Message): Promise<void> {
     let reply: MaintenanceReply;
     try {
-      reply = await this.#dispatch(maintenanceCodecs.maintenanceRequest.decode(msg.data));
+      reply = await this.#dispatch(decodeChecked(msg, maintenanceCodecs.maintenanceRequest, validators.maintenanceRequest, this.#opts.log));
     } catch (err) {
       if (!(err instanceof MaintenanceError)) this.#opts.log.warn('maintenance request failed', { err });
       reply = { error: toWireError(err) };
@@ -170,7 +170,7 @@ export class NodeMaintenance {
     const { messenger, subjects, config, log } = this.#opts;
     try {
       const msg = await messenger.request(subjects.compactorRun, codecs.compactorRunRequest.encode({}), { timeoutMs: config.defragmentTimeoutMs });
-      const reply = codecs.compactorRunReply.decode(msg.data);
+      const reply = decodeChecked(msg, codecs.compactorRunReply, validators.compactorRunReply, log);
       log.info('defragment: compaction', { ran: reply.ran, reason: reply.reason, error: reply.error });
     } catch (err) {
       log.info('defragment: no compaction', { err: (err as Error).message });
@@ -268,7 +268,7 @@ export class NodeMaintenance {
 
   async #storage(request: StorageRequest, timeoutMs: number): Promise<StorageReply> {
     const msg = await this.#opts.messenger.request(this.#opts.subjects.storage, maintenanceCodecs.storageRequest.encode(request), { timeoutMs });
-    const reply = maintenanceCodecs.storageReply.decode(msg.data);
+    const reply = validated(maintenanceCodecs.storageReply.decode(msg.data), validators.storageReply);
     if (reply.error) throw new MaintenanceError('Timeout', `persister: ${reply.error.message}`);
     return reply;
   }

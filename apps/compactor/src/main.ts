@@ -27,7 +27,7 @@ try {
   const applied = await migrate(pool);
   log.info('schema ready', { appliedMigrations: applied });
 
-  const nc = await connectNats(config.natsUrl, `eckd-compactor-${config.nodeName}`, log);
+  const nc = await connectNats(config.nats, `eckd-compactor-${config.nodeName}`, log);
   onShutdown('nats', () => nc.drain());
   const messenger = new Messenger(nc);
 

@@ -1,7 +1,8 @@
 // compactor.run: runs a compaction now (e.g. for Maintenance.Defragment)
 // and answers with what it did. A failure is an error value in the reply.
-import { codecs } from '@eckd/change-codec';
+import { codecs, validators } from '@eckd/change-codec';
 import type { CompactorRunReply } from '@eckd/change-codec';
+import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Message } from '@eckd/service-kit';
 import { contextFromHeaders, withSpan } from '@eckd/telemetry';
 import type { CompactionOutcome } from './compaction.js';
@@ -10,7 +11,7 @@ export function createRunHandler(runNow: () => Promise<CompactionOutcome>, log: 
   return async (msg) => {
     let reply: CompactorRunReply;
     try {
-      codecs.compactorRunRequest.decode(msg.data);
+      decodeChecked(msg, codecs.compactorRunRequest, validators.compactorRunRequest, log);
       const outcome = await withSpan('compactor.run', { parent: contextFromHeaders(msg.header) }, () => runNow());
       reply = toReply(outcome);
     } catch (err) {

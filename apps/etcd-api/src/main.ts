@@ -23,7 +23,7 @@ try {
   log.info('config', { ...config });
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
 
-  const nc = await connectNats(config.natsUrl, `eckd-etcd-api-${config.frontendId}`, log);
+  const nc = await connectNats(config.nats, `eckd-etcd-api-${config.frontendId}`, log);
   onShutdown('nats', () => nc.drain());
   const messenger = new Messenger(nc);
 

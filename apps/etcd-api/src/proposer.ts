@@ -2,7 +2,7 @@
 // event-loop turn travel together in one ProposeRequest (bounded by count
 // and bytes); each is registered by id until its result, a timeout or
 // shutdown settles it.
-import { codecs } from '@eckd/change-codec';
+import { codecs, validated, validators } from '@eckd/change-codec';
 import type { Proposal, ProposalResult } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { injectTraceHeaders } from '@eckd/telemetry';
@@ -71,9 +71,9 @@ export class Proposer {
     try {
       const payload = codecs.proposeRequest.encode({ frontend_id: this.#opts.frontendId, proposals: group.map((p) => p.proposal) });
       // The first write's trace carries the batch; the others are linked by the backend's span.
-      const reply = codecs.proposeReply.decode(
+      const reply = validated(codecs.proposeReply.decode(
         (await this.#opts.messenger.request(this.#opts.subject, payload, { timeoutMs: this.#opts.timeoutMs, headers: group[0]!.headers })).data,
-      );
+      ), validators.proposeReply);
       if (reply.error) throw new EtcdRpcError(reply.error.name, reply.error.message);
       for (const result of reply.results) {
         const pending = byId.get(String(result.id));

@@ -2,7 +2,7 @@
 // start while a round trip is in flight wait for the next one (they must not
 // use an answer to a question asked before they started); all of them share
 // that one round trip.
-import { codecs } from '@eckd/change-codec';
+import { codecs, validated, validators } from '@eckd/change-codec';
 import type { Messenger } from '@eckd/service-kit';
 import { EtcdRpcError } from './to-grpc-error.js';
 
@@ -37,7 +37,7 @@ export class ReadIndex {
   async #ask(): Promise<ReadIndexAnswer> {
     try {
       const msg = await this.messenger.request(this.subject, codecs.readIndexRequest.encode({}), { timeoutMs: this.timeoutMs });
-      const reply = codecs.readIndexReply.decode(msg.data);
+      const reply = validated(codecs.readIndexReply.decode(msg.data), validators.readIndexReply);
       if (reply.error) throw new EtcdRpcError(reply.error.name, reply.error.message);
       return { revision: Number(reply.revision), epoch: reply.epoch };
     } catch (err) {

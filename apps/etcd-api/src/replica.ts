@@ -3,10 +3,11 @@
 // order. A patch that skips a revision means a message was lost: the
 // replica asks for the state again. Reads and acknowledgements wait on
 // `waitFor(revision)`.
-import { codecs } from '@eckd/change-codec';
+import { codecs, validators } from '@eckd/change-codec';
 import type { NodeIdentity, PatchBatch, SyncChunk } from '@eckd/change-codec';
 import { MvccStore } from '@eckd/mvcc';
 import type { KeyValue, MvccState, RevisionPatch } from '@eckd/mvcc';
+import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { EtcdRpcError } from './to-grpc-error.js';
 
@@ -72,7 +73,7 @@ export class Replica {
     this.#opts.messenger.subscribe(this.#opts.subjects.patch, (msg) => {
       let batch: PatchBatch;
       try {
-        batch = codecs.patchBatch.decode(msg.data);
+        batch = decodeChecked(msg, codecs.patchBatch, validators.patchBatch, this.#opts.log);
       } catch (err) {
         this.#opts.log.warn('bad patch message', { err });
         return;
@@ -136,7 +137,7 @@ export class Replica {
     const state: MvccState = { revision: 1, compactRevision: -1, base: [], patches: [] };
     const request = codecs.syncRequest.encode({ after_revision: 0 });
     for await (const msg of this.#opts.messenger.requestStream(this.#opts.subjects.sync, request, { chunkTimeoutMs: this.#opts.syncChunkTimeoutMs })) {
-      const chunk: SyncChunk = codecs.syncChunk.decode(msg.data);
+      const chunk: SyncChunk = decodeChecked(msg, codecs.syncChunk, validators.syncChunk, this.#opts.log);
       if (chunk.error) throw new Error(`etcd-api: sync refused: ${chunk.error.message}`);
       this.#identity = chunk.identity ?? this.#identity;
       state.revision = Number(chunk.revision);

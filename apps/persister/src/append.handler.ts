@@ -2,9 +2,10 @@
 // the highest durable revision. Appends are handled one at a time, in
 // arrival order (the backend sends the next only after this ack).
 import { SpanKind } from '@opentelemetry/api';
-import { codecs } from '@eckd/change-codec';
+import { codecs, validators } from '@eckd/change-codec';
 import type { AppendRequest, AppendReply } from '@eckd/change-codec';
 import { appendBatch } from '@eckd/storage';
+import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Message } from '@eckd/service-kit';
 import { contextFromHeaders, withSpan } from '@eckd/telemetry';
 import type pg from 'pg';
@@ -13,7 +14,7 @@ export function createAppendHandler(pool: pg.Pool, log: Logger): (msg: Message) 
   return async (msg) => {
     let reply: AppendReply;
     try {
-      const request = codecs.appendRequest.decode(msg.data);
+      const request = decodeChecked(msg, codecs.appendRequest, validators.appendRequest, log);
       reply = await withSpan(
         'persister.append',
         { kind: SpanKind.CONSUMER, parent: contextFromHeaders(msg.header), attributes: { 'eckd.revision.last': String(request.last_revision) } },

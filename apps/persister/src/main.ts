@@ -29,7 +29,7 @@ try {
   const applied = await migrate(pool);
   log.info('schema ready', { appliedMigrations: applied });
 
-  const nc = await connectNats(config.natsUrl, `eckd-persister-${config.nodeName}`, log);
+  const nc = await connectNats(config.nats, `eckd-persister-${config.nodeName}`, log);
   onShutdown('nats', () => nc.drain());
 
   const messenger = new Messenger(nc);

@@ -1,9 +1,10 @@
 // persister.storage: what the backend needs for etcd's Maintenance service
 // — the size of eckd's tables (Status, the space quota), the node's stored
 // maintenance state (alarms, a downgrade) and defragmentation.
-import { maintenanceCodecs } from '@eckd/change-codec';
+import { maintenanceCodecs, validators } from '@eckd/change-codec';
 import type { MaintenanceState, StorageReply, StorageRequest } from '@eckd/change-codec';
 import { readMeta, storageSizes, vacuumFull, writeMeta } from '@eckd/storage';
+import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Message } from '@eckd/service-kit';
 import type pg from 'pg';
 
@@ -14,7 +15,7 @@ export function createStorageHandler(pool: pg.Pool, log: Logger): (msg: Message)
   return async (msg) => {
     let reply: StorageReply;
     try {
-      const request = maintenanceCodecs.storageRequest.decode(msg.data);
+      const request = decodeChecked(msg, maintenanceCodecs.storageRequest, validators.storageRequest, log);
       await perform(pool, request, log);
       const sizes = await storageSizes(pool);
       reply = { db_size: sizes.dbSize, db_size_in_use: sizes.dbSizeInUse, state: await readState(pool, log) };

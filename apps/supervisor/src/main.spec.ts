@@ -3,9 +3,10 @@
 // stops in order, and keeps the data across restarts.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,8 @@ import pg from 'pg';
 import { createLineSplitter } from './line-splitter.js';
 import { findFreePort } from './net-probe.js';
 
+/** Postgres for the real apps (the embedded one is covered by the dummy-app runs). */
+const postgresAdminUrl = process.env['ECKD_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const mainScript = fileURLToPath(new URL('./main.ts', import.meta.url));
 const dummyApp = fileURLToPath(new URL('../test/fixtures/dummy-app.mjs', import.meta.url));
 let workDir: string;
@@ -52,6 +55,18 @@ function startSupervisor(env: Record<string, string>): Run {
     }
   };
   return { child, lines, waitForLine, exited };
+}
+
+/** The INFO a NATS server greets every client with. */
+function natsInfo(port: number): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('error', reject);
+    socket.once('data', (chunk: Buffer) => {
+      socket.destroy();
+      resolve(JSON.parse(chunk.toString().replace(/^INFO /, '').split('\r\n')[0]!) as Record<string, unknown>);
+    });
+  });
 }
 
 function jsonAfterPrefix(line: string): Record<string, unknown> {
@@ -111,6 +126,35 @@ describe('supervisor main', () => {
     assert.match(output, /\[nats\] .*Server Exiting/, 'the NATS it started is stopped again');
   });
 
+  test('supervisor main - the real apps on the embedded NATS with generated users serve a put and a get', { timeout: 240_000 }, async () => {
+    const natsPort = await findFreePort('127.0.0.1');
+    const clientPort = await findFreePort('127.0.0.1');
+    const database = `eckd_supervisor_${process.pid}_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: postgresAdminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    const run = startSupervisor({
+      NATS_URL: `nats://127.0.0.1:${natsPort}`,
+      DATABASE_URL: postgresAdminUrl.replace(/\/postgres$/, `/${database}`),
+      ECKD_DATA_DIR: join(workDir, 'real'),
+      ECKD_CLIENT_PORTS: String(clientPort),
+    });
+    try {
+      await run.waitForLine(/client endpoints/, 180_000);
+      const endpoint = `--endpoints=127.0.0.1:${clientPort}`;
+      execFileSync('etcdctl', [endpoint, 'put', 'supervised', 'yes'], { env: { ...process.env, ETCDCTL_API: '3' } });
+      assert.equal(execFileSync('etcdctl', [endpoint, 'get', 'supervised', '--print-value-only'], { env: { ...process.env, ETCDCTL_API: '3' } }).toString().trim(), 'yes');
+      assert.equal((await natsInfo(natsPort))['auth_required'], true, 'the embedded NATS refuses anonymous clients');
+      assert.match(run.lines.join('\n'), /\[backend\] .*"nats":\{[^}]*"auth":"user"/, 'the backend connected as its user');
+      assert.doesNotMatch(run.lines.join('\n'), /"password"|NATS_PASSWORD=/, 'no password is logged');
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+
   test('supervisor main - runs, restarts, stops in order, keeps data', { timeout: 240_000 }, async () => {
     const natsPort = await findFreePort('127.0.0.1');
     const [port0, port1] = [await findFreePort('127.0.0.1'), await findFreePort('127.0.0.1')];
@@ -129,9 +173,18 @@ describe('supervisor main', () => {
     const databaseUrl = (persister['env'] as Record<string, string>)['DATABASE_URL']!;
     assert.match(databaseUrl, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres/);
     assert.equal((persister['env'] as Record<string, string>)['OTEL_SERVICE_NAME'], 'passed-through');
+    // The embedded NATS has a user per service kind; each app connects as its own.
+    assert.equal((persister['env'] as Record<string, string>)['NATS_USER'], 'persister');
+    assert.equal((persister['env'] as Record<string, string>)['NATS_INBOX_PREFIX'], '_INBOX.persister');
+    assert.ok(((persister['env'] as Record<string, number>)['natsPasswordLength'] ?? 0) >= 32);
+    const natsConfig = readFileSync(join(env.ECKD_DATA_DIR, 'nats-server.conf'), 'utf8');
+    for (const kind of ['etcd-api', 'backend', 'persister', 'compactor']) assert.match(natsConfig, new RegExp(`user: "${kind}"`));
+    assert.match(natsConfig, /subscribe: \{ allow: \["eckd\.n1\.persister\.append\.v1"/);
+    assert.doesNotMatch(first.lines.join('\n'), /password: "/, 'passwords are not logged');
     const frontend = jsonAfterPrefix(await first.waitForLine(/^\[etcd-api-1\] .*"msg":"started"/));
     const url1 = `http://127.0.0.1:${port1}`;
     assert.deepEqual(frontend['argv'], ['--name', 'n1', '--listen-client-urls', url1, '--advertise-client-urls', url1]);
+    assert.equal((frontend['env'] as Record<string, string>)['NATS_USER'], 'etcd-api');
     assert.ok(first.lines.includes('[backend] half a line'));
 
     // A backend that dies is restarted while the rest keeps running.

@@ -26,9 +26,9 @@ describe('nats', () => {
     assert.throws(() => planNats('nats://127.0.0.1:4222', 'other', '/usr/sbin/nats-server'), /not NATS/);
   });
 
-  test('nats - the embedded server gets JetStream and a store under the data dir', () => {
-    const spec = embeddedNatsSpec({ binary: '/bin/nats-server', endpoint: { host: '127.0.0.1', port: 4223 }, dataDir: '/d', env: {} });
-    assert.deepEqual(spec.args, ['-a', '127.0.0.1', '-p', '4223', '-js', '-sd', '/d/nats']);
+  test('nats - the embedded server gets its users config, JetStream and a store under the data dir', () => {
+    const spec = embeddedNatsSpec({ binary: '/bin/nats-server', endpoint: { host: '127.0.0.1', port: 4223 }, dataDir: '/d', configFile: '/d/nats-server.conf', env: {} });
+    assert.deepEqual(spec.args, ['-c', '/d/nats-server.conf', '-a', '127.0.0.1', '-p', '4223', '-js', '-sd', '/d/nats']);
     assert.ok(spec.isReadyLine('[1] 2026/01/01 00:00:00.000000 [INF] Server is ready'));
   });
 

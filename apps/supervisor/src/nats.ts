@@ -64,12 +64,14 @@ export function embeddedNatsSpec(options: {
   readonly binary: string;
   readonly endpoint: NatsEndpoint;
   readonly dataDir: string;
+  /** the server config with the node's users and their permissions */
+  readonly configFile: string;
   readonly env: Readonly<Record<string, string | undefined>>;
 }): ChildSpec {
   return {
     name: 'nats',
     command: options.binary,
-    args: ['-a', options.endpoint.host, '-p', String(options.endpoint.port), '-js', '-sd', join(options.dataDir, 'nats')],
+    args: ['-c', options.configFile, '-a', options.endpoint.host, '-p', String(options.endpoint.port), '-js', '-sd', join(options.dataDir, 'nats')],
     env: options.env,
     isReadyLine: (line) => line.includes('Server is ready'),
     stopTimeoutMs: 10_000,

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { SupervisorConfig } from './config.js';
 import { clientUrls } from './config.js';
 import { embeddedPostgresCommand } from './embedded-postgres.js';
+import type { NatsUsers } from './nats-auth.js';
+import { natsUserEnv } from './nats-auth.js';
 import type { ChildSpec } from './supervised-child.js';
 import { isJsonReadyLine } from './supervised-child.js';
 
@@ -43,14 +45,16 @@ export function nodeAppSpecs(options: {
   readonly databaseUrl: string;
   readonly nodeExecutable: string;
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
+  /** the embedded NATS's users; undefined: an external NATS, credentials from baseEnv */
+  readonly natsUsers?: NatsUsers;
 }): NodeApps {
-  const { config, nodeExecutable } = options;
+  const { config, nodeExecutable, natsUsers } = options;
   const env = appEnv(config, options.natsUrl, options.baseEnv);
-  const app = (name: string, script: string, args: readonly string[], extraEnv: Record<string, string> = {}): ChildSpec => ({
+  const app = (name: string, script: 'persister' | 'compactor' | 'backend' | 'etcd-api', args: readonly string[], extraEnv: Record<string, string> = {}): ChildSpec => ({
     name,
     command: nodeExecutable,
     args: ['--enable-source-maps', appScript(config.appsDir, script), ...args],
-    env: { ...env, ...extraEnv },
+    env: { ...env, ...(natsUsers === undefined ? {} : natsUserEnv(natsUsers[script])), ...extraEnv },
     isReadyLine: isJsonReadyLine,
     stopTimeoutMs: appStopTimeoutMs,
   });

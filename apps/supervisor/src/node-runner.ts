@@ -8,6 +8,8 @@ import { embeddedDatabaseUrl } from './embedded-postgres.js';
 import type { Logger } from './log.js';
 import { findFreePort, probeNats } from './net-probe.js';
 import { embeddedNatsSpec, natsEndpoints, natsProbeTimeoutMs, planNats } from './nats.js';
+import type { NatsUsers } from './nats-auth.js';
+import { generateNatsUsers, writeEmbeddedNatsConfig } from './nats-auth.js';
 import type { SelfCommand } from './node-apps.js';
 import { appScript, embeddedPostgresSpec, nodeAppSpecs } from './node-apps.js';
 import type { ChildSpec } from './supervised-child.js';
@@ -53,9 +55,9 @@ export class NodeRunner {
       const script = appScript(config.appsDir, app);
       if (!existsSync(script)) throw new Error(`supervisor: ${script} does not exist; build first (npm run build)`);
     }
-    await this.#startNats();
+    const natsUsers = await this.#startNats();
     const databaseUrl = config.databaseUrl ?? (await this.#startEmbeddedPostgres());
-    const apps = nodeAppSpecs({ config, natsUrl: config.natsUrl, databaseUrl, nodeExecutable: process.execPath, baseEnv: this.#options.env });
+    const apps = nodeAppSpecs({ config, natsUrl: config.natsUrl, databaseUrl, nodeExecutable: process.execPath, baseEnv: this.#options.env, natsUsers });
     await this.#startLayer([apps.persister], appReadyTimeoutMs, false);
     await this.#startLayer([apps.compactor], appReadyTimeoutMs, false);
     await this.#startLayer([apps.backend], appReadyTimeoutMs, false);
@@ -79,18 +81,23 @@ export class NodeRunner {
     for (const layer of this.#layers) for (const child of layer) child.kill();
   }
 
-  async #startNats(): Promise<void> {
+  /** Resolves with the embedded server's users, or undefined when an external NATS is used. */
+  async #startNats(): Promise<NatsUsers | undefined> {
     const { config, log } = this.#options;
     const endpoint = natsEndpoints(config.natsUrl)[0]!;
     const probe = await probeNats(endpoint.host, endpoint.port, natsProbeTimeoutMs);
     const plan = planNats(config.natsUrl, probe, this.#options.natsBinary);
     if (plan.kind === 'external') {
       log.info('using the NATS server at NATS_URL', { endpoint: `${endpoint.host}:${endpoint.port}` });
-      return;
+      return undefined;
     }
-    log.info('no NATS server answers; starting nats-server', { binary: plan.binary, endpoint: `${endpoint.host}:${endpoint.port}` });
-    const spec = embeddedNatsSpec({ binary: plan.binary, endpoint: plan.endpoint, dataDir: config.dataDir, env: this.#options.env });
+    const subjectScope = { prefix: config.subjectPrefix, node: config.nodeName };
+    const users = generateNatsUsers(subjectScope);
+    const configFile = writeEmbeddedNatsConfig(config.dataDir, subjectScope, users);
+    log.info('no NATS server answers; starting nats-server', { binary: plan.binary, endpoint: `${endpoint.host}:${endpoint.port}`, configFile, natsAuth: 'user per service' });
+    const spec = embeddedNatsSpec({ binary: plan.binary, endpoint: plan.endpoint, dataDir: config.dataDir, configFile, env: this.#options.env });
     await this.#startLayer([spec], embeddedServiceReadyTimeoutMs, true);
+    return users;
   }
 
   async #startEmbeddedPostgres(): Promise<string> {

@@ -1,5 +1,7 @@
 export { nodeSubjects, headerNames, validateSubjectToken, SubjectError } from './subjects.js';
 export type { NodeSubjects, SubjectScope } from './subjects.js';
+export { natsServiceKinds, nodePermissions, serviceInboxPrefix, replyInboxes, natsAuthorizationConfig } from './permissions.js';
+export type { NatsServiceKind, NatsPermissions, NatsPassword } from './permissions.js';
 export { wireCodec, WireDecodeError } from './wire.js';
 export type { WireCodec } from './wire.js';
 export { codecs } from './messages.js';
@@ -29,6 +31,8 @@ export type {
   CompactorRunReply,
 } from './messages.js';
 export { chunkBySize, payloadHeadroomBytes } from './chunks.js';
+export { BadMessageError, messageLimits, validated, validators } from './validate.js';
+export type { Validator } from './validate.js';
 export { maintenanceCodecs, backupFormat, backupFormatVersion, backupSectorBytes, encodeBackupFile } from './maintenance-messages.js';
 export type {
   AlarmMemberMessage,

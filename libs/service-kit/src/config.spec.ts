@@ -1,6 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, envInt, envString, parseFlags, readServiceBaseConfig } from './config.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, envInt, envString, parseFlags, readNatsSettings, readServiceBaseConfig } from './config.js';
 
 describe('config', () => {
   test('flags in both etcd styles, booleans, unknown flags rejected', () => {
@@ -21,6 +24,48 @@ describe('config', () => {
   });
 
   test('service defaults', () => {
-    assert.deepEqual(readServiceBaseConfig({}), { natsUrl: 'nats://127.0.0.1:4222', subjectPrefix: 'eckd', nodeName: 'default' });
+    const config = readServiceBaseConfig({});
+    assert.deepEqual(JSON.parse(JSON.stringify(config)), {
+      nats: { servers: 'nats://127.0.0.1:4222', auth: 'none', tls: false, inboxPrefix: '_INBOX' },
+      subjectPrefix: 'eckd',
+      nodeName: 'default',
+    });
+  });
+});
+
+describe('NATS settings', () => {
+  test('user and password reach connect() but never a log line', () => {
+    const settings = readNatsSettings({ NATS_URL: 'nats://u:urlsecret@127.0.0.1:4222', NATS_USER: 'backend', NATS_PASSWORD: 'secret' });
+    const logged = JSON.stringify({ config: settings });
+    assert.equal(logged.includes('secret'), false, logged);
+    assert.match(logged, /"auth":"user"/);
+    const options = settings.connectOptions();
+    assert.equal(options.user, 'backend');
+    assert.equal(options.pass, 'secret');
+  });
+
+  test('token, nkey seed file, creds file; files must exist', () => {
+    assert.equal(readNatsSettings({ NATS_TOKEN: 't' }).auth, 'token');
+    const dir = mkdtempSync(join(tmpdir(), 'eckd-nats-settings-'));
+    try {
+      const seed = join(dir, 'seed.nk');
+      writeFileSync(seed, 'SUAIBDPBAUTWCWBKIO6XHQNINK5FWJW4OHLXC3HQ2KFE4PEJUA44CNHTC4\n');
+      const nkey = readNatsSettings({ NATS_NKEY: seed });
+      assert.equal(nkey.auth, 'nkey');
+      assert.equal(typeof nkey.connectOptions().authenticator, 'function');
+      assert.throws(() => readNatsSettings({ NATS_CREDS: join(dir, 'missing.creds') }), /NATS_CREDS: file .* does not exist/);
+      assert.throws(() => readNatsSettings({ NATS_CA: join(dir, 'missing.pem') }), /NATS_CA: file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('one kind of credentials; TLS from tls:// or files; inbox prefix checked', () => {
+    assert.throws(() => readNatsSettings({ NATS_USER: 'a', NATS_TOKEN: 't' }), /give one of NATS_USER, NATS_TOKEN/);
+    assert.throws(() => readNatsSettings({ NATS_PASSWORD: 'p' }), /without NATS_USER/);
+    assert.equal(readNatsSettings({ NATS_URL: 'tls://127.0.0.1:4222' }).tls, true);
+    assert.deepEqual(readNatsSettings({ NATS_URL: 'tls://127.0.0.1:4222' }).connectOptions().tls, {});
+    assert.equal(readNatsSettings({ NATS_INBOX_PREFIX: '_INBOX.backend' }).inboxPrefix, '_INBOX.backend');
+    assert.throws(() => readNatsSettings({ NATS_INBOX_PREFIX: '_INBOX.>' }), /NATS_INBOX_PREFIX/);
   });
 });

@@ -1,6 +1,10 @@
 // Configuration is read once at start-up into a frozen object, validated,
-// and logged. Services take environment variables; the etcd API frontend
+// and logged (secrets never). Services take environment variables; the etcd API frontend
 // also takes etcd-style flags (`--name value` or `--name=value`).
+
+import { existsSync, readFileSync } from 'node:fs';
+import { credsAuthenticator, nkeyAuthenticator } from '@nats-io/nats-core';
+import type { ConnectionOptions, TlsOptions } from '@nats-io/nats-core';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -47,14 +51,14 @@ export function parseFlags(argv: readonly string[], known: readonly string[]): M
 
 /** The settings every service shares. */
 export interface ServiceBaseConfig {
-  natsUrl: string;
+  nats: NatsSettings;
   subjectPrefix: string;
   nodeName: string;
 }
 
 export function readServiceBaseConfig(env: Env): ServiceBaseConfig {
   return {
-    natsUrl: envString(env, 'NATS_URL', 'nats://127.0.0.1:4222'),
+    nats: readNatsSettings(env),
     subjectPrefix: envString(env, 'ECKD_SUBJECT_PREFIX', 'eckd'),
     nodeName: envString(env, 'ECKD_NODE_NAME', 'default'),
   };
@@ -69,4 +73,102 @@ export function redactUrl(url: string): string {
   } catch {
     return '<unparseable>';
   }
+}
+
+export type NatsAuth = 'none' | 'user' | 'token' | 'nkey' | 'creds';
+type NatsSecrets = Pick<ConnectionOptions, 'servers' | 'user' | 'pass' | 'token' | 'authenticator' | 'tls'>;
+
+export const defaultInboxPrefix = '_INBOX';
+const inboxPrefixPattern = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+/**
+ * Where and how a service connects to NATS. Only what may be logged is
+ * enumerable (JSON.stringify of a config shows `auth: 'creds'`, never a
+ * secret); the credentials stay in a private field.
+ */
+export class NatsSettings {
+  /** the server URLs with any password hidden */
+  readonly servers: string;
+  readonly auth: NatsAuth;
+  readonly tls: boolean;
+  /** reply subjects start with this (a NATS user may be allowed to subscribe only under its own) */
+  readonly inboxPrefix: string;
+  readonly #secrets: NatsSecrets;
+
+  constructor(fields: { auth: NatsAuth; inboxPrefix: string; secrets: NatsSecrets }) {
+    const servers = String(fields.secrets.servers);
+    this.servers = servers.split(',').map(redactUrl).join(',');
+    this.auth = fields.auth;
+    this.tls = fields.secrets.tls !== undefined;
+    this.inboxPrefix = fields.inboxPrefix;
+    this.#secrets = fields.secrets;
+  }
+
+  /** The connection options, secrets included: give them to connect() only. */
+  connectOptions(): ConnectionOptions {
+    return { ...this.#secrets, inboxPrefix: this.inboxPrefix };
+  }
+}
+
+/**
+ * Reads NATS_URL, NATS_USER/NATS_PASSWORD, NATS_TOKEN, NATS_NKEY (a seed
+ * file), NATS_CREDS (a .creds file), NATS_CA/NATS_CERT/NATS_KEY (TLS) and
+ * NATS_INBOX_PREFIX. Files must exist at start-up; at most one kind of
+ * credentials may be given.
+ */
+export function readNatsSettings(env: Env): NatsSettings {
+  const text = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const file = (name: string): string | undefined => {
+    const path = text(name);
+    if (path !== undefined && !existsSync(path)) throw new ConfigError(`${name}: file "${path}" does not exist`);
+    return path;
+  };
+  const servers = text('NATS_URL') ?? 'nats://127.0.0.1:4222';
+  const user = text('NATS_USER');
+  const pass = text('NATS_PASSWORD');
+  const token = text('NATS_TOKEN');
+  const nkey = file('NATS_NKEY');
+  const creds = file('NATS_CREDS');
+  const given = [user !== undefined && 'NATS_USER', token !== undefined && 'NATS_TOKEN', nkey !== undefined && 'NATS_NKEY', creds !== undefined && 'NATS_CREDS'].filter(
+    (name): name is string => name !== false,
+  );
+  if (given.length > 1) throw new ConfigError(`NATS credentials: give one of ${given.join(', ')}, not several`);
+  if (pass !== undefined && user === undefined) throw new ConfigError('NATS_PASSWORD is set without NATS_USER');
+
+  const secrets: NatsSecrets = { servers };
+  let auth: NatsAuth = 'none';
+  if (user !== undefined) {
+    auth = 'user';
+    secrets.user = user;
+    secrets.pass = pass;
+  } else if (token !== undefined) {
+    auth = 'token';
+    secrets.token = token;
+  } else if (nkey !== undefined) {
+    auth = 'nkey';
+    secrets.authenticator = nkeyAuthenticator(new TextEncoder().encode(readFileSync(nkey, 'utf8').trim()));
+  } else if (creds !== undefined) {
+    auth = 'creds';
+    secrets.authenticator = credsAuthenticator(readFileSync(creds));
+  }
+
+  const caFile = file('NATS_CA');
+  const certFile = file('NATS_CERT');
+  const keyFile = file('NATS_KEY');
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new ConfigError('NATS_CERT and NATS_KEY go together');
+  const wantsTls = servers.split(',').some((url) => url.trim().startsWith('tls://'));
+  if (wantsTls || caFile !== undefined || certFile !== undefined) {
+    const tls: TlsOptions = {};
+    if (caFile !== undefined) tls.caFile = caFile;
+    if (certFile !== undefined) tls.certFile = certFile;
+    if (keyFile !== undefined) tls.keyFile = keyFile;
+    secrets.tls = tls;
+  }
+
+  const inboxPrefix = text('NATS_INBOX_PREFIX') ?? defaultInboxPrefix;
+  if (!inboxPrefixPattern.test(inboxPrefix)) throw new ConfigError(`NATS_INBOX_PREFIX must match ${inboxPrefixPattern}, got "${inboxPrefix}"`);
+  return new NatsSettings({ auth, inboxPrefix, secrets });
 }

@@ -1,8 +1,8 @@
 export { createLogger } from './logger.js';
 export type { Logger, LogLevel } from './logger.js';
-export { ConfigError, envString, envInt, checkInt, parseFlags, readServiceBaseConfig, redactUrl } from './config.js';
-export type { ServiceBaseConfig } from './config.js';
-export { connectNats, maxPayloadBytes, toHeaders } from './nats.js';
+export { ConfigError, envString, envInt, checkInt, parseFlags, readServiceBaseConfig, readNatsSettings, NatsSettings, defaultInboxPrefix, redactUrl } from './config.js';
+export type { ServiceBaseConfig, NatsAuth } from './config.js';
+export { connectNats, inboxPrefixOf, maxPayloadBytes, toHeaders } from './nats.js';
 export type { NatsConnection } from './nats.js';
 export { Messenger, MessengerTimeoutError } from './messenger.js';
 export type { Message } from './messenger.js';
@@ -10,3 +10,4 @@ export { FragmentAssembler, parseFragment, formatFragment, splitPayload, fragmen
 export type { FragmentInfo } from './fragments.js';
 export { installShutdown } from './shutdown.js';
 export type { Shutdown } from './shutdown.js';
+export { badMessagesCount, badMessagesMetric, decodeChecked } from './bad-messages.js';

@@ -5,7 +5,7 @@
 import { nuid } from '@nats-io/nats-core';
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import { FragmentAssembler, formatFragment, fragmentHeader, parseFragment, splitPayload } from './fragments.js';
-import { toHeaders } from './nats.js';
+import { inboxPrefixOf, toHeaders } from './nats.js';
 
 /** A whole (reassembled) message. */
 export interface Message {
@@ -32,11 +32,12 @@ interface PendingReply {
 }
 
 export class Messenger {
-  readonly #inboxPrefix = `_INBOX.${nuid.next()}`;
+  readonly #inboxPrefix: string;
   readonly #pending = new Map<string, PendingReply>();
   readonly #pieceBytes: number;
 
   constructor(readonly nc: NatsConnection) {
+    this.#inboxPrefix = `${inboxPrefixOf(nc)}.${nuid.next()}`;
     this.#pieceBytes = Math.max(1024, (nc.info?.max_payload ?? 1024 * 1024) - framingBytes);
     this.subscribe(`${this.#inboxPrefix}.*`, (m, noResponders) => {
       const pending = this.#pending.get(m.subject.slice(this.#inboxPrefix.length + 1));

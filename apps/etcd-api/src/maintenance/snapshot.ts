@@ -7,7 +7,7 @@
 // so refuse eckd's file: tools/snapshot-restore restores it instead).
 import { createHash } from 'node:crypto';
 import type { ServerWritableStream } from '@grpc/grpc-js';
-import { maintenanceCodecs } from '@eckd/change-codec';
+import { maintenanceCodecs, validated, validators } from '@eckd/change-codec';
 import type { Messenger } from '@eckd/service-kit';
 import { EtcdRpcError } from '../to-grpc-error.js';
 import { etcdServerVersion } from './version.js';
@@ -31,7 +31,7 @@ export async function streamSnapshot(messenger: Messenger, backupSubject: string
   };
   for await (const msg of messenger.requestStream(backupSubject, maintenanceCodecs.backupRequest.encode({}), { chunkTimeoutMs: backupChunkTimeoutMs })) {
     if (call.cancelled) return;
-    const chunk = maintenanceCodecs.backupChunk.decode(msg.data);
+    const chunk = validated(maintenanceCodecs.backupChunk.decode(msg.data), validators.backupChunk);
     if (chunk.error) throw new EtcdRpcError('Unknown', `snapshot: ${chunk.error.message}`);
     total = Number(chunk.total_bytes);
     pending = Buffer.concat([pending, chunk.data]);

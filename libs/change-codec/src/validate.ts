@@ -1,0 +1,209 @@
+// What a receiver checks in a decoded message before using it: ranges,
+// sizes, required ids. One validator per message type a service receives;
+// each returns a BadMessageError (never throws), and `validated` turns it
+// into a throw at the receiver, which logs, counts and drops or answers it
+// (docs/ARCHITECTURE.md §4, "Trust and permissions"). Checks against the
+// receiver's own state (a patch past a gap, a compaction in the future)
+// stay with the receiver.
+import type { BackupChunk, MaintenanceReply, MaintenanceRequest, StorageReply, StorageRequest } from './maintenance-messages.js';
+import type {
+  AppendReply,
+  AppendRequest,
+  CompactorRunReply,
+  CompactorRunRequest,
+  Int64,
+  LoadChunk,
+  PatchBatch,
+  ProposeReply,
+  ProposeRequest,
+  ReadIndexReply,
+  RevisionPatch,
+  SyncChunk,
+} from './messages.js';
+
+export class BadMessageError extends Error {
+  override name = 'BadMessageError';
+  constructor(
+    readonly messageType: string,
+    readonly problem: string,
+  ) {
+    super(`change-codec: bad ${messageType}: ${problem}`);
+  }
+}
+
+export type Validator<T> = (message: T) => BadMessageError | undefined;
+
+/** Limits of what one message may carry. */
+export const messageLimits = Object.freeze({
+  /** a frontend id is `<node>-<pid>-<hex>`; node names are at most 63 characters */
+  frontendIdCharsMax: 256,
+  /** proposals in one ProposeRequest (a frontend batches at most ECKD_BATCH_PROPOSALS_MAX-sized turns) */
+  proposalsMax: 65_536,
+  /** alarms in one stored maintenance state (one per member and kind) */
+  alarmsMax: 1024,
+});
+
+/** The message as is when valid; throws its BadMessageError otherwise. */
+export function validated<T>(message: T, validator: Validator<T>): T {
+  const bad = validator(message);
+  if (bad !== undefined) throw bad;
+  return message;
+}
+
+/** An int64 field (decoded as a decimal string) as a safe integer within [min, MAX_SAFE_INTEGER], else undefined. */
+function intIn(value: Int64 | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = typeof value === 'number' ? value : /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
+  return Number.isSafeInteger(n) && n >= min ? n : undefined;
+}
+
+/** A checker that records the first problem of one message. */
+function checker(messageType: string) {
+  let problem: string | undefined;
+  const fail = (what: string): void => {
+    problem ??= what;
+  };
+  return {
+    /** a revision: 0 or more (compact revisions: -1 means none) */
+    revision(name: string, value: Int64 | undefined, min = 0): number {
+      const n = intIn(value, min);
+      if (n === undefined) fail(`${name} ${String(value)} is not a revision`);
+      return n ?? 0;
+    },
+    count(name: string, value: number | Int64 | undefined, max = Number.MAX_SAFE_INTEGER): void {
+      const n = intIn(value, 0);
+      if (n === undefined || n > max) fail(`${name} ${String(value)} is out of range`);
+    },
+    that(ok: boolean, what: string): void {
+      if (!ok) fail(what);
+    },
+    result(): BadMessageError | undefined {
+      return problem === undefined ? undefined : new BadMessageError(messageType, problem);
+    },
+  };
+}
+
+type Checker = ReturnType<typeof checker>;
+
+/** A validator that records the first problem of each message it checks. */
+function validator<T>(messageType: string, check: (message: T, c: Checker) => void): Validator<T> {
+  return (message) => {
+    const c = checker(messageType);
+    check(message, c);
+    return c.result();
+  };
+}
+
+function checkPatches(c: Checker, patches: readonly RevisionPatch[]): number {
+  let previous = 0;
+  for (const p of patches) {
+    const revision = c.revision('patch revision', p.revision, 1);
+    c.that(revision > previous, `patch revisions must ascend (${revision} after ${previous})`);
+    c.that(Array.isArray(p.events), 'a patch needs its events');
+    previous = revision;
+  }
+  return previous;
+}
+
+/** For a request that carries nothing: it only has to decode. */
+const nothingToCheck = (): undefined => undefined;
+
+export const validators = Object.freeze({
+  compactorRunRequest: nothingToCheck satisfies Validator<CompactorRunRequest>,
+
+  proposeRequest: validator<ProposeRequest>('ProposeRequest', (m, c) => {
+    c.that(m.frontend_id.length > 0 && m.frontend_id.length <= messageLimits.frontendIdCharsMax, 'frontend_id must be 1 to 256 characters');
+    c.that(m.proposals.length > 0 && m.proposals.length <= messageLimits.proposalsMax, `${m.proposals.length} proposals (1 to ${messageLimits.proposalsMax})`);
+    const ids = new Set<string>();
+    for (const p of m.proposals) {
+      c.count('proposal id', p.id);
+      c.that(!ids.has(String(p.id)), `proposal id ${String(p.id)} twice`);
+      ids.add(String(p.id));
+      c.that(p.op !== undefined && p[p.op] !== undefined && p[p.op] !== null, `proposal ${String(p.id)} has no operation`);
+    }
+  }),
+
+  proposeReply: validator<ProposeReply>('ProposeReply', (m, c) => {
+    for (const r of m.results) {
+      c.count('result id', r.id);
+      c.revision('result revision', r.revision);
+    }
+  }),
+
+  readIndexReply: validator<ReadIndexReply>('ReadIndexReply', (m, c) => {
+    c.revision('revision', m.revision);
+  }),
+
+  patchBatch: validator<PatchBatch>('PatchBatch', (m, c) => {
+    c.that(m.identity !== null && m.identity !== undefined, 'a patch batch needs the node identity');
+    const last = checkPatches(c, m.patches);
+    const compact = c.revision('compact_revision', m.compact_revision, -1);
+    c.that(m.patches.length === 0 || compact <= last, `compact_revision ${compact} is past the batch's last revision ${last}`);
+  }),
+
+  syncChunk: validator<SyncChunk>('SyncChunk', (m, c) => {
+    c.count('index', m.index);
+    const revision = c.revision('revision', m.revision);
+    const compact = c.revision('compact_revision', m.compact_revision, -1);
+    c.that(compact <= revision, `compact_revision ${compact} is past revision ${revision}`);
+    c.that(checkPatches(c, m.patches) <= revision, 'a patch is past the chunk revision');
+  }),
+
+  appendRequest: validator<AppendRequest>('AppendRequest', (m, c) => {
+    c.that((m.actor.length > 0) === (m.change.length > 0), 'actor and change go together');
+    const seq = c.revision('seq', m.seq);
+    c.that(m.change.length === 0 || seq >= 1, 'a change needs its sequence (>= 1)');
+    const first = c.revision('first_revision', m.first_revision);
+    const last = c.revision('last_revision', m.last_revision);
+    c.that(first === 0 ? m.patch_batch.length === 0 : last >= first, `revisions ${first}..${last} are impossible`);
+    if (m.compacted) c.that(c.revision('compact_revision', m.compact_revision) <= Math.max(last, first), 'compact_revision is past the batch');
+    if (m.rebase) c.revision('rebase key_count', m.rebase.key_count);
+  }),
+
+  appendReply: validator<AppendReply>('AppendReply', (m, c) => {
+    c.revision('durable_revision', m.durable_revision);
+  }),
+
+  loadChunk: validator<LoadChunk>('LoadChunk', (m, c) => {
+    c.count('index', m.index);
+    c.revision('compact_revision', m.compact_revision, -1);
+    if (m.snapshot) {
+      const through = c.revision('snapshot through_revision', m.snapshot.through_revision);
+      c.that(c.revision('snapshot index_revision', m.snapshot.index_revision) <= through, 'the snapshot index is past the snapshot');
+      c.count('snapshot document_bytes', m.snapshot.document_bytes);
+      c.count('snapshot index_bytes', m.snapshot.index_bytes);
+    }
+  }),
+
+  maintenanceRequest: validator<MaintenanceRequest>('MaintenanceRequest', (m, c) => {
+    c.that(m.op !== undefined, 'no operation');
+  }),
+
+  maintenanceReply: validator<MaintenanceReply>('MaintenanceReply', (m, c) => {
+    if (m.status) {
+      c.count('db_size', m.status.db_size);
+      c.count('db_size_in_use', m.status.db_size_in_use);
+      c.revision('status revision', m.status.revision);
+    }
+  }),
+
+  storageRequest: validator<StorageRequest>('StorageRequest', (m, c) => {
+    c.that(m.op !== undefined, 'no operation');
+    if (m.op === 'save_state') c.that((m.save_state?.alarms.length ?? 0) <= messageLimits.alarmsMax, `more than ${messageLimits.alarmsMax} alarms`);
+  }),
+
+  storageReply: validator<StorageReply>('StorageReply', (m, c) => {
+    c.count('db_size', m.db_size);
+    c.count('db_size_in_use', m.db_size_in_use);
+  }),
+
+  compactorRunReply: validator<CompactorRunReply>('CompactorRunReply', (m, c) => {
+    c.revision('through_revision', m.through_revision);
+    c.revision('index_revision', m.index_revision);
+  }),
+
+  backupChunk: validator<BackupChunk>('BackupChunk', (m, c) => {
+    c.count('index', m.index);
+    c.count('total_bytes', m.total_bytes);
+  }),
+});
