@@ -1,8 +1,10 @@
 // The backend's NATS endpoints: propose (into the apply loop), read-index
-// (the published revision) and sync (the replica state, chunked).
+// (the published revision) and sync (the replica state, or the revisions
+// after the replica's, chunked).
 import { codecs, payloadHeadroomBytes, validators } from '@eckd/change-codec';
-import type { NodeIdentity, SyncChunk } from '@eckd/change-codec';
-import type { MvccStore } from '@eckd/mvcc';
+import type { NodeIdentity, SyncChunk, SyncRequest } from '@eckd/change-codec';
+import { KvError } from '@eckd/mvcc';
+import type { MvccState, MvccStore, RevisionPatch } from '@eckd/mvcc';
 import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
 import { contextFromHeaders } from '@eckd/telemetry';
@@ -26,13 +28,17 @@ export function handleReadIndex(loop: ApplyLoop, identity: NodeIdentity): (msg: 
 
 /**
  * Sends the replica state as of the published revision: the live keys at
- * the compacted revision, then every published revision after it. Revisions
- * evaluated but not yet durable are left out.
+ * the compacted revision, then every published revision after it; or, when
+ * the replica can take them, only the published revisions after its own.
+ * Revisions evaluated but not yet durable are left out.
  */
 export function handleSync(messenger: Messenger, store: MvccStore, loop: ApplyLoop, identity: NodeIdentity, log: Logger): (msg: Message) => Promise<void> {
   return async (msg) => {
     const published = loop.publishedRevision;
-    const state = store.exportState();
+    const since = patchesSince(msg, store, identity, published, log);
+    const state: Pick<MvccState, 'compactRevision' | 'base' | 'patches'> = since
+      ? { compactRevision: store.compactRevision, base: [], patches: since }
+      : store.exportState();
     const patches = state.patches.filter((p) => p.revision <= published);
     const budget = syncChunkBytes - payloadHeadroomBytes;
     const chunks: SyncChunk[] = [];
@@ -51,17 +57,43 @@ export function handleSync(messenger: Messenger, store: MvccStore, loop: ApplyLo
     for (const p of patches) push('patches', p as never, p.events.reduce((n, e) => n + kvSize(e.kv) + 8, 16));
     current.done = true;
     chunks.push(current);
-    log.info('sync sent', { revision: published, chunks: chunks.length, base: state.base.length, patches: patches.length });
+    log.info('sync sent', { revision: published, incremental: since !== undefined, chunks: chunks.length, base: state.base.length, patches: patches.length });
     for (const [i, chunk] of chunks.entries()) {
       msg.respond(codecs.syncChunk.encode(chunk));
       // Let the socket drain now and then rather than buffering the whole state.
-      if (i % 16 === 15) await messenger.nc.flush();
+      if (i % 16 === 15) await messenger.flush();
     }
 
     function newChunk(index: number): SyncChunk {
-      return { index, done: false, identity, revision: published, compact_revision: state.compactRevision, base: [], patches: [] };
+      return { index, done: false, identity, revision: published, compact_revision: state.compactRevision, base: [], patches: [], incremental: since !== undefined };
     }
   };
+}
+
+/**
+ * The revisions after the replica's own, when it holds this backend's
+ * history (same epoch) and the store still has them (not compacted away);
+ * undefined: the replica gets the whole state.
+ */
+function patchesSince(msg: Message, store: MvccStore, identity: NodeIdentity, published: number, log: Logger): RevisionPatch[] | undefined {
+  let request: SyncRequest;
+  try {
+    request = decodeChecked(msg, codecs.syncRequest, checkSyncRequest, log);
+  } catch {
+    return undefined; // logged and counted; the whole state needs nothing from the request
+  }
+  const after = Number(request.after_revision);
+  if (after <= 0 || after > published || request.epoch !== identity.epoch) return undefined;
+  try {
+    return store.eventsBetween(after + 1, published);
+  } catch (err) {
+    if (err instanceof KvError && err.rpcName === 'Compacted') return undefined;
+    throw err;
+  }
+}
+
+function checkSyncRequest(request: SyncRequest): Error | undefined {
+  return Number(request.after_revision) < 0 ? new Error(`after_revision ${String(request.after_revision)} is negative`) : undefined;
 }
 
 /** Target size of one sync chunk (a single larger key travels fragmented). */

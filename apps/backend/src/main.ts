@@ -4,7 +4,7 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-backend' });
 
 import { nodeSubjects } from '@eckd/change-codec';
-import { Messenger, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
 import { ApplyLoop } from './apply-loop.js';
 import { readBackendConfig } from './config.js';
 import { handlePropose, handleReadIndex, handleSync } from './handlers.js';
@@ -27,7 +27,7 @@ try {
 
   const nc = await connectNats(config.nats, `eckd-backend-${config.nodeName}`, log);
   onShutdown('nats', () => nc.drain());
-  const messenger = new Messenger(nc);
+  const messenger = new NatsMessenger(nc, { log, fragments: readFragmentLimits(process.env) });
 
   const { store, doc, leases } = await recoverWithRetry();
   const state = { store, doc, leases, now: () => Date.now() };
@@ -61,11 +61,11 @@ try {
     log,
   });
   onShutdown('maintenance', () => maintenance.stop());
-  messenger.subscribe(subjects.maintenance, (msg) => void maintenance.handle(msg));
+  messenger.subscribe(subjects.maintenance, (msg) => maintenance.handle(msg));
   messenger.subscribe(subjects.propose, maintenance.gate(handlePropose(loop, log)));
   messenger.subscribe(subjects.readIndex, handleReadIndex(loop, identity));
   const sync = handleSync(messenger, store, loop, identity, log);
-  messenger.subscribe(subjects.sync, (msg) => void sync(msg));
+  messenger.subscribe(subjects.sync, sync);
   await nc.flush();
   log.info('ready', { revision: store.revision, memberId: identity.member_id, actor: doc.actorId });
 

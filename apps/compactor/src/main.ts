@@ -5,7 +5,7 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-compactor' });
 
 import { nodeSubjects } from '@eckd/change-codec';
-import { Messenger, connectNats, createLogger, installShutdown, redactUrl } from '@eckd/service-kit';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, redactUrl } from '@eckd/service-kit';
 import { createPool, migrate } from '@eckd/storage';
 import { CompactorService } from './compactor-service.js';
 import { readCompactorConfig } from './config.js';
@@ -29,13 +29,13 @@ try {
 
   const nc = await connectNats(config.nats, `eckd-compactor-${config.nodeName}`, log);
   onShutdown('nats', () => nc.drain());
-  const messenger = new Messenger(nc);
+  const messenger = new NatsMessenger(nc, { log, fragments: readFragmentLimits(process.env) });
 
   const service = new CompactorService(pool, { ...config, log });
   onShutdown('compactions', () => service.stop());
   const run = createRunHandler(() => service.runNow(), log);
   // Several compactors of a node may run: a requested run goes to one of them.
-  messenger.subscribe(subjects.compactorRun, (msg) => void run(msg), { queue: 'compactor' });
+  messenger.subscribe(subjects.compactorRun, run, { queue: 'compactor' });
   service.start();
   await nc.flush();
   log.info('ready', { run: subjects.compactorRun, intervalMs: config.intervalMs, minChanges: config.minChanges });

@@ -1,6 +1,7 @@
 // The write path every mutating RPC shares: propose to the backend, turn an
 // etcd error in the result into a thrown one, and wait until the result's
-// revision meets the acknowledgement requirement (persisted, applied here).
+// revision meets the acknowledgement requirement (persisted, applied here),
+// all within one request deadline.
 import type { Proposal, ProposalResult } from '@eckd/change-codec';
 import { addSpanEvent } from '@eckd/telemetry';
 import type { Acknowledger } from './acknowledger.js';
@@ -12,11 +13,12 @@ export async function proposeAcknowledged(
   op: Omit<Proposal, 'id'>,
   approxBytes: number,
 ): Promise<{ result: ProposalResult; revision: number }> {
+  const startedAt = Date.now();
   const result = await deps.proposer.propose(op, approxBytes);
   addSpanEvent('proposed to backend');
   if (result.error) throw new EtcdRpcError(result.error.name, result.error.message);
   const revision = Number(result.revision);
   deps.acknowledger.persisted(revision);
-  await deps.acknowledger.wait(revision);
+  await deps.acknowledger.waitForWrite(revision, startedAt);
   return { result, revision };
 }

@@ -1,29 +1,57 @@
-// Releases a write's reply when its replication requirement is met, using
-// the shared ack tracker: today "persisted" (the backend answered after the
-// Postgres commit) and "applied by this frontend" (its replica reached the
-// revision). Every exit — met, timed out, shut down — settles the entry.
-import { AckTracker } from '@eckd/ack-tracker';
+// The one place a request waits for a revision (etcd has one too,
+// `pkg/wait`): a write until its replication requirement is met (today
+// "persisted": the backend answered after the Postgres commit, and "applied
+// by this frontend": its replica reached the revision), a read until the
+// replica serves the read index. One registry, one timeout per wait, one
+// stall-recovery path: a wait whose revision the replica has not applied
+// after `stallResyncMs` means a patch was lost (the backend has published
+// that revision: a write reply or a read index said so), so the replica
+// resyncs rather than wait for a patch that may never come (on a quiet node
+// no later patch would reveal the gap). Every exit — met, timed out, shut
+// down — settles the entry.
+import { AckTracker, AckTrackerError } from '@eckd/ack-tracker';
 import type { AckRequirement } from '@eckd/ack-tracker';
+import type { Logger } from '@eckd/service-kit';
 import { EtcdRpcError } from './to-grpc-error.js';
 
+export interface AcknowledgerOptions {
+  frontendId: string;
+  /** what a write's reply waits for */
+  writeRequirement: AckRequirement;
+  /** a request's whole deadline (etcd's request timeout) */
+  timeoutMs: number;
+  /** waits registered at once; beyond, etcd's "too many requests" (ECKD_REVISION_WAITS_MAX) */
+  waitsMax: number;
+  /** how long a published revision may take to reach the replica before it resyncs (ECKD_STALL_RESYNC_MS) */
+  stallResyncMs: number;
+  log: Logger;
+}
+
 interface Waiting {
+  revision: number;
   resolve: () => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
+  stall: NodeJS.Timeout;
 }
 
 export class Acknowledger {
+  readonly #opts: AcknowledgerOptions;
   readonly #tracker: AckTracker<number>;
   readonly #waiting = new Map<number, Waiting>();
+  /** What the replica has applied; undefined while it (re)loads its state. */
+  #applied: number | undefined;
+  #resync: () => void = () => undefined;
   #nextId = 1;
 
-  constructor(
-    private readonly frontendId: string,
-    private readonly requirement: AckRequirement,
-    private readonly timeoutMs: number,
-    pendingMax = 100_000,
-  ) {
-    this.#tracker = new AckTracker({ pendingMax });
+  constructor(opts: AcknowledgerOptions) {
+    this.#opts = opts;
+    this.#tracker = new AckTracker({ pendingMax: opts.waitsMax });
+  }
+
+  /** The replica's way to recover from a lost patch. */
+  onStall(resync: () => void): void {
+    this.#resync = resync;
   }
 
   /** The backend answered: everything up to `revision` is durable. */
@@ -33,40 +61,82 @@ export class Acknowledger {
 
   /** This frontend's replica applied up to `revision`. */
   applied(revision: number): void {
-    this.#release(this.#tracker.recordFrontendApplied(this.frontendId, revision));
+    this.#applied = revision;
+    this.#release(this.#tracker.recordFrontendApplied(this.#opts.frontendId, revision));
   }
 
-  /** Resolves when `revision` meets the requirement; rejects with etcd's timeout error. */
-  wait(revision: number): Promise<void> {
-    const id = this.#nextId++;
-    if (this.#tracker.track(id, revision, this.requirement)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#tracker.forget(id);
-        this.#waiting.delete(id);
-        reject(new EtcdRpcError('Timeout', `revision ${revision} not acknowledged in time`));
-      }, this.timeoutMs);
-      this.#waiting.set(id, { resolve, reject, timer });
-    });
+  /** The replica is replacing its state: nothing counts as applied until it says so again. */
+  replicaReset(): void {
+    this.#applied = undefined;
+    this.#tracker.removeFrontend(this.#opts.frontendId);
+  }
+
+  /** Resolves when the write at `revision` meets the requirement, within what is left of the deadline of a request begun at `startedAt`. */
+  waitForWrite(revision: number, startedAt: number): Promise<void> {
+    return this.#wait(revision, this.#opts.writeRequirement, this.#opts.timeoutMs - (Date.now() - startedAt));
+  }
+
+  /** Resolves once the replica serves `revision` (0: once it has loaded its state at all). */
+  waitForApplied(revision: number, timeoutMs: number): Promise<void> {
+    return this.#wait(revision, { persisted: false, frontends: 1, nodes: 0 }, timeoutMs);
   }
 
   /** Fails everything still waiting (shutdown). */
   close(): void {
-    for (const id of this.#tracker.pendingIds()) this.#tracker.forget(id);
-    for (const w of this.#waiting.values()) {
+    for (const [id, w] of this.#waiting) {
+      this.#tracker.forget(id);
       clearTimeout(w.timer);
+      clearTimeout(w.stall);
       w.reject(new EtcdRpcError('Stopped'));
     }
     this.#waiting.clear();
   }
 
+  /** Registered waits (for tests and bounds). */
+  get waitingCount(): number {
+    return this.#waiting.size;
+  }
+
+  #wait(revision: number, requirement: AckRequirement, timeoutMs: number): Promise<void> {
+    const id = this.#nextId++;
+    try {
+      if (this.#tracker.track(id, revision, requirement)) return Promise.resolve();
+    } catch (err) {
+      if (err instanceof AckTrackerError) return Promise.reject(new EtcdRpcError('TooManyRequests', err.message));
+      throw err;
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#forget(id);
+        reject(new EtcdRpcError('Timeout', `revision ${revision} not reached in time`));
+      }, Math.max(0, timeoutMs));
+      const stall = setTimeout(() => this.#checkStall(revision), this.#opts.stallResyncMs);
+      stall.unref();
+      this.#waiting.set(id, { revision, resolve, reject, timer, stall });
+    });
+  }
+
+  #checkStall(revision: number): void {
+    // While the replica loads its state a resync is already under way.
+    if (this.#applied === undefined || this.#applied >= revision) return;
+    this.#opts.log.warn('published revision not received, resyncing', { applied: this.#applied, awaited: revision });
+    this.#resync();
+  }
+
+  #forget(id: number): void {
+    const w = this.#waiting.get(id);
+    if (!w) return;
+    this.#tracker.forget(id);
+    this.#waiting.delete(id);
+    clearTimeout(w.timer);
+    clearTimeout(w.stall);
+  }
+
   #release(ids: number[]): void {
     for (const id of ids) {
       const w = this.#waiting.get(id);
-      if (!w) continue;
-      this.#waiting.delete(id);
-      clearTimeout(w.timer);
-      w.resolve();
+      this.#forget(id);
+      w?.resolve();
     }
   }
 }

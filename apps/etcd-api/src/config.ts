@@ -24,6 +24,10 @@ export interface FrontendConfig extends ServiceBaseConfig {
   maxTxnOps: number;
   requestTimeoutMs: number;
   proposalBytesMax: number;
+  /** requests waiting for a revision at once (acknowledger.ts) */
+  revisionWaitsMax: number;
+  /** how long a published revision may take to reach the replica before it resyncs */
+  stallResyncMs: number;
   watchProgressNotifyIntervalMs: number;
 }
 
@@ -42,6 +46,8 @@ export function readFrontendConfig(argv: readonly string[], env: Record<string, 
     maxTxnOps: checkInt('--max-txn-ops', flags.get('max-txn-ops') ?? '128', { min: 1 }),
     requestTimeoutMs: envInt(env, 'ECKD_REQUEST_TIMEOUT_MS', 7_000, { min: 100 }),
     proposalBytesMax: envInt(env, 'ECKD_PROPOSAL_BYTES_MAX', 256 * 1024, { min: 1024 }),
+    revisionWaitsMax: envInt(env, 'ECKD_REVISION_WAITS_MAX', 100_000, { min: 1 }),
+    stallResyncMs: envInt(env, 'ECKD_STALL_RESYNC_MS', 1_000, { min: 10 }),
     // etcd 3.6 name, and the 3.4/3.5 one; default 10 minutes, at least 100 ms.
     watchProgressNotifyIntervalMs: Math.max(
       100,

@@ -51,10 +51,7 @@ async function range(deps: KvDeps, req: Req): Promise<Req> {
   if (req['serializable'] === true) {
     await replica.waitFor(0, deps.requestTimeoutMs);
   } else {
-    const index = await deps.readIndex.current();
-    // A restarted backend's state is the truth: take it before reading.
-    if (replica.identity && index.epoch !== replica.identity.epoch) await replica.resync();
-    await replica.waitFor(index.revision, deps.requestTimeoutMs);
+    await deps.readIndex.linearizableBarrier();
   }
   const result = replica.store.range(req as never);
   return { header: responseHeader(replica, replica.revision), ...result };

@@ -4,7 +4,7 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-etcd-api' });
 
 import { nodeSubjects } from '@eckd/change-codec';
-import { Messenger, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
 import { Acknowledger } from './acknowledger.js';
 import { readFrontendConfig } from './config.js';
 import { Proposer } from './proposer.js';
@@ -25,17 +25,24 @@ try {
 
   const nc = await connectNats(config.nats, `eckd-etcd-api-${config.frontendId}`, log);
   onShutdown('nats', () => nc.drain());
-  const messenger = new Messenger(nc);
+  const messenger = new NatsMessenger(nc, { log, fragments: readFragmentLimits(process.env) });
 
-  const acknowledger = new Acknowledger(config.frontendId, { persisted: true, frontends: 1, nodes: 0 }, config.requestTimeoutMs);
+  const acknowledger = new Acknowledger({
+    frontendId: config.frontendId,
+    writeRequirement: { persisted: true, frontends: 1, nodes: 0 },
+    timeoutMs: config.requestTimeoutMs,
+    waitsMax: config.revisionWaitsMax,
+    stallResyncMs: config.stallResyncMs,
+    log,
+  });
   onShutdown('acknowledger', () => acknowledger.close());
   const replica = new Replica({
     messenger,
     subjects,
     syncChunkTimeoutMs: config.requestTimeoutMs,
+    acknowledger,
     log,
   });
-  replica.listen({ applied: (_from, to) => acknowledger.applied(to), replaced: (revision) => acknowledger.applied(revision) });
   const header = (revision: number) => responseHeader(replica, revision);
   const hub = new WatchHub(replica, header, config.watchProgressNotifyIntervalMs);
   onShutdown('watches', () => hub.close());
@@ -52,7 +59,7 @@ try {
   const { server, ports } = await startGrpcServer(config.listen, {
     replica,
     proposer,
-    readIndex: new ReadIndex(messenger, subjects.readIndex, config.requestTimeoutMs),
+    readIndex: new ReadIndex(messenger, subjects.readIndex, config.requestTimeoutMs, replica),
     acknowledger,
     maxRequestBytes: config.maxRequestBytes,
     maxTxnOps: config.maxTxnOps,

@@ -54,11 +54,11 @@ export function maintenanceHandlers(deps: MaintenanceDeps) {
       return {};
     }),
     Hash: unary('Hash', async () => {
-      await caughtUp(deps);
+      await deps.readIndex.linearizableBarrier();
       return { header: header(), hash: hashStore(deps.replica.store) };
     }),
     HashKV: unary('HashKV', async (req) => {
-      await caughtUp(deps);
+      await deps.readIndex.linearizableBarrier();
       const h = hashKv(deps.replica.store, toInt(req['revision'] as string | undefined));
       return { header: header(), hash: h.hash, compact_revision: h.compactRevision, hash_revision: h.revision };
     }),
@@ -90,12 +90,4 @@ async function status(deps: MaintenanceDeps): Promise<Req> {
     deps.log.warn('status without the backend', { err });
   }
   return statusResponse(deps.replica, node);
-}
-
-/** This replica has applied everything the backend had published when the call arrived. */
-async function caughtUp(deps: MaintenanceDeps): Promise<void> {
-  const index = await deps.readIndex.current();
-  // As for a linearizable Range: a restarted backend's state is the truth.
-  if (deps.replica.identity && index.epoch !== deps.replica.identity.epoch) await deps.replica.resync();
-  await deps.replica.waitFor(index.revision, deps.requestTimeoutMs);
 }

@@ -4,12 +4,16 @@
 // that one round trip.
 import { codecs, validated, validators } from '@eckd/change-codec';
 import type { Messenger } from '@eckd/service-kit';
+import type { Replica } from './replica.js';
 import { EtcdRpcError } from './to-grpc-error.js';
 
 export interface ReadIndexAnswer {
   revision: number;
   epoch: string;
 }
+
+/** What the barrier needs of the replica. */
+export type BarrierReplica = Pick<Replica, 'identity' | 'resync' | 'waitFor'>;
 
 export class ReadIndex {
   #inFlight: Promise<ReadIndexAnswer> | undefined;
@@ -19,19 +23,45 @@ export class ReadIndex {
     private readonly messenger: Messenger,
     private readonly subject: string,
     private readonly timeoutMs: number,
+    private readonly replica: BarrierReplica,
   ) {}
+
+  /**
+   * The barrier of a linearizable read (Range, and the calls that must see
+   * every write before them): resolves once the replica has applied all the
+   * backend had published when this call began.
+   */
+  async linearizableBarrier(): Promise<void> {
+    const index = await this.current();
+    // A restarted backend's state is the truth: take it before reading.
+    if (this.replica.identity && index.epoch !== this.replica.identity.epoch) await this.replica.resync();
+    await this.replica.waitFor(index.revision, this.timeoutMs);
+  }
 
   /** The backend's published revision (and its epoch), asked after this call began. */
   current(): Promise<ReadIndexAnswer> {
-    if (!this.#inFlight) {
-      this.#inFlight = this.#ask().finally(() => (this.#inFlight = undefined));
-      return this.#inFlight;
-    }
+    if (!this.#inFlight) return this.#start();
+    // `#next` is cleared when its round trip starts, not when it settles: a
+    // read that begins after that start must wait for a later round trip.
     this.#next ??= this.#inFlight.then(
-      () => this.current(),
-      () => this.current(),
-    ).finally(() => (this.#next = undefined));
+      () => this.#startNext(),
+      () => this.#startNext(),
+    );
     return this.#next;
+  }
+
+  #startNext(): Promise<ReadIndexAnswer> {
+    this.#next = undefined;
+    // A round trip started since the previous one settled began after these reads did.
+    return this.#inFlight ?? this.#start();
+  }
+
+  #start(): Promise<ReadIndexAnswer> {
+    const roundTrip: Promise<ReadIndexAnswer> = this.#ask().finally(() => {
+      if (this.#inFlight === roundTrip) this.#inFlight = undefined;
+    });
+    this.#inFlight = roundTrip;
+    return roundTrip;
   }
 
   async #ask(): Promise<ReadIndexAnswer> {

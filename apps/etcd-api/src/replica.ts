@@ -1,28 +1,24 @@
 // The frontend's replica of the node's key space. It starts from the
 // backend's state (sync), then applies every published patch in revision
 // order. A patch that skips a revision means a message was lost: the
-// replica asks for the state again. Reads and acknowledgements wait on
-// `waitFor(revision)`.
+// replica asks for the revisions after its own (the backend sends them when
+// it still has them and is the backend this replica's history comes from,
+// the whole state otherwise). Reads and acknowledgements wait through the
+// Acknowledger, which also asks for a resync when a published revision does
+// not arrive (a lost patch on a quiet node).
 import { codecs, validators } from '@eckd/change-codec';
 import type { NodeIdentity, PatchBatch, SyncChunk } from '@eckd/change-codec';
 import { MvccStore } from '@eckd/mvcc';
 import type { KeyValue, MvccState, RevisionPatch } from '@eckd/mvcc';
 import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
-import { EtcdRpcError } from './to-grpc-error.js';
-
-/** How long a published revision may take to arrive before the replica resyncs. */
-const stallResyncMs = 1_000;
-
-interface Waiter {
-  revision: number;
-  resolve: () => void;
-}
+import type { Acknowledger } from './acknowledger.js';
 
 export interface ReplicaOptions {
   messenger: Messenger;
   subjects: { sync: string; patch: string };
   syncChunkTimeoutMs: number;
+  acknowledger: Acknowledger;
   log: Logger;
 }
 
@@ -40,12 +36,16 @@ export class Replica {
   #ready = false;
   #syncing: Promise<void> | undefined;
   #buffered: PatchBatch[] = [];
-  readonly #waiters = new Set<Waiter>();
+  /** Epoch of the backend whose history #store holds; undefined before the first sync. */
+  #storeEpoch: string | undefined;
+  /** An incremental sync did not fit this replica's state: the next one takes the whole state. */
+  #fullSyncNeeded = false;
   readonly #listeners: ReplicaListener[] = [];
   readonly #opts: ReplicaOptions;
 
   constructor(opts: ReplicaOptions) {
     this.#opts = opts;
+    opts.acknowledger.onStall(() => void this.resync());
   }
 
   get store(): MvccStore {
@@ -80,39 +80,13 @@ export class Replica {
       }
       this.#onPatch(batch);
     });
-    await this.#opts.messenger.nc.flush();
+    await this.#opts.messenger.flush();
     await this.resync();
   }
 
   /** Resolves once the replica serves `revision`; rejects with etcd's timeout error after `timeoutMs`. */
   waitFor(revision: number, timeoutMs: number): Promise<void> {
-    if (this.#ready && this.#store.revision >= revision) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        revision,
-        resolve: () => {
-          clearTimeout(timer);
-          clearTimeout(stall);
-          resolve();
-        },
-      };
-      const timer = setTimeout(() => {
-        this.#waiters.delete(waiter);
-        clearTimeout(stall);
-        reject(new EtcdRpcError('Timeout', `replica did not reach revision ${revision}`));
-      }, timeoutMs);
-      // The backend has published this revision (a read index or a write
-      // reply said so); if its patch has not arrived by now it was lost
-      // (e.g. NATS restarted): fetch the state instead of waiting for more.
-      const stall = setTimeout(() => {
-        if (this.#ready && this.#store.revision < revision) {
-          this.#opts.log.warn('published revision not received, resyncing', { applied: this.#store.revision, awaited: revision });
-          void this.resync();
-        }
-      }, stallResyncMs);
-      stall.unref();
-      this.#waiters.add(waiter);
-    });
+    return this.#opts.acknowledger.waitForApplied(revision, timeoutMs);
   }
 
   resync(): Promise<void> {
@@ -122,6 +96,7 @@ export class Replica {
 
   async #syncLoop(): Promise<void> {
     this.#ready = false;
+    this.#opts.acknowledger.replicaReset();
     for (let attempt = 1; ; attempt++) {
       try {
         await this.#syncOnce();
@@ -135,25 +110,51 @@ export class Replica {
 
   async #syncOnce(): Promise<void> {
     const state: MvccState = { revision: 1, compactRevision: -1, base: [], patches: [] };
-    const request = codecs.syncRequest.encode({ after_revision: 0 });
+    const epoch = this.#fullSyncNeeded ? undefined : this.#storeEpoch;
+    const request = codecs.syncRequest.encode({ after_revision: epoch === undefined ? 0 : this.#store.revision, epoch: epoch ?? '' });
+    let incremental = false;
     for await (const msg of this.#opts.messenger.requestStream(this.#opts.subjects.sync, request, { chunkTimeoutMs: this.#opts.syncChunkTimeoutMs })) {
       const chunk: SyncChunk = decodeChecked(msg, codecs.syncChunk, validators.syncChunk, this.#opts.log);
       if (chunk.error) throw new Error(`etcd-api: sync refused: ${chunk.error.message}`);
       this.#identity = chunk.identity ?? this.#identity;
+      incremental = chunk.incremental === true;
       state.revision = Number(chunk.revision);
       state.compactRevision = Number(chunk.compact_revision);
       state.base.push(...(chunk.base as unknown as KeyValue[]));
       for (const p of chunk.patches) state.patches.push({ revision: Number(p.revision), events: p.events } as unknown as RevisionPatch);
       if (chunk.done) break;
     }
-    this.#store = MvccStore.fromState(state);
+    const from = this.#store.revision;
+    if (incremental) this.#applyAfterSync(state);
+    else this.#store = MvccStore.fromState(state);
+    this.#storeEpoch = this.#identity?.epoch;
+    this.#fullSyncNeeded = false;
     this.#ready = true;
     const buffered = this.#buffered;
     this.#buffered = [];
-    this.#opts.log.info('replica synced', { revision: this.#store.revision, keys: this.#store.keyCount(), buffered: buffered.length });
-    for (const l of this.#listeners) l.replaced(this.#store.revision);
-    this.#applied(this.#store.revision);
+    this.#opts.log.info('replica synced', { incremental, revision: this.#store.revision, keys: this.#store.keyCount(), buffered: buffered.length });
+    if (incremental) {
+      // The history is continuous: listeners get the missed revisions as if their patches had come.
+      this.#applied(from);
+      this.compactTo(state.compactRevision);
+    } else {
+      for (const l of this.#listeners) l.replaced(this.#store.revision);
+      this.#applied(this.#store.revision);
+    }
     for (const batch of buffered) this.#onPatch(batch);
+  }
+
+  /** Applies the revisions of an incremental sync on top of this replica's state. */
+  #applyAfterSync(state: MvccState): void {
+    for (const patch of state.patches) {
+      if (patch.revision <= this.#store.revision) continue;
+      if (patch.revision !== this.#store.revision + 1) break;
+      this.#store.applyRevision(patch);
+    }
+    if (this.#store.revision < state.revision) {
+      this.#fullSyncNeeded = true;
+      throw new Error(`etcd-api: incremental sync ended at ${this.#store.revision}, short of ${state.revision}`);
+    }
   }
 
   #onPatch(batch: PatchBatch): void {
@@ -197,11 +198,6 @@ export class Replica {
     if (!this.#ready) return;
     const revision = this.#store.revision;
     if (revision > from) for (const l of this.#listeners) l.applied(from, revision);
-    for (const w of this.#waiters) {
-      if (w.revision <= revision) {
-        this.#waiters.delete(w);
-        w.resolve();
-      }
-    }
+    this.#opts.acknowledger.applied(revision);
   }
 }

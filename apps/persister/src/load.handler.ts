@@ -31,7 +31,7 @@ export function createLoadHandler(messenger: Messenger, pool: pg.Pool, chunkByte
   return async (msg) => {
     const writer = new LoadChunkWriter(chunkBytes, async (chunk) => {
       msg.respond(codecs.loadChunk.encode(chunk));
-      if (chunk.index % chunksPerFlush === chunksPerFlush - 1) await messenger.nc.flush();
+      if (chunk.index % chunksPerFlush === chunksPerFlush - 1) await messenger.flush();
     });
     try {
       const stats = await withConsistentRead(pool, (client) => streamRecovery(client, writer, chunkBytes));

@@ -4,7 +4,7 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-persister' });
 
 import { nodeSubjects } from '@eckd/change-codec';
-import { Messenger, connectNats, createLogger, installShutdown, redactUrl } from '@eckd/service-kit';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, redactUrl } from '@eckd/service-kit';
 import { createPool, migrate } from '@eckd/storage';
 import { createAppendHandler } from './append.handler.js';
 import { createLoadHandler } from './load.handler.js';
@@ -32,13 +32,13 @@ try {
   const nc = await connectNats(config.nats, `eckd-persister-${config.nodeName}`, log);
   onShutdown('nats', () => nc.drain());
 
-  const messenger = new Messenger(nc);
+  const messenger = new NatsMessenger(nc, { log, fragments: readFragmentLimits(process.env) });
   const append = createAppendHandler(pool, log);
   const load = createLoadHandler(messenger, pool, config.loadChunkBytes, log);
   // One at a time, in arrival order: a chain of promises per subject.
   let appendChain = Promise.resolve();
   messenger.subscribe(subjects.append, (msg) => void (appendChain = appendChain.then(() => append(msg))));
-  messenger.subscribe(subjects.load, (msg) => void load(msg));
+  messenger.subscribe(subjects.load, load);
   // etcd's Maintenance service: sizes, alarms, defragment (storage) and Snapshot (backup).
   const storage = createStorageHandler(pool, log);
   messenger.subscribe(subjects.storage, (msg) => void storage(msg));

@@ -35,7 +35,7 @@ export function createBackupHandler(messenger: Messenger, pool: pg.Pool, chunkBy
       const data = file.subarray(i * chunkBytes, (i + 1) * chunkBytes);
       msg.respond(maintenanceCodecs.backupChunk.encode({ index: i, done: i === count - 1, total_bytes: file.length, data }));
       // Let the socket drain now and then rather than buffering the whole file.
-      if (i % 16 === 15) await messenger.nc.flush();
+      if (i % 16 === 15) await messenger.flush();
     }
   };
 }

@@ -1,7 +1,16 @@
 export { AutomergeDocError } from './automerge-doc-error.js';
 export { createKvDocument, loadKvDocument } from './kv-document.js';
-export type { EncodedChange, KvDocument } from './kv-document.js';
+export type { AppliedChange, ConflictKind, EncodedChange, KeyConflict, KeyValue, KvDocument, PeerApplyResult } from './kv-document.js';
 export { keyFromBytes, keyToBytes } from './latin1-key.js';
 export { baseChangeHash } from './base-change.js';
 export { rebaseChange, rebaseChangeOf, rebaseMessage } from './rebase.js';
 export type { RebaseState } from './rebase.js';
+export { HybridClock, compareTags, untaggedTag } from './txn-tag.js';
+export type { TxnTag } from './txn-tag.js';
+export { decodeTaggedStoredValue, encodeTaggedStoredValue } from './stored-value.js';
+export type { TaggedStoredValue } from './stored-value.js';
+export { decodeChangeOrigin, encodeChangeOrigin } from './change-origin.js';
+export type { ChangeOrigin } from './change-origin.js';
+export { createPeerSync, encodePeerSync, resetPeerSync } from './peer-sync.js';
+export type { PeerSync } from './peer-sync.js';
+export type { MemberRecord } from './member-record.js';

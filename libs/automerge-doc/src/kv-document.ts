@@ -7,18 +7,67 @@
 // and the JS document it returns is dropped at once, so no proxy ever
 // materializes the map. A save is read with `loadIncremental` into that empty
 // handle, which Automerge turns into a full load that keeps our actor id.
-import { decodeChange, getBackend, init } from '@automerge/automerge';
+import { decodeChange, generateSyncMessage as generateSync, getBackend, init, receiveSyncMessage as receiveSync } from '@automerge/automerge';
+import type { Doc, Patch } from '@automerge/automerge';
 import { AutomergeDocError } from './automerge-doc-error.js';
 import { baseActorId, baseChangeBytes, kvMapId, kvMapKey, leasesMapId } from './base-change.js';
+import { changeHeaderOf } from './change-header.js';
+import type { ChangeHeader } from './change-header.js';
+import { decodeChangeOrigin, encodeChangeOrigin } from './change-origin.js';
+import type { ChangeOrigin } from './change-origin.js';
 import { assertLatin1Key } from './latin1-key.js';
-import { decodeStoredValue, encodeStoredValue, parseLease } from './stored-value.js';
+import { decodeMemberRecord, encodeMemberRecord, memberKey, memberKeyPrefix } from './member-record.js';
+import type { MemberRecord } from './member-record.js';
+import type { PeerSync } from './peer-sync.js';
+import { decodeStoredValue, decodeTaggedStoredValue, encodeStoredValue, encodeTaggedStoredValue, parseLease } from './stored-value.js';
+import type { TaggedStoredValue } from './stored-value.js';
+import { compareTags } from './txn-tag.js';
+import type { TxnTag } from './txn-tag.js';
 
 type Handle = ReturnType<typeof getBackend>;
+/**
+ * The JS document `init()` returns, kept only because Automerge's sync calls
+ * take a document rather than a handle; its root never materializes the maps
+ * (patches below `kv` find no `kv` object in it and are dropped).
+ */
+type SyncDoc = Doc<Record<string, never>>;
 
 export interface EncodedChange {
   actorId: string;
   seq: number;
   bytes: Uint8Array;
+}
+
+/** A change applied from a peer. */
+export interface AppliedChange {
+  hash: string;
+  /** From the change's message; undefined for changes without one (the base, a single node's, a rebase). */
+  origin?: ChangeOrigin;
+  bytes: Uint8Array;
+}
+
+export interface PeerApplyResult {
+  /** The changes that were new to this document, in the order applied. */
+  applied: AppliedChange[];
+  /** Keys of the `kv` map whose values changed (byte order); their visible values may or may not have. */
+  touchedKeys: string[];
+  /** Some changes need changes this document lacks: those were not applied (push) or are held by Automerge until they come (sync). */
+  missingDeps: boolean;
+}
+
+/** One of the values Automerge keeps for a key, with its header; `visible` marks the one `get` answers. */
+export interface KeyValue extends TaggedStoredValue {
+  visible: boolean;
+}
+
+export type ConflictKind = 'put/put' | 'put/delete' | 'delete/put';
+
+/** A value that lost to the visible one; kind is winner/loser ("put/delete": a put beat a delete). */
+export interface KeyConflict {
+  key: string;
+  kind: ConflictKind;
+  winner: TaggedStoredValue;
+  loser: TaggedStoredValue;
 }
 
 export interface KvDocument {
@@ -27,20 +76,41 @@ export interface KvDocument {
   /** key: Latin-1 string (one char per byte); lease: decimal int64 string, "0" = none. */
   put(key: string, value: Uint8Array, lease: string): void;
   delete(key: string): void;
-  /** Sees uncommitted writes too. */
+  /** A write of a transaction tagged for conflict resolution (docs/ARCHITECTURE.md §8.2). */
+  putTagged(key: string, value: Uint8Array, lease: string, tag: TxnTag, originRevision: bigint): void;
+  /** Writes a tombstone, which competes with concurrent puts by tag. */
+  deleteTagged(key: string, tag: TxnTag, originRevision: bigint): void;
+  /** The visible value: the highest tag among the values Automerge keeps (a tombstone: none). Sees uncommitted writes too. */
   get(key: string): { value: Uint8Array; lease: string } | undefined;
-  /** One change for every put/delete since the last commit; undefined if nothing changed. */
-  commit(): EncodedChange | undefined;
+  /** Every value Automerge keeps for `key`, the visible one marked. */
+  visibleValues(key: string): KeyValue[];
+  /** The values that lost to the visible one (none for one value; two tombstones are no conflict). */
+  conflictsOf(key: string): KeyConflict[];
+  /** One change for every write since the last commit, carrying `origin` in its message; undefined if nothing changed. */
+  commit(origin?: ChangeOrigin): EncodedChange | undefined;
+  /** Peer changes: skips those already held, applies those whose dependencies are held, reports the rest (never queues them). */
+  applyPeerChanges(changes: Uint8Array[]): PeerApplyResult;
+  /** The next sync message for the peer `sync` stands for; undefined when there is nothing to say. */
+  generateSyncMessage(sync: PeerSync): Uint8Array | undefined;
+  /** Applies a peer's sync message (and any changes in it). */
+  receiveSyncMessage(sync: PeerSync, message: Uint8Array): PeerApplyResult;
+  /** Every change not reachable from `heads` (every change for []). */
+  changesSince(heads: string[]): Uint8Array[];
+  hasChange(hash: string): boolean;
+  /** Writes a member's record into the member table (id: 16 hex digits). */
+  putMember(idHex: string, record: MemberRecord): void;
+  /** The member table, by id. */
+  members(): { id: string; record: MemberRecord }[];
   /** Changes from storage or peers; throws AutomergeDocError if dependencies stay missing. */
   applyChanges(changes: Uint8Array[]): void;
   /** The whole document. */
   save(): Uint8Array;
   heads(): string[];
-  /** Number of keys. */
+  /** Number of keys (tombstones are not keys). */
   size(): number;
   /** Every op the document keeps, live or overwritten: what its memory follows. */
   opCount(): number;
-  /** Every key, in byte order. O(keys): ~60 ms at 100k keys. */
+  /** Every key (not tombstones), in byte order. O(keys): ~60 ms at 100k keys. */
   keys(): string[];
   /** A granted lease (decimal int64 id) and its TTL in seconds; the backend keeps expiry times itself. */
   putLease(id: string, ttlSeconds: number): void;
@@ -61,38 +131,97 @@ const commitTimeMs = 0;
 class AutomergeKvDocument implements KvDocument {
   readonly actorId: string;
   private readonly handle: Handle;
+  private syncDoc: SyncDoc;
   /** Changes this actor has made; undefined until its next commit reads it (a reloaded writer). */
   private seq: number | undefined;
   private cachedSize: number | undefined;
+  /** Whether the document holds tagged values (its root has the mark); until then get() reads as a single node does. */
+  private tagged: boolean;
+  /**
+   * Keys whose visible value is a tombstone, and keys holding more than one
+   * value, kept up to date by every write and peer apply so that size() and
+   * keys() cost nothing extra while a document has none; undefined after a
+   * load or applyChanges of a tagged document (unknown until the next
+   * size(), keys() or peer apply scans once, ~1 s at 100k keys).
+   */
+  private keyState: KeyState | undefined;
 
-  constructor(handle: Handle, seq: number | undefined) {
+  constructor(handle: Handle, syncDoc: SyncDoc, seq: number | undefined) {
     this.handle = handle;
+    this.syncDoc = syncDoc;
     this.actorId = handle.getActorId();
     this.seq = seq;
+    this.tagged = hasTaggedMark(handle);
+    this.keyState = this.tagged ? undefined : emptyKeyState();
   }
 
   put(key: string, value: Uint8Array, lease: string): void {
     assertLatin1Key(key);
     this.handle.put(kvMapId, key, encodeStoredValue(value, lease));
-    this.cachedSize = undefined;
+    this.wrote(key, false);
   }
 
   delete(key: string): void {
     assertLatin1Key(key);
     this.handle.delete(kvMapId, key);
-    this.cachedSize = undefined;
+    this.wrote(key, false);
+  }
+
+  putTagged(key: string, value: Uint8Array, lease: string, tag: TxnTag, originRevision: bigint): void {
+    assertLatin1Key(key);
+    this.handle.put(kvMapId, key, encodeTaggedStoredValue({ value, lease, tag, originRevision, tombstone: false }));
+    this.markTagged();
+    this.wrote(key, false);
+  }
+
+  deleteTagged(key: string, tag: TxnTag, originRevision: bigint): void {
+    assertLatin1Key(key);
+    this.handle.put(kvMapId, key, encodeTaggedStoredValue({ value: new Uint8Array(), lease: '0', tag, originRevision, tombstone: true }));
+    this.markTagged();
+    this.wrote(key, true);
   }
 
   get(key: string): { value: Uint8Array; lease: string } | undefined {
     assertLatin1Key(key);
-    const stored = this.handle.get(kvMapId, key);
-    return stored === undefined ? undefined : decodeStoredValue(stored);
+    if (!this.tagged) {
+      const stored = this.handle.get(kvMapId, key);
+      return stored === undefined ? undefined : decodeStoredValue(stored);
+    }
+    const all = this.handle.getAll(kvMapId, key);
+    // A lone untagged value: nothing to compare.
+    if (all.length === 1) {
+      const stored = all[0]![1];
+      if (stored instanceof Uint8Array && stored[0] !== taggedFormat) return decodeStoredValue(stored);
+    }
+    const visible = visibleOf(all.map(decodeEntry));
+    return visible === undefined || visible.tombstone ? undefined : { value: visible.value, lease: visible.lease };
   }
 
-  commit(): EncodedChange | undefined {
+  visibleValues(key: string): KeyValue[] {
+    assertLatin1Key(key);
+    const values = this.handle.getAll(kvMapId, key).map(decodeEntry);
+    const visible = visibleOf(values);
+    return values.map((v) => ({ ...v, visible: v === visible }));
+  }
+
+  conflictsOf(key: string): KeyConflict[] {
+    const values = this.visibleValues(key);
+    const winner = values.find((v) => v.visible);
+    if (winner === undefined) return [];
+    const conflicts: KeyConflict[] = [];
+    for (const loser of values) {
+      // Two tombstones lose nothing: the key is absent either way.
+      if (loser === winner || (loser.tombstone && winner.tombstone)) continue;
+      const kind: ConflictKind = winner.tombstone ? 'delete/put' : loser.tombstone ? 'put/delete' : 'put/put';
+      conflicts.push({ key, kind, winner: withoutMark(winner), loser: withoutMark(loser) });
+    }
+    return conflicts;
+  }
+
+  commit(origin?: ChangeOrigin): EncodedChange | undefined {
     // Puts of identical bytes and deletes of absent keys make no op at all.
     if (this.handle.pendingOps() === 0) return undefined;
-    const hash = this.handle.commit(undefined, commitTimeMs);
+    const hash = this.handle.commit(origin === undefined ? undefined : encodeChangeOrigin(origin), commitTimeMs);
     const bytes = this.handle.getLastLocalChange();
     if (hash === null || bytes === null) throw new AutomergeDocError('commit of pending ops made no change');
     this.seq = this.seq === undefined ? decodeChange(bytes).seq : this.seq + 1;
@@ -103,6 +232,106 @@ class AutomergeKvDocument implements KvDocument {
     this.assertCommitted('applyChanges');
     this.cachedSize = undefined;
     applyAll(this.handle, changes);
+    this.tagged = hasTaggedMark(this.handle);
+    this.keyState = this.tagged ? undefined : emptyKeyState();
+  }
+
+  applyPeerChanges(changes: Uint8Array[]): PeerApplyResult {
+    this.assertCommitted('applyPeerChanges');
+    const fresh = new Map<string, { bytes: Uint8Array; header: ChangeHeader }>();
+    for (const bytes of changes) {
+      let header;
+      try {
+        header = changeHeaderOf(bytes);
+      } catch (err) {
+        throw new AutomergeDocError(`cannot decode a peer change: ${(err as Error).message}`, { cause: err });
+      }
+      if (!this.hasChange(header.hash)) fresh.set(header.hash, { bytes, header });
+    }
+    // Automerge would queue a change whose dependencies are missing, silently
+    // and for good, so only changes whose whole ancestry is here or in this
+    // batch are handed to it; the rest are left for a sync round to bring in order.
+    const ready: string[] = [];
+    const readySet = new Set<string>();
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [hash, change] of fresh) {
+        if (readySet.has(hash) || !change.header.deps.every((dep) => readySet.has(dep) || this.hasChange(dep))) continue;
+        readySet.add(hash);
+        ready.push(hash);
+        grew = true;
+      }
+    }
+    const missingDeps = ready.length < fresh.size;
+    if (ready.length === 0) return { applied: [], touchedKeys: [], missingDeps };
+    const before = this.beforePeerApply();
+    applyEach(this.handle, ready.map((hash) => fresh.get(hash)!.bytes));
+    // Changes a lossy sync round left in Automerge's queue may have come free too.
+    const added = this.handle.getChanges(before.heads);
+    const applied =
+      added.length === ready.length
+        ? ready.map((hash) => appliedChange(fresh.get(hash)!.bytes, fresh.get(hash)!.header))
+        : added.map((bytes) => appliedChange(bytes, changeHeaderOf(bytes)));
+    const touchedKeys = this.afterPeerApply(before, this.handle.diff(before.heads, this.handle.getHeads()));
+    return { applied, touchedKeys, missingDeps };
+  }
+
+  generateSyncMessage(sync: PeerSync): Uint8Array | undefined {
+    this.assertCommitted('generateSyncMessage');
+    const [state, message] = generateSync(this.syncDoc, sync.state);
+    sync.state = state;
+    return message ?? undefined;
+  }
+
+  receiveSyncMessage(sync: PeerSync, message: Uint8Array): PeerApplyResult {
+    this.assertCommitted('receiveSyncMessage');
+    const before = this.beforePeerApply();
+    // Automerge's sync call works out the patches since the diff cursor (for
+    // a JS document that never holds the maps); from a cursor moved here they
+    // are the diff of what this message brings, which is what we need too.
+    this.handle.updateDiffCursor();
+    let patches: Patch[] = [];
+    try {
+      [this.syncDoc, sync.state] = receiveSync(this.syncDoc, sync.state, message, {
+        patchCallback: (p) => {
+          patches = p;
+        },
+      });
+    } catch (err) {
+      throw new AutomergeDocError(`cannot receive a sync message: ${(err as Error).message}`, { cause: err });
+    }
+    const applied = sameHeads(before.heads, this.handle.getHeads())
+      ? []
+      : this.handle.getChanges(before.heads).map((bytes) => appliedChange(bytes, changeHeaderOf(bytes)));
+    // After a lost message, changes whose ancestors it carried wait in Automerge's queue until a later round brings those.
+    const missingDeps = this.handle.getMissingDeps().length > 0;
+    return { applied, touchedKeys: applied.length === 0 ? [] : this.afterPeerApply(before, patches), missingDeps };
+  }
+
+  changesSince(heads: string[]): Uint8Array[] {
+    this.assertCommitted('changesSince');
+    try {
+      return this.handle.getChanges(heads);
+    } catch (err) {
+      throw new AutomergeDocError(`cannot list changes since ${heads.join(',')}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  hasChange(hash: string): boolean {
+    if (!changeHash.test(hash)) throw new AutomergeDocError(`not a change hash: ${JSON.stringify(hash)}`);
+    // Cheaper than getChangeByHash, which copies the change out.
+    return !this.handle.getMissingDeps([hash]).includes(hash);
+  }
+
+  putMember(idHex: string, record: MemberRecord): void {
+    this.handle.put('_root', memberKey(idHex), encodeMemberRecord(record));
+  }
+
+  members(): { id: string; record: MemberRecord }[] {
+    return this.handle
+      .keys('_root')
+      .filter((k) => k.startsWith(memberKeyPrefix))
+      .map((k) => ({ id: k.slice(memberKeyPrefix.length), record: decodeMemberRecord(this.handle.get('_root', k)) }));
   }
 
   save(): Uint8Array {
@@ -117,12 +346,14 @@ class AutomergeKvDocument implements KvDocument {
 
   size(): number {
     // length() walks the map (~4 ms at 100k keys), so it is kept until a write.
-    this.cachedSize ??= this.handle.length(kvMapId);
+    this.cachedSize ??= this.handle.length(kvMapId) - this.knownKeyState().tombstones.size;
     return this.cachedSize;
   }
 
   keys(): string[] {
-    return this.handle.keys(kvMapId);
+    const { tombstones } = this.knownKeyState();
+    const keys = this.handle.keys(kvMapId);
+    return tombstones.size === 0 ? keys : keys.filter((k) => !tombstones.has(k));
   }
 
   opCount(): number {
@@ -150,6 +381,74 @@ class AutomergeKvDocument implements KvDocument {
     return this.handle.keys(leasesMapId).map((id) => ({ id, ttl: Number(this.handle.get(leasesMapId, id)) }));
   }
 
+  private markTagged(): void {
+    if (this.tagged) return;
+    this.handle.put('_root', taggedMarkKey, true);
+    this.tagged = true;
+  }
+
+  private wrote(key: string, tombstone: boolean): void {
+    this.cachedSize = undefined;
+    if (this.keyState === undefined) return;
+    // A local write replaces every value the key held.
+    this.keyState.conflicted.delete(key);
+    if (tombstone) this.keyState.tombstones.add(key);
+    else this.keyState.tombstones.delete(key);
+  }
+
+  /** What afterPeerApply compares against: the heads, and the values of every key that held more than one. */
+  private beforePeerApply(): { heads: string[]; conflictedValues: Map<string, string> } {
+    const { conflicted } = this.knownKeyState();
+    return { heads: this.handle.getHeads(), conflictedValues: new Map([...conflicted].map((k) => [k, this.valueIds(k)])) };
+  }
+
+  /**
+   * The keys whose values the applied changes altered, in byte order, with
+   * size and key state brought up to date. Automerge's diff shows a key when
+   * its own winner changes or when it first holds two values, but not a
+   * further value arriving beside an existing conflict (which may win by
+   * tag), so the keys that held several values before are compared too.
+   */
+  private afterPeerApply(before: { conflictedValues: Map<string, string> }, patches: Patch[]): string[] {
+    this.cachedSize = undefined;
+    this.tagged ||= hasTaggedMark(this.handle);
+    const touched = new Set<string>();
+    for (const patch of patches) {
+      if (patch.path[0] === kvMapKey && typeof patch.path[1] === 'string') touched.add(patch.path[1]);
+    }
+    for (const [key, ids] of before.conflictedValues) if (this.valueIds(key) !== ids) touched.add(key);
+    const state = this.knownKeyState();
+    for (const key of touched) {
+      const values = this.handle.getAll(kvMapId, key);
+      if (values.length > 1) state.conflicted.add(key);
+      else state.conflicted.delete(key);
+      if (visibleOf(values.map(decodeEntry))?.tombstone === true) state.tombstones.add(key);
+      else state.tombstones.delete(key);
+    }
+    return [...touched].sort();
+  }
+
+  /** The op ids of a key's values: they change exactly when its values do. */
+  private valueIds(key: string): string {
+    return this.handle
+      .getAll(kvMapId, key)
+      .map((entry) => String(entry[entry.length - 1]))
+      .join(' ');
+  }
+
+  private knownKeyState(): KeyState {
+    if (this.keyState === undefined) {
+      const state = emptyKeyState();
+      for (const key of this.handle.keys(kvMapId)) {
+        const values = this.handle.getAll(kvMapId, key);
+        if (values.length > 1) state.conflicted.add(key);
+        if (visibleOf(values.map(decodeEntry))?.tombstone === true) state.tombstones.add(key);
+      }
+      this.keyState = state;
+    }
+    return this.keyState;
+  }
+
   /**
    * Automerge would quietly commit pending writes before these calls, making
    * a change that `commit()` never returned to the caller.
@@ -161,16 +460,77 @@ class AutomergeKvDocument implements KvDocument {
   }
 }
 
+const taggedFormat = 0x02;
+/**
+ * A root entry (true) written with the first tagged value, so that a
+ * document without it (every single node's) knows it holds neither tags nor
+ * tombstones: its get() reads Automerge's one value as before, and a loaded
+ * one never scans its keys for tombstones. Concurrent marks by two members
+ * are equal values.
+ */
+const taggedMarkKey = 'tagged';
+
+function hasTaggedMark(handle: Handle): boolean {
+  return handle.get('_root', taggedMarkKey) === true;
+}
+const changeHash = /^[0-9a-f]{64}$/;
+
+function decodeEntry(entry: unknown[]): TaggedStoredValue {
+  return decodeTaggedStoredValue(entry[1]);
+}
+
+/** The highest tag; among equal tags (untagged values) the last, which is Automerge's own winner. */
+function visibleOf<T extends TaggedStoredValue>(values: T[]): T | undefined {
+  let best: T | undefined;
+  for (const v of values) if (best === undefined || compareTags(v.tag, best.tag) >= 0) best = v;
+  return best;
+}
+
+function withoutMark({ visible: _visible, ...value }: KeyValue): TaggedStoredValue {
+  return value;
+}
+
+interface KeyState {
+  tombstones: Set<string>;
+  conflicted: Set<string>;
+}
+
+function emptyKeyState(): KeyState {
+  return { tombstones: new Set(), conflicted: new Set() };
+}
+
+function appliedChange(bytes: Uint8Array, header: ChangeHeader): AppliedChange {
+  return { hash: header.hash, ...originOf(header.message), bytes };
+}
+
+function originOf(message: string | null): { origin?: ChangeOrigin } {
+  // A peer's change with a message that is not an origin is still applied; it just names no origin.
+  try {
+    const origin = decodeChangeOrigin(message);
+    return origin === undefined ? {} : { origin };
+  } catch {
+    return {};
+  }
+}
+
+function sameHeads(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((h) => b.includes(h));
+}
+
 function assertLeaseId(id: string): void {
   if (parseLease(id) === 0n) throw new AutomergeDocError('lease id 0 means "no lease" and cannot be stored');
 }
 
-function applyAll(handle: Handle, changes: Uint8Array[]): void {
+function applyEach(handle: Handle, changes: Uint8Array[]): void {
   try {
     handle.applyChanges(changes);
   } catch (err) {
     throw new AutomergeDocError(`cannot apply changes: ${(err as Error).message}`, { cause: err });
   }
+}
+
+function applyAll(handle: Handle, changes: Uint8Array[]): void {
+  applyEach(handle, changes);
   // Automerge queues changes whose dependencies it has not seen and says
   // nothing; they stay queued and apply once the dependencies arrive.
   const missing = handle.getMissingDeps();
@@ -179,19 +539,20 @@ function applyAll(handle: Handle, changes: Uint8Array[]): void {
   }
 }
 
-function newHandle(actorId: string | undefined): Handle {
+function newHandle(actorId: string | undefined): { handle: Handle; syncDoc: SyncDoc } {
   if (actorId !== undefined && (!hexActor.test(actorId) || actorId === baseActorId)) {
     throw new AutomergeDocError(`actorId must be lower-case hex bytes other than the base actor, got ${actorId}`);
   }
   // Without an actor Automerge picks a random one.
-  return getBackend(init(actorId === undefined ? {} : { actor: actorId }));
+  const syncDoc = init<Record<string, never>>(actorId === undefined ? {} : { actor: actorId });
+  return { handle: getBackend(syncDoc), syncDoc };
 }
 
 /** A new document: the deterministic base, then writes by `actorId` (random unless given). */
 export function createKvDocument(opts: { actorId?: string } = {}): KvDocument {
-  const handle = newHandle(opts.actorId);
+  const { handle, syncDoc } = newHandle(opts.actorId);
   applyAll(handle, [baseChangeBytes()]);
-  return new AutomergeKvDocument(handle, 0);
+  return new AutomergeKvDocument(handle, syncDoc, 0);
 }
 
 /**
@@ -200,7 +561,7 @@ export function createKvDocument(opts: { actorId?: string } = {}): KvDocument {
  * with all of its history in `saved`/`changes`.
  */
 export function loadKvDocument(opts: { saved?: Uint8Array; base?: Uint8Array; changes?: Uint8Array[]; actorId?: string }): KvDocument {
-  const handle = newHandle(opts.actorId);
+  const { handle, syncDoc } = newHandle(opts.actorId);
   if (opts.saved !== undefined) {
     loadSaved(handle, opts.saved);
   } else {
@@ -210,7 +571,7 @@ export function loadKvDocument(opts: { saved?: Uint8Array; base?: Uint8Array; ch
   if (opts.changes !== undefined && opts.changes.length > 0) applyAll(handle, opts.changes);
   // A fresh actor has written nothing; a given one may have, so its seq is
   // read from its first new change.
-  return new AutomergeKvDocument(handle, opts.actorId === undefined ? 0 : undefined);
+  return new AutomergeKvDocument(handle, syncDoc, opts.actorId === undefined ? 0 : undefined);
 }
 
 function loadSaved(handle: Handle, saved: Uint8Array): void {

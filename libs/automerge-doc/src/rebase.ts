@@ -10,6 +10,8 @@ import { getBackend, init } from '@automerge/automerge';
 import { AutomergeDocError } from './automerge-doc-error.js';
 import { baseActorId, kvMapId, kvMapKey, leasesMapId, leasesMapKey } from './base-change.js';
 import type { KvDocument } from './kv-document.js';
+import { encodeMemberRecord, memberKey } from './member-record.js';
+import type { MemberRecord } from './member-record.js';
 import { encodeStoredValue } from './stored-value.js';
 
 export const rebaseMessage = 'eckd rebase v1';
@@ -22,13 +24,26 @@ export interface RebaseState {
   keyLeases: readonly string[];
   /** granted leases: id (decimal) and TTL in seconds, any order */
   leases: readonly { id: string; ttl: number }[];
+  /** the member table (member-record.ts), any order; none leaves the base as before members existed */
+  members?: readonly { id: string; record: MemberRecord }[];
 }
 
-/** The deterministic rebase change for `doc`'s current (committed) state. */
+/**
+ * The deterministic rebase change for `doc`'s current (committed) state.
+ * Visible values only, untagged: tags, tombstones and the tagged mark are
+ * not kept, which is right for a single node; with peers the cut is a
+ * cluster operation not built yet (docs/ARCHITECTURE.md §5b, §8.2).
+ */
 export function rebaseChange(doc: KvDocument): { bytes: Uint8Array; hash: string } {
   const keys = doc.keys();
   const stored = keys.map((key) => doc.get(key)!);
-  return rebaseChangeOf({ keys, values: stored.map((s) => s.value), keyLeases: stored.map((s) => s.lease), leases: doc.leases() });
+  return rebaseChangeOf({
+    keys,
+    values: stored.map((s) => s.value),
+    keyLeases: stored.map((s) => s.lease),
+    leases: doc.leases(),
+    members: doc.members(),
+  });
 }
 
 /**
@@ -46,6 +61,9 @@ export function rebaseChangeOf(state: RebaseState): { bytes: Uint8Array; hash: s
     }
     for (const { id, ttl } of [...state.leases].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
       handle.put(leasesMapId, id, ttl, 'int');
+    }
+    for (const { id, record } of [...(state.members ?? [])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+      handle.put('_root', memberKey(id), encodeMemberRecord(record));
     }
     const hash = handle.commit(rebaseMessage, 0);
     const bytes = handle.getLastLocalChange();

@@ -81,6 +81,8 @@ export interface PatchBatch {
 
 export interface SyncRequest {
   after_revision: Int64;
+  /** the backend epoch the replica's history comes from (absent or empty: none, the whole state) */
+  epoch?: string;
 }
 
 export interface SyncChunk {
@@ -92,6 +94,8 @@ export interface SyncChunk {
   base: EtcdMessage[];
   patches: RevisionPatch[];
   error?: WireError | null;
+  /** true: only the revisions after the request's after_revision, no base */
+  incremental?: boolean;
 }
 
 export interface AppendRequest {

@@ -4,10 +4,12 @@ export { ConfigError, envString, envInt, checkInt, parseFlags, readServiceBaseCo
 export type { ServiceBaseConfig, NatsAuth } from './config.js';
 export { connectNats, inboxPrefixOf, maxPayloadBytes, toHeaders } from './nats.js';
 export type { NatsConnection } from './nats.js';
-export { Messenger, MessengerTimeoutError } from './messenger.js';
-export type { Message } from './messenger.js';
-export { FragmentAssembler, parseFragment, formatFragment, splitPayload, fragmentHeader } from './fragments.js';
-export type { FragmentInfo } from './fragments.js';
+export { NatsMessenger, MessengerTimeoutError } from './messenger.js';
+export type { Message, MessageHandler, Messenger, PublishOptions } from './messenger.js';
+export { MemoryMessenger, MemoryNetwork } from './memory-messenger.js';
+export type { Envelope, EnvelopeMatch, HeldEnvelope } from './memory-messenger.js';
+export { FragmentAssembler, fragmentHeader, formatFragment, parseFragment, readFragmentLimits, splitPayload } from './fragments.js';
+export type { FragmentDropReason, FragmentInfo, FragmentLimits } from './fragments.js';
 export { installShutdown } from './shutdown.js';
 export type { Shutdown } from './shutdown.js';
 export { badMessagesCount, badMessagesMetric, decodeChecked } from './bad-messages.js';

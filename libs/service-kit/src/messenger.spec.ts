@@ -8,10 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { Messenger, MessengerTimeoutError } from './messenger.js';
+import { createLogger } from './logger.js';
+import { MessengerTimeoutError, NatsMessenger } from './messenger.js';
 
 // A private nats-server with a small max_payload, so fragmentation is used
 // for modest payloads. (libs/testing is not a dependency of an infra lib.)
+const log = createLogger('messenger-spec', { level: 'error' });
 let server: ChildProcess;
 let dir: string;
 let a: NatsConnection;
@@ -52,8 +54,8 @@ after(async () => {
 
 describe('messenger', () => {
   test('request/reply of payloads far above max_payload, both ways, with headers', async () => {
-    const ma = new Messenger(a);
-    const mb = new Messenger(b);
+    const ma = new NatsMessenger(a, { log });
+    const mb = new NatsMessenger(b, { log });
     mb.subscribe('echo', (m) => m.respond(Buffer.concat([m.data, m.data]), { seen: m.header('x-test') ?? '' }));
     await b.flush();
     const big = Buffer.alloc(300_000, 7);
@@ -67,8 +69,8 @@ describe('messenger', () => {
   });
 
   test('a stream of replies, and a timeout when nobody answers', async () => {
-    const ma = new Messenger(a);
-    const mb = new Messenger(b);
+    const ma = new NatsMessenger(a, { log });
+    const mb = new NatsMessenger(b, { log });
     mb.subscribe('count', (m) => {
       for (let i = 0; i < 3; i++) m.respond(Buffer.alloc(100_000, i));
     });
@@ -83,8 +85,8 @@ describe('messenger', () => {
   });
 
   test('a request to a queue group is handled by one member only', async () => {
-    const ma = new Messenger(a);
-    const mb = new Messenger(b);
+    const ma = new NatsMessenger(a, { log });
+    const mb = new NatsMessenger(b, { log });
     let handled = 0;
     for (const name of ['one', 'two']) {
       mb.subscribe('work', (m) => (handled++, m.respond(Buffer.from(name))), { queue: 'workers' });
@@ -93,5 +95,23 @@ describe('messenger', () => {
     for (let i = 0; i < 10; i++) await ma.request('work', Buffer.alloc(1), { timeoutMs: 5_000 });
     await b.flush();
     assert.equal(handled, 10);
+  });
+
+  test('a handler that throws (or rejects) is logged and its subscription goes on', async () => {
+    const ma = new NatsMessenger(a, { log });
+    const mb = new NatsMessenger(b, { log });
+    let calls = 0;
+    mb.subscribe('fragile', (m) => {
+      calls++;
+      if (calls === 1) throw new Error('boom');
+      if (calls === 2) return Promise.reject(new Error('async boom'));
+      m.respond(Buffer.from('ok'));
+    });
+    await b.flush();
+    ma.publish('fragile', Buffer.alloc(1));
+    ma.publish('fragile', Buffer.alloc(1));
+    const reply = await ma.request('fragile', Buffer.alloc(1), { timeoutMs: 5_000 });
+    assert.equal(Buffer.from(reply.data).toString(), 'ok');
+    assert.equal(calls, 3);
   });
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { nkeys } from '@nats-io/nats-core';
 import { readNatsSettings } from './config.js';
 import { createLogger } from './logger.js';
-import { Messenger } from './messenger.js';
+import { NatsMessenger } from './messenger.js';
 import { connectNats } from './nats.js';
 import type { NatsConnection } from './nats.js';
 
@@ -84,7 +84,7 @@ async function connectWith(env: Record<string, string>): Promise<NatsConnection>
 describe('connectNats', () => {
   test('TLS with a user and password; replies arrive under NATS_INBOX_PREFIX, the only inbox the user may read', async () => {
     const nc = await connectWith({ NATS_USER: 'svc', NATS_PASSWORD: 's3cret', NATS_INBOX_PREFIX: '_INBOX.svc' });
-    const messenger = new Messenger(nc);
+    const messenger = new NatsMessenger(nc, { log });
     messenger.subscribe('echo', (m) => m.respond(m.data));
     await nc.flush();
     const reply = await messenger.request('echo', new TextEncoder().encode('over tls'), { timeoutMs: 5000 });

@@ -1,0 +1,82 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { responseWriter } from './batched-writer.js';
+import type { StreamResponse } from './batched-writer.js';
+
+class FakeHttp2Stream extends EventEmitter {
+  writes: Buffer[] = [];
+  destroyed = false;
+  closed = false;
+  writableNeedDrain = false;
+  writableLength = 0;
+  write(chunk: Buffer): boolean {
+    this.writes.push(chunk);
+    return true;
+  }
+}
+
+function grpcCall(stream: FakeHttp2Stream, events: string[]) {
+  const call = Object.assign(new EventEmitter(), { call: { stream, maybeSendMetadata: () => events.push('metadata') } });
+  return call as unknown as ServerDuplexStream<unknown, StreamResponse>;
+}
+
+const encode = (r: Record<string, unknown>) => Buffer.from(JSON.stringify(r));
+const turn = () => new Promise((r) => setImmediate(r));
+
+/** The messages of gRPC length-prefixed frames. */
+function messagesOf(bytes: Buffer): string[] {
+  const out: string[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    assert.equal(bytes[at], 0, 'not compressed');
+    const length = bytes.readUInt32BE(at + 1);
+    out.push(bytes.subarray(at + 5, at + 5 + length).toString());
+    at += 5 + length;
+  }
+  return out;
+}
+
+describe('batched response writer', () => {
+  test('the responses of one event-loop turn go to the HTTP/2 stream as one write, after the headers', async () => {
+    const stream = new FakeHttp2Stream();
+    const events: string[] = [];
+    const writer = responseWriter(grpcCall(stream, events), encode, () => undefined);
+    assert.equal(writer.write({ n: 1 }), true);
+    assert.equal(writer.write(Buffer.from('pre-encoded')), true);
+    writer.write({ n: 3 });
+    assert.equal(stream.writes.length, 0, 'nothing is written synchronously');
+    await turn();
+    assert.equal(stream.writes.length, 1);
+    assert.deepEqual(events, ['metadata']);
+    assert.deepEqual(messagesOf(stream.writes[0]!), ['{"n":1}', 'pre-encoded', '{"n":3}']);
+    writer.write({ n: 4 });
+    writer.flush();
+    assert.equal(stream.writes.length, 2, 'flush writes at once');
+  });
+
+  test('backed up only when the stream asks for a drain and the queue is past its bound; nothing is written to a closed stream', async () => {
+    const stream = new FakeHttp2Stream();
+    let drained = 0;
+    const writer = responseWriter(grpcCall(stream, []), encode, () => drained++);
+    stream.writableNeedDrain = true;
+    assert.equal(writer.write({ small: true }), true);
+    stream.writableLength = 4 * 1024 * 1024;
+    assert.equal(writer.write({ small: true }), false);
+    stream.emit('drain');
+    assert.equal(drained, 1);
+    stream.closed = true;
+    await turn();
+    assert.equal(stream.writes.length, 0);
+  });
+
+  test("without grpc-js's internals, responses go through the call one by one", () => {
+    const written: unknown[] = [];
+    const call = Object.assign(new EventEmitter(), { writableLength: 0, write: (r: unknown) => (written.push(r), false) });
+    const writer = responseWriter(call as unknown as ServerDuplexStream<unknown, StreamResponse>, encode, () => undefined);
+    assert.equal(writer.write({ n: 1 }), true, 'grpc-js says full after 16 messages; the stream counts as backed up only past its own bound');
+    call.writableLength = 1024;
+    assert.equal(writer.write({ n: 2 }), false);
+    assert.deepEqual(written, [{ n: 1 }, { n: 2 }]);
+  });
+});

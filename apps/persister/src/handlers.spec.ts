@@ -1,0 +1,121 @@
+// The persister's append and load handlers on an in-memory messenger (so a
+// test decides what is lost or late) and a real Postgres database.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { codecs, nodeSubjects } from '@eckd/change-codec';
+import type { AppendRequest, LoadChunk } from '@eckd/change-codec';
+import { createLogger, MemoryNetwork } from '@eckd/service-kit';
+import type { Messenger } from '@eckd/service-kit';
+import { createPool, durableRevision, migrate, readCompactRevision } from '@eckd/storage';
+import pg from 'pg';
+import { createAppendHandler } from './append.handler.js';
+import { createLoadHandler } from './load.handler.js';
+
+const log = createLogger('persister-spec', { level: 'error' });
+const subjects = nodeSubjects({ prefix: 'test', node: 'n1' });
+
+// A throwaway database (an app may not depend on libs/testing).
+const adminUrl = process.env['ECKD_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const databaseName = `eckd_t_persister_${process.pid}_${Date.now()}`;
+let pool: pg.Pool;
+
+async function asAdmin(sql: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(sql).finally(() => admin.end());
+}
+
+before(async () => {
+  await asAdmin(`create database ${databaseName}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${databaseName}`;
+  pool = createPool(url.toString());
+  await migrate(pool);
+});
+
+after(async () => {
+  await pool.end();
+  await asAdmin(`drop database if exists ${databaseName} with (force)`);
+});
+
+function persister(chunkBytes = 64 * 1024) {
+  const net = new MemoryNetwork();
+  const server = net.messenger(log);
+  server.subscribe(subjects.append, createAppendHandler(pool, log));
+  server.subscribe(subjects.load, createLoadHandler(server, pool, chunkBytes, log));
+  return { net, backend: net.messenger(log) };
+}
+
+function batch(revision: number, opts: Partial<AppendRequest> = {}): AppendRequest {
+  const patchBatch = codecs.patchBatch.encode({
+    patches: [{ revision, events: [{ type: 'PUT', kv: { key: Buffer.from(`k${revision}`), create_revision: revision, mod_revision: revision, version: 1, value: Buffer.alloc(100, revision), lease: 0 } }] }],
+    identity: null,
+    compact_revision: 0,
+  });
+  return {
+    actor: Buffer.from('a1'),
+    seq: revision,
+    change: Buffer.alloc(50, revision),
+    first_revision: revision,
+    last_revision: revision,
+    patch_batch: patchBatch,
+    compacted: false,
+    compact_revision: 0,
+    ...opts,
+  };
+}
+
+async function append(backend: Messenger, request: AppendRequest, timeoutMs = 5_000) {
+  return codecs.appendReply.decode((await backend.request(subjects.append, codecs.appendRequest.encode(request), { timeoutMs })).data);
+}
+
+async function load(backend: Messenger): Promise<LoadChunk[]> {
+  const chunks: LoadChunk[] = [];
+  for await (const m of backend.requestStream(subjects.load, codecs.loadRequest.encode({}), { chunkTimeoutMs: 5_000 })) {
+    const chunk = codecs.loadChunk.decode(m.data);
+    chunks.push(chunk);
+    if (chunk.done) break;
+  }
+  return chunks;
+}
+
+describe('persister handlers', () => {
+  test('append answers with the durable revision once the batch is committed', async () => {
+    const { backend } = persister();
+    for (const revision of [2, 3]) assert.equal(Number((await append(backend, batch(revision))).durable_revision), revision);
+    assert.equal(await durableRevision(pool), 3);
+  });
+
+  test('a batch whose reply was lost, sent again, is answered again (the backend retries on timeout)', async () => {
+    const { net, backend } = persister();
+    const restore = net.drop((e) => e.subject.startsWith('_INBOX.'));
+    await assert.rejects(append(backend, batch(4), 100), { name: 'MessengerTimeoutError' });
+    restore();
+    const reply = await append(backend, batch(4));
+    assert.equal(reply.error ?? null, null);
+    assert.equal(Number(reply.durable_revision), 4);
+  });
+
+  test('a malformed message or rebase is answered with an error and stores nothing', async () => {
+    const { backend } = persister();
+    const garbage = codecs.appendReply.decode((await backend.request(subjects.append, Buffer.from([0xff, 0xff, 0xff]), { timeoutMs: 5_000 })).data);
+    assert.ok(garbage.error);
+    const rebase = await append(backend, batch(5, { rebase: { document: Buffer.alloc(0), heads: [], key_count: 0 } }));
+    assert.match(rebase.error?.message ?? '', /rebase needs its document/);
+    assert.equal(await durableRevision(pool), 4);
+  });
+
+  test('load streams every stored change and patch batch in chunks, the compact revision on the last', async () => {
+    const { backend } = persister(256);
+    await append(backend, batch(5, { compacted: true, compact_revision: 3 }));
+    const chunks = await load(backend);
+    assert.ok(chunks.length > 1, `several chunks (${chunks.length})`);
+    assert.deepEqual(chunks.map((c) => c.index), chunks.map((_, i) => i));
+    assert.equal(chunks.filter((c) => c.done).length, 1);
+    assert.equal(chunks.flatMap((c) => c.changes).length, 4, 'the changes of revisions 2..5');
+    assert.equal(chunks.flatMap((c) => c.patch_batches).length, 4);
+    const last = chunks.at(-1)!;
+    assert.equal(last.compacted, true);
+    assert.equal(Number(last.compact_revision), await readCompactRevision(pool));
+  });
+});
