@@ -1,17 +1,22 @@
-// The backend's single apply loop. Proposals queue in arrival order; while
-// no append is in flight, everything queued (bounded) is evaluated into one
-// batch, appended to the persister, and — once durable — published to the
-// frontends and answered. Requests that arrive during an append form the
-// next batch (group commit); nothing waits on one request while others queue.
+// The backend's single apply loop. Proposals queue in arrival order (the
+// queue is bounded: beyond it etcd's "too many requests"); while no append
+// is in flight, everything queued (bounded in count and bytes) is evaluated
+// into one batch, appended to the persister, and — once durable — published
+// to the frontends and answered. Requests that arrive during an append form
+// the next batch (group commit); nothing waits on one request while others
+// queue. A request whose client has given up (its deadline passed) is
+// dropped before evaluation.
 import { SpanKind, context, trace } from '@opentelemetry/api';
+import type { EtcdErrorName } from '@eckd/etcd-proto';
 import { codecs, validated, validators } from '@eckd/change-codec';
 import type { NodeIdentity } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
+import { retry } from '@eckd/service-kit';
 import { addSpanEvent, injectTraceHeaders, withSpan } from '@eckd/telemetry';
-import type { Batch, QueuedProposal } from './batch.js';
-import { evaluateBatch, lastRevisionOf } from './batch.js';
+import type { Batch, EvaluationLimits, QueuedProposal } from './batch.js';
+import { answerLeaseReads, evaluateBatch, lastRevisionOf } from './batch.js';
 import type { HistoryCutter } from './history-cut.js';
-import type { NodeState } from './node-state.js';
+import type { NodeState } from './write-application.js';
 
 export interface ApplyLoopOptions {
   messenger: Messenger;
@@ -19,6 +24,11 @@ export interface ApplyLoopOptions {
   identity: NodeIdentity;
   subjects: { patch: string; append: string };
   batchProposalsMax: number;
+  batchBytesMax: number;
+  applyQueueProposalsMax: number;
+  applyQueueBytesMax: number;
+  limits: EvaluationLimits;
+  /** first append attempt's timeout; each retry waits twice as long, up to appendTimeoutGrowthMax times */
   appendTimeoutMs: number;
   /**
    * sync: a batch is published and answered after the persister stored it.
@@ -32,9 +42,17 @@ export interface ApplyLoopOptions {
 
 /** In async mode, how many applied batches may wait for storage before the loop waits too. */
 const unstoredBatchesMax = 256;
+/**
+ * A retried append waits longer each time (up to this factor): when the
+ * persister is slow rather than down, a fixed timeout would give up on every
+ * attempt while the persister works through the earlier copies.
+ */
+const appendTimeoutGrowthMax = 16;
 
 export class ApplyLoop {
   readonly #queue: QueuedProposal[] = [];
+  #queuedProposals = 0;
+  #queuedBytes = 0;
   readonly #opts: ApplyLoopOptions;
   #running = false;
   #stopped = false;
@@ -45,6 +63,11 @@ export class ApplyLoop {
   #unstored = 0;
   /** highest revision that is durable and published to the frontends */
   #publishedRevision: number;
+  /** batches evaluated, and batches whose outcome is published and answered */
+  #evaluatedBatches = 0;
+  #committedBatches = 0;
+  /** replies computed on the state of a batch still in flight, sent once it is committed */
+  #afterCommit: { batch: number; send: () => void }[] = [];
 
   constructor(opts: ApplyLoopOptions) {
     this.#opts = opts;
@@ -59,10 +82,26 @@ export class ApplyLoop {
     if (this.#storageFailing) {
       // Fail fast instead of queueing behind a batch that cannot be stored:
       // the client gets etcd's timeout error at once and may retry.
-      item.msg?.respond(codecs.proposeReply.encode({ results: [], error: { name: 'Timeout', message: 'backend: storage unavailable' } }));
+      refuse(item, 'Timeout', 'backend: storage unavailable');
       return;
     }
+    if (item.msg) {
+      const { answered, rest } = answerLeaseReads(this.#opts.state, item.request, this.#opts.limits);
+      if (rest.length === 0) {
+        const msg = item.msg;
+        this.#whenCommitted(() => msg.respond(codecs.proposeReply.encode({ results: answered })));
+        return;
+      }
+      item = { ...item, answered, request: { ...item.request, proposals: rest } };
+      // The backend's own proposals (lease expiry) are never refused: they are few and must not be lost.
+      if (this.#queue.length > 0 && (this.#queuedProposals + rest.length > this.#opts.applyQueueProposalsMax || this.#queuedBytes + item.bytes > this.#opts.applyQueueBytesMax)) {
+        refuse(item, 'TooManyRequests', `backend: apply queue holds ${this.#queuedProposals} proposals, ${this.#queuedBytes} bytes`);
+        return;
+      }
+    }
     this.#queue.push(item);
+    this.#queuedProposals += item.request.proposals.length;
+    this.#queuedBytes += item.bytes;
     if (!this.#running) void this.#run();
   }
 
@@ -74,10 +113,16 @@ export class ApplyLoop {
     this.#running = true;
     try {
       while (this.#queue.length > 0 && !this.#stopped) {
-        const items = this.#take();
-        const batch = evaluateBatch(this.#opts.state, items);
+        const items = this.#dropExpired(this.#take());
+        if (items.length === 0) continue;
+        const batch = evaluateBatch(this.#opts.state, items, this.#opts.limits);
+        this.#evaluatedBatches++;
         if (batch.change) batch.rebase = this.#opts.historyCutter.afterBatch(this.#opts.state, batch.patches, lastRevisionOf(batch));
         await this.#commit(batch);
+        this.#committedBatches++;
+        const due = this.#afterCommit.filter((w) => w.batch <= this.#committedBatches);
+        this.#afterCommit = this.#afterCommit.filter((w) => w.batch > this.#committedBatches);
+        for (const w of due) w.send();
       }
     } catch (err) {
       // Evaluation errors are values; anything thrown here is a bug that
@@ -89,14 +134,42 @@ export class ApplyLoop {
     }
   }
 
+  /**
+   * A lease read's answer saw every evaluated batch, so it is sent no sooner
+   * than the one in flight is published: no client then sees a lease state
+   * that a linearizable read cannot see yet.
+   */
+  #whenCommitted(send: () => void): void {
+    if (this.#committedBatches === this.#evaluatedBatches) send();
+    else this.#afterCommit.push({ batch: this.#evaluatedBatches, send });
+  }
+
+  /** The next batch's requests: at least one, then as many as fit the count and byte bounds. */
   #take(): QueuedProposal[] {
     let count = 0;
+    let bytes = 0;
     let n = 0;
-    while (n < this.#queue.length && (n === 0 || count + this.#queue[n]!.request.proposals.length <= this.#opts.batchProposalsMax)) {
-      count += this.#queue[n]!.request.proposals.length;
-      n++;
+    for (; n < this.#queue.length; n++) {
+      const next = this.#queue[n]!;
+      const fits = count + next.request.proposals.length <= this.#opts.batchProposalsMax && bytes + next.bytes <= this.#opts.batchBytesMax;
+      if (n > 0 && !fits) break;
+      count += next.request.proposals.length;
+      bytes += next.bytes;
     }
+    this.#queuedProposals -= count;
+    this.#queuedBytes -= bytes;
     return this.#queue.splice(0, n);
+  }
+
+  /** Requests whose client has given up are answered with a timeout (which nobody awaits) and not evaluated. */
+  #dropExpired(items: QueuedProposal[]): QueuedProposal[] {
+    const now = Date.now();
+    return items.filter((item) => {
+      const deadline = Number(item.request.deadline_ms ?? 0);
+      if (deadline === 0 || deadline > now) return true;
+      refuse(item, 'Timeout', 'backend: the client gave up before the request was evaluated');
+      return false;
+    });
   }
 
   async #commit(batch: Batch): Promise<void> {
@@ -153,25 +226,37 @@ export class ApplyLoop {
       compact_revision: batch.compactRevision ?? 0,
       rebase: batch.rebase,
     });
-    for (let attempt = 1; ; attempt++) {
-      try {
+    // Unbounded: the batch is evaluated and later batches build on it, so it
+    // cannot be dropped; meanwhile new proposals fail fast (see enqueue).
+    const attempts = await retry(
+      async (attempt) => {
         const reply = validated(codecs.appendReply.decode(
           (await this.#opts.messenger.request(this.#opts.subjects.append, request, {
-            timeoutMs: this.#opts.appendTimeoutMs,
+            timeoutMs: this.#opts.appendTimeoutMs * Math.min(2 ** (attempt - 1), appendTimeoutGrowthMax),
             headers: injectTraceHeaders(),
           })).data,
         ), validators.appendReply);
-        if (!reply.error && Number(reply.durable_revision) >= lastRevisionOf(batch)) {
-          if (this.#storageFailing) this.#opts.log.info('storage is back', { attempts: attempt });
-          this.#storageFailing = false;
-          return;
+        if (reply.error || Number(reply.durable_revision) < lastRevisionOf(batch)) {
+          throw new Error(`backend: append refused: ${reply.error?.message ?? `durable revision ${reply.durable_revision}`}`);
         }
-        this.#opts.log.warn('append refused, retrying', { attempt, error: reply.error });
-      } catch (err) {
-        this.#opts.log.warn('append failed, retrying', { attempt, err });
-      }
-      this.#storageFailing = true;
-      await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 2_000)));
-    }
+        return attempt;
+      },
+      {
+        attemptsMax: Infinity,
+        delayInitialMs: 100,
+        delayMaxMs: 2_000,
+        onRetry: (err, attempt) => {
+          this.#storageFailing = true;
+          this.#opts.log.warn('append failed, retrying', { attempt, err });
+        },
+      },
+    );
+    if (this.#storageFailing) this.#opts.log.info('storage is back', { attempts });
+    this.#storageFailing = false;
   }
+}
+
+/** Answers a whole request with an error (nothing of it was evaluated). */
+function refuse(item: QueuedProposal, name: EtcdErrorName, message: string): void {
+  item.msg?.respond(codecs.proposeReply.encode({ results: [], error: { name, message } }));
 }

@@ -3,19 +3,31 @@
 // the whole batch.
 import type { Context } from '@opentelemetry/api';
 import type { EncodedChange } from '@eckd/automerge-doc';
-import type { ProposalResult, ProposeReply, ProposeRequest, Rebase } from '@eckd/change-codec';
+import type { ProposalResult, ProposeReply, ProposeRequest, Rebase, WireError } from '@eckd/change-codec';
+import type { ResponseOp } from '@eckd/etcd-proto';
+import { responseOverLimit } from '@eckd/etcd-proto';
 import { KvError, toInt } from '@eckd/mvcc';
 import type { MvccStore, WriteOp, WriteResult } from '@eckd/mvcc';
 import type { Message } from '@eckd/service-kit';
-import { evaluateLeaseOp, leaseOpOf } from './lease-ops.js';
-import type { BatchEffects, NodeState } from './node-state.js';
-import { applyWrite } from './node-state.js';
+import { evaluateLeaseOp, leaseOpOf, leaseReadOps } from './lease-ops.js';
+import type { BatchEffects, NodeState } from './write-application.js';
+import { applyWrite } from './write-application.js';
 
 export interface QueuedProposal {
   /** absent for the backend's own proposals (lease expiry) */
   msg: Message | undefined;
   request: ProposeRequest;
+  /** encoded size of the request, counted against the queue and batch byte bounds */
+  bytes: number;
+  /** results already given on arrival (lease reads), sent with the others */
+  answered?: ProposalResult[];
   trace: Context;
+}
+
+/** Bounds on what evaluating one proposal may build or create. */
+export interface EvaluationLimits {
+  maxResponseBytes: number;
+  leasesMax: number;
 }
 
 export interface Batch extends BatchEffects {
@@ -29,34 +41,58 @@ export interface Batch extends BatchEffects {
 }
 
 type Proposal = ProposeRequest['proposals'][number];
-type WireError = { name: string; message: string };
+type WriteRequest = NonNullable<Proposal['request']>;
 
-export function evaluateBatch(state: NodeState, items: QueuedProposal[]): Batch {
+export function evaluateBatch(state: NodeState, items: QueuedProposal[], limits: EvaluationLimits): Batch {
   const baseRevision = state.store.revision;
   const effects: BatchEffects = { patches: [], compactRevision: undefined };
-  const replies = items.map((item): ProposeReply => ({ results: item.request.proposals.map((p) => evaluateProposal(state, effects, p)) }));
+  const replies = items.map((item): ProposeReply => ({
+    results: [...(item.answered ?? []), ...item.request.proposals.map((p) => evaluateProposal(state, effects, p, limits))],
+  }));
   return { items, replies, change: state.doc.commit(), baseRevision, ...effects };
 }
 
+/**
+ * Lease reads (KeepAlive, TimeToLive, Leases) change nothing that is stored
+ * (expiry times are not persisted), so they are evaluated on arrival instead
+ * of in a batch with an append: a KeepAlive flood does not queue in front
+ * of writes. Evaluating before the queued writes is a valid order: none of
+ * those has been acknowledged yet.
+ */
+export function answerLeaseReads(state: NodeState, request: ProposeRequest, limits: EvaluationLimits): { answered: ProposalResult[]; rest: Proposal[] } {
+  const answered: ProposalResult[] = [];
+  const rest: Proposal[] = [];
+  const noEffects: BatchEffects = { patches: [], compactRevision: undefined };
+  for (const p of request.proposals) {
+    const op = leaseOpOf(p);
+    if (op && leaseReadOps.includes(op)) answered.push(evaluateProposal(state, noEffects, p, limits));
+    else rest.push(p);
+  }
+  return { answered, rest };
+}
+
 /** One proposal: an etcd error is a value in its result and changes nothing. */
-function evaluateProposal(state: NodeState, effects: BatchEffects, p: Proposal): ProposalResult {
+function evaluateProposal(state: NodeState, effects: BatchEffects, p: Proposal, limits: EvaluationLimits): ProposalResult {
   const { store } = state;
   try {
     if (p.request) {
       const op = toWriteOp(p.request);
       if (!op) return failed(p, store, { name: 'NotCapable', message: 'backend: unsupported request' });
       const write = applyWrite(state, effects, op);
+      // As in etcd, the write stands; only its reply is refused when it is over the send limit.
+      const tooLarge = responseOverLimit(responseTypeOf(p.request), write.response as Record<string, unknown>, limits.maxResponseBytes);
+      if (tooLarge) return failed(p, store, { name: 'ResponseTooLarge', message: tooLarge });
       return { id: p.id, revision: write.revision, result: 'response', response: wrapResponse(p.request, write) };
     }
     if (p.compaction) {
-      effects.compactRevision = store.compact(toInt(p.compaction['revision'] as string | number | undefined)).compactRevision;
+      effects.compactRevision = store.compact(toInt(p.compaction.revision)).compactRevision;
       return { id: p.id, revision: store.revision, result: 'compaction', compaction: {} };
     }
-    const leaseOp = leaseOpOf(p);
-    if (leaseOp) {
-      const response = evaluateLeaseOp(state, effects, leaseOp, p[leaseOp] as Record<string, unknown>);
-      return { id: p.id, revision: store.revision, result: leaseOp, [leaseOp]: response };
+    if (leaseOpOf(p) === 'lease_grant' && state.leases.size >= limits.leasesMax) {
+      return failed(p, store, { name: 'TooManyRequests', message: `backend: ${state.leases.size} leases, ECKD_LEASES_MAX is ${limits.leasesMax}` });
     }
+    const lease = evaluateLeaseOp(state, effects, p);
+    if (lease) return { id: p.id, revision: store.revision, ...lease };
     return failed(p, store, { name: 'NotCapable', message: 'backend: unsupported proposal' });
   } catch (err) {
     if (err instanceof KvError) return failed(p, store, { name: err.rpcName, message: err.message });
@@ -68,16 +104,22 @@ function failed(p: Proposal, store: MvccStore, error: WireError): ProposalResult
   return { id: p.id, revision: store.revision, result: 'error', error };
 }
 
-function toWriteOp(request: Record<string, unknown>): WriteOp | undefined {
-  if (request['request_put']) return { put: request['request_put'] } as WriteOp;
-  if (request['request_delete_range']) return { delete_range: request['request_delete_range'] } as WriteOp;
-  if (request['request_txn']) return { txn: request['request_txn'] } as WriteOp;
+function toWriteOp(request: WriteRequest): WriteOp | undefined {
+  if (request.request_put) return { put: request.request_put };
+  if (request.request_delete_range) return { delete_range: request.request_delete_range };
+  if (request.request_txn) return { txn: request.request_txn };
   return undefined;
 }
 
-function wrapResponse(request: Record<string, unknown>, write: WriteResult): Record<string, unknown> {
-  if (request['request_put']) return { response_put: write.response };
-  if (request['request_delete_range']) return { response_delete_range: write.response };
+function responseTypeOf(request: WriteRequest): 'PutResponse' | 'DeleteRangeResponse' | 'TxnResponse' {
+  if (request.request_put) return 'PutResponse';
+  if (request.request_delete_range) return 'DeleteRangeResponse';
+  return 'TxnResponse';
+}
+
+function wrapResponse(request: WriteRequest, write: WriteResult): ResponseOp {
+  if (request.request_put) return { response_put: write.response };
+  if (request.request_delete_range) return { response_delete_range: write.response };
   return { response_txn: write.response };
 }
 

@@ -1,7 +1,7 @@
 // The backend's NATS endpoints: propose (into the apply loop), read-index
 // (the published revision) and sync (the replica state, or the revisions
 // after the replica's, chunked).
-import { codecs, payloadHeadroomBytes, validators } from '@eckd/change-codec';
+import { chunkBySize, codecs, payloadHeadroomBytes, validators } from '@eckd/change-codec';
 import type { NodeIdentity, SyncChunk, SyncRequest } from '@eckd/change-codec';
 import { KvError } from '@eckd/mvcc';
 import type { MvccState, MvccStore, RevisionPatch } from '@eckd/mvcc';
@@ -14,10 +14,13 @@ export function handlePropose(loop: ApplyLoop, log: Logger): (msg: Message) => v
   return (msg) => {
     try {
       const request = decodeChecked(msg, codecs.proposeRequest, validators.proposeRequest, log);
-      loop.enqueue({ msg, request, trace: contextFromHeaders(msg.header) });
+      loop.enqueue({ msg, request, bytes: msg.data.length, trace: contextFromHeaders(msg.header) });
     } catch (err) {
       log.warn('bad propose message', { err });
-      msg.respond(codecs.proposeReply.encode({ results: [], error: { name: 'InvalidArgument', message: (err as Error).message } }));
+      // A proposal this backend cannot read (a frontend speaking another wire
+      // version, or damaged bytes): etcd's answer for a request the server
+      // cannot serve, as for an unsupported proposal (batch.ts).
+      msg.respond(codecs.proposeReply.encode({ results: [], error: { name: 'NotCapable', message: `backend: unreadable proposal: ${(err as Error).message}` } }));
     }
   };
 }
@@ -40,32 +43,31 @@ export function handleSync(messenger: Messenger, store: MvccStore, loop: ApplyLo
       ? { compactRevision: store.compactRevision, base: [], patches: since }
       : store.exportState();
     const patches = state.patches.filter((p) => p.revision <= published);
-    const budget = syncChunkBytes - payloadHeadroomBytes;
-    const chunks: SyncChunk[] = [];
-    let current = newChunk(0);
-    let size = 0;
-    const push = (field: 'base' | 'patches', item: never, itemSize: number) => {
-      if (size > 0 && size + itemSize > budget) {
-        chunks.push(current);
-        current = newChunk(chunks.length);
-        size = 0;
-      }
-      (current[field] as unknown[]).push(item);
-      size += itemSize;
-    };
-    for (const kv of state.base) push('base', kv as never, kvSize(kv));
-    for (const p of patches) push('patches', p as never, p.events.reduce((n, e) => n + kvSize(e.kv) + 8, 16));
-    current.done = true;
-    chunks.push(current);
+    const items: SyncItem[] = [
+      ...state.base.map((kv) => ({ base: { ...kv }, bytes: kvSize(kv) })),
+      ...patches.map((p) => ({
+        patch: { revision: p.revision, events: p.events.map((e) => ({ ...e })) },
+        bytes: p.events.reduce((n, e) => n + kvSize(e.kv) + 8, 16),
+      })),
+    ];
+    const groups = chunkBySize(items, (item) => item.bytes, syncChunkBytes - payloadHeadroomBytes);
+    // An empty state is still answered, with one (last) chunk.
+    if (groups.length === 0) groups.push([]);
+    const chunks = groups.map((group, index): SyncChunk => ({
+      index,
+      done: index === groups.length - 1,
+      identity,
+      revision: published,
+      compact_revision: state.compactRevision,
+      incremental: since !== undefined,
+      base: group.flatMap((item) => ('base' in item ? [item.base] : [])),
+      patches: group.flatMap((item) => ('patch' in item ? [item.patch] : [])),
+    }));
     log.info('sync sent', { revision: published, incremental: since !== undefined, chunks: chunks.length, base: state.base.length, patches: patches.length });
     for (const [i, chunk] of chunks.entries()) {
       msg.respond(codecs.syncChunk.encode(chunk));
       // Let the socket drain now and then rather than buffering the whole state.
       if (i % 16 === 15) await messenger.flush();
-    }
-
-    function newChunk(index: number): SyncChunk {
-      return { index, done: false, identity, revision: published, compact_revision: state.compactRevision, base: [], patches: [], incremental: since !== undefined };
     }
   };
 }
@@ -95,6 +97,9 @@ function patchesSince(msg: Message, store: MvccStore, identity: NodeIdentity, pu
 function checkSyncRequest(request: SyncRequest): Error | undefined {
   return Number(request.after_revision) < 0 ? new Error(`after_revision ${String(request.after_revision)} is negative`) : undefined;
 }
+
+/** One key or one revision's patch of the replica state, in wire form, with its estimated size. */
+type SyncItem = ({ base: SyncChunk['base'][number] } | { patch: SyncChunk['patches'][number] }) & { bytes: number };
 
 /** Target size of one sync chunk (a single larger key travels fragmented). */
 const syncChunkBytes = 512 * 1024;

@@ -10,11 +10,11 @@
 import { Worker } from 'node:worker_threads';
 import { loadKvDocument } from '@eckd/automerge-doc';
 import type { KvDocument } from '@eckd/automerge-doc';
-import type { Rebase, RevisionPatch } from '@eckd/change-codec';
-import type { Event, KeyValue } from '@eckd/mvcc';
+import type { Rebase } from '@eckd/change-codec';
+import type { KeyValue, RevisionPatch } from '@eckd/mvcc';
 import type { Logger } from '@eckd/service-kit';
-import type { NodeState } from './node-state.js';
-import { writeEvents } from './node-state.js';
+import type { NodeState } from './write-application.js';
+import { writeEvents } from './write-application.js';
 
 /** The live state at R, packed so that posting it to the worker copies two buffers, not one per value. */
 export interface PackedState {
@@ -114,7 +114,7 @@ export class HistoryCutter {
   #finish(state: NodeState, pending: PendingCut, base: { bytes: Uint8Array; hash: string }, revision: number): Rebase {
     const swapStarted = performance.now();
     const next = loadKvDocument({ base: base.bytes });
-    for (const patch of pending.since) writeEvents(next, patch.events as unknown as Event[]);
+    for (const patch of pending.since) writeEvents(next, patch.events);
     copyLeases(state.doc, next);
     const change = next.commit();
     state.doc.free();

@@ -3,7 +3,7 @@
 // client's LeaseRevoke, so its keys go in one revision with DELETE events.
 import { context } from '@opentelemetry/api';
 import type { ApplyLoop } from './apply-loop.js';
-import type { NodeState } from './node-state.js';
+import type { NodeState } from './write-application.js';
 
 /** etcd checks for expired leases every 500 ms. */
 export const leaseExpiryTickMs = 500;
@@ -21,6 +21,7 @@ export function startLeaseExpiry(state: NodeState, loop: ApplyLoop): () => void 
     loop.enqueue({
       msg: undefined,
       request: { frontend_id: 'backend/lease-expiry', proposals: fresh.map((ID, i) => ({ id: i, op: 'lease_revoke', lease_revoke: { ID } })) },
+      bytes: 0,
       trace: context.active(),
     });
   }, leaseExpiryTickMs);

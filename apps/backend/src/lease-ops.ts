@@ -2,38 +2,39 @@
 // clock. Grants and revokes change the document (persisted with the batch);
 // a revoke deletes the lease's keys in one revision, in key order, as etcd.
 import { randomBytes } from 'node:crypto';
-import type { LeaseOp, Proposal } from '@eckd/change-codec';
+import type { LeaseOp, Proposal, ProposalResult } from '@eckd/change-codec';
+import type { LeaseGrantResponse } from '@eckd/etcd-proto';
 import { toLeaseId } from '@eckd/mvcc';
-import type { BatchEffects, NodeState } from './node-state.js';
-import { applyWrite } from './node-state.js';
+import type { BatchEffects, NodeState } from './write-application.js';
+import { applyWrite } from './write-application.js';
 
-type Req = Record<string, unknown>;
+type LeaseResult = Pick<ProposalResult, 'result' | LeaseOp>;
 
-export function evaluateLeaseOp(state: NodeState, effects: BatchEffects, op: LeaseOp, req: Req): Req {
-  switch (op) {
-    case 'lease_grant':
-      return grant(state, req);
-    case 'lease_revoke':
-      revoke(state, effects, toLeaseId(req['ID'] as string));
-      return {};
-    case 'lease_keep_alive': {
-      const id = toLeaseId(req['ID'] as string);
-      return { ID: id, TTL: state.leases.keepAlive(id, state.now()) };
-    }
-    case 'lease_time_to_live': {
-      const id = toLeaseId(req['ID'] as string);
-      const t = state.leases.timeToLive(id, state.now());
-      return { ID: id, TTL: t.ttl, grantedTTL: t.grantedTtl, keys: req['keys'] ? t.keys.map((k) => Buffer.from(k, 'latin1')) : [] };
-    }
-    case 'lease_leases':
-      return { leases: state.leases.ids().map((ID) => ({ ID })) };
+/** The lease operation a proposal carries, evaluated: its result, or undefined if it carries none. */
+export function evaluateLeaseOp(state: NodeState, effects: BatchEffects, p: Proposal): LeaseResult | undefined {
+  if (p.lease_grant) return { result: 'lease_grant', lease_grant: grant(state, p.lease_grant) };
+  if (p.lease_revoke) {
+    revoke(state, effects, toLeaseId(p.lease_revoke.ID));
+    return { result: 'lease_revoke', lease_revoke: {} };
   }
+  if (p.lease_keep_alive) {
+    const id = toLeaseId(p.lease_keep_alive.ID);
+    return { result: 'lease_keep_alive', lease_keep_alive: { ID: id, TTL: state.leases.keepAlive(id, state.now()) } };
+  }
+  if (p.lease_time_to_live) {
+    const id = toLeaseId(p.lease_time_to_live.ID);
+    const t = state.leases.timeToLive(id, state.now());
+    const keys = p.lease_time_to_live.keys ? t.keys.map((k) => Buffer.from(k, 'latin1')) : [];
+    return { result: 'lease_time_to_live', lease_time_to_live: { ID: id, TTL: t.ttl, grantedTTL: t.grantedTtl, keys } };
+  }
+  if (p.lease_leases) return { result: 'lease_leases', lease_leases: { leases: state.leases.ids().map((ID) => ({ ID })) } };
+  return undefined;
 }
 
-function grant(state: NodeState, req: Req): Req {
-  const requested = toLeaseId(req['ID'] as string);
+function grant(state: NodeState, req: NonNullable<Proposal['lease_grant']>): LeaseGrantResponse {
+  const requested = toLeaseId(req.ID);
   const id = requested !== '0' ? requested : freshLeaseId(state);
-  const ttl = state.leases.grant(id, Number(req['TTL'] ?? 0), state.now());
+  const ttl = state.leases.grant(id, Number(req.TTL ?? 0), state.now());
   state.doc.putLease(id, ttl);
   return { ID: id, TTL: ttl, error: '' };
 }
@@ -42,7 +43,7 @@ function grant(state: NodeState, req: Req): Req {
 export function revoke(state: NodeState, effects: BatchEffects, id: string): void {
   const keys = state.leases.keysOf(id); // LeaseNotFound for an unknown lease
   if (keys.length > 0) {
-    applyWrite(state, effects, { txn: { success: keys.map((k) => ({ request_delete_range: { key: Buffer.from(k, 'latin1') } })) } } as never);
+    applyWrite(state, effects, { txn: { success: keys.map((k) => ({ request_delete_range: { key: Buffer.from(k, 'latin1') } })) } });
   }
   state.leases.remove(id);
   state.doc.deleteLease(id);
@@ -57,6 +58,8 @@ function freshLeaseId(state: NodeState): string {
 }
 
 export const leaseOps: readonly LeaseOp[] = ['lease_grant', 'lease_revoke', 'lease_keep_alive', 'lease_time_to_live', 'lease_leases'];
+/** The lease operations that change nothing stored (a keep-alive moves an expiry time, which is not persisted). */
+export const leaseReadOps: readonly LeaseOp[] = ['lease_keep_alive', 'lease_time_to_live', 'lease_leases'];
 
 export function leaseOpOf(p: Proposal): LeaseOp | undefined {
   return leaseOps.find((op) => p[op] !== undefined && p[op] !== null);

@@ -4,7 +4,7 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-backend' });
 
 import { nodeSubjects } from '@eckd/change-codec';
-import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, retry } from '@eckd/service-kit';
 import { ApplyLoop } from './apply-loop.js';
 import { readBackendConfig } from './config.js';
 import { handlePropose, handleReadIndex, handleSync } from './handlers.js';
@@ -12,8 +12,8 @@ import { HistoryCutter } from './history-cut.js';
 import { startLeaseExpiry } from './lease-expiry.js';
 import { nodeIdentity } from './identity.js';
 import { recoverState } from './recovery.js';
-import { readMaintenanceConfig } from './status-config.js';
-import { NodeMaintenance } from './status-service.js';
+import { readMaintenanceConfig } from './maintenance-config.js';
+import { NodeMaintenance } from './maintenance-service.js';
 
 const log = createLogger('backend');
 const { onShutdown, shutdown } = installShutdown(log);
@@ -29,7 +29,15 @@ try {
   onShutdown('nats', () => nc.drain());
   const messenger = new NatsMessenger(nc, { log, fragments: readFragmentLimits(process.env) });
 
-  const { store, doc, leases } = await recoverWithRetry();
+  // Unbounded: the backend has nothing to serve before it has recovered, and
+  // the persister (or Postgres) may come up after it; giving up would only
+  // restart the process into the same wait.
+  const { store, doc, leases } = await retry(() => recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log), {
+    attemptsMax: Infinity,
+    delayInitialMs: 250,
+    delayMaxMs: 2_000,
+    onRetry: (err, attempt) => log.warn('recovery failed, retrying', { attempt, err }),
+  });
   const state = { store, doc, leases, now: () => Date.now() };
   const historyCutter = new HistoryCutter({ minOps: config.rebaseOps, opsPerLiveEntry: config.rebaseOpsPerKey, log });
   onShutdown('history cut worker', () => historyCutter.stop());
@@ -39,6 +47,10 @@ try {
     identity,
     subjects,
     batchProposalsMax: config.batchProposalsMax,
+    batchBytesMax: config.batchBytesMax,
+    applyQueueProposalsMax: config.applyQueueProposalsMax,
+    applyQueueBytesMax: config.applyQueueBytesMax,
+    limits: { maxResponseBytes: config.maxResponseBytes, leasesMax: config.leasesMax },
     appendTimeoutMs: config.appendTimeoutMs,
     persistence: config.persistence,
     historyCutter,
@@ -68,17 +80,6 @@ try {
   messenger.subscribe(subjects.sync, sync);
   await nc.flush();
   log.info('ready', { revision: store.revision, memberId: identity.member_id, actor: doc.actorId });
-
-  async function recoverWithRetry() {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log);
-      } catch (err) {
-        log.warn('recovery failed, retrying', { attempt, err });
-        await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2_000)));
-      }
-    }
-  }
 } catch (err) {
   log.error('start-up failed', { err });
   await shutdown('start-up failed', 1);

@@ -10,8 +10,8 @@ import { loadKvDocument } from '@eckd/automerge-doc';
 import type { KvDocument } from '@eckd/automerge-doc';
 import { codecs, validators } from '@eckd/change-codec';
 import type { LoadChunk, RevisionPatch as WirePatch } from '@eckd/change-codec';
-import { LeaseStore, MvccStore } from '@eckd/mvcc';
-import type { KeyValue, MvccState, RevisionPatch } from '@eckd/mvcc';
+import { keyValueFromWire, LeaseStore, MvccStore, revisionPatchFromWire } from '@eckd/mvcc';
+import type { MvccState, RevisionPatch } from '@eckd/mvcc';
 import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
 
@@ -117,7 +117,7 @@ export class RecoveryAssembler {
    * must follow without a gap.
    */
   #applyPatches(patches: WirePatch[]): void {
-    let rest = patches.map(toPatch);
+    let rest = patches.map(revisionPatchFromWire);
     if (!this.#store) {
       const base = this.#snapshot?.indexRevision ?? 0;
       this.#store = this.#baseStore(rest.filter((p) => p.revision <= base));
@@ -129,7 +129,7 @@ export class RecoveryAssembler {
     this.#ms.patches += Date.now() - started;
   }
 
-  #baseStore(basePatches: (RevisionPatch & { revision: number })[]): MvccStore {
+  #baseStore(basePatches: RevisionPatch[]): MvccStore {
     const s = this.#snapshot;
     if (!s || s.indexRevision === 0) return new MvccStore();
     const started = Date.now();
@@ -142,7 +142,7 @@ export class RecoveryAssembler {
       revision: s.indexRevision,
       baseRevision: s.indexRevision,
       compactRevision: Number(index.compact_revision),
-      base: index.kvs as unknown as KeyValue[],
+      base: index.kvs.map(keyValueFromWire),
       patches: basePatches.filter((p) => p.revision === s.indexRevision),
     };
     const store = MvccStore.fromState(state);
@@ -161,10 +161,6 @@ export class RecoveryAssembler {
   }
 }
 
-function toPatch(p: WirePatch): RevisionPatch & { revision: number } {
-  return { revision: Number(p.revision), events: p.events } as unknown as RevisionPatch & { revision: number };
-}
-
 function concatExact(pieces: Uint8Array[], bytes: number, what: string): Buffer {
   const whole = Buffer.concat(pieces);
   if (whole.length !== bytes) throw new RecoveryError(`backend: snapshot ${what} has ${whole.length} bytes, its header says ${bytes}`);
@@ -172,7 +168,7 @@ function concatExact(pieces: Uint8Array[], bytes: number, what: string): Buffer 
 }
 
 function liveKvs(store: MvccStore): { key: Buffer; lease: string }[] {
-  return store.range({ key: Buffer.from([0]), range_end: Buffer.from([0]), keys_only: true } as never).kvs as { key: Buffer; lease: string }[];
+  return store.range({ key: Buffer.from([0]), range_end: Buffer.from([0]), keys_only: true }).kvs;
 }
 
 /** The document and the key index were written together: the same keys, or the state is corrupt. */

@@ -3,12 +3,21 @@ import assert from 'node:assert/strict';
 import type pg from 'pg';
 import { createLogger } from '@eckd/service-kit';
 import { KvError } from '@eckd/mvcc';
-import { createPool, readLatestSnapshot } from '@eckd/storage';
+import { createPool, migrate, readLatestSnapshot } from '@eckd/storage';
+import { createTestDatabase } from '@eckd/testing';
 import { lockedReason, runCompaction } from './compaction.js';
 import type { CompactionOutcome } from './compaction.js';
-import { allKvs, createDatabase, rebuildFromStorage, rowCounts, SimulatedBackend } from './test-helpers.js';
+import { allKvs, rebuildFromStorage, rowCounts, SimulatedBackend } from './test-helpers.js';
 
 const log = createLogger('compactor-test', { level: 'error' });
+
+/** A migrated throwaway database and a pool on it. */
+async function createDatabase(): Promise<{ url: string; pool: pg.Pool; drop(): Promise<void> }> {
+  const database = await createTestDatabase();
+  const pool = createPool(database.url);
+  await migrate(pool);
+  return { url: database.url, pool, drop: () => pool.end().then(database.drop) };
+}
 const run = (pool: pg.Pool, force = true, minChanges = 1_000_000) => runCompaction(pool, { force, minChanges, pauseBeforeCommitMs: 0, log });
 
 function assertRan(outcome: CompactionOutcome): asserts outcome is Extract<CompactionOutcome, { ran: true }> {
@@ -31,7 +40,7 @@ describe('compaction runs', () => {
   let db: Awaited<ReturnType<typeof createDatabase>>;
   let backend: SimulatedBackend;
   before(async () => {
-    db = await createDatabase('eckd_t_compactor');
+    db = await createDatabase();
     backend = new SimulatedBackend(db.pool);
   });
   after(() => db?.drop());
@@ -94,7 +103,7 @@ describe('compaction runs', () => {
 describe('compactors running together', () => {
   let db: Awaited<ReturnType<typeof createDatabase>>;
   before(async () => {
-    db = await createDatabase('eckd_t_compactor2');
+    db = await createDatabase();
   });
   after(() => db?.drop());
 

@@ -1,6 +1,6 @@
 // compactor.run: runs a compaction now (e.g. for Maintenance.Defragment)
 // and answers with what it did. A failure is an error value in the reply.
-import { codecs, validators } from '@eckd/change-codec';
+import { codecs, unknownWireError, validators } from '@eckd/change-codec';
 import type { CompactorRunReply } from '@eckd/change-codec';
 import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Message } from '@eckd/service-kit';
@@ -16,7 +16,7 @@ export function createRunHandler(runNow: () => Promise<CompactionOutcome>, log: 
       reply = toReply(outcome);
     } catch (err) {
       log.warn('requested compaction failed', { err });
-      reply = { ...toReply({ ran: false, reason: 'failed' }), error: { name: (err as Error).name, message: (err as Error).message } };
+      reply = { ...toReply({ ran: false, reason: 'failed' }), error: unknownWireError(err) };
     }
     msg.respond(codecs.compactorRunReply.encode(reply));
   };

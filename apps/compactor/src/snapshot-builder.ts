@@ -10,8 +10,8 @@ import type { Pool } from 'pg';
 import { loadKvDocument } from '@eckd/automerge-doc';
 import type { KvDocument } from '@eckd/automerge-doc';
 import { codecs } from '@eckd/change-codec';
-import { MvccStore } from '@eckd/mvcc';
-import type { KeyValue, RevisionPatch } from '@eckd/mvcc';
+import { keyValueFromWire, MvccStore, revisionPatchFromWire } from '@eckd/mvcc';
+import type { KeyValue } from '@eckd/mvcc';
 import { readLatestSnapshot, readLogRows, readStoredChanges, SnapshotConflictError } from '@eckd/storage';
 import type { NewSnapshot, SnapshotData } from '@eckd/storage';
 import type { CompactionPlan } from './plan.js';
@@ -40,7 +40,7 @@ export async function buildSnapshot(pool: Pool, plan: CompactionPlan): Promise<B
   const keyIndex =
     index.reused ??
     (plan.indexRevision > 0
-      ? codecs.snapshotIndex.encode({ revision: plan.indexRevision, compact_revision: plan.compactRevision, kvs: index.captured as never[] })
+      ? codecs.snapshotIndex.encode({ revision: plan.indexRevision, compact_revision: plan.compactRevision, kvs: index.captured ?? [] }) // buildIndex threw if none was captured
       : new Uint8Array(0));
   return {
     snapshot: {
@@ -107,7 +107,7 @@ async function buildIndex(pool: Pool, previous: SnapshotData | undefined, plan: 
       for (const p of codecs.patchBatch.decode(row.patches).patches) {
         const revision = Number(p.revision);
         if (revision <= store.revision) continue; // a batch may begin at or below the previous index revision
-        store.applyRevision({ revision, events: p.events } as unknown as RevisionPatch);
+        store.applyRevision(revisionPatchFromWire(p));
         replayed++;
       }
       capture();
@@ -131,7 +131,7 @@ function storeFromIndex(previous: SnapshotData): MvccStore {
     revision: previous.indexRevision,
     baseRevision: previous.indexRevision,
     compactRevision: Number(index.compact_revision),
-    base: index.kvs as unknown as KeyValue[],
+    base: index.kvs.map(keyValueFromWire),
     patches: [],
   });
 }

@@ -1,40 +1,13 @@
-// Test support (not part of the app bundle): a throwaway database, a
-// stand-in for the backend that writes the rows the persister would, and a
-// rebuild of the state from a snapshot plus the rows after it, the way the
-// backend recovers.
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+// Test support (not part of the app bundle): a stand-in for the backend
+// that writes the rows the persister would, and a rebuild of the state from
+// a snapshot plus the rows after it, the way the backend recovers.
+import type pg from 'pg';
 import { createKvDocument, loadKvDocument } from '@eckd/automerge-doc';
 import type { KvDocument } from '@eckd/automerge-doc';
 import { codecs } from '@eckd/change-codec';
-import { MvccStore } from '@eckd/mvcc';
+import { keyValueFromWire, MvccStore, revisionPatchFromWire } from '@eckd/mvcc';
 import type { KeyValue, RevisionPatch, WriteOp } from '@eckd/mvcc';
-import { appendBatch, createPool, latestSnapshotInfo, migrate, readCompactRevision, readLatestSnapshot, readLogRows, readStoredChanges } from '@eckd/storage';
-
-const adminUrl = process.env['ECKD_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-export async function createDatabase(prefix: string): Promise<{ url: string; pool: pg.Pool; drop(): Promise<void> }> {
-  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const pool = createPool(url.toString());
-  await migrate(pool);
-  return {
-    url: url.toString(),
-    pool,
-    async drop() {
-      await pool.end();
-      const a = new pg.Client({ connectionString: adminUrl });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
-}
+import { appendBatch, latestSnapshotInfo, readCompactRevision, readLatestSnapshot, readLogRows, readStoredChanges } from '@eckd/storage';
 
 export type Op = { put: [string, string] } | { del: string };
 
@@ -59,7 +32,7 @@ export class SimulatedBackend {
         else this.doc.delete(key);
       }
     }
-    await this.#append(first, patches.length > 0 ? codecs.patchBatch.encode({ patches: patches as never[], identity: null, compact_revision: this.store.compactRevision }) : undefined);
+    await this.#append(first, patches.length > 0 ? codecs.patchBatch.encode({ patches, identity: null, compact_revision: this.store.compactRevision }) : undefined);
   }
 
   /** A lease grant: an Automerge change but no revision. */
@@ -104,7 +77,7 @@ export async function rebuildFromStorage(pool: pg.Pool): Promise<{ doc: KvDocume
   for await (const page of readLogRows(pool, { fromRevision: base })) {
     for (const row of page) {
       for (const p of codecs.patchBatch.decode(row.patches).patches) {
-        const patch = { revision: Number(p.revision), events: p.events } as unknown as RevisionPatch;
+        const patch = revisionPatchFromWire(p);
         if (Number(p.revision) > base) later.push(patch);
         else if (Number(p.revision) === base) basePatches.push(patch);
       }
@@ -112,7 +85,7 @@ export async function rebuildFromStorage(pool: pg.Pool): Promise<{ doc: KvDocume
   }
   if (snapshot && base > 0) {
     const index = codecs.snapshotIndex.decode(snapshot.keyIndex);
-    store = MvccStore.fromState({ revision: base, baseRevision: base, compactRevision: Number(index.compact_revision), base: index.kvs as unknown as KeyValue[], patches: basePatches });
+    store = MvccStore.fromState({ revision: base, baseRevision: base, compactRevision: Number(index.compact_revision), base: index.kvs.map(keyValueFromWire), patches: basePatches });
   }
   for (const p of later) store.applyRevision(p);
   const compact = await readCompactRevision(pool);

@@ -23,6 +23,7 @@ export interface FrontendConfig extends ServiceBaseConfig {
   maxRequestBytes: number;
   maxTxnOps: number;
   requestTimeoutMs: number;
+  maxResponseBytes: number;
   proposalBytesMax: number;
   /** requests waiting for a revision at once (acknowledger.ts) */
   revisionWaitsMax: number;
@@ -45,6 +46,8 @@ export function readFrontendConfig(argv: readonly string[], env: Record<string, 
     maxRequestBytes: checkInt('--max-request-bytes', flags.get('max-request-bytes') ?? String(1.5 * 1024 * 1024), { min: 1024 }),
     maxTxnOps: checkInt('--max-txn-ops', flags.get('max-txn-ops') ?? '128', { min: 1 }),
     requestTimeoutMs: envInt(env, 'ECKD_REQUEST_TIMEOUT_MS', 7_000, { min: 100 }),
+    // etcd allows 2 GiB replies; eckd's default keeps one reply's buffers well inside a process's memory.
+    maxResponseBytes: envInt(env, 'ECKD_MAX_RESPONSE_BYTES', 256 * 1024 * 1024, { min: 1024, max: 2 ** 31 - 1 }),
     proposalBytesMax: envInt(env, 'ECKD_PROPOSAL_BYTES_MAX', 256 * 1024, { min: 1024 }),
     revisionWaitsMax: envInt(env, 'ECKD_REVISION_WAITS_MAX', 100_000, { min: 1 }),
     stallResyncMs: envInt(env, 'ECKD_STALL_RESYNC_MS', 1_000, { min: 10 }),

@@ -1,19 +1,30 @@
 // etcdserverpb.KV: validate, hand the request on (replica for reads,
 // backend for writes), translate errors, fill the header.
-import type { sendUnaryData, ServerUnaryCall, UntypedHandleCall } from '@grpc/grpc-js';
-import { SpanKind } from '@opentelemetry/api';
+import type { Sent } from '@eckd/change-codec';
+import { responseOverLimit } from '@eckd/etcd-proto';
+import type {
+  CompactionRequest__Output,
+  CompactionResponse,
+  KVHandlers,
+  RangeRequest__Output,
+  RangeResponse,
+  RequestOp__Output,
+  ResponseOp,
+} from '@eckd/etcd-proto';
 import { checkDeleteRangeRequest, checkPutRequest, checkRangeRequest, checkTxnRequest } from '@eckd/mvcc';
-import { addSpanEvent, withSpan } from '@eckd/telemetry';
+import type { TxnRequest } from '@eckd/mvcc';
+import type { Logger } from '@eckd/service-kit';
+import { addSpanEvent } from '@eckd/telemetry';
 import type { Acknowledger } from './acknowledger.js';
 import type { Proposer } from './proposer.js';
 import type { ReadIndex } from './read-index.js';
 import type { Replica } from './replica.js';
 import { proposeAcknowledged } from './acknowledged-proposal.js';
-import { responseHeader } from './header.js';
+import { proposeWithHeader, responseHeader } from './header.js';
+import type { NodeHeader } from './header.js';
 import { raftRequestBytes } from './request-size.js';
-import { EtcdRpcError, toGrpcError } from './to-grpc-error.js';
-
-const opKinds = { request_put: 'put', request_delete_range: 'delete_range', request_txn: 'txn' } as const;
+import { EtcdRpcError } from './to-grpc-error.js';
+import { unary } from './unary.js';
 
 export interface KvDeps {
   replica: Replica;
@@ -23,49 +34,92 @@ export interface KvDeps {
   maxRequestBytes: number;
   maxTxnOps: number;
   requestTimeoutMs: number;
+  /** largest reply sent (grpc's send limit; etcd's server sets grpc.MaxSendMsgSize) */
+  maxResponseBytes: number;
+  log: Logger;
 }
 
-type Req = Record<string, unknown>;
-type Handler = (call: ServerUnaryCall<Req, Req>, callback: sendUnaryData<Req>) => void;
-
-export function kvHandlers(deps: KvDeps): Record<string, UntypedHandleCall> {
-  const unary = (name: string, fn: (req: Req) => Promise<Req>): Handler => (call, callback) => {
-    withSpan(`etcd-api.${name}`, { kind: SpanKind.SERVER }, () => fn(call.request)).then(
-      (res) => callback(null, res),
-      (err) => callback(toGrpcError(err)),
-    );
-  };
+export function kvHandlers(deps: KvDeps): KVHandlers {
+  const { log } = deps;
   return {
-    Range: unary('Range', (req) => range(deps, req)),
-    Put: unary('Put', (req) => write(deps, 'request_put', req, () => checkPutRequest(req as never))),
-    DeleteRange: unary('DeleteRange', (req) => write(deps, 'request_delete_range', req, () => checkDeleteRangeRequest(req as never))),
-    Txn: unary('Txn', (req) => write(deps, 'request_txn', req, () => checkTxnRequest(req as never, { maxTxnOps: deps.maxTxnOps, strictSort: true }))),
-    Compact: unary('Compact', (req) => compact(deps, req)),
-  } as Record<string, UntypedHandleCall>;
+    Range: unary('Range', log, (req) => range(deps, req)),
+    Put: unary('Put', log, async (req) => {
+      checkPutRequest(req);
+      const { response, header } = await write(deps, { request: 'request_put', request_put: req }, raftRequestBytes('put', req));
+      return { ...response.response_put, header };
+    }),
+    DeleteRange: unary('DeleteRange', log, async (req) => {
+      checkDeleteRangeRequest(req);
+      const { response, header } = await write(deps, { request: 'request_delete_range', request_delete_range: req }, raftRequestBytes('delete_range', req));
+      return { ...response.response_delete_range, header };
+    }),
+    Txn: unary('Txn', log, async (req) => {
+      checkTxnRequest(req, { maxTxnOps: deps.maxTxnOps, strictSort: true });
+      if (txnOnlyReads(req)) return readOnlyTxn(deps, req);
+      const { response, header } = await write(deps, { request: 'request_txn', request_txn: req }, raftRequestBytes('txn', req));
+      return { ...response.response_txn, header };
+    }),
+    Compact: unary('Compact', log, (req) => compact(deps, req)),
+  };
 }
 
-async function range(deps: KvDeps, req: Req): Promise<Req> {
-  checkRangeRequest(req as never, { strictSort: true });
+async function range(deps: KvDeps, req: RangeRequest__Output): Promise<RangeResponse> {
+  checkRangeRequest(req, { strictSort: true });
   const { replica } = deps;
-  // Serializable reads take the replica as it is (once it has synced).
-  if (req['serializable'] === true) {
-    await replica.waitFor(0, deps.requestTimeoutMs);
-  } else {
-    await deps.readIndex.linearizableBarrier();
-  }
-  const result = replica.store.range(req as never);
-  return { header: responseHeader(replica, replica.revision), ...result };
+  await readBarrier(deps, req.serializable);
+  const response = { header: responseHeader(replica, replica.revision), ...replica.store.range(req) };
+  refuseOverSendLimit('RangeResponse', response, deps.maxResponseBytes);
+  return response;
 }
 
-async function write(deps: KvDeps, kind: 'request_put' | 'request_delete_range' | 'request_txn', req: Req, check: () => void): Promise<Req> {
-  check();
-  const bytes = raftRequestBytes(opKinds[kind], req);
+/** Waits until the replica may serve a read: as it is (serializable), or up to the backend's read index. */
+async function readBarrier(deps: KvDeps, serializable: boolean): Promise<void> {
+  // Serializable reads take the replica as it is (once it has synced).
+  if (serializable) await deps.replica.waitFor(0, deps.requestTimeoutMs);
+  else await deps.readIndex.linearizableBarrier();
+}
+
+/**
+ * A Txn of Ranges only is served from the replica after the read barrier,
+ * as etcd serves read-only txns without raft; the backend never builds its
+ * (possibly huge) reply.
+ */
+async function readOnlyTxn(deps: KvDeps, req: TxnRequest) {
+  if (raftRequestBytes('txn', req) > deps.maxRequestBytes) throw new EtcdRpcError('RequestTooLarge');
+  const { replica } = deps;
+  await readBarrier(deps, txnOnlySerializableReads(req));
+  // A txn of reads changes nothing, so evaluating it on the replica leaves the replica as it was.
+  const { response } = replica.store.write({ txn: req }, { leaseExists: () => false });
+  const body = { ...response, header: responseHeader(replica, replica.revision) };
+  refuseOverSendLimit('TxnResponse', body, deps.maxResponseBytes);
+  return body;
+}
+
+function txnOps(req: TxnRequest) {
+  return [...(req.success ?? []), ...(req.failure ?? [])];
+}
+
+/** Every op of both branches, nested txns included, is a Range (etcd's isTxnReadonly). */
+function txnOnlyReads(req: TxnRequest): boolean {
+  return txnOps(req).every((op) => Boolean(op.request_range) || (op.request_txn ? txnOnlyReads(op.request_txn) : false));
+}
+
+/** Every Range of the txn is serializable (etcd's isTxnSerializable). */
+function txnOnlySerializableReads(req: TxnRequest): boolean {
+  return txnOps(req).every((op) => (op.request_range ? op.request_range.serializable === true : txnOnlySerializableReads(op.request_txn ?? {})));
+}
+
+function refuseOverSendLimit(message: 'RangeResponse' | 'TxnResponse', response: object, maxBytes: number): void {
+  const tooLarge = responseOverLimit(message, response as Record<string, unknown>, maxBytes);
+  if (tooLarge) throw new EtcdRpcError('ResponseTooLarge', tooLarge);
+}
+
+/** A Put, DeleteRange or Txn through the backend, within etcd's request size limit. */
+async function write(deps: KvDeps, request: Sent<RequestOp__Output>, bytes: number): Promise<{ response: ResponseOp; header: NodeHeader }> {
   if (bytes > deps.maxRequestBytes) throw new EtcdRpcError('RequestTooLarge');
-  const { result, revision } = await proposeAcknowledged(deps, { op: 'request', request: { request: kind, [kind]: req } }, bytes);
-  addSpanEvent('acknowledged', { 'eckd.revision': revision });
-  const response = (result.response ?? {}) as Req;
-  const body = (response['response_put'] ?? response['response_delete_range'] ?? response['response_txn'] ?? {}) as Req;
-  return { ...body, header: responseHeader(deps.replica, revision) };
+  const { result, header } = await proposeWithHeader(deps, { op: 'request', request }, bytes);
+  addSpanEvent('acknowledged', { 'eckd.revision': header.revision });
+  return { response: result.response ?? {}, header };
 }
 
 /**
@@ -73,9 +127,8 @@ async function write(deps: KvDeps, kind: 'request_put' | 'request_delete_range' 
  * persisted); the reply waits until this frontend's replica has compacted
  * too, so a read through it right after sees the compaction.
  */
-async function compact(deps: KvDeps, req: Req): Promise<Req> {
+async function compact(deps: KvDeps, req: CompactionRequest__Output): Promise<CompactionResponse> {
   await proposeAcknowledged(deps, { op: 'compaction', compaction: req }, 16);
-  deps.replica.compactTo(Number(req['revision']));
+  deps.replica.compactTo(Number(req.revision));
   return { header: responseHeader(deps.replica, deps.replica.revision) };
 }
-

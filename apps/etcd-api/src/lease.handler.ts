@@ -1,53 +1,65 @@
 // etcdserverpb.Lease: every lease operation goes to the backend, which owns
 // the node's lease clock. Grants and revokes are acknowledged once durable
 // (a revoke's key deletions also applied here); keep-alives stream.
-import type { sendUnaryData, ServerDuplexStream, ServerUnaryCall } from '@grpc/grpc-js';
-import { SpanKind } from '@opentelemetry/api';
-import type { LeaseOp } from '@eckd/change-codec';
+import type { handleBidiStreamingCall, handleUnaryCall } from '@grpc/grpc-js';
+import type { Proposal, ProposalResult } from '@eckd/change-codec';
+import type { LeaseHandlers, LeaseKeepAliveRequest__Output } from '@eckd/etcd-proto';
 import { responseEncoders } from '@eckd/etcd-proto';
-import { withSpan } from '@eckd/telemetry';
+import type { Logger } from '@eckd/service-kit';
 import { responseWriter } from './batched-writer.js';
+import type { StreamResponse } from './batched-writer.js';
 import type { Acknowledger } from './acknowledger.js';
-import { proposeAcknowledged } from './acknowledged-proposal.js';
-import { responseHeader } from './header.js';
+import { proposeWithHeader } from './header.js';
+import type { NodeHeader } from './header.js';
 import type { Proposer } from './proposer.js';
 import type { Replica } from './replica.js';
 import { toGrpcError } from './to-grpc-error.js';
+import { unary } from './unary.js';
 
 export interface LeaseDeps {
   replica: Replica;
   proposer: Proposer;
   acknowledger: Acknowledger;
+  log: Logger;
 }
 
-type Req = Record<string, unknown>;
+/** What a lease proposal is estimated to take in a proposal batch. */
+const leaseProposalBytes = 32;
 
-async function leaseCall(deps: LeaseDeps, op: LeaseOp, req: Req): Promise<Req> {
-  const { result, revision } = await proposeAcknowledged(deps, { op, [op]: req }, 32);
-  return { ...((result[op] ?? {}) as Req), header: responseHeader(deps.replica, revision) };
+/** LeaseKeepAlive's serializer also takes encoded bytes (etcd-proto's directResponses), as the batched writer may send. */
+type LeaseService = Omit<LeaseHandlers, 'LeaseKeepAlive'> & { LeaseKeepAlive: handleBidiStreamingCall<LeaseKeepAliveRequest__Output, StreamResponse> };
+
+/** A unary lease call: `proposal` wraps the request, `response` picks the answer out of the result. */
+function leaseUnary<Req, Res extends object>(
+  deps: LeaseDeps,
+  name: string,
+  proposal: (req: Req) => Omit<Proposal, 'id'>,
+  response: (result: ProposalResult) => Res,
+): handleUnaryCall<Req, Res & { header: NodeHeader }> {
+  return unary(name, deps.log, async (req: Req) => {
+    const { result, header } = await proposeWithHeader(deps, proposal(req), leaseProposalBytes);
+    return { ...response(result), header };
+  });
 }
 
-export function leaseHandlers(deps: LeaseDeps) {
-  const unary = (name: string, op: LeaseOp) => (call: ServerUnaryCall<Req, Req>, callback: sendUnaryData<Req>) => {
-    withSpan(`etcd-api.${name}`, { kind: SpanKind.SERVER }, () => leaseCall(deps, op, call.request)).then(
-      (res) => callback(null, res),
-      (err) => callback(toGrpcError(err)),
-    );
-  };
+export function leaseHandlers(deps: LeaseDeps): LeaseService {
   return {
-    LeaseGrant: unary('LeaseGrant', 'lease_grant'),
-    LeaseRevoke: unary('LeaseRevoke', 'lease_revoke'),
-    LeaseTimeToLive: unary('LeaseTimeToLive', 'lease_time_to_live'),
-    LeaseLeases: unary('LeaseLeases', 'lease_leases'),
-    LeaseKeepAlive: (call: ServerDuplexStream<Req, Req>) => {
+    LeaseGrant: leaseUnary(deps, 'LeaseGrant', (lease_grant) => ({ op: 'lease_grant', lease_grant }), (r) => r.lease_grant ?? {}),
+    LeaseRevoke: leaseUnary(deps, 'LeaseRevoke', (lease_revoke) => ({ op: 'lease_revoke', lease_revoke }), (r) => r.lease_revoke ?? {}),
+    LeaseTimeToLive: leaseUnary(deps, 'LeaseTimeToLive', (lease_time_to_live) => ({ op: 'lease_time_to_live', lease_time_to_live }), (r) => r.lease_time_to_live ?? {}),
+    LeaseLeases: leaseUnary(deps, 'LeaseLeases', (lease_leases) => ({ op: 'lease_leases', lease_leases }), (r) => r.lease_leases ?? {}),
+    LeaseKeepAlive: (call) => {
       // Keep-alives of one stream are proposed as they come (so they share
       // the proposer's batches) and answered in request order, written in
       // batches like watch responses; a failed keep-alive ends the stream
       // with etcd's error.
       const out = responseWriter(call, responseEncoders.LeaseKeepAliveResponse, () => undefined);
       let chain = Promise.resolve();
-      call.on('data', (req: Req) => {
-        const answer = leaseCall(deps, 'lease_keep_alive', req);
+      call.on('data', (req) => {
+        const answer = proposeWithHeader(deps, { op: 'lease_keep_alive', lease_keep_alive: req }, leaseProposalBytes).then(({ result, header }) => ({
+          ...result.lease_keep_alive,
+          header,
+        }));
         answer.catch(() => undefined); // handled in order below
         chain = chain
           .then(() => answer)

@@ -64,6 +64,7 @@ try {
     maxRequestBytes: config.maxRequestBytes,
     maxTxnOps: config.maxTxnOps,
     requestTimeoutMs: config.requestTimeoutMs,
+    maxResponseBytes: config.maxResponseBytes,
     hub,
     header,
     // etcd fragments watch responses above --max-request-bytes plus gRPC overhead.

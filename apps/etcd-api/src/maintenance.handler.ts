@@ -4,9 +4,9 @@
 // of the node answers alike); Snapshot streams the persister's backup.
 // Header rules as in etcd 3.6: Defragment and MoveLeader answer without a
 // header, the others with the current revision.
-import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { SpanKind } from '@opentelemetry/api';
 import type { NodeStatus } from '@eckd/change-codec';
+import type { MaintenanceHandlers, StatusResponse } from '@eckd/etcd-proto';
 import { hashKv, hashStore, toInt } from '@eckd/mvcc';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { withSpan } from '@eckd/telemetry';
@@ -19,6 +19,7 @@ import { etcdClusterVersion } from './maintenance/version.js';
 import type { ReadIndex } from './read-index.js';
 import type { Replica } from './replica.js';
 import { EtcdRpcError, toGrpcError } from './to-grpc-error.js';
+import { unary } from './unary.js';
 
 export interface MaintenanceDeps {
   replica: Replica;
@@ -29,51 +30,47 @@ export interface MaintenanceDeps {
   log: Logger;
 }
 
-type Req = Record<string, unknown>;
-
 /** Status answers "no leader" rather than wait out a client's command timeout (etcdctl: 5 s). */
 const statusBackendTimeoutMs = 3_000;
 /** Compaction plus VACUUM FULL of a large store; the client's deadline usually ends the wait first. */
 const defragmentTimeoutMs = 10 * 60_000;
 
-export function maintenanceHandlers(deps: MaintenanceDeps) {
-  const unary = (name: string, fn: (req: Req) => Promise<Req>) => (call: ServerUnaryCall<Req, Req>, callback: sendUnaryData<Req>) => {
-    withSpan(`etcd-api.${name}`, { kind: SpanKind.SERVER }, () => fn(call.request)).then(
-      (res) => callback(null, res),
-      (err) => callback(toGrpcError(err)),
-    );
-  };
+/** The Maintenance methods eckd serves; the others answer UNIMPLEMENTED (grpc-js does for a method without a handler). */
+type MaintenanceService = Pick<MaintenanceHandlers, 'Status' | 'Alarm' | 'Defragment' | 'Hash' | 'HashKV' | 'MoveLeader' | 'Downgrade' | 'Snapshot'>;
+
+export function maintenanceHandlers(deps: MaintenanceDeps): MaintenanceService {
+  const { log } = deps;
   const backend = (request: Parameters<typeof askBackend>[2], timeoutMs = deps.requestTimeoutMs) =>
     askBackend(deps.messenger, deps.subjects.maintenance, request, timeoutMs);
   const header = () => responseHeader(deps.replica, deps.replica.revision);
   return {
-    Status: unary('Status', () => status(deps)),
-    Alarm: unary('Alarm', async (req) => ({ header: header(), alarms: (await backend({ alarm: req })).alarm?.['alarms'] ?? [] })),
-    Defragment: unary('Defragment', async () => {
+    Status: unary('Status', log, () => status(deps)),
+    Alarm: unary('Alarm', log, async (req) => ({ header: header(), alarms: (await backend({ alarm: req })).alarm?.alarms ?? [] })),
+    Defragment: unary('Defragment', log, async () => {
       await backend({ defragment: {} }, defragmentTimeoutMs);
       return {};
     }),
-    Hash: unary('Hash', async () => {
+    Hash: unary('Hash', log, async () => {
       await deps.readIndex.linearizableBarrier();
       return { header: header(), hash: hashStore(deps.replica.store) };
     }),
-    HashKV: unary('HashKV', async (req) => {
+    HashKV: unary('HashKV', log, async (req) => {
       await deps.readIndex.linearizableBarrier();
-      const h = hashKv(deps.replica.store, toInt(req['revision'] as string | undefined));
+      const h = hashKv(deps.replica.store, toInt(req.revision));
       return { header: header(), hash: h.hash, compact_revision: h.compactRevision, hash_revision: h.revision };
     }),
-    MoveLeader: unary('MoveLeader', async (req) => {
+    MoveLeader: unary('MoveLeader', log, async (req) => {
       // The node's one writer is always its leader: moving it to itself is done, to anyone else impossible.
-      if (String(req['targetID'] ?? '0') !== String(deps.replica.identity?.member_id)) throw new EtcdRpcError('BadLeaderTransferee');
+      if (req.targetID !== String(deps.replica.identity?.member_id)) throw new EtcdRpcError('BadLeaderTransferee');
       return {};
     }),
-    Downgrade: unary('Downgrade', async (req) => {
-      const action = downgradeActionOf(req['action']);
-      const version = action === 'CANCEL' ? '' : checkDowngradeTarget(String(req['version'] ?? ''));
+    Downgrade: unary('Downgrade', log, async (req) => {
+      const action = downgradeActionOf(req.action);
+      const version = action === 'CANCEL' ? '' : checkDowngradeTarget(req.version);
       await backend({ downgrade: { action, version } });
       return { header: header(), version: etcdClusterVersion };
     }),
-    Snapshot: (call: ServerWritableStream<Req, Req>) => {
+    Snapshot: (call) => {
       withSpan('etcd-api.Snapshot', { kind: SpanKind.SERVER }, () => streamSnapshot(deps.messenger, deps.subjects.backup, call)).catch((err) => {
         deps.log.warn('snapshot failed', { err });
         call.destroy(toGrpcError(err));
@@ -82,7 +79,7 @@ export function maintenanceHandlers(deps: MaintenanceDeps) {
   };
 }
 
-async function status(deps: MaintenanceDeps): Promise<Req> {
+async function status(deps: MaintenanceDeps): Promise<StatusResponse> {
   let node: NodeStatus | undefined;
   try {
     node = (await askBackend(deps.messenger, deps.subjects.maintenance, { status: {} }, statusBackendTimeoutMs)).status ?? undefined;

@@ -6,7 +6,7 @@ import { MemoryNetwork } from '@eckd/service-kit';
 import { quietLog, subjects } from '../test/fake-backend.js';
 import { Proposer } from './proposer.js';
 
-const put = { op: 'request' as const, request: { request: 'request_put', request_put: { key: Buffer.from('k'), value: Buffer.from('v') } } };
+const put = { op: 'request' as const, request: { request: 'request_put' as const, request_put: { key: Buffer.from('k'), value: Buffer.from('v') } } };
 
 /** A backend that records each ProposeRequest and answers with `answer` (no answer: undefined). */
 function setUp(answer: (r: ProposeRequest) => ProposeReply | undefined, opts: { bytesMax?: number; proposalsMax?: number; timeoutMs?: number } = {}) {

@@ -69,7 +69,7 @@ export class Proposer {
   async #send(group: PendingProposal[]): Promise<void> {
     const byId = new Map(group.map((p) => [String(p.proposal.id), p]));
     try {
-      const payload = codecs.proposeRequest.encode({ frontend_id: this.#opts.frontendId, proposals: group.map((p) => p.proposal) });
+      const payload = codecs.proposeRequest.encode({ frontend_id: this.#opts.frontendId, deadline_ms: Date.now() + this.#opts.timeoutMs, proposals: group.map((p) => p.proposal) });
       // The first write's trace carries the batch; the others are linked by the backend's span.
       const reply = validated(codecs.proposeReply.decode(
         (await this.#opts.messenger.request(this.#opts.subject, payload, { timeoutMs: this.#opts.timeoutMs, headers: group[0]!.headers })).data,

@@ -8,8 +8,8 @@
 // not arrive (a lost patch on a quiet node).
 import { codecs, validators } from '@eckd/change-codec';
 import type { NodeIdentity, PatchBatch, SyncChunk } from '@eckd/change-codec';
-import { MvccStore } from '@eckd/mvcc';
-import type { KeyValue, MvccState, RevisionPatch } from '@eckd/mvcc';
+import { keyValueFromWire, MvccStore, revisionPatchFromWire } from '@eckd/mvcc';
+import type { MvccState } from '@eckd/mvcc';
 import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import type { Acknowledger } from './acknowledger.js';
@@ -120,8 +120,8 @@ export class Replica {
       incremental = chunk.incremental === true;
       state.revision = Number(chunk.revision);
       state.compactRevision = Number(chunk.compact_revision);
-      state.base.push(...(chunk.base as unknown as KeyValue[]));
-      for (const p of chunk.patches) state.patches.push({ revision: Number(p.revision), events: p.events } as unknown as RevisionPatch);
+      state.base.push(...chunk.base.map(keyValueFromWire));
+      for (const p of chunk.patches) state.patches.push(revisionPatchFromWire(p));
       if (chunk.done) break;
     }
     const from = this.#store.revision;
@@ -182,7 +182,7 @@ export class Replica {
         void this.resync();
         return;
       }
-      this.#store.applyRevision({ revision, events: p.events } as unknown as RevisionPatch);
+      this.#store.applyRevision(revisionPatchFromWire(p));
     }
     // Listeners read the new revisions' events before a compaction can drop them.
     this.#applied(from);

@@ -21,7 +21,7 @@ const opTypes = {
  */
 const headerBytes = varintBytes(requestHeaderField << 3) + 1 + 1 + 10;
 
-export function raftRequestBytes(kind: keyof typeof opTypes, request: Record<string, unknown>): number {
+export function raftRequestBytes(kind: keyof typeof opTypes, request: object): number {
   const inner = etcdMessageBytes(opTypes[kind], request);
   return headerBytes + varintBytes(raftFields[kind] << 3) + varintBytes(inner) + inner;
 }

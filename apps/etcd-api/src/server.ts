@@ -32,9 +32,9 @@ export async function startGrpcServer(
     'grpc.keepalive_timeout_ms': 20_000,
   });
   server.addService(loadEtcdGrpc().KV, kvHandlers(deps));
-  server.addService(loadEtcdGrpc().Watch, watchHandlers(deps) as unknown as grpc.UntypedServiceImplementation);
-  server.addService(loadEtcdGrpc().Lease, leaseHandlers(deps) as unknown as grpc.UntypedServiceImplementation);
-  server.addService(loadEtcdGrpc().Maintenance, maintenanceHandlers(deps) as unknown as grpc.UntypedServiceImplementation);
+  server.addService(loadEtcdGrpc().Watch, watchHandlers(deps));
+  server.addService(loadEtcdGrpc().Lease, leaseHandlers(deps));
+  server.addService(loadEtcdGrpc().Maintenance, maintenanceHandlers(deps));
   const ports: number[] = [];
   for (const { host, port } of listen) {
     ports.push(

@@ -1,48 +1,64 @@
 // etcdserverpb.Watch: one bidirectional stream per client connection, many
 // watches per stream. Requests are create, cancel and progress; responses
 // are created/canceled notices, events and progress notifications.
-import type { ServerDuplexStream } from '@grpc/grpc-js';
+import type { handleBidiStreamingCall } from '@grpc/grpc-js';
+import type { Logger } from '@eckd/service-kit';
 import type { Replica } from './replica.js';
 import type { WatchHub } from './watch/watch-hub.js';
 import { responseEncoders } from '@eckd/etcd-proto';
+import type { WatchRequest__Output } from '@eckd/etcd-proto';
 import { responseWriter } from './batched-writer.js';
 import type { StreamResponse } from './batched-writer.js';
+import { toGrpcError } from './to-grpc-error.js';
 import { WatchStream } from './watch/watch-stream.js';
-import type { WatchCreate } from './watch/watcher.js';
 
-type WatchRequest = {
-  request_union?: string;
-  create_request?: WatchCreate | null;
-  cancel_request?: { watch_id?: string | number } | null;
-  progress_request?: Record<string, never> | null;
-};
+/** Watch's serializer also takes encoded bytes (etcd-proto's directResponses): an event encoded once for many watchers. */
+type WatchService = { Watch: handleBidiStreamingCall<WatchRequest__Output, StreamResponse> };
 
 export interface WatchDeps {
   replica: Replica;
   hub: WatchHub;
   header(revision: number): Record<string, unknown>;
   fragmentBytes: number;
+  /** How long a request may wait for a synced replica (ECKD_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs: number;
+  log: Logger;
 }
 
-export function watchHandlers(deps: WatchDeps) {
+export function watchHandlers(deps: WatchDeps): WatchService {
   return {
-    Watch: (call: ServerDuplexStream<WatchRequest, StreamResponse>) => {
+    Watch: (call) => {
       const out = responseWriter(call, responseEncoders.WatchResponse, () => stream.drained());
+      let ended = false;
+      const end = () => {
+        ended = true;
+        deps.hub.remove(stream);
+      };
+      // The stream ends with etcd's error (a timeout is UNAVAILABLE, which
+      // clients retry by opening a new stream and creating their watches again).
+      const fail = (err: unknown) => {
+        if (ended) return;
+        deps.log.warn('watch stream ended with an error', { err });
+        end();
+        out.flush();
+        call.emit('error', toGrpcError(err));
+      };
       const stream = new WatchStream({
         store: () => deps.replica.store,
         header: deps.header,
         write: (response) => out.write(response),
+        fail,
+        log: deps.log,
         fragmentBytes: deps.fragmentBytes,
       });
       deps.hub.add(stream);
-      call.on('data', (req: WatchRequest) => {
+      call.on('data', (req: WatchRequest__Output) => {
         // A watch needs a synced replica; requests wait for it in order.
-        void deps.replica.waitFor(0, 60_000).then(
-          () => handle(stream, req),
-          () => undefined,
-        );
+        void deps.replica
+          .waitFor(0, deps.requestTimeoutMs)
+          .then(() => handle(stream, req))
+          .catch(fail);
       });
-      const end = () => deps.hub.remove(stream);
       call.on('end', () => {
         end();
         out.flush();
@@ -55,8 +71,8 @@ export function watchHandlers(deps: WatchDeps) {
   };
 }
 
-function handle(stream: WatchStream, req: WatchRequest): void {
+function handle(stream: WatchStream, req: WatchRequest__Output): void {
   if (req.create_request) stream.create(req.create_request);
-  else if (req.cancel_request) stream.cancel(Number(req.cancel_request.watch_id ?? 0));
+  else if (req.cancel_request) stream.cancel(Number(req.cancel_request.watch_id));
   else if (req.progress_request) stream.requestProgress();
 }

@@ -4,7 +4,6 @@
 // and keeps the backend's memory bounded under a million updates.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { Etcd3 } from 'etcd3';
 import { connect } from '@nats-io/transport-node';
@@ -13,14 +12,8 @@ import { codecs, nodeSubjects } from '@eckd/change-codec';
 import { builtAppMain, isReadyLine, startProcess } from '@eckd/testing';
 import { startNodeFixture } from './fixture.js';
 import type { NodeFixture } from './fixture.js';
+import { peakRssMb } from './process-memory.js';
 import { storedState } from './stored-state.js';
-
-/** The backend's peak resident memory (VmHWM), in MB. */
-function peakRssMb(pid: number): number {
-  const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  assert.ok(kb, `no VmHWM for ${pid}`);
-  return Number(kb) / 1024;
-}
 
 describe('history cut', { timeout: 300_000 }, () => {
   let fx: NodeFixture;

@@ -2,7 +2,7 @@
 // the highest durable revision. Appends are handled one at a time, in
 // arrival order (the backend sends the next only after this ack).
 import { SpanKind } from '@opentelemetry/api';
-import { codecs, validators } from '@eckd/change-codec';
+import { codecs, unknownWireError, validators } from '@eckd/change-codec';
 import type { AppendRequest, AppendReply } from '@eckd/change-codec';
 import { appendBatch } from '@eckd/storage';
 import { decodeChecked } from '@eckd/service-kit';
@@ -22,7 +22,7 @@ export function createAppendHandler(pool: pg.Pool, log: Logger): (msg: Message) 
       );
     } catch (err) {
       log.warn('append failed', { err });
-      reply = { durable_revision: 0, error: { name: (err as Error).name, message: (err as Error).message } };
+      reply = { durable_revision: 0, error: unknownWireError(err) };
     }
     msg.respond(codecs.appendReply.encode(reply));
   };

@@ -4,6 +4,9 @@ import type { ServiceBaseConfig } from '@eckd/service-kit';
 export interface PersisterConfig extends ServiceBaseConfig {
   databaseUrl: string;
   poolSize: number;
+  /** statement_timeout of the append connection, and of the others (load, sizes, snapshot, defragment) */
+  appendStatementTimeoutMs: number;
+  statementTimeoutMs: number;
   /** bytes of stored rows per recovery chunk, under NATS max_payload */
   loadChunkBytes: number;
 }
@@ -13,6 +16,9 @@ export function readPersisterConfig(env: Record<string, string | undefined>): Re
     ...readServiceBaseConfig(env),
     databaseUrl: envString(env, 'DATABASE_URL'),
     poolSize: envInt(env, 'ECKD_PG_POOL_SIZE', 4, { min: 1, max: 64 }),
+    appendStatementTimeoutMs: envInt(env, 'ECKD_PG_APPEND_STATEMENT_TIMEOUT_MS', 30_000, { min: 100 }),
+    // as long as the backend waits for a Defragment (VACUUM FULL)
+    statementTimeoutMs: envInt(env, 'ECKD_PG_STATEMENT_TIMEOUT_MS', 10 * 60_000, { min: 100 }),
     loadChunkBytes: envInt(env, 'ECKD_LOAD_CHUNK_BYTES', 512 * 1024, { min: 1024 }),
   });
 }

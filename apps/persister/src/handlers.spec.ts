@@ -7,35 +7,27 @@ import type { AppendRequest, LoadChunk } from '@eckd/change-codec';
 import { createLogger, MemoryNetwork } from '@eckd/service-kit';
 import type { Messenger } from '@eckd/service-kit';
 import { createPool, durableRevision, migrate, readCompactRevision } from '@eckd/storage';
-import pg from 'pg';
+import { createTestDatabase } from '@eckd/testing';
+import type { TestDatabase } from '@eckd/testing';
+import type pg from 'pg';
 import { createAppendHandler } from './append.handler.js';
 import { createLoadHandler } from './load.handler.js';
 
 const log = createLogger('persister-spec', { level: 'error' });
 const subjects = nodeSubjects({ prefix: 'test', node: 'n1' });
 
-// A throwaway database (an app may not depend on libs/testing).
-const adminUrl = process.env['ECKD_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const databaseName = `eckd_t_persister_${process.pid}_${Date.now()}`;
+let db: TestDatabase;
 let pool: pg.Pool;
 
-async function asAdmin(sql: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(sql).finally(() => admin.end());
-}
-
 before(async () => {
-  await asAdmin(`create database ${databaseName}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${databaseName}`;
-  pool = createPool(url.toString());
+  db = await createTestDatabase();
+  pool = createPool(db.url);
   await migrate(pool);
 });
 
 after(async () => {
   await pool.end();
-  await asAdmin(`drop database if exists ${databaseName} with (force)`);
+  await db.drop();
 });
 
 function persister(chunkBytes = 64 * 1024) {

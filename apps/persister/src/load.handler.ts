@@ -9,7 +9,7 @@
 //   3. every stored PatchBatch from the snapshot's index revision on (the
 //      row ending there carries the events a watch at that revision needs);
 //   4. the stored compact revision, on the last chunk.
-import { codecs } from '@eckd/change-codec';
+import { ChunkBudget, codecs, unknownWireError } from '@eckd/change-codec';
 import type { LoadChunk } from '@eckd/change-codec';
 import {
   latestSnapshotInfo,
@@ -38,7 +38,7 @@ export function createLoadHandler(messenger: Messenger, pool: pg.Pool, chunkByte
       log.info('recovery data sent', { chunks: writer.sent, ...stats });
     } catch (err) {
       log.error('load failed', { err });
-      msg.respond(codecs.loadChunk.encode({ ...emptyChunk(writer.sent), done: true, error: { name: (err as Error).name, message: (err as Error).message } }));
+      msg.respond(codecs.loadChunk.encode({ ...emptyChunk(writer.sent), done: true, error: unknownWireError(err) }));
     }
   };
 }
@@ -84,12 +84,14 @@ function emptyChunk(index: number): LoadChunk {
 class LoadChunkWriter {
   sent = 0;
   #current = emptyChunk(0);
-  #size = 0;
+  readonly #budget: ChunkBudget;
 
   constructor(
-    private readonly chunkBytes: number,
+    chunkBytes: number,
     private readonly send: (chunk: LoadChunk) => Promise<void>,
-  ) {}
+  ) {
+    this.#budget = new ChunkBudget(chunkBytes);
+  }
 
   setSnapshot(header: NonNullable<LoadChunk['snapshot']>): void {
     if (this.sent !== 0) throw new Error('persister: the snapshot header goes on the first chunk');
@@ -98,15 +100,15 @@ class LoadChunkWriter {
 
   /** One piece per field per chunk: pieces of a field arrive in chunk order. */
   async addPiece(field: 'snapshot_document' | 'snapshot_index', piece: Buffer): Promise<void> {
-    if (this.#current[field]?.length || (this.#size > 0 && this.#size + piece.length > this.chunkBytes)) await this.#flush();
+    if (this.#current[field]?.length || this.#budget.isFullFor(piece.length)) await this.#flush();
     this.#current[field] = piece;
-    this.#size += piece.length;
+    this.#budget.add(piece.length);
   }
 
   async add(field: 'changes' | 'patch_batches', bytes: Buffer): Promise<void> {
-    if (this.#size > 0 && this.#size + bytes.length > this.chunkBytes) await this.#flush();
+    if (this.#budget.isFullFor(bytes.length)) await this.#flush();
     this.#current[field].push(bytes);
-    this.#size += bytes.length;
+    this.#budget.add(bytes.length);
   }
 
   async finish(compactRevision: number | undefined): Promise<void> {
@@ -120,7 +122,7 @@ class LoadChunkWriter {
     const chunk = this.#current;
     this.sent++;
     this.#current = emptyChunk(this.sent);
-    this.#size = 0;
+    this.#budget.reset();
     await this.send(chunk);
   }
 }

@@ -9,8 +9,8 @@ import { createPool, migrate } from '@eckd/storage';
 import { createAppendHandler } from './append.handler.js';
 import { createLoadHandler } from './load.handler.js';
 import { readPersisterConfig } from './config.js';
-import { createBackupHandler } from './status-backup.handler.js';
-import { createStorageHandler } from './status.handler.js';
+import { createBackupHandler } from './backup.handler.js';
+import { createStorageHandler } from './storage.handler.js';
 
 const log = createLogger('persister');
 const { onShutdown, shutdown } = installShutdown(log);
@@ -21,11 +21,15 @@ try {
   log.info('config', { ...config, databaseUrl: redactUrl(config.databaseUrl) });
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
 
-  const pool = createPool(config.databaseUrl, { max: config.poolSize, applicationName: 'eckd-persister' });
+  const pool = createPool(config.databaseUrl, { max: config.poolSize, applicationName: 'eckd-persister', statementTimeoutMs: config.statementTimeoutMs });
   onShutdown('postgres', () => pool.end());
+  // Appends have a connection of their own (one append runs at a time), so a
+  // Snapshot or Defragment holding the other connections cannot starve writes.
+  const appendPool = createPool(config.databaseUrl, { max: 1, applicationName: 'eckd-persister-append', statementTimeoutMs: config.appendStatementTimeoutMs });
+  onShutdown('postgres appends', () => appendPool.end());
   // An idle client losing its connection is not fatal: the pool replaces it
   // and the next append retries.
-  pool.on('error', (err) => log.warn('postgres connection lost', { err }));
+  for (const p of [pool, appendPool]) p.on('error', (err) => log.warn('postgres connection lost', { err }));
   const applied = await migrate(pool);
   log.info('schema ready', { appliedMigrations: applied });
 
@@ -33,7 +37,7 @@ try {
   onShutdown('nats', () => nc.drain());
 
   const messenger = new NatsMessenger(nc, { log, fragments: readFragmentLimits(process.env) });
-  const append = createAppendHandler(pool, log);
+  const append = createAppendHandler(appendPool, log);
   const load = createLoadHandler(messenger, pool, config.loadChunkBytes, log);
   // One at a time, in arrival order: a chain of promises per subject.
   let appendChain = Promise.resolve();

@@ -21,20 +21,30 @@ describe('config', () => {
       natsUrl: 'nats://127.0.0.1:4222',
       databaseUrl: undefined,
       dataDir: '/repo/data',
-      nodeName: 'default',
       subjectPrefix: 'eckd',
       clientHost: '127.0.0.1',
-      clientPorts: [2379],
       appsDir: '/repo/apps',
+      nodes: 1,
+      members: [
+        {
+          nodeName: 'default',
+          label: '',
+          dataDir: '/repo/data',
+          natsUrl: 'nats://127.0.0.1:4222',
+          natsClusterPort: undefined,
+          databaseUrl: undefined,
+          clientPorts: [2379],
+        },
+      ],
     });
     assert.ok(Object.isFrozen(config));
-    assert.ok(Object.isFrozen(config.clientPorts));
-    assert.deepEqual(clientUrls(config), ['http://127.0.0.1:2379']);
+    assert.ok(Object.isFrozen(config.members[0]!.clientPorts));
+    assert.deepEqual(clientUrls(config.clientHost, config.members[0]!.clientPorts), ['http://127.0.0.1:2379']);
   });
 
   test('config - frontends follow etcd local ports 2379, 22379, 32379', () => {
     const config = parseConfig({ ECKD_FRONTENDS: '3' }, root);
-    assert.deepEqual(config.clientPorts, [2379, 22379, 32379]);
+    assert.deepEqual(config.members[0]!.clientPorts, [2379, 22379, 32379]);
     assert.equal(defaultClientPort(5), 62379);
     assert.match(problemsOf({ ECKD_FRONTENDS: '7' })[0]!, /ECKD_CLIENT_PORTS/);
   });
@@ -53,8 +63,9 @@ describe('config', () => {
       root,
     );
     assert.equal(config.dataDir, '/var/lib/eckd');
-    assert.deepEqual(config.clientPorts, [2379, 12379]);
-    assert.deepEqual(clientUrls(config), ['http://[::1]:2379', 'http://[::1]:12379']);
+    assert.equal(config.members[0]!.nodeName, 'node-a');
+    assert.deepEqual(config.members[0]!.clientPorts, [2379, 12379]);
+    assert.deepEqual(clientUrls(config.clientHost, config.members[0]!.clientPorts), ['http://[::1]:2379', 'http://[::1]:12379']);
     const described = describeConfig(config);
     assert.equal(described['databaseUrl'], 'postgres://u:***@db:5432/eckd');
     assert.equal(describeConfig(parseConfig({}, root))['databaseUrl'], 'embedded');
@@ -64,7 +75,7 @@ describe('config', () => {
     const config = parseConfig({ ECKD_DATA_DIR: 'var/x', DATABASE_URL: '  ', ECKD_FRONTENDS: '' }, root);
     assert.equal(config.dataDir, '/repo/var/x');
     assert.equal(config.databaseUrl, undefined);
-    assert.deepEqual(config.clientPorts, [2379]);
+    assert.deepEqual(config.members[0]!.clientPorts, [2379]);
   });
 
   test('config - bad values are all reported', () => {
@@ -86,8 +97,65 @@ describe('config', () => {
     assert.match(problemsOf({ ECKD_CLIENT_PORTS: '70000' })[0]!, /comma-separated/);
     assert.match(problemsOf({ ECKD_CLIENT_PORTS: '2379,2379' })[0]!, /twice/);
     assert.match(problemsOf({ ECKD_FRONTENDS: '2', ECKD_CLIENT_PORTS: '2379' })[0]!, /lists 1 ports/);
-    assert.deepEqual(parseConfig({ ECKD_FRONTENDS: '2', ECKD_CLIENT_PORTS: '1,2' }, root).clientPorts, [1, 2]);
+    assert.deepEqual(parseConfig({ ECKD_FRONTENDS: '2', ECKD_CLIENT_PORTS: '1,2' }, root).members[0]!.clientPorts, [1, 2]);
     assert.match(problemsOf({ ECKD_FRONTENDS: '1.5' })[0]!, /whole number/);
+  });
+
+  test('config - ECKD_NODES=3: members node1..node3 on etcd local ports, NATS 4222/14222/24222, routes 6222/16222/26222, data dirs', () => {
+    const config = parseConfig({ ECKD_NODES: '3' }, root);
+    assert.equal(config.nodes, 3);
+    assert.deepEqual(
+      config.members.map((m) => [m.nodeName, m.label, m.dataDir, m.natsUrl, m.natsClusterPort, m.databaseUrl, m.clientPorts]),
+      [
+        ['node1', 'node1', '/repo/data/node1', 'nats://127.0.0.1:4222', 6222, undefined, [2379]],
+        ['node2', 'node2', '/repo/data/node2', 'nats://127.0.0.1:14222', 16222, undefined, [22379]],
+        ['node3', 'node3', '/repo/data/node3', 'nats://127.0.0.1:24222', 26222, undefined, [32379]],
+      ],
+    );
+    assert.ok(Object.isFrozen(config.members[2]!));
+    // Past three members the same rule: 42379, 52379, 62379; a member's further frontends take the ports above its first.
+    const six = parseConfig({ ECKD_NODES: '6', ECKD_FRONTENDS: '2', NATS_URL: 'nats://localhost:5000' }, root);
+    assert.deepEqual(six.members.map((m) => m.clientPorts), [[2379, 2380], [22379, 22380], [32379, 32380], [42379, 42380], [52379, 52380], [62379, 62380]]);
+    assert.deepEqual(six.members.map((m) => m.natsUrl).slice(0, 2), ['nats://localhost:5000', 'nats://localhost:15000']);
+    assert.equal(parseConfig({ ECKD_NODES: '1' }, root).members[0]!.nodeName, 'default');
+  });
+
+  test('config - ECKD_NODES is checked: 1..9, default ports end at 6 members, no ECKD_NODE_NAME', () => {
+    for (const bad of ['0', '10', 'x', '2.5', '-1']) assert.match(problemsOf({ ECKD_NODES: bad })[0]!, /ECKD_NODES must be a whole number from 1 to 9/, bad);
+    assert.match(problemsOf({ ECKD_NODES: '7' }).join('\n'), /ECKD_NODES=7 runs past port 65535 with the default ports; set ECKD_CLIENT_PORTS/);
+    assert.match(problemsOf({ ECKD_NODES: '2', ECKD_NODE_NAME: 'a' })[0]!, /members of ECKD_NODES=2 are node1…node2/);
+    assert.match(problemsOf({ ECKD_NATS_PORTS: '4222' })[0]!, /ECKD_NATS_PORTS is for a local cluster/);
+    assert.match(problemsOf({ ECKD_NATS_CLUSTER_PORTS: '6222' })[0]!, /ECKD_NATS_CLUSTER_PORTS is for a local cluster/);
+  });
+
+  test('config - a local cluster on chosen ports (ECKD_CLIENT_PORTS member by member, ECKD_NATS_PORTS, ECKD_NATS_CLUSTER_PORTS)', () => {
+    const env = { ECKD_NODES: '3', ECKD_CLIENT_PORTS: '1001,1002,2001,2002,3001,3002', ECKD_NATS_PORTS: '4001,4002,4003', ECKD_NATS_CLUSTER_PORTS: '5001,5002,5003' };
+    const config = parseConfig(env, root);
+    assert.deepEqual(config.members.map((m) => m.clientPorts), [[1001, 1002], [2001, 2002], [3001, 3002]]);
+    assert.deepEqual(config.members.map((m) => m.natsUrl), ['nats://127.0.0.1:4001', 'nats://127.0.0.1:4002', 'nats://127.0.0.1:4003']);
+    assert.deepEqual(config.members.map((m) => m.natsClusterPort), [5001, 5002, 5003]);
+    // Nine members fit once the ports are given.
+    const nine = (base: number) => Array.from({ length: 9 }, (_, i) => base + i).join(',');
+    assert.equal(parseConfig({ ECKD_NODES: '9', ECKD_CLIENT_PORTS: nine(1000), ECKD_NATS_PORTS: nine(2000), ECKD_NATS_CLUSTER_PORTS: nine(3000) }, root).members.length, 9);
+    assert.match(problemsOf({ ...env, ECKD_CLIENT_PORTS: '1,2,3,4' })[0]!, /not the same number for each of ECKD_NODES=3 members/);
+    assert.match(problemsOf({ ...env, ECKD_FRONTENDS: '1' })[0]!, /expected 3 members × 1 frontends = 3/);
+    assert.match(problemsOf({ ...env, ECKD_NATS_PORTS: '4001,4002' })[0]!, /ECKD_NATS_PORTS lists 2 ports for ECKD_NODES=3 members/);
+    assert.match(problemsOf({ ...env, ECKD_NATS_CLUSTER_PORTS: '5001,5001,5002' })[0]!, /ECKD_NATS_CLUSTER_PORTS lists a port twice/);
+    assert.match(problemsOf({ ...env, ECKD_NATS_PORTS: 'a,b,c' })[0]!, /ECKD_NATS_PORTS must be a comma-separated list of ports/);
+  });
+
+  test('config - a local cluster on DATABASE_URL: one database per member, <db>_node<i>; an external NATS list is shared', () => {
+    const config = parseConfig({ ECKD_NODES: '2', DATABASE_URL: 'postgres://u:secret@db:5432/eckd?sslmode=disable', NATS_URL: 'nats://a:4222,nats://b:4222' }, root);
+    assert.deepEqual(config.members.map((m) => m.databaseUrl), [
+      'postgres://u:secret@db:5432/eckd_node1?sslmode=disable',
+      'postgres://u:secret@db:5432/eckd_node2?sslmode=disable',
+    ]);
+    assert.deepEqual(config.members.map((m) => m.natsUrl), ['nats://a:4222,nats://b:4222', 'nats://a:4222,nats://b:4222']);
+    const described = describeConfig(config)['members'] as { databaseUrl: string }[];
+    assert.equal(described[1]!.databaseUrl, 'postgres://u:***@db:5432/eckd_node2?sslmode=disable');
+    // No database in the URL: libpq's default, the user's name.
+    assert.equal(parseConfig({ ECKD_NODES: '2', DATABASE_URL: 'postgres://alice@db' }, root).members[0]!.databaseUrl, 'postgres://alice@db/alice_node1');
+    assert.match(problemsOf({ ECKD_NODES: '2', DATABASE_URL: `postgres://db/${'x'.repeat(60)}` })[0]!, /too long for the member database/);
   });
 
   test('config - the error message lists the problems', () => {

@@ -1,25 +1,50 @@
 // The supervisor's configuration: read once from the environment, validated,
 // frozen. Every bad value is reported at once so a user fixes them together.
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 
 /** etcd's local multi-member convention: 2379, then 22379, 32379, … */
 export const firstClientPort = 2379;
 export const clientPortStride = 10_000;
 export const frontendsMax = 64;
+/** ECKD_NODES: members of a local cluster; one digit keeps `node<i>` and the default ports simple. */
+export const nodesMax = 9;
+/** nats-server's default route port; member i of a local cluster adds (i−1)·clientPortStride. */
+export const firstNatsClusterPort = 6222;
+const natsDefaultPort = 4222;
+/** Postgres truncates longer identifiers (NAMEDATALEN − 1). */
+const databaseNameBytesMax = 63;
 const portMax = 65_535;
+
+/** One member: a whole node (NATS, database, persister, compactor, backend, frontends). */
+export interface MemberConfig {
+  /** The apps' ECKD_NODE_NAME: ECKD_NODE_NAME for a single node, `node<i>` in a local cluster. */
+  readonly nodeName: string;
+  /** Prefixes its children's names in the output (`node1/backend`); empty for a single node. */
+  readonly label: string;
+  /** Its embedded NATS and Postgres data. */
+  readonly dataDir: string;
+  /** Its own NATS server. */
+  readonly natsUrl: string;
+  /** The route port of its embedded nats-server; undefined for a single node (no routes). */
+  readonly natsClusterPort: number | undefined;
+  /** Undefined: the supervisor runs embedded Postgres (PGlite) for it. */
+  readonly databaseUrl: string | undefined;
+  /** One port per etcd-api process; its length is the number of frontends. */
+  readonly clientPorts: readonly number[];
+}
 
 export interface SupervisorConfig {
   readonly natsUrl: string;
   /** Undefined: the supervisor runs embedded Postgres (PGlite) itself. */
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
-  readonly nodeName: string;
   readonly subjectPrefix: string;
   readonly clientHost: string;
-  /** One port per etcd-api process; its length is the number of frontends. */
-  readonly clientPorts: readonly number[];
   /** Where the built apps live: `<appsDir>/<app>/dist/main.js`. */
   readonly appsDir: string;
+  /** ECKD_NODES; the length of members. */
+  readonly nodes: number;
+  readonly members: readonly MemberConfig[];
 }
 
 export class ConfigError extends Error {
@@ -44,44 +69,61 @@ export function parseConfig(env: Env, repoRoot: string): SupervisorConfig {
   checkUrl('NATS_URL', natsUrl, ['nats:', 'tls:', 'ws:', 'wss:'], problems);
   const databaseUrlText = text('DATABASE_URL', '');
   if (databaseUrlText !== '') checkUrl('DATABASE_URL', databaseUrlText, ['postgres:', 'postgresql:'], problems);
-  const nodeName = text('ECKD_NODE_NAME', 'default');
+  const nodes = parseNodes(env['ECKD_NODES']?.trim() ?? '', problems);
+  const nodeNameText = env['ECKD_NODE_NAME']?.trim() ?? '';
+  const nodeName = nodeNameText === '' ? 'default' : nodeNameText;
   checkToken('ECKD_NODE_NAME', nodeName, /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, problems);
+  if (nodes > 1 && nodeNameText !== '') problems.push(`ECKD_NODE_NAME names a single node; the members of ECKD_NODES=${nodes} are node1…node${nodes}: unset it`);
   const subjectPrefix = text('ECKD_SUBJECT_PREFIX', 'eckd');
   checkToken('ECKD_SUBJECT_PREFIX', subjectPrefix, /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, problems);
   const clientHost = text('ECKD_CLIENT_HOST', '127.0.0.1');
   checkToken('ECKD_CLIENT_HOST', clientHost, /^[A-Za-z0-9.:-]+$/, problems);
-  const clientPorts = parseClientPorts(env, problems);
-  const config: SupervisorConfig = {
+  const clientPorts = parseClientPorts(env, nodes, problems);
+  const databaseUrl = databaseUrlText === '' ? undefined : databaseUrlText;
+  const dataDir = resolvePath(text('ECKD_DATA_DIR', 'data'), repoRoot);
+  const members =
+    nodes === 1
+      ? [{ nodeName, label: '', dataDir, natsUrl, natsClusterPort: undefined, databaseUrl, clientPorts: clientPorts[0] ?? [] }]
+      : localClusterMembers({ env, nodes, natsUrl, databaseUrl, dataDir, clientPorts }, problems);
+  for (const name of ['ECKD_NATS_PORTS', 'ECKD_NATS_CLUSTER_PORTS']) {
+    if (nodes === 1 && (env[name]?.trim() ?? '') !== '') problems.push(`${name} is for a local cluster (ECKD_NODES > 1); a single node's NATS is NATS_URL`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
     natsUrl,
-    databaseUrl: databaseUrlText === '' ? undefined : databaseUrlText,
-    dataDir: resolvePath(text('ECKD_DATA_DIR', 'data'), repoRoot),
-    nodeName,
+    databaseUrl,
+    dataDir,
     subjectPrefix,
     clientHost,
-    clientPorts,
     appsDir: resolvePath(text('ECKD_APPS_DIR', 'apps'), repoRoot),
-  };
-  if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze({ ...config, clientPorts: Object.freeze([...clientPorts]) });
+    nodes,
+    members: Object.freeze(members.map((member) => Object.freeze({ ...member, clientPorts: Object.freeze([...member.clientPorts]) }))),
+  });
 }
 
-/** The default port of frontend `index`: 2379, 22379, 32379, … */
+/** The default port of frontend `index` of a single node, or of member `index`'s first frontend: 2379, 22379, 32379, … */
 export function defaultClientPort(index: number): number {
   return index === 0 ? firstClientPort : (index + 1) * clientPortStride + firstClientPort;
 }
 
-/** The etcd client URLs the node serves, in frontend order. */
-export function clientUrls(config: SupervisorConfig): string[] {
-  const host = config.clientHost.includes(':') ? `[${config.clientHost}]` : config.clientHost;
-  return config.clientPorts.map((port) => `http://${host}:${port}`);
+/** The etcd client URLs served on these ports, in frontend order. */
+export function clientUrls(clientHost: string, ports: readonly number[]): string[] {
+  const host = clientHost.includes(':') ? `[${clientHost}]` : clientHost;
+  return ports.map((port) => `http://${host}:${port}`);
 }
 
 /** The configuration as logged at start-up: the database password is hidden. */
 export function describeConfig(config: SupervisorConfig): Record<string, unknown> {
+  const redactDatabase = (url: string | undefined): string => (url === undefined ? 'embedded' : redactUrl(url));
   return {
     ...config,
     natsUrl: config.natsUrl.split(',').map(redactUrl).join(','),
-    databaseUrl: config.databaseUrl === undefined ? 'embedded' : redactUrl(config.databaseUrl),
+    databaseUrl: redactDatabase(config.databaseUrl),
+    members: config.members.map((member) => ({
+      ...member,
+      natsUrl: member.natsUrl.split(',').map(redactUrl).join(','),
+      databaseUrl: redactDatabase(member.databaseUrl),
+    })),
   };
 }
 
@@ -95,9 +137,19 @@ export function redactUrl(url: string): string {
   }
 }
 
-function parseClientPorts(env: Env, problems: string[]): number[] {
+function parseNodes(text: string, problems: string[]): number {
+  if (text === '') return 1;
+  const nodes = Number(text);
+  if (!/^\d+$/.test(text) || nodes < 1 || nodes > nodesMax) {
+    problems.push(`ECKD_NODES must be a whole number from 1 to ${nodesMax}, got "${text}"`);
+    return 1;
+  }
+  return nodes;
+}
+
+/** The client ports of each member (member-major: ECKD_CLIENT_PORTS lists member 1's frontends, then member 2's, …). */
+function parseClientPorts(env: Env, nodes: number, problems: string[]): number[][] {
   const frontendsText = env['ECKD_FRONTENDS']?.trim() ?? '';
-  const portsText = env['ECKD_CLIENT_PORTS']?.trim() ?? '';
   let frontends: number | undefined;
   if (frontendsText !== '') {
     frontends = Number(frontendsText);
@@ -106,26 +158,108 @@ function parseClientPorts(env: Env, problems: string[]): number[] {
       return [];
     }
   }
-  if (portsText !== '') {
-    const ports = portsText.split(',').map((part) => part.trim());
-    const bad = ports.filter((part) => !/^\d+$/.test(part) || Number(part) < 1 || Number(part) > portMax);
-    if (bad.length > 0) {
-      problems.push(`ECKD_CLIENT_PORTS must be a comma-separated list of ports (1-${portMax}), got "${portsText}"`);
-      return [];
+  const listed = parsePortList(env, 'ECKD_CLIENT_PORTS', problems);
+  if (listed !== undefined) {
+    const perMember = frontends ?? listed.length / nodes;
+    if (frontends !== undefined && frontends * nodes !== listed.length) {
+      const expected = nodes === 1 ? `${frontends}` : `${nodes} members × ${frontends} frontends = ${frontends * nodes}`;
+      problems.push(`ECKD_FRONTENDS=${frontends} but ECKD_CLIENT_PORTS lists ${listed.length} ports (expected ${expected})`);
+    } else if (!Number.isInteger(perMember)) {
+      problems.push(`ECKD_CLIENT_PORTS lists ${listed.length} ports, not the same number for each of ECKD_NODES=${nodes} members`);
     }
-    const numbers = ports.map(Number);
-    if (new Set(numbers).size !== numbers.length) problems.push(`ECKD_CLIENT_PORTS lists a port twice: "${portsText}"`);
-    if (frontends !== undefined && frontends !== numbers.length) {
-      problems.push(`ECKD_FRONTENDS=${frontends} but ECKD_CLIENT_PORTS lists ${numbers.length} ports`);
-    }
-    return numbers;
+    return Array.from({ length: nodes }, (_, member) => listed.slice(member * perMember, (member + 1) * perMember));
   }
   const count = frontends ?? 1;
-  const ports = Array.from({ length: count }, (_, index) => defaultClientPort(index));
-  if (ports.some((port) => port > portMax)) {
-    problems.push(`ECKD_FRONTENDS=${count} runs past port ${portMax} with the default ports; set ECKD_CLIENT_PORTS`);
+  // A single node's frontends take etcd's local ports; a cluster's members do, each member's further frontends the ports just above.
+  const ports = Array.from({ length: nodes }, (_, member) =>
+    Array.from({ length: count }, (_, frontend) => (nodes === 1 ? defaultClientPort(frontend) : defaultClientPort(member) + frontend)),
+  );
+  if (ports.flat().some((port) => port > portMax)) {
+    const what = nodes === 1 ? `ECKD_FRONTENDS=${count}` : `ECKD_NODES=${nodes}`;
+    problems.push(`${what} runs past port ${portMax} with the default ports; set ECKD_CLIENT_PORTS`);
   }
   return ports;
+}
+
+/** A comma-separated list of distinct ports, or undefined when the variable is unset. */
+function parsePortList(env: Env, name: string, problems: string[]): number[] | undefined {
+  const text = env[name]?.trim() ?? '';
+  if (text === '') return undefined;
+  const parts = text.split(',').map((part) => part.trim());
+  if (parts.some((part) => !/^\d+$/.test(part) || Number(part) < 1 || Number(part) > portMax)) {
+    problems.push(`${name} must be a comma-separated list of ports (1-${portMax}), got "${text}"`);
+    return [];
+  }
+  const ports = parts.map(Number);
+  if (new Set(ports).size !== ports.length) problems.push(`${name} lists a port twice: "${text}"`);
+  return ports;
+}
+
+/**
+ * The members of a local cluster (ECKD_NODES > 1): member i is `node<i>`,
+ * with its data under `<data dir>/node<i>`, its database `<db>_node<i>`, its
+ * nats-server on the NATS_URL port + (i−1)·10000 and the route port 6222 +
+ * (i−1)·10000 unless ECKD_NATS_PORTS / ECKD_NATS_CLUSTER_PORTS list them.
+ */
+function localClusterMembers(
+  options: { env: Env; nodes: number; natsUrl: string; databaseUrl: string | undefined; dataDir: string; clientPorts: readonly number[][] },
+  problems: string[],
+): MemberConfig[] {
+  const { env, nodes } = options;
+  const memberPorts = (name: string, defaultOf: (member: number) => number): number[] => {
+    const listed = parsePortList(env, name, problems);
+    if (listed !== undefined && listed.length !== nodes && listed.length > 0) problems.push(`${name} lists ${listed.length} ports for ECKD_NODES=${nodes} members`);
+    const ports = listed ?? Array.from({ length: nodes }, (_, member) => defaultOf(member));
+    if (ports.some((port) => port > portMax)) problems.push(`ECKD_NODES=${nodes} runs past port ${portMax} with the default ${name}; set ${name}`);
+    return ports;
+  };
+  const singleNatsUrl = parseSingleUrl(options.natsUrl);
+  const natsBasePort = singleNatsUrl === undefined || singleNatsUrl.port === '' ? natsDefaultPort : Number(singleNatsUrl.port);
+  const natsPorts = memberPorts('ECKD_NATS_PORTS', (member) => natsBasePort + member * clientPortStride);
+  const clusterPorts = memberPorts('ECKD_NATS_CLUSTER_PORTS', (member) => firstNatsClusterPort + member * clientPortStride);
+  return Array.from({ length: nodes }, (_, member) => {
+    const nodeName = `node${member + 1}`;
+    return {
+      nodeName,
+      label: nodeName,
+      dataDir: join(options.dataDir, nodeName),
+      // Several servers in NATS_URL: an external NATS every member shares.
+      natsUrl: singleNatsUrl === undefined ? options.natsUrl : withPort(singleNatsUrl, natsPorts[member] ?? natsBasePort),
+      natsClusterPort: clusterPorts[member],
+      databaseUrl: options.databaseUrl === undefined ? undefined : memberDatabaseUrl(options.databaseUrl, nodeName, problems),
+      clientPorts: options.clientPorts[member] ?? [],
+    };
+  });
+}
+
+function parseSingleUrl(text: string): URL | undefined {
+  if (text.includes(',')) return undefined;
+  try {
+    return new URL(text.trim());
+  } catch {
+    return undefined;
+  }
+}
+
+function withPort(url: URL, port: number): string {
+  const copy = new URL(url);
+  copy.port = String(port);
+  return copy.toString();
+}
+
+/** `<db>_<node>` on the server of DATABASE_URL (its database, or else its user's name, as libpq defaults). */
+export function memberDatabaseUrl(databaseUrl: string, nodeName: string, problems: string[]): string {
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    return databaseUrl; // already reported as not a URL
+  }
+  const base = decodeURIComponent(url.pathname.slice(1)) || decodeURIComponent(url.username) || 'postgres';
+  const name = `${base}_${nodeName}`;
+  if (Buffer.byteLength(name) > databaseNameBytesMax) problems.push(`DATABASE_URL's database name is too long for the member database "${name}" (at most ${databaseNameBytesMax} bytes)`);
+  url.pathname = `/${encodeURIComponent(name)}`;
+  return url.toString();
 }
 
 function checkUrl(name: string, value: string, protocols: readonly string[], problems: string[]): void {

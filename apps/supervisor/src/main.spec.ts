@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +68,53 @@ function natsInfo(port: number): Promise<Record<string, unknown>> {
       resolve(JSON.parse(chunk.toString().replace(/^INFO /, '').split('\r\n')[0]!) as Record<string, unknown>);
     });
   });
+}
+
+/** A password from a generated nats-server.conf (the test runs as its owner). */
+function natsPassword(configFile: string, user: string): string {
+  const match = readFileSync(configFile, 'utf8').match(new RegExp(`user: "${user}"\\n\\s+password: "([^"]+)"`));
+  assert.ok(match, `no user ${user} in ${configFile}`);
+  return match[1]!;
+}
+
+/** A raw NATS client connection, logged in once the server has greeted it; tells what the server sends. */
+async function natsClient(port: number, user: string, pass: string): Promise<{ send(text: string): void; received(): string; close(): void }> {
+  const socket = connect(port, '127.0.0.1');
+  let received = '';
+  socket.on('data', (chunk: Buffer) => void (received += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.once('data', () => resolve());
+  });
+  socket.on('error', () => {});
+  socket.write(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, user, pass, protocol: 1 })}\r\n`);
+  return { send: (text) => socket.write(text), received: () => received, close: () => socket.destroy() };
+}
+
+/**
+ * Whether a message published on one server reaches a subscriber on another,
+ * as member 1's persister (which may publish replies) to member 3's backend
+ * (which may receive under its own inbox prefix). Publishes until it arrives:
+ * interest crosses a route a moment after the subscription.
+ */
+async function natsRouted(from: { port: number; configFile: string }, to: { port: number; configFile: string }, timeoutMs = 10_000): Promise<boolean> {
+  const subject = `_INBOX.backend.routed-${process.pid}`;
+  const subscriber = await natsClient(to.port, 'backend', natsPassword(to.configFile, 'backend'));
+  const publisher = await natsClient(from.port, 'persister', natsPassword(from.configFile, 'persister'));
+  try {
+    subscriber.send(`SUB ${subject} 1\r\nPING\r\n`);
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      publisher.send(`PUB ${subject} 6\r\nrouted\r\n`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (subscriber.received().includes(`MSG ${subject} 1 6\r\nrouted`)) return true;
+      assert.doesNotMatch(subscriber.received() + publisher.received(), /-ERR/);
+    }
+    return false;
+  } finally {
+    subscriber.close();
+    publisher.close();
+  }
 }
 
 function jsonAfterPrefix(line: string): Record<string, unknown> {
@@ -152,6 +200,86 @@ describe('supervisor main', () => {
       await run.exited;
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await admin.end();
+    }
+  });
+
+  test('supervisor main - ECKD_NODES=3: three members of real apps, each serving on its port with its own database, NATS servers routed', { timeout: 300_000 }, async () => {
+    const freePorts = async (count: number) => {
+      const ports: number[] = [];
+      while (ports.length < count) {
+        const port = await findFreePort('127.0.0.1');
+        if (!ports.includes(port)) ports.push(port);
+      }
+      return ports;
+    };
+    const [clientPorts, natsPorts, clusterPorts] = [await freePorts(3), await freePorts(3), await freePorts(3)];
+    const database = `eckd_localcluster_${process.pid}_${Date.now()}`;
+    const dataDir = join(workDir, 'cluster');
+    const run = startSupervisor({
+      ECKD_NODES: '3',
+      DATABASE_URL: postgresAdminUrl.replace(/\/postgres$/, `/${database}`),
+      ECKD_DATA_DIR: dataDir,
+      ECKD_CLIENT_PORTS: clientPorts.join(','),
+      ECKD_NATS_PORTS: natsPorts.join(','),
+      ECKD_NATS_CLUSTER_PORTS: clusterPorts.join(','),
+    });
+    const admin = new pg.Client({ connectionString: postgresAdminUrl });
+    await admin.connect();
+    try {
+      await run.waitForLine(/local cluster of 3 members serving/, 240_000);
+      const etcdctl = (port: number, ...args: string[]) =>
+        execFileSync('etcdctl', [`--endpoints=127.0.0.1:${port}`, ...args], { env: { ...process.env, ETCDCTL_API: '3' } }).toString().trim();
+      for (const [index, port] of clientPorts.entries()) {
+        etcdctl(port, 'put', `member${index + 1}`, `served by node${index + 1}`);
+        assert.equal(etcdctl(port, 'get', `member${index + 1}`, '--print-value-only'), `served by node${index + 1}`);
+      }
+      const databases = (await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname', [`${database}%`])).rows;
+      assert.deepEqual(databases.map((row) => row.datname), [1, 2, 3].map((i) => `${database}_node${i}`));
+      const server = (index: number) => ({ port: natsPorts[index]!, configFile: join(dataDir, `node${index + 1}`, 'nats-server.conf') });
+      assert.ok(await natsRouted(server(0), server(2)), 'a message published on member 1\'s server reaches a subscriber on member 3\'s');
+      assert.ok(await natsRouted(server(2), server(1)), 'and member 3 reaches member 2');
+      const output = run.lines.join('\n');
+      for (const member of ['node1', 'node2', 'node3']) {
+        for (const child of ['nats', 'persister', 'compactor', 'backend', 'etcd-api-0', 'supervisor']) {
+          assert.match(output, new RegExp(`^\\[${member}/${child}\\] `, 'm'), `${member}/${child} output carries its member`);
+        }
+      }
+      assert.doesNotMatch(output, /^\[(nats|backend|persister|etcd-api-0)\] /m, 'no child line without its member');
+    } finally {
+      run.child.kill('SIGINT');
+      const code = await run.exited;
+      for (const i of [1, 2, 3]) await admin.query(`DROP DATABASE IF EXISTS ${database}_node${i} WITH (FORCE)`);
+      await admin.end();
+      assert.equal(code, 0);
+    }
+    // Ctrl-C stopped every member: each one's NATS last, after its apps.
+    for (const member of ['node1', 'node2', 'node3']) {
+      const stopped = (child: string) => run.lines.findIndex((line) => line.startsWith(`[${member}/${child}] `) && /"msg":"shutting down"|Initiating Shutdown/.test(line));
+      assert.ok(stopped('nats') > stopped('backend') && stopped('backend') > stopped('etcd-api-0') && stopped('etcd-api-0') !== -1, `${member} stopped in order`);
+    }
+  });
+
+  test('supervisor main - ECKD_NODES=2: a member that cannot start fails the start and the other member is stopped', { timeout: 120_000 }, async () => {
+    // Member 2's NATS port is taken, so its nats-server cannot listen.
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const takenPort = (taken.address() as AddressInfo).port;
+    try {
+      const run = startSupervisor({
+        ECKD_NODES: '2',
+        ECKD_APPS_DIR: appsDir,
+        ECKD_DATA_DIR: join(workDir, 'cluster-fails'),
+        ECKD_CLIENT_PORTS: `${await findFreePort('127.0.0.1')},${await findFreePort('127.0.0.1')}`,
+        ECKD_NATS_PORTS: `${await findFreePort('127.0.0.1')},${takenPort}`,
+        ECKD_NATS_CLUSTER_PORTS: `${await findFreePort('127.0.0.1')},${await findFreePort('127.0.0.1')}`,
+      });
+      assert.equal(await run.exited, 1);
+      const output = run.lines.join('\n');
+      assert.match(output, /node2\/nats exited during start-up/);
+      assert.match(output, /^\[node1\/nats\] .*Server Exiting/m, 'member 1\'s NATS is stopped again');
+      assert.doesNotMatch(output, /^\[node\d\/(persister|backend)\] /m, 'no app was started');
+    } finally {
+      taken.close();
     }
   });
 

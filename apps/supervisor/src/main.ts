@@ -1,14 +1,16 @@
 // `npm start`: runs one whole eckd node (NATS and Postgres when none is
-// given, persister, compactor, backend, etcd-api frontends) as supervised children.
+// given, persister, compactor, backend, etcd-api frontends) as supervised
+// children; with ECKD_NODES=N, N such nodes as a local cluster.
 // `main.js embedded-postgres …` is the embedded database child itself.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultBackoffPolicy } from './backoff.js';
+import { ClusterRunner } from './cluster-runner.js';
 import { ConfigError, describeConfig, parseConfig } from './config.js';
 import { embeddedPostgresCommand, parseEmbeddedPostgresArgs, runEmbeddedPostgres } from './embedded-postgres.js';
 import { createLogger, errorFields } from './log.js';
 import { NatsUnavailableError, findExecutable } from './nats.js';
-import { NodeRunner, StartAbortedError } from './node-runner.js';
+import { StartAbortedError } from './node-runner.js';
 
 const exitConfigError = 2;
 const exitStartFailed = 1;
@@ -35,7 +37,7 @@ async function runSupervisor(): Promise<number> {
     return exitConfigError;
   }
   log.info('config', { config: describeConfig(config) });
-  const runner = new NodeRunner({
+  const runner = new ClusterRunner({
     config,
     log,
     writeLine,

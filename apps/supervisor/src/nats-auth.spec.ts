@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { natsServiceKinds, nodePermissions, nodeSubjects } from '@eckd/change-codec';
-import { generateNatsUsers, natsUserEnv, writeEmbeddedNatsConfig } from './nats-auth.js';
+import { generateNatsUsers, generateRoutePassword, natsUserEnv, writeEmbeddedNatsConfig } from './nats-auth.js';
 import { findExecutable } from './nats.js';
 import { nodeAppSpecs } from './node-apps.js';
 import { parseConfig } from './config.js';
@@ -47,11 +47,33 @@ describe('nats-auth', () => {
     }
   });
 
+  test('nats-auth - a local cluster member\'s config: its server name, route listener and authenticated routes to the others; nats-server accepts it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eckd-nats-routes-'));
+    try {
+      const password = generateRoutePassword();
+      assert.ok(password.length >= 32);
+      const routes = { clusterName: 'eckd', serverName: 'node2', listen: { host: '127.0.0.1', port: 16222 }, password, peers: [{ host: '127.0.0.1', port: 6222 }, { host: '::1', port: 26222 }] };
+      const path = writeEmbeddedNatsConfig(dir, { prefix: 'eckd', node: 'node2' }, generateNatsUsers({ prefix: 'eckd', node: 'node2' }), routes);
+      assert.equal(statSync(path).mode & 0o777, 0o600);
+      const text = readFileSync(path, 'utf8');
+      assert.match(text, /server_name: "node2"/);
+      assert.match(text, /listen: "127\.0\.0\.1:16222"/);
+      assert.match(text, /no_advertise: true/);
+      assert.match(text, new RegExp(`authorization \\{ user: "route", password: "${password}" \\}`));
+      assert.match(text, new RegExp(`routes: \\["nats-route://route:${password}@127\\.0\\.0\\.1:6222", "nats-route://route:${password}@\\[::1\\]:26222"\\]`));
+      const binary = findExecutable('nats-server', process.env['PATH']);
+      if (binary !== undefined) execFileSync(binary, ['-c', path, '-t'], { stdio: 'pipe' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('nats-auth - each app gets its own user; other credentials are cleared; an external NATS keeps the env', () => {
     const config = parseConfig({ ECKD_NODE_NAME: 'n1' }, '/repo');
     const users = generateNatsUsers(scope);
     const baseEnv = { NATS_TOKEN: 'from-the-env', PATH: '/bin' };
-    const apps = nodeAppSpecs({ config, natsUrl: config.natsUrl, databaseUrl: 'postgres://db', nodeExecutable: 'node', baseEnv, natsUsers: users });
+    const member = config.members[0]!;
+    const apps = nodeAppSpecs({ config, member, natsUrl: config.natsUrl, databaseUrl: 'postgres://db', nodeExecutable: 'node', baseEnv, natsUsers: users });
     const envOf = (spec: { env: Readonly<Record<string, string | undefined>> }) => spec.env;
     assert.equal(envOf(apps.persister)['NATS_USER'], 'persister');
     assert.equal(envOf(apps.persister)['NATS_PASSWORD'], users.persister.password);
@@ -60,8 +82,22 @@ describe('nats-auth', () => {
     assert.equal(envOf(apps.frontends[0]!)['NATS_USER'], 'etcd-api');
     assert.equal(envOf(apps.frontends[0]!)['NATS_TOKEN'], undefined);
     assert.deepEqual(natsUserEnv(users.backend)['NATS_CREDS'], undefined);
-    const external = nodeAppSpecs({ config, natsUrl: config.natsUrl, databaseUrl: 'postgres://db', nodeExecutable: 'node', baseEnv });
+    const external = nodeAppSpecs({ config, member, natsUrl: config.natsUrl, databaseUrl: 'postgres://db', nodeExecutable: 'node', baseEnv });
     assert.equal(envOf(external.backend)['NATS_TOKEN'], 'from-the-env');
     assert.equal(envOf(external.backend)['NATS_USER'], undefined);
+    assert.equal(envOf(apps.backend)['ECKD_INITIAL_CLUSTER'], undefined, 'a single node names no cluster');
+  });
+
+  test('nats-auth - in a local cluster each member\'s apps get its name, its NATS and ECKD_INITIAL_CLUSTER; frontends their member\'s ports', () => {
+    const config = parseConfig({ ECKD_NODES: '3' }, '/repo');
+    const member = config.members[1]!;
+    const apps = nodeAppSpecs({ config, member, natsUrl: member.natsUrl, databaseUrl: 'postgres://db/eckd_node2', nodeExecutable: 'node', baseEnv: {}, natsUsers: generateNatsUsers({ prefix: 'eckd', node: 'node2' }) });
+    for (const spec of [apps.persister, apps.compactor, apps.backend, ...apps.frontends]) {
+      assert.equal(spec.env['ECKD_NODE_NAME'], 'node2');
+      assert.equal(spec.env['ECKD_INITIAL_CLUSTER'], 'node1,node2,node3');
+      assert.equal(spec.env['NATS_URL'], 'nats://127.0.0.1:14222');
+    }
+    assert.equal(apps.persister.env['DATABASE_URL'], 'postgres://db/eckd_node2');
+    assert.deepEqual(apps.frontends[0]!.args.slice(-6), ['--name', 'node2', '--listen-client-urls', 'http://127.0.0.1:22379', '--advertise-client-urls', 'http://127.0.0.1:22379']);
   });
 });

@@ -2,7 +2,7 @@
 // the backend and the etcd-api frontends, plus the embedded database when
 // there is no DATABASE_URL. Pure: main.ts and the runner decide when to start them.
 import { join } from 'node:path';
-import type { SupervisorConfig } from './config.js';
+import type { MemberConfig, SupervisorConfig } from './config.js';
 import { clientUrls } from './config.js';
 import { embeddedPostgresCommand } from './embedded-postgres.js';
 import type { NatsUsers } from './nats-auth.js';
@@ -30,17 +30,24 @@ export function appScript(appsDir: string, app: string): string {
   return join(appsDir, app, 'dist', 'main.js');
 }
 
-/** The env every app gets: the supervisor's own (so OTEL_* reach them) plus the node's plumbing. */
+/**
+ * The env every app gets: the supervisor's own (so OTEL_* reach them) plus
+ * the node's plumbing; in a local cluster also the members' names
+ * (ECKD_INITIAL_CLUSTER, read by the backend).
+ */
 export function appEnv(
   config: SupervisorConfig,
+  member: MemberConfig,
   natsUrl: string,
   baseEnv: Readonly<Record<string, string | undefined>>,
 ): Record<string, string | undefined> {
-  return { ...baseEnv, NATS_URL: natsUrl, ECKD_SUBJECT_PREFIX: config.subjectPrefix, ECKD_NODE_NAME: config.nodeName };
+  const cluster = config.nodes > 1 ? { ECKD_INITIAL_CLUSTER: config.members.map((m) => m.nodeName).join(',') } : {};
+  return { ...baseEnv, NATS_URL: natsUrl, ECKD_SUBJECT_PREFIX: config.subjectPrefix, ECKD_NODE_NAME: member.nodeName, ...cluster };
 }
 
 export function nodeAppSpecs(options: {
   readonly config: SupervisorConfig;
+  readonly member: MemberConfig;
   readonly natsUrl: string;
   readonly databaseUrl: string;
   readonly nodeExecutable: string;
@@ -48,8 +55,8 @@ export function nodeAppSpecs(options: {
   /** the embedded NATS's users; undefined: an external NATS, credentials from baseEnv */
   readonly natsUsers?: NatsUsers;
 }): NodeApps {
-  const { config, nodeExecutable, natsUsers } = options;
-  const env = appEnv(config, options.natsUrl, options.baseEnv);
+  const { config, member, nodeExecutable, natsUsers } = options;
+  const env = appEnv(config, member, options.natsUrl, options.baseEnv);
   const app = (name: string, script: 'persister' | 'compactor' | 'backend' | 'etcd-api', args: readonly string[], extraEnv: Record<string, string> = {}): ChildSpec => ({
     name,
     command: nodeExecutable,
@@ -58,13 +65,13 @@ export function nodeAppSpecs(options: {
     isReadyLine: isJsonReadyLine,
     stopTimeoutMs: appStopTimeoutMs,
   });
-  const urls = clientUrls(config);
+  const urls = clientUrls(config.clientHost, member.clientPorts);
   return {
     persister: app('persister', 'persister', [], { DATABASE_URL: options.databaseUrl }),
     compactor: app('compactor', 'compactor', [], { DATABASE_URL: options.databaseUrl }),
     backend: app('backend', 'backend', []),
     frontends: urls.map((url, index) =>
-      app(`etcd-api-${index}`, 'etcd-api', ['--name', config.nodeName, '--listen-client-urls', url, '--advertise-client-urls', url]),
+      app(`etcd-api-${index}`, 'etcd-api', ['--name', member.nodeName, '--listen-client-urls', url, '--advertise-client-urls', url]),
     ),
   };
 }

@@ -1,17 +1,19 @@
-// Starts one eckd node in order (NATS, database, persister, compactor,
-// backend, frontends) and stops it in the reverse order, waiting for each.
-import { existsSync, mkdirSync } from 'node:fs';
+// Starts one eckd node (a member) in order (NATS, database, persister,
+// compactor, backend, frontends) and stops it in the reverse order, waiting
+// for each. cluster-runner.ts decides about NATS and runs one per member.
+import { mkdirSync } from 'node:fs';
 import type { BackoffPolicy } from './backoff.js';
-import type { SupervisorConfig } from './config.js';
+import type { MemberConfig, SupervisorConfig } from './config.js';
 import { clientUrls } from './config.js';
 import { embeddedDatabaseUrl } from './embedded-postgres.js';
 import type { Logger } from './log.js';
-import { findFreePort, probeNats } from './net-probe.js';
-import { embeddedNatsSpec, natsEndpoints, natsProbeTimeoutMs, planNats } from './nats.js';
-import type { NatsUsers } from './nats-auth.js';
+import { ensureDatabase } from './member-database.js';
+import { findFreePort } from './net-probe.js';
+import { embeddedNatsSpec, natsEndpoints } from './nats.js';
+import type { NatsRoutes, NatsUsers } from './nats-auth.js';
 import { generateNatsUsers, writeEmbeddedNatsConfig } from './nats-auth.js';
 import type { SelfCommand } from './node-apps.js';
-import { appScript, embeddedPostgresSpec, nodeAppSpecs } from './node-apps.js';
+import { embeddedPostgresSpec, nodeAppSpecs } from './node-apps.js';
 import type { ChildSpec } from './supervised-child.js';
 import { SupervisedChild } from './supervised-child.js';
 
@@ -19,16 +21,26 @@ export const embeddedServiceReadyTimeoutMs = 180_000;
 export const appReadyTimeoutMs = 60_000;
 const embeddedPostgresHost = '127.0.0.1';
 
-export interface NodeRunnerOptions {
+/** What every runner needs: the configuration and how to start, log and restart children. */
+export interface RunnerOptions {
   readonly config: SupervisorConfig;
   readonly log: Logger;
   readonly writeLine: (line: string) => void;
   readonly backoff: BackoffPolicy;
   readonly self: SelfCommand;
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** nats-server on PATH, if any. */
-  readonly natsBinary: string | undefined;
 }
+
+export interface NodeRunnerOptions extends RunnerOptions {
+  readonly member: MemberConfig;
+  /** The member's own log: its lines carry the member's name in a local cluster. */
+  readonly log: Logger;
+}
+
+/** How the member reaches NATS: a server that already answers, or one the supervisor runs for it. */
+export type MemberNats =
+  | { readonly kind: 'external'; readonly natsUrl: string }
+  | { readonly kind: 'embedded'; readonly binary: string; readonly routes: NatsRoutes | undefined };
 
 export class StartAbortedError extends Error {
   constructor() {
@@ -42,27 +54,43 @@ export class NodeRunner {
   /** Each layer of the node, in start order; stopped last to first. */
   readonly #layers: SupervisedChild[][] = [];
   #stopping = false;
+  #natsUrl: string;
+  #natsUsers: NatsUsers | undefined;
 
   constructor(options: NodeRunnerOptions) {
     this.#options = options;
+    this.#natsUrl = options.member.natsUrl;
   }
 
-  /** Starts the whole node; resolves with the client URLs once the frontends are up. */
-  async start(): Promise<string[]> {
-    const { config, log } = this.#options;
-    mkdirSync(config.dataDir, { recursive: true });
-    for (const app of ['persister', 'compactor', 'backend', 'etcd-api']) {
-      const script = appScript(config.appsDir, app);
-      if (!existsSync(script)) throw new Error(`supervisor: ${script} does not exist; build first (npm run build)`);
+  /** The member's NATS: nothing to start when it is external; otherwise its nats-server, ready. */
+  async startNats(nats: MemberNats): Promise<void> {
+    const { config, member, log } = this.#options;
+    mkdirSync(member.dataDir, { recursive: true });
+    if (nats.kind === 'external') {
+      this.#natsUrl = nats.natsUrl;
+      return;
     }
-    const natsUsers = await this.#startNats();
-    const databaseUrl = config.databaseUrl ?? (await this.#startEmbeddedPostgres());
-    const apps = nodeAppSpecs({ config, natsUrl: config.natsUrl, databaseUrl, nodeExecutable: process.execPath, baseEnv: this.#options.env, natsUsers });
+    const endpoint = natsEndpoints(member.natsUrl)[0]!;
+    const subjectScope = { prefix: config.subjectPrefix, node: member.nodeName };
+    const users = generateNatsUsers(subjectScope);
+    const configFile = writeEmbeddedNatsConfig(member.dataDir, subjectScope, users, nats.routes);
+    const routes = nats.routes === undefined ? {} : { clusterPort: nats.routes.listen.port, routes: nats.routes.peers.map((peer) => `${peer.host}:${peer.port}`) };
+    log.info('no NATS server answers; starting nats-server', { binary: nats.binary, endpoint: `${endpoint.host}:${endpoint.port}`, configFile, natsAuth: 'user per service', ...routes });
+    const spec = embeddedNatsSpec({ binary: nats.binary, endpoint, dataDir: member.dataDir, configFile, env: this.#options.env });
+    await this.#startLayer([spec], embeddedServiceReadyTimeoutMs, true);
+    this.#natsUsers = users;
+  }
+
+  /** Starts the rest of the node once its NATS serves; resolves with its client URLs once the frontends are up. */
+  async startApps(): Promise<string[]> {
+    const { config, member, log } = this.#options;
+    const databaseUrl = member.databaseUrl === undefined ? await this.#startEmbeddedPostgres() : await this.#memberDatabase(member.databaseUrl);
+    const apps = nodeAppSpecs({ config, member, natsUrl: this.#natsUrl, databaseUrl, nodeExecutable: process.execPath, baseEnv: this.#options.env, natsUsers: this.#natsUsers });
     await this.#startLayer([apps.persister], appReadyTimeoutMs, false);
     await this.#startLayer([apps.compactor], appReadyTimeoutMs, false);
     await this.#startLayer([apps.backend], appReadyTimeoutMs, false);
     await this.#startLayer(apps.frontends, appReadyTimeoutMs, false);
-    const urls = clientUrls(config);
+    const urls = clientUrls(config.clientHost, member.clientPorts);
     log.info(`client endpoints: ${urls.join(',')}`, { endpoints: urls });
     return urls;
   }
@@ -81,31 +109,20 @@ export class NodeRunner {
     for (const layer of this.#layers) for (const child of layer) child.kill();
   }
 
-  /** Resolves with the embedded server's users, or undefined when an external NATS is used. */
-  async #startNats(): Promise<NatsUsers | undefined> {
-    const { config, log } = this.#options;
-    const endpoint = natsEndpoints(config.natsUrl)[0]!;
-    const probe = await probeNats(endpoint.host, endpoint.port, natsProbeTimeoutMs);
-    const plan = planNats(config.natsUrl, probe, this.#options.natsBinary);
-    if (plan.kind === 'external') {
-      log.info('using the NATS server at NATS_URL', { endpoint: `${endpoint.host}:${endpoint.port}` });
-      return undefined;
-    }
-    const subjectScope = { prefix: config.subjectPrefix, node: config.nodeName };
-    const users = generateNatsUsers(subjectScope);
-    const configFile = writeEmbeddedNatsConfig(config.dataDir, subjectScope, users);
-    log.info('no NATS server answers; starting nats-server', { binary: plan.binary, endpoint: `${endpoint.host}:${endpoint.port}`, configFile, natsAuth: 'user per service' });
-    const spec = embeddedNatsSpec({ binary: plan.binary, endpoint: plan.endpoint, dataDir: config.dataDir, configFile, env: this.#options.env });
-    await this.#startLayer([spec], embeddedServiceReadyTimeoutMs, true);
-    return users;
+  /** In a local cluster on one Postgres server, the member's own database, created if missing. */
+  async #memberDatabase(url: string): Promise<string> {
+    if (this.#options.config.nodes === 1) return url;
+    if (this.#stopping) throw new StartAbortedError();
+    if (await ensureDatabase(url)) this.#options.log.info('created the member database', { database: new URL(url).pathname.slice(1) });
+    return url;
   }
 
   async #startEmbeddedPostgres(): Promise<string> {
-    const { config, log } = this.#options;
+    const { member, log } = this.#options;
     // Chosen once: a restarted database child comes back on the same port,
     // so the persister's DATABASE_URL stays right.
     const port = await findFreePort(embeddedPostgresHost);
-    const spec = embeddedPostgresSpec({ self: this.#options.self, dataDir: config.dataDir, host: embeddedPostgresHost, port, baseEnv: this.#options.env });
+    const spec = embeddedPostgresSpec({ self: this.#options.self, dataDir: member.dataDir, host: embeddedPostgresHost, port, baseEnv: this.#options.env });
     await this.#startLayer([spec], embeddedServiceReadyTimeoutMs, true);
     const url = embeddedDatabaseUrl(embeddedPostgresHost, port);
     log.info('embedded Postgres (PGlite) is serving', { url });
@@ -121,8 +138,9 @@ export class NodeRunner {
     if (this.#stopping) throw new StartAbortedError();
     let diedEarly: (name: string) => void = () => {};
     const died = new Promise<string>((resolve) => (diedEarly = resolve));
+    const { label } = this.#options.member;
     const children = specs.map((spec) => new SupervisedChild({
-      spec,
+      spec: label === '' ? spec : { ...spec, name: `${label}/${spec.name}` },
       backoff: this.#options.backoff,
       writeLine: this.#options.writeLine,
       log: this.#options.log,

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { codecs } from './messages.js';
 import { nodeSubjects } from './subjects.js';
-import { chunkBySize } from './chunks.js';
+import { ChunkBudget, chunkBySize } from './chunks.js';
 import { WireDecodeError } from './wire.js';
 
 describe('subjects', () => {
@@ -145,10 +145,10 @@ describe('wire codecs', () => {
     const failed = codecs.compactorRunReply.decode(
       codecs.compactorRunReply.encode({
         ran: false, reason: 'failed', through_revision: 0, index_revision: 0, changes_deleted: 0, log_rows_deleted: 0,
-        document_bytes: 0, index_bytes: 0, duration_ms: 0, error: { name: 'StorageError', message: 'x' },
+        document_bytes: 0, index_bytes: 0, duration_ms: 0, error: { name: 'Unknown', message: 'StorageError: x' },
       }),
     );
-    assert.deepEqual(failed.error, { name: 'StorageError', message: 'x' });
+    assert.deepEqual(failed.error, { name: 'Unknown', message: 'StorageError: x' });
   });
 
   test('malformed bytes are refused with a WireDecodeError', () => {
@@ -164,5 +164,16 @@ describe('chunkBySize', () => {
     assert.deepEqual(chunkBySize([1, 2, 3, 4, 10, 1], (n) => n, 5), [[1, 2], [3], [4], [10], [1]]);
     assert.deepEqual(chunkBySize([1, 1, 1], (n) => n, 100, 2), [[1, 1], [1]]);
     assert.deepEqual(chunkBySize([], (n: number) => n, 5), []);
+    assert.throws(() => chunkBySize([1], (n) => n, 0), RangeError);
+  });
+
+  test('a budget streams: full once something is in and the next item would overflow; reset starts over', () => {
+    const budget = new ChunkBudget(10, 3);
+    assert.equal(budget.isFullFor(50), false, 'an empty chunk takes any item');
+    budget.add(50);
+    assert.equal(budget.isFullFor(1), true);
+    budget.reset();
+    for (const n of [1, 1, 1]) budget.add(n);
+    assert.equal(budget.isFullFor(1), true, 'the count cap');
   });
 });

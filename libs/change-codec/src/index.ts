@@ -4,9 +4,10 @@ export { natsServiceKinds, nodePermissions, serviceInboxPrefix, replyInboxes, na
 export type { NatsServiceKind, NatsPermissions, NatsPassword } from './permissions.js';
 export { wireCodec, WireDecodeError } from './wire.js';
 export type { WireCodec } from './wire.js';
-export { codecs } from './messages.js';
+export { codecs, unknownWireError } from './messages.js';
 export type {
   Int64,
+  Sent,
   WireError,
   Proposal,
   LeaseOp,
@@ -30,7 +31,7 @@ export type {
   CompactorRunRequest,
   CompactorRunReply,
 } from './messages.js';
-export { chunkBySize, payloadHeadroomBytes } from './chunks.js';
+export { ChunkBudget, chunkBySize, payloadHeadroomBytes } from './chunks.js';
 export { BadMessageError, messageLimits, validated, validators } from './validate.js';
 export type { Validator } from './validate.js';
 export { maintenanceCodecs, backupFormat, backupFormatVersion, backupSectorBytes, encodeBackupFile } from './maintenance-messages.js';

@@ -1,11 +1,18 @@
 // The version 1 messages of etcd's Maintenance service between processes
 // (proto/eckd/wire/v1/maintenance.proto), and one codec each. Embedded etcd
-// messages keep the proto-loader object shape, as in messages.ts.
+// messages take etcd-proto's generated types, as in messages.ts.
 import { varintBytes } from '@eckd/etcd-proto';
-import type { Int64, WireError } from './messages.js';
+import type {
+  AlarmRequest__Output,
+  AlarmResponse,
+  DefragmentRequest__Output,
+  DefragmentResponse,
+  DowngradeRequest__Output,
+  DowngradeResponse,
+  StatusRequest__Output,
+} from '@eckd/etcd-proto';
+import type { Int64, Sent, WireError } from './messages.js';
 import { wireCodec } from './wire.js';
-
-type EtcdMessage = Record<string, unknown>;
 
 /** etcdserverpb.AlarmMember as decoded: memberID a decimal string, alarm a name. */
 export interface AlarmMemberMessage {
@@ -20,10 +27,10 @@ export interface DowngradeInfoMessage {
 
 export interface MaintenanceRequest {
   op?: 'alarm' | 'status' | 'defragment' | 'downgrade';
-  alarm?: EtcdMessage | null;
-  status?: EtcdMessage | null;
-  defragment?: EtcdMessage | null;
-  downgrade?: EtcdMessage | null;
+  alarm?: Sent<AlarmRequest__Output> | null;
+  status?: Sent<StatusRequest__Output> | null;
+  defragment?: Sent<DefragmentRequest__Output> | null;
+  downgrade?: Sent<DowngradeRequest__Output> | null;
 }
 
 export interface NodeStatus {
@@ -41,10 +48,10 @@ export interface NodeStatus {
 
 export interface MaintenanceReply {
   result?: 'alarm' | 'status' | 'defragment' | 'downgrade' | 'error';
-  alarm?: EtcdMessage | null;
+  alarm?: AlarmResponse | null;
   status?: NodeStatus | null;
-  defragment?: EtcdMessage | null;
-  downgrade?: EtcdMessage | null;
+  defragment?: DefragmentResponse | null;
+  downgrade?: DowngradeResponse | null;
   error?: WireError | null;
 }
 

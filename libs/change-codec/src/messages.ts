@@ -1,16 +1,49 @@
 // The version 1 wire messages as TypeScript types, and one codec each.
-// Embedded etcd messages (RequestOp, ResponseOp, Event, KeyValue, ...) are
-// kept structural here: their shape is defined by libs/etcd-proto and
-// interpreted by libs/mvcc.
+// Embedded etcd messages take etcd-proto's generated types. Requests are
+// the decoded (`__Output`) form with every field optional (Sent): the
+// frontend forwards what gRPC decoded, the backend reads what the wire
+// decoded (defaults filled in), and the backend's own proposals and tests
+// may leave fields out. Responses,
+// events and kvs are the input form: the backend's domain values (int64 as
+// numbers) are valid as they are, and a decoded message (int64 as strings)
+// fits too; libs/mvcc's wire conversions read them back.
+import type {
+  CompactionRequest__Output,
+  CompactionResponse,
+  EtcdErrorName,
+  Event,
+  KeyValue,
+  LeaseGrantRequest__Output,
+  LeaseGrantResponse,
+  LeaseKeepAliveRequest__Output,
+  LeaseKeepAliveResponse,
+  LeaseLeasesRequest__Output,
+  LeaseLeasesResponse,
+  LeaseRevokeRequest__Output,
+  LeaseRevokeResponse,
+  LeaseTimeToLiveRequest__Output,
+  LeaseTimeToLiveResponse,
+  RequestOp__Output,
+  ResponseOp,
+} from '@eckd/etcd-proto';
 import { wireCodec } from './wire.js';
+
+/** A decoded etcd message as a sender may write it: every field optional, nested ones too. */
+export type Sent<T> = { [K in keyof T]?: SentField<T[K]> };
+type SentField<V> = V extends Buffer ? V : V extends readonly (infer E)[] ? SentField<E>[] : V extends object ? Sent<V> : V;
 
 /** int64 fields decode as decimal strings; numbers are accepted on encode. */
 export type Int64 = string | number;
-type EtcdMessage = Record<string, unknown>;
 
 export interface WireError {
-  name: string;
+  /** Typed for the sender; a received name is checked against etcd's table where it becomes a gRPC error. */
+  name: EtcdErrorName;
   message: string;
+}
+
+/** An error etcd has no name for (a storage failure, a bug), its class kept in the text for the logs. */
+export function unknownWireError(err: unknown): WireError {
+  return { name: 'Unknown', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
 }
 
 /** The lease operations, which the backend owns (one clock per node). */
@@ -19,32 +52,34 @@ export type LeaseOp = 'lease_grant' | 'lease_revoke' | 'lease_keep_alive' | 'lea
 export interface Proposal {
   id: Int64;
   op?: 'request' | 'compaction' | LeaseOp;
-  request?: EtcdMessage | null;
-  compaction?: EtcdMessage | null;
-  lease_grant?: EtcdMessage | null;
-  lease_revoke?: EtcdMessage | null;
-  lease_keep_alive?: EtcdMessage | null;
-  lease_time_to_live?: EtcdMessage | null;
-  lease_leases?: EtcdMessage | null;
+  request?: Sent<RequestOp__Output> | null;
+  compaction?: Sent<CompactionRequest__Output> | null;
+  lease_grant?: Sent<LeaseGrantRequest__Output> | null;
+  lease_revoke?: Sent<LeaseRevokeRequest__Output> | null;
+  lease_keep_alive?: Sent<LeaseKeepAliveRequest__Output> | null;
+  lease_time_to_live?: Sent<LeaseTimeToLiveRequest__Output> | null;
+  lease_leases?: Sent<LeaseLeasesRequest__Output> | null;
 }
 
 export interface ProposeRequest {
   frontend_id: string;
   proposals: Proposal[];
+  /** Unix time in ms after which the client has given up (0 or absent: none); the backend drops the request unevaluated after it */
+  deadline_ms?: Int64;
 }
 
 export interface ProposalResult {
   id: Int64;
   revision: Int64;
   result?: 'response' | 'compaction' | 'error' | LeaseOp;
-  response?: EtcdMessage | null;
-  compaction?: EtcdMessage | null;
+  response?: ResponseOp | null;
+  compaction?: CompactionResponse | null;
   error?: WireError | null;
-  lease_grant?: EtcdMessage | null;
-  lease_revoke?: EtcdMessage | null;
-  lease_keep_alive?: EtcdMessage | null;
-  lease_time_to_live?: EtcdMessage | null;
-  lease_leases?: EtcdMessage | null;
+  lease_grant?: LeaseGrantResponse | null;
+  lease_revoke?: LeaseRevokeResponse | null;
+  lease_keep_alive?: LeaseKeepAliveResponse | null;
+  lease_time_to_live?: LeaseTimeToLiveResponse | null;
+  lease_leases?: LeaseLeasesResponse | null;
 }
 
 export interface ProposeReply {
@@ -62,7 +97,7 @@ export interface ReadIndexReply {
 
 export interface RevisionPatch {
   revision: Int64;
-  events: EtcdMessage[];
+  events: Event[];
 }
 
 export interface NodeIdentity {
@@ -91,7 +126,7 @@ export interface SyncChunk {
   identity: NodeIdentity | null;
   revision: Int64;
   compact_revision: Int64;
-  base: EtcdMessage[];
+  base: KeyValue[];
   patches: RevisionPatch[];
   error?: WireError | null;
   /** true: only the revisions after the request's after_revision, no base */
@@ -155,7 +190,7 @@ export interface LoadSnapshot {
 export interface SnapshotIndex {
   revision: Int64;
   compact_revision: Int64;
-  kvs: EtcdMessage[];
+  kvs: KeyValue[];
 }
 
 export type CompactorRunRequest = Record<string, never>;

@@ -2,6 +2,7 @@
 // fields at their default value are left out. protobufjs writes explicitly
 // set zero values, so its output cannot be measured for this; etcd's limits
 // (--max-request-bytes) are defined on Go's encoding.
+import protobuf from 'protobufjs';
 import type { Field, Type } from 'protobufjs';
 import { etcdProtoRoot } from './proto-root.js';
 import { varintBytes } from './varint.js';
@@ -47,8 +48,8 @@ function scalarBytes(field: Field, value: unknown): number {
 }
 
 function enumOrNumber(field: Field, value: unknown): bigint {
-  if (typeof value === 'string' && field.resolvedType && 'values' in field.resolvedType) {
-    const n = (field.resolvedType as unknown as { values: Record<string, number> }).values[value];
+  if (typeof value === 'string' && field.resolvedType instanceof protobuf.Enum) {
+    const n = field.resolvedType.values[value];
     if (n !== undefined) return BigInt(n);
   }
   return BigInt(value as string | number);
@@ -59,18 +60,20 @@ function lengthDelimited(length: number): number {
 }
 
 /** Encoded size of `message` (a proto-loader style object) of `type`, as Go encodes it. */
-export function messageBytes(type: Type, message: Record<string, unknown>): number {
+export function messageBytes(type: Type, message: object): number {
+  // Any message object (generated interfaces have no index signature): fields are read by their proto names.
+  const fields = message as Readonly<Record<string, unknown>>;
   let size = 0;
   for (const field of type.fieldsArray) {
-    const value = message[field.name];
+    const value = fields[field.name];
     if (value === undefined || value === null) continue;
     const nested = field.resolvedType && !('values' in field.resolvedType) ? (field.resolvedType as Type) : undefined;
-    const one = (v: unknown) => tagBytes(field) + (nested ? lengthDelimited(messageBytes(nested, v as Record<string, unknown>)) : scalarBytes(field, v));
+    const one = (v: unknown) => tagBytes(field) + (nested ? lengthDelimited(messageBytes(nested, v as object)) : scalarBytes(field, v));
     if (field.repeated) {
       for (const v of value as unknown[]) size += one(v);
     } else if (nested || field.partOf) {
       // A set message, or a set oneof member even at its default, is written.
-      if (!field.partOf || message[field.partOf.name] === undefined || message[field.partOf.name] === field.name) size += one(value);
+      if (!field.partOf || fields[field.partOf.name] === undefined || fields[field.partOf.name] === field.name) size += one(value);
     } else if (!isDefault(value) && !(field.resolvedType && enumOrNumber(field, value) === 0n)) {
       size += one(value);
     }
@@ -79,7 +82,7 @@ export function messageBytes(type: Type, message: Record<string, unknown>): numb
 }
 
 /** Encoded size of an etcd message given by its full name, e.g. `etcdserverpb.PutRequest`. */
-export function etcdMessageBytes(typeName: string, message: Record<string, unknown>): number {
+export function etcdMessageBytes(typeName: string, message: object): number {
   const root = etcdProtoRoot();
   root.resolveAll();
   return messageBytes(root.lookupType(typeName), message);

@@ -87,8 +87,8 @@ type Schema = Record<string, Kind>;
 
 const fieldTagSize = (field: number) => varintBytes(field * 8);
 
-/** Encoded size of `m`; the sizes of embedded messages are kept in `sizes` for the write pass. */
-function size(schema: Schema, m: Obj, sizes: Map<Obj, number>): number {
+/** Encoded size of `m`; the sizes of embedded messages are kept in `sizes` for the write pass (none when only measuring). */
+function size(schema: Schema, m: Obj, sizes: Map<Obj, number> | undefined): number {
   let n = 0;
   for (const name in schema) {
     const k = schema[name]!;
@@ -136,8 +136,8 @@ function size(schema: Schema, m: Obj, sizes: Map<Obj, number>): number {
   return n;
 }
 
-function lengthDelimited(inner: number, sizes: Map<Obj, number>, m: Obj): number {
-  sizes.set(m, inner);
+function lengthDelimited(inner: number, sizes: Map<Obj, number> | undefined, m: Obj): number {
+  sizes?.set(m, inner);
   return varintBytes(inner) + inner;
 }
 
@@ -245,6 +245,8 @@ const WatchResponse: Schema = {
   events: { kind: 'message', field: 11, schema: () => Event, repeated: true },
 };
 
+const responseSchemas = { RangeResponse, PutResponse, DeleteRangeResponse, TxnResponse } as const;
+
 function encoder(schema: Schema): (message: Obj) => Buffer {
   return (message) => {
     const sizes = new Map<Obj, number>();
@@ -265,6 +267,24 @@ export const responseEncoders = {
   ResponseHeader: encoder(ResponseHeader),
   Event: encoder(Event),
 } as const;
+
+/**
+ * Encoded size of a response, without encoding it: lets a server refuse a
+ * reply over its send limit before building the bytes.
+ */
+export function responseBytes(message: keyof typeof responseSchemas, value: Obj): number {
+  return size(responseSchemas[message], value, undefined);
+}
+
+/**
+ * grpc-go's answer (status RESOURCE_EXHAUSTED) to a reply larger than the
+ * server's send limit (etcd sets grpc.MaxSendMsgSize): the message text,
+ * or undefined when the reply fits.
+ */
+export function responseOverLimit(message: keyof typeof responseSchemas, value: Obj, maxBytes: number): string | undefined {
+  const bytes = responseBytes(message, value);
+  return bytes > maxBytes ? `grpc: trying to send message larger than max (${bytes} vs. ${maxBytes})` : undefined;
+}
 
 /** A field holding an already encoded message: tag, length, bytes. */
 export function encodeEmbedded(field: number, message: Uint8Array): Buffer {

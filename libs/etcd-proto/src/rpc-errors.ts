@@ -1,5 +1,5 @@
 // etcd's gRPC errors, code and message byte-for-byte as etcd sends them
-// (etcd api/v3rpc/rpctypes/error.go, ETCD-SPEC §1.5). clientv3 and
+// (etcd api/v3rpc/rpctypes/error.go). clientv3 and
 // kube-apiserver recognise errors by exact message text, so never reword.
 import { status } from '@grpc/grpc-js';
 
@@ -99,6 +99,20 @@ export const rpcErrors = Object.freeze({
 });
 
 export type RpcErrorName = keyof typeof rpcErrors;
+
+/**
+ * The error names eckd's processes hand each other: etcd's table, plus
+ * Unknown for an error etcd has no name for (answered as etcd answers any
+ * unmapped error: gRPC UNKNOWN with the error's text), and ResponseTooLarge
+ * for a reply over the send limit (answered as grpc-go's server does:
+ * RESOURCE_EXHAUSTED with a text that carries the sizes).
+ */
+export type EtcdErrorName = RpcErrorName | 'Unknown' | 'ResponseTooLarge';
+
+/** The table entry of a name that arrived as a string (from the wire); undefined if etcd has no such error. */
+export function rpcErrorOf(name: string): RpcError | undefined {
+  return Object.hasOwn(rpcErrors, name) ? rpcErrors[name as RpcErrorName] : undefined;
+}
 
 const nameByMessage: ReadonlyMap<string, RpcErrorName> = new Map(
   (Object.keys(rpcErrors) as RpcErrorName[]).map((name) => [rpcErrors[name].message, name]),

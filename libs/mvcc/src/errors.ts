@@ -1,8 +1,11 @@
 // Errors of the mvcc library. KvError carries the etcd error name
 // (rpctypes) so that the frontend's single translation point can map it to
 // etcd's exact gRPC code and message.
+import type { RpcErrorName } from '@eckd/etcd-proto';
 
-export type KvErrorName =
+/** A subset of etcd's error table: a name etcd does not have fails to compile. */
+export type KvErrorName = Extract<
+  RpcErrorName,
   | 'EmptyKey'
   | 'KeyNotFound'
   | 'ValueProvided'
@@ -15,7 +18,8 @@ export type KvErrorName =
   | 'LeaseNotFound'
   | 'LeaseExist'
   | 'LeaseTTLTooLarge'
-  | 'RequestTooLarge';
+  | 'RequestTooLarge'
+>;
 
 const kvErrorMessages: Readonly<Record<KvErrorName, string>> = {
   EmptyKey: 'mvcc: key is not provided',

@@ -45,3 +45,5 @@ export type {
   WriteResult,
 } from './types.js';
 export { LeaseStore, leaseTtlMinSeconds, leaseTtlMaxSeconds } from './lease-store.js';
+export { eventFromWire, keyValueFromWire, revisionPatchFromWire } from './wire.js';
+export type { WireRevisionPatch } from './wire.js';

@@ -11,5 +11,7 @@ export type { Envelope, EnvelopeMatch, HeldEnvelope } from './memory-messenger.j
 export { FragmentAssembler, fragmentHeader, formatFragment, parseFragment, readFragmentLimits, splitPayload } from './fragments.js';
 export type { FragmentDropReason, FragmentInfo, FragmentLimits } from './fragments.js';
 export { installShutdown } from './shutdown.js';
+export { retry, retryDelayMs } from './retry.js';
+export type { RetryOptions } from './retry.js';
 export type { Shutdown } from './shutdown.js';
 export { badMessagesCount, badMessagesMetric, decodeChecked } from './bad-messages.js';

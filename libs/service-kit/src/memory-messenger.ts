@@ -180,7 +180,6 @@ export class MemoryMessenger extends InboxMessenger {
     log: Logger,
   ) {
     super(log, '_INBOX');
-    this.listenForReplies();
   }
 
   publish(subject: string, payload: Uint8Array, opts: PublishOptions = {}): void {

@@ -1,55 +1,29 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { startNatsServer } from '@eckd/testing';
+import type { NatsServer } from '@eckd/testing';
 import { createLogger } from './logger.js';
 import { MessengerTimeoutError, NatsMessenger } from './messenger.js';
 
 // A private nats-server with a small max_payload, so fragmentation is used
-// for modest payloads. (libs/testing is not a dependency of an infra lib.)
+// for modest payloads.
 const log = createLogger('messenger-spec', { level: 'error' });
-let server: ChildProcess;
-let dir: string;
+let server: NatsServer;
 let a: NatsConnection;
 let b: NatsConnection;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 before(async () => {
-  const port = await freePort();
-  dir = mkdtempSync(join(tmpdir(), 'messenger-'));
-  writeFileSync(join(dir, 'nats.conf'), `listen: 127.0.0.1:${port}\nmax_payload: 65536\n`);
-  server = spawn('nats-server', ['-c', join(dir, 'nats.conf')], { stdio: 'ignore' });
-  for (let i = 0; ; i++) {
-    try {
-      a = await connect({ servers: `127.0.0.1:${port}` });
-      break;
-    } catch (err) {
-      if (i > 50) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  b = await connect({ servers: `127.0.0.1:${port}` });
+  server = await startNatsServer({ jetstream: false, config: 'max_payload: 65536' });
+  a = await connect({ servers: server.url });
+  b = await connect({ servers: server.url });
 });
 
 after(async () => {
   await a?.close();
   await b?.close();
-  server?.kill();
-  rmSync(dir, { recursive: true, force: true });
+  await server?.stop();
 });
 
 describe('messenger', () => {

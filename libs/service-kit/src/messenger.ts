@@ -74,8 +74,17 @@ export abstract class InboxMessenger implements Messenger {
     this.#inboxPrefix = `${inboxPrefix}.${nuid.next()}`;
   }
 
-  /** Subscribes the reply inbox; a subclass calls it once its transport is set up. */
-  protected listenForReplies(): void {
+  #listening = false;
+
+  /**
+   * Subscribes the reply inbox at the first request, so a process that only
+   * answers (the persister, the compactor) never subscribes to an inbox its
+   * NATS user may not read. The subscription goes out before the request
+   * on the same connection, so no reply can miss it.
+   */
+  #listenForReplies(): void {
+    if (this.#listening) return;
+    this.#listening = true;
     this.subscribeTransport(
       `${this.#inboxPrefix}.*`,
       (m, noResponders) => {
@@ -128,6 +137,7 @@ export abstract class InboxMessenger implements Messenger {
       },
     });
     try {
+      this.#listenForReplies();
       this.publish(subject, payload, { headers: opts.headers, reply: `${this.#inboxPrefix}.${token}` });
       for (;;) {
         if (queue.length === 0 && !failure) await this.#wait(opts.chunkTimeoutMs, subject, (w) => (wake = w));
@@ -175,7 +185,6 @@ export class NatsMessenger extends InboxMessenger {
     this.#expiry = setInterval(() => this.#assembler.expire(), Math.max(1_000, Math.floor(limits.timeoutMs / 2)));
     this.#expiry.unref();
     void nc.closed().then(() => clearInterval(this.#expiry));
-    this.listenForReplies();
   }
 
   publish(subject: string, payload: Uint8Array, opts: PublishOptions = {}): void {

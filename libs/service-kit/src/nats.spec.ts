@@ -1,23 +1,22 @@
 // connectNats with the settings read from the environment, against a real
-// nats-server that requires TLS and credentials. (libs/testing is not a
-// dependency of an infra lib, so the server is started here.)
+// nats-server that requires TLS and credentials.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nkeys } from '@nats-io/nats-core';
+import { startNatsServer } from '@eckd/testing';
+import type { NatsServer } from '@eckd/testing';
 import { readNatsSettings } from './config.js';
 import { createLogger } from './logger.js';
 import { NatsMessenger } from './messenger.js';
 import { connectNats } from './nats.js';
 import type { NatsConnection } from './nats.js';
 
-const serverReadyTimeoutMs = 10_000;
 let dir: string;
-let server: ChildProcess;
+let server: NatsServer;
 let url: string;
 const userSeed = nkeys.createUser();
 const connections: NatsConnection[] = [];
@@ -32,46 +31,26 @@ function makeCertificates(): void {
   openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'san.ext');
 }
 
-/** Starts nats-server on a port it picks, resolving with that port. */
-function startServer(configFile: string): Promise<number> {
-  server = spawn('nats-server', ['-c', configFile, '-a', '127.0.0.1', '-p', '-1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`nats-server did not start:\n${output}`)), serverReadyTimeoutMs);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const port = /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(output)?.[1];
-      if (port !== undefined && output.includes('Server is ready')) {
-        clearTimeout(timer);
-        resolve(Number(port));
-      }
-    };
-    server.stdout!.on('data', onData);
-    server.stderr!.on('data', onData);
-  });
-}
-
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'eckd-nats-tls-'));
   makeCertificates();
   writeFileSync(join(dir, 'user.nk'), `${new TextDecoder().decode(userSeed.getSeed())}\n`);
-  const configFile = join(dir, 'nats.conf');
-  writeFileSync(
-    configFile,
-    [
+  server = await startNatsServer({
+    jetstream: false,
+    config: [
       `tls { cert_file: "${join(dir, 'server.pem')}", key_file: "${join(dir, 'server.key')}" }`,
       'authorization { users: [',
       '  { user: "svc", password: "s3cret", permissions: { publish: { allow: ["echo", "_INBOX.>"] }, subscribe: { allow: ["echo", "_INBOX.svc.>"] } } }',
       `  { nkey: "${userSeed.getPublicKey()}" }`,
       '] }',
     ].join('\n'),
-  );
-  url = `tls://127.0.0.1:${await startServer(configFile)}`;
+  });
+  url = `tls://127.0.0.1:${server.port}`;
 });
 
 after(async () => {
   await Promise.allSettled(connections.map((nc) => nc.close()));
-  server?.kill();
+  await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,5 +1,8 @@
 // Graceful shutdown: SIGTERM/SIGINT run the registered steps once, in
 // reverse order of registration, then exit. A second signal exits at once.
+// An exception or rejection nobody handled leaves the process in an unknown
+// state: it is logged and the process stops the same way, with code 70, so
+// its supervisor restarts it from stored state.
 import type { Logger } from './logger.js';
 
 export interface Shutdown {
@@ -8,6 +11,9 @@ export interface Shutdown {
   /** Runs the steps (also used when start-up fails) and exits with `code`. */
   shutdown(reason: string, code?: number): Promise<never>;
 }
+
+/** EX_SOFTWARE: an internal error, as the apply loop exits on one. */
+const unhandledErrorExitCode = 70;
 
 export function installShutdown(log: Logger, opts: { timeoutMs?: number } = {}): Shutdown {
   const steps: { name: string; step: () => Promise<void> | void }[] = [];
@@ -32,5 +38,13 @@ export function installShutdown(log: Logger, opts: { timeoutMs?: number } = {}):
     process.exit(code);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void shutdown(signal));
+  process.on('uncaughtException', (err) => {
+    log.error('uncaught exception', { err });
+    void shutdown('uncaught exception', unhandledErrorExitCode);
+  });
+  process.on('unhandledRejection', (reason) => {
+    log.error('unhandled rejection', { err: reason });
+    void shutdown('unhandled rejection', unhandledErrorExitCode);
+  });
   return { onShutdown: (name, step) => void steps.push({ name, step }), shutdown };
 }

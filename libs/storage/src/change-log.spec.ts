@@ -4,9 +4,9 @@ import type pg from 'pg';
 import { appendBatch, durableRevision, readChanges, readCompactRevision, readLog } from './change-log.js';
 import { migrate, migrations } from './migrations.js';
 import { latestSnapshotInfo, readLatestSnapshot } from './snapshots.js';
-import { specDatabases } from './spec-databases.js';
+import { specDatabases } from '../test/spec-databases.js';
 
-const databases = specDatabases('storage');
+const databases = specDatabases();
 let pool: pg.Pool;
 
 before(async () => {

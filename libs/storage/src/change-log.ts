@@ -1,7 +1,7 @@
 // Reads and writes of the change log: Automerge changes keyed by
 // (actor, sequence) and etcd events keyed by revision, appended together.
 import type { Pool } from 'pg';
-import { inTransaction } from './migrations.js';
+import { withTransaction } from './transaction.js';
 import { storeRebase } from './snapshots.js';
 import { StorageError } from './storage-error.js';
 import { readLogRows, readStoredChanges } from './stored-rows.js';
@@ -33,17 +33,12 @@ export async function appendBatch(pool: Pool, rows: readonly AppendRow[]): Promi
     await pool.query(insert.text, insert.values);
     return durable;
   }
-  const client = await pool.connect();
-  try {
-    return await inTransaction(client, async () => {
-      await client.query(insert.text, insert.values);
-      // A cut replaces the stored changes up to its revision, in the same transaction as its batch.
-      for (const r of rows) if (r.rebase) await storeRebase(client, { throughRevision: r.lastRevision, ...r.rebase });
-      return durable;
-    });
-  } finally {
-    client.release();
-  }
+  return withTransaction(pool, async (client) => {
+    await client.query(insert.text, insert.values);
+    // A cut replaces the stored changes up to its revision, in the same transaction as its batch.
+    for (const r of rows) if (r.rebase) await storeRebase(client, { throughRevision: r.lastRevision, ...r.rebase });
+    return durable;
+  });
 }
 
 /**

@@ -1,4 +1,6 @@
-export { migrate, migrations, inTransaction } from './migrations.js';
+export { migrate, migrations } from './migrations.js';
+export { inTransaction, withTransaction, withConsistentRead } from './transaction.js';
+export type { TransactionOptions } from './transaction.js';
 export type { Migration } from './migrations.js';
 export { appendBatch, readChanges, readLog, readCompactRevision, durableRevision } from './change-log.js';
 export { StorageError } from './storage-error.js';
@@ -21,7 +23,6 @@ export {
   commitSnapshot,
   tryCompactorLock,
   releaseCompactorLock,
-  withConsistentRead,
   SnapshotConflictError,
 } from './snapshots.js';
 export type { SnapshotInfo, SnapshotData, NewSnapshot, SnapshotCommit, SnapshotCommitResult } from './snapshots.js';

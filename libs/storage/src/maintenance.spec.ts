@@ -4,9 +4,9 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { appendBatch } from './change-log.js';
 import { readBackup, readMeta, restoreBackup, storageSizes, vacuumFull, writeMeta } from './maintenance.js';
-import { specDatabases } from './spec-databases.js';
+import { specDatabases } from '../test/spec-databases.js';
 
-const databases = specDatabases('maint');
+const databases = specDatabases();
 const freshPool = () => databases.fresh();
 
 let source: pg.Pool;

@@ -5,8 +5,7 @@
 // (eckd_*), so tables added by later migrations are covered without a change.
 import type { Pool, PoolClient } from 'pg';
 import { StorageError } from './storage-error.js';
-import { inTransaction } from './migrations.js';
-import { withConsistentRead } from './snapshots.js';
+import { withConsistentRead, withTransaction } from './transaction.js';
 
 type Queryable = Pool | PoolClient;
 
@@ -127,29 +126,24 @@ async function schemaVersion(q: Queryable): Promise<number> {
  * backup's version and which holds no eckd rows yet, in one transaction.
  */
 export async function restoreBackup(pool: Pool, backup: Pick<Backup, 'schemaVersion' | 'pages'>): Promise<{ rows: number }> {
-  const client = await pool.connect();
-  try {
-    return await inTransaction(client, async () => {
-      const version = await schemaVersion(client);
-      if (version !== backup.schemaVersion) {
-        throw new StorageError(`storage: the backup has schema version ${backup.schemaVersion}, the database ${version}; use the eckd version that wrote it`);
-      }
-      const tables = new Set(await eckdTables(client));
-      for (const table of tables) {
-        if (table === migrationsTable) continue;
-        const { rows } = await client.query(`select 1 from ${table} limit 1`);
-        if (rows.length > 0) throw new StorageError(`storage: ${table} is not empty; restore into a database without eckd data`);
-      }
-      let restored = 0;
-      for (const page of backup.pages) {
-        if (!tables.has(page.table) || page.table === migrationsTable) throw new StorageError(`storage: the backup holds rows of an unknown table "${page.table}"`);
-        const result = await client.query(`insert into ${page.table} select * from json_populate_recordset(null::${page.table}, $1::json)`, [page.rowsJson.toString()]);
-        if (result.rowCount !== page.rowCount) throw new StorageError(`storage: ${page.table}: ${result.rowCount} rows restored, the backup says ${page.rowCount}`);
-        restored += page.rowCount;
-      }
-      return { rows: restored };
-    });
-  } finally {
-    client.release();
-  }
+  return withTransaction(pool, async (client) => {
+    const version = await schemaVersion(client);
+    if (version !== backup.schemaVersion) {
+      throw new StorageError(`storage: the backup has schema version ${backup.schemaVersion}, the database ${version}; use the eckd version that wrote it`);
+    }
+    const tables = new Set(await eckdTables(client));
+    for (const table of tables) {
+      if (table === migrationsTable) continue;
+      const { rows } = await client.query(`select 1 from ${table} limit 1`);
+      if (rows.length > 0) throw new StorageError(`storage: ${table} is not empty; restore into a database without eckd data`);
+    }
+    let restored = 0;
+    for (const page of backup.pages) {
+      if (!tables.has(page.table) || page.table === migrationsTable) throw new StorageError(`storage: the backup holds rows of an unknown table "${page.table}"`);
+      const result = await client.query(`insert into ${page.table} select * from json_populate_recordset(null::${page.table}, $1::json)`, [page.rowsJson.toString()]);
+      if (result.rowCount !== page.rowCount) throw new StorageError(`storage: ${page.table}: ${result.rowCount} rows restored, the backup says ${page.rowCount}`);
+      restored += page.rowCount;
+    }
+    return { rows: restored };
+  });
 }

@@ -3,7 +3,8 @@
 // together apply each migration exactly once (on real Postgres and on the
 // embedded one, where every client shares one session and session locks
 // would not exclude each other).
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
+import { withTransaction } from './transaction.js';
 
 /** Arbitrary constant naming eckd's migration lock (pg advisory lock key). */
 const migrationLockKey = 0x65636b64; // "eckd"
@@ -65,36 +66,19 @@ export const migrations: readonly Migration[] = Object.freeze([
 ]);
 
 export async function migrate(pool: Pool): Promise<number[]> {
-  const client = await pool.connect();
-  try {
-    return await inTransaction(client, async () => {
-      await client.query('select pg_advisory_xact_lock($1)', [migrationLockKey]);
-      await client.query(
-        'create table if not exists eckd_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())',
-      );
-      const applied = new Set((await client.query<{ version: number }>('select version from eckd_migrations')).rows.map((r) => r.version));
-      const done: number[] = [];
-      for (const m of migrations) {
-        if (applied.has(m.version)) continue;
-        await client.query(m.sql);
-        await client.query('insert into eckd_migrations (version, name) values ($1, $2)', [m.version, m.name]);
-        done.push(m.version);
-      }
-      return done;
-    });
-  } finally {
-    client.release();
-  }
-}
-
-export async function inTransaction<T>(client: PoolClient, fn: () => Promise<T>): Promise<T> {
-  await client.query('begin');
-  try {
-    const result = await fn();
-    await client.query('commit');
-    return result;
-  } catch (err) {
-    await client.query('rollback').catch(() => undefined);
-    throw err;
-  }
+  return withTransaction(pool, async (client) => {
+    await client.query('select pg_advisory_xact_lock($1)', [migrationLockKey]);
+    await client.query(
+      'create table if not exists eckd_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())',
+    );
+    const applied = new Set((await client.query<{ version: number }>('select version from eckd_migrations')).rows.map((r) => r.version));
+    const done: number[] = [];
+    for (const m of migrations) {
+      if (applied.has(m.version)) continue;
+      await client.query(m.sql);
+      await client.query('insert into eckd_migrations (version, name) values ($1, $2)', [m.version, m.name]);
+      done.push(m.version);
+    }
+    return done;
+  });
 }

@@ -13,14 +13,14 @@ import {
   releaseCompactorLock,
   SnapshotConflictError,
   tryCompactorLock,
-  withConsistentRead,
 } from './snapshots.js';
+import { withConsistentRead } from './transaction.js';
 import type { NewSnapshot } from './snapshots.js';
-import { specDatabases } from './spec-databases.js';
+import { specDatabases } from '../test/spec-databases.js';
 import { countLogRowsBelow, countStoredChanges, highestLogRevisionAtOrBelow, readLogRows, readStoredChanges } from './stored-rows.js';
 import type { Queryable } from './stored-rows.js';
 
-const databases = specDatabases('snap');
+const databases = specDatabases();
 let pool: pg.Pool;
 
 before(async () => {

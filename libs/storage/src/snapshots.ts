@@ -2,8 +2,9 @@
 // and the key index at a revision. One row is kept (the latest). Writing a
 // snapshot and deleting the rows it covers is one transaction, so a crash
 // at any step leaves either the old state or the new one.
-import type { Pool, PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import { StorageError } from './storage-error.js';
+import { inTransaction } from './transaction.js';
 import type { Queryable } from './stored-rows.js';
 
 /** pg advisory lock keys ("eckc", "ecks"): one compactor runs at a time; snapshot commits never interleave. */
@@ -127,8 +128,7 @@ export async function* readSnapshotPieces(
  */
 export async function commitSnapshot(client: PoolClient, commit: SnapshotCommit): Promise<SnapshotCommitResult> {
   const s = commit.snapshot;
-  await client.query('begin');
-  try {
+  return inTransaction(client, async () => {
     // Session locks exclude nothing on the embedded database (one shared
     // session), so commits are also serialised here and checked optimistically.
     await client.query('select pg_advisory_xact_lock($1)', [snapshotCommitLockKey]);
@@ -148,12 +148,8 @@ export async function commitSnapshot(client: PoolClient, commit: SnapshotCommit)
       [commit.coveredChanges.map((c) => Buffer.from(c.actor)), commit.coveredChanges.map((c) => c.seq)],
     );
     const log = await client.query('delete from eckd_log where last_revision < $1', [commit.logBelowRevision]);
-    await client.query('commit');
     return { changesDeleted: changes.rowCount ?? 0, logRowsDeleted: log.rowCount ?? 0 };
-  } catch (err) {
-    await client.query('rollback').catch(() => undefined);
-    throw err;
-  }
+  });
 }
 
 export interface StoredRebase {
@@ -203,26 +199,4 @@ export async function tryCompactorLock(client: PoolClient): Promise<boolean> {
 
 export async function releaseCompactorLock(client: PoolClient): Promise<void> {
   await client.query('select pg_advisory_unlock($1)', [compactorRunLockKey]);
-}
-
-/**
- * Runs `fn` in one read-only repeatable-read transaction: every read sees
- * the same committed state, so a snapshot and the rows after it are never
- * mixed with a compaction committed meanwhile.
- */
-export async function withConsistentRead<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin isolation level repeatable read read only');
-    try {
-      const result = await fn(client);
-      await client.query('commit');
-      return result;
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    }
-  } finally {
-    client.release();
-  }
 }

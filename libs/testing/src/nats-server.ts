@@ -1,6 +1,6 @@
 // A private nats-server (JetStream on) per test, on a free port with its own
 // store directory; restart() keeps both so fault tests can bounce it.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Stoppable } from './dispose.js';
@@ -14,6 +14,8 @@ export const natsReadyTimeoutMs = 15_000;
 export interface NatsServerOptions {
   /** Default true. */
   jetstream?: boolean;
+  /** Configuration text for what has no flag (max_payload, tls, authorization), written to a file the server reads. */
+  config?: string;
   /** Extra nats-server arguments. */
   args?: readonly string[];
   /** Binary; default `nats-server` from PATH. */
@@ -41,6 +43,11 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   const storeDir = await mkdtemp(join(tmpdir(), 'eckd-nats-'));
   const args = ['-a', '127.0.0.1', '-p', String(port)];
   if (opts.jetstream ?? true) args.push('-js', '-sd', storeDir);
+  if (opts.config !== undefined) {
+    const configFile = join(storeDir, 'nats.conf');
+    await writeFile(configFile, `${opts.config}\n`);
+    args.push('-c', configFile);
+  }
   args.push(...(opts.args ?? []));
   const waitAccepting = () => waitUntil(() => tcpAccepts('127.0.0.1', port), natsReadyTimeoutMs, `nats-server on ${port}`);
 

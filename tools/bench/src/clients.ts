@@ -33,5 +33,6 @@ export function encodeRequest(typeName: string, message: Record<string, unknown>
 
 /** Decodes an etcdserverpb message whole (int64 as Long), for the rare reply a workload reads in full. */
 export function decodeMessage(typeName: string, bytes: Uint8Array): Record<string, unknown> {
-  return etcdProtoRoot().lookupType(`etcdserverpb.${typeName}`).decode(bytes) as unknown as Record<string, unknown>;
+  const type = etcdProtoRoot().lookupType(`etcdserverpb.${typeName}`);
+  return type.toObject(type.decode(bytes), { defaults: true });
 }

@@ -8,8 +8,7 @@ import type { Normalised } from './normalise.js';
 import { callUnary } from './rpc.js';
 import type { Expect, Scenario } from './scenario.js';
 import type { Target } from './servers.js';
-import { WatchSession } from './watch-stream.js';
-import type { WatchStepRequest } from './watch-stream.js';
+import { WatchSession, watchStepRequestOf } from './watch-stream.js';
 
 const kvMethods = {
   range: 'Range',
@@ -50,7 +49,7 @@ export async function runScenario(target: Target, scenario: Scenario): Promise<T
   try {
     for (const step of scenario.steps) {
       if (step.call === 'watch') {
-        outcomes.push(await watches.step(step.req as unknown as WatchStepRequest, base));
+        outcomes.push(await watches.step(watchStepRequestOf(step.req), base));
         continue;
       }
       if (step.call === 'sleep') {

@@ -20,6 +20,7 @@ type UnaryMethod = (
 
 /** Calls `client[method](request)` and never rejects for a gRPC status. */
 export function callUnary(client: grpc.Client, method: string, request: unknown): Promise<Outcome> {
+  // The method is picked by name at run time (scenarios name it); proto-loader's clients carry their methods untyped.
   const fn = (client as unknown as Record<string, UnaryMethod | undefined>)[method];
   if (typeof fn !== 'function') throw new Error(`conformance: the client has no method ${method}`);
   const deadline = Date.now() + callTimeoutMs;

@@ -5,7 +5,7 @@
 // did not wait for shows up in the next step on that stream, or in the
 // leftovers read when the scenario ends, and is compared there.
 import type * as grpc from '@grpc/grpc-js';
-import type { WatchClient } from '@eckd/etcd-proto';
+import type { WatchClient, WatchRequest, WatchResponse__Output } from '@eckd/etcd-proto';
 import { encodeRequest } from './encode.js';
 import { normaliseOutcome } from './normalise.js';
 import type { Normalised } from './normalise.js';
@@ -16,7 +16,7 @@ export const watchResponseTimeoutMsDefault = 2_000;
 /** Silence that ends a quiet-period collection (and the leftovers check). */
 export const watchQuietMsDefault = 250;
 
-/** `req` of a watch step (written by the builders in watch-dsl.ts). */
+/** `req` of a watch step (written by the builders in watch-dsl.ts; read back with watchStepRequestOf). */
 export interface WatchStepRequest {
   stream: string;
   send: ReqObject[];
@@ -29,9 +29,24 @@ export interface WatchStepRequest {
   unordered?: boolean;
 }
 
+/** A watch step's request out of the step's plain request object, checked. */
+export function watchStepRequestOf(req: ReqObject): WatchStepRequest {
+  const { stream, send, responses, timeout_ms: timeoutMs, quiet_ms: quietMs, unordered } = req;
+  if (typeof stream !== 'string' || !Array.isArray(send) || typeof responses !== 'number') {
+    throw new Error(`conformance: a watch step needs stream, send and responses: ${JSON.stringify(req)}`);
+  }
+  const requests = send.filter((r): r is ReqObject => typeof r === 'object' && !Array.isArray(r) && !('$rev' in r) && !('$bytes' in r));
+  if (requests.length !== send.length) throw new Error('conformance: a watch step sends request objects');
+  const step: WatchStepRequest = { stream, send: requests, responses };
+  if (typeof timeoutMs === 'number') step.timeout_ms = timeoutMs;
+  if (typeof quietMs === 'number') step.quiet_ms = quietMs;
+  if (unordered === true) step.unordered = true;
+  return step;
+}
+
 type Received = { response: Record<string, unknown> } | { stream_error: { code: number; details: string } } | { stream_end: true };
 
-type WatchCall = grpc.ClientDuplexStream<Record<string, unknown>, Record<string, unknown>>;
+type WatchCall = grpc.ClientDuplexStream<WatchRequest, WatchResponse__Output>;
 
 /** One open stream and what it received that no step has taken yet. */
 class StreamCollector {
@@ -41,8 +56,8 @@ class StreamCollector {
   #ended = false;
 
   constructor(client: WatchClient) {
-    this.#call = (client as unknown as { Watch(): WatchCall }).Watch();
-    this.#call.on('data', (r: Record<string, unknown>) => this.#push({ response: r }));
+    this.#call = client.Watch();
+    this.#call.on('data', (r: WatchResponse__Output) => this.#push({ response: { ...r } }));
     this.#call.on('error', (e: grpc.ServiceError) => this.#push({ stream_error: { code: e.code, details: e.details } }));
     this.#call.on('end', () => this.#push({ stream_end: true }));
   }

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import { maintenanceCodecs, validated, validators } from '@eckd/change-codec';
+import type { SnapshotRequest__Output, SnapshotResponse } from '@eckd/etcd-proto';
 import type { Messenger } from '@eckd/service-kit';
 import { EtcdRpcError } from '../to-grpc-error.js';
 import { etcdServerVersion } from './version.js';
@@ -17,7 +18,7 @@ export const snapshotBlobBytes = 32 * 1024;
 /** The persister reads the whole backup before its first chunk. */
 const backupChunkTimeoutMs = 120_000;
 
-type Call = ServerWritableStream<Record<string, unknown>, Record<string, unknown>>;
+type Call = ServerWritableStream<SnapshotRequest__Output, SnapshotResponse>;
 
 export async function streamSnapshot(messenger: Messenger, backupSubject: string, call: Call): Promise<void> {
   const sha = createHash('sha256');

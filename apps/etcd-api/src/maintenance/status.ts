@@ -7,6 +7,7 @@
 // etcd reports without a leader: leader 0 and "etcdserver: no leader".
 import type { AlarmMemberMessage, NodeStatus } from '@eckd/change-codec';
 import { rpcErrors } from '@eckd/etcd-proto';
+import type { StatusResponse } from '@eckd/etcd-proto';
 import { responseHeader } from '../header.js';
 import type { Replica } from '../replica.js';
 import { etcdServerVersion } from './version.js';
@@ -18,7 +19,7 @@ export function alarmString(a: AlarmMemberMessage): string {
   return `${member}${alarm}`;
 }
 
-export function statusResponse(replica: Replica, node: NodeStatus | undefined): Record<string, unknown> {
+export function statusResponse(replica: Replica, node: NodeStatus | undefined): StatusResponse {
   const identity = replica.identity;
   const errors = node ? [] : [rpcErrors.NoLeader.message];
   for (const a of node?.alarms ?? []) errors.push(alarmString(a));

@@ -5,6 +5,7 @@
 import type { RevisionPatch } from '@eckd/mvcc';
 import type { Replica, ReplicaListener } from '../replica.js';
 import { LiveRevision } from './live-revision.js';
+import { isCompacted } from './watch-stream.js';
 import type { WatchStream } from './watch-stream.js';
 
 export class WatchHub implements ReplicaListener {
@@ -39,9 +40,11 @@ export class WatchHub implements ReplicaListener {
     let patches: RevisionPatch[];
     try {
       patches = this.replica.store.eventsBetween(from + 1, to);
-    } catch {
+    } catch (err) {
       // Compacted underneath: let every watcher find its own way from history.
-      this.replaced();
+      if (isCompacted(err)) this.replaced();
+      // Anything else is a fault: every stream ends with it and its clients reconnect.
+      else for (const s of [...this.#streams]) s.fail(err);
       return;
     }
     for (const patch of patches) {

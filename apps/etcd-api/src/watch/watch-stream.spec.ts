@@ -4,6 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { etcdProtoRoot } from '@eckd/etcd-proto';
+import { createLogger } from '@eckd/service-kit';
 import { subjects, lostPut, started, until } from '../../test/fake-backend.js';
 import type { StreamResponse } from '../batched-writer.js';
 import type { Replica } from '../replica.js';
@@ -22,7 +23,11 @@ function watch(replica: Replica): () => SeenEvent[] {
   const header = (revision: number) => ({ cluster_id: 1, member_id: 2, revision, raft_term: 1 });
   const hub = new WatchHub(replica, header, 60_000);
   const responses: StreamResponse[] = [];
-  const stream = new WatchStream({ store: () => replica.store, header, write: (r) => (responses.push(r), true), fragmentBytes: 1 << 20 });
+  const stream = new WatchStream({ store: () => replica.store, header, write: (r) => (responses.push(r), true),
+    fail: (err) => assert.fail(`the stream failed: ${String(err)}`),
+    log: createLogger('watch-stream-spec', { level: 'error' }),
+    fragmentBytes: 1 << 20,
+  });
   hub.add(stream);
   stream.create({ key: Buffer.from('k'), range_end: Buffer.from('l') });
   return () =>

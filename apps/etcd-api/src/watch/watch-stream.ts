@@ -5,6 +5,7 @@
 // from the replica's history once the stream drains.
 import type { KeyValue, MvccStore, RevisionPatch } from '@eckd/mvcc';
 import { KvError } from '@eckd/mvcc';
+import type { Logger } from '@eckd/service-kit';
 import type { LiveRevision } from './live-revision.js';
 import type { StreamResponse } from '../batched-writer.js';
 import type { Watcher, WatchCreate } from './watcher.js';
@@ -15,6 +16,9 @@ export interface WatchStreamDeps {
   header(revision: number): Record<string, unknown>;
   /** writes one response; returns false when the stream's buffer is full */
   write(response: StreamResponse): boolean;
+  /** ends the whole stream with etcd's answer for `err` */
+  fail(err: unknown): void;
+  log: Logger;
   /** responses above this many bytes with several events are split when the watcher asked for fragments */
   fragmentBytes: number;
 }
@@ -109,9 +113,19 @@ export class WatchStream {
         w.synced = false; // caught up from history once the stream drains
         continue;
       }
-      this.#deliverRevision(w, live);
+      try {
+        this.#deliverRevision(w, live);
+      } catch (err) {
+        this.#cancelFailed(w, err);
+        continue;
+      }
       w.next = revision + 1;
     }
+  }
+
+  /** Something other than compaction failed for the whole stream (see WatchHub.applied). */
+  fail(err: unknown): void {
+    this.#deps.fail(err);
   }
 
   /** The replica was replaced (resync): everyone catches up from its history. */
@@ -159,20 +173,21 @@ export class WatchStream {
         w.synced = true;
         continue;
       }
-      let patches: RevisionPatch[];
       const last = Math.min(store.revision, w.next + catchUpScanRevisionsMax - 1);
       try {
-        patches = store.eventsBetween(w.next, last);
+        const { events, throughRevision } = this.#collect(w, store.eventsBetween(w.next, last), catchUpRevisionsMax);
+        this.#deliver(w, events, store.revision);
+        w.next = (throughRevision ?? last) + 1;
       } catch (err) {
-        if (!(err instanceof KvError) || err.rpcName !== 'Compacted') throw err;
+        if (!isCompacted(err)) {
+          this.#cancelFailed(w, err);
+          continue;
+        }
         this.#watchers.delete(w.id);
         // etcd fills the ids but leaves revision 0 in a compaction cancel.
         this.#send({ header: this.#deps.header(0), watch_id: w.id, canceled: true, compact_revision: store.compactRevision });
         continue;
       }
-      const { events, throughRevision } = this.#collect(w, patches, catchUpRevisionsMax);
-      this.#deliver(w, events, store.revision);
-      w.next = (throughRevision ?? last) + 1;
       if (w.next > store.revision) w.synced = true;
       else more = true;
     }
@@ -254,6 +269,14 @@ export class WatchStream {
     this.#send({ header, watch_id: w.id, events: piece, fragment: false });
   }
 
+  /** A watcher that hit anything but compaction is canceled with the error's text (and the error logged). */
+  #cancelFailed(w: Watcher, err: unknown): void {
+    this.#deps.log.error('watch canceled by an error', { watchId: w.id, err });
+    this.#watchers.delete(w.id);
+    const reason = err instanceof Error ? err.message : String(err);
+    this.#send({ header: this.#deps.header(this.#deps.store().revision), watch_id: w.id, canceled: true, cancel_reason: reason });
+  }
+
   #send(response: StreamResponse): void {
     if (this.#closed) return;
     if (!this.#deps.write(response)) this.#blocked = true;
@@ -264,7 +287,13 @@ export class WatchStream {
 function previous(store: MvccStore, key: Buffer, revision: number): KeyValue | undefined {
   try {
     return store.kvAt(key, revision - 1);
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (isCompacted(err)) return undefined;
+    throw err;
   }
+}
+
+/** The one error a watch treats as "history is gone": etcd's ErrCompacted. */
+export function isCompacted(err: unknown): boolean {
+  return err instanceof KvError && err.rpcName === 'Compacted';
 }

@@ -1,19 +1,20 @@
 // The backend's part of etcd's Maintenance service. The backend is the one
 // place where a node's writes are evaluated, so it owns the node-wide
 // maintenance state: alarms (every frontend asks here, so all agree), the
-// space quota (checked where proposals enter, see status-quota.ts) and a
+// space quota (checked where proposals enter, see maintenance-quota.ts) and a
 // downgrade flag. The state is stored by the persister (eckd_meta) and read
 // back at start-up, so it survives a restart of any process. The stored
 // size is read every quota-check interval; a size at the quota raises NOSPACE.
-import { codecs, maintenanceCodecs, validated, validators } from '@eckd/change-codec';
-import type { MaintenanceReply, MaintenanceRequest, MaintenanceState, NodeStatus, StorageReply, StorageRequest } from '@eckd/change-codec';
+import { codecs, maintenanceCodecs, unknownWireError, validated, validators } from '@eckd/change-codec';
+import type { MaintenanceReply, MaintenanceRequest, MaintenanceState, NodeStatus, StorageReply, StorageRequest, WireError } from '@eckd/change-codec';
+import type { EtcdErrorName } from '@eckd/etcd-proto';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
-import { MessengerTimeoutError, decodeChecked } from '@eckd/service-kit';
-import type { AlarmOutcome, DowngradeAction } from './status-alarms.js';
-import { activateAlarm, alarmTypeOf, deactivateAlarm, downgrade, getAlarms, hasAlarm } from './status-alarms.js';
-import type { MaintenanceConfig } from './status-config.js';
-import { gateProposals, proposalCost, proposalCostMaxBytes, refusedWhenCorrupt } from './status-quota.js';
-import type { Refusal } from './status-quota.js';
+import { MessengerTimeoutError, decodeChecked, retry } from '@eckd/service-kit';
+import type { AlarmOutcome } from './maintenance-alarms.js';
+import { activateAlarm, alarmTypeOf, deactivateAlarm, downgrade, getAlarms, hasAlarm } from './maintenance-alarms.js';
+import type { MaintenanceConfig } from './maintenance-config.js';
+import { gateProposals, proposalCost, proposalCostMaxBytes, refusedWhenCorrupt } from './maintenance-quota.js';
+import type { Refusal } from './maintenance-quota.js';
 
 export interface NodeMaintenanceOptions {
   messenger: Messenger;
@@ -30,7 +31,7 @@ export interface NodeMaintenanceOptions {
 export class MaintenanceError extends Error {
   override name = 'MaintenanceError';
   constructor(
-    readonly rpcName: string,
+    readonly rpcName: EtcdErrorName,
     message: string,
   ) {
     super(`backend: ${message}`);
@@ -60,17 +61,21 @@ export class NodeMaintenance {
   /** Reads the stored state (retrying until the persister answers), then checks the quota periodically. */
   static async start(opts: NodeMaintenanceOptions): Promise<NodeMaintenance> {
     const m = new NodeMaintenance(opts);
-    for (let attempt = 1; ; attempt++) {
-      try {
+    // Unbounded: proposals are gated on this state (alarms, quota), and the
+    // persister may start after the backend.
+    await retry(
+      async () => {
         const reply = await m.#storage({ status: {} }, opts.config.storageTimeoutMs);
         m.#accept(reply);
         m.#state = reply.state ?? emptyState;
-        break;
-      } catch (err) {
-        opts.log.warn('maintenance state not read yet, retrying', { attempt, err });
-        await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2_000)));
-      }
-    }
+      },
+      {
+        attemptsMax: Infinity,
+        delayInitialMs: 250,
+        delayMaxMs: 2_000,
+        onRetry: (err, attempt) => opts.log.warn('maintenance state not read yet, retrying', { attempt, err }),
+      },
+    );
     opts.log.info('maintenance state', { alarms: m.#state.alarms, quotaBytes: opts.config.quotaBytes, dbSize: m.#sizes.dbSize });
     m.#schedule();
     return m;
@@ -124,10 +129,10 @@ export class NodeMaintenance {
     }
   }
 
-  async #alarm(req: Record<string, unknown>): Promise<AlarmOutcome['alarms']> {
-    const memberID = BigInt(String(req['memberID'] ?? '0')).toString();
-    const alarm = alarmTypeOf(req['alarm']);
-    switch (req['action'] ?? 'GET') {
+  async #alarm(req: NonNullable<MaintenanceRequest['alarm']>): Promise<AlarmOutcome['alarms']> {
+    const memberID = BigInt(req.memberID ?? '0').toString();
+    const alarm = alarmTypeOf(req.alarm);
+    switch (req.action ?? 'GET') {
       case 'GET':
         return getAlarms(this.#visibleState(), alarm);
       case 'ACTIVATE':
@@ -139,7 +144,7 @@ export class NodeMaintenance {
         return outcome.alarms;
       }
       default:
-        throw new MaintenanceError('NotCapable', `unknown alarm action ${String(req['action'])}`);
+        throw new MaintenanceError('NotCapable', `unknown alarm action ${String(req.action)}`);
     }
   }
 
@@ -178,9 +183,9 @@ export class NodeMaintenance {
     this.#accept(await this.#storage({ defragment: {} }, config.defragmentTimeoutMs));
   }
 
-  async #downgrade(req: Record<string, unknown>): Promise<void> {
-    const action = (req['action'] ?? 'VALIDATE') as DowngradeAction;
-    const outcome = await this.#mutate((s) => downgrade(s, action, String(req['version'] ?? '')), true);
+  async #downgrade(req: NonNullable<MaintenanceRequest['downgrade']>): Promise<void> {
+    const action = req.action ?? 'VALIDATE';
+    const outcome = await this.#mutate((s) => downgrade(s, action, req.version ?? ''), true);
     if (outcome.error) throw new MaintenanceError(outcome.error, 'a downgrade is in progress');
   }
 
@@ -274,8 +279,8 @@ export class NodeMaintenance {
   }
 }
 
-function toWireError(err: unknown): { name: string; message: string } {
+function toWireError(err: unknown): WireError {
   if (err instanceof MaintenanceError) return { name: err.rpcName, message: err.message };
   if (err instanceof MessengerTimeoutError) return { name: 'Timeout', message: err.message };
-  return { name: 'Unknown', message: err instanceof Error ? err.message : String(err) };
+  return unknownWireError(err);
 }

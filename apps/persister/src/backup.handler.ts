@@ -2,7 +2,7 @@
 // read in one repeatable-read transaction (a consistent point in time, as
 // etcd's bbolt snapshot is), encoded as one BackupFile and streamed in
 // chunks; the frontend adds etcd's sha256 trailer.
-import { backupFormat, backupFormatVersion, encodeBackupFile, maintenanceCodecs } from '@eckd/change-codec';
+import { backupFormat, backupFormatVersion, encodeBackupFile, maintenanceCodecs, unknownWireError } from '@eckd/change-codec';
 import type { BackupChunk } from '@eckd/change-codec';
 import { readBackup } from '@eckd/storage';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
@@ -26,7 +26,7 @@ export function createBackupHandler(messenger: Messenger, pool: pg.Pool, chunkBy
       log.info('backup read', { revision: backup.revision, bytes: file.length, pages: backup.pages.length, ms: Date.now() - started });
     } catch (err) {
       log.error('backup failed', { err });
-      const error: BackupChunk = { index: 0, done: true, total_bytes: 0, data: Buffer.alloc(0), error: { name: (err as Error).name, message: (err as Error).message } };
+      const error: BackupChunk = { index: 0, done: true, total_bytes: 0, data: Buffer.alloc(0), error: unknownWireError(err) };
       msg.respond(maintenanceCodecs.backupChunk.encode(error));
       return;
     }

@@ -1,7 +1,7 @@
 // persister.storage: what the backend needs for etcd's Maintenance service
 // — the size of eckd's tables (Status, the space quota), the node's stored
 // maintenance state (alarms, a downgrade) and defragmentation.
-import { maintenanceCodecs, validators } from '@eckd/change-codec';
+import { maintenanceCodecs, unknownWireError, validators } from '@eckd/change-codec';
 import type { MaintenanceState, StorageReply, StorageRequest } from '@eckd/change-codec';
 import { readMeta, storageSizes, vacuumFull, writeMeta } from '@eckd/storage';
 import { decodeChecked } from '@eckd/service-kit';
@@ -21,7 +21,7 @@ export function createStorageHandler(pool: pg.Pool, log: Logger): (msg: Message)
       reply = { db_size: sizes.dbSize, db_size_in_use: sizes.dbSizeInUse, state: await readState(pool, log) };
     } catch (err) {
       log.warn('storage request failed', { err });
-      reply = { db_size: 0, db_size_in_use: 0, state: null, error: { name: (err as Error).name, message: (err as Error).message } };
+      reply = { db_size: 0, db_size_in_use: 0, state: null, error: unknownWireError(err) };
     }
     msg.respond(maintenanceCodecs.storageReply.encode(reply));
   };

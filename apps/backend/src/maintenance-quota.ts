@@ -15,28 +15,23 @@ export const leaseOverheadBytes = 64;
 /** Above any proposal's cost (gRPC refuses requests over 2 MiB): below size + this the quota cannot be reached. */
 export const proposalCostMaxBytes = 2 * 1024 * 1024 + kvOverheadBytes;
 
-type Op = Record<string, unknown>;
+type RequestOp = NonNullable<Proposal['request']>;
 
-function bytesOf(value: unknown): number {
-  return value instanceof Uint8Array ? value.length : 0;
-}
-
-function putCost(put: Op): number {
-  return kvOverheadBytes + bytesOf(put['key']) + bytesOf(put['value']);
+function putCost(put: NonNullable<RequestOp['request_put']>): number {
+  return kvOverheadBytes + (put.key?.length ?? 0) + (put.value?.length ?? 0);
 }
 
 /** etcd costTxn: the Puts of the larger branch (nested txns cost nothing, as in etcd). */
-function txnCost(txn: Op): number {
-  const branch = (ops: unknown) => ((ops as Op[] | undefined) ?? []).reduce((n, op) => n + (op['request_put'] ? putCost(op['request_put'] as Op) : 0), 0);
-  return Math.max(branch(txn['success']), branch(txn['failure']));
+function txnCost(txn: NonNullable<RequestOp['request_txn']>): number {
+  const branch = (ops: RequestOp[] | null | undefined) => (ops ?? []).reduce((n, op) => n + (op.request_put ? putCost(op.request_put) : 0), 0);
+  return Math.max(branch(txn.success), branch(txn.failure));
 }
 
 /** The storage a proposal may add, as etcd's quota counts it; 0 for what never grows the store. */
 export function proposalCost(p: Proposal): number {
   if (p.lease_grant) return leaseOverheadBytes;
-  const request = p.request as Op | null | undefined;
-  if (request?.['request_put']) return putCost(request['request_put'] as Op);
-  if (request?.['request_txn']) return txnCost(request['request_txn'] as Op);
+  if (p.request?.request_put) return putCost(p.request.request_put);
+  if (p.request?.request_txn) return txnCost(p.request.request_txn);
   return 0;
 }
 

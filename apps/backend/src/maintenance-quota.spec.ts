@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { codecs } from '@eckd/change-codec';
 import type { Proposal, ProposeReply, ProposeRequest } from '@eckd/change-codec';
 import type { Message } from '@eckd/service-kit';
-import { gateProposals, proposalCost, refusedWhenCorrupt } from './status-quota.js';
+import { gateProposals, proposalCost, refusedWhenCorrupt } from './maintenance-quota.js';
 
 const put = (key: string, value: string) => ({ request_put: { key: Buffer.from(key), value: Buffer.from(value) } });
 const del = (key: string) => ({ request_delete_range: { key: Buffer.from(key) } });
@@ -11,10 +11,10 @@ const del = (key: string) => ({ request_delete_range: { key: Buffer.from(key) } 
 describe('proposal cost (etcd quota.go)', () => {
   test('puts cost their key, value and 256 bytes; a grant 64; deletes, reads and compaction nothing', () => {
     assert.equal(proposalCost({ id: 1, request: { request: 'request_put', ...put('ab', 'xyz') } }), 256 + 5);
-    assert.equal(proposalCost({ id: 1, lease_grant: { TTL: 10 } }), 64);
+    assert.equal(proposalCost({ id: 1, lease_grant: { TTL: '10' } }), 64);
     assert.equal(proposalCost({ id: 1, request: { request: 'request_delete_range', ...del('a') } }), 0);
-    assert.equal(proposalCost({ id: 1, compaction: { revision: 3 } }), 0);
-    assert.equal(proposalCost({ id: 1, lease_revoke: { ID: 5 } }), 0);
+    assert.equal(proposalCost({ id: 1, compaction: { revision: '3' } }), 0);
+    assert.equal(proposalCost({ id: 1, lease_revoke: { ID: '5' } }), 0);
   });
 
   test('a txn costs the puts of its larger branch; deletes and nested txns nothing', () => {
@@ -26,7 +26,7 @@ describe('proposal cost (etcd quota.go)', () => {
 
   test('a corrupt node refuses writes, compaction, grants and revokes, not keep-alives', () => {
     assert.equal(refusedWhenCorrupt({ id: 1, compaction: {} }), true);
-    assert.equal(refusedWhenCorrupt({ id: 1, lease_keep_alive: { ID: 1 } }), false);
+    assert.equal(refusedWhenCorrupt({ id: 1, lease_keep_alive: { ID: '1' } }), false);
   });
 });
 

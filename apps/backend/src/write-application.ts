@@ -2,8 +2,7 @@
 // key index (with history), the Automerge document, the leases, and the
 // node's clock. Each write goes to all of them together.
 import type { KvDocument } from '@eckd/automerge-doc';
-import type { RevisionPatch } from '@eckd/change-codec';
-import type { Event, LeaseStore, MvccStore, WriteOp, WriteResult } from '@eckd/mvcc';
+import type { Event, LeaseStore, MvccStore, RevisionPatch, WriteOp, WriteResult } from '@eckd/mvcc';
 
 export interface NodeState {
   store: MvccStore;
@@ -14,6 +13,7 @@ export interface NodeState {
 
 /** Batch-level effects collected while proposals are evaluated. */
 export interface BatchEffects {
+  /** Domain patches: they are valid PatchBatch input as they are. */
   patches: RevisionPatch[];
   compactRevision: number | undefined;
 }
@@ -22,7 +22,7 @@ export interface BatchEffects {
 export function applyWrite(state: NodeState, effects: BatchEffects, op: WriteOp): WriteResult {
   const write = state.store.write(op, { leaseExists: (id) => id === '0' || state.leases.has(id) });
   if (write.changed) {
-    effects.patches.push({ revision: write.revision, events: write.events as unknown as Record<string, unknown>[] });
+    effects.patches.push({ revision: write.revision, events: write.events });
     state.leases.track(write.events);
     writeEvents(state.doc, write.events);
   }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MaintenanceState } from '@eckd/change-codec';
-import { activateAlarm, deactivateAlarm, downgrade, getAlarms, hasAlarm } from './status-alarms.js';
+import { activateAlarm, deactivateAlarm, downgrade, getAlarms, hasAlarm } from './maintenance-alarms.js';
 
 const empty: MaintenanceState = { alarms: [], downgrade: null };
 
