@@ -26,6 +26,7 @@ export type {
   Rebase,
   LoadRequest,
   LoadChunk,
+  BackendTakeover,
   LoadSnapshot,
   SnapshotIndex,
   CompactorRunRequest,
