@@ -57,11 +57,3 @@ export function nodeSubjects(scope: SubjectScope): NodeSubjects {
     backup: `${base}.persister.backup.v1`,
   });
 }
-
-/** NATS header names used by eckd (trace context uses the W3C names). */
-export const headerNames = Object.freeze({
-  traceparent: 'traceparent',
-  tracestate: 'tracestate',
-  /** Identifies a chunked reply's stream so a late chunk of an old stream is ignored. */
-  streamId: 'Eckd-Stream',
-});
