@@ -9,6 +9,8 @@ export interface PersisterConfig extends ServiceBaseConfig {
   statementTimeoutMs: number;
   /** bytes of stored rows per recovery chunk, under NATS max_payload */
   loadChunkBytes: number;
+  /** how long a starting persister waits for the node lock another one holds before it exits */
+  lockWaitMs: number;
 }
 
 export function readPersisterConfig(env: Record<string, string | undefined>): Readonly<PersisterConfig> {
@@ -20,5 +22,6 @@ export function readPersisterConfig(env: Record<string, string | undefined>): Re
     // as long as the backend waits for a Defragment (VACUUM FULL)
     statementTimeoutMs: envInt(env, 'ECKD_PG_STATEMENT_TIMEOUT_MS', 10 * 60_000, { min: 100 }),
     loadChunkBytes: envInt(env, 'ECKD_LOAD_CHUNK_BYTES', 512 * 1024, { min: 1024 }),
+    lockWaitMs: envInt(env, 'ECKD_PERSISTER_LOCK_WAIT_MS', 10_000, { min: 0 }),
   });
 }

@@ -1,5 +1,5 @@
 // Checks on the scenario tables themselves (no servers): enough scenarios,
-// unique names, an ETCD-SPEC reference each, one key prefix per scenario.
+// unique names, a docs/ETCD-BEHAVIOUR.md reference each, one key prefix per scenario.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allGroups } from './all.js';
@@ -20,7 +20,7 @@ test('scenario names are unique within an area', () => {
   }
 });
 
-test('every scenario and known difference cites ETCD-SPEC', () => {
+test('every scenario and known difference cites docs/ETCD-BEHAVIOUR.md', () => {
   for (const { s } of scenarios) {
     assert.match(s.ref, /§\d/, `${s.name}: ref ${s.ref}`);
     for (const step of s.steps) if (step.differs) assert.match(step.differs.ref, /§\d/, `${s.name}: differs.ref`);

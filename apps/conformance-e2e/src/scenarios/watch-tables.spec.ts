@@ -1,5 +1,5 @@
 // Checks on the watch scenario tables (no servers): enough of them, unique
-// names, an ETCD-SPEC reference each, key prefixes of their own (also apart
+// names, a docs/ETCD-BEHAVIOUR.md reference each, key prefixes of their own (also apart
 // from the KV tables), well-formed watch steps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ test('at least 30 watch scenarios', () => {
   assert.ok(watchScenarios.length >= 30, `only ${watchScenarios.length} watch scenarios`);
 });
 
-test('watch scenario names are unique within an area, and cite ETCD-SPEC', () => {
+test('watch scenario names are unique within an area, and cite docs/ETCD-BEHAVIOUR.md', () => {
   const seen = new Set<string>();
   for (const { area, s } of watchScenarios) {
     const id = `${area} / ${s.name}`;
