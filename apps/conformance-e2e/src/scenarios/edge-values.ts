@@ -124,13 +124,14 @@ export const edgeLeases: ScenarioGroup = {
 export const edgeShapes: ScenarioGroup = {
   area: 'Edge values: nested and oversized requests',
   scenarios: [
-    // protobufjs (this harness's encoder and eckd's decoders) stops at 100 nested messages, two per level.
+    // Two protobuf messages per level; eckd decodes up to 128 levels, as deep as etcd's op budget lets a Txn go.
     { name: 'txn nested 48 levels deep', ref: '§2.6', steps: [ok(txn(nestedTxn(48, [op.put('en01/a', '1')]))), ok(range('en01/a'), { count: '1' })] },
+    { name: 'txn nested 50 levels deep', ref: '§2.6', steps: [ok(txn(nestedTxn(50, [op.put('en02/a', '1')]))), ok(range('en02/a'), { count: '1' })] },
+    { name: 'txn nested 128 levels deep (128 ops)', ref: '§2.6', steps: [ok(txn(nestedTxn(128, [op.put('en10/a', '1')]))), ok(range('en10/a'), { count: '1' })] },
     {
-      name: 'txn nested 50 levels deep',
+      name: 'txn nested 129 levels deep (129 ops)',
       ref: '§2.6',
-      mismatch: 'eckd times out ("etcdserver: request timed out"): the frontend decodes it, the backend cannot decode the proposal (protobufjs recursion limit); etcd executes Txns nested up to 128 levels',
-      steps: [ok(txn(nestedTxn(50, [op.put('en02/a', '1')]))), ok(range('en02/a'), { count: '1' })],
+      steps: [fails(txn(nestedTxn(129, [op.put('en11/a', '1')])), 'TooManyOps'), ok(range('en11/a'), { count: '0' })],
     },
     {
       name: 'txn of 127 puts and a nested txn of 128: the levels share the 128-op budget',
