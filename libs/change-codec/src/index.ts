@@ -1,4 +1,4 @@
-export { nodeSubjects, clusterSubjects, headerNames, validateSubjectToken, SubjectError } from './subjects.js';
+export { nodeSubjects, clusterSubjects, validateSubjectToken, SubjectError } from './subjects.js';
 export type { ClusterSubjects, NodeSubjects, SubjectScope } from './subjects.js';
 export { natsServiceKinds, nodePermissions, serviceInboxPrefix, replyInboxes, natsAuthorizationConfig } from './permissions.js';
 export type { NatsServiceKind, NatsPermissions, NatsPassword } from './permissions.js';

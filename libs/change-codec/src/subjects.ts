@@ -88,10 +88,3 @@ export function clusterSubjects(prefix: string): ClusterSubjects {
   });
 }
 
-/** NATS header names used by eckd (trace context uses the W3C names). */
-export const headerNames = Object.freeze({
-  traceparent: 'traceparent',
-  tracestate: 'tracestate',
-  /** Identifies a chunked reply's stream so a late chunk of an old stream is ignored. */
-  streamId: 'Eckd-Stream',
-});
