@@ -26,5 +26,5 @@ export {
   SnapshotConflictError,
 } from './snapshots.js';
 export type { SnapshotInfo, SnapshotData, NewSnapshot, SnapshotCommit, SnapshotCommitResult } from './snapshots.js';
-export { storageSizes, eckdTables, readMeta, writeMeta, vacuumFull, readBackup, restoreBackup } from './maintenance.js';
+export { storageSizes, eckdTables, readMeta, writeMeta, vacuumFull, readBackup, streamBackup, restoreBackup } from './maintenance.js';
 export type { StorageSizes, Backup, BackupPage } from './maintenance.js';
