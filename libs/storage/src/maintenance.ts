@@ -12,8 +12,13 @@ type Queryable = Pool | PoolClient;
 /** The migrations bookkeeping table: never backed up (restore runs the migrations itself). */
 const migrationsTable = 'eckd_migrations';
 const tableNamePattern = /^eckd_[a-z0-9_]+$/;
-/** Rows fetched per round trip, and the JSON bytes gathered into one backup page. */
-const backupFetchRows = 500;
+/**
+ * Rows fetched per round trip at most, and the JSON bytes gathered into one
+ * backup page; a round trip fetches about a page's worth of rows at the
+ * largest row size seen so far, so large rows do not pile up in one fetch.
+ */
+const backupFetchRowsMax = 500;
+const backupFetchRowsFirst = 16;
 const backupPageBytesMax = 4 * 1024 * 1024;
 
 export interface StorageSizes {
@@ -119,14 +124,18 @@ async function tablePages(q: Queryable, table: string, onPage: (page: BackupPage
     bytes = 0;
   };
   await q.query(`declare eckd_backup_rows no scroll cursor for select row_to_json(t)::text as j from ${table} t`);
+  let fetchRows = backupFetchRowsFirst;
+  let largestRow = 1;
   for (;;) {
-    const { rows: fetched } = await q.query<{ j: string }>(`fetch ${backupFetchRows} from eckd_backup_rows`);
+    const { rows: fetched } = await q.query<{ j: string }>(`fetch ${fetchRows} from eckd_backup_rows`);
     for (const { j } of fetched) {
       if (bytes > 0 && bytes + j.length > backupPageBytesMax) await flush();
       rows.push(j);
       bytes += j.length;
+      largestRow = Math.max(largestRow, j.length);
     }
-    if (fetched.length < backupFetchRows) break;
+    if (fetched.length < fetchRows) break;
+    fetchRows = Math.max(1, Math.min(backupFetchRowsMax, Math.floor(backupPageBytesMax / largestRow)));
   }
   await q.query('close eckd_backup_rows');
   await flush();
