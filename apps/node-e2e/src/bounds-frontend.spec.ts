@@ -242,3 +242,43 @@ describe('frontend bounds', { timeout: 600_000 }, () => {
     maintenance.close();
   });
 });
+
+const idleWatchers = 10_000;
+/** --max-concurrent-streams's default: the streams of one connection. */
+const streamsPerConnection = 1000;
+const idleWatchersFrontendRssBoundMb = 500;
+
+describe(`frontend memory with ${idleWatchers} idle watchers (default limits)`, { timeout: 600_000 }, () => {
+  let fx: NodeFixture;
+  let endpoint: string;
+  let frontendPid: number;
+  before(async () => {
+    fx = await startNodeFixture({ nodeName: 'idlewatch' });
+    endpoint = fx.node.endpoints[0]!;
+    frontendPid = fx.node.processes.frontends[0]!.pid;
+  });
+  after(() => fx?.stop());
+
+  test(`${idleWatchers} watchers on one stream, then one stream each: the frontend stays under ${idleWatchersFrontendRssBoundMb} MB`, async (t) => {
+    const idle = rssMb(frontendPid);
+    const client = new (etcdserverpb().Watch)(endpoint, insecure(), ownConnection);
+    const one = new WatchRecorder(client);
+    for (let i = 0; i < idleWatchers; i++) one.create(`idle/${i}/`);
+    await until(() => one.created.length === idleWatchers, 60_000, `${idleWatchers} watches on one stream`);
+    await sleep(1_000);
+    const oneStream = rssMb(frontendPid);
+    one.call.end();
+    client.close();
+
+    const clients = Array.from({ length: idleWatchers / streamsPerConnection }, () => new (etcdserverpb().Watch)(endpoint, insecure(), ownConnection));
+    const streams = clients.flatMap((c) => Array.from({ length: streamsPerConnection }, () => new WatchRecorder(c)));
+    streams.forEach((s, i) => s.create(`idle/${i}/`));
+    await until(() => streams.every((s) => s.created.length === 1), 120_000, `${idleWatchers} streams with a watch each`);
+    await sleep(1_000);
+    const ownStreams = rssMb(frontendPid);
+    t.diagnostic(`frontend RSS: ${idle.toFixed(0)} MB idle, ${oneStream.toFixed(0)} MB with ${idleWatchers} watchers on one stream, ${ownStreams.toFixed(0)} MB with ${idleWatchers} streams of one watcher`);
+    assert.ok(oneStream < idleWatchersFrontendRssBoundMb && ownStreams < idleWatchersFrontendRssBoundMb);
+    streams.forEach((s) => s.call.end());
+    clients.forEach((c) => c.close());
+  });
+});
