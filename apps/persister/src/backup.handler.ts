@@ -19,7 +19,7 @@ import {
   backupFormatVersion,
   encodeBackupFileHead,
   encodeBackupFilePadding,
-  encodeBackupFileRows,
+  encodeBackupFileRowsHead,
   maintenanceCodecs,
   unknownWireError,
 } from '@eckd/change-codec';
@@ -111,14 +111,44 @@ export function createBackupHandler(messenger: Messenger, pool: pg.Pool, limits:
   };
 }
 
+/** Characters of row text per file write (a larger row is written in slices of this). */
+const spoolWriteChars = 1024 * 1024;
+
 /** Writes the backup file to a private temporary file, one page in memory at a time. */
 async function spoolBackup(pool: pg.Pool, log: Logger): Promise<SpooledBackup> {
   const started = Date.now();
   const dir = await mkdtemp(join(tmpdir(), 'eckd-backup-'));
   const spool: SpooledBackup = { dir, file: await open(join(dir, 'backup'), 'w+', 0o600), bytes: 0 };
-  const append = async (bytes: Uint8Array) => {
-    await spool.file.write(bytes, 0, bytes.length, spool.bytes);
-    spool.bytes += bytes.length;
+  const append = async (bytes: Uint8Array | string) => {
+    const { bytesWritten } = typeof bytes === 'string' ? await spool.file.write(bytes, spool.bytes) : await spool.file.write(bytes, 0, bytes.length, spool.bytes);
+    spool.bytes += bytesWritten;
+  };
+  // A page's rows go to the file as the JSON array rows_json, written in
+  // pieces rather than joined first: a large row is held once, as read, and
+  // written in slices.
+  const appendRows = async (table: string, rows: string[]) => {
+    const rowsJsonBytes = rows.reduce((n, row) => n + Buffer.byteLength(row), 2 + rows.length - 1);
+    await append(encodeBackupFileRowsHead(table, rows.length, rowsJsonBytes));
+    let piece: string[] = [];
+    let pieceLength = 0;
+    const flush = async () => {
+      await append(piece.join(''));
+      piece = [];
+      pieceLength = 0;
+    };
+    for (const [i, row] of rows.entries()) {
+      piece.push(i === 0 ? '[' : ',');
+      if (row.length >= spoolWriteChars) {
+        await flush();
+        for (const slice of slices(row, spoolWriteChars)) await append(slice);
+        continue;
+      }
+      piece.push(row);
+      pieceLength += row.length;
+      if (pieceLength >= spoolWriteChars) await flush();
+    }
+    piece.push(']');
+    await flush();
   };
   try {
     let pages = 0;
@@ -137,7 +167,7 @@ async function spoolBackup(pool: pg.Pool, log: Logger): Promise<SpooledBackup> {
         ),
       (page) => {
         pages++;
-        return append(encodeBackupFileRows({ table: page.table, row_count: page.rowCount, rows_json: page.rowsJson }));
+        return appendRows(page.table, page.rows);
       },
     );
     await append(encodeBackupFilePadding(spool.bytes));
@@ -161,6 +191,17 @@ async function sendRange(messenger: Messenger, msg: Message, spool: SpooledBacku
     if (++sent % chunksPerFlush === 0) await messenger.flush();
   }
   await messenger.flush();
+}
+
+/** `text` in slices of about `length` characters, never splitting a surrogate pair. */
+function* slices(text: string, length: number): Generator<string> {
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(text.length, start + length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    yield text.slice(start, end);
+    start = end;
+  }
 }
 
 async function discard(spool: SpooledBackup): Promise<void> {

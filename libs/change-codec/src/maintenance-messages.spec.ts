@@ -87,6 +87,7 @@ describe('maintenance messages', () => {
     assert.equal(back.revision, '9');
     assert.deepEqual(back.rows.map((r) => [r.table, r.row_count, r.rows_json.length]), [['eckd_t0', 1, 200], ['eckd_t1', 2, 70_000], ['eckd_t2', 3, 3]]);
     assert.deepEqual(streamed, Buffer.from(encodeBackupFile({ ...head, rows })));
+    assert.deepEqual(streamed.subarray(0, length), Buffer.from(maintenanceCodecs.backupFile.encode({ ...head, rows })), "the pieces are protobuf's own encoding");
   });
 
   test('malformed bytes are refused', () => {

@@ -140,7 +140,21 @@ export function encodeBackupFileHead(head: Omit<BackupFile, 'rows' | 'padding'>)
 
 /** One BackupRows as field 7 of the file. */
 export function encodeBackupFileRows(rows: BackupRows): Uint8Array {
-  return lengthDelimitedField(7, maintenanceCodecs.backupRows.encode(rows));
+  return Buffer.concat([encodeBackupFileRowsHead(rows.table, rows.row_count, rows.rows_json.length), rows.rows_json]);
+}
+
+/**
+ * A BackupRows field (7) up to its rows_json, which follows it:
+ * `rowsJsonBytes` of JSON written by the caller without another copy.
+ */
+export function encodeBackupFileRowsHead(table: string, rowCount: number, rowsJsonBytes: number): Uint8Array {
+  const tableBytes = Buffer.from(table);
+  const fields = Buffer.from([
+    0x0a, ...varint(tableBytes.length), ...tableBytes, // table = 1
+    0x10, ...varint(rowCount), // row_count = 2
+    0x1a, ...varint(rowsJsonBytes), // rows_json = 3
+  ]);
+  return Buffer.concat([Buffer.from([(7 << 3) | 2, ...varint(fields.length + rowsJsonBytes)]), fields]);
 }
 
 /** The padding field (15) that makes a file of `length` bytes a multiple of backupSectorBytes. */
@@ -157,15 +171,16 @@ export function encodeBackupFilePadding(length: number): Uint8Array {
 }
 
 function lengthDelimitedField(field: number, value: Uint8Array): Uint8Array {
-  const prefix: number[] = [(field << 3) | 2];
-  for (let n = value.length; ; n = Math.floor(n / 0x80)) {
-    if (n < 0x80) {
-      prefix.push(n);
-      break;
-    }
-    prefix.push((n % 0x80) | 0x80);
+  return Buffer.concat([Buffer.from([(field << 3) | 2, ...varint(value.length)]), value]);
+}
+
+/** A non-negative safe integer as a protobuf varint. */
+function varint(value: number): number[] {
+  const bytes: number[] = [];
+  for (let n = value; ; n = Math.floor(n / 0x80)) {
+    if (n < 0x80) return [...bytes, n];
+    bytes.push((n % 0x80) | 0x80);
   }
-  return Buffer.concat([Buffer.from(prefix), value]);
 }
 
 export const maintenanceCodecs = Object.freeze({
@@ -177,5 +192,4 @@ export const maintenanceCodecs = Object.freeze({
   backupRequest: wireCodec<BackupRequest>('BackupRequest'),
   backupChunk: wireCodec<BackupChunk>('BackupChunk'),
   backupFile: wireCodec<BackupFile>('BackupFile'),
-  backupRows: wireCodec<BackupRows>('BackupRows'),
 });

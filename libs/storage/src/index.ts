@@ -27,4 +27,4 @@ export {
 } from './snapshots.js';
 export type { SnapshotInfo, SnapshotData, NewSnapshot, SnapshotCommit, SnapshotCommitResult } from './snapshots.js';
 export { storageSizes, eckdTables, readMeta, writeMeta, vacuumFull, readBackup, streamBackup, restoreBackup } from './maintenance.js';
-export type { StorageSizes, Backup, BackupPage } from './maintenance.js';
+export type { StorageSizes, Backup, BackupHead, BackupPage, BackupRowTexts } from './maintenance.js';

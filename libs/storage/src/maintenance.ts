@@ -72,6 +72,12 @@ export interface BackupPage {
   rowsJson: Buffer;
 }
 
+/** A backup page as read: each row's JSON text (joined into `rowsJson` by readBackup). */
+export interface BackupRowTexts {
+  table: string;
+  rows: string[];
+}
+
 export interface BackupHead {
   schemaVersion: number;
   /** highest stored revision (1: nothing stored) */
@@ -87,7 +93,7 @@ export interface Backup extends BackupHead {
 /** Every row of every eckd table (but the migrations'), read in one repeatable-read transaction. */
 export async function readBackup(pool: Pool): Promise<Backup> {
   const pages: BackupPage[] = [];
-  const head = await streamBackup(pool, () => undefined, (page) => void pages.push(page));
+  const head = await streamBackup(pool, () => undefined, ({ table, rows }) => void pages.push({ table, rowCount: rows.length, rowsJson: Buffer.from(`[${rows.join(',')}]`) }));
   return { ...head, pages };
 }
 
@@ -99,7 +105,7 @@ export async function readBackup(pool: Pool): Promise<Backup> {
 export async function streamBackup(
   pool: Pool,
   onHead: (head: BackupHead) => Promise<void> | void,
-  onPage: (page: BackupPage) => Promise<void> | void,
+  onPage: (page: BackupRowTexts) => Promise<void> | void,
 ): Promise<BackupHead> {
   return withConsistentRead(pool, async (client) => {
     const head: BackupHead = {
@@ -115,11 +121,11 @@ export async function streamBackup(
   });
 }
 
-async function tablePages(q: Queryable, table: string, onPage: (page: BackupPage) => Promise<void> | void): Promise<void> {
+async function tablePages(q: Queryable, table: string, onPage: (page: BackupRowTexts) => Promise<void> | void): Promise<void> {
   let rows: string[] = [];
   let bytes = 0;
   const flush = async () => {
-    if (rows.length > 0) await onPage({ table, rowCount: rows.length, rowsJson: Buffer.from(`[${rows.join(',')}]`) });
+    if (rows.length > 0) await onPage({ table, rows });
     rows = [];
     bytes = 0;
   };
