@@ -39,6 +39,8 @@ function loopOverMemory(opts: { applyQueueProposalsMax?: number; appendGate?: Pr
     appendTimeoutMs: 1_000,
     persistence: 'sync',
     historyCutter: new HistoryCutter({ minOps: 0, opsPerLiveEntry: 1, log }),
+    fencingEpoch: 1,
+    onFenced: (reason) => assert.fail(`fenced: ${reason}`),
     log,
   });
   return { state, loop, appends };

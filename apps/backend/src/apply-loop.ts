@@ -37,8 +37,16 @@ export interface ApplyLoopOptions {
    */
   persistence: 'sync' | 'async';
   historyCutter: HistoryCutter;
+  /** claimed by this backend's load; every append carries it (ARCHITECTURE §6a) */
+  fencingEpoch: number;
+  /**
+   * Another backend took over the node (an append refused as fenced or
+   * conflicting): never returns, so the batch is never answered as a success.
+   */
+  onFenced: (reason: string) => never;
   log: Logger;
 }
+
 
 /** In async mode, how many applied batches may wait for storage before the loop waits too. */
 const unstoredBatchesMax = 256;
@@ -207,6 +215,27 @@ export class ApplyLoop {
     if (this.#unstored > unstoredBatchesMax) await this.#appends;
   }
 
+  /**
+   * Asks the persister whether this backend's fencing epoch is still the
+   * current one, with an append that stores nothing; exits if it is not. A
+   * takeover announcement is only a hint (anyone on NATS could send one).
+   */
+  async checkFencing(): Promise<void> {
+    const request = codecs.appendRequest.encode({
+      actor: Buffer.alloc(0),
+      seq: 0,
+      change: Buffer.alloc(0),
+      first_revision: 0,
+      last_revision: this.#publishedRevision,
+      patch_batch: Buffer.alloc(0),
+      compacted: false,
+      compact_revision: 0,
+      fencing_epoch: this.#opts.fencingEpoch,
+    });
+    const reply = codecs.appendReply.decode((await this.#opts.messenger.request(this.#opts.subjects.append, request, { timeoutMs: this.#opts.appendTimeoutMs })).data);
+    if (reply.fenced) this.#opts.onFenced(reply.error?.message ?? 'append refused as fenced');
+  }
+
   /** Resolves once every applied batch is stored (graceful shutdown in async mode). */
   flush(): Promise<void> {
     return this.#appends;
@@ -225,6 +254,7 @@ export class ApplyLoop {
       compacted: batch.compactRevision !== undefined,
       compact_revision: batch.compactRevision ?? 0,
       rebase: batch.rebase,
+      fencing_epoch: this.#opts.fencingEpoch,
     });
     // Unbounded: the batch is evaluated and later batches build on it, so it
     // cannot be dropped; meanwhile new proposals fail fast (see enqueue).
@@ -236,6 +266,7 @@ export class ApplyLoop {
             headers: injectTraceHeaders(),
           })).data,
         ), validators.appendReply);
+        if (reply.fenced) this.#opts.onFenced(reply.error?.message ?? 'append refused as fenced');
         if (reply.error || Number(reply.durable_revision) < lastRevisionOf(batch)) {
           throw new Error(`backend: append refused: ${reply.error?.message ?? `durable revision ${reply.durable_revision}`}`);
         }

@@ -3,7 +3,7 @@
 import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-backend' });
 
-import { nodeSubjects } from '@eckd/change-codec';
+import { codecs, nodeSubjects } from '@eckd/change-codec';
 import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, retry } from '@eckd/service-kit';
 import { ApplyLoop } from './apply-loop.js';
 import { readBackendConfig } from './config.js';
@@ -32,12 +32,17 @@ try {
   // Unbounded: the backend has nothing to serve before it has recovered, and
   // the persister (or Postgres) may come up after it; giving up would only
   // restart the process into the same wait.
-  const { store, doc, leases } = await retry(() => recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log), {
+  const { store, doc, leases, fencingEpoch } = await retry(() => recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log, identity.epoch), {
     attemptsMax: Infinity,
     delayInitialMs: 250,
     delayMaxMs: 2_000,
     onRetry: (err, attempt) => log.warn('recovery failed, retrying', { attempt, err }),
   });
+  // Exits at once, nothing more answered or stored: the node has a newer backend (ARCHITECTURE §6a).
+  const onFenced = (reason: string): never => {
+    log.error(`another backend took over node ${config.nodeName}, exiting`, { fencingEpoch, reason });
+    process.exit(1);
+  };
   const state = { store, doc, leases, now: () => Date.now() };
   const historyCutter = new HistoryCutter({ minOps: config.rebaseOps, opsPerLiveEntry: config.rebaseOpsPerKey, log });
   onShutdown('history cut worker', () => historyCutter.stop());
@@ -54,6 +59,8 @@ try {
     appendTimeoutMs: config.appendTimeoutMs,
     persistence: config.persistence,
     historyCutter,
+    fencingEpoch,
+    onFenced,
     log,
   });
   onShutdown('apply loop', async () => {
@@ -61,6 +68,22 @@ try {
     await loop.flush();
   });
   onShutdown('lease expiry', startLeaseExpiry(state, loop));
+
+  // Announced before serving. A backend hearing a newer epoch checks it
+  // with the persister (and exits if fenced); an older one announcing itself
+  // is answered so it hears ours.
+  const announceTakeover = () => messenger.publish(subjects.takeover, codecs.backendTakeover.encode({ fencing_epoch: fencingEpoch }));
+  messenger.subscribe(subjects.takeover, (msg) => {
+    try {
+      const other = Number(codecs.backendTakeover.decode(msg.data).fencing_epoch);
+      if (other > fencingEpoch) void loop.checkFencing().catch((err: unknown) => log.warn('fencing check failed', { err, other }));
+      if (other < fencingEpoch) announceTakeover();
+    } catch (err) {
+      log.warn('bad takeover message', { err });
+    }
+  });
+  announceTakeover();
+  await nc.flush();
 
   // etcd's Maintenance state (alarms, quota) is node-wide: the gate refuses writes under a NOSPACE alarm.
   const maintenance = await NodeMaintenance.start({
@@ -79,7 +102,7 @@ try {
   const sync = handleSync(messenger, store, loop, identity, log);
   messenger.subscribe(subjects.sync, sync);
   await nc.flush();
-  log.info('ready', { revision: store.revision, memberId: identity.member_id, actor: doc.actorId });
+  log.info('ready', { revision: store.revision, memberId: identity.member_id, actor: doc.actorId, fencingEpoch });
 } catch (err) {
   log.error('start-up failed', { err });
   await shutdown('start-up failed', 1);

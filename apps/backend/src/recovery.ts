@@ -19,29 +19,35 @@ export interface RecoveredState {
   store: MvccStore;
   doc: KvDocument;
   leases: LeaseStore;
+  /** claimed for this backend by the load: its appends carry it (ARCHITECTURE §6a) */
+  fencingEpoch: number;
 }
 
 export class RecoveryError extends Error {
   override name = 'RecoveryError';
 }
 
-export async function recoverState(messenger: Messenger, loadSubject: string, chunkTimeoutMs: number, log: Logger): Promise<RecoveredState> {
+/** `backend`: this backend's NodeIdentity.epoch, named in the load that claims its fencing epoch. */
+export async function recoverState(messenger: Messenger, loadSubject: string, chunkTimeoutMs: number, log: Logger, backend: string): Promise<RecoveredState> {
   const started = Date.now();
   const recovery = new RecoveryAssembler();
   let done = false;
-  for await (const msg of messenger.requestStream(loadSubject, codecs.loadRequest.encode({}), { chunkTimeoutMs })) {
+  let fencingEpoch = 0;
+  for await (const msg of messenger.requestStream(loadSubject, codecs.loadRequest.encode({ backend }), { chunkTimeoutMs })) {
     const chunk = decodeChecked(msg, codecs.loadChunk, validators.loadChunk, log);
     if (chunk.error) throw new RecoveryError(`backend: recovery failed at the persister: ${chunk.error.message}`);
     recovery.accept(chunk);
+    fencingEpoch = Number(chunk.fencing_epoch);
     if ((done = chunk.done)) break;
   }
   if (!done) throw new RecoveryError('backend: the load stream ended before its last chunk');
+  if (fencingEpoch <= 0) throw new RecoveryError('backend: the load claimed no fencing epoch');
   const { store, doc, stats } = recovery.finish();
   const all = liveKvs(store);
   checkSameKeys(doc, all);
   const leases = restoreLeases(doc, all, Date.now());
-  log.info('recovered', { revision: store.revision, keys: store.keyCount(), leases: leases.size, ...stats, ms: Date.now() - started });
-  return { store, doc, leases };
+  log.info('recovered', { revision: store.revision, keys: store.keyCount(), leases: leases.size, fencingEpoch, ...stats, ms: Date.now() - started });
+  return { store, doc, leases, fencingEpoch };
 }
 
 interface SnapshotHeader {

@@ -87,6 +87,8 @@ function impossibleMessages(): Record<keyof NodeSubjects, Uint8Array[]> {
       append({ seq: 0 }),
       append({ compacted: true, compact_revision: '999999999999' }),
     ],
+    // A newer epoch than any claimed: the backend checks it with the persister and runs on.
+    takeover: [codecs.backendTakeover.encode({ fencing_epoch: '999999999' }), codecs.backendTakeover.encode({ fencing_epoch: '-1' })],
     load: [codecs.loadChunk.encode({ index: -1, done: true, changes: [], patch_batches: [], compacted: true, compact_revision: '-9' })],
     // A run request has no fields: what is impossible here is another message type.
     compactorRun: [

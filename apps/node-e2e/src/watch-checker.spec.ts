@@ -1,4 +1,4 @@
-// The watch guarantees of ETCD-SPEC §6.4, checked on a node with two
+// The watch guarantees of docs/ETCD-BEHAVIOUR.md §6.4, checked on a node with two
 // frontends under concurrent writes: 6 writers (Put, Delete, multi-op Txn,
 // unique values) on one prefix through both frontends, and watchers on both
 // frontends (from now, with prev_kv, from an older revision, one key with a

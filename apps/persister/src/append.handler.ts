@@ -1,10 +1,11 @@
 // persister.append: one backend batch → one Postgres transaction → ack with
 // the highest durable revision. Appends are handled one at a time, in
-// arrival order (the backend sends the next only after this ack).
+// arrival order (the backend sends the next only after this ack). Stored
+// only while the sender's fencing epoch is the current one (ARCHITECTURE §6a).
 import { SpanKind } from '@opentelemetry/api';
 import { codecs, unknownWireError, validators } from '@eckd/change-codec';
 import type { AppendRequest, AppendReply } from '@eckd/change-codec';
-import { appendBatch } from '@eckd/storage';
+import { ConflictingAppendError, FencedAppendError, appendBatch } from '@eckd/storage';
 import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Message } from '@eckd/service-kit';
 import { contextFromHeaders, withSpan } from '@eckd/telemetry';
@@ -22,7 +23,8 @@ export function createAppendHandler(pool: pg.Pool, log: Logger): (msg: Message) 
       );
     } catch (err) {
       log.warn('append failed', { err });
-      reply = { durable_revision: 0, error: unknownWireError(err) };
+      const fenced = err instanceof FencedAppendError || err instanceof ConflictingAppendError;
+      reply = { durable_revision: 0, error: unknownWireError(err), fenced };
     }
     msg.respond(codecs.appendReply.encode(reply));
   };
@@ -50,7 +52,7 @@ async function persist(pool: pg.Pool, request: AppendRequest): Promise<AppendRep
           compactRevision: request.compacted ? Number(request.compact_revision) : undefined,
           rebase: rebase ? { document: rebase.document, heads: rebase.heads, keyCount: Number(rebase.key_count) } : undefined,
         },
-      ]),
+      ], { fencingEpoch: Number(request.fencing_epoch) }),
   );
   return { durable_revision: durable };
 }

@@ -12,6 +12,8 @@ export interface PersisterConfig extends ServiceBaseConfig {
   /** Snapshots spooled at once, and how long one waits for its reader's next window (backup.handler.ts) */
   backupSessionsMax: number;
   backupIdleMs: number;
+  /** how long a starting persister waits for the node lock another one holds before it exits */
+  lockWaitMs: number;
 }
 
 export function readPersisterConfig(env: Record<string, string | undefined>): Readonly<PersisterConfig> {
@@ -25,5 +27,6 @@ export function readPersisterConfig(env: Record<string, string | undefined>): Re
     loadChunkBytes: envInt(env, 'ECKD_LOAD_CHUNK_BYTES', 512 * 1024, { min: 1024 }),
     backupSessionsMax: envInt(env, 'ECKD_BACKUP_SESSIONS_MAX', 4, { min: 1 }),
     backupIdleMs: envInt(env, 'ECKD_BACKUP_IDLE_MS', 120_000, { min: 1_000 }),
+    lockWaitMs: envInt(env, 'ECKD_PERSISTER_LOCK_WAIT_MS', 10_000, { min: 0 }),
   });
 }

@@ -6,7 +6,7 @@ import { codecs, nodeSubjects } from '@eckd/change-codec';
 import type { AppendRequest, LoadChunk } from '@eckd/change-codec';
 import { createLogger, MemoryNetwork } from '@eckd/service-kit';
 import type { Messenger } from '@eckd/service-kit';
-import { createPool, durableRevision, migrate, readCompactRevision } from '@eckd/storage';
+import { claimFencingEpoch, createPool, durableRevision, migrate, readCompactRevision } from '@eckd/storage';
 import { createTestDatabase } from '@eckd/testing';
 import type { TestDatabase } from '@eckd/testing';
 import type pg from 'pg';
@@ -18,11 +18,14 @@ const subjects = nodeSubjects({ prefix: 'test', node: 'n1' });
 
 let db: TestDatabase;
 let pool: pg.Pool;
+/** the epoch a backend's load would have claimed: appends carry it */
+let fencingEpoch: number;
 
 before(async () => {
   db = await createTestDatabase();
   pool = createPool(db.url);
   await migrate(pool);
+  fencingEpoch = await claimFencingEpoch(pool);
 });
 
 after(async () => {
@@ -53,6 +56,7 @@ function batch(revision: number, opts: Partial<AppendRequest> = {}): AppendReque
     patch_batch: patchBatch,
     compacted: false,
     compact_revision: 0,
+    fencing_epoch: fencingEpoch,
     ...opts,
   };
 }
@@ -63,7 +67,7 @@ async function append(backend: Messenger, request: AppendRequest, timeoutMs = 5_
 
 async function load(backend: Messenger): Promise<LoadChunk[]> {
   const chunks: LoadChunk[] = [];
-  for await (const m of backend.requestStream(subjects.load, codecs.loadRequest.encode({}), { chunkTimeoutMs: 5_000 })) {
+  for await (const m of backend.requestStream(subjects.load, codecs.loadRequest.encode({ backend: 'b1' }), { chunkTimeoutMs: 5_000 })) {
     const chunk = codecs.loadChunk.decode(m.data);
     chunks.push(chunk);
     if (chunk.done) break;
@@ -109,5 +113,10 @@ describe('persister handlers', () => {
     const last = chunks.at(-1)!;
     assert.equal(last.compacted, true);
     assert.equal(Number(last.compact_revision), await readCompactRevision(pool));
+    // The load claimed the next fencing epoch: the previous one's appends are refused.
+    assert.equal(Number(last.fencing_epoch), fencingEpoch + 1);
+    const stale = await append(backend, batch(6));
+    assert.equal(stale.fenced, true);
+    assert.equal(await durableRevision(pool), 5);
   });
 });

@@ -9,9 +9,14 @@
 //   3. every stored PatchBatch from the snapshot's index revision on (the
 //      row ending there carries the events a watch at that revision needs);
 //   4. the stored compact revision, on the last chunk.
-import { ChunkBudget, codecs, unknownWireError } from '@eckd/change-codec';
+// First it claims the next fencing epoch for the loading backend (sent on
+// the last chunk): that waits for an append in flight, and the read starts
+// after the claim, so it sees every append a previous backend got stored;
+// from then on the previous backend's appends are refused (ARCHITECTURE §6a).
+import { ChunkBudget, codecs, unknownWireError, validators } from '@eckd/change-codec';
 import type { LoadChunk } from '@eckd/change-codec';
 import {
+  claimFencingEpoch,
   latestSnapshotInfo,
   readCompactRevision,
   readLogRows,
@@ -21,6 +26,7 @@ import {
   withConsistentRead,
 } from '@eckd/storage';
 import type { SnapshotInfo } from '@eckd/storage';
+import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
 import type pg from 'pg';
 
@@ -34,8 +40,11 @@ export function createLoadHandler(messenger: Messenger, pool: pg.Pool, chunkByte
       if (chunk.index % chunksPerFlush === chunksPerFlush - 1) await messenger.flush();
     });
     try {
-      const stats = await withConsistentRead(pool, (client) => streamRecovery(client, writer, chunkBytes));
-      log.info('recovery data sent', { chunks: writer.sent, ...stats });
+      const request = decodeChecked(msg, codecs.loadRequest, validators.loadRequest, log);
+      const fencingEpoch = await claimFencingEpoch(pool);
+      log.info('fencing epoch claimed', { backend: request.backend, fencingEpoch });
+      const stats = await withConsistentRead(pool, (client) => streamRecovery(client, writer, chunkBytes, fencingEpoch));
+      log.info('recovery data sent', { chunks: writer.sent, fencingEpoch, ...stats });
     } catch (err) {
       log.error('load failed', { err });
       msg.respond(codecs.loadChunk.encode({ ...emptyChunk(writer.sent), done: true, error: unknownWireError(err) }));
@@ -43,7 +52,7 @@ export function createLoadHandler(messenger: Messenger, pool: pg.Pool, chunkByte
   };
 }
 
-async function streamRecovery(client: pg.PoolClient, writer: LoadChunkWriter, chunkBytes: number) {
+async function streamRecovery(client: pg.PoolClient, writer: LoadChunkWriter, chunkBytes: number, fencingEpoch: number) {
   const snapshot = await latestSnapshotInfo(client);
   if (snapshot) {
     writer.setSnapshot(snapshotHeader(snapshot));
@@ -61,7 +70,7 @@ async function streamRecovery(client: pg.PoolClient, writer: LoadChunkWriter, ch
     for (const row of page) await writer.add('patch_batches', row.patches);
     logRows += page.length;
   }
-  await writer.finish(await readCompactRevision(client));
+  await writer.finish(await readCompactRevision(client), fencingEpoch);
   return { snapshotRevision: snapshot?.throughRevision ?? 0, changes, logRows };
 }
 
@@ -111,8 +120,9 @@ class LoadChunkWriter {
     this.#budget.add(bytes.length);
   }
 
-  async finish(compactRevision: number | undefined): Promise<void> {
+  async finish(compactRevision: number | undefined, fencingEpoch: number): Promise<void> {
     this.#current.done = true;
+    this.#current.fencing_epoch = fencingEpoch;
     this.#current.compacted = compactRevision !== undefined;
     this.#current.compact_revision = compactRevision ?? 0;
     await this.#flush();

@@ -3,12 +3,15 @@
 import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-persister' });
 
-import { nodeSubjects } from '@eckd/change-codec';
+import { codecs, nodeSubjects } from '@eckd/change-codec';
+import type { WireError } from '@eckd/change-codec';
 import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, redactUrl } from '@eckd/service-kit';
-import { createPool, migrate } from '@eckd/storage';
+import type { Message } from '@eckd/service-kit';
+import { NodeLockHeldError, createPool, migrate } from '@eckd/storage';
 import { createAppendHandler } from './append.handler.js';
 import { createLoadHandler } from './load.handler.js';
 import { readPersisterConfig } from './config.js';
+import { NodeLockKeeper } from './node-lock-keeper.js';
 import { createBackupHandler } from './backup.handler.js';
 import { createStorageHandler } from './storage.handler.js';
 
@@ -20,6 +23,18 @@ try {
   const config = readPersisterConfig(process.env);
   log.info('config', { ...config, databaseUrl: redactUrl(config.databaseUrl) });
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
+
+  // One persister per node (ARCHITECTURE §6a): the loser exits and its
+  // supervisor starts it again later, which takes over once the holder is gone.
+  const lock = await NodeLockKeeper.take({
+    databaseUrl: config.databaseUrl,
+    nodeName: config.nodeName,
+    waitMs: config.lockWaitMs,
+    log,
+    exit: (reason) => void shutdown(reason, 1),
+  });
+  onShutdown('node lock', () => lock.release());
+  log.info('node lock held', { node: config.nodeName });
 
   const pool = createPool(config.databaseUrl, { max: config.poolSize, applicationName: 'eckd-persister', statementTimeoutMs: config.statementTimeoutMs });
   onShutdown('postgres', () => pool.end());
@@ -41,8 +56,13 @@ try {
   const load = createLoadHandler(messenger, pool, config.loadChunkBytes, log);
   // One at a time, in arrival order: a chain of promises per subject.
   let appendChain = Promise.resolve();
-  messenger.subscribe(subjects.append, (msg) => void (appendChain = appendChain.then(() => append(msg))));
-  messenger.subscribe(subjects.load, load);
+  // Refused at once while the node lock is being taken again: the backend retries.
+  const unlocked: WireError = { name: 'Unknown', message: 'persister: not holding the node lock' };
+  const refuseAppend = (msg: Message) => msg.respond(codecs.appendReply.encode({ durable_revision: 0, error: unlocked }));
+  const refuseLoad = (msg: Message) =>
+    msg.respond(codecs.loadChunk.encode({ index: 0, done: true, changes: [], patch_batches: [], compacted: false, compact_revision: 0, error: unlocked }));
+  messenger.subscribe(subjects.append, (msg) => void (appendChain = appendChain.then(() => (lock.held ? append(msg) : refuseAppend(msg)))));
+  messenger.subscribe(subjects.load, (msg) => (lock.held ? load(msg) : refuseLoad(msg)));
   // etcd's Maintenance service: sizes, alarms, defragment (storage) and Snapshot (backup).
   const storage = createStorageHandler(pool, log);
   messenger.subscribe(subjects.storage, (msg) => void storage(msg));
@@ -51,6 +71,7 @@ try {
   await nc.flush();
   log.info('ready', { append: subjects.append, load: subjects.load });
 } catch (err) {
-  log.error('start-up failed', { err });
+  if (err instanceof NodeLockHeldError) log.error(err.message.replace(/^storage: /, ''), { err });
+  else log.error('start-up failed', { err });
   await shutdown('start-up failed', 1);
 }

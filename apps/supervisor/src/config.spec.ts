@@ -56,7 +56,7 @@ describe('config', () => {
         DATABASE_URL: 'postgres://u:secret@db:5432/eckd',
         ECKD_DATA_DIR: '/var/lib/eckd',
         ECKD_NODE_NAME: 'node-a',
-        ECKD_SUBJECT_PREFIX: 'eckd.test',
+        ECKD_SUBJECT_PREFIX: 'eckd_test',
         ECKD_CLIENT_HOST: '::1',
         ECKD_CLIENT_PORTS: '2379, 12379',
       },
@@ -83,7 +83,7 @@ describe('config', () => {
       NATS_URL: 'http://x:1',
       DATABASE_URL: 'not a url',
       ECKD_NODE_NAME: 'has space',
-      ECKD_SUBJECT_PREFIX: 'a..b',
+      ECKD_SUBJECT_PREFIX: 'a.b',
       ECKD_FRONTENDS: '0',
     });
     assert.equal(problems.length, 5);

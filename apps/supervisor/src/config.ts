@@ -75,7 +75,8 @@ export function parseConfig(env: Env, repoRoot: string): SupervisorConfig {
   checkToken('ECKD_NODE_NAME', nodeName, /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, problems);
   if (nodes > 1 && nodeNameText !== '') problems.push(`ECKD_NODE_NAME names a single node; the members of ECKD_NODES=${nodes} are node1…node${nodes}: unset it`);
   const subjectPrefix = text('ECKD_SUBJECT_PREFIX', 'eckd');
-  checkToken('ECKD_SUBJECT_PREFIX', subjectPrefix, /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, problems);
+  // One subject token, as libs/change-codec requires (a dot would split it).
+  checkToken('ECKD_SUBJECT_PREFIX', subjectPrefix, /^[A-Za-z0-9_-]+$/, problems);
   const clientHost = text('ECKD_CLIENT_HOST', '127.0.0.1');
   checkToken('ECKD_CLIENT_HOST', clientHost, /^[A-Za-z0-9.:-]+$/, problems);
   const clientPorts = parseClientPorts(env, nodes, problems);

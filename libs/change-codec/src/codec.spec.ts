@@ -12,6 +12,7 @@ describe('subjects', () => {
       readIndex: 'eckd.n1.backend.read-index.v1',
       sync: 'eckd.n1.backend.sync.v1',
       patch: 'eckd.n1.patch.v1',
+      takeover: 'eckd.n1.backend.takeover.v1',
       append: 'eckd.n1.persister.append.v1',
       load: 'eckd.n1.persister.load.v1',
       compactorRun: 'eckd.n1.compactor.run.v1',
@@ -61,6 +62,16 @@ describe('wire codecs', () => {
       compact_revision: 9,
     });
     assert.equal(Buffer.from(bytes).toString('hex'), '0a01aa1002' + '1a0101' + '2003' + '2804' + '320105' + '3801' + '4009');
+  });
+
+  test('an append carries its fencing epoch in field 10; a load chunk the claimed one in field 11', () => {
+    const append = { actor: Buffer.alloc(0), seq: 0, change: Buffer.alloc(0), first_revision: 0, last_revision: 4, patch_batch: Buffer.alloc(0), compacted: false, compact_revision: 0 };
+    const bytes = codecs.appendRequest.encode({ ...append, fencing_epoch: 7 });
+    assert.equal(Buffer.from(bytes).toString('hex').slice(-4), '5007');
+    assert.equal(codecs.appendRequest.decode(bytes).fencing_epoch, '7');
+    const chunk = codecs.loadChunk.encode({ index: 0, done: true, changes: [], patch_batches: [], compacted: false, compact_revision: 0, fencing_epoch: 3 });
+    assert.equal(Buffer.from(chunk).toString('hex').slice(-4), '5803');
+    assert.equal(codecs.backendTakeover.decode(codecs.backendTakeover.encode({ fencing_epoch: 9 })).fencing_epoch, '9');
   });
 
   test('an append carries a history cut as a nested Rebase in field 9', () => {

@@ -1,4 +1,4 @@
-export { nodeSubjects, headerNames, validateSubjectToken, SubjectError } from './subjects.js';
+export { nodeSubjects, validateSubjectToken, SubjectError } from './subjects.js';
 export type { NodeSubjects, SubjectScope } from './subjects.js';
 export { natsServiceKinds, nodePermissions, serviceInboxPrefix, replyInboxes, natsAuthorizationConfig } from './permissions.js';
 export type { NatsServiceKind, NatsPermissions, NatsPassword } from './permissions.js';
@@ -26,6 +26,7 @@ export type {
   Rebase,
   LoadRequest,
   LoadChunk,
+  BackendTakeover,
   LoadSnapshot,
   SnapshotIndex,
   CompactorRunRequest,

@@ -145,6 +145,8 @@ export interface AppendRequest {
   compact_revision: Int64;
   /** a history cut after this batch (absent: none) */
   rebase?: Rebase | null;
+  /** the sending backend's fencing epoch: stored only while it is the current one (decoded: '0' when absent) */
+  fencing_epoch?: Int64;
 }
 
 export interface Rebase {
@@ -157,9 +159,14 @@ export interface Rebase {
 export interface AppendReply {
   durable_revision: Int64;
   error?: WireError | null;
+  /** refused because another backend took over the node: retrying cannot help (decoded: false when absent) */
+  fenced?: boolean;
 }
 
-export type LoadRequest = Record<string, never>;
+export interface LoadRequest {
+  /** the loading backend's NodeIdentity.epoch (hex): the load claims a fencing epoch for it */
+  backend: string;
+}
 
 export interface LoadChunk {
   index: number;
@@ -175,6 +182,13 @@ export interface LoadChunk {
   snapshot_document?: Uint8Array;
   /** the next piece of the snapshot's encoded SnapshotIndex */
   snapshot_index?: Uint8Array;
+  /** on the last chunk: the fencing epoch this load claimed for the backend (decoded: '0' when absent) */
+  fencing_epoch?: Int64;
+}
+
+/** A backend announcing the fencing epoch it claimed, before it serves. */
+export interface BackendTakeover {
+  fencing_epoch: Int64;
 }
 
 export interface LoadSnapshot {
@@ -220,6 +234,7 @@ export const codecs = Object.freeze({
   appendReply: wireCodec<AppendReply>('AppendReply'),
   loadRequest: wireCodec<LoadRequest>('LoadRequest'),
   loadChunk: wireCodec<LoadChunk>('LoadChunk'),
+  backendTakeover: wireCodec<BackendTakeover>('BackendTakeover'),
   revisionPatch: wireCodec<RevisionPatch>('RevisionPatch'),
   snapshotIndex: wireCodec<SnapshotIndex>('SnapshotIndex'),
   compactorRunRequest: wireCodec<CompactorRunRequest>('CompactorRunRequest'),

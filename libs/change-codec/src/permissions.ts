@@ -36,8 +36,8 @@ export function nodePermissions(subjects: NodeSubjects): Readonly<Record<NatsSer
     },
     backend: {
       inboxPrefix: backend.inboxPrefix,
-      publish: [subjects.patch, subjects.append, subjects.load, subjects.storage, subjects.compactorRun, replyInboxes],
-      subscribe: [subjects.propose, subjects.readIndex, subjects.sync, subjects.maintenance, backend.ownReplies],
+      publish: [subjects.patch, subjects.takeover, subjects.append, subjects.load, subjects.storage, subjects.compactorRun, replyInboxes],
+      subscribe: [subjects.propose, subjects.readIndex, subjects.sync, subjects.maintenance, subjects.takeover, backend.ownReplies],
     },
     persister: {
       inboxPrefix: serviceInboxPrefix('persister'),

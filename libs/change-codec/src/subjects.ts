@@ -26,6 +26,8 @@ export interface NodeSubjects {
   readIndex: string;
   sync: string;
   patch: string;
+  /** publish: a backend that claimed a fencing epoch, before it serves (BackendTakeover) */
+  takeover: string;
   append: string;
   load: string;
   /** request/reply: run a compaction now (CompactorRunRequest → CompactorRunReply) */
@@ -46,6 +48,7 @@ export function nodeSubjects(scope: SubjectScope): NodeSubjects {
     readIndex: `${base}.backend.read-index.v1`,
     sync: `${base}.backend.sync.v1`,
     patch: `${base}.patch.v1`,
+    takeover: `${base}.backend.takeover.v1`,
     append: `${base}.persister.append.v1`,
     load: `${base}.persister.load.v1`,
     compactorRun: `${base}.compactor.run.v1`,
@@ -54,11 +57,3 @@ export function nodeSubjects(scope: SubjectScope): NodeSubjects {
     backup: `${base}.persister.backup.v1`,
   });
 }
-
-/** NATS header names used by eckd (trace context uses the W3C names). */
-export const headerNames = Object.freeze({
-  traceparent: 'traceparent',
-  tracestate: 'tracestate',
-  /** Identifies a chunked reply's stream so a late chunk of an old stream is ignored. */
-  streamId: 'Eckd-Stream',
-});

@@ -13,6 +13,7 @@ import type {
   CompactorRunRequest,
   Int64,
   LoadChunk,
+  LoadRequest,
   PatchBatch,
   ProposeReply,
   ProposeRequest,
@@ -147,6 +148,10 @@ export const validators = Object.freeze({
     const compact = c.revision('compact_revision', m.compact_revision, -1);
     c.that(compact <= revision, `compact_revision ${compact} is past revision ${revision}`);
     c.that(checkPatches(c, m.patches) <= revision, 'a patch is past the chunk revision');
+  }),
+
+  loadRequest: validator<LoadRequest>('LoadRequest', (m, c) => {
+    c.that(/^[0-9a-f]{1,64}$/.test(m.backend), 'backend must be its epoch, 1 to 64 hex characters');
   }),
 
   appendRequest: validator<AppendRequest>('AppendRequest', (m, c) => {

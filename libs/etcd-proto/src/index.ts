@@ -1,5 +1,6 @@
 // Public API of @eckd/etcd-proto: etcd's v3 protos, their loaders, the
 // generated message types the workspace uses and etcd's error table.
+import './nesting.js';
 export { loadEtcdGrpc } from './grpc-services.js';
 export { etcdProtoRoot, loadProtoWithEtcdImports } from './proto-root.js';
 export { rpcErrors, rpcErrorOf } from './rpc-errors.js';

@@ -5,7 +5,7 @@ import { status } from '@grpc/grpc-js';
 import { rpcErrors, rpcErrorNameOf } from './rpc-errors.js';
 import type { RpcErrorName } from './rpc-errors.js';
 
-// Names and codes from ETCD-SPEC §1.5 (etcd api/v3rpc/rpctypes/error.go).
+// Names and codes from docs/ETCD-BEHAVIOUR.md §1.5 (etcd api/v3rpc/rpctypes/error.go).
 const expectedCodes: Record<RpcErrorName, status> = {
   EmptyKey: 3, KeyNotFound: 3, ValueProvided: 3, LeaseProvided: 3, TooManyOps: 3, DuplicateKey: 3,
   InvalidClientAPIVersion: 3, InvalidSortOption: 3, Compacted: 11, FutureRev: 11, NoSpace: 8,

@@ -1,4 +1,4 @@
-// The sequential etcd KV model against ETCD-SPEC §2.2–2.6.
+// The sequential etcd KV model against docs/ETCD-BEHAVIOUR.md §2.2–2.6.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kvResponsesMatch } from './kv-format.js';

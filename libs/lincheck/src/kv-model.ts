@@ -1,4 +1,4 @@
-// The etcd KV model (ETCD-SPEC §2.2–2.6, §6.2) as a deterministic sequential
+// The etcd KV model (docs/ETCD-BEHAVIOUR.md §2.2–2.6, §6.2) as a deterministic sequential
 // object: one cluster-wide revision that a request bumps by exactly one iff
 // it changed something; per key value, mod/create revision and version.
 // Compares of a txn see the state before it; its ops run in order on one

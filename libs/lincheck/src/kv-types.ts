@@ -1,5 +1,5 @@
 // Requests and responses of the etcd KV model, reduced to what a
-// linearizability check compares (ETCD-SPEC §6.2): single keys, string keys
+// linearizability check compares (docs/ETCD-BEHAVIOUR.md §6.2): single keys, string keys
 // and values (compared as JS strings, i.e. bytewise for ASCII), revisions as
 // numbers. Recorders convert real etcd responses into these shapes.
 

@@ -1,4 +1,4 @@
-// ETCD-SPEC §8 (behaviours confirmed on etcd 3.4.23), items 1-4, 6-12 and 23,
+// docs/ETCD-BEHAVIOUR.md §8 (behaviours confirmed on etcd 3.4.23), items 1-4, 6-12 and 23,
 // replayed in one store so the revisions match the recorded session.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';

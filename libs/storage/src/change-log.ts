@@ -3,7 +3,7 @@
 import type { Pool } from 'pg';
 import { withTransaction } from './transaction.js';
 import { storeRebase } from './snapshots.js';
-import { StorageError } from './storage-error.js';
+import { ConflictingAppendError, FencedAppendError, StorageError } from './storage-error.js';
 import { readLogRows, readStoredChanges } from './stored-rows.js';
 import type { Queryable } from './stored-rows.js';
 
@@ -20,50 +20,97 @@ export interface AppendRow {
   rebase?: { document: Uint8Array; heads: string[]; keyCount: number };
 }
 
+/** eckd_meta key of the current backend's fencing epoch (ARCHITECTURE §6a). */
+export const fencingEpochMetaKey = 'fencing_epoch';
+
+export interface AppendOptions {
+  /**
+   * The appending backend's fencing epoch: the append is refused
+   * (FencedAppendError) and changes nothing unless it is the current one.
+   * Absent: not checked (specs and tools that write storage directly).
+   */
+  fencingEpoch?: number;
+}
+
 /**
  * Appends batches atomically. Idempotent: a retried append of the same
- * batch inserts nothing twice. Returns the highest durable revision.
+ * batch inserts nothing twice. An append whose revisions are stored with
+ * other events is refused (ConflictingAppendError) and changes nothing.
+ * Returns the highest durable revision.
  */
-export async function appendBatch(pool: Pool, rows: readonly AppendRow[]): Promise<number> {
+export async function appendBatch(pool: Pool, rows: readonly AppendRow[], opts: AppendOptions = {}): Promise<number> {
   if (rows.length === 0) throw new StorageError('storage: empty append');
-  const insert = insertRows(rows);
+  const insert = insertRows(rows, opts.fencingEpoch);
   const durable = Math.max(...rows.map((r) => r.lastRevision));
   if (!rows.some((r) => r.rebase)) {
     // One statement is one transaction: a batch costs one round trip.
-    await pool.query(insert.text, insert.values);
+    checkAppended((await pool.query<AppendOutcome>(insert.text, insert.values)).rows[0], rows, opts.fencingEpoch);
     return durable;
   }
   return withTransaction(pool, async (client) => {
-    await client.query(insert.text, insert.values);
+    checkAppended((await client.query<AppendOutcome>(insert.text, insert.values)).rows[0], rows, opts.fencingEpoch);
     // A cut replaces the stored changes up to its revision, in the same transaction as its batch.
     for (const r of rows) if (r.rebase) await storeRebase(client, { throughRevision: r.lastRevision, ...r.rebase });
     return durable;
   });
 }
 
+interface AppendOutcome {
+  fenced: boolean;
+  conflicting: boolean;
+}
+
+function checkAppended(outcome: AppendOutcome | undefined, rows: readonly AppendRow[], fencingEpoch: number | undefined): void {
+  const first = Math.min(...rows.map((r) => r.firstRevision));
+  const last = Math.max(...rows.map((r) => r.lastRevision));
+  if (!outcome || outcome.fenced) {
+    throw new FencedAppendError(`storage: fencing epoch ${fencingEpoch} is not the current backend's; revisions ${first}..${last} not stored`);
+  }
+  if (outcome.conflicting) throw new ConflictingAppendError(`storage: revisions in ${first}..${last} are already stored with other events`);
+}
+
 /**
- * The rows' changes, log rows and compact revision as one statement. The
- * compact revision never goes backwards, also when an old append is retried.
+ * The rows' changes, log rows and compact revision as one statement, all
+ * written only if the fencing epoch (when given) is the current one and no
+ * stored log row overlaps a new one with other content. The epoch's meta row
+ * is share-locked until commit, so a backend claiming a new epoch waits for
+ * this append and then sees it. The compact revision never goes backwards,
+ * also when an old append is retried.
  */
-function insertRows(rows: readonly AppendRow[]): { text: string; values: unknown[] } {
+function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined): { text: string; values: unknown[] } {
   // A cut's base holds its batch's change; stored, a retried append would
   // put back a change whose dependencies the cut removed.
   const changes = rows.filter((r) => r.change && !r.rebase);
   const logged = rows.filter((r) => r.patchBatch);
   const compactions = rows.filter((r) => r.compactRevision !== undefined).map((r) => r.compactRevision!);
   return {
-    text: `with changes as (
+    text: `with current_epoch as materialized (
+             select value from eckd_meta where key = '${fencingEpochMetaKey}' and value = $9::bigint::text for share
+           ), fence as materialized (
+             select $9::bigint is not null and not exists (select 1 from current_epoch) as fenced
+           ), clash as materialized (
+             select exists (
+               select 1 from eckd_log l
+               join unnest($5::bigint[], $6::bigint[], $7::bytea[]) as n (first_revision, last_revision, patches)
+                 on l.last_revision >= n.first_revision and l.first_revision <= n.last_revision
+               where not (l.first_revision = n.first_revision and l.last_revision = n.last_revision and l.patches = n.patches)
+             ) as conflicting
+           ), allowed as materialized (
+             select not fence.fenced and not clash.conflicting as ok from fence, clash
+           ), changes as (
              insert into eckd_changes (actor, seq, revision, change)
-             select * from unnest($1::bytea[], $2::bigint[], $3::bigint[], $4::bytea[])
+             select * from unnest($1::bytea[], $2::bigint[], $3::bigint[], $4::bytea[]) where (select ok from allowed)
              on conflict (actor, seq) do nothing
            ), log as (
              insert into eckd_log (first_revision, last_revision, patches)
-             select * from unnest($5::bigint[], $6::bigint[], $7::bytea[])
+             select * from unnest($5::bigint[], $6::bigint[], $7::bytea[]) where (select ok from allowed)
              on conflict (last_revision) do nothing
+           ), compaction as (
+             insert into eckd_meta (key, value) select 'compact_revision', $8::text where $8::text is not null and (select ok from allowed)
+             on conflict (key) do update set value = excluded.value
+             where eckd_meta.value::bigint < excluded.value::bigint
            )
-           insert into eckd_meta (key, value) select 'compact_revision', $8::text where $8::text is not null
-           on conflict (key) do update set value = excluded.value
-           where eckd_meta.value::bigint < excluded.value::bigint`,
+           select fence.fenced, clash.conflicting from fence, clash`,
     values: [
       changes.map((r) => asBuffer(r.change!.actor)),
       changes.map((r) => r.change!.seq),
@@ -73,8 +120,23 @@ function insertRows(rows: readonly AppendRow[]): { text: string; values: unknown
       logged.map((r) => r.lastRevision),
       logged.map((r) => asBuffer(r.patchBatch!)),
       compactions.length > 0 ? String(Math.max(...compactions)) : null,
+      fencingEpoch ?? null,
     ],
   };
+}
+
+/**
+ * Claims the next fencing epoch for a starting backend. Waits for any
+ * append in flight (it holds the epoch row share-locked); every append with
+ * an older epoch is refused from the commit on.
+ */
+export async function claimFencingEpoch(pool: Queryable): Promise<number> {
+  const { rows } = await pool.query<{ value: string }>(
+    `insert into eckd_meta (key, value) values ('${fencingEpochMetaKey}', '1')
+     on conflict (key) do update set value = (eckd_meta.value::bigint + 1)::text
+     returning value`,
+  );
+  return Number(rows[0]!.value);
 }
 
 /** The same bytes as a Buffer (what pg sends as bytea), without a copy. */

@@ -2,9 +2,9 @@ export { migrate, migrations } from './migrations.js';
 export { inTransaction, withTransaction, withConsistentRead } from './transaction.js';
 export type { TransactionOptions } from './transaction.js';
 export type { Migration } from './migrations.js';
-export { appendBatch, readChanges, readLog, readCompactRevision, durableRevision } from './change-log.js';
-export { StorageError } from './storage-error.js';
-export type { AppendRow } from './change-log.js';
+export { appendBatch, claimFencingEpoch, fencingEpochMetaKey, readChanges, readLog, readCompactRevision, durableRevision } from './change-log.js';
+export { StorageError, FencedAppendError, ConflictingAppendError } from './storage-error.js';
+export type { AppendRow, AppendOptions } from './change-log.js';
 export { createPool } from './pool.js';
 export {
   readStoredChanges,
@@ -28,3 +28,5 @@ export {
 export type { SnapshotInfo, SnapshotData, NewSnapshot, SnapshotCommit, SnapshotCommitResult } from './snapshots.js';
 export { storageSizes, eckdTables, readMeta, writeMeta, vacuumFull, readBackup, streamBackup, restoreBackup } from './maintenance.js';
 export type { StorageSizes, Backup, BackupHead, BackupPage, BackupRowTexts } from './maintenance.js';
+export { acquireNodeLock, NodeLockHeldError } from './node-lock.js';
+export type { NodeLock, NodeLockOptions } from './node-lock.js';

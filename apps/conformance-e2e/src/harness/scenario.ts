@@ -1,4 +1,4 @@
-// What a scenario is: plain data (a name, the ETCD-SPEC section it checks,
+// What a scenario is: plain data (a name, the docs/ETCD-BEHAVIOUR.md section it checks,
 // and steps), read by the interpreter. Requests are written the way a
 // client would write them, with two markers the interpreter resolves per
 // server: `{ $rev: n }` (the scenario's base revision + n) and
@@ -51,7 +51,7 @@ export type TieField = 'version' | 'create_revision' | 'mod_revision' | 'value';
 
 /** A documented difference: etcd 3.4 (what runs here) answers one way, eckd (3.6) the other. */
 export interface KnownDifference {
-  /** ETCD-SPEC section */
+  /** docs/ETCD-BEHAVIOUR.md section */
   ref: string;
   etcd: Expect;
   eckd: Expect;
@@ -72,7 +72,7 @@ export interface Step {
 
 export interface Scenario {
   name: string;
-  /** ETCD-SPEC section(s) it checks */
+  /** docs/ETCD-BEHAVIOUR.md section(s) it checks */
   ref: string;
   steps: Step[];
   /** Marks a scenario that waits for an eckd feature (node:test `todo`: runs, cannot fail the run). */

@@ -3,6 +3,7 @@
 import type { ScenarioGroup } from '../harness/scenario.js';
 import { compactScenarios } from './compact.js';
 import { deleteScenarios } from './delete.js';
+import { edgeCompaction, edgeEmptyFields, edgeLeases, edgeRevisions, edgeShapes } from './edge-values.js';
 import { headerScenarios } from './headers.js';
 import { leaseScenarios } from './lease.js';
 import { limitScenarios } from './limits.js';
@@ -23,4 +24,8 @@ export const compactGroups: readonly ScenarioGroup[] = [compactScenarios, limitS
 
 export const leaseGroups: readonly ScenarioGroup[] = [leaseScenarios];
 
-export const allGroups: readonly ScenarioGroup[] = [...rangeGroups, ...writeGroups, ...txnGroups, ...compactGroups, ...leaseGroups];
+// docs/ROBUSTNESS.md's edge values; the compaction ones run last (robustness.spec.ts), they change what can be read.
+export const edgeGroups: readonly ScenarioGroup[] = [edgeRevisions, edgeLeases, edgeShapes, edgeEmptyFields];
+export const edgeCompactGroups: readonly ScenarioGroup[] = [edgeCompaction];
+
+export const allGroups: readonly ScenarioGroup[] = [...rangeGroups, ...writeGroups, ...txnGroups, ...compactGroups, ...leaseGroups, ...edgeGroups, ...edgeCompactGroups];

@@ -1,5 +1,5 @@
 // Compact: boundaries, reads at and below the compact revision, physical,
-// what compaction keeps (ETCD-SPEC §2.7, §8.12). These scenarios run in
+// what compaction keeps (docs/ETCD-BEHAVIOUR.md §2.7, §8.12). These scenarios run in
 // table order on servers of their own: each compacts at a revision of its
 // own, above every earlier one.
 import { compact, cmp, del, fails, ok, op, put, puts, range, rev, txn } from '../harness/dsl.js';

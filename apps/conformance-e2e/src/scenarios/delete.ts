@@ -1,5 +1,5 @@
 // DeleteRange: deleted counts, prev_kvs, one revision per request and none
-// when nothing was deleted (ETCD-SPEC §2.5, §8.3).
+// when nothing was deleted (docs/ETCD-BEHAVIOUR.md §2.5, §8.3).
 import { del, fails, ok, put, puts, range, rev } from '../harness/dsl.js';
 import type { ScenarioGroup } from '../harness/scenario.js';
 

@@ -1,5 +1,5 @@
 // Response headers: which fields each answer fills, the revision it
-// carries, and the headers inside txn responses (ETCD-SPEC §1.4, §8.10).
+// carries, and the headers inside txn responses (docs/ETCD-BEHAVIOUR.md §1.4, §8.10).
 import { del, ok, op, put, range, rev, txn } from '../harness/dsl.js';
 import type { ScenarioGroup } from '../harness/scenario.js';
 

@@ -1,4 +1,4 @@
-// Lease scenarios (ETCD-SPEC §2.8, §8 items 6, 17–19): grant rules and
+// Lease scenarios (docs/ETCD-BEHAVIOUR.md §2.8, §8 items 6, 17–19): grant rules and
 // errors, keys attached and moved, revoke and expiry deleting keys in one
 // revision, time-to-live answers. Lease ids are chosen by the scenarios so
 // both servers hold the same ones; a remaining TTL is clock-dependent and

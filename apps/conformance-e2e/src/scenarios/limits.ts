@@ -1,5 +1,5 @@
 // Request size limits: etcd refuses requests above --max-request-bytes
-// (1.5 MiB) and gRPC refuses messages above 2 MiB (ETCD-SPEC §1.2, §8.11).
+// (1.5 MiB) and gRPC refuses messages above 2 MiB (docs/ETCD-BEHAVIOUR.md §1.2, §8.11).
 import { bytes, fails, ok, op, put, range, txn } from '../harness/dsl.js';
 import type { ScenarioGroup } from '../harness/scenario.js';
 

@@ -1,5 +1,5 @@
 // Put: revisions and versions, prev_kv, the ignore_value/ignore_lease flags
-// and their errors, leases, validation order (ETCD-SPEC §2.4, §8.2, §8.6).
+// and their errors, leases, validation order (docs/ETCD-BEHAVIOUR.md §2.4, §8.2, §8.6).
 import { del, fails, ok, put, range } from '../harness/dsl.js';
 import type { ScenarioGroup } from '../harness/scenario.js';
 

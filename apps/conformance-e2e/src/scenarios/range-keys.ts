@@ -1,4 +1,4 @@
-// Range: which keys a [key, range_end) selects (ETCD-SPEC §2.2, §2.3).
+// Range: which keys a [key, range_end) selects (docs/ETCD-BEHAVIOUR.md §2.2, §2.3).
 import { fails, ok, put, puts, range } from '../harness/dsl.js';
 import type { ScenarioGroup } from '../harness/scenario.js';
 

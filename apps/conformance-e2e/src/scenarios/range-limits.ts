@@ -1,5 +1,5 @@
 // Range: limit, more, count, count_only, keys_only, the min/max revision
-// filters and serializable reads (ETCD-SPEC §2.3, §8.4).
+// filters and serializable reads (docs/ETCD-BEHAVIOUR.md §2.3, §8.4).
 import { del, op, ok, put, puts, range, rev, txn } from '../harness/dsl.js';
 import type { ScenarioGroup, Step } from '../harness/scenario.js';
 

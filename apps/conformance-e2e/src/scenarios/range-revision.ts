@@ -1,5 +1,5 @@
 // Range at a revision: history reads, the current and future revisions,
-// and the header that always carries the current revision (ETCD-SPEC §2.3, §1.4).
+// and the header that always carries the current revision (docs/ETCD-BEHAVIOUR.md §2.3, §1.4).
 import { del, fails, ok, put, range, rev } from '../harness/dsl.js';
 import type { ScenarioGroup } from '../harness/scenario.js';
 

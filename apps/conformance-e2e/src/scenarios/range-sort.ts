@@ -1,5 +1,5 @@
 // Range sorting: every sort_order x sort_target pair, the NONE+target quirk
-// with limit, and the 3.6 rejection of unknown sort enums (ETCD-SPEC §2.3, §0).
+// with limit, and the 3.6 rejection of unknown sort enums (docs/ETCD-BEHAVIOUR.md §2.3, §0).
 import { put, puts, range, rev } from '../harness/dsl.js';
 import type { Scenario, ScenarioGroup, Step, TieField } from '../harness/scenario.js';
 

@@ -1,5 +1,5 @@
 // Txn compares: every target and result, missing keys, range_end compares,
-// unset operands (ETCD-SPEC §2.6, §8.9).
+// unset operands (docs/ETCD-BEHAVIOUR.md §2.6, §8.9).
 import { cmp, del, fails, ok, op, put, rev, txn } from '../harness/dsl.js';
 import type { CmpResult, CmpTarget } from '../harness/dsl.js';
 import type { ReqObject, ReqValue, Scenario, ScenarioGroup, Step } from '../harness/scenario.js';

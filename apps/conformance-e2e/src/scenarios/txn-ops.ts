@@ -1,6 +1,6 @@
 // Txn execution: branches, op order and visibility, nested txns, revisions
 // of read-only and no-op txns, errors in the chosen branch, the shapes
-// kube-apiserver sends (ETCD-SPEC §2.6, §4, §8.8, §8.10).
+// kube-apiserver sends (docs/ETCD-BEHAVIOUR.md §2.6, §4, §8.8, §8.10).
 import { cmp, fails, ok, op, put, puts, range, rev, txn } from '../harness/dsl.js';
 import type { ScenarioGroup } from '../harness/scenario.js';
 

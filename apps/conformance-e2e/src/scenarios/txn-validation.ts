@@ -1,5 +1,5 @@
 // Txn validation before apply: duplicate keys (checkIntervals), the 128-op
-// limit and its budget for nested txns, empty ops and keys (ETCD-SPEC §2.6, §8.7, §8.11).
+// limit and its budget for nested txns, empty ops and keys (docs/ETCD-BEHAVIOUR.md §2.6, §8.7, §8.11).
 import { cmp, fails, ok, op, put, raw, txn } from '../harness/dsl.js';
 import type { ReqObject, ScenarioGroup } from '../harness/scenario.js';
 

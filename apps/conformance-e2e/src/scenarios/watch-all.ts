@@ -1,6 +1,7 @@
 // Every watch scenario group, per spec file; watch-tables.spec.ts checks
 // them together with the KV tables of all.ts.
 import type { ScenarioGroup } from '../harness/scenario.js';
+import { edgeWatch } from './edge-watch.js';
 import { watchBatch } from './watch-batch.js';
 import { watchCompact } from './watch-compact.js';
 import { watchEvents } from './watch-events.js';
@@ -14,4 +15,7 @@ export const watchCompactGroups: readonly ScenarioGroup[] = [watchCompact, watch
 // Servers started with a 1 s progress-notify interval.
 export const watchNotifyGroups: readonly ScenarioGroup[] = [watchProgressNotify];
 
-export const allWatchGroups: readonly ScenarioGroup[] = [...watchGroups, ...watchCompactGroups, ...watchNotifyGroups];
+// docs/ROBUSTNESS.md's edge values, run by robustness.spec.ts.
+export const edgeWatchGroups: readonly ScenarioGroup[] = [edgeWatch];
+
+export const allWatchGroups: readonly ScenarioGroup[] = [...watchGroups, ...watchCompactGroups, ...watchNotifyGroups, ...edgeWatchGroups];

@@ -1,7 +1,7 @@
 // Watch: long history replays. A catch-up response holds at most 1000 of the
 // watch's own revisions (etcd's watchBatchMaxRevs counts the revisions of
 // the events the watch matches, not store revisions), and the rest follows
-// in later responses (ETCD-SPEC §2.9). Runs on the compaction servers, which
+// in later responses (docs/ETCD-BEHAVIOUR.md §2.9). Runs on the compaction servers, which
 // have room for a long history.
 import { put } from '../harness/dsl.js';
 import type { ScenarioGroup, Step } from '../harness/scenario.js';

@@ -1,6 +1,6 @@
 // Watch and compaction: a start_revision below the compact revision is
 // created then canceled with compact_revision; at the compact revision it
-// replays; live watches are not disturbed (ETCD-SPEC §2.7, §2.9, §3, §8.13).
+// replays; live watches are not disturbed (docs/ETCD-BEHAVIOUR.md §2.7, §2.9, §3, §8.13).
 // These run in table order on servers of their own, each scenario compacting
 // above every earlier one.
 import { compact, del, put, puts, rev } from '../harness/dsl.js';

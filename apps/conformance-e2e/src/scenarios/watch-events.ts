@@ -1,7 +1,7 @@
 // Watch: what events look like and how they are grouped. start_revision
 // replay (past, current, future), catch-up batches vs one revision per live
 // response, txn and delete-range event order, prev_kv, filters, fragments
-// (ETCD-SPEC §2.9, §8.13, §8.14, §8.15).
+// (docs/ETCD-BEHAVIOUR.md §2.9, §8.13, §8.14, §8.15).
 import { bytes, del, op, put, puts, rev, txn } from '../harness/dsl.js';
 import type { ScenarioGroup } from '../harness/scenario.js';
 import { collect, create, created, deleteEvent, events, putEvent, quiet, watch } from '../harness/watch-dsl.js';

@@ -1,6 +1,6 @@
 // Watch: what a watch covers (key, prefix, from-key, everything), created
 // and canceled responses, watch ids (client-chosen, automatic, per stream)
-// and create errors (ETCD-SPEC §2.9, §8.14, §8.15).
+// and create errors (docs/ETCD-BEHAVIOUR.md §2.9, §8.14, §8.15).
 import { del, put } from '../harness/dsl.js';
 import type { ScenarioGroup } from '../harness/scenario.js';
 import { cancel, collect, create, created, deleteEvent, events, putEvent, quiet, watch } from '../harness/watch-dsl.js';

@@ -1,7 +1,7 @@
 // Watch: progress requests and progress notifications, and the negative
 // start_revision. etcd 3.4.23 answers some of these the pre-3.5.8 way; eckd
 // follows 3.5.13+/3.6, and each such step is a known difference
-// (ETCD-SPEC §0, §2.9, §3, §8.15, §8.16).
+// (docs/ETCD-BEHAVIOUR.md §0, §2.9, §3, §8.15, §8.16).
 import { put, rev } from '../harness/dsl.js';
 import type { ScenarioGroup } from '../harness/scenario.js';
 import { cancel, collect, create, created, events, progress, putEvent, quiet, watch } from '../harness/watch-dsl.js';

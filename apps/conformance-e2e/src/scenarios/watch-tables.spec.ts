@@ -1,38 +1,21 @@
 // Checks on the watch scenario tables (no servers): enough of them, unique
-// names, an ETCD-SPEC reference each, key prefixes of their own (also apart
+// names, a docs/ETCD-BEHAVIOUR.md reference each, key prefixes of their own (also apart
 // from the KV tables), well-formed watch steps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ReqValue, Scenario } from '../harness/scenario.js';
+import type { ReqValue } from '../harness/scenario.js';
 import { allGroups } from './all.js';
+import { scenarioIds } from './scenario-keys.js';
 import { allWatchGroups } from './watch-all.js';
 
 const watchScenarios = allWatchGroups.flatMap((g) => g.scenarios.map((s) => ({ area: g.area, s })));
 const kvScenarios = allGroups.flatMap((g) => g.scenarios.map((s) => ({ area: g.area, s })));
-// Same rule as tables.spec.ts: "wk04/a", "zz/wk03/b" belong to scenario id wk04 / wk03.
-const prefixId = /^(?:zz\/~?)?([a-z]{2}\d{2})/;
-
-function keysOf(v: ReqValue, out: string[] = []): string[] {
-  if (Array.isArray(v)) v.forEach((x) => keysOf(x, out));
-  else if (typeof v === 'object') {
-    for (const [field, x] of Object.entries(v)) {
-      if (field === 'key' && typeof x === 'string') out.push(x);
-      else keysOf(x, out);
-    }
-  }
-  return out;
-}
-
-function scenarioIds(s: Scenario): Set<string> {
-  const keys = s.steps.flatMap((step) => keysOf(step.req)).filter((k) => k !== '' && k !== '\0');
-  return new Set(keys.map((k) => prefixId.exec(k)?.[1] ?? `unprefixed key ${JSON.stringify(k)}`));
-}
 
 test('at least 30 watch scenarios', () => {
   assert.ok(watchScenarios.length >= 30, `only ${watchScenarios.length} watch scenarios`);
 });
 
-test('watch scenario names are unique within an area, and cite ETCD-SPEC', () => {
+test('watch scenario names are unique within an area, and cite docs/ETCD-BEHAVIOUR.md', () => {
   const seen = new Set<string>();
   for (const { area, s } of watchScenarios) {
     const id = `${area} / ${s.name}`;
