@@ -41,7 +41,7 @@ describe('batched response writer', () => {
   test('the responses of one event-loop turn go to the HTTP/2 stream as one write, after the headers', async () => {
     const stream = new FakeHttp2Stream();
     const events: string[] = [];
-    const writer = responseWriter(grpcCall(stream, events), encode, () => undefined);
+    const writer = responseWriter(grpcCall(stream, events), encode, 4 * 1024 * 1024, () => undefined);
     assert.equal(writer.write({ n: 1 }), true);
     assert.equal(writer.write(Buffer.from('pre-encoded')), true);
     writer.write({ n: 3 });
@@ -58,7 +58,7 @@ describe('batched response writer', () => {
   test('backed up only when the stream asks for a drain and the queue is past its bound; nothing is written to a closed stream', async () => {
     const stream = new FakeHttp2Stream();
     let drained = 0;
-    const writer = responseWriter(grpcCall(stream, []), encode, () => drained++);
+    const writer = responseWriter(grpcCall(stream, []), encode, 4 * 1024 * 1024, () => drained++);
     stream.writableNeedDrain = true;
     assert.equal(writer.write({ small: true }), true);
     stream.writableLength = 4 * 1024 * 1024;
@@ -73,7 +73,7 @@ describe('batched response writer', () => {
   test("without grpc-js's internals, responses go through the call one by one", () => {
     const written: unknown[] = [];
     const call = Object.assign(new EventEmitter(), { writableLength: 0, write: (r: unknown) => (written.push(r), false) });
-    const writer = responseWriter(call as unknown as ServerDuplexStream<unknown, StreamResponse>, encode, () => undefined);
+    const writer = responseWriter(call as unknown as ServerDuplexStream<unknown, StreamResponse>, encode, 4 * 1024 * 1024, () => undefined);
     assert.equal(writer.write({ n: 1 }), true, 'grpc-js says full after 16 messages; the stream counts as backed up only past its own bound');
     call.writableLength = 1024;
     assert.equal(writer.write({ n: 2 }), false);

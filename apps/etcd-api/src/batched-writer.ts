@@ -27,9 +27,7 @@ export interface ResponseWriter {
   flush(): void;
 }
 
-/** Bytes buffered on one stream before its watchers stop taking live events. */
-const streamQueuedBytesMax = 4 * 1024 * 1024;
-/** grpc-js's own path: messages queued before the same. */
+/** grpc-js's own path: messages queued before the stream counts as backed up. */
 const streamQueuedMessagesMax = 1024;
 
 function baseCallOf(call: object): GrpcJsBaseCall | undefined {
@@ -38,10 +36,15 @@ function baseCallOf(call: object): GrpcJsBaseCall | undefined {
   return base as GrpcJsBaseCall;
 }
 
-/** `encode` turns a response object into its message bytes (the method's own serializer). */
+/**
+ * `encode` turns a response object into its message bytes (the method's own
+ * serializer); past `queuedBytesMax` bytes buffered for the client
+ * (ECKD_STREAM_QUEUED_BYTES_MAX) the stream counts as backed up.
+ */
 export function responseWriter(
   call: ServerDuplexStream<unknown, StreamResponse>,
   encode: (response: Record<string, unknown>) => Buffer,
+  queuedBytesMax: number,
   onDrain: () => void,
 ): ResponseWriter {
   const base = baseCallOf(call);
@@ -83,7 +86,7 @@ export function responseWriter(
         process.nextTick(flush);
       }
       // Backed up only once the stream itself asks for a drain, so a 'drain' follows.
-      return !stream.writableNeedDrain || stream.writableLength + queuedBytes < streamQueuedBytesMax;
+      return !stream.writableNeedDrain || stream.writableLength + queuedBytes < queuedBytesMax;
     },
     flush,
   };

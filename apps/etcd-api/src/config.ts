@@ -13,6 +13,10 @@ export const knownFlags = [
   'max-txn-ops',
   'watch-progress-notify-interval',
   'experimental-watch-progress-notify-interval',
+  'max-concurrent-streams',
+  'grpc-keepalive-min-time',
+  'grpc-keepalive-interval',
+  'grpc-keepalive-timeout',
 ] as const;
 
 export interface FrontendConfig extends ServiceBaseConfig {
@@ -30,6 +34,24 @@ export interface FrontendConfig extends ServiceBaseConfig {
   /** how long a published revision may take to reach the replica before it resyncs */
   stallResyncMs: number;
   watchProgressNotifyIntervalMs: number;
+  /** writes queued or awaiting the backend's result at once (proposer.ts) */
+  proposerQueueMax: number;
+  /** watchers one Watch stream may hold */
+  watchersPerStreamMax: number;
+  /** bytes queued for one Watch or LeaseKeepAlive stream's client before it counts as backed up */
+  streamQueuedBytesMax: number;
+  /** keep-alives of one LeaseKeepAlive stream proposed and not yet answered */
+  keepAlivesPerStreamMax: number;
+  /** gRPC streams (calls) open at once on one client connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS) */
+  maxConcurrentStreams: number;
+  /** memory one client connection's HTTP/2 session may hold before new streams are refused */
+  grpcSessionMemoryMb: number;
+  /** client pings closer than this are answered with GOAWAY (too_many_pings) */
+  grpcKeepaliveMinTimeMs: number;
+  /** the server pings an idle connection this often */
+  grpcKeepaliveIntervalMs: number;
+  /** and closes it when the ping is not answered within this */
+  grpcKeepaliveTimeoutMs: number;
 }
 
 export function readFrontendConfig(argv: readonly string[], env: Record<string, string | undefined>): Readonly<FrontendConfig> {
@@ -51,6 +73,18 @@ export function readFrontendConfig(argv: readonly string[], env: Record<string, 
     proposalBytesMax: envInt(env, 'ECKD_PROPOSAL_BYTES_MAX', 256 * 1024, { min: 1024 }),
     revisionWaitsMax: envInt(env, 'ECKD_REVISION_WAITS_MAX', 100_000, { min: 1 }),
     stallResyncMs: envInt(env, 'ECKD_STALL_RESYNC_MS', 1_000, { min: 10 }),
+    proposerQueueMax: envInt(env, 'ECKD_PROPOSER_QUEUE_MAX', 10_000, { min: 1 }),
+    watchersPerStreamMax: envInt(env, 'ECKD_WATCHERS_PER_STREAM_MAX', 100_000, { min: 1 }),
+    streamQueuedBytesMax: envInt(env, 'ECKD_STREAM_QUEUED_BYTES_MAX', 4 * 1024 * 1024, { min: 64 * 1024 }),
+    keepAlivesPerStreamMax: envInt(env, 'ECKD_KEEPALIVES_PER_STREAM_MAX', 1000, { min: 1 }),
+    // etcd's default is math.MaxUint32 (no bound); eckd bounds what one connection may open.
+    maxConcurrentStreams: checkInt('--max-concurrent-streams', flags.get('max-concurrent-streams') ?? '1000', { min: 1, max: 2 ** 32 - 1 }),
+    // Node's own default; etcd (grpc-go) has no such bound.
+    grpcSessionMemoryMb: envInt(env, 'ECKD_GRPC_SESSION_MEMORY_MB', 10, { min: 1 }),
+    // etcd's defaults: 5 s, 2 h, 20 s.
+    grpcKeepaliveMinTimeMs: parseGoDuration('--grpc-keepalive-min-time', flags.get('grpc-keepalive-min-time') ?? '5s'),
+    grpcKeepaliveIntervalMs: parseGoDuration('--grpc-keepalive-interval', flags.get('grpc-keepalive-interval') ?? '2h'),
+    grpcKeepaliveTimeoutMs: parseGoDuration('--grpc-keepalive-timeout', flags.get('grpc-keepalive-timeout') ?? '20s'),
     // etcd 3.6 name, and the 3.4/3.5 one; default 10 minutes, at least 100 ms.
     watchProgressNotifyIntervalMs: Math.max(
       100,

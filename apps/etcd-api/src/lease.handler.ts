@@ -20,6 +20,10 @@ export interface LeaseDeps {
   replica: Replica;
   proposer: Proposer;
   acknowledger: Acknowledger;
+  /** ECKD_STREAM_QUEUED_BYTES_MAX */
+  streamQueuedBytesMax: number;
+  /** ECKD_KEEPALIVES_PER_STREAM_MAX: keep-alives of one stream proposed and not yet answered */
+  keepAlivesPerStreamMax: number;
   log: Logger;
 }
 
@@ -52,10 +56,21 @@ export function leaseHandlers(deps: LeaseDeps): LeaseService {
       // Keep-alives of one stream are proposed as they come (so they share
       // the proposer's batches) and answered in request order, written in
       // batches like watch responses; a failed keep-alive ends the stream
-      // with etcd's error.
-      const out = responseWriter(call, responseEncoders.LeaseKeepAliveResponse, () => undefined);
+      // with etcd's error. The stream stops reading requests while
+      // keepAlivesPerStreamMax are unanswered or its responses are backed up
+      // (a client that never reads), so HTTP/2 flow control holds the client
+      // back and the stream's memory stays bounded.
+      let inFlight = 0;
+      let backedUp = false;
+      const pace = () => (inFlight >= deps.keepAlivesPerStreamMax || backedUp ? call.pause() : call.resume());
+      const out = responseWriter(call, responseEncoders.LeaseKeepAliveResponse, deps.streamQueuedBytesMax, () => {
+        backedUp = false;
+        pace();
+      });
       let chain = Promise.resolve();
       call.on('data', (req) => {
+        inFlight++;
+        pace();
         const answer = proposeWithHeader(deps, { op: 'lease_keep_alive', lease_keep_alive: req }, leaseProposalBytes).then(({ result, header }) => ({
           ...result.lease_keep_alive,
           header,
@@ -64,7 +79,11 @@ export function leaseHandlers(deps: LeaseDeps): LeaseService {
         chain = chain
           .then(() => answer)
           .then(
-            (res) => void out.write(res),
+            (res) => {
+              inFlight--;
+              backedUp = !out.write(res);
+              pace();
+            },
             (err) => {
               out.flush(); // the answers before it go out first
               call.destroy(toGrpcError(err));

@@ -54,9 +54,10 @@ try {
     frontendId: config.frontendId,
     timeoutMs: config.requestTimeoutMs,
     bytesMax: config.proposalBytesMax,
+    pendingMax: config.proposerQueueMax,
     log,
   });
-  const { server, ports } = await startGrpcServer(config.listen, {
+  const { server, ports } = await startGrpcServer(config.listen, config, {
     replica,
     proposer,
     readIndex: new ReadIndex(messenger, subjects.readIndex, config.requestTimeoutMs, replica),
@@ -69,6 +70,9 @@ try {
     header,
     // etcd fragments watch responses above --max-request-bytes plus gRPC overhead.
     fragmentBytes: config.maxRequestBytes + 512 * 1024,
+    watchersPerStreamMax: config.watchersPerStreamMax,
+    streamQueuedBytesMax: config.streamQueuedBytesMax,
+    keepAlivesPerStreamMax: config.keepAlivesPerStreamMax,
     messenger,
     subjects,
     log,

@@ -27,6 +27,8 @@ export interface MaintenanceDeps {
   messenger: Messenger;
   subjects: { maintenance: string; backup: string };
   requestTimeoutMs: number;
+  /** ECKD_STREAM_QUEUED_BYTES_MAX: also the Snapshot window asked of the persister */
+  streamQueuedBytesMax: number;
   log: Logger;
 }
 
@@ -71,7 +73,7 @@ export function maintenanceHandlers(deps: MaintenanceDeps): MaintenanceService {
       return { header: header(), version: etcdClusterVersion };
     }),
     Snapshot: (call) => {
-      withSpan('etcd-api.Snapshot', { kind: SpanKind.SERVER }, () => streamSnapshot(deps.messenger, deps.subjects.backup, call)).catch((err) => {
+      withSpan('etcd-api.Snapshot', { kind: SpanKind.SERVER }, () => streamSnapshot(deps.messenger, deps.subjects.backup, deps.streamQueuedBytesMax, call)).catch((err) => {
         deps.log.warn('snapshot failed', { err });
         call.destroy(toGrpcError(err));
       });

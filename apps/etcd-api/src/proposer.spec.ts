@@ -9,7 +9,7 @@ import { Proposer } from './proposer.js';
 const put = { op: 'request' as const, request: { request: 'request_put' as const, request_put: { key: Buffer.from('k'), value: Buffer.from('v') } } };
 
 /** A backend that records each ProposeRequest and answers with `answer` (no answer: undefined). */
-function setUp(answer: (r: ProposeRequest) => ProposeReply | undefined, opts: { bytesMax?: number; proposalsMax?: number; timeoutMs?: number } = {}) {
+function setUp(answer: (r: ProposeRequest) => ProposeReply | undefined, opts: { bytesMax?: number; proposalsMax?: number; timeoutMs?: number; pendingMax?: number } = {}) {
   const net = new MemoryNetwork();
   const requests: ProposeRequest[] = [];
   net.messenger().subscribe(subjects.propose, (m) => {
@@ -25,6 +25,7 @@ function setUp(answer: (r: ProposeRequest) => ProposeReply | undefined, opts: { 
     timeoutMs: opts.timeoutMs ?? 1_000,
     bytesMax: opts.bytesMax ?? 1_000_000,
     proposalsMax: opts.proposalsMax,
+    pendingMax: opts.pendingMax ?? 1_000,
     log: quietLog,
   });
   return { net, requests, proposer };
@@ -43,6 +44,14 @@ describe('proposer', () => {
     assert.equal(requests.length, 3, 'a later turn is a new request');
   });
 
+  test("writes beyond pendingMax are refused with etcd's TooManyRequests until results come back", async () => {
+    const { proposer } = setUp(allSucceed, { pendingMax: 2 });
+    const first = [proposer.propose(put, 1), proposer.propose(put, 1)];
+    await assert.rejects(proposer.propose(put, 1), { rpcName: 'TooManyRequests' });
+    await Promise.all(first);
+    await proposer.propose(put, 1); // room again once results are back
+  });
+
   test("a result missing from the reply, no reply and no responders are etcd's Timeout", async () => {
     const partial = setUp((r) => ({ results: [{ id: r.proposals[0]!.id, revision: 5 }] }));
     const [first, second] = await Promise.allSettled([partial.proposer.propose(put, 1), partial.proposer.propose(put, 1)]);
@@ -54,7 +63,7 @@ describe('proposer', () => {
     await assert.rejects(silent.proposer.propose(put, 1), { rpcName: 'Timeout' });
 
     const nobody = new MemoryNetwork();
-    const alone = new Proposer({ messenger: nobody.messenger(), subject: subjects.propose, frontendId: 'f1', timeoutMs: 1_000, bytesMax: 1_000, log: quietLog });
+    const alone = new Proposer({ messenger: nobody.messenger(), subject: subjects.propose, frontendId: 'f1', timeoutMs: 1_000, bytesMax: 1_000, pendingMax: 10, log: quietLog });
     await assert.rejects(alone.propose(put, 1), { rpcName: 'Timeout' });
   });
 

@@ -1,7 +1,9 @@
 // Sends writes to the node's backend. Writes that arrive in the same
 // event-loop turn travel together in one ProposeRequest (bounded by count
 // and bytes); each is registered by id until its result, a timeout or
-// shutdown settles it.
+// shutdown settles it. At most `pendingMax` writes are queued or awaiting
+// their result at once; more are refused at once, as etcd refuses requests
+// when its apply falls behind.
 import { codecs, validated, validators } from '@eckd/change-codec';
 import type { Proposal, ProposalResult } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
@@ -23,6 +25,8 @@ export interface ProposerOptions {
   timeoutMs: number;
   bytesMax: number;
   proposalsMax?: number;
+  /** writes queued or awaiting their result (ECKD_PROPOSER_QUEUE_MAX) */
+  pendingMax: number;
   log: Logger;
 }
 
@@ -31,6 +35,8 @@ export class Proposer {
   #queue: PendingProposal[] = [];
   #scheduled = false;
   #nextId = 1;
+  /** writes queued or sent whose result has not come back */
+  #pending = 0;
 
   constructor(opts: ProposerOptions) {
     this.#opts = opts;
@@ -38,13 +44,15 @@ export class Proposer {
 
   /** Resolves with the backend's result for this write; rejects with etcd's timeout error. */
   propose(op: Omit<Proposal, 'id'>, approxBytes: number): Promise<ProposalResult> {
-    return new Promise((resolve, reject) => {
+    if (this.#pending >= this.#opts.pendingMax) return Promise.reject(new EtcdRpcError('TooManyRequests'));
+    this.#pending++;
+    return new Promise<ProposalResult>((resolve, reject) => {
       this.#queue.push({ proposal: { ...op, id: this.#nextId++ }, bytes: approxBytes, headers: injectTraceHeaders(), resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.#flush());
       }
-    });
+    }).finally(() => this.#pending--);
   }
 
   #flush(): void {

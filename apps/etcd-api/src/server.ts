@@ -4,6 +4,7 @@
 // an etcd client must see for what eckd does not serve yet.
 import * as grpc from '@grpc/grpc-js';
 import { loadEtcdGrpc } from '@eckd/etcd-proto';
+import type { FrontendConfig } from './config.js';
 import type { KvDeps } from './kv.handler.js';
 import { kvHandlers } from './kv.handler.js';
 import type { LeaseDeps } from './lease.handler.js';
@@ -16,20 +17,30 @@ import { watchHandlers } from './watch.handler.js';
 /** etcd allows requests up to --max-request-bytes plus 512 KiB of gRPC overhead. */
 const grpcOverheadBytes = 512 * 1024;
 
+/** The connection-level limits of the server (config.ts names each setting). */
+export type GrpcServerLimits = Pick<
+  FrontendConfig,
+  'maxConcurrentStreams' | 'grpcSessionMemoryMb' | 'grpcKeepaliveMinTimeMs' | 'grpcKeepaliveIntervalMs' | 'grpcKeepaliveTimeoutMs'
+>;
+
 export async function startGrpcServer(
   listen: { host: string; port: number }[],
+  limits: GrpcServerLimits,
   deps: KvDeps & WatchDeps & LeaseDeps & MaintenanceDeps,
 ): Promise<{ server: grpc.Server; ports: number[] }> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.maxRequestBytes + grpcOverheadBytes,
-    'grpc.max_send_message_length': -1,
+    // Replies are measured against ECKD_MAX_RESPONSE_BYTES before they are encoded; this catches any that were not.
+    'grpc.max_send_message_length': deps.maxResponseBytes + grpcOverheadBytes,
+    'grpc.max_concurrent_streams': limits.maxConcurrentStreams,
+    'grpc-node.max_session_memory': limits.grpcSessionMemoryMb,
     // Per-call channelz bookkeeping costs every RPC; eckd exposes no channelz service.
     'grpc.enable_channelz': 0,
-    // etcd tolerates client pings every 5 s (DefaultGRPCKeepAliveMinTime), also without calls.
-    'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+    // etcd tolerates client pings every --grpc-keepalive-min-time, also without calls.
+    'grpc.http2.min_ping_interval_without_data_ms': limits.grpcKeepaliveMinTimeMs,
     'grpc.keepalive_permit_without_calls': 1,
-    'grpc.keepalive_time_ms': 2 * 60 * 60 * 1000,
-    'grpc.keepalive_timeout_ms': 20_000,
+    'grpc.keepalive_time_ms': limits.grpcKeepaliveIntervalMs,
+    'grpc.keepalive_timeout_ms': limits.grpcKeepaliveTimeoutMs,
   });
   server.addService(loadEtcdGrpc().KV, kvHandlers(deps));
   server.addService(loadEtcdGrpc().Watch, watchHandlers(deps));

@@ -20,6 +20,10 @@ export interface WatchDeps {
   hub: WatchHub;
   header(revision: number): Record<string, unknown>;
   fragmentBytes: number;
+  /** ECKD_WATCHERS_PER_STREAM_MAX */
+  watchersPerStreamMax: number;
+  /** ECKD_STREAM_QUEUED_BYTES_MAX */
+  streamQueuedBytesMax: number;
   /** How long a request may wait for a synced replica (ECKD_REQUEST_TIMEOUT_MS). */
   requestTimeoutMs: number;
   log: Logger;
@@ -28,7 +32,13 @@ export interface WatchDeps {
 export function watchHandlers(deps: WatchDeps): WatchService {
   return {
     Watch: (call) => {
-      const out = responseWriter(call, responseEncoders.WatchResponse, () => stream.drained());
+      // A backed-up stream also stops reading the client's requests (HTTP/2
+      // flow control then holds the client back), so a client that never
+      // reads cannot make it queue created/canceled answers without bound.
+      const out = responseWriter(call, responseEncoders.WatchResponse, deps.streamQueuedBytesMax, () => {
+        call.resume();
+        stream.drained();
+      });
       let ended = false;
       const end = () => {
         ended = true;
@@ -46,10 +56,15 @@ export function watchHandlers(deps: WatchDeps): WatchService {
       const stream = new WatchStream({
         store: () => deps.replica.store,
         header: deps.header,
-        write: (response) => out.write(response),
+        write: (response) => {
+          const room = out.write(response);
+          if (!room) call.pause();
+          return room;
+        },
         fail,
         log: deps.log,
         fragmentBytes: deps.fragmentBytes,
+        watchersMax: deps.watchersPerStreamMax,
       });
       deps.hub.add(stream);
       call.on('data', (req: WatchRequest__Output) => {

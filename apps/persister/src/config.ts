@@ -9,6 +9,9 @@ export interface PersisterConfig extends ServiceBaseConfig {
   statementTimeoutMs: number;
   /** bytes of stored rows per recovery chunk, under NATS max_payload */
   loadChunkBytes: number;
+  /** Snapshots spooled at once, and how long one waits for its reader's next window (backup.handler.ts) */
+  backupSessionsMax: number;
+  backupIdleMs: number;
   /** how long a starting persister waits for the node lock another one holds before it exits */
   lockWaitMs: number;
 }
@@ -22,6 +25,8 @@ export function readPersisterConfig(env: Record<string, string | undefined>): Re
     // as long as the backend waits for a Defragment (VACUUM FULL)
     statementTimeoutMs: envInt(env, 'ECKD_PG_STATEMENT_TIMEOUT_MS', 10 * 60_000, { min: 100 }),
     loadChunkBytes: envInt(env, 'ECKD_LOAD_CHUNK_BYTES', 512 * 1024, { min: 1024 }),
+    backupSessionsMax: envInt(env, 'ECKD_BACKUP_SESSIONS_MAX', 4, { min: 1 }),
+    backupIdleMs: envInt(env, 'ECKD_BACKUP_IDLE_MS', 120_000, { min: 1_000 }),
     lockWaitMs: envInt(env, 'ECKD_PERSISTER_LOCK_WAIT_MS', 10_000, { min: 0 }),
   });
 }

@@ -66,7 +66,7 @@ try {
   // etcd's Maintenance service: sizes, alarms, defragment (storage) and Snapshot (backup).
   const storage = createStorageHandler(pool, log);
   messenger.subscribe(subjects.storage, (msg) => void storage(msg));
-  const backup = createBackupHandler(messenger, pool, config.loadChunkBytes, log);
+  const backup = createBackupHandler(messenger, pool, { chunkBytes: config.loadChunkBytes, sessionsMax: config.backupSessionsMax, idleMs: config.backupIdleMs }, log);
   messenger.subscribe(subjects.backup, (msg) => void backup(msg));
   await nc.flush();
   log.info('ready', { append: subjects.append, load: subjects.load });

@@ -40,7 +40,7 @@ export type {
 export { ChunkBudget, chunkBySize, payloadHeadroomBytes } from './chunks.js';
 export { BadMessageError, messageLimits, validated, validators } from './validate.js';
 export type { Validator } from './validate.js';
-export { maintenanceCodecs, backupFormat, backupFormatVersion, backupSectorBytes, encodeBackupFile } from './maintenance-messages.js';
+export { maintenanceCodecs, backupFormat, backupFormatVersion, backupSectorBytes, encodeBackupFile, encodeBackupFileHead, encodeBackupFileRows, encodeBackupFileRowsHead, encodeBackupFilePadding } from './maintenance-messages.js';
 export type {
   AlarmMemberMessage,
   DowngradeInfoMessage,

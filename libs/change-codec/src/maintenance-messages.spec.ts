@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backupFormat, backupSectorBytes, encodeBackupFile, maintenanceCodecs } from './maintenance-messages.js';
+import { backupFormat, backupSectorBytes, encodeBackupFile, encodeBackupFileHead, encodeBackupFilePadding, encodeBackupFileRows, maintenanceCodecs } from './maintenance-messages.js';
 import { WireDecodeError } from './wire.js';
 
 describe('maintenance messages', () => {
@@ -74,6 +74,20 @@ describe('maintenance messages', () => {
       assert.equal(Buffer.from(back.rows[0]!.rows_json).length, n);
       assert.ok(back.padding!.every((b) => b === 0));
     }
+  });
+
+  test('a file written piece by piece (head, rows, padding) decodes as the whole file', () => {
+    const head = { format: backupFormat, format_version: 1, schema_version: 2, revision: 9, compact_revision: -1, created_unix_ms: 1 };
+    const rows = [200, 70_000, 3].map((n, i) => ({ table: `eckd_t${i}`, row_count: i + 1, rows_json: Buffer.alloc(n, 0x62) }));
+    const pieces = [encodeBackupFileHead(head), ...rows.map(encodeBackupFileRows)];
+    const length = pieces.reduce((n, p) => n + p.length, 0);
+    const streamed = Buffer.concat([...pieces, encodeBackupFilePadding(length)]);
+    assert.equal(streamed.length % backupSectorBytes, 0);
+    const back = maintenanceCodecs.backupFile.decode(streamed);
+    assert.equal(back.revision, '9');
+    assert.deepEqual(back.rows.map((r) => [r.table, r.row_count, r.rows_json.length]), [['eckd_t0', 1, 200], ['eckd_t1', 2, 70_000], ['eckd_t2', 3, 3]]);
+    assert.deepEqual(streamed, Buffer.from(encodeBackupFile({ ...head, rows })));
+    assert.deepEqual(streamed.subarray(0, length), Buffer.from(maintenanceCodecs.backupFile.encode({ ...head, rows })), "the pieces are protobuf's own encoding");
   });
 
   test('malformed bytes are refused', () => {

@@ -75,7 +75,16 @@ export interface StorageReply {
   error?: WireError | null;
 }
 
-export type BackupRequest = Record<string, never>;
+/**
+ * Without `window_bytes` the persister sends the whole file at once. With it,
+ * it sends `window_bytes` from `offset` of the backup `session` (none: a new
+ * backup) and waits for the next request, so the reader paces the stream.
+ */
+export interface BackupRequest {
+  session?: string;
+  offset?: Int64;
+  window_bytes?: Int64;
+}
 
 export interface BackupChunk {
   index: number;
@@ -83,6 +92,8 @@ export interface BackupChunk {
   total_bytes: Int64;
   data: Uint8Array;
   error?: WireError | null;
+  /** the backup's session, when the request asked for a window */
+  session?: string;
 }
 
 export interface BackupRows {
@@ -113,18 +124,62 @@ export const backupSectorBytes = 512;
 
 /** Encodes a backup file padded (field 15) to a multiple of backupSectorBytes. */
 export function encodeBackupFile(file: Omit<BackupFile, 'padding'>): Uint8Array {
-  const bare = maintenanceCodecs.backupFile.encode(file);
-  const short = (backupSectorBytes - (bare.length % backupSectorBytes)) % backupSectorBytes;
-  if (short === 0) return bare;
-  // The padding field costs a tag byte and its length's varint besides its zeros.
+  const parts = [encodeBackupFileHead(file), ...file.rows.map(encodeBackupFileRows)];
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  return Buffer.concat([...parts, encodeBackupFilePadding(length)]);
+}
+
+// A backup file written piece by piece (the persister streams it): the head,
+// each BackupRows as its own field 7, then the padding. Protobuf reads
+// concatenated fields as one message, so the pieces decode as encodeBackupFile's.
+
+/** The file's fields but its rows and padding. */
+export function encodeBackupFileHead(head: Omit<BackupFile, 'rows' | 'padding'>): Uint8Array {
+  return maintenanceCodecs.backupFile.encode({ ...head, rows: [] });
+}
+
+/** One BackupRows as field 7 of the file. */
+export function encodeBackupFileRows(rows: BackupRows): Uint8Array {
+  return Buffer.concat([encodeBackupFileRowsHead(rows.table, rows.row_count, rows.rows_json.length), rows.rows_json]);
+}
+
+/**
+ * A BackupRows field (7) up to its rows_json, which follows it:
+ * `rowsJsonBytes` of JSON written by the caller without another copy.
+ */
+export function encodeBackupFileRowsHead(table: string, rowCount: number, rowsJsonBytes: number): Uint8Array {
+  const tableBytes = Buffer.from(table);
+  const fields = Buffer.from([
+    0x0a, ...varint(tableBytes.length), ...tableBytes, // table = 1
+    0x10, ...varint(rowCount), // row_count = 2
+    0x1a, ...varint(rowsJsonBytes), // rows_json = 3
+  ]);
+  return Buffer.concat([Buffer.from([(7 << 3) | 2, ...varint(fields.length + rowsJsonBytes)]), fields]);
+}
+
+/** The padding field (15) that makes a file of `length` bytes a multiple of backupSectorBytes. */
+export function encodeBackupFilePadding(length: number): Uint8Array {
+  const short = (backupSectorBytes - (length % backupSectorBytes)) % backupSectorBytes;
+  if (short === 0) return new Uint8Array(0);
+  // The field costs a tag byte and its length's varint besides its zeros.
   for (let extra = short; ; extra += backupSectorBytes) {
     for (let lengthBytes = 1; lengthBytes <= 3; lengthBytes++) {
       const zeros = extra - 1 - lengthBytes;
-      if (zeros < 0 || varintBytes(zeros) !== lengthBytes) continue;
-      const padded = maintenanceCodecs.backupFile.encode({ ...file, padding: Buffer.alloc(zeros) });
-      if (padded.length % backupSectorBytes !== 0) throw new Error(`change-codec: backup padding miscounted (${padded.length} bytes)`);
-      return padded;
+      if (zeros >= 0 && varintBytes(zeros) === lengthBytes) return lengthDelimitedField(15, new Uint8Array(zeros));
     }
+  }
+}
+
+function lengthDelimitedField(field: number, value: Uint8Array): Uint8Array {
+  return Buffer.concat([Buffer.from([(field << 3) | 2, ...varint(value.length)]), value]);
+}
+
+/** A non-negative safe integer as a protobuf varint. */
+function varint(value: number): number[] {
+  const bytes: number[] = [];
+  for (let n = value; ; n = Math.floor(n / 0x80)) {
+    if (n < 0x80) return [...bytes, n];
+    bytes.push((n % 0x80) | 0x80);
   }
 }
 

@@ -27,7 +27,7 @@ export {
   SnapshotConflictError,
 } from './snapshots.js';
 export type { SnapshotInfo, SnapshotData, NewSnapshot, SnapshotCommit, SnapshotCommitResult } from './snapshots.js';
-export { storageSizes, eckdTables, readMeta, writeMeta, vacuumFull, readBackup, restoreBackup } from './maintenance.js';
-export type { StorageSizes, Backup, BackupPage } from './maintenance.js';
+export { storageSizes, eckdTables, readMeta, writeMeta, vacuumFull, readBackup, streamBackup, restoreBackup } from './maintenance.js';
+export type { StorageSizes, Backup, BackupHead, BackupPage, BackupRowTexts } from './maintenance.js';
 export { acquireNodeLock, NodeLockHeldError } from './node-lock.js';
 export type { NodeLock, NodeLockOptions } from './node-lock.js';

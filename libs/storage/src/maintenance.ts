@@ -12,8 +12,13 @@ type Queryable = Pool | PoolClient;
 /** The migrations bookkeeping table: never backed up (restore runs the migrations itself). */
 const migrationsTable = 'eckd_migrations';
 const tableNamePattern = /^eckd_[a-z0-9_]+$/;
-/** Rows fetched per round trip, and the JSON bytes gathered into one backup page. */
-const backupFetchRows = 500;
+/**
+ * Rows fetched per round trip at most, and the JSON bytes gathered into one
+ * backup page; a round trip fetches about a page's worth of rows at the
+ * largest row size seen so far, so large rows do not pile up in one fetch.
+ */
+const backupFetchRowsMax = 500;
+const backupFetchRowsFirst = 16;
 const backupPageBytesMax = 4 * 1024 * 1024;
 
 export interface StorageSizes {
@@ -67,53 +72,79 @@ export interface BackupPage {
   rowsJson: Buffer;
 }
 
-export interface Backup {
+/** A backup page as read: each row's JSON text (joined into `rowsJson` by readBackup). */
+export interface BackupRowTexts {
+  table: string;
+  rows: string[];
+}
+
+export interface BackupHead {
   schemaVersion: number;
   /** highest stored revision (1: nothing stored) */
   revision: number;
   /** -1: never compacted */
   compactRevision: number;
+}
+
+export interface Backup extends BackupHead {
   pages: BackupPage[];
 }
 
 /** Every row of every eckd table (but the migrations'), read in one repeatable-read transaction. */
 export async function readBackup(pool: Pool): Promise<Backup> {
+  const pages: BackupPage[] = [];
+  const head = await streamBackup(pool, () => undefined, ({ table, rows }) => void pages.push({ table, rowCount: rows.length, rowsJson: Buffer.from(`[${rows.join(',')}]`) }));
+  return { ...head, pages };
+}
+
+/**
+ * readBackup a page at a time: `onHead` first, then `onPage` for each page
+ * as it is read (the next is read once it has settled), so only one page is
+ * held at once.
+ */
+export async function streamBackup(
+  pool: Pool,
+  onHead: (head: BackupHead) => Promise<void> | void,
+  onPage: (page: BackupRowTexts) => Promise<void> | void,
+): Promise<BackupHead> {
   return withConsistentRead(pool, async (client) => {
-    const backup: Backup = {
+    const head: BackupHead = {
       schemaVersion: await schemaVersion(client),
       revision: Number((await client.query<{ r: string | null }>('select max(last_revision) as r from eckd_log')).rows[0]?.r ?? 1),
       compactRevision: Number((await readMeta(client, 'compact_revision')) ?? -1),
-      pages: [],
     };
+    await onHead(head);
     for (const table of await eckdTables(client)) {
-      if (table !== migrationsTable) backup.pages.push(...(await tablePages(client, table)));
+      if (table !== migrationsTable) await tablePages(client, table, onPage);
     }
-    return backup;
+    return head;
   });
 }
 
-async function tablePages(q: Queryable, table: string): Promise<BackupPage[]> {
-  const pages: BackupPage[] = [];
+async function tablePages(q: Queryable, table: string, onPage: (page: BackupRowTexts) => Promise<void> | void): Promise<void> {
   let rows: string[] = [];
   let bytes = 0;
-  const flush = () => {
-    if (rows.length > 0) pages.push({ table, rowCount: rows.length, rowsJson: Buffer.from(`[${rows.join(',')}]`) });
+  const flush = async () => {
+    if (rows.length > 0) await onPage({ table, rows });
     rows = [];
     bytes = 0;
   };
   await q.query(`declare eckd_backup_rows no scroll cursor for select row_to_json(t)::text as j from ${table} t`);
+  let fetchRows = backupFetchRowsFirst;
+  let largestRow = 1;
   for (;;) {
-    const { rows: fetched } = await q.query<{ j: string }>(`fetch ${backupFetchRows} from eckd_backup_rows`);
+    const { rows: fetched } = await q.query<{ j: string }>(`fetch ${fetchRows} from eckd_backup_rows`);
     for (const { j } of fetched) {
-      if (bytes > 0 && bytes + j.length > backupPageBytesMax) flush();
+      if (bytes > 0 && bytes + j.length > backupPageBytesMax) await flush();
       rows.push(j);
       bytes += j.length;
+      largestRow = Math.max(largestRow, j.length);
     }
-    if (fetched.length < backupFetchRows) break;
+    if (fetched.length < fetchRows) break;
+    fetchRows = Math.max(1, Math.min(backupFetchRowsMax, Math.floor(backupPageBytesMax / largestRow)));
   }
   await q.query('close eckd_backup_rows');
-  flush();
-  return pages;
+  await flush();
 }
 
 async function schemaVersion(q: Queryable): Promise<number> {

@@ -20,27 +20,44 @@ const backupChunkTimeoutMs = 120_000;
 
 type Call = ServerWritableStream<SnapshotRequest__Output, SnapshotResponse>;
 
-export async function streamSnapshot(messenger: Messenger, backupSubject: string, call: Call): Promise<void> {
+/**
+ * Asks the persister for the backup a window of `windowBytes` at a time
+ * (ECKD_STREAM_QUEUED_BYTES_MAX) and asks for the next window only once the
+ * client has taken this one, so a slow reader holds at most about one window
+ * here. A persister that answers without a session sends everything at once.
+ */
+export async function streamSnapshot(messenger: Messenger, backupSubject: string, windowBytes: number, call: Call): Promise<void> {
   const sha = createHash('sha256');
   let total = -1;
+  let received = 0;
   let sent = 0;
   let pending = Buffer.alloc(0);
+  let session = '';
+  let done = false;
   const send = async (blob: Buffer) => {
     sent += blob.length;
     sha.update(blob);
     if (!call.write({ remaining_bytes: total - sent, blob, version: etcdServerVersion })) await drained(call);
   };
-  for await (const msg of messenger.requestStream(backupSubject, maintenanceCodecs.backupRequest.encode({}), { chunkTimeoutMs: backupChunkTimeoutMs })) {
-    if (call.cancelled) return;
-    const chunk = validated(maintenanceCodecs.backupChunk.decode(msg.data), validators.backupChunk);
-    if (chunk.error) throw new EtcdRpcError('Unknown', `snapshot: ${chunk.error.message}`);
-    total = Number(chunk.total_bytes);
-    pending = Buffer.concat([pending, chunk.data]);
-    while (pending.length >= snapshotBlobBytes) {
-      await send(pending.subarray(0, snapshotBlobBytes));
-      pending = pending.subarray(snapshotBlobBytes);
+  while (!done) {
+    const request = maintenanceCodecs.backupRequest.encode({ session, offset: received, window_bytes: windowBytes });
+    const windowEnd = received + windowBytes;
+    for await (const msg of messenger.requestStream(backupSubject, request, { chunkTimeoutMs: backupChunkTimeoutMs })) {
+      if (call.cancelled) return;
+      const chunk = validated(maintenanceCodecs.backupChunk.decode(msg.data), validators.backupChunk);
+      if (chunk.error) throw chunk.error.name === 'Unknown' ? new EtcdRpcError('Unknown', `snapshot: ${chunk.error.message}`) : new EtcdRpcError(chunk.error.name);
+      total = Number(chunk.total_bytes);
+      session = chunk.session ?? '';
+      received += chunk.data.length;
+      pending = Buffer.concat([pending, chunk.data]);
+      while (pending.length >= snapshotBlobBytes) {
+        await send(pending.subarray(0, snapshotBlobBytes));
+        pending = pending.subarray(snapshotBlobBytes);
+      }
+      done = chunk.done;
+      if (done || (session !== '' && received >= windowEnd)) break;
     }
-    if (chunk.done) break;
+    if (!done && session === '') throw new EtcdRpcError('Unknown', 'snapshot: the backup ended before its last chunk');
   }
   if (pending.length > 0) await send(pending);
   if (sent !== total) throw new EtcdRpcError('Unknown', `snapshot: ${sent} bytes received, ${total} announced`);

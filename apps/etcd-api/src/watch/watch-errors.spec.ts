@@ -28,7 +28,7 @@ function storeWithHistory(revisions: number): MvccStore {
   return store;
 }
 
-function streamOn(store: MvccStore, log: Logger): { stream: WatchStream; sent: Record<string, unknown>[]; failed: unknown[] } {
+function streamOn(store: MvccStore, log: Logger, watchersMax = 1000): { stream: WatchStream; sent: Record<string, unknown>[]; failed: unknown[] } {
   const sent: Record<string, unknown>[] = [];
   const failed: unknown[] = [];
   const stream = new WatchStream({
@@ -41,6 +41,7 @@ function streamOn(store: MvccStore, log: Logger): { stream: WatchStream; sent: R
     fail: (err) => void failed.push(err),
     log,
     fragmentBytes: 1 << 20,
+    watchersMax,
   });
   return { stream, sent, failed };
 }
@@ -55,6 +56,16 @@ describe('watch errors', () => {
     stream.create({ key: Buffer.from('k'), start_revision: 2 });
     await settle();
     assert.deepEqual(sent.at(-1), { header: { revision: 0 }, watch_id: 0, canceled: true, compact_revision: 4 });
+  });
+
+  test('a create beyond watchersMax is answered created and canceled, as etcd answers a create it cannot serve', () => {
+    const { stream, sent } = streamOn(new MvccStore({ revision: 3 }), recordingLog(), 2);
+    for (const key of ['a', 'b', 'c']) stream.create({ key: Buffer.from(key) });
+    assert.deepEqual(sent.at(-1), { header: { revision: 3 }, watch_id: -1, created: true, canceled: true, cancel_reason: 'etcdserver: too many requests' });
+    assert.equal(stream.watcherCount, 2);
+    stream.cancel(0);
+    stream.create({ key: Buffer.from('c') });
+    assert.equal(stream.watcherCount, 2, 'room again after a cancel');
   });
 
   test('any other error cancels the watch with its message and is logged, not turned into a compaction', async () => {
@@ -87,7 +98,7 @@ describe('watch errors', () => {
     } as unknown as Replica;
     const hubStreams = new Set<WatchStream>();
     const hub = { add: (s: WatchStream) => hubStreams.add(s), remove: (s: WatchStream) => hubStreams.delete(s) } as unknown as WatchHub;
-    const handlers = watchHandlers({ replica, hub, header: (revision) => ({ revision }), fragmentBytes: 1 << 20, requestTimeoutMs: 1_234, log: recordingLog() });
+    const handlers = watchHandlers({ replica, hub, header: (revision) => ({ revision }), fragmentBytes: 1 << 20, watchersPerStreamMax: 1000, streamQueuedBytesMax: 4 << 20, requestTimeoutMs: 1_234, log: recordingLog() });
 
     const call = Object.assign(new EventEmitter(), { writableLength: 0, write: () => true, end: () => undefined });
     const ended = new Promise<ServiceError>((resolve) => call.once('error', resolve));

@@ -27,6 +27,7 @@ function watch(replica: Replica): () => SeenEvent[] {
     fail: (err) => assert.fail(`the stream failed: ${String(err)}`),
     log: createLogger('watch-stream-spec', { level: 'error' }),
     fragmentBytes: 1 << 20,
+    watchersMax: 1000,
   });
   hub.add(stream);
   stream.create({ key: Buffer.from('k'), range_end: Buffer.from('l') });

@@ -21,6 +21,8 @@ export interface WatchStreamDeps {
   log: Logger;
   /** responses above this many bytes with several events are split when the watcher asked for fragments */
   fragmentBytes: number;
+  /** watchers this stream may hold; a create beyond is refused (etcd has no such bound) */
+  watchersMax: number;
 }
 
 /** Revisions with events sent in one catch-up response (etcd's watchBatchMaxRevs). */
@@ -62,6 +64,7 @@ export class WatchStream {
     if (isEmptyRange(range)) return failed('mvcc: watcher range is empty');
     const requested = Number(req.watch_id ?? 0);
     if (requested !== 0 && this.#watchers.has(requested)) return failed('mvcc: duplicate watch ID provided on the WatchStream');
+    if (this.#watchers.size >= this.#deps.watchersMax) return failed('etcdserver: too many requests');
     const id = requested !== 0 ? requested : this.#autoId();
     const { noPut, noDelete } = filterNames(req.filters);
     const next = start > 0 ? start : current + 1;
