@@ -1,6 +1,9 @@
 // The lease operations, evaluated by the backend because it owns the node's
 // clock. Grants and revokes change the document (persisted with the batch);
 // a revoke deletes the lease's keys in one revision, in key order, as etcd.
+// The LeaseStore holds this member's own leases only: a peer's lease is
+// unknown here (Revoke: lease not found, KeepAlive: TTL 0, TimeToLive: -1),
+// as lease operations go to the owner member (docs/ARCHITECTURE.md §8.6).
 import { randomBytes } from 'node:crypto';
 import type { LeaseOp, Proposal, ProposalResult } from '@eckd/change-codec';
 import type { LeaseGrantResponse } from '@eckd/etcd-proto';
@@ -34,8 +37,9 @@ export function evaluateLeaseOp(state: NodeState, effects: BatchEffects, p: Prop
 function grant(state: NodeState, req: NonNullable<Proposal['lease_grant']>): LeaseGrantResponse {
   const requested = toLeaseId(req.ID);
   const id = requested !== '0' ? requested : freshLeaseId(state);
-  const ttl = state.leases.grant(id, Number(req.TTL ?? 0), state.now());
-  state.doc.putLease(id, ttl);
+  // A peer's lease is in the document only: its id is taken too.
+  const ttl = state.leases.grant(id, Number(req.TTL ?? 0), state.now(), (taken) => state.doc.lease(taken) !== undefined);
+  state.doc.putLease(id, ttl, state.leaseOwner);
   return { ID: id, TTL: ttl, error: '' };
 }
 
@@ -53,7 +57,7 @@ export function revoke(state: NodeState, effects: BatchEffects, id: string): voi
 function freshLeaseId(state: NodeState): string {
   for (;;) {
     const id = (randomBytes(8).readBigUInt64BE() & ((1n << 63n) - 1n)).toString();
-    if (id !== '0' && !state.leases.has(id)) return id;
+    if (id !== '0' && !state.leases.has(id) && !state.doc.lease(id)) return id;
   }
 }
 

@@ -3,6 +3,7 @@
 import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-backend' });
 
+import { memberIdHexOf } from '@eckd/automerge-doc';
 import { codecs, nodeSubjects } from '@eckd/change-codec';
 import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, retry } from '@eckd/service-kit';
 import { ApplyLoop } from './apply-loop.js';
@@ -40,7 +41,8 @@ try {
   // the persister (or Postgres) may come up after it; giving up would only
   // restart the process into the same wait.
   const emptyStore = () => emptyStoreOfBand(peerConfig?.band ?? 0);
-  const { store, doc, leases, fencingEpoch, peerSyncStates } = await retry(() => recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log, identity.epoch, emptyStore), {
+  const self = { memberHex: memberIdHexOf(identity.member_id), band: peerConfig?.band ?? 0 };
+  const { store, doc, leases, fencingEpoch, peerSyncStates } = await retry(() => recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log, identity.epoch, self, emptyStore), {
     attemptsMax: Infinity,
     delayInitialMs: 250,
     delayMaxMs: 2_000,
@@ -52,7 +54,8 @@ try {
     process.exit(1);
   };
   const clock = peerConfig ? startClock(doc, BigInt(identity.member_id)) : undefined;
-  const state = { store, doc, leases, now: () => Date.now(), clock };
+  // With peers the lease records this member grants name it as their owner (docs/ARCHITECTURE.md §8.6).
+  const state = { store, doc, leases, now: () => Date.now(), clock, leaseOwner: peerConfig ? self.memberHex : undefined };
   const historyCutter = new HistoryCutter({ minOps: rebaseOps, opsPerLiveEntry: config.rebaseOpsPerKey, log });
   onShutdown('history cut worker', () => historyCutter.stop());
   const replication =

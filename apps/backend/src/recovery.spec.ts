@@ -5,7 +5,7 @@ import { codecs } from '@eckd/change-codec';
 import type { LoadChunk } from '@eckd/change-codec';
 import { KvError, MvccStore } from '@eckd/mvcc';
 import type { RevisionPatch } from '@eckd/mvcc';
-import { RecoveryAssembler, RecoveryError } from './recovery.js';
+import { RecoveryAssembler, RecoveryError, restoreLeases } from './recovery.js';
 
 /** Three batches (revisions 2..3, 4, 5..6) written as the backend would, and a snapshot taken at the end of the second. */
 function history() {
@@ -78,5 +78,33 @@ describe('recovery from a snapshot', () => {
     const gap = new RecoveryAssembler();
     gap.accept(chunk(0, { patch_batches: [h.rows[0]!] }));
     assert.throws(() => gap.accept(chunk(1, { patch_batches: [h.rows[2]!] })), KvError);
+  });
+});
+
+describe('lease recovery', () => {
+  const self = { memberHex: '00000000000000b1', band: 1 };
+  const peerHex = '00000000000000a0';
+
+  test("a member restores its own leases only: a peer's record (and an owner-less one, band 0's) stays in the document, its keys unattached", () => {
+    const doc = createKvDocument();
+    doc.putLease('1', 10, self.memberHex);
+    doc.putLease('2', 10, peerHex);
+    doc.putLease('3', 10);
+    const kvs = [
+      { key: Buffer.from('mine'), lease: '1' },
+      { key: Buffer.from('theirs'), lease: '2' },
+    ];
+    const leases = restoreLeases(doc, kvs, 0, self);
+    assert.deepEqual(leases.ids(), ['1']);
+    assert.deepEqual(leases.keysOf('1'), ['mine']);
+    assert.deepEqual(leases.expired(60_000), ['1'], 'only its own lease ever expires here');
+    assert.equal(leases.timeToLive('2', 0).ttl, -1);
+  });
+
+  test('the founding member (band 0) restores owner-less records, as a single node does', () => {
+    const doc = createKvDocument();
+    doc.putLease('3', 10);
+    doc.putLease('2', 10, peerHex.replace('a0', 'b1'));
+    assert.deepEqual(restoreLeases(doc, [], 0, { memberHex: peerHex, band: 0 }).ids(), ['3']);
   });
 });

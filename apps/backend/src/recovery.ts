@@ -7,7 +7,7 @@
 // The two were written in the same transactions, so they must hold the same
 // keys: a mismatch is corruption and fails the recovery.
 import { loadKvDocument } from '@eckd/automerge-doc';
-import type { KvDocument } from '@eckd/automerge-doc';
+import type { KvDocument, LeaseRecord } from '@eckd/automerge-doc';
 import { codecs, validators } from '@eckd/change-codec';
 import type { LoadChunk, RevisionPatch as WirePatch } from '@eckd/change-codec';
 import { keyValueFromWire, LeaseStore, MvccStore, revisionPatchFromWire } from '@eckd/mvcc';
@@ -31,6 +31,7 @@ export class RecoveryError extends Error {
 
 /**
  * `backend`: this backend's NodeIdentity.epoch, named in the load that claims its fencing epoch.
+ * `self`: this member, to tell its own lease records from its peers' (only its own are restored).
  * `emptyStore`: the key index before the first stored revision (a member's band starts it higher, docs/ARCHITECTURE.md §8.1).
  */
 export async function recoverState(
@@ -39,6 +40,7 @@ export async function recoverState(
   chunkTimeoutMs: number,
   log: Logger,
   backend: string,
+  self: LeaseOwnerSelf,
   emptyStore: () => MvccStore = () => new MvccStore(),
 ): Promise<RecoveredState> {
   const started = Date.now();
@@ -57,7 +59,7 @@ export async function recoverState(
   const { store, doc, stats, peerSyncStates } = recovery.finish();
   const all = liveKvs(store);
   checkSameKeys(doc, all);
-  const leases = restoreLeases(doc, all, Date.now());
+  const leases = restoreLeases(doc, all, Date.now(), self);
   log.info('recovered', { revision: store.revision, keys: store.keyCount(), leases: leases.size, fencingEpoch, ...stats, ms: Date.now() - started });
   return { store, doc, leases, fencingEpoch, peerSyncStates };
 }
@@ -207,13 +209,31 @@ function checkSameKeys(doc: KvDocument, kvs: readonly { key: Buffer }[]): void {
   if (!same) throw new RecoveryError(`backend: recovered document has ${docKeys.length} keys but the revision log has ${kvs.length}, or other keys`);
 }
 
+/** This member, as lease records name their owner (docs/ARCHITECTURE.md §8.6). */
+export interface LeaseOwnerSelf {
+  /** member id, 16 hex digits */
+  memberHex: string;
+  band: number;
+}
+
 /**
- * Leases come back from the document with a full TTL each, as etcd renews
- * every lease after a leader change; their keys are found in the key index.
+ * Whether this member granted the lease. A record without owner was written
+ * by a single node or before leases had owners: it is the founding
+ * member's, band 0 (a single node is band 0).
  */
-function restoreLeases(doc: KvDocument, kvs: readonly { key: Buffer; lease: string }[], nowMs: number): LeaseStore {
+export function isOwnLease(record: LeaseRecord, self: LeaseOwnerSelf): boolean {
+  return record.owner === undefined ? self.band === 0 : record.owner === self.memberHex;
+}
+
+/**
+ * This member's own leases come back from the document with a full TTL
+ * each, as etcd renews every lease after a leader change; their keys are
+ * found in the key index. A peer's lease is not restored: only its owner
+ * expires it, and its keys are plain keys with a lease id here.
+ */
+export function restoreLeases(doc: KvDocument, kvs: readonly { key: Buffer; lease: string }[], nowMs: number, self: LeaseOwnerSelf): LeaseStore {
   const leases = new LeaseStore();
-  for (const { id, ttl } of doc.leases()) leases.restore(id, ttl, nowMs);
+  for (const record of doc.leases()) if (isOwnLease(record, self)) leases.restore(record.id, record.ttl, nowMs);
   for (const kv of kvs) if (kv.lease !== '0') leases.attach(kv.key.toString('latin1'), kv.lease);
   return leases;
 }

@@ -11,6 +11,8 @@ export interface NodeState {
   now(): number;
   /** With peers: every write carries a transaction tag from this clock (docs/ARCHITECTURE.md §8.2); absent on a single node. */
   clock?: HybridClock;
+  /** With peers: this member's id (16 hex digits), the owner written into the lease records it grants (docs/ARCHITECTURE.md §8.6). */
+  leaseOwner?: string;
 }
 
 /** Batch-level effects collected while proposals are evaluated. */

@@ -1,7 +1,9 @@
 // Three members replicating (docs/ARCHITECTURE.md §8): writes on any member
 // reach every member, concurrent writes and partitions converge to the same
 // state everywhere, remote writes are local revisions in the reader's band,
-// and another member's revision answers `compacted`.
+// and another member's revision answers `compacted`. Leases belong to the
+// member that granted it: only it expires or revokes them, also after a peer
+// restarts (§8.6).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
@@ -182,5 +184,50 @@ describe('replication between three members', () => {
     assert.equal(state, 'r/before=stored\nr/while-down=synced later');
     assert.equal(bandOf(await put(2, 'r/after', 'x')), 2);
     await converged('r/');
+  });
+});
+
+/** `key=lease id` of every key under the prefix on member i, in key order. */
+async function leasedKeys(i: number, prefix: string): Promise<string> {
+  const { kvs } = await client(i).getAll().prefix(prefix).exec();
+  return kvs.map((kv) => `${kv.key.toString()}=${kv.lease}`).join('\n');
+}
+
+describe('leases between members', () => {
+  const leaseTtlSeconds = 5;
+
+  async function everywhere(prefix: string, expected: string): Promise<void> {
+    await waitUntil(
+      async () => (await Promise.all(clients.map((_, i) => leasedKeys(i, prefix)))).every((s) => s === expected),
+      replicatedWithinMs,
+      `every member to hold ${JSON.stringify(expected)} under ${prefix}`,
+    );
+  }
+
+  test("member 0's lease outlives member 1's restart while kept alive; its revoke deletes the keys everywhere", { timeout: 120_000 }, async () => {
+    // Kept alive by the client (every TTL/3) on member 0, the owner.
+    const lease = client(0).lease(leaseTtlSeconds);
+    const id = await lease.grant();
+    await lease.put('lo/a').value('1');
+    await lease.put('lo/b').value('2');
+    const attached = `lo/a=${id}\nlo/b=${id}`;
+    await everywhere('lo/', attached);
+
+    // Member 1 does not own the lease: it lists it not, cannot attach to it, and refuses its id for a new grant.
+    assert.deepEqual((await client(0).leaseClient.leaseLeases()).leases.map((l) => l.ID), [id]);
+    assert.deepEqual((await client(1).leaseClient.leaseLeases()).leases, []);
+    await assert.rejects(client(1).kv.put({ key: Buffer.from('lo/c'), value: Buffer.from('3'), lease: id }), /requested lease not found/);
+    await assert.rejects(client(1).leaseClient.leaseGrant({ ID: id, TTL: 10 }), /lease already exists/);
+
+    const backend = await cluster.kill(1, 'backend');
+    await backend.restart();
+    // Member 1 answers writes again: it has recovered the document, lease record included.
+    await put(1, 'lo-restarted', 'x');
+    await new Promise((resolve) => setTimeout(resolve, leaseTtlSeconds * 1000 + 3_000));
+    for (let i = 0; i < members; i++) assert.equal(await leasedKeys(i, 'lo/'), attached, `member ${i} lost the keys of a lease kept alive on member 0`);
+    assert.deepEqual((await client(1).leaseClient.leaseLeases()).leases, [], 'member 1 restored a peer lease');
+
+    await lease.revoke();
+    await everywhere('lo/', '');
   });
 });

@@ -1,6 +1,6 @@
 export { AutomergeDocError } from './automerge-doc-error.js';
 export { createKvDocument, loadKvDocument } from './kv-document.js';
-export type { AppliedChange, ConflictKind, EncodedChange, KeyConflict, KeyValue, KvDocument, PeerApplyResult } from './kv-document.js';
+export type { AppliedChange, ConflictKind, EncodedChange, KeyConflict, KeyValue, KvDocument, LeaseRecord, PeerApplyResult } from './kv-document.js';
 export { keyFromBytes, keyToBytes } from './latin1-key.js';
 export { baseChangeHash } from './base-change.js';
 export { rebaseChange, rebaseChangeOf, rebaseMessage } from './rebase.js';
@@ -13,4 +13,5 @@ export { decodeChangeOrigin, encodeChangeOrigin } from './change-origin.js';
 export type { ChangeOrigin } from './change-origin.js';
 export { createPeerSync, encodePeerSync, resetPeerSync } from './peer-sync.js';
 export type { PeerSync } from './peer-sync.js';
+export { memberIdHexOf } from './member-record.js';
 export type { MemberRecord } from './member-record.js';

@@ -153,3 +153,20 @@ describe('KvDocument replication', () => {
     assert.throws(() => loadKvDocument({ saved: foreign.save() }), /not an eckd document/);
   });
 });
+
+describe('KvDocument lease records', () => {
+  test('an int TTL (single node, older documents) has no owner; with peers the owner is stored with the TTL', () => {
+    const doc = createKvDocument();
+    doc.putLease('7', 10);
+    doc.putLease('8', 5, '00000000000000ab');
+    doc.commit();
+    const again = loadKvDocument({ saved: doc.save() });
+    assert.deepEqual(again.leases().sort((a, b) => a.id.localeCompare(b.id)), [
+      { id: '7', ttl: 10 },
+      { id: '8', ttl: 5, owner: '00000000000000ab' },
+    ]);
+    assert.deepEqual(again.lease('8'), { id: '8', ttl: 5, owner: '00000000000000ab' });
+    assert.equal(again.lease('9'), undefined);
+    assert.throws(() => doc.putLease('9', 5, 'AB'), AutomergeDocError);
+  });
+});

@@ -16,7 +16,7 @@ import type { ChangeHeader } from './change-header.js';
 import { decodeChangeOrigin, encodeChangeOrigin } from './change-origin.js';
 import type { ChangeOrigin } from './change-origin.js';
 import { assertLatin1Key } from './latin1-key.js';
-import { decodeMemberRecord, encodeMemberRecord, memberKey, memberKeyPrefix } from './member-record.js';
+import { decodeMemberRecord, encodeMemberRecord, memberIdHex, memberKey, memberKeyPrefix } from './member-record.js';
 import type { MemberRecord } from './member-record.js';
 import type { PeerSync } from './peer-sync.js';
 import { decodeStoredValue, decodeTaggedStoredValue, encodeStoredValue, encodeTaggedStoredValue, parseLease } from './stored-value.js';
@@ -73,6 +73,16 @@ export interface KeyConflict {
   loser: TaggedStoredValue;
 }
 
+/** A granted lease as the document keeps it (docs/ARCHITECTURE.md §5d, §8.6). */
+export interface LeaseRecord {
+  /** decimal int64 */
+  id: string;
+  /** granted TTL in seconds */
+  ttl: number;
+  /** the granting member's id (16 hex digits); absent: the founding member's (band 0), or a single node's */
+  owner?: string;
+}
+
 export interface KvDocument {
   /** Hex; one writer per actor id, ever. */
   readonly actorId: string;
@@ -115,11 +125,16 @@ export interface KvDocument {
   opCount(): number;
   /** Every key (not tombstones), in byte order. O(keys): ~60 ms at 100k keys. */
   keys(): string[];
-  /** A granted lease (decimal int64 id) and its TTL in seconds; the backend keeps expiry times itself. */
-  putLease(id: string, ttlSeconds: number): void;
+  /**
+   * A granted lease (decimal int64 id) and its TTL in seconds; the backend keeps expiry times itself.
+   * `ownerHex`: the granting member's id (16 hex digits), given only when the member has peers.
+   */
+  putLease(id: string, ttlSeconds: number, ownerHex?: string): void;
   deleteLease(id: string): void;
+  /** The lease record of `id`, if any (granted by any member). */
+  lease(id: string): LeaseRecord | undefined;
   /** Every lease, by id as stored. */
-  leases(): { id: string; ttl: number }[];
+  leases(): LeaseRecord[];
   /** Releases the wasm memory of this document; it must not be used afterwards. */
   free(): void;
 }
@@ -367,12 +382,17 @@ class AutomergeKvDocument implements KvDocument {
     this.handle.free();
   }
 
-  putLease(id: string, ttlSeconds: number): void {
+  putLease(id: string, ttlSeconds: number, ownerHex?: string): void {
     assertLeaseId(id);
     if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 0) {
       throw new AutomergeDocError(`lease TTL must be a non-negative integer of seconds, got ${ttlSeconds}`);
     }
-    this.handle.put(leasesMapId, id, ttlSeconds, 'int');
+    if (ownerHex === undefined) {
+      this.handle.put(leasesMapId, id, ttlSeconds, 'int');
+      return;
+    }
+    if (!memberIdHex.test(ownerHex)) throw new AutomergeDocError(`lease owner must be a member id of 16 hex digits, got ${JSON.stringify(ownerHex)}`);
+    this.handle.put(leasesMapId, id, `${ttlSeconds}${leaseOwnerSeparator}${ownerHex}`, 'str');
   }
 
   deleteLease(id: string): void {
@@ -380,8 +400,13 @@ class AutomergeKvDocument implements KvDocument {
     this.handle.delete(leasesMapId, id);
   }
 
-  leases(): { id: string; ttl: number }[] {
-    return this.handle.keys(leasesMapId).map((id) => ({ id, ttl: Number(this.handle.get(leasesMapId, id)) }));
+  lease(id: string): LeaseRecord | undefined {
+    const stored = this.handle.get(leasesMapId, id);
+    return stored === undefined ? undefined : decodeLeaseRecord(id, stored);
+  }
+
+  leases(): LeaseRecord[] {
+    return this.handle.keys(leasesMapId).map((id) => decodeLeaseRecord(id, this.handle.get(leasesMapId, id)));
   }
 
   private markTagged(): void {
@@ -472,6 +497,8 @@ const taggedFormat = 0x02;
  * are equal values.
  */
 const taggedMarkKey = 'tagged';
+/** Between TTL and owner in a lease record written with peers: "<ttl>@<owner id hex>". */
+const leaseOwnerSeparator = '@';
 
 function hasTaggedMark(handle: Handle): boolean {
   return handle.get('_root', taggedMarkKey) === true;
@@ -518,6 +545,23 @@ function originOf(message: string | null): { origin?: ChangeOrigin } {
 
 function sameHeads(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((h) => b.includes(h));
+}
+
+/**
+ * A lease record is the granted TTL as an int (a single node, and every
+ * document written before leases had owners: they belong to the founding
+ * member, band 0) or, with peers, the string "<ttl>@<owner id hex>": one
+ * scalar, so a grant stays one put and old documents read as before.
+ */
+function decodeLeaseRecord(id: string, stored: unknown): LeaseRecord {
+  if (typeof stored === 'string') {
+    const at = stored.indexOf(leaseOwnerSeparator);
+    const ttl = Number(stored.slice(0, at));
+    const owner = stored.slice(at + 1);
+    if (at <= 0 || !Number.isSafeInteger(ttl) || !memberIdHex.test(owner)) throw new AutomergeDocError(`lease ${id} has a bad record ${JSON.stringify(stored)}`);
+    return { id, ttl, owner };
+  }
+  return { id, ttl: Number(stored) };
 }
 
 function assertLeaseId(id: string): void {

@@ -22,7 +22,12 @@ export interface MemberRecord {
 }
 
 export const memberKeyPrefix = 'member:';
-const memberIdHex = /^[0-9a-f]{16}$/;
+export const memberIdHex = /^[0-9a-f]{16}$/;
+
+/** A member id (uint64, decimal string or number) as the member table and lease records name it: 16 hex digits. */
+export function memberIdHexOf(memberId: string | number): string {
+  return BigInt(memberId).toString(16).padStart(16, '0');
+}
 
 export function memberKey(idHex: string): string {
   if (typeof idHex !== 'string' || !memberIdHex.test(idHex)) {

@@ -29,10 +29,13 @@ export class LeaseStore {
     return this.#leases.size;
   }
 
-  /** etcd's grant rules: TTL above the maximum → LeaseTTLTooLarge; below the minimum → raised; an existing id → LeaseExist. */
-  grant(id: string, ttlRequested: number, nowMs: number): number {
+  /**
+   * etcd's grant rules: TTL above the maximum → LeaseTTLTooLarge; below the minimum → raised;
+   * an existing id (here, or `takenElsewhere`, e.g. another member's lease) → LeaseExist.
+   */
+  grant(id: string, ttlRequested: number, nowMs: number, takenElsewhere: (id: string) => boolean = () => false): number {
     if (ttlRequested > leaseTtlMaxSeconds) throw new KvError('LeaseTTLTooLarge');
-    if (this.#leases.has(id)) throw new KvError('LeaseExist');
+    if (this.#leases.has(id) || takenElsewhere(id)) throw new KvError('LeaseExist');
     const ttl = Math.max(ttlRequested, leaseTtlMinSeconds);
     this.#leases.set(id, { ttl, expiresAtMs: nowMs + ttl * 1000, keys: new Set() });
     return ttl;
