@@ -22,9 +22,11 @@ import {
   encodeBackupFileRowsHead,
   maintenanceCodecs,
   unknownWireError,
+  validators,
 } from '@eckd/change-codec';
 import type { BackupChunk, WireError } from '@eckd/change-codec';
 import { streamBackup } from '@eckd/storage';
+import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
 import type pg from 'pg';
 
@@ -69,10 +71,11 @@ export function createBackupHandler(messenger: Messenger, pool: pg.Pool, limits:
   };
 
   return async (msg) => {
-    const request = maintenanceCodecs.backupRequest.decode(msg.data);
-    const windowBytes = Number(request.window_bytes ?? 0);
-    let id = request.session ?? '';
+    let id = '';
     try {
+      const request = decodeChecked(msg, maintenanceCodecs.backupRequest, validators.backupRequest, log);
+      const windowBytes = Number(request.window_bytes ?? 0);
+      id = request.session ?? '';
       let spool: SpooledBackup;
       if (id === '') {
         if (sessions.size + spooling >= limits.sessionsMax) throw new BackupRefused({ name: 'TooManyRequests', message: 'etcdserver: too many requests' });

@@ -65,9 +65,9 @@ try {
   messenger.subscribe(subjects.load, (msg) => (lock.held ? load(msg) : refuseLoad(msg)));
   // etcd's Maintenance service: sizes, alarms, defragment (storage) and Snapshot (backup).
   const storage = createStorageHandler(pool, log);
-  messenger.subscribe(subjects.storage, (msg) => void storage(msg));
+  messenger.subscribe(subjects.storage, storage);
   const backup = createBackupHandler(messenger, pool, { chunkBytes: config.loadChunkBytes, sessionsMax: config.backupSessionsMax, idleMs: config.backupIdleMs }, log);
-  messenger.subscribe(subjects.backup, (msg) => void backup(msg));
+  messenger.subscribe(subjects.backup, backup);
   await nc.flush();
   log.info('ready', { append: subjects.append, load: subjects.load });
 } catch (err) {

@@ -5,7 +5,7 @@
 // (docs/ARCHITECTURE.md §4, "Trust and permissions"). Checks against the
 // receiver's own state (a patch past a gap, a compaction in the future)
 // stay with the receiver.
-import type { BackupChunk, MaintenanceReply, MaintenanceRequest, StorageReply, StorageRequest } from './maintenance-messages.js';
+import type { BackupChunk, BackupRequest, MaintenanceReply, MaintenanceRequest, StorageReply, StorageRequest } from './maintenance-messages.js';
 import type {
   AppendReply,
   AppendRequest,
@@ -247,6 +247,12 @@ export const validators = Object.freeze({
   compactorRunReply: validator<CompactorRunReply>('CompactorRunReply', (m, c) => {
     c.revision('through_revision', m.through_revision);
     c.revision('index_revision', m.index_revision);
+  }),
+
+  backupRequest: validator<BackupRequest>('BackupRequest', (m, c) => {
+    c.that((m.session ?? '').length <= 64, 'session is at most 64 characters');
+    c.count('offset', m.offset);
+    c.count('window_bytes', m.window_bytes);
   }),
 
   backupChunk: validator<BackupChunk>('BackupChunk', (m, c) => {
