@@ -10,7 +10,8 @@ export interface ConflictsRequest {
 }
 
 export interface ConflictsReply {
-  list?: Sent<ConflictListResponse__Output> | null;
+  /** without its header: the frontend sets its own */
+  list?: Omit<ConflictListResponse__Output, 'header'> | null;
   error?: WireError | null;
 }
 
