@@ -17,6 +17,7 @@ const protoFiles = [
   'authpb/auth.proto',
   'v3lockpb/v3lock.proto',
   'v3electionpb/v3election.proto',
+  'eckdserverpb/conflicts.proto',
 ];
 const options = ['--keepCase', '--longs=String', '--enums=String', '--defaults', '--oneofs', '--grpcLib=@grpc/grpc-js'];
 

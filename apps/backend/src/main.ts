@@ -18,6 +18,7 @@ import { startClock } from './peers/txn-clock.js';
 import { recoverState } from './recovery.js';
 import { readMaintenanceConfig } from './maintenance-config.js';
 import { NodeMaintenance } from './maintenance-service.js';
+import { handleConflicts } from './peers/conflicts.js';
 
 const log = createLogger('backend');
 const { onShutdown, shutdown } = installShutdown(log);
@@ -134,6 +135,7 @@ try {
   messenger.subscribe(subjects.readIndex, handleReadIndex(loop, identity));
   const sync = handleSync(messenger, store, loop, identity, log);
   messenger.subscribe(subjects.sync, sync);
+  messenger.subscribe(subjects.conflicts, handleConflicts(replication?.conflicts, log));
   replication?.start();
   await nc.flush();
   log.info('ready', { revision: store.revision, memberId: identity.member_id, actor: doc.actorId, fencingEpoch });

@@ -5,6 +5,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadEtcdGrpc } from '@eckd/etcd-proto';
 import type { FrontendConfig } from './config.js';
+import type { ConflictsDeps } from './conflicts.handler.js';
+import { conflictsHandlers } from './conflicts.handler.js';
 import type { KvDeps } from './kv.handler.js';
 import { kvHandlers } from './kv.handler.js';
 import type { LeaseDeps } from './lease.handler.js';
@@ -26,7 +28,7 @@ export type GrpcServerLimits = Pick<
 export async function startGrpcServer(
   listen: { host: string; port: number }[],
   limits: GrpcServerLimits,
-  deps: KvDeps & WatchDeps & LeaseDeps & MaintenanceDeps,
+  deps: KvDeps & WatchDeps & LeaseDeps & MaintenanceDeps & ConflictsDeps,
 ): Promise<{ server: grpc.Server; ports: number[] }> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.maxRequestBytes + grpcOverheadBytes,
@@ -46,6 +48,7 @@ export async function startGrpcServer(
   server.addService(loadEtcdGrpc().Watch, watchHandlers(deps));
   server.addService(loadEtcdGrpc().Lease, leaseHandlers(deps));
   server.addService(loadEtcdGrpc().Maintenance, maintenanceHandlers(deps));
+  server.addService(loadEtcdGrpc().Conflicts, conflictsHandlers(deps));
   const ports: number[] = [];
   for (const { host, port } of listen) {
     ports.push(

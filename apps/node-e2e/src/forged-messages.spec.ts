@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Etcd3 } from 'etcd3';
 import { connect, createInbox } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { codecs, maintenanceCodecs, nodeSubjects } from '@eckd/change-codec';
+import { codecs, conflictsCodecs, maintenanceCodecs, nodeSubjects } from '@eckd/change-codec';
 import type { NodeSubjects } from '@eckd/change-codec';
 import { builtAppMain, isReadyLine, startProcess } from '@eckd/testing';
 import type { ProcessHandle } from '@eckd/testing';
@@ -103,6 +103,7 @@ function impossibleMessages(): Record<keyof NodeSubjects, Uint8Array[]> {
       maintenanceCodecs.storageRequest.encode({ save_state: { alarms: Array.from({ length: 2000 }, () => ({ memberID: 1, alarm: 'NOSPACE' })), downgrade: null } }),
     ],
     backup: [maintenanceCodecs.backupChunk.encode({ index: -1, done: true, total_bytes: '-1', data: Buffer.alloc(0) })],
+    conflicts: [conflictsCodecs.conflictsRequest.encode({ list: null }), conflictsCodecs.conflictsRequest.encode({ list: { limit: '-1', kind: 'forged' } })],
   };
 }
 

@@ -19,6 +19,7 @@ describe('subjects', () => {
       maintenance: 'eckd.n1.backend.maintenance.v1',
       storage: 'eckd.n1.persister.storage.v1',
       backup: 'eckd.n1.persister.backup.v1',
+      conflicts: 'eckd.n1.backend.conflicts.v1',
     });
   });
 

@@ -38,7 +38,7 @@ export type {
   PeerStored,
 } from './messages.js';
 export { ChunkBudget, chunkBySize, payloadHeadroomBytes } from './chunks.js';
-export { BadMessageError, messageLimits, validated, validators } from './validate.js';
+export { BadMessageError, conflictKinds, messageLimits, validated, validators } from './validate.js';
 export type { Validator } from './validate.js';
 export { maintenanceCodecs, backupFormat, backupFormatVersion, backupSectorBytes, encodeBackupFile, encodeBackupFileHead, encodeBackupFileRows, encodeBackupFileRowsHead, encodeBackupFilePadding } from './maintenance-messages.js';
 export type {
@@ -55,3 +55,5 @@ export type {
   BackupFile,
   BackupRows,
 } from './maintenance-messages.js';
+export { conflictsCodecs } from './conflicts-messages.js';
+export type { ConflictsRequest, ConflictsReply } from './conflicts-messages.js';

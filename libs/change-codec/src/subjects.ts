@@ -38,6 +38,8 @@ export interface NodeSubjects {
   storage: string;
   /** request / chunked reply: a consistent backup of the node's storage (BackupRequest → BackupChunk...) */
   backup: string;
+  /** request/reply: the conflicts the backend recorded (ConflictsRequest → ConflictsReply) */
+  conflicts: string;
 }
 
 /** The token of the cluster-wide subjects: no node may take it as its name. */
@@ -59,6 +61,7 @@ export function nodeSubjects(scope: SubjectScope): NodeSubjects {
     maintenance: `${base}.backend.maintenance.v1`,
     storage: `${base}.persister.storage.v1`,
     backup: `${base}.persister.backup.v1`,
+    conflicts: `${base}.backend.conflicts.v1`,
   });
 }
 

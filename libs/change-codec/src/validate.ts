@@ -5,6 +5,7 @@
 // (docs/ARCHITECTURE.md §4, "Trust and permissions"). Checks against the
 // receiver's own state (a patch past a gap, a compaction in the future)
 // stay with the receiver.
+import type { ConflictsReply, ConflictsRequest } from './conflicts-messages.js';
 import type { BackupChunk, BackupRequest, MaintenanceReply, MaintenanceRequest, StorageReply, StorageRequest } from './maintenance-messages.js';
 import type {
   AppendReply,
@@ -55,6 +56,9 @@ export const messageLimits = Object.freeze({
 });
 
 const automergeHash = /^[0-9a-f]{64}$/;
+
+/** The kinds of eckdserverpb.Conflict: the winner's operation, then the loser's. */
+export const conflictKinds: readonly string[] = Object.freeze(['put/put', 'put/delete', 'delete/put']);
 
 /** The message as is when valid; throws its BadMessageError otherwise. */
 export function validated<T>(message: T, validator: Validator<T>): T {
@@ -258,5 +262,18 @@ export const validators = Object.freeze({
   backupChunk: validator<BackupChunk>('BackupChunk', (m, c) => {
     c.count('index', m.index);
     c.count('total_bytes', m.total_bytes);
+  }),
+
+  conflictsRequest: validator<ConflictsRequest>('ConflictsRequest', (m, c) => {
+    c.that(m.list !== null, 'no listing request');
+    c.count('limit', m.list?.limit);
+    c.that(m.list?.kind === undefined || m.list.kind === '' || conflictKinds.includes(m.list.kind), `unknown conflict kind ${String(m.list?.kind)}`);
+  }),
+
+  conflictsReply: validator<ConflictsReply>('ConflictsReply', (m, c) => {
+    for (const conflict of m.list?.conflicts ?? []) {
+      c.revision('detected_revision', conflict.detected_revision);
+      c.that(conflictKinds.includes(conflict.kind ?? ''), `unknown conflict kind ${String(conflict.kind)}`);
+    }
   }),
 });

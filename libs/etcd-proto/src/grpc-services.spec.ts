@@ -27,10 +27,12 @@ const expectedMethods: Record<ServiceName, string[]> = {
   ],
   Lock: ['Lock', 'Unlock'],
   Election: ['Campaign', 'Proclaim', 'Leader', 'Observe', 'Resign'],
+  Conflicts: ['List'],
 };
 const grpcPackage: Record<ServiceName, string> = {
   KV: 'etcdserverpb', Watch: 'etcdserverpb', Lease: 'etcdserverpb', Cluster: 'etcdserverpb',
   Maintenance: 'etcdserverpb', Auth: 'etcdserverpb', Lock: 'v3lockpb', Election: 'v3electionpb',
+  Conflicts: 'eckdserverpb',
 };
 
 describe('loadEtcdGrpc', () => {

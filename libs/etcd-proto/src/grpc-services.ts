@@ -12,11 +12,13 @@ import type { MaintenanceDefinition } from './generated/etcdserverpb/Maintenance
 import type { AuthDefinition } from './generated/etcdserverpb/Auth.js';
 import type { LockDefinition } from './generated/v3lockpb/Lock.js';
 import type { ElectionDefinition } from './generated/v3electionpb/Election.js';
-import { etcdProtoFiles, protoLoaderOptions } from './proto-files.js';
+import type { ProtoGrpcType as ConflictsGrpcType } from './generated/conflicts.js';
+import type { ConflictsDefinition } from './generated/eckdserverpb/Conflicts.js';
+import { eckdProtoFiles, etcdProtoFiles, protoLoaderOptions } from './proto-files.js';
 import { responseEncoders } from './response-encoder.js';
 
 /** The loaded gRPC object: client constructors per package (`grpcObject.etcdserverpb.KV`). */
-export type EtcdGrpcObject = RpcGrpcType & LockGrpcType & ElectionGrpcType;
+export type EtcdGrpcObject = RpcGrpcType & LockGrpcType & ElectionGrpcType & ConflictsGrpcType;
 
 /** Service definitions for `grpc.Server#addService`, plus what they were loaded from. */
 export interface EtcdGrpc {
@@ -30,17 +32,19 @@ export interface EtcdGrpc {
   readonly Auth: AuthDefinition;
   readonly Lock: LockDefinition;
   readonly Election: ElectionDefinition;
+  /** eckd's own (eckdserverpb), loaded with etcd's protos it imports */
+  readonly Conflicts: ConflictsDefinition;
 }
 
 let loaded: EtcdGrpc | undefined;
 
-/** Loads the etcd protos once per process and returns the gRPC service definitions. */
+/** Loads the etcd protos (and eckd's own) once per process and returns the gRPC service definitions. */
 export function loadEtcdGrpc(): EtcdGrpc {
   if (loaded) return loaded;
-  const packageDefinition = protoLoader.loadSync([...etcdProtoFiles], { ...protoLoaderOptions });
+  const packageDefinition = protoLoader.loadSync([...etcdProtoFiles, ...eckdProtoFiles], { ...protoLoaderOptions });
   // The generated ProtoGrpcType describes exactly what loadPackageDefinition builds.
   const grpcObject = grpc.loadPackageDefinition(packageDefinition) as unknown as EtcdGrpcObject;
-  const { etcdserverpb, v3lockpb, v3electionpb } = grpcObject;
+  const { etcdserverpb, v3lockpb, v3electionpb, eckdserverpb } = grpcObject;
   directResponses(etcdserverpb.KV.service, { Range: 'RangeResponse', Put: 'PutResponse', DeleteRange: 'DeleteRangeResponse', Txn: 'TxnResponse' });
   directResponses(etcdserverpb.Watch.service, { Watch: 'WatchResponse' });
   directResponses(etcdserverpb.Lease.service, { LeaseKeepAlive: 'LeaseKeepAliveResponse' });
@@ -55,6 +59,7 @@ export function loadEtcdGrpc(): EtcdGrpc {
     Auth: etcdserverpb.Auth.service,
     Lock: v3lockpb.Lock.service,
     Election: v3electionpb.Election.service,
+    Conflicts: eckdserverpb.Conflicts.service,
   });
   return loaded;
 }

@@ -52,4 +52,8 @@ export type { WatchResponse__Output } from './generated/etcdserverpb/WatchRespon
 export type { WatchRequest, WatchRequest__Output } from './generated/etcdserverpb/WatchRequest.js';
 export type { Event } from './generated/mvccpb/Event.js';
 export type { KeyValue } from './generated/mvccpb/KeyValue.js';
+export type { ConflictsClient, ConflictsHandlers } from './generated/eckdserverpb/Conflicts.js';
+export type { ConflictListRequest, ConflictListRequest__Output } from './generated/eckdserverpb/ConflictListRequest.js';
+export type { ConflictListResponse, ConflictListResponse__Output } from './generated/eckdserverpb/ConflictListResponse.js';
+export type { Conflict, Conflict__Output } from './generated/eckdserverpb/Conflict.js';
 export { responseEncoders, responseBytes, responseOverLimit, encodeEmbedded, encodeIntField } from './response-encoder.js';

@@ -18,6 +18,9 @@ export const etcdProtoFiles: readonly string[] = Object.freeze([
   'v3electionpb/v3election.proto',
 ]);
 
+/** eckd's own service protos (not etcd's), relative to `protoDir`. */
+export const eckdProtoFiles: readonly string[] = Object.freeze(['eckdserverpb/conflicts.proto']);
+
 /**
  * proto-loader options matching the generated types: int64 as decimal
  * strings, enums as names, bytes as Buffers, defaults filled, oneof names set.

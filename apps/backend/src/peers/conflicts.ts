@@ -1,8 +1,11 @@
 // Conflict records (docs/ARCHITECTURE.md §8.2): each value that lost to
 // another by transaction tag is recorded once, counted by kind, and kept in a
-// bounded ring (newest last) for a later listing service.
+// bounded ring (newest last), which eckd's Conflicts service lists.
 import type { ConflictKind, KeyConflict, TaggedStoredValue } from '@eckd/automerge-doc';
-import type { Logger } from '@eckd/service-kit';
+import { conflictsCodecs, unknownWireError, validators } from '@eckd/change-codec';
+import type { ConflictsReply, ConflictsRequest } from '@eckd/change-codec';
+import { decodeChecked } from '@eckd/service-kit';
+import type { Logger, Message } from '@eckd/service-kit';
 
 export interface ConflictSide {
   /** member id, decimal */
@@ -19,6 +22,7 @@ export interface ConflictRecord {
   loser: ConflictSide;
   /** the local revision at which this member saw it */
   detectedAt: number;
+  detectedAtUnixMs: number;
 }
 
 export class ConflictLog {
@@ -28,9 +32,12 @@ export class ConflictLog {
   readonly #records = new Map<string, ConflictRecord>();
   readonly #totals: Record<ConflictKind, number> = { 'put/put': 0, 'put/delete': 0, 'delete/put': 0 };
 
-  constructor(kept: number, log: Logger) {
+  readonly #nowMs: () => number;
+
+  constructor(kept: number, log: Logger, nowMs: () => number = Date.now) {
     this.#kept = kept;
     this.#log = log;
+    this.#nowMs = nowMs;
   }
 
   /** Records the conflicts not seen before; a loser stays one as long as its key is not written again. */
@@ -38,7 +45,7 @@ export class ConflictLog {
     for (const c of conflicts) {
       const id = `${c.key}\u0000${c.loser.tag.member}:${c.loser.tag.hlc}`;
       if (this.#records.has(id)) continue;
-      const record: ConflictRecord = { key: c.key, kind: c.kind, winner: sideOf(c.winner), loser: sideOf(c.loser), detectedAt };
+      const record: ConflictRecord = { key: c.key, kind: c.kind, winner: sideOf(c.winner), loser: sideOf(c.loser), detectedAt, detectedAtUnixMs: this.#nowMs() };
       this.#records.set(id, record);
       if (this.#records.size > this.#kept) this.#records.delete(this.#records.keys().next().value!);
       this.#totals[c.kind]++;
@@ -58,4 +65,45 @@ export class ConflictLog {
 
 function sideOf(v: TaggedStoredValue): ConflictSide {
   return { member: v.tag.member.toString(), originRevision: v.originRevision.toString(), hlc: v.tag.hlc.toString() };
+}
+
+/**
+ * The answer to a listing: the kept records newest first, those of the asked
+ * key and kind, at most `limit` (0: all); a member without peers has none.
+ */
+export function conflictListing(conflicts: ConflictLog | undefined, request: NonNullable<ConflictsRequest['list']>): NonNullable<ConflictsReply['list']> {
+  const key = request.key && request.key.length > 0 ? Buffer.from(request.key).toString('latin1') : undefined;
+  const kind = request.kind || undefined;
+  const limit = Number(request.limit ?? 0);
+  const matching = (conflicts?.list() ?? []).filter((c) => (key === undefined || c.key === key) && (kind === undefined || c.kind === kind));
+  const totals = conflicts?.totals() ?? { 'put/put': 0, 'put/delete': 0, 'delete/put': 0 };
+  return {
+    conflicts: (limit > 0 ? matching.slice(0, limit) : matching).map((c) => ({
+      key: Buffer.from(c.key, 'latin1'),
+      kind: c.kind,
+      winner: sideMessage(c.winner),
+      loser: sideMessage(c.loser),
+      detected_revision: String(c.detectedAt),
+      detected_at_unix_ms: String(c.detectedAtUnixMs),
+    })),
+    total_by_kind: Object.fromEntries(Object.entries(totals).map(([k, n]) => [k, String(n)])),
+  };
+}
+
+/** The backend.conflicts subject: a frontend's Conflicts/List. */
+export function handleConflicts(conflicts: ConflictLog | undefined, log: Logger): (msg: Message) => void {
+  return (msg) => {
+    let reply: ConflictsReply;
+    try {
+      const request = decodeChecked(msg, conflictsCodecs.conflictsRequest, validators.conflictsRequest, log);
+      reply = { list: conflictListing(conflicts, request.list ?? {}) };
+    } catch (err) {
+      reply = { error: unknownWireError(err) };
+    }
+    msg.respond(conflictsCodecs.conflictsReply.encode(reply));
+  };
+}
+
+function sideMessage(side: ConflictSide): { member_id: string; origin_revision: string; tag: string } {
+  return { member_id: side.member, origin_revision: side.originRevision, tag: side.hlc };
 }
