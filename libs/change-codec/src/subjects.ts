@@ -38,6 +38,10 @@ export interface NodeSubjects {
   storage: string;
   /** request / chunked reply: a consistent backup of the node's storage (BackupRequest → BackupChunk...) */
   backup: string;
+  /** publish (etcd-api, every frontend of the node): its replica's applied revision (FrontendApplied) */
+  frontendApplied: string;
+  /** publish (backend → frontends): the other members' storage watermarks (PeerStoredRevisions) */
+  peerStored: string;
 }
 
 /** The token of the cluster-wide subjects: no node may take it as its name. */
@@ -59,6 +63,8 @@ export function nodeSubjects(scope: SubjectScope): NodeSubjects {
     maintenance: `${base}.backend.maintenance.v1`,
     storage: `${base}.persister.storage.v1`,
     backup: `${base}.persister.backup.v1`,
+    frontendApplied: `${base}.frontend-applied.v1`,
+    peerStored: `${base}.peer-stored.v1`,
   });
 }
 
