@@ -7,7 +7,7 @@ import type { AcknowledgerOptions } from './acknowledger.js';
 import { Replica } from './replica.js';
 
 function acknowledger(opts: Partial<AcknowledgerOptions> = {}): Acknowledger {
-  return new Acknowledger({ frontendId: 'f1', writeRequirement: { persisted: true, frontends: 1, nodes: 0 }, timeoutMs: 2_000, waitsMax: 1_000, stallResyncMs: 1_000, log: quietLog, ...opts });
+  return new Acknowledger({ frontendId: 'f1', factors: { internal: 1, external: 0 }, timeoutMs: 2_000, waitsMax: 1_000, stallResyncMs: 1_000, log: quietLog, ...opts });
 }
 
 describe('acknowledger (the one way to wait for a revision)', () => {

@@ -19,6 +19,8 @@ describe('subjects', () => {
       maintenance: 'eckd.n1.backend.maintenance.v1',
       storage: 'eckd.n1.persister.storage.v1',
       backup: 'eckd.n1.persister.backup.v1',
+      frontendApplied: 'eckd.n1.frontend-applied.v1',
+      peerStored: 'eckd.n1.peer-stored.v1',
     });
   });
 
