@@ -103,6 +103,8 @@ function impossibleMessages(): Record<keyof NodeSubjects, Uint8Array[]> {
       maintenanceCodecs.storageRequest.encode({ save_state: { alarms: Array.from({ length: 2000 }, () => ({ memberID: 1, alarm: 'NOSPACE' })), downgrade: null } }),
     ],
     backup: [maintenanceCodecs.backupChunk.encode({ index: -1, done: true, total_bytes: '-1', data: Buffer.alloc(0) })],
+    frontendApplied: [codecs.frontendApplied.encode({ frontend_id: '', revision: 1 }), codecs.frontendApplied.encode({ frontend_id: 'forger', revision: '-1' })],
+    peerStored: [codecs.peerStoredRevisions.encode({ members: [{ member: 0, origin_revision: 1 }, { member: 1, origin_revision: '-1' }] })],
   };
 }
 
