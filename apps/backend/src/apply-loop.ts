@@ -303,6 +303,7 @@ export class ApplyLoop {
     );
     if (this.#storageFailing) this.#opts.log.info('storage is back', { attempts });
     this.#storageFailing = false;
+    if (batch.peerChanges.length > 0) this.#opts.peers?.afterStored(batch.peerChanges);
   }
 }
 

@@ -7,7 +7,7 @@ import type { AcknowledgerOptions } from './acknowledger.js';
 import { Replica } from './replica.js';
 
 function acknowledger(opts: Partial<AcknowledgerOptions> = {}): Acknowledger {
-  return new Acknowledger({ frontendId: 'f1', writeRequirement: { persisted: true, frontends: 1, nodes: 0 }, timeoutMs: 2_000, waitsMax: 1_000, stallResyncMs: 1_000, log: quietLog, ...opts });
+  return new Acknowledger({ frontendId: 'f1', factors: { internal: 1, external: 0 }, timeoutMs: 2_000, waitsMax: 1_000, stallResyncMs: 1_000, log: quietLog, ...opts });
 }
 
 describe('acknowledger (the one way to wait for a revision)', () => {
@@ -22,6 +22,26 @@ describe('acknowledger (the one way to wait for a revision)', () => {
     ack.applied(5);
     await wait;
     assert.equal(ack.waitingCount, 0);
+  });
+
+  test("a request's factors override the node's: other frontends and members are counted", async () => {
+    const ack = acknowledger({ factors: { internal: 1, external: 1 } });
+    ack.persisted(7);
+    ack.applied(7);
+    let done = false;
+    const wait = ack.waitForWrite(7, Date.now(), { internal: 2, external: 2 }).then(() => (done = true));
+    ack.frontendApplied('f1', 7); // its own announcement does not count twice
+    ack.frontendApplied('f2', 7);
+    ack.peerStored('101', 7);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(done, false);
+    ack.peerStored('102', 8);
+    await wait;
+    // The node's default (external 1) applies when the request names none.
+    const defaults = acknowledger({ factors: { internal: 1, external: 1 }, timeoutMs: 50 });
+    defaults.persisted(1);
+    defaults.applied(1);
+    await assert.rejects(defaults.waitForWrite(1, Date.now()), { rpcName: 'Timeout' });
   });
 
   test("a wait times out with etcd's Timeout, within what is left of the request's deadline", async () => {

@@ -1,7 +1,9 @@
 // The one place a request waits for a revision (etcd has one too,
-// `pkg/wait`): a write until its replication requirement is met (today
-// "persisted": the backend answered after the Postgres commit, and "applied
-// by this frontend": its replica reached the revision), a read until the
+// `pkg/wait`): a write until its replication requirement is met
+// ("persisted": the backend answered after the Postgres commit; the internal
+// factor: this frontend's replica and enough of the node's other frontends
+// reached the revision; the external factor: enough other members stored it,
+// docs/ARCHITECTURE.md §3), a read until the
 // replica serves the read index. One registry, one timeout per wait, one
 // stall-recovery path: a wait whose revision the replica has not applied
 // after `stallResyncMs` means a patch was lost (the backend has published
@@ -12,12 +14,13 @@
 import { AckTracker, AckTrackerError } from '@eckd/ack-tracker';
 import type { AckRequirement } from '@eckd/ack-tracker';
 import type { Logger } from '@eckd/service-kit';
+import type { ReplicationFactors } from './replication-factors.js';
 import { EtcdRpcError } from './to-grpc-error.js';
 
 export interface AcknowledgerOptions {
   frontendId: string;
-  /** what a write's reply waits for */
-  writeRequirement: AckRequirement;
+  /** the node's replication factors, unless a request names its own (ECKD_INTERNAL_FACTOR, ECKD_EXTERNAL_FACTOR) */
+  factors: ReplicationFactors;
   /** a request's whole deadline (etcd's request timeout) */
   timeoutMs: number;
   /** waits registered at once; beyond, etcd's "too many requests" (ECKD_REVISION_WAITS_MAX) */
@@ -65,20 +68,47 @@ export class Acknowledger {
     this.#release(this.#tracker.recordFrontendApplied(this.#opts.frontendId, revision));
   }
 
+  /** Another frontend of this node applied up to `revision` (FrontendApplied). */
+  frontendApplied(frontendId: string, revision: number): void {
+    if (frontendId === this.#opts.frontendId) return;
+    this.#release(this.#tracker.recordFrontendApplied(frontendId, revision));
+  }
+
+  /** Member `member` stored this node's revisions up to `revision` (PeerStoredRevisions). */
+  peerStored(member: string, revision: number): void {
+    this.#release(this.#tracker.recordPeerStored(member, revision));
+  }
+
+  /** What this frontend's replica has applied; undefined while it (re)loads its state. */
+  get appliedRevision(): number | undefined {
+    return this.#applied;
+  }
+
   /** The replica is replacing its state: nothing counts as applied until it says so again. */
   replicaReset(): void {
     this.#applied = undefined;
     this.#tracker.removeFrontend(this.#opts.frontendId);
   }
 
-  /** Resolves when the write at `revision` meets the requirement, within what is left of the deadline of a request begun at `startedAt`. */
-  waitForWrite(revision: number, startedAt: number): Promise<void> {
-    return this.#wait(revision, this.#opts.writeRequirement, this.#opts.timeoutMs - (Date.now() - startedAt));
+  /**
+   * Resolves when the write at `revision` is persisted and meets the
+   * replication factors (the request's own where it names them, else the
+   * node's), within what is left of the deadline of a request begun at
+   * `startedAt`. A factor no frontends or members can meet waits out the
+   * deadline: the write stands, the reply is etcd's "request timed out".
+   */
+  waitForWrite(revision: number, startedAt: number, requested?: Partial<ReplicationFactors>): Promise<void> {
+    const requirement = {
+      persisted: true,
+      frontends: requested?.internal ?? this.#opts.factors.internal,
+      peers: requested?.external ?? this.#opts.factors.external,
+    };
+    return this.#wait(revision, requirement, this.#opts.timeoutMs - (Date.now() - startedAt));
   }
 
   /** Resolves once the replica serves `revision` (0: once it has loaded its state at all). */
   waitForApplied(revision: number, timeoutMs: number): Promise<void> {
-    return this.#wait(revision, { persisted: false, frontends: 1, nodes: 0 }, timeoutMs);
+    return this.#wait(revision, { persisted: false, frontends: 1, peers: 0 }, timeoutMs);
   }
 
   /** Fails everything still waiting (shutdown). */

@@ -17,6 +17,8 @@ export const knownFlags = [
   'grpc-keepalive-min-time',
   'grpc-keepalive-interval',
   'grpc-keepalive-timeout',
+  'internal-replication-factor',
+  'external-replication-factor',
 ] as const;
 
 export interface FrontendConfig extends ServiceBaseConfig {
@@ -33,6 +35,12 @@ export interface FrontendConfig extends ServiceBaseConfig {
   revisionWaitsMax: number;
   /** how long a published revision may take to reach the replica before it resyncs */
   stallResyncMs: number;
+  /** frontends of the node that must have applied a write before it is acknowledged, the proposing one included */
+  internalReplicationFactor: number;
+  /** other members that must have stored a write in their Postgres before it is acknowledged */
+  externalReplicationFactor: number;
+  /** how often at most a frontend tells the node's others what it applied (FrontendApplied) */
+  frontendAppliedIntervalMs: number;
   watchProgressNotifyIntervalMs: number;
   /** writes queued or awaiting the backend's result at once (proposer.ts) */
   proposerQueueMax: number;
@@ -73,6 +81,10 @@ export function readFrontendConfig(argv: readonly string[], env: Record<string, 
     proposalBytesMax: envInt(env, 'ECKD_PROPOSAL_BYTES_MAX', 256 * 1024, { min: 1024 }),
     revisionWaitsMax: envInt(env, 'ECKD_REVISION_WAITS_MAX', 100_000, { min: 1 }),
     stallResyncMs: envInt(env, 'ECKD_STALL_RESYNC_MS', 1_000, { min: 10 }),
+    // Flag first, then environment: 1 and 0 are a single node's behaviour (docs/ARCHITECTURE.md §3).
+    internalReplicationFactor: checkInt('--internal-replication-factor', flags.get('internal-replication-factor') ?? env['ECKD_INTERNAL_FACTOR'] ?? '1', { min: 1 }),
+    externalReplicationFactor: checkInt('--external-replication-factor', flags.get('external-replication-factor') ?? env['ECKD_EXTERNAL_FACTOR'] ?? '0', { min: 0 }),
+    frontendAppliedIntervalMs: envInt(env, 'ECKD_FRONTEND_APPLIED_INTERVAL_MS', 20, { min: 1 }),
     proposerQueueMax: envInt(env, 'ECKD_PROPOSER_QUEUE_MAX', 10_000, { min: 1 }),
     watchersPerStreamMax: envInt(env, 'ECKD_WATCHERS_PER_STREAM_MAX', 100_000, { min: 1 }),
     streamQueuedBytesMax: envInt(env, 'ECKD_STREAM_QUEUED_BYTES_MAX', 4 * 1024 * 1024, { min: 64 * 1024 }),

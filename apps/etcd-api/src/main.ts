@@ -9,6 +9,7 @@ import { Acknowledger } from './acknowledger.js';
 import { readFrontendConfig } from './config.js';
 import { Proposer } from './proposer.js';
 import { ReadIndex } from './read-index.js';
+import { FactorLink } from './replication-factors.js';
 import { Replica } from './replica.js';
 import { responseHeader } from './header.js';
 import { startGrpcServer } from './server.js';
@@ -29,7 +30,7 @@ try {
 
   const acknowledger = new Acknowledger({
     frontendId: config.frontendId,
-    writeRequirement: { persisted: true, frontends: 1, nodes: 0 },
+    factors: { internal: config.internalReplicationFactor, external: config.externalReplicationFactor },
     timeoutMs: config.requestTimeoutMs,
     waitsMax: config.revisionWaitsMax,
     stallResyncMs: config.stallResyncMs,
@@ -43,6 +44,16 @@ try {
     acknowledger,
     log,
   });
+  const factorLink = new FactorLink({
+    messenger,
+    subjects,
+    frontendId: config.frontendId,
+    acknowledger,
+    publishIntervalMs: config.frontendAppliedIntervalMs,
+    log,
+  });
+  factorLink.start();
+  onShutdown('replication factors', () => factorLink.stop());
   const header = (revision: number) => responseHeader(replica, revision);
   const hub = new WatchHub(replica, header, config.watchProgressNotifyIntervalMs);
   onShutdown('watches', () => hub.close());

@@ -1,15 +1,26 @@
 // The one wrapper of etcd-api's unary RPCs: a server span per call, the
+// replication factors the call's metadata names (for the write path), the
 // handler's answer sent back, a failure turned into etcd's gRPC error.
 import { status } from '@grpc/grpc-js';
 import type { handleUnaryCall } from '@grpc/grpc-js';
 import { SpanKind } from '@opentelemetry/api';
 import type { Logger } from '@eckd/service-kit';
 import { withSpan } from '@eckd/telemetry';
-import { toGrpcError } from './to-grpc-error.js';
+import { FactorMetadataError, factorsOfMetadata, withRequestFactors } from './replication-factors.js';
+import type { ReplicationFactors } from './replication-factors.js';
+import { serviceError, toGrpcError } from './to-grpc-error.js';
 
 export function unary<Req, Res>(name: string, log: Logger, fn: (req: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    withSpan(`etcd-api.${name}`, { kind: SpanKind.SERVER }, () => fn(call.request)).then(
+    let factors: Partial<ReplicationFactors>;
+    try {
+      factors = factorsOfMetadata(call.metadata);
+    } catch (err) {
+      if (!(err instanceof FactorMetadataError)) throw err;
+      callback(serviceError(status.INVALID_ARGUMENT, err.message));
+      return;
+    }
+    withRequestFactors(factors, () => withSpan(`etcd-api.${name}`, { kind: SpanKind.SERVER }, () => fn(call.request))).then(
       (res) => callback(null, res),
       (err) => {
         const error = toGrpcError(err);

@@ -60,7 +60,7 @@ export class FakeBackend {
 export function frontend(net: MemoryNetwork) {
   const acknowledger = new Acknowledger({
     frontendId: 'f1',
-    writeRequirement: { persisted: true, frontends: 1, nodes: 0 },
+    factors: { internal: 1, external: 0 },
     timeoutMs: 2_000,
     waitsMax: 1_000,
     stallResyncMs: 50,

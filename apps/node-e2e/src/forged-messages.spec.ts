@@ -104,6 +104,8 @@ function impossibleMessages(): Record<keyof NodeSubjects, Uint8Array[]> {
     ],
     backup: [maintenanceCodecs.backupChunk.encode({ index: -1, done: true, total_bytes: '-1', data: Buffer.alloc(0) })],
     conflicts: [conflictsCodecs.conflictsRequest.encode({ list: null }), conflictsCodecs.conflictsRequest.encode({ list: { limit: '-1', kind: 'forged' } })],
+    frontendApplied: [codecs.frontendApplied.encode({ frontend_id: '', revision: 1 }), codecs.frontendApplied.encode({ frontend_id: 'forger', revision: '-1' })],
+    peerStored: [codecs.peerStoredRevisions.encode({ members: [{ member: 0, origin_revision: 1 }, { member: 1, origin_revision: '-1' }] })],
   };
 }
 

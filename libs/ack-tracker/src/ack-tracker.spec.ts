@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AckTracker, AckTrackerError } from './ack-tracker.js';
 
-const persistedAndSelf = { persisted: true, frontends: 1, nodes: 0 };
+const persistedAndSelf = { persisted: true, frontends: 1, peers: 0 };
 
 describe('ack-tracker', () => {
   test('releases only when persisted and applied by enough frontends', () => {
@@ -24,7 +24,7 @@ describe('ack-tracker', () => {
   test('internal factor counts distinct frontends at or past the revision', () => {
     const t = new AckTracker<string>({ pendingMax: 10 });
     t.recordPersisted(100);
-    t.track('w', 8, { persisted: true, frontends: 2, nodes: 0 });
+    t.track('w', 8, { persisted: true, frontends: 2, peers: 0 });
     assert.deepEqual(t.recordFrontendApplied('fe-a', 9), []);
     assert.deepEqual(t.recordFrontendApplied('fe-a', 10), []);
     assert.deepEqual(t.recordFrontendApplied('fe-b', 7), []);
@@ -35,8 +35,20 @@ describe('ack-tracker', () => {
     const t = new AckTracker({ pendingMax: 10 });
     t.recordPersisted(3);
     t.recordFrontendApplied('fe', 3);
-    t.track(1, 3, { persisted: true, frontends: 1, nodes: 1 });
-    assert.deepEqual(t.recordNodeApplied('node-b', 3), [1]);
+    t.track(1, 3, { persisted: true, frontends: 1, peers: 1 });
+    assert.deepEqual(t.recordPeerStored('member-b', 3), [1]);
+  });
+
+  test('external factor 2 waits for two distinct members at or past the revision', () => {
+    const t = new AckTracker({ pendingMax: 10 });
+    t.recordPersisted(6);
+    t.recordFrontendApplied('fe', 6);
+    t.track(1, 6, { persisted: true, frontends: 1, peers: 2 });
+    assert.deepEqual(t.recordPeerStored('member-b', 6), []);
+    assert.deepEqual(t.recordPeerStored('member-b', 7), [], 'one member twice is still one');
+    assert.deepEqual(t.recordPeerStored('member-c', 5), []);
+    assert.equal(t.pendingCount, 1);
+    assert.deepEqual(t.recordPeerStored('member-c', 6), [1]);
   });
 
   test('applied revisions never go backwards', () => {

@@ -9,8 +9,8 @@ export interface AckRequirement {
   persisted: boolean;
   /** internal factor: how many frontends of the node applied it (the proposing one included) */
   frontends: number;
-  /** external factor: how many other nodes applied it */
-  nodes: number;
+  /** external factor: how many other members of the cluster stored it in their Postgres */
+  peers: number;
 }
 
 export class AckTrackerError extends Error {
@@ -25,7 +25,7 @@ interface Pending {
 export class AckTracker<Id = number> {
   readonly #pending = new Map<Id, Pending>();
   readonly #frontendApplied = new Map<string, number>();
-  readonly #nodeApplied = new Map<string, number>();
+  readonly #peerStored = new Map<string, number>();
   readonly #pendingMax: number;
   #persisted = 0;
 
@@ -44,7 +44,7 @@ export class AckTracker<Id = number> {
    */
   track(id: Id, revision: number, requirement: AckRequirement): boolean {
     if (this.#pending.has(id)) throw new AckTrackerError(`ack-tracker: ${String(id)} is already tracked`);
-    if (requirement.frontends < 0 || requirement.nodes < 0) throw new AckTrackerError('ack-tracker: negative factor');
+    if (requirement.frontends < 0 || requirement.peers < 0) throw new AckTrackerError('ack-tracker: negative factor');
     if (this.#isMet(revision, requirement)) return true;
     if (this.#pending.size >= this.#pendingMax) throw new AckTrackerError('ack-tracker: too many pending acknowledgements');
     this.#pending.set(id, { revision, requirement });
@@ -63,9 +63,9 @@ export class AckTracker<Id = number> {
     return this.#takeSatisfied();
   }
 
-  /** Peer node `nodeId` applied every revision of ours up to `revision`. */
-  recordNodeApplied(nodeId: string, revision: number): Id[] {
-    if (revision > (this.#nodeApplied.get(nodeId) ?? 0)) this.#nodeApplied.set(nodeId, revision);
+  /** Member `member` stored every revision of this node up to `revision` (PeerStored). */
+  recordPeerStored(member: string, revision: number): Id[] {
+    if (revision > (this.#peerStored.get(member) ?? 0)) this.#peerStored.set(member, revision);
     return this.#takeSatisfied();
   }
 
@@ -87,7 +87,7 @@ export class AckTracker<Id = number> {
   #isMet(revision: number, requirement: AckRequirement): boolean {
     if (requirement.persisted && this.#persisted < revision) return false;
     if (requirement.frontends > 0 && countAtLeast(this.#frontendApplied, revision) < requirement.frontends) return false;
-    if (requirement.nodes > 0 && countAtLeast(this.#nodeApplied, revision) < requirement.nodes) return false;
+    if (requirement.peers > 0 && countAtLeast(this.#peerStored, revision) < requirement.peers) return false;
     return true;
   }
 

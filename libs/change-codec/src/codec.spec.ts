@@ -20,6 +20,8 @@ describe('subjects', () => {
       storage: 'eckd.n1.persister.storage.v1',
       backup: 'eckd.n1.persister.backup.v1',
       conflicts: 'eckd.n1.backend.conflicts.v1',
+      frontendApplied: 'eckd.n1.frontend-applied.v1',
+      peerStored: 'eckd.n1.peer-stored.v1',
     });
   });
 

@@ -36,6 +36,9 @@ export type {
   PeerChanges,
   PeerSync,
   PeerStored,
+  FrontendApplied,
+  MemberStored,
+  PeerStoredRevisions,
 } from './messages.js';
 export { ChunkBudget, chunkBySize, payloadHeadroomBytes } from './chunks.js';
 export { BadMessageError, conflictKinds, messageLimits, validated, validators } from './validate.js';

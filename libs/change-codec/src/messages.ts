@@ -189,6 +189,23 @@ export interface PeerStored {
   origin_revision: Int64;
 }
 
+/** A frontend's replica applied every revision up to `revision` (internal factor). */
+export interface FrontendApplied {
+  frontend_id: string;
+  revision: Int64;
+}
+
+/** Every revision of this node up to origin_revision is stored by `member`. */
+export interface MemberStored {
+  member: Int64;
+  origin_revision: Int64;
+}
+
+/** The other members' storage watermarks, backend to frontends (external factor). */
+export interface PeerStoredRevisions {
+  members: MemberStored[];
+}
+
 export interface Rebase {
   /** the rebase change, then the writes made since, as concatenated Automerge changes */
   document: Uint8Array;
@@ -284,4 +301,6 @@ export const codecs = Object.freeze({
   peerChanges: wireCodec<PeerChanges>('PeerChanges'),
   peerSync: wireCodec<PeerSync>('PeerSync'),
   peerStored: wireCodec<PeerStored>('PeerStored'),
+  frontendApplied: wireCodec<FrontendApplied>('FrontendApplied'),
+  peerStoredRevisions: wireCodec<PeerStoredRevisions>('PeerStoredRevisions'),
 });

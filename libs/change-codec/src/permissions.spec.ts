@@ -15,8 +15,9 @@ describe('NATS permissions', () => {
       const publishers = natsServiceKinds.filter((kind) => permissions[kind].publish.includes(subject));
       assert.equal(subscribers.length, 1, `${subject} subscribed by ${subscribers.join(',')}`);
       assert.ok(publishers.length >= 1, `${subject} published by nobody`);
-      // The takeover announcement goes from a node's backend to the others (docs/ARCHITECTURE.md §6a).
-      if (subject !== subjects.takeover) assert.ok(!publishers.includes(subscribers[0]!), `${subject}: a kind publishes what it serves`);
+      // The takeover announcement goes from a node's backend to the others
+      // (docs/ARCHITECTURE.md §6a), a frontend's applied revision to the node's other frontends (§3).
+      if (subject !== subjects.takeover && subject !== subjects.frontendApplied) assert.ok(!publishers.includes(subscribers[0]!), `${subject}: a kind publishes what it serves`);
     }
   });
 

@@ -36,12 +36,12 @@ export function nodePermissions(subjects: NodeSubjects, cluster?: ClusterSubject
   return Object.freeze({
     'etcd-api': {
       inboxPrefix: frontend.inboxPrefix,
-      publish: [subjects.propose, subjects.readIndex, subjects.sync, subjects.maintenance, subjects.backup, subjects.conflicts],
-      subscribe: [subjects.patch, frontend.ownReplies],
+      publish: [subjects.propose, subjects.readIndex, subjects.sync, subjects.maintenance, subjects.backup, subjects.conflicts, subjects.frontendApplied],
+      subscribe: [subjects.patch, frontend.ownReplies, subjects.frontendApplied, subjects.peerStored],
     },
     backend: {
       inboxPrefix: backend.inboxPrefix,
-      publish: [subjects.patch, subjects.takeover, subjects.append, subjects.load, subjects.storage, subjects.compactorRun, replyInboxes, ...peers],
+      publish: [subjects.patch, subjects.peerStored, subjects.takeover, subjects.append, subjects.load, subjects.storage, subjects.compactorRun, replyInboxes, ...peers],
       subscribe: [subjects.propose, subjects.readIndex, subjects.sync, subjects.maintenance, subjects.takeover, subjects.conflicts, backend.ownReplies, ...peers],
     },
     persister: {

@@ -40,6 +40,10 @@ export interface NodeSubjects {
   backup: string;
   /** request/reply: the conflicts the backend recorded (ConflictsRequest → ConflictsReply) */
   conflicts: string;
+  /** publish (etcd-api, every frontend of the node): its replica's applied revision (FrontendApplied) */
+  frontendApplied: string;
+  /** publish (backend → frontends): the other members' storage watermarks (PeerStoredRevisions) */
+  peerStored: string;
 }
 
 /** The token of the cluster-wide subjects: no node may take it as its name. */
@@ -62,6 +66,8 @@ export function nodeSubjects(scope: SubjectScope): NodeSubjects {
     storage: `${base}.persister.storage.v1`,
     backup: `${base}.persister.backup.v1`,
     conflicts: `${base}.backend.conflicts.v1`,
+    frontendApplied: `${base}.frontend-applied.v1`,
+    peerStored: `${base}.peer-stored.v1`,
   });
 }
 

@@ -12,12 +12,14 @@ import type {
   AppendRequest,
   CompactorRunReply,
   CompactorRunRequest,
+  FrontendApplied,
   Int64,
   LoadChunk,
   LoadRequest,
   PatchBatch,
   PeerChanges,
   PeerStored,
+  PeerStoredRevisions,
   PeerSyncState,
   PeerSync,
   ProposeReply,
@@ -208,6 +210,19 @@ export const validators = Object.freeze({
   peerStored: validator<PeerStored>('PeerStored', (m, c) => {
     c.that(String(m.from) !== '0', 'from must be a member id');
     c.revision('origin_revision', m.origin_revision);
+  }),
+
+  frontendApplied: validator<FrontendApplied>('FrontendApplied', (m, c) => {
+    c.that(m.frontend_id.length > 0 && m.frontend_id.length <= messageLimits.frontendIdCharsMax, 'frontend_id must be a frontend id');
+    c.revision('revision', m.revision);
+  }),
+
+  peerStoredRevisions: validator<PeerStoredRevisions>('PeerStoredRevisions', (m, c) => {
+    c.that(m.members.length <= messageLimits.peersMax, `${m.members.length} members (at most ${messageLimits.peersMax})`);
+    for (const s of m.members) {
+      c.that(String(s.member) !== '0', 'member must be a member id');
+      c.revision('origin_revision', s.origin_revision);
+    }
   }),
 
   appendReply: validator<AppendReply>('AppendReply', (m, c) => {

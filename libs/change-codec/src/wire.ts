@@ -44,6 +44,7 @@ function wireType(name: string): Type {
       'MaintenanceRequest', 'NodeStatus', 'MaintenanceReply', 'MaintenanceState', 'StorageStatusRequest',
       'StorageDefragmentRequest', 'StorageRequest', 'StorageReply', 'BackupRequest', 'BackupChunk', 'BackupFile', 'BackupRows',
       'ConflictsRequest', 'ConflictsReply',
+      'FrontendApplied', 'MemberStored', 'PeerStoredRevisions',
     ]) {
       types.set(t, root.lookupType(`eckd.wire.v1.${t}`));
     }

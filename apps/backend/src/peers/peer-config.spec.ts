@@ -19,6 +19,7 @@ describe('peer config', () => {
       syncStoreIntervalMs: 1_000,
       conflictsKept: 1_000,
       inboxMax: 4_096,
+      storedPublishIntervalMs: 20,
     });
   });
 

@@ -29,6 +29,8 @@ export interface PeerConfig {
   conflictsKept: number;
   /** Most peer messages waiting for the apply loop; more are dropped (a sync round brings their changes again). */
   inboxMax: number;
+  /** The members' storage watermarks go to this node's frontends at most this often (external factor). */
+  storedPublishIntervalMs: number;
 }
 
 /** The cluster settings, or undefined for a single node (ECKD_INITIAL_CLUSTER unset or naming this node only). */
@@ -59,6 +61,7 @@ export function readPeerConfig(env: Record<string, string | undefined>, nodeName
     syncStoreIntervalMs: envInt(env, 'ECKD_PEER_SYNC_STORE_INTERVAL_MS', 1_000, { min: 0 }),
     conflictsKept: envInt(env, 'ECKD_CONFLICTS_KEPT', 1_000, { min: 1 }),
     inboxMax: envInt(env, 'ECKD_PEER_INBOX_MAX', 4_096, { min: 1 }),
+    storedPublishIntervalMs: envInt(env, 'ECKD_PEER_STORED_INTERVAL_MS', 20, { min: 1 }),
   });
 }
 

@@ -41,8 +41,8 @@ export class PeerLink {
     this.#byId = new Map(opts.peers.map((p) => [p.id, p]));
   }
 
-  /** Delivers every accepted message to `receive`. */
-  start(receive: (item: PeerItem) => void): void {
+  /** Delivers every accepted message to `receive`, and every storage acknowledgement to `stored`. */
+  start(receive: (item: PeerItem) => void, stored: (from: PeerMember, originRevision: number) => void = () => undefined): void {
     const { messenger, subjects, log } = this.#opts;
     this.#subscriptions.push(
       messenger.subscribe(subjects.changes, (msg) => {
@@ -56,6 +56,11 @@ export class PeerLink {
         const m = decodedOrUndefined(() => decodeChecked(msg, codecs.peerSync, validators.peerSync, log));
         const from = m && this.#accept(m.cluster_id, m.from, msg.subject);
         if (m && from) receive({ kind: 'sync', from, round: String(m.round), message: m.message });
+      }),
+      messenger.subscribe(subjects.stored(this.#opts.self.name), (msg) => {
+        const m = decodedOrUndefined(() => decodeChecked(msg, codecs.peerStored, validators.peerStored, log));
+        const from = m && this.#accept(m.cluster_id, m.from, msg.subject);
+        if (m && from) stored(from, Number(m.origin_revision));
       }),
     );
   }
@@ -72,6 +77,17 @@ export class PeerLink {
   sendSync(to: PeerMember, round: number, message: Uint8Array): void {
     const { identity } = this.#opts;
     this.#opts.messenger.publish(this.#opts.subjects.sync(to.name), codecs.peerSync.encode({ cluster_id: identity.cluster_id, from: identity.member_id, round, message }));
+  }
+
+  /** Tells `origin` that every change of its up to `originRevision` is in this member's Postgres (§8.3). */
+  sendStored(origin: PeerMember, originRevision: number): void {
+    const { identity } = this.#opts;
+    this.#opts.messenger.publish(this.#opts.subjects.stored(origin.name), codecs.peerStored.encode({ cluster_id: identity.cluster_id, from: identity.member_id, origin_revision: originRevision }));
+  }
+
+  /** The configured peer with this member id (decimal). */
+  peer(memberId: string): PeerMember | undefined {
+    return this.#byId.get(memberId);
   }
 
   #accept(clusterId: string | number, memberId: string | number, subject: string): PeerMember | undefined {

@@ -6,7 +6,7 @@
 // A timer runs the sync rounds that repair what pushes lost.
 import type { AppliedChange, ChangeOrigin, EncodedChange } from '@eckd/automerge-doc';
 import { AutomergeDocError } from '@eckd/automerge-doc';
-import { clusterSubjects } from '@eckd/change-codec';
+import { clusterSubjects, codecs, nodeSubjects } from '@eckd/change-codec';
 import type { NodeIdentity } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { nodeIdentity } from '../identity.js';
@@ -30,6 +30,8 @@ export interface BatchPeers {
   syncStatesToStore(): { member: string; state: Uint8Array }[];
   /** After the batch's append: pushes its change to every peer. */
   afterAppend(change: EncodedChange | undefined, heads: string[]): void;
+  /** Once an append holding peers' changes is committed: tells each origin how far it is stored (PeerStored). */
+  afterStored(peerChanges: readonly AppliedChange[]): void;
 }
 
 export interface PeerReplicationOptions {
@@ -58,6 +60,10 @@ export class PeerReplication implements BatchPeers {
   #inboxDropped = 0;
   #memberWritten = false;
   #timer: NodeJS.Timeout | undefined;
+  /** per member id: every revision of this node up to it is in that member's Postgres */
+  readonly #storedBy = new Map<string, number>();
+  #storedChanged = false;
+  #storedTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: PeerReplicationOptions) {
     this.#opts = opts;
@@ -86,7 +92,14 @@ export class PeerReplication implements BatchPeers {
       }
       this.#inbox.push(item);
       this.#opts.wake();
+    }, (from, originRevision) => {
+      if (originRevision <= (this.#storedBy.get(from.id) ?? 0)) return;
+      this.#storedBy.set(from.id, originRevision);
+      this.#storedChanged = true;
     });
+    // Batched: one message per interval carries every member's watermark, so a frontend that missed one catches up with the next.
+    this.#storedTimer = setInterval(() => this.#publishStored(), this.#opts.config.storedPublishIntervalMs);
+    this.#storedTimer.unref();
     // Between batches the document has no pending writes, so a round may run from the timer.
     this.#timer = setInterval(() => this.#rounds.tick(this.#opts.state.doc, Date.now()), this.#opts.config.syncIntervalMs);
     this.#opts.wake();
@@ -94,6 +107,7 @@ export class PeerReplication implements BatchPeers {
 
   stop(): void {
     clearInterval(this.#timer);
+    clearInterval(this.#storedTimer);
     this.#link.stop();
   }
 
@@ -138,6 +152,27 @@ export class PeerReplication implements BatchPeers {
 
   afterAppend(change: EncodedChange | undefined, heads: string[]): void {
     if (change) this.#link.pushChanges([change.bytes], heads);
+  }
+
+  afterStored(peerChanges: readonly AppliedChange[]): void {
+    const highest = new Map<string, number>();
+    for (const c of peerChanges) {
+      if (!c.origin) continue;
+      const member = String(c.origin.member);
+      highest.set(member, Math.max(highest.get(member) ?? 0, Number(c.origin.revision)));
+    }
+    for (const [member, revision] of highest) {
+      const origin = this.#link.peer(member);
+      if (origin) this.#link.sendStored(origin, revision);
+    }
+  }
+
+  #publishStored(): void {
+    if (!this.#storedChanged) return;
+    this.#storedChanged = false;
+    const members = [...this.#storedBy].map(([member, revision]) => ({ member, origin_revision: revision }));
+    const subject = nodeSubjects({ prefix: this.#opts.subjectPrefix, node: this.#opts.nodeName }).peerStored;
+    this.#opts.messenger.publish(subject, codecs.peerStoredRevisions.encode({ members }));
   }
 
   /** At the first batch: this member's record in the member table, unless it is there already (§8.1). */
