@@ -4,6 +4,8 @@
 // an etcd client must see for what eckd does not serve yet.
 import * as grpc from '@grpc/grpc-js';
 import { loadEtcdGrpc } from '@eckd/etcd-proto';
+import type { ClusterDeps } from './cluster.handler.js';
+import { clusterHandlers } from './cluster.handler.js';
 import type { FrontendConfig } from './config.js';
 import type { KvDeps } from './kv.handler.js';
 import { kvHandlers } from './kv.handler.js';
@@ -26,7 +28,7 @@ export type GrpcServerLimits = Pick<
 export async function startGrpcServer(
   listen: { host: string; port: number }[],
   limits: GrpcServerLimits,
-  deps: KvDeps & WatchDeps & LeaseDeps & MaintenanceDeps,
+  deps: KvDeps & WatchDeps & LeaseDeps & MaintenanceDeps & ClusterDeps,
 ): Promise<{ server: grpc.Server; ports: number[] }> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.maxRequestBytes + grpcOverheadBytes,
@@ -46,6 +48,7 @@ export async function startGrpcServer(
   server.addService(loadEtcdGrpc().Watch, watchHandlers(deps));
   server.addService(loadEtcdGrpc().Lease, leaseHandlers(deps));
   server.addService(loadEtcdGrpc().Maintenance, maintenanceHandlers(deps));
+  server.addService(loadEtcdGrpc().Cluster, clusterHandlers(deps));
   const ports: number[] = [];
   for (const { host, port } of listen) {
     ports.push(

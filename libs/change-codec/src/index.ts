@@ -55,3 +55,5 @@ export type {
   BackupFile,
   BackupRows,
 } from './maintenance-messages.js';
+export { membersCodecs } from './members-messages.js';
+export type { FrontendAnnouncement, MembersRequest, MemberInfo, MembersReply } from './members-messages.js';

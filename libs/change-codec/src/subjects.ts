@@ -38,6 +38,10 @@ export interface NodeSubjects {
   storage: string;
   /** request / chunked reply: a consistent backup of the node's storage (BackupRequest → BackupChunk...) */
   backup: string;
+  /** publish: a frontend's client URLs, at start and every few seconds (FrontendAnnouncement) */
+  frontends: string;
+  /** request/reply: etcd's member list as the backend knows it (MembersRequest → MembersReply) */
+  members: string;
 }
 
 /** The token of the cluster-wide subjects: no node may take it as its name. */
@@ -59,6 +63,8 @@ export function nodeSubjects(scope: SubjectScope): NodeSubjects {
     maintenance: `${base}.backend.maintenance.v1`,
     storage: `${base}.persister.storage.v1`,
     backup: `${base}.persister.backup.v1`,
+    frontends: `${base}.backend.frontends.v1`,
+    members: `${base}.backend.members.v1`,
   });
 }
 

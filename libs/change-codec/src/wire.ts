@@ -34,7 +34,7 @@ let types: Map<string, Type> | undefined;
 
 function wireType(name: string): Type {
   if (!types) {
-    const root = loadProtoWithEtcdImports(['eckd/wire/v1/wire.proto', 'eckd/wire/v1/maintenance.proto'], [wireProtoDir]);
+    const root = loadProtoWithEtcdImports(['eckd/wire/v1/wire.proto', 'eckd/wire/v1/maintenance.proto', 'eckd/wire/v1/members.proto'], [wireProtoDir]);
     types = new Map();
     for (const t of [
       'WireError', 'Proposal', 'ProposeRequest', 'ProposalResult', 'ProposeReply',
@@ -43,6 +43,7 @@ function wireType(name: string): Type {
       'LoadSnapshot', 'SnapshotIndex', 'CompactorRunRequest', 'CompactorRunReply',
       'MaintenanceRequest', 'NodeStatus', 'MaintenanceReply', 'MaintenanceState', 'StorageStatusRequest',
       'StorageDefragmentRequest', 'StorageRequest', 'StorageReply', 'BackupRequest', 'BackupChunk', 'BackupFile', 'BackupRows',
+      'FrontendAnnouncement', 'MembersRequest', 'MemberInfo', 'MembersReply',
     ]) {
       types.set(t, root.lookupType(`eckd.wire.v1.${t}`));
     }
