@@ -19,6 +19,8 @@ describe('subjects', () => {
       maintenance: 'eckd.n1.backend.maintenance.v1',
       storage: 'eckd.n1.persister.storage.v1',
       backup: 'eckd.n1.persister.backup.v1',
+      frontends: 'eckd.n1.backend.frontends.v1',
+      members: 'eckd.n1.backend.members.v1',
     });
   });
 
