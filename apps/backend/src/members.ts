@@ -26,28 +26,35 @@ export function readMembersConfig(env: Record<string, string | undefined>): Read
 /** The frontends of this node heard within the expiry, and the union of their client URLs. */
 export class LiveFrontends {
   readonly #heard = new Map<string, { clientUrls: string[]; at: number }>();
+  /** The client URLs last reported as changed, comma-joined. */
+  #reported = '';
 
   constructor(
     private readonly config: MembersConfig,
     private readonly log: Logger,
   ) {}
 
-  /** Records an announcement; true when the node's client URLs changed. */
+  /** Records an announcement; true when the node's client URLs changed since last reported. */
   heard(announcement: FrontendAnnouncement, now: number): boolean {
-    const before = this.clientUrls(now);
     if (!this.#heard.has(announcement.frontend_id) && this.#heard.size >= this.config.frontendsMax) {
       this.log.warn('frontend announcement ignored: too many frontends (ECKD_FRONTENDS_MAX)', { frontendId: announcement.frontend_id, frontendsMax: this.config.frontendsMax });
       return false;
     }
     this.#heard.set(announcement.frontend_id, { clientUrls: announcement.client_urls, at: now });
-    return this.clientUrls(now).join(',') !== before.join(',');
+    return this.#changed(now);
   }
 
-  /** Forgets frontends not heard within the expiry; true when the node's client URLs changed. */
+  /** Forgets frontends not heard within the expiry; true when the node's client URLs changed since last reported. */
   expire(now: number): boolean {
-    const before = this.clientUrls(now);
     for (const [id, f] of this.#heard) if (now - f.at > this.config.frontendExpiryMs) this.#heard.delete(id);
-    return this.clientUrls(now).join(',') !== before.join(',');
+    return this.#changed(now);
+  }
+
+  #changed(now: number): boolean {
+    const urls = this.clientUrls(now).join(',');
+    if (urls === this.#reported) return false;
+    this.#reported = urls;
+    return true;
   }
 
   /** Sorted, without repeats: what etcd lists as the member's clientURLs. */
