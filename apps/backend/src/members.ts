@@ -94,6 +94,7 @@ export function startMembers(deps: MembersDeps): () => void {
   const requests = deps.messenger.subscribe(deps.subjects.members, (msg: Message) => {
     let reply: MembersReply;
     try {
+      decodeChecked(msg, membersCodecs.membersRequest, () => undefined, log);
       reply = { members: memberList(deps, frontends.clientUrls(Date.now())) };
     } catch (err) {
       log.warn('member list failed', { err });

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Etcd3 } from 'etcd3';
 import { connect, createInbox } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { codecs, maintenanceCodecs, nodeSubjects } from '@eckd/change-codec';
+import { codecs, maintenanceCodecs, membersCodecs, nodeSubjects } from '@eckd/change-codec';
 import type { NodeSubjects } from '@eckd/change-codec';
 import { builtAppMain, isReadyLine, startProcess } from '@eckd/testing';
 import type { ProcessHandle } from '@eckd/testing';
@@ -103,6 +103,12 @@ function impossibleMessages(): Record<keyof NodeSubjects, Uint8Array[]> {
       maintenanceCodecs.storageRequest.encode({ save_state: { alarms: Array.from({ length: 2000 }, () => ({ memberID: 1, alarm: 'NOSPACE' })), downgrade: null } }),
     ],
     backup: [maintenanceCodecs.backupChunk.encode({ index: -1, done: true, total_bytes: '-1', data: Buffer.alloc(0) })],
+    frontends: [
+      membersCodecs.frontendAnnouncement.encode({ frontend_id: '', client_urls: ['http://forged:1'], name: 'forged' }),
+      membersCodecs.frontendAnnouncement.encode({ frontend_id: 'forger', client_urls: Array.from({ length: 100 }, (_, i) => `http://forged:${i}`), name: 'forged' }),
+    ],
+    // A members request has no fields: what is impossible here is another message type.
+    members: [membersCodecs.membersReply.encode({ members: [{ id: '0', name: 'forged', peer_urls: [], client_urls: [], is_learner: false }] })],
   };
 }
 
