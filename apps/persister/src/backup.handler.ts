@@ -23,8 +23,9 @@ import {
   maintenanceCodecs,
   unknownWireError,
 } from '@eckd/change-codec';
-import type { BackupChunk, WireError } from '@eckd/change-codec';
+import type { BackupChunk, BackupRequest, WireError } from '@eckd/change-codec';
 import { streamBackup } from '@eckd/storage';
+import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
 import type pg from 'pg';
 
@@ -69,7 +70,14 @@ export function createBackupHandler(messenger: Messenger, pool: pg.Pool, limits:
   };
 
   return async (msg) => {
-    const request = maintenanceCodecs.backupRequest.decode(msg.data);
+    let request: BackupRequest;
+    try {
+      request = decodeChecked(msg, maintenanceCodecs.backupRequest, () => undefined, log);
+    } catch (err) {
+      // A malformed request is answered, never left to reject (an unhandled rejection ends the process).
+      msg.respond(maintenanceCodecs.backupChunk.encode({ index: 0, done: true, total_bytes: 0, data: Buffer.alloc(0), error: unknownWireError(err) }));
+      return;
+    }
     const windowBytes = Number(request.window_bytes ?? 0);
     let id = request.session ?? '';
     try {
