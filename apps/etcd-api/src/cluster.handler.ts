@@ -26,7 +26,8 @@ export function clusterHandlers(deps: ClusterDeps): ClusterHandlers {
   return {
     MemberList: unary('MemberList', deps.log, async () => {
       const members = (await askMembers(deps)).members.map(toEtcdMember);
-      return { header: responseHeader(deps.replica, deps.replica.revision), members };
+      // etcd's Cluster responses carry no revision (etcdserver/api/v3rpc/member.go, ClusterServer.header).
+      return { header: responseHeader(deps.replica, 0), members };
     }),
     MemberAdd: notBuilt('MemberAdd'),
     MemberRemove: notBuilt('MemberRemove'),

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
-import { etcdctl, waitUntil } from '@eckd/testing';
+import { etcdctl, startEtcd, waitUntil } from '@eckd/testing';
 import { startNodeFixture } from './fixture.js';
 import type { NodeFixture } from './fixture.js';
 
@@ -24,7 +24,7 @@ interface ListedMember {
   clientURLs?: string[];
 }
 
-async function memberListJson(endpoint: string): Promise<{ header: { cluster_id: number; member_id: number; revision: number; raft_term: number }; members: ListedMember[] }> {
+async function memberListJson(endpoint: string): Promise<{ header: { cluster_id: number; member_id: number; revision?: number; raft_term: number }; members: ListedMember[] }> {
   const r = await etcdctl(endpoint, ['member', 'list', '-w', 'json']);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout);
@@ -56,6 +56,7 @@ describe('MemberList on a single node', () => {
     const [m] = list.members;
     assert.equal(m!.ID, list.header.member_id);
     assert.ok(list.header.cluster_id !== 0 && list.header.raft_term > 0);
+    assert.equal(list.header.revision, undefined, "etcd's Cluster responses carry no revision");
     assert.deepEqual(m!.clientURLs, urls());
   });
 
@@ -93,5 +94,25 @@ describe('MemberList on a single node', () => {
     assert.match(add.stderr, /MemberAdd is not implemented/);
     const remove = await etcdctl(f.node.endpoints[0]!, ['member', 'remove', '1234']);
     assert.match(remove.stderr, /MemberRemove is not implemented/);
+  });
+});
+
+describe('MemberList against etcd', () => {
+  test('etcdctl prints the same fields and columns (ids aside); eckd has no peer URLs', { timeout: 60_000 }, async () => {
+    const etcd = await startEtcd();
+    try {
+      const endpoint = etcd.endpoint.replace('http://', '');
+      const fromEtcd = await memberListJson(endpoint);
+      const fromEckd = await memberListJson(f.node.endpoints[0]!);
+      assert.deepEqual(Object.keys(fromEckd).sort(), Object.keys(fromEtcd).sort());
+      assert.deepEqual(Object.keys(fromEckd.header).sort(), Object.keys(fromEtcd.header).sort());
+      // etcdctl leaves out empty lists: etcd's member has peerURLs, eckd's none.
+      const fields = (m: ListedMember) => Object.keys(m).filter((k) => k !== 'peerURLs').sort();
+      assert.deepEqual(fields(fromEckd.members[0]!), fields(fromEtcd.members[0]!));
+      const columns = async (e: string) => (await etcdctl(e, ['member', 'list'])).stdout.trim().split(', ').length;
+      assert.equal(await columns(f.node.endpoints[0]!), await columns(endpoint));
+    } finally {
+      await etcd.stop();
+    }
   });
 });
