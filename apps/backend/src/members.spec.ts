@@ -40,7 +40,7 @@ describe('memberList', () => {
 
   test('a single node: itself with its frontends client URLs, no peer URLs', () => {
     assert.deepEqual(memberList({ self: { id: '17', name: 'n1' }, initialMembers: [], memberTable: () => [] }, ['http://h:1']), [
-      { id: '17', name: 'n1', peer_urls: [], client_urls: ['http://h:1'], is_learner: false },
+      { ID: '17', name: 'n1', peerURLs: [], clientURLs: ['http://h:1'], isLearner: false },
     ]);
   });
 
@@ -62,7 +62,7 @@ describe('memberList', () => {
       ['http://h:1'],
     );
     assert.deepEqual(
-      listed.map((m) => `${String(m.id)} ${m.name} ${m.client_urls.join(',')}`),
+      listed.map((m) => `${m.ID} ${m.name} ${m.clientURLs.join(',')}`),
       ['1 n1 http://h:1', '2 n2 http://h:2'],
     );
   });

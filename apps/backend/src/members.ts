@@ -4,7 +4,8 @@
 // learn each other's client URLs by replication.
 import type { MemberRecord } from '@eckd/automerge-doc';
 import { membersCodecs, unknownWireError, validators } from '@eckd/change-codec';
-import type { FrontendAnnouncement, MemberInfo, MembersReply, NodeSubjects } from '@eckd/change-codec';
+import type { FrontendAnnouncement, MembersReply, NodeSubjects } from '@eckd/change-codec';
+import type { Member__Output } from '@eckd/etcd-proto';
 import { decodeChecked, envInt } from '@eckd/service-kit';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
 
@@ -119,16 +120,16 @@ export function startMembers(deps: MembersDeps): () => void {
  * with peers every member that is not removed, from the member table (an
  * initial member whose record has not replicated yet is listed with its name
  * and no URLs, as etcd lists a member that has not started). eckd has no raft
- * peer URLs: members replicate over NATS, so peer_urls is empty.
+ * peer URLs: members replicate over NATS, so peerURLs is empty.
  */
-export function memberList(deps: Pick<MembersDeps, 'self' | 'initialMembers' | 'memberTable'>, ownClientUrls: string[]): MemberInfo[] {
-  const byId = new Map<string, MemberInfo>();
-  const info = (id: string, name: string, clientUrls: string[], learner = false): MemberInfo => ({
-    id,
+export function memberList(deps: Pick<MembersDeps, 'self' | 'initialMembers' | 'memberTable'>, ownClientUrls: string[]): Member__Output[] {
+  const byId = new Map<string, Member__Output>();
+  const info = (id: string, name: string, clientUrls: string[], learner = false): Member__Output => ({
+    ID: id,
     name,
-    peer_urls: [],
-    client_urls: clientUrls,
-    is_learner: learner,
+    peerURLs: [],
+    clientURLs: clientUrls,
+    isLearner: learner,
   });
   for (const m of deps.initialMembers) byId.set(m.id, info(m.id, m.name, []));
   for (const { id: idHex, record } of deps.memberTable()) {
@@ -136,6 +137,6 @@ export function memberList(deps: Pick<MembersDeps, 'self' | 'initialMembers' | '
     if (record.removed) byId.delete(id);
     else byId.set(id, info(id, record.name, record.clientUrls, record.learner));
   }
-  byId.set(deps.self.id, info(deps.self.id, deps.self.name, ownClientUrls, byId.get(deps.self.id)?.is_learner));
+  byId.set(deps.self.id, info(deps.self.id, deps.self.name, ownClientUrls, byId.get(deps.self.id)?.isLearner));
   return [...byId.values()];
 }

@@ -6,8 +6,8 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import type { handleUnaryCall, ServiceError } from '@grpc/grpc-js';
 import { membersCodecs, validated, validators } from '@eckd/change-codec';
-import type { MemberInfo, MembersReply, NodeSubjects } from '@eckd/change-codec';
-import type { ClusterHandlers, Member } from '@eckd/etcd-proto';
+import type { MembersReply, NodeSubjects } from '@eckd/change-codec';
+import type { ClusterHandlers } from '@eckd/etcd-proto';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { responseHeader } from './header.js';
 import type { Replica } from './replica.js';
@@ -25,7 +25,7 @@ export interface ClusterDeps {
 export function clusterHandlers(deps: ClusterDeps): ClusterHandlers {
   return {
     MemberList: unary('MemberList', deps.log, async () => {
-      const members = (await askMembers(deps)).members.map(toEtcdMember);
+      const { members } = await askMembers(deps);
       // etcd's Cluster responses carry no revision (etcdserver/api/v3rpc/member.go, ClusterServer.header).
       return { header: responseHeader(deps.replica, 0), members };
     }),
@@ -46,10 +46,6 @@ async function askMembers(deps: ClusterDeps): Promise<MembersReply> {
   }
   if (reply.error) throw new EtcdRpcError(reply.error.name, reply.error.message);
   return reply;
-}
-
-function toEtcdMember(m: MemberInfo): Member {
-  return { ID: m.id, name: m.name, peerURLs: m.peer_urls, clientURLs: m.client_urls, isLearner: m.is_learner };
 }
 
 /** A membership change eckd does not make yet (issue 12): UNIMPLEMENTED, as for any RPC not built. */

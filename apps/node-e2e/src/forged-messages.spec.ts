@@ -108,7 +108,7 @@ function impossibleMessages(): Record<keyof NodeSubjects, Uint8Array[]> {
       membersCodecs.frontendAnnouncement.encode({ frontend_id: 'forger', client_urls: Array.from({ length: 100 }, (_, i) => `http://forged:${i}`), name: 'forged' }),
     ],
     // A members request has no fields: what is impossible here is another message type.
-    members: [membersCodecs.membersReply.encode({ members: [{ id: '0', name: 'forged', peer_urls: [], client_urls: [], is_learner: false }] })],
+    members: [membersCodecs.membersReply.encode({ members: [{ ID: '0', name: 'forged', peerURLs: [], clientURLs: [], isLearner: false }] })],
   };
 }
 

@@ -56,4 +56,4 @@ export type {
   BackupRows,
 } from './maintenance-messages.js';
 export { membersCodecs } from './members-messages.js';
-export type { FrontendAnnouncement, MembersRequest, MemberInfo, MembersReply } from './members-messages.js';
+export type { FrontendAnnouncement, MembersRequest, MembersReply } from './members-messages.js';

@@ -1,6 +1,8 @@
 // The version 1 messages of etcd's Cluster service between processes
-// (proto/eckd/wire/v1/members.proto), and one codec each.
-import type { Int64, WireError } from './messages.js';
+// (proto/eckd/wire/v1/members.proto), and one codec each. Members are
+// etcd's own message, in etcd-proto's decoded form.
+import type { Member__Output } from '@eckd/etcd-proto';
+import type { WireError } from './messages.js';
 import { wireCodec } from './wire.js';
 
 export interface FrontendAnnouncement {
@@ -11,17 +13,8 @@ export interface FrontendAnnouncement {
 
 export type MembersRequest = Record<string, never>;
 
-/** etcdserverpb.Member's fields as eckd knows them. */
-export interface MemberInfo {
-  id: Int64;
-  name: string;
-  peer_urls: string[];
-  client_urls: string[];
-  is_learner: boolean;
-}
-
 export interface MembersReply {
-  members: MemberInfo[];
+  members: Member__Output[];
   error?: WireError | null;
 }
 

@@ -267,6 +267,6 @@ export const validators = Object.freeze({
 
   membersReply: validator<MembersReply>('MembersReply', (m, c) => {
     c.that(m.members.length <= messageLimits.peersMax, `${m.members.length} members (at most ${messageLimits.peersMax})`);
-    for (const member of m.members) c.that(String(member.id) !== '0', 'a member needs its id');
+    for (const member of m.members) c.that(String(member.ID) !== '0', 'a member needs its id');
   }),
 });

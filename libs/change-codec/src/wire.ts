@@ -43,7 +43,7 @@ function wireType(name: string): Type {
       'LoadSnapshot', 'SnapshotIndex', 'CompactorRunRequest', 'CompactorRunReply',
       'MaintenanceRequest', 'NodeStatus', 'MaintenanceReply', 'MaintenanceState', 'StorageStatusRequest',
       'StorageDefragmentRequest', 'StorageRequest', 'StorageReply', 'BackupRequest', 'BackupChunk', 'BackupFile', 'BackupRows',
-      'FrontendAnnouncement', 'MembersRequest', 'MemberInfo', 'MembersReply',
+      'FrontendAnnouncement', 'MembersRequest', 'MembersReply',
     ]) {
       types.set(t, root.lookupType(`eckd.wire.v1.${t}`));
     }

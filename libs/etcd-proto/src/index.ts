@@ -37,7 +37,7 @@ export type { LeaseRevokeResponse } from './generated/etcdserverpb/LeaseRevokeRe
 export type { LeaseTimeToLiveRequest__Output } from './generated/etcdserverpb/LeaseTimeToLiveRequest.js';
 export type { LeaseTimeToLiveResponse } from './generated/etcdserverpb/LeaseTimeToLiveResponse.js';
 export type { MaintenanceClient, MaintenanceHandlers } from './generated/etcdserverpb/Maintenance.js';
-export type { Member } from './generated/etcdserverpb/Member.js';
+export type { Member__Output } from './generated/etcdserverpb/Member.js';
 export type { MemberListResponse__Output } from './generated/etcdserverpb/MemberListResponse.js';
 export type { PutRequest__Output } from './generated/etcdserverpb/PutRequest.js';
 export type { PutResponse, PutResponse__Output } from './generated/etcdserverpb/PutResponse.js';
