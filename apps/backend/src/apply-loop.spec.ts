@@ -7,7 +7,7 @@ import type { ProposeReply, ProposeRequest } from '@eckd/change-codec';
 import { LeaseStore, MvccStore } from '@eckd/mvcc';
 import { createLogger } from '@eckd/service-kit';
 import type { Message, Messenger } from '@eckd/service-kit';
-import { ApplyLoop } from './apply-loop.js';
+import { ApplyLoop, appendTooLarge } from './apply-loop.js';
 import { HistoryCutter } from './history-cut.js';
 import type { NodeState } from './write-application.js';
 
@@ -38,9 +38,10 @@ function loopOverMemory(opts: { applyQueueProposalsMax?: number; appendGate?: Pr
     limits: { maxResponseBytes: 1024 * 1024, leasesMax: 2 },
     appendTimeoutMs: 1_000,
     persistence: 'sync',
-    historyCutter: new HistoryCutter({ minOps: 0, opsPerLiveEntry: 1, log }),
+    historyCutter: new HistoryCutter({ minOps: 0, opsPerLiveEntry: 1, documentBytesMax: 1 << 20, log }),
     fencingEpoch: 1,
     onFenced: (reason) => assert.fail(`fenced: ${reason}`),
+    appendBytesMax: 64 * 1024 * 1024,
     log,
   });
   return { state, loop, appends };
@@ -58,6 +59,11 @@ function propose(loop: ApplyLoop, request: ProposeRequest): Promise<ProposeReply
 const put = (id: number, key: string) => ({ id, op: 'request' as const, request: { request: 'request_put' as const, request_put: { key: Buffer.from(key), value: Buffer.from('v') } } });
 
 describe('apply loop bounds', () => {
+  test('an append larger than the persister takes from one sender is refused, not retried', () => {
+    assert.match(appendTooLarge(4097, 4096, 12) ?? '', /revisions up to 12 is 4097 bytes, more than the persister takes from one sender \(4096/);
+    assert.equal(appendTooLarge(4096, 4096, 12), undefined);
+  });
+
   test('a request whose deadline has passed is answered with a timeout and changes nothing', async () => {
     const { state, loop, appends } = loopOverMemory();
     const reply = await propose(loop, { frontend_id: 'fe', deadline_ms: Date.now() - 1, proposals: [put(1, 'late')] });

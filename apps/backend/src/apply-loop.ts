@@ -45,6 +45,8 @@ export interface ApplyLoopOptions {
    * conflicting): never returns, so the batch is never answered as a success.
    */
   onFenced: (reason: string) => never;
+  /** the largest append the persister can receive (its fragment reassembly bound) */
+  appendBytesMax: number;
   /** with peers: their changes are applied at batch boundaries and this member's pushed after each append */
   peers?: BatchPeers;
   log: Logger;
@@ -267,8 +269,14 @@ export class ApplyLoop {
       peer_changes: batch.peerChanges.map((c) => ({ actor: Buffer.from(c.actor, 'hex'), seq: c.seq, change: c.bytes })),
       peer_sync_states: batch.peerSyncStates,
     });
-    // Unbounded: the batch is evaluated and later batches build on it, so it
-    // cannot be dropped; meanwhile new proposals fail fast (see enqueue).
+    // Retrying could never succeed: the process stops (the loop's catch, or
+    // the unhandled-rejection handler in async mode), the batch is never
+    // answered, and recovery restarts from the stored state.
+    const tooLarge = appendTooLarge(request.length, this.#opts.appendBytesMax, lastRevisionOf(batch));
+    if (tooLarge) throw new Error(tooLarge);
+    // Unbounded while the persister may still take it: the batch is evaluated
+    // and later batches build on it, so it cannot be dropped; meanwhile new
+    // proposals fail fast (see enqueue).
     const attempts = await retry(
       async (attempt) => {
         const reply = validated(codecs.appendReply.decode(
@@ -296,6 +304,13 @@ export class ApplyLoop {
     if (this.#storageFailing) this.#opts.log.info('storage is back', { attempts });
     this.#storageFailing = false;
   }
+}
+
+/** Why an append of `bytes` can never reach the persister, or undefined if it can. */
+export function appendTooLarge(bytes: number, appendBytesMax: number, lastRevision: number): string | undefined {
+  return bytes > appendBytesMax
+    ? `backend: the append for revisions up to ${lastRevision} is ${bytes} bytes, more than the persister takes from one sender (${appendBytesMax}, ECKD_FRAGMENT_SENDER_BYTES_MAX)`
+    : undefined;
 }
 
 /** Answers a whole request with an error (nothing of it was evaluated). */

@@ -42,6 +42,8 @@ export interface HistoryCutterOptions {
   minOps: number;
   /** how many ops the document may keep per live key or lease before a cut */
   opsPerLiveEntry: number;
+  /** the largest base an append can carry; a larger cut is given up (the document keeps its history) */
+  documentBytesMax: number;
   log: Logger;
 }
 
@@ -49,6 +51,8 @@ export class HistoryCutter {
   readonly #opts: HistoryCutterOptions;
   #worker: Worker | undefined;
   #pending: PendingCut | undefined;
+  /** after a cut too large to store, no new one before the document holds this many ops */
+  #opsBeforeNextTry = 0;
 
   constructor(opts: HistoryCutterOptions) {
     this.#opts = opts;
@@ -72,6 +76,15 @@ export class HistoryCutter {
       this.#opts.log.error('document history cut failed; the document keeps its history until the next try', { error: pending.built.error });
       return undefined;
     }
+    if (pending.built.bytes.length > this.#opts.documentBytesMax) {
+      this.#opsBeforeNextTry = 2 * state.doc.opCount();
+      this.#opts.log.error('document history cut given up: its base is larger than an append may carry; the document keeps its history', {
+        baseBytes: pending.built.bytes.length,
+        documentBytesMax: this.#opts.documentBytesMax,
+        nextTryAtOps: this.#opsBeforeNextTry,
+      });
+      return undefined;
+    }
     return this.#finish(state, pending, pending.built, revision);
   }
 
@@ -81,6 +94,7 @@ export class HistoryCutter {
 
   #due(state: NodeState): boolean {
     if (this.#opts.minOps === 0) return false;
+    if (state.doc.opCount() <= this.#opsBeforeNextTry) return false;
     return state.doc.opCount() > Math.max(this.#opts.minOps, this.#opts.opsPerLiveEntry * (state.store.keyCount() + state.leases.size));
   }
 

@@ -36,7 +36,11 @@ try {
 
   const nc = await connectNats(config.nats, `eckd-backend-${config.nodeName}`, log);
   onShutdown('nats', () => nc.drain());
-  const messenger = new NatsMessenger(nc, { log, fragments: readFragmentLimits(process.env) });
+  const fragmentLimits = readFragmentLimits(process.env);
+  const messenger = new NatsMessenger(nc, { log, fragments: fragmentLimits });
+  // The persister drops a message larger than what it reassembles from one
+  // sender (the same ECKD_FRAGMENT_* settings on both): no append may be larger.
+  const appendBytesMax = Math.min(fragmentLimits.senderBytesMax, fragmentLimits.processBytesMax);
 
   // Unbounded: the backend has nothing to serve before it has recovered, and
   // the persister (or Postgres) may come up after it; giving up would only
@@ -57,7 +61,7 @@ try {
   const clock = peerConfig ? startClock(doc, BigInt(identity.member_id)) : undefined;
   // With peers the lease records this member grants name it as their owner (docs/ARCHITECTURE.md §8.6).
   const state = { store, doc, leases, now: () => Date.now(), clock, leaseOwner: peerConfig ? self.memberHex : undefined };
-  const historyCutter = new HistoryCutter({ minOps: rebaseOps, opsPerLiveEntry: config.rebaseOpsPerKey, log });
+  const historyCutter = new HistoryCutter({ minOps: rebaseOps, opsPerLiveEntry: config.rebaseOpsPerKey, documentBytesMax: appendBytesMax / 2, log });
   onShutdown('history cut worker', () => historyCutter.stop());
   const replication =
     peerConfig &&
@@ -89,6 +93,7 @@ try {
     peers: replication,
     fencingEpoch,
     onFenced,
+    appendBytesMax,
     log,
   });
   onShutdown('apply loop', async () => {
