@@ -19,6 +19,7 @@ import { recoverState } from './recovery.js';
 import { readMaintenanceConfig } from './maintenance-config.js';
 import { NodeMaintenance } from './maintenance-service.js';
 import { handleConflicts } from './peers/conflicts.js';
+import { readMembersConfig, startMembers } from './members.js';
 
 const log = createLogger('backend');
 const { onShutdown, shutdown } = installShutdown(log);
@@ -133,6 +134,18 @@ try {
   messenger.subscribe(subjects.maintenance, (msg) => maintenance.handle(msg));
   messenger.subscribe(subjects.propose, maintenance.gate(handlePropose(loop, log)));
   messenger.subscribe(subjects.readIndex, handleReadIndex(loop, identity));
+  // etcd's MemberList: the frontends' client URLs, and with peers the member table (docs/ARCHITECTURE.md §8.5).
+  const stopMembers = startMembers({
+    messenger,
+    subjects,
+    self: { id: String(identity.member_id), name: config.nodeName },
+    initialMembers: (peerConfig?.members ?? []).map((name) => ({ id: String(nodeIdentity(config.clusterName, name).member_id), name })),
+    memberTable: () => state.doc.members(),
+    onClientUrls: (urls) => replication?.setClientUrls(urls),
+    config: readMembersConfig(process.env),
+    log,
+  });
+  onShutdown('members', stopMembers);
   const sync = handleSync(messenger, store, loop, identity, log);
   messenger.subscribe(subjects.sync, sync);
   messenger.subscribe(subjects.conflicts, handleConflicts(replication?.conflicts, log));

@@ -60,6 +60,8 @@ export interface FrontendConfig extends ServiceBaseConfig {
   grpcKeepaliveIntervalMs: number;
   /** and closes it when the ping is not answered within this */
   grpcKeepaliveTimeoutMs: number;
+  /** how often the frontend announces its client URLs to its backend (MemberList) */
+  frontendAnnounceIntervalMs: number;
 }
 
 export function readFrontendConfig(argv: readonly string[], env: Record<string, string | undefined>): Readonly<FrontendConfig> {
@@ -97,6 +99,8 @@ export function readFrontendConfig(argv: readonly string[], env: Record<string, 
     grpcKeepaliveMinTimeMs: parseGoDuration('--grpc-keepalive-min-time', flags.get('grpc-keepalive-min-time') ?? '5s'),
     grpcKeepaliveIntervalMs: parseGoDuration('--grpc-keepalive-interval', flags.get('grpc-keepalive-interval') ?? '2h'),
     grpcKeepaliveTimeoutMs: parseGoDuration('--grpc-keepalive-timeout', flags.get('grpc-keepalive-timeout') ?? '20s'),
+    // Well inside the backend's ECKD_FRONTEND_EXPIRY_MS (30 s by default).
+    frontendAnnounceIntervalMs: envInt(env, 'ECKD_FRONTEND_ANNOUNCE_INTERVAL_MS', 10_000, { min: 50 }),
     // etcd 3.6 name, and the 3.4/3.5 one; default 10 minutes, at least 100 ms.
     watchProgressNotifyIntervalMs: Math.max(
       100,

@@ -6,6 +6,7 @@ const telemetry = startTelemetry({ serviceName: 'eckd-etcd-api' });
 import { nodeSubjects } from '@eckd/change-codec';
 import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
 import { Acknowledger } from './acknowledger.js';
+import { startFrontendAnnouncements } from './cluster.handler.js';
 import { readFrontendConfig } from './config.js';
 import { Proposer } from './proposer.js';
 import { ReadIndex } from './read-index.js';
@@ -88,6 +89,8 @@ try {
     subjects,
     log,
   });
+  // After the server is bound: MemberList lists only URLs that answer.
+  onShutdown('announcements', startFrontendAnnouncements(messenger, subjects.frontends, { frontendId: config.frontendId, clientUrls: config.advertiseClientUrls, name: config.nodeName }, config.frontendAnnounceIntervalMs));
   onShutdown('grpc', () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
   log.info('ready', { endpoints: config.listen.map((l, i) => `${l.host}:${ports[i]}`), revision: replica.revision, frontendId: config.frontendId });
 } catch (err) {

@@ -4,6 +4,8 @@
 // an etcd client must see for what eckd does not serve yet.
 import * as grpc from '@grpc/grpc-js';
 import { loadEtcdGrpc } from '@eckd/etcd-proto';
+import type { ClusterDeps } from './cluster.handler.js';
+import { clusterHandlers } from './cluster.handler.js';
 import type { FrontendConfig } from './config.js';
 import type { ConflictsDeps } from './conflicts.handler.js';
 import { conflictsHandlers } from './conflicts.handler.js';
@@ -28,7 +30,7 @@ export type GrpcServerLimits = Pick<
 export async function startGrpcServer(
   listen: { host: string; port: number }[],
   limits: GrpcServerLimits,
-  deps: KvDeps & WatchDeps & LeaseDeps & MaintenanceDeps & ConflictsDeps,
+  deps: KvDeps & WatchDeps & LeaseDeps & MaintenanceDeps & ConflictsDeps & ClusterDeps,
 ): Promise<{ server: grpc.Server; ports: number[] }> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.maxRequestBytes + grpcOverheadBytes,
@@ -49,6 +51,7 @@ export async function startGrpcServer(
   server.addService(loadEtcdGrpc().Lease, leaseHandlers(deps));
   server.addService(loadEtcdGrpc().Maintenance, maintenanceHandlers(deps));
   server.addService(loadEtcdGrpc().Conflicts, conflictsHandlers(deps));
+  server.addService(loadEtcdGrpc().Cluster, clusterHandlers(deps));
   const ports: number[] = [];
   for (const { host, port } of listen) {
     ports.push(

@@ -231,3 +231,33 @@ describe('leases between members', () => {
     await everywhere('lo/', '');
   });
 });
+
+describe('member list between members', () => {
+  /** Each member's `etcdctl member list -w json`: cluster id, and name → client URLs (sorted by name). */
+  async function listedBy(i: number): Promise<{ clusterId: string; members: string }> {
+    const r = await etcdctl(cluster.member(i).endpoints[0]!, ['member', 'list', '-w', 'json']);
+    assert.equal(r.code, 0, r.stderr);
+    // uint64 ids do not fit a JSON number: the header's cluster id is compared as its text.
+    const clusterId = /"cluster_id":(\d+)/.exec(r.stdout)![1]!;
+    const list = JSON.parse(r.stdout) as { members: { name: string; clientURLs?: string[] }[] };
+    const members = list.members
+      .map((m) => `${m.name}=${(m.clientURLs ?? []).join(',')}`)
+      .sort()
+      .join(' ');
+    return { clusterId, members };
+  }
+
+  test('every member lists all three with their client URLs, one cluster id', { timeout: 60_000 }, async () => {
+    const expected = cluster.members.map((m) => `${m.nodeName}=${m.endpoints.map((e) => `http://${e}`).join(',')}`).sort().join(' ');
+    let lists: { clusterId: string; members: string }[] = [];
+    await waitUntil(
+      async () => {
+        lists = await Promise.all(cluster.members.map((_, i) => listedBy(i)));
+        return lists.every((l) => l.members === expected);
+      },
+      replicatedWithinMs,
+      `every member to list ${expected}`,
+    );
+    assert.equal(new Set(lists.map((l) => l.clusterId)).size, 1);
+  });
+});

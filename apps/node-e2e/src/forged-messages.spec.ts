@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Etcd3 } from 'etcd3';
 import { connect, createInbox } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { codecs, conflictsCodecs, maintenanceCodecs, nodeSubjects } from '@eckd/change-codec';
+import { codecs, conflictsCodecs, maintenanceCodecs, membersCodecs, nodeSubjects } from '@eckd/change-codec';
 import type { NodeSubjects } from '@eckd/change-codec';
 import { builtAppMain, isReadyLine, startProcess } from '@eckd/testing';
 import type { ProcessHandle } from '@eckd/testing';
@@ -106,6 +106,12 @@ function impossibleMessages(): Record<keyof NodeSubjects, Uint8Array[]> {
     conflicts: [conflictsCodecs.conflictsRequest.encode({ list: null }), conflictsCodecs.conflictsRequest.encode({ list: { limit: '-1', kind: 'forged' } })],
     frontendApplied: [codecs.frontendApplied.encode({ frontend_id: '', revision: 1 }), codecs.frontendApplied.encode({ frontend_id: 'forger', revision: '-1' })],
     peerStored: [codecs.peerStoredRevisions.encode({ members: [{ member: 0, origin_revision: 1 }, { member: 1, origin_revision: '-1' }] })],
+    frontends: [
+      membersCodecs.frontendAnnouncement.encode({ frontend_id: '', client_urls: ['http://forged:1'], name: 'forged' }),
+      membersCodecs.frontendAnnouncement.encode({ frontend_id: 'forger', client_urls: Array.from({ length: 100 }, (_, i) => `http://forged:${i}`), name: 'forged' }),
+    ],
+    // A members request has no fields: what is impossible here is another message type.
+    members: [membersCodecs.membersReply.encode({ members: [{ ID: '0', name: 'forged', peerURLs: [], clientURLs: [], isLearner: false }] })],
   };
 }
 

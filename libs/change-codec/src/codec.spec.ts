@@ -22,6 +22,8 @@ describe('subjects', () => {
       conflicts: 'eckd.n1.backend.conflicts.v1',
       frontendApplied: 'eckd.n1.frontend-applied.v1',
       peerStored: 'eckd.n1.peer-stored.v1',
+      frontends: 'eckd.n1.backend.frontends.v1',
+      members: 'eckd.n1.backend.members.v1',
     });
   });
 

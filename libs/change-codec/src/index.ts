@@ -60,3 +60,5 @@ export type {
 } from './maintenance-messages.js';
 export { conflictsCodecs } from './conflicts-messages.js';
 export type { ConflictsRequest, ConflictsReply } from './conflicts-messages.js';
+export { membersCodecs } from './members-messages.js';
+export type { FrontendAnnouncement, MembersRequest, MembersReply } from './members-messages.js';

@@ -44,6 +44,10 @@ export interface NodeSubjects {
   frontendApplied: string;
   /** publish (backend → frontends): the other members' storage watermarks (PeerStoredRevisions) */
   peerStored: string;
+  /** publish: a frontend's client URLs, at start and every few seconds (FrontendAnnouncement) */
+  frontends: string;
+  /** request/reply: etcd's member list as the backend knows it (MembersRequest → MembersReply) */
+  members: string;
 }
 
 /** The token of the cluster-wide subjects: no node may take it as its name. */
@@ -68,6 +72,8 @@ export function nodeSubjects(scope: SubjectScope): NodeSubjects {
     conflicts: `${base}.backend.conflicts.v1`,
     frontendApplied: `${base}.frontend-applied.v1`,
     peerStored: `${base}.peer-stored.v1`,
+    frontends: `${base}.backend.frontends.v1`,
+    members: `${base}.backend.members.v1`,
   });
 }
 

@@ -7,6 +7,7 @@
 // stay with the receiver.
 import type { ConflictsReply, ConflictsRequest } from './conflicts-messages.js';
 import type { BackupChunk, BackupRequest, MaintenanceReply, MaintenanceRequest, StorageReply, StorageRequest } from './maintenance-messages.js';
+import type { FrontendAnnouncement, MembersReply } from './members-messages.js';
 import type {
   AppendReply,
   AppendRequest,
@@ -55,6 +56,10 @@ export const messageLimits = Object.freeze({
   peersMax: 1024,
   /** heads of one document (one per concurrent writer) */
   headsMax: 1024,
+  /** client URLs one frontend announces (--advertise-client-urls) */
+  clientUrlsMax: 64,
+  /** characters of one client URL */
+  clientUrlCharsMax: 2048,
 });
 
 const automergeHash = /^[0-9a-f]{64}$/;
@@ -290,5 +295,16 @@ export const validators = Object.freeze({
       c.revision('detected_revision', conflict.detected_revision);
       c.that(conflictKinds.includes(conflict.kind ?? ''), `unknown conflict kind ${String(conflict.kind)}`);
     }
+  }),
+
+  frontendAnnouncement: validator<FrontendAnnouncement>('FrontendAnnouncement', (m, c) => {
+    c.that(m.frontend_id.length > 0 && m.frontend_id.length <= messageLimits.frontendIdCharsMax, 'frontend_id must be 1 to 256 characters');
+    c.that(m.client_urls.length <= messageLimits.clientUrlsMax, `${m.client_urls.length} client URLs (at most ${messageLimits.clientUrlsMax})`);
+    c.that(m.client_urls.every((u) => u.length > 0 && u.length <= messageLimits.clientUrlCharsMax), 'a client URL must be 1 to 2048 characters');
+  }),
+
+  membersReply: validator<MembersReply>('MembersReply', (m, c) => {
+    c.that(m.members.length <= messageLimits.peersMax, `${m.members.length} members (at most ${messageLimits.peersMax})`);
+    for (const member of m.members) c.that(String(member.ID) !== '0', 'a member needs its id');
   }),
 });

@@ -17,6 +17,7 @@ export type { EtcdErrorName, RpcErrorName } from './rpc-errors.js';
 // Only what the workspace uses is exported; the generated files have the rest.
 export type { AlarmRequest__Output } from './generated/etcdserverpb/AlarmRequest.js';
 export type { AlarmResponse } from './generated/etcdserverpb/AlarmResponse.js';
+export type { ClusterClient, ClusterHandlers } from './generated/etcdserverpb/Cluster.js';
 export type { CompactionRequest__Output } from './generated/etcdserverpb/CompactionRequest.js';
 export type { CompactionResponse } from './generated/etcdserverpb/CompactionResponse.js';
 export type { DefragmentRequest__Output } from './generated/etcdserverpb/DefragmentRequest.js';
@@ -36,6 +37,8 @@ export type { LeaseRevokeResponse } from './generated/etcdserverpb/LeaseRevokeRe
 export type { LeaseTimeToLiveRequest__Output } from './generated/etcdserverpb/LeaseTimeToLiveRequest.js';
 export type { LeaseTimeToLiveResponse } from './generated/etcdserverpb/LeaseTimeToLiveResponse.js';
 export type { MaintenanceClient, MaintenanceHandlers } from './generated/etcdserverpb/Maintenance.js';
+export type { Member__Output } from './generated/etcdserverpb/Member.js';
+export type { MemberListResponse__Output } from './generated/etcdserverpb/MemberListResponse.js';
 export type { PutRequest__Output } from './generated/etcdserverpb/PutRequest.js';
 export type { PutResponse, PutResponse__Output } from './generated/etcdserverpb/PutResponse.js';
 export type { RangeRequest__Output } from './generated/etcdserverpb/RangeRequest.js';

@@ -59,6 +59,8 @@ export class PeerReplication implements BatchPeers {
   #inbox: PeerItem[] = [];
   #inboxDropped = 0;
   #memberWritten = false;
+  /** This member's client URLs (its live frontends'), written into its record by the next batch when they change. */
+  #clientUrls: string[] | undefined;
   #timer: NodeJS.Timeout | undefined;
   /** per member id: every revision of this node up to it is in that member's Postgres */
   readonly #storedBy = new Map<string, number>();
@@ -109,6 +111,13 @@ export class PeerReplication implements BatchPeers {
     clearInterval(this.#timer);
     clearInterval(this.#storedTimer);
     this.#link.stop();
+  }
+
+  /** The union of this member's live frontends' client URLs, sorted (members.ts); the apply loop writes it into the member table. */
+  setClientUrls(urls: string[]): void {
+    this.#clientUrls = urls;
+    this.#memberWritten = false;
+    this.#opts.wake();
   }
 
   hasWork(): boolean {
@@ -175,12 +184,16 @@ export class PeerReplication implements BatchPeers {
     this.#opts.messenger.publish(subject, codecs.peerStoredRevisions.encode({ members }));
   }
 
-  /** At the first batch: this member's record in the member table, unless it is there already (§8.1). */
+  /** At the first batch and when the client URLs change: this member's record in the member table, unless it is so already (§8.1). */
   #writeOwnRecord(state: NodeState): void {
     if (this.#memberWritten) return;
     this.#memberWritten = true;
     const idHex = BigInt(this.#self.id).toString(16).padStart(16, '0');
-    if (state.doc.members().some((m) => m.id === idHex)) return;
-    state.doc.putMember(idHex, { name: this.#self.name, band: this.#self.band, clientUrls: [], peerUrls: [], learner: false, removed: false });
+    const stored = state.doc.members().find((m) => m.id === idHex)?.record;
+    // Before any frontend is heard (a restart), the stored URLs stand.
+    const clientUrls = this.#clientUrls ?? stored?.clientUrls ?? [];
+    if (stored && stored.clientUrls.join(',') === clientUrls.join(',')) return;
+    const record = stored ?? { name: this.#self.name, band: this.#self.band, clientUrls, peerUrls: [], learner: false, removed: false };
+    state.doc.putMember(idHex, { ...record, clientUrls });
   }
 }

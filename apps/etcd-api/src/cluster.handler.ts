@@ -1,0 +1,73 @@
+// etcdserverpb.Cluster. MemberList asks the node's backend, which knows
+// this node's frontends (each announces its client URLs) and, with peers,
+// the member table (docs/ARCHITECTURE.md §8.5). Changing membership is not
+// built: MemberAdd, MemberRemove, MemberUpdate and MemberPromote answer
+// UNIMPLEMENTED, saying so.
+import { Metadata, status } from '@grpc/grpc-js';
+import type { handleUnaryCall, ServiceError } from '@grpc/grpc-js';
+import { membersCodecs, validated, validators } from '@eckd/change-codec';
+import type { MembersReply, NodeSubjects } from '@eckd/change-codec';
+import type { ClusterHandlers } from '@eckd/etcd-proto';
+import type { Logger, Messenger } from '@eckd/service-kit';
+import { responseHeader } from './header.js';
+import type { Replica } from './replica.js';
+import { EtcdRpcError } from './to-grpc-error.js';
+import { unary } from './unary.js';
+
+export interface ClusterDeps {
+  replica: Replica;
+  messenger: Messenger;
+  subjects: Pick<NodeSubjects, 'members'>;
+  requestTimeoutMs: number;
+  log: Logger;
+}
+
+export function clusterHandlers(deps: ClusterDeps): ClusterHandlers {
+  return {
+    MemberList: unary('MemberList', deps.log, async () => {
+      const { members } = await askMembers(deps);
+      // etcd's Cluster responses carry no revision (etcdserver/api/v3rpc/member.go, ClusterServer.header).
+      return { header: responseHeader(deps.replica, 0), members };
+    }),
+    MemberAdd: notBuilt('MemberAdd'),
+    MemberRemove: notBuilt('MemberRemove'),
+    MemberUpdate: notBuilt('MemberUpdate'),
+    MemberPromote: notBuilt('MemberPromote'),
+  };
+}
+
+async function askMembers(deps: ClusterDeps): Promise<MembersReply> {
+  let reply: MembersReply;
+  try {
+    const msg = await deps.messenger.request(deps.subjects.members, membersCodecs.membersRequest.encode({}), { timeoutMs: deps.requestTimeoutMs });
+    reply = validated(membersCodecs.membersReply.decode(msg.data), validators.membersReply);
+  } catch (err) {
+    throw new EtcdRpcError('Timeout', `backend members: ${(err as Error).message}`);
+  }
+  if (reply.error) throw new EtcdRpcError(reply.error.name, reply.error.message);
+  return reply;
+}
+
+/** A membership change eckd does not make yet (issue 12): UNIMPLEMENTED, as for any RPC not built. */
+function notBuilt<Req, Res>(method: string): handleUnaryCall<Req, Res> {
+  return (_call, callback) => {
+    const details = `${method} is not implemented yet: eckd's members are the ones ECKD_INITIAL_CLUSTER names`;
+    const error: ServiceError = Object.assign(new Error(details), { code: status.UNIMPLEMENTED, details, metadata: new Metadata() });
+    callback(error);
+  };
+}
+
+/** Announces this frontend's client URLs to its backend now and every `intervalMs`; returns the stop function. */
+export function startFrontendAnnouncements(
+  messenger: Messenger,
+  subject: string,
+  frontend: { frontendId: string; clientUrls: string[]; name: string },
+  intervalMs: number,
+): () => void {
+  const announce = () =>
+    messenger.publish(subject, membersCodecs.frontendAnnouncement.encode({ frontend_id: frontend.frontendId, client_urls: frontend.clientUrls, name: frontend.name }));
+  announce();
+  const timer = setInterval(announce, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
