@@ -24,7 +24,7 @@ import {
   unknownWireError,
   validators,
 } from '@eckd/change-codec';
-import type { BackupChunk, BackupRequest, WireError } from '@eckd/change-codec';
+import type { BackupChunk, WireError } from '@eckd/change-codec';
 import { streamBackup } from '@eckd/storage';
 import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
