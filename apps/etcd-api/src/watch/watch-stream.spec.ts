@@ -19,8 +19,8 @@ interface SeenEvent {
   revision: number;
 }
 
-/** A stream with one watcher on keys k..l; returns the events it was sent, decoded. */
-function watch(replica: Replica): () => SeenEvent[] {
+/** A watch stream on `replica` and the responses it has written. */
+function streamOn(replica: Replica): { stream: WatchStream; responses: StreamResponse[] } {
   const header = (revision: number) => ({ cluster_id: 1, member_id: 2, revision, raft_term: 1 });
   const hub = new WatchHub(replica, header, 60_000);
   const responses: StreamResponse[] = [];
@@ -31,6 +31,12 @@ function watch(replica: Replica): () => SeenEvent[] {
     watchersMax: 1000,
   });
   hub.add(stream);
+  return { stream, responses };
+}
+
+/** A stream with one watcher on keys k..l; returns the events it was sent, decoded. */
+function watch(replica: Replica): () => SeenEvent[] {
+  const { stream, responses } = streamOn(replica);
   stream.create({ key: Buffer.from('k'), range_end: Buffer.from('l') });
   return () =>
     responses.flatMap((r) => {
@@ -79,16 +85,7 @@ describe('watch stream over a replica', () => {
 describe('watch ids', () => {
   test('client-chosen ids above 2^53 come back exactly in created, event and canceled responses', async () => {
     const { backend, replica } = await started('a');
-    const header = (revision: number) => ({ cluster_id: 1, member_id: 2, revision, raft_term: 1 });
-    const hub = new WatchHub(replica, header, 60_000);
-    const responses: StreamResponse[] = [];
-    const stream = new WatchStream({ store: () => replica.store, header, write: (r) => (responses.push(r), true),
-      fail: (err) => assert.fail(`the stream failed: ${String(err)}`),
-      log: createLogger('watch-stream-spec', { level: 'error' }),
-      fragmentBytes: 1 << 20,
-      watchersMax: 1000,
-    });
-    hub.add(stream);
+    const { stream, responses } = streamOn(replica);
     const ids = ['9223372036854775807', '9007199254740993', '-1'];
     for (const [i, id] of ids.entries()) stream.create({ key: Buffer.from(`k${i}`), watch_id: id });
     for (const i of ids.keys()) backend.put(`k${i}`, 'v');
