@@ -11,6 +11,7 @@ import { responseWriter } from './batched-writer.js';
 import type { StreamResponse } from './batched-writer.js';
 import { toGrpcError } from './to-grpc-error.js';
 import { WatchStream } from './watch/watch-stream.js';
+import { toWatchId } from './watch/watcher.js';
 
 /** Watch's serializer also takes encoded bytes (etcd-proto's directResponses): an event encoded once for many watchers. */
 type WatchService = { Watch: handleBidiStreamingCall<WatchRequest__Output, StreamResponse> };
@@ -88,6 +89,6 @@ export function watchHandlers(deps: WatchDeps): WatchService {
 
 function handle(stream: WatchStream, req: WatchRequest__Output): void {
   if (req.create_request) stream.create(req.create_request);
-  else if (req.cancel_request) stream.cancel(Number(req.cancel_request.watch_id));
+  else if (req.cancel_request) stream.cancel(toWatchId(req.cancel_request.watch_id));
   else if (req.progress_request) stream.requestProgress();
 }

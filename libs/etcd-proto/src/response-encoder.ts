@@ -293,8 +293,8 @@ export function encodeEmbedded(field: number, message: Uint8Array): Buffer {
   return out.buf;
 }
 
-/** An int64 field (nothing when zero, as proto3 leaves defaults out). */
-export function encodeIntField(field: number, value: number): Buffer {
+/** An int64 field (nothing when zero, as proto3 leaves defaults out); a bigint keeps all 64 bits. */
+export function encodeIntField(field: number, value: number | bigint): Buffer {
   const v = int64(value);
   if (isZero(v)) return Buffer.alloc(0);
   const out = new Out(fieldTagSize(field) + varintBytes(v));

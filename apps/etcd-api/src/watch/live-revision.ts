@@ -6,6 +6,7 @@
 // watch_id.
 import { encodeEmbedded, encodeIntField, responseEncoders } from '@eckd/etcd-proto';
 import type { RevisionPatch } from '@eckd/mvcc';
+import type { WatchId } from './watcher.js';
 
 /** WatchResponse field numbers (etcdserverpb/rpc.proto). */
 const headerField = 1;
@@ -30,7 +31,7 @@ export class LiveRevision {
    * (indices into the patch; `prevKv` says whether they carry prev_kv),
    * built by `events` the first time this selection is asked for.
    */
-  response(watchId: number, selection: readonly number[], prevKv: boolean, events: () => Record<string, unknown>[]): Buffer {
+  response(watchId: WatchId, selection: readonly number[], prevKv: boolean, events: () => Record<string, unknown>[]): Buffer {
     this.#header ??= encodeEmbedded(headerField, responseEncoders.ResponseHeader(this.header(this.patch.revision)));
     const signature = prevKv ? `${selection.join(',')}+prev` : selection.join(',');
     let encoded = this.#events.get(signature);

@@ -10,6 +10,7 @@ import type { StreamResponse } from '../batched-writer.js';
 import type { Replica } from '../replica.js';
 import { WatchHub } from './watch-hub.js';
 import { WatchStream } from './watch-stream.js';
+import { toWatchId } from './watcher.js';
 
 const watchResponse = etcdProtoRoot().lookupType('etcdserverpb.WatchResponse');
 
@@ -18,8 +19,8 @@ interface SeenEvent {
   revision: number;
 }
 
-/** A stream with one watcher on keys k..l; returns the events it was sent, decoded. */
-function watch(replica: Replica): () => SeenEvent[] {
+/** A watch stream on `replica` and the responses it has written. */
+function streamOn(replica: Replica): { stream: WatchStream; responses: StreamResponse[] } {
   const header = (revision: number) => ({ cluster_id: 1, member_id: 2, revision, raft_term: 1 });
   const hub = new WatchHub(replica, header, 60_000);
   const responses: StreamResponse[] = [];
@@ -30,6 +31,12 @@ function watch(replica: Replica): () => SeenEvent[] {
     watchersMax: 1000,
   });
   hub.add(stream);
+  return { stream, responses };
+}
+
+/** A stream with one watcher on keys k..l; returns the events it was sent, decoded. */
+function watch(replica: Replica): () => SeenEvent[] {
+  const { stream, responses } = streamOn(replica);
   stream.create({ key: Buffer.from('k'), range_end: Buffer.from('l') });
   return () =>
     responses.flatMap((r) => {
@@ -72,5 +79,23 @@ describe('watch stream over a replica', () => {
     backend.put('k4', 'v');
     await until(() => seen().length === 4);
     assert.deepEqual(seen(), expected(3, ['k1', 'k2', 'k3', 'k4']));
+  });
+});
+
+describe('watch ids', () => {
+  test('client-chosen ids above 2^53 come back exactly in created, event and canceled responses', async () => {
+    const { backend, replica } = await started('a');
+    const { stream, responses } = streamOn(replica);
+    const ids = ['9223372036854775807', '9007199254740993', '-1'];
+    for (const [i, id] of ids.entries()) stream.create({ key: Buffer.from(`k${i}`), watch_id: id });
+    for (const i of ids.keys()) backend.put(`k${i}`, 'v');
+    await until(() => responses.length === 2 * ids.length);
+    for (const id of ids) stream.cancel(toWatchId(id));
+    // Encoded the way the client receives them: int64 as decimal strings.
+    const answers = responses.map((r) => {
+      const m = watchResponse.toObject(watchResponse.decode(Buffer.isBuffer(r) ? r : watchResponse.encode(watchResponse.fromObject(r)).finish()), { longs: String });
+      return `${String(m['watch_id'])} ${m['created'] ? 'created' : m['canceled'] ? 'canceled' : `events ${(m['events'] as unknown[]).length}`}`;
+    });
+    assert.deepEqual(answers, [...ids.map((id) => `${id} created`), ...ids.map((id) => `${id} events 1`), ...ids.map((id) => `${id} canceled`)]);
   });
 });

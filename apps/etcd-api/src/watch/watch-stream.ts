@@ -8,8 +8,8 @@ import { KvError } from '@eckd/mvcc';
 import type { Logger } from '@eckd/service-kit';
 import type { LiveRevision } from './live-revision.js';
 import type { StreamResponse } from '../batched-writer.js';
-import type { Watcher, WatchCreate } from './watcher.js';
-import { filterNames, isEmptyRange, matches, watchRange } from './watcher.js';
+import type { Watcher, WatchCreate, WatchId } from './watcher.js';
+import { filterNames, isEmptyRange, matches, toWatchId, watchRange } from './watcher.js';
 
 export interface WatchStreamDeps {
   store(): MvccStore;
@@ -38,7 +38,7 @@ interface OutEvent {
 }
 
 export class WatchStream {
-  readonly #watchers = new Map<number, Watcher>();
+  readonly #watchers = new Map<WatchId, Watcher>();
   readonly #deps: WatchStreamDeps;
   #nextId = 0;
   #blocked = false;
@@ -62,7 +62,7 @@ export class WatchStream {
       this.#send({ header: this.#deps.header(current), watch_id: -1, created: true, canceled: true, cancel_reason: reason });
     if (start < 0) return failed('etcdserver: mvcc: required revision has been compacted');
     if (isEmptyRange(range)) return failed('mvcc: watcher range is empty');
-    const requested = Number(req.watch_id ?? 0);
+    const requested = toWatchId(req.watch_id);
     if (requested !== 0 && this.#watchers.has(requested)) return failed('mvcc: duplicate watch ID provided on the WatchStream');
     if (this.#watchers.size >= this.#deps.watchersMax) return failed('etcdserver: too many requests');
     const id = requested !== 0 ? requested : this.#autoId();
@@ -85,7 +85,7 @@ export class WatchStream {
     if (!w.synced) this.#scheduleCatchUp();
   }
 
-  cancel(watchId: number): void {
+  cancel(watchId: WatchId): void {
     if (!this.#watchers.delete(watchId)) return; // etcd sends nothing for an unknown id
     this.#send({ header: this.#deps.header(this.#deps.store().revision), watch_id: watchId, canceled: true });
   }

@@ -3,8 +3,23 @@
 // are applied, *unsynced* while it catches up from the replica's history.
 import type { Event } from '@eckd/mvcc';
 
+/**
+ * A watch id (int64, chosen by the client or allocated from 0): a number
+ * while it is exact, a bigint beyond 2^53, so every id round-trips and has
+ * one form as a map key.
+ */
+export type WatchId = number | bigint;
+
+/** The request's watch_id (proto-loader gives int64 as a decimal string) as a WatchId. */
+export function toWatchId(value: string | number | undefined): WatchId {
+  if (value === undefined) return 0;
+  const n = Number(value);
+  if (Number.isSafeInteger(n)) return n;
+  return BigInt.asIntN(64, BigInt(typeof value === 'number' ? Math.trunc(value) : value));
+}
+
 export interface Watcher {
-  readonly id: number;
+  readonly id: WatchId;
   /** Latin-1 key range: [key, end); end undefined = only key; end '' = no upper bound */
   readonly key: string;
   readonly end: string | undefined;
