@@ -22,7 +22,8 @@ const settleTimeoutMs = 30_000;
 const valueSize = 64;
 
 export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
-  const cluster = await startCluster({ nodes: o.members });
+  const names = Array.from({ length: o.members }, (_, i) => `node${i + 1}`); // startCluster's member names
+  const cluster = await startCluster({ nodes: o.members, jetstream: false, env: { ECKD_INITIAL_CLUSTER: names.join(',') } });
   const rows: string[] = [];
   let clusterPut: RunStats;
   try {
