@@ -26,10 +26,12 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
   const cluster = await startCluster({ nodes: o.members, jetstream: false, env: { ECKD_INITIAL_CLUSTER: names.join(',') } });
   const rows: string[] = [];
   let clusterPut: RunStats;
+  let writes = '';
   try {
     const conns = cluster.members.map((m) => connect([m.endpoints[0]!], 1)[0]!);
     try {
-      const { lag, windows, convergenceMs } = await measureLag(o, conns);
+      const { puts, lag, windows, convergenceMs } = await measureLag(o, conns);
+      writes = `writes: ${puts.requests} in ${puts.seconds.toFixed(1)} s (${Math.round(puts.throughput)} /s achieved), ack p50 ${puts.latencyMs.p50.toFixed(1)} ms, p99 ${puts.latencyMs.p99.toFixed(1)} ms`;
       for (const w of [...windows, lag]) rows.push(`| ${w.workload} | ${w.requests} | ${w.latencyMs.p50.toFixed(1)} | ${w.latencyMs.p99.toFixed(1)} | ${w.latencyMs.max.toFixed(1)} |`);
       rows.push('', `convergence after the writes stop: ${convergenceMs === undefined ? `not within ${settleTimeoutMs / 1000} s` : `${convergenceMs.toFixed(0)} ms`}`);
     } finally {
@@ -59,6 +61,8 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
       '|---|---|---|---|---|',
       ...rows,
       '',
+      writes,
+      '',
       `put 256 B, 64 clients, ${o.throughputTotal} puts: member 0 of ${o.members}: ${put(clusterPut)}; one node alone: ${put(alonePut)}; ratio ${(clusterPut.throughput / alonePut.throughput).toFixed(2)}`,
     ].join('\n'),
   );
@@ -71,7 +75,7 @@ async function throughput(endpoint: string, o: ClusterBenchOptions): Promise<Run
   return stats!;
 }
 
-async function measureLag(o: ClusterBenchOptions, conns: Connection[]): Promise<{ lag: RunStats; windows: RunStats[]; convergenceMs: number | undefined }> {
+async function measureLag(o: ClusterBenchOptions, conns: Connection[]): Promise<{ puts: RunStats; lag: RunStats; windows: RunStats[]; convergenceMs: number | undefined }> {
   const prefix = `bench-cluster/${randomBytes(3).toString('hex')}/`;
   const started = performance.now();
   // Revisions are each member's own, so a write is known by its key: `<prefix><n>`, written on member n % members.
@@ -124,7 +128,7 @@ async function measureLag(o: ClusterBenchOptions, conns: Connection[]): Promise<
   while (samples.length < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   for (const s of streams) s.close();
   const label = `overall (${puts.requests} writes, ${puts.errors} failed)`;
-  return { lag: summarize(label, samples.map((s) => s.ms), expected - samples.length, puts.seconds), windows: summarizeWindows('window', samples, o.windowMs), convergenceMs };
+  return { puts, lag: summarize(label, samples.map((s) => s.ms), expected - samples.length, puts.seconds), windows: summarizeWindows('window', samples, o.windowMs), convergenceMs };
 }
 
 /** Milliseconds from `since` until every member's serializable read of the prefix (keys and values) is the same. */
