@@ -127,7 +127,7 @@ async function measureLag(o: ClusterBenchOptions, conns: Connection[]): Promise<
   const deadline = performance.now() + settleTimeoutMs;
   while (samples.length < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   for (const s of streams) s.close();
-  const label = `overall (${puts.requests} writes, ${puts.errors} failed)`;
+  const label = `overall (${puts.requests} writes, ${puts.errors} failed, ${expected - samples.length} peer events missing)`;
   return { puts, lag: summarize(label, samples.map((s) => s.ms), expected - samples.length, puts.seconds), windows: summarizeWindows('window', samples, o.windowMs), convergenceMs };
 }
 
