@@ -1,6 +1,8 @@
 // eckd-bench: a load generator for any etcd endpoint list (eckd or etcd),
-// and `side-by-side`, which starts both here and compares them.
-import { BenchUsageError, parseBenchArgs } from './options.js';
+// `side-by-side`, which starts both here and compares them, and `cluster`,
+// which starts several eckd members here and measures replication.
+import { runClusterBench } from './cluster.js';
+import { BenchUsageError, parseBenchArgs, parseClusterArgs } from './options.js';
 import { runWorkload } from './run.js';
 import { runSideBySide } from './side-by-side.js';
 import { formatTable } from './stats.js';
@@ -9,6 +11,8 @@ try {
   const argv = process.argv.slice(2);
   if (argv[0] === 'side-by-side') {
     await runSideBySide({ quick: argv.includes('--quick') });
+  } else if (argv[0] === 'cluster') {
+    await runClusterBench(parseClusterArgs(argv.slice(1)));
   } else {
     const o = parseBenchArgs(argv);
     for (const stats of await runWorkload(o)) console.log(o.json ? JSON.stringify({ ...stats, options: o }) : formatTable(stats));

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseBenchArgs } from './options.js';
+import { parseBenchArgs, parseClusterArgs } from './options.js';
+import { summarizeWindows } from './stats.js';
 
 test('flags in etcd benchmark style', () => {
   const o = parseBenchArgs(['--endpoints', 'http://a:1,b:2', '--clients=32', '--conns', '4', 'put', '--val-size', '256', '--total', '100']);
@@ -17,4 +18,17 @@ test('flags in etcd benchmark style', () => {
   assert.equal(parseBenchArgs(['watch']).putRate, undefined);
   assert.throws(() => parseBenchArgs(['range']), /KEY/);
   assert.throws(() => parseBenchArgs(['put', '--clients', '0']), /positive/);
+});
+
+test('cluster flags', () => {
+  const o = parseClusterArgs(['--members', '3', '--rate=500', '--duration', '10s', '--window', '2']);
+  assert.deepEqual(o, { members: 3, rate: 500, durationMs: 10_000, windowMs: 2_000, throughputTotal: 20_000 });
+  assert.equal(parseClusterArgs([]).rate, 1000);
+  assert.throws(() => parseClusterArgs(['--members', '1']), /at least 2/);
+  assert.throws(() => parseClusterArgs(['--bogus', '1']), /unknown flag/);
+});
+
+test('lag per window', () => {
+  const w = summarizeWindows('w', [{ atMs: 100, ms: 1 }, { atMs: 4_900, ms: 3 }, { atMs: 5_100, ms: 7 }], 5_000);
+  assert.deepEqual(w.map((s) => [s.workload, s.requests, s.latencyMs.max]), [['w 0-5 s', 2, 3], ['w 5-10 s', 1, 7]]);
 });

@@ -5,6 +5,7 @@
 //   eckd-bench --endpoints ... watch --watchers 1000 --put-rate 100 --total 1000
 //   eckd-bench --endpoints ... lease-keepalive --leases 100 --total 20000
 //   eckd-bench side-by-side [--quick]     (starts etcd and eckd here and compares)
+//   eckd-bench cluster --members 3 --rate 1000 --duration 20s   (starts a cluster here: lag, convergence, cost of peers)
 export type Workload = 'put' | 'range' | 'txn-cas' | 'watch' | 'lease-keepalive';
 export const workloads: readonly Workload[] = ['put', 'range', 'txn-cas', 'watch', 'lease-keepalive'];
 
@@ -107,4 +108,35 @@ function seconds(name: string, raw: string): number {
   const n = Number(raw.replace(/s$/, ''));
   if (!(n > 0)) throw new BenchUsageError(`--${name} must be a positive number of seconds`);
   return n;
+}
+
+export interface ClusterBenchOptions {
+  members: number;
+  /** total writes per second, spread round robin over the members */
+  rate: number;
+  durationMs: number;
+  /** lag is reported per window of this length */
+  windowMs: number;
+  /** closed-loop puts of the throughput comparison (member 0 of the cluster, then a node alone) */
+  throughputTotal: number;
+}
+
+const clusterDefaults: ClusterBenchOptions = { members: 3, rate: 1000, durationMs: 20_000, windowMs: 5_000, throughputTotal: 20_000 };
+
+export function parseClusterArgs(argv: readonly string[]): ClusterBenchOptions {
+  const o: ClusterBenchOptions = { ...clusterDefaults };
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = argv[i]!.replace(/^--/, '').split('=', 2) as [string, string | undefined];
+    const value = () => inline ?? argv[++i] ?? '';
+    switch (name) {
+      case 'members': o.members = int(name, value()); break;
+      case 'rate': o.rate = int(name, value()); break;
+      case 'duration': o.durationMs = seconds(name, value()) * 1000; break;
+      case 'window': o.windowMs = seconds(name, value()) * 1000; break;
+      case 'total': o.throughputTotal = int(name, value()); break;
+      default: throw new BenchUsageError(`cluster: unknown flag ${argv[i]}`);
+    }
+  }
+  if (o.members < 2) throw new BenchUsageError('cluster: --members must be at least 2');
+  return o;
 }

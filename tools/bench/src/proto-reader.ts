@@ -72,7 +72,9 @@ export function messageField(buf: Uint8Array, field: number): Uint8Array | undef
 const responseHeaderField = 1; // in every *Response
 const headerRevisionField = 3; // ResponseHeader.revision
 const rangeKvsField = 2; // RangeResponse.kvs
-const kvModRevisionField = 3; // mvccpb.KeyValue.mod_revision
+const kvKeyField = 1; // mvccpb.KeyValue.key
+const kvModRevisionField = 3;
+const kvValueField = 5; // mvccpb.KeyValue.value // mvccpb.KeyValue.mod_revision
 const txnSucceededField = 2; // TxnResponse.succeeded
 const watchCreatedField = 3; // WatchResponse.created
 const watchCanceledField = 4; // WatchResponse.canceled
@@ -100,17 +102,27 @@ export interface WatchResponseSummary {
   canceled: boolean;
   /** mod_revision of each event's kv, in order */
   modRevisions: number[];
+  /** key of each event's kv, in order (revisions differ between members; keys do not) */
+  keys: Uint8Array[];
 }
 
 export function readWatchResponse(response: Uint8Array): WatchResponseSummary {
-  const out: WatchResponseSummary = { created: false, canceled: false, modRevisions: [] };
+  const out: WatchResponseSummary = { created: false, canceled: false, modRevisions: [], keys: [] };
   forEachField(response, (field, value, bytes) => {
     if (field === watchCreatedField) out.created = value === 1;
     else if (field === watchCanceledField) out.canceled = value === 1;
     else if (field === watchEventsField && bytes) {
       const kv = messageField(bytes, eventKvField);
       out.modRevisions.push(kv ? varintField(kv, kvModRevisionField) : 0);
+      out.keys.push((kv && messageField(kv, kvKeyField)) ?? new Uint8Array());
     }
   });
   return out;
+}
+
+/** key and value of each kv of a RangeResponse, in order. */
+export function forEachKeyValue(range: Uint8Array, visit: (key: Uint8Array, value: Uint8Array) => void): void {
+  forEachField(range, (field, _v, kv) => {
+    if (field === rangeKvsField && kv) visit(messageField(kv, kvKeyField) ?? new Uint8Array(), messageField(kv, kvValueField) ?? new Uint8Array());
+  });
 }

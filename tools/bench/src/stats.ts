@@ -31,3 +31,16 @@ export function formatTable(s: RunStats): string {
     `latency ms   p50 ${f(s.latencyMs.p50)}  p90 ${f(s.latencyMs.p90)}  p99 ${f(s.latencyMs.p99)}  max ${f(s.latencyMs.max)}  mean ${f(s.latencyMs.mean)}`,
   ].join('\n');
 }
+
+/** One latency sample, at `atMs` from the run's start. */
+export interface TimedSample {
+  atMs: number;
+  ms: number;
+}
+
+/** p50/p99/max per window of `windowMs` (by the sample's time), so a figure that grows over the run shows. */
+export function summarizeWindows(label: string, samples: readonly TimedSample[], windowMs: number): RunStats[] {
+  const windows: number[][] = [];
+  for (const s of samples) (windows[Math.floor(s.atMs / windowMs)] ??= []).push(s.ms);
+  return Array.from(windows, (w, i) => summarize(`${label} ${(i * windowMs) / 1000}-${((i + 1) * windowMs) / 1000} s`, w ?? [], 0, windowMs / 1000));
+}

@@ -152,7 +152,7 @@ export async function leaseKeepAliveWorkload(o: BenchOptions, conns: Connection[
   return stats;
 }
 
-function prefixEnd(prefix: string): Buffer {
+export function prefixEnd(prefix: string): Buffer {
   const end = Buffer.from(prefix);
   end[end.length - 1]! += 1;
   return end;
