@@ -17,7 +17,7 @@ export type { EtcdErrorName, RpcErrorName } from './rpc-errors.js';
 // Only what the workspace uses is exported; the generated files have the rest.
 export type { AlarmRequest__Output } from './generated/etcdserverpb/AlarmRequest.js';
 export type { AlarmResponse } from './generated/etcdserverpb/AlarmResponse.js';
-export type { ClusterClient, ClusterHandlers } from './generated/etcdserverpb/Cluster.js';
+export type { ClusterHandlers } from './generated/etcdserverpb/Cluster.js';
 export type { CompactionRequest__Output } from './generated/etcdserverpb/CompactionRequest.js';
 export type { CompactionResponse } from './generated/etcdserverpb/CompactionResponse.js';
 export type { DefragmentRequest__Output } from './generated/etcdserverpb/DefragmentRequest.js';
@@ -38,7 +38,6 @@ export type { LeaseTimeToLiveRequest__Output } from './generated/etcdserverpb/Le
 export type { LeaseTimeToLiveResponse } from './generated/etcdserverpb/LeaseTimeToLiveResponse.js';
 export type { MaintenanceClient, MaintenanceHandlers } from './generated/etcdserverpb/Maintenance.js';
 export type { Member__Output } from './generated/etcdserverpb/Member.js';
-export type { MemberListResponse__Output } from './generated/etcdserverpb/MemberListResponse.js';
 export type { PutRequest__Output } from './generated/etcdserverpb/PutRequest.js';
 export type { PutResponse, PutResponse__Output } from './generated/etcdserverpb/PutResponse.js';
 export type { RangeRequest__Output } from './generated/etcdserverpb/RangeRequest.js';
@@ -55,8 +54,8 @@ export type { WatchResponse__Output } from './generated/etcdserverpb/WatchRespon
 export type { WatchRequest, WatchRequest__Output } from './generated/etcdserverpb/WatchRequest.js';
 export type { Event } from './generated/mvccpb/Event.js';
 export type { KeyValue } from './generated/mvccpb/KeyValue.js';
-export type { ConflictsClient, ConflictsHandlers } from './generated/eckdserverpb/Conflicts.js';
+export type { ConflictsHandlers } from './generated/eckdserverpb/Conflicts.js';
 export type { ConflictListRequest, ConflictListRequest__Output } from './generated/eckdserverpb/ConflictListRequest.js';
 export type { ConflictListResponse, ConflictListResponse__Output } from './generated/eckdserverpb/ConflictListResponse.js';
 export type { Conflict, Conflict__Output } from './generated/eckdserverpb/Conflict.js';
-export { responseEncoders, responseBytes, responseOverLimit, encodeEmbedded, encodeIntField } from './response-encoder.js';
+export { responseEncoders, responseOverLimit, encodeEmbedded, encodeIntField } from './response-encoder.js';
