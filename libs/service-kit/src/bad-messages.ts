@@ -8,10 +8,6 @@ export const badMessagesMetric = 'eckd_bad_messages_total';
 
 let badMessagesTotal = 0;
 
-/** Bad messages this process has received. */
-export function badMessagesCount(): number {
-  return badMessagesTotal;
-}
 
 /**
  * Decodes and validates one received message; a bad one is logged and

@@ -33,11 +33,6 @@ export async function connectNats(settings: NatsSettings, name: string, log: Log
   return nc;
 }
 
-/** Payload bytes a message may carry on this connection. */
-export function maxPayloadBytes(nc: NatsConnection): number {
-  return nc.info?.max_payload ?? 1024 * 1024;
-}
-
 export function toHeaders(record: Record<string, string>): MsgHdrs | undefined {
   const keys = Object.keys(record);
   if (keys.length === 0) return undefined;
