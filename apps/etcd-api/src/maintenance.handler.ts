@@ -10,6 +10,7 @@ import type { MaintenanceHandlers, StatusResponse } from '@eckd/etcd-proto';
 import { hashKv, hashStore, toInt } from '@eckd/mvcc';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { withSpan } from '@eckd/telemetry';
+import { clientTraceContext } from './client-trace-context.js';
 import { responseHeader } from './header.js';
 import { askBackend } from './maintenance/backend-client.js';
 import { checkDowngradeTarget, downgradeActionOf } from './maintenance/downgrade.js';
@@ -73,7 +74,7 @@ export function maintenanceHandlers(deps: MaintenanceDeps): MaintenanceService {
       return { header: header(), version: etcdClusterVersion };
     }),
     Snapshot: (call) => {
-      withSpan('etcd-api.Snapshot', { kind: SpanKind.SERVER }, () => streamSnapshot(deps.messenger, deps.subjects.backup, deps.streamQueuedBytesMax, call)).catch((err) => {
+      withSpan('etcd-api.Snapshot', { kind: SpanKind.SERVER, parent: clientTraceContext(call.metadata) }, () => streamSnapshot(deps.messenger, deps.subjects.backup, deps.streamQueuedBytesMax, call)).catch((err) => {
         deps.log.warn('snapshot failed', { err });
         call.destroy(toGrpcError(err));
       });

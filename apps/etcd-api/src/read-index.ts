@@ -3,6 +3,7 @@
 // use an answer to a question asked before they started); all of them share
 // that one round trip.
 import { codecs, validated, validators } from '@eckd/change-codec';
+import { SpanKind, withSpan } from '@eckd/telemetry';
 import type { Messenger } from '@eckd/service-kit';
 import type { Replica } from './replica.js';
 import { EtcdRpcError } from './to-grpc-error.js';
@@ -31,11 +32,14 @@ export class ReadIndex {
    * every write before them): resolves once the replica has applied all the
    * backend had published when this call began.
    */
-  async linearizableBarrier(): Promise<void> {
-    const index = await this.current();
-    // A restarted backend's state is the truth: take it before reading.
-    if (this.replica.identity && index.epoch !== this.replica.identity.epoch) await this.replica.resync();
-    await this.replica.waitFor(index.revision, this.timeoutMs);
+  linearizableBarrier(): Promise<void> {
+    return withSpan('etcd-api.read-index', { kind: SpanKind.INTERNAL }, async (span) => {
+      const index = await this.current();
+      span.setAttribute('eckd.read_index.revision', index.revision);
+      // A restarted backend's state is the truth: take it before reading.
+      if (this.replica.identity && index.epoch !== this.replica.identity.epoch) await this.replica.resync();
+      await this.replica.waitFor(index.revision, this.timeoutMs);
+    });
   }
 
   /** The backend's published revision (and its epoch), asked after this call began. */

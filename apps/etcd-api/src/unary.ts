@@ -1,4 +1,5 @@
-// The one wrapper of etcd-api's unary RPCs: a server span per call, the
+// The one wrapper of etcd-api's unary RPCs: a server span per call (in the
+// client's trace when its metadata carries `traceparent`), the
 // replication factors the call's metadata names (for the write path), the
 // handler's answer sent back, a failure turned into etcd's gRPC error.
 import { status } from '@grpc/grpc-js';
@@ -9,6 +10,7 @@ import { withSpan } from '@eckd/telemetry';
 import { FactorMetadataError, factorsOfMetadata, withRequestFactors } from './replication-factors.js';
 import type { ReplicationFactors } from './replication-factors.js';
 import { serviceError, toGrpcError } from './to-grpc-error.js';
+import { clientTraceContext } from './client-trace-context.js';
 
 export function unary<Req, Res>(name: string, log: Logger, fn: (req: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
   return (call, callback) => {
@@ -20,7 +22,7 @@ export function unary<Req, Res>(name: string, log: Logger, fn: (req: Req) => Pro
       callback(serviceError(status.INVALID_ARGUMENT, err.message));
       return;
     }
-    withRequestFactors(factors, () => withSpan(`etcd-api.${name}`, { kind: SpanKind.SERVER }, () => fn(call.request))).then(
+    withRequestFactors(factors, () => withSpan(`etcd-api.${name}`, { kind: SpanKind.SERVER, parent: clientTraceContext(call.metadata) }, () => fn(call.request))).then(
       (res) => callback(null, res),
       (err) => {
         const error = toGrpcError(err);

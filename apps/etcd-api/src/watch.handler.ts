@@ -12,6 +12,9 @@ import type { StreamResponse } from './batched-writer.js';
 import { toGrpcError } from './to-grpc-error.js';
 import { WatchStream } from './watch/watch-stream.js';
 import { toWatchId } from './watch/watcher.js';
+import { SpanKind, withSpan } from '@eckd/telemetry';
+import type { Context } from '@eckd/telemetry';
+import { clientTraceContext } from './client-trace-context.js';
 
 /** Watch's serializer also takes encoded bytes (etcd-proto's directResponses): an event encoded once for many watchers. */
 type WatchService = { Watch: handleBidiStreamingCall<WatchRequest__Output, StreamResponse> };
@@ -68,11 +71,12 @@ export function watchHandlers(deps: WatchDeps): WatchService {
         watchersMax: deps.watchersPerStreamMax,
       });
       deps.hub.add(stream);
+      const trace = clientTraceContext(call.metadata);
       call.on('data', (req: WatchRequest__Output) => {
         // A watch needs a synced replica; requests wait for it in order.
         void deps.replica
           .waitFor(0, deps.requestTimeoutMs)
-          .then(() => handle(stream, req))
+          .then(() => handle(stream, req, trace))
           .catch(fail);
       });
       call.on('end', () => {
@@ -87,8 +91,12 @@ export function watchHandlers(deps: WatchDeps): WatchService {
   };
 }
 
-function handle(stream: WatchStream, req: WatchRequest__Output): void {
-  if (req.create_request) stream.create(req.create_request);
-  else if (req.cancel_request) stream.cancel(toWatchId(req.cancel_request.watch_id));
+function handle(stream: WatchStream, req: WatchRequest__Output, trace: Context): Promise<void> | void {
+  // A span per created watch (the stream lives for hours; events are not traced).
+  if (req.create_request) {
+    const create = req.create_request;
+    return withSpan('etcd-api.Watch.create', { kind: SpanKind.SERVER, parent: trace }, () => stream.create(create));
+  }
+  if (req.cancel_request) stream.cancel(toWatchId(req.cancel_request.watch_id));
   else if (req.progress_request) stream.requestProgress();
 }

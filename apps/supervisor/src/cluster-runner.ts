@@ -94,8 +94,8 @@ function memberRoutes(config: SupervisorConfig, member: MemberConfig, password: 
   };
 }
 
-/** A single node logs as `[supervisor]`; a member of a local cluster as `[node<i>/supervisor]`. */
+/** What the supervisor logs about a member of a local cluster names it (`"node":"node2"`). */
 function memberLog(options: ClusterRunnerOptions, member: MemberConfig): Logger {
   if (member.label === '') return options.log;
-  return createLogger('supervisor', (line) => options.writeLine(`[${member.label}/supervisor] ${line}`));
+  return createLogger('supervisor', options.writeLine, { node: member.label });
 }

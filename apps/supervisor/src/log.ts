@@ -1,5 +1,6 @@
-// JSON log lines, one object per line, in the shape the node's apps use, so a
-// reader can filter the whole node's output with one tool.
+// JSON log lines, one object per line, in the shape the node's apps use
+// (`time`, `level`, `service`, `msg`, then fields), so a reader can filter
+// the whole node's output with one tool (`npm start | jq`).
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
@@ -10,9 +11,10 @@ export interface Logger {
 
 export type LineWriter = (line: string) => void;
 
-export function createLogger(name: string, write: LineWriter): Logger {
+/** `base` fields go on every line, e.g. `{ node: 'node2' }` for a member of a local cluster. */
+export function createLogger(service: string, write: LineWriter, base: Record<string, unknown> = {}): Logger {
   const emit = (level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void => {
-    write(JSON.stringify({ time: new Date().toISOString(), level, name, msg, ...fields }));
+    write(JSON.stringify({ time: new Date().toISOString(), level, service, ...base, msg, ...fields }));
   };
   return {
     info: (msg, fields) => emit('info', msg, fields),

@@ -117,8 +117,9 @@ async function natsRouted(from: { port: number; configFile: string }, to: { port
   }
 }
 
-function jsonAfterPrefix(line: string): Record<string, unknown> {
-  return JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>;
+/** Every line the supervisor prints is one JSON object. */
+function json(line: string): Record<string, unknown> {
+  return JSON.parse(line) as Record<string, unknown>;
 }
 
 /** Alive and not a zombie (an orphan may wait a while for init to reap it). */
@@ -171,7 +172,7 @@ describe('supervisor main', () => {
     const output = run.lines.join('\n');
     assert.match(output, new RegExp(`pglite is in use by process ${process.pid}`));
     assert.match(output, /postgres exited during start-up/);
-    assert.match(output, /\[nats\] .*Server Exiting/, 'the NATS it started is stopped again');
+    assert.match(output, /^\{"child":"nats",.*Server Exiting/m, 'the NATS it started is stopped again');
   });
 
   test('supervisor main - the real apps on the embedded NATS with generated users serve a put and a get', { timeout: 240_000 }, async () => {
@@ -193,7 +194,7 @@ describe('supervisor main', () => {
       execFileSync('etcdctl', [endpoint, 'put', 'supervised', 'yes'], { env: { ...process.env, ETCDCTL_API: '3' } });
       assert.equal(execFileSync('etcdctl', [endpoint, 'get', 'supervised', '--print-value-only'], { env: { ...process.env, ETCDCTL_API: '3' } }).toString().trim(), 'yes');
       assert.equal((await natsInfo(natsPort))['auth_required'], true, 'the embedded NATS refuses anonymous clients');
-      assert.match(run.lines.join('\n'), /\[backend\] .*"nats":\{[^}]*"auth":"user"/, 'the backend connected as its user');
+      assert.match(run.lines.join('\n'), /^\{"child":"backend",.*"nats":\{[^}]*"auth":"user"/m, 'the backend connected as its user');
       assert.doesNotMatch(run.lines.join('\n'), /"password"|NATS_PASSWORD=/, 'no password is logged');
     } finally {
       run.child.kill('SIGTERM');
@@ -247,11 +248,13 @@ describe('supervisor main', () => {
       assert.ok(await natsRouted(server(2), server(1)), 'and member 3 reaches member 2');
       const output = run.lines.join('\n');
       for (const member of ['node1', 'node2', 'node3']) {
-        for (const child of ['nats', 'persister', 'compactor', 'backend', 'etcd-api-0', 'supervisor']) {
-          assert.match(output, new RegExp(`^\\[${member}/${child}\\] `, 'm'), `${member}/${child} output carries its member`);
+        for (const child of ['nats', 'persister', 'compactor', 'backend', 'etcd-api-0']) {
+          assert.match(output, new RegExp(`^\\{"child":"${member}/${child}",`, 'm'), `${member}/${child} output carries its member`);
         }
+        assert.match(output, new RegExp(`^\\{"time":"[^"]+","level":"\\w+","service":"supervisor","node":"${member}",`, 'm'), `the supervisor's lines about ${member} name it`);
       }
-      assert.doesNotMatch(output, /^\[(nats|backend|persister|etcd-api-0)\] /m, 'no child line without its member');
+      assert.doesNotMatch(output, /^\{"child":"(nats|backend|persister|etcd-api-0)",/m, 'no child line without its member');
+      assert.ok(run.lines.every((line) => typeof json(line) === 'object'), 'every line is a JSON object');
     } finally {
       run.child.kill('SIGINT');
       const code = await run.exited;
@@ -261,7 +264,7 @@ describe('supervisor main', () => {
     }
     // Ctrl-C stopped every member: each one's NATS last, after its apps.
     for (const member of ['node1', 'node2', 'node3']) {
-      const stopped = (child: string) => run.lines.findIndex((line) => line.startsWith(`[${member}/${child}] `) && /"msg":"shutting down"|Initiating Shutdown/.test(line));
+      const stopped = (child: string) => run.lines.findIndex((line) => line.startsWith(`{"child":"${member}/${child}",`) && /"msg":"shutting down"|Initiating Shutdown/.test(line));
       assert.ok(stopped('nats') > stopped('backend') && stopped('backend') > stopped('etcd-api-0') && stopped('etcd-api-0') !== -1, `${member} stopped in order`);
     }
   });
@@ -283,8 +286,8 @@ describe('supervisor main', () => {
       assert.equal(await run.exited, 1);
       const output = run.lines.join('\n');
       assert.match(output, /node2\/nats exited during start-up/);
-      assert.match(output, /^\[node1\/nats\] .*Server Exiting/m, 'member 1\'s NATS is stopped again');
-      assert.doesNotMatch(output, /^\[node\d\/(persister|backend)\] /m, 'no app was started');
+      assert.match(output, /^\{"child":"node1\/nats",.*Server Exiting/m, 'member 1\'s NATS is stopped again');
+      assert.doesNotMatch(output, /^\{"child":"node\d\/(persister|backend)",/m, 'no app was started');
     } finally {
       taken.close();
     }
@@ -304,7 +307,7 @@ describe('supervisor main', () => {
     const first = startSupervisor(env);
     await first.waitForLine(/client endpoints: http:\/\/127\.0\.0\.1:\d+,http/, 180_000);
 
-    const persister = jsonAfterPrefix(await first.waitForLine(/^\[persister\] .*"msg":"started"/));
+    const persister = json(await first.waitForLine(/^\{"child":"persister",.*"msg":"started"/));
     const databaseUrl = (persister['env'] as Record<string, string>)['DATABASE_URL']!;
     assert.match(databaseUrl, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres/);
     assert.equal((persister['env'] as Record<string, string>)['OTEL_SERVICE_NAME'], 'passed-through');
@@ -316,18 +319,18 @@ describe('supervisor main', () => {
     for (const kind of ['etcd-api', 'backend', 'persister', 'compactor']) assert.match(natsConfig, new RegExp(`user: "${kind}"`));
     assert.match(natsConfig, /subscribe: \{ allow: \["eckd\.n1\.persister\.append\.v1"/);
     assert.doesNotMatch(first.lines.join('\n'), /password: "/, 'passwords are not logged');
-    const frontend = jsonAfterPrefix(await first.waitForLine(/^\[etcd-api-1\] .*"msg":"started"/));
+    const frontend = json(await first.waitForLine(/^\{"child":"etcd-api-1",.*"msg":"started"/));
     const url1 = `http://127.0.0.1:${port1}`;
     assert.deepEqual(frontend['argv'], ['--name', 'n1', '--listen-client-urls', url1, '--advertise-client-urls', url1]);
     assert.equal((frontend['env'] as Record<string, string>)['NATS_USER'], 'etcd-api');
-    assert.ok(first.lines.includes('[backend] half a line'));
+    assert.ok(first.lines.some((line) => json(line)['child'] === 'backend' && json(line)['msg'] === 'half a line'));
 
     // A backend that dies is restarted while the rest keeps running.
-    const backend = jsonAfterPrefix(await first.waitForLine(/^\[backend\] .*"msg":"started"/));
+    const backend = json(await first.waitForLine(/^\{"child":"backend",.*"msg":"started"/));
     const seen = first.lines.length;
     process.kill(backend['pid'] as number, 'SIGKILL');
-    await first.waitForLine(/^\[supervisor\] .*child exited; restarting.*"child":"backend"/, 10_000, seen);
-    const again = jsonAfterPrefix(await first.waitForLine(/^\[backend\] .*"msg":"started"/, 10_000, seen));
+    await first.waitForLine(/^\{"time":"[^"]+","level":"warn","service":"supervisor",.*child exited; restarting.*"child":"backend"/, 10_000, seen);
+    const again = json(await first.waitForLine(/^\{"child":"backend",.*"msg":"started"/, 10_000, seen));
     assert.notEqual(again['pid'], backend['pid']);
 
     const db = new pg.Client({ connectionString: databaseUrl });
@@ -338,7 +341,7 @@ describe('supervisor main', () => {
 
     first.child.kill('SIGTERM');
     assert.equal(await first.exited, 0);
-    const order = ['[etcd-api-0] ', '[backend] ', '[compactor] ', '[persister] ', '[postgres] ', '[nats] '].map((prefix) =>
+    const order = ['etcd-api-0', 'backend', 'compactor', 'persister', 'postgres', 'nats'].map((child) => `{"child":"${child}",`).map((prefix) =>
       first.lines.findIndex((line) => line.startsWith(prefix) && /"msg":"stopping"|Initiating Shutdown/.test(line)),
     );
     assert.ok(order.every((at, i) => at !== -1 && (i === 0 || at > order[i - 1]!)), `stop order: ${order.join(',')}`);
@@ -346,7 +349,7 @@ describe('supervisor main', () => {
     // The apps of the second run ignore SIGTERM, so a stop hangs until a second signal.
     const second = startSupervisor({ ...env, DUMMY_MODE: 'ignore-term' });
     await second.waitForLine(/client endpoints/, 180_000);
-    const url = (jsonAfterPrefix(await second.waitForLine(/^\[persister\] .*"msg":"started"/))['env'] as Record<string, string>)['DATABASE_URL']!;
+    const url = (json(await second.waitForLine(/^\{"child":"persister",.*"msg":"started"/))['env'] as Record<string, string>)['DATABASE_URL']!;
     const reopened = new pg.Client({ connectionString: url });
     await reopened.connect();
     assert.deepEqual((await reopened.query('SELECT v FROM kept')).rows, [{ v: 'survives a restart' }]);
@@ -354,8 +357,8 @@ describe('supervisor main', () => {
 
     // Two signals: everything is killed at once.
     const pids = second.lines
-      .filter((line) => /^\[(persister|compactor|backend|etcd-api-\d)\] .*"msg":"started"/.test(line))
-      .map((line) => jsonAfterPrefix(line)['pid'] as number);
+      .filter((line) => /^\{"child":"(persister|compactor|backend|etcd-api-\d)",.*"msg":"started"/.test(line))
+      .map((line) => json(line)['pid'] as number);
     const beforeStop = second.lines.length;
     second.child.kill('SIGINT');
     await second.waitForLine(/ignoring SIGTERM/, 10_000, beforeStop);

@@ -27,13 +27,13 @@ process.stderr.on('error', () => {});
 async function runSupervisor(): Promise<number> {
   // dist/main.js and src/main.ts both sit three levels below the repo root.
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-  const log = createLogger('supervisor', (line) => writeLine(`[supervisor] ${line}`));
+  const log = createLogger('supervisor', writeLine);
   let config;
   try {
     config = parseConfig(process.env, repoRoot);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n(see docs/EMBEDDED-SERVICES.md for the settings)\n`);
+    log.error(error.message, { see: 'docs/EMBEDDED-SERVICES.md' });
     return exitConfigError;
   }
   log.info('config', { config: describeConfig(config) });
@@ -53,7 +53,7 @@ async function runSupervisor(): Promise<number> {
     await runner.start();
   } catch (error) {
     if (error instanceof StartAbortedError) return await stopped;
-    if (error instanceof NatsUnavailableError) process.stderr.write(`${error.message}\n`);
+    if (error instanceof NatsUnavailableError) log.error(error.message);
     else log.error('start-up failed; stopping', errorFields(error));
     await runner.stop();
     return exitStartFailed;

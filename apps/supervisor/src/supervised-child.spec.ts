@@ -45,14 +45,16 @@ describe('supervised child', () => {
     assert.ok(!isJsonReadyLine('{"msg":'));
   });
 
-  test('supervised child - prefixes output, sees ready, stops with SIGTERM', async () => {
+  test('supervised child - passes output on as JSON lines naming it, sees ready, stops with SIGTERM', async () => {
     const { child, lines } = makeChild('serve');
     child.start();
     assert.equal(await child.whenReady(10_000), true);
     await child.stop();
-    assert.ok(lines.includes('[dummy-serve] half a line'), lines.join('\n'));
-    assert.ok(lines.some((line) => line.startsWith('[dummy-serve] {') && line.includes('"msg":"stopping"')));
-    assert.ok(lines.every((line) => line.startsWith('[dummy-serve] ')));
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.ok(parsed.every((line) => line['child'] === 'dummy-serve'), lines.join('\n'));
+    assert.ok(lines.every((line) => line.startsWith('{"child":"dummy-serve",')), 'the child comes first');
+    assert.ok(parsed.some((line) => line['msg'] === 'half a line' && line['stream'] === 'stdout'), lines.join('\n'));
+    assert.ok(parsed.some((line) => line['msg'] === 'stopping'));
     assert.equal(child.spawnCount, 1);
     assert.equal(child.isReady, false);
   });
@@ -68,7 +70,7 @@ describe('supervised child', () => {
       [50, 100, 200, 200],
     );
     assert.ok(exits.every((exit) => exit.code === 1));
-    assert.ok(lines.includes('[dummy-crash] dummy: crashing on purpose'));
+    assert.ok(lines.some((line) => (JSON.parse(line) as { msg?: string }).msg === 'dummy: crashing on purpose'), lines.join('\n'));
     const spawned = child.spawnCount;
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(child.spawnCount, spawned, 'no restart after stop()');
@@ -97,18 +99,21 @@ describe('supervised child', () => {
 
   test('supervised child - a command that does not exist is retried, and stop() ends it', async () => {
     const exits: ChildExit[] = [];
-    const lines: string[] = [];
+    const logLines: string[] = [];
     const child = new SupervisedChild({
       spec: { name: 'missing', command: '/nonexistent/eckd-binary', args: [], env: {}, isReadyLine: () => false, stopTimeoutMs: 100 },
       backoff: fastBackoff,
-      writeLine: (line) => lines.push(line),
-      log: createLogger('test', () => {}),
+      writeLine: () => {},
+      log: createLogger('test', (line) => logLines.push(line)),
       onUnexpectedExit: (exit) => exits.push(exit),
     });
     child.start();
     await waitFor(() => exits.length >= 2);
     await child.stop();
-    assert.match(lines[0]!, /^\[missing\] could not start \/nonexistent\/eckd-binary: .*ENOENT/);
+    const failure = JSON.parse(logLines.find((line) => line.includes('could not start'))!) as Record<string, unknown>;
+    assert.equal(failure['level'], 'error');
+    assert.equal(failure['child'], 'missing');
+    assert.match(String(failure['msg']), /^could not start \/nonexistent\/eckd-binary: .*ENOENT/);
     assert.equal(await child.whenReady(50), false);
   });
 });

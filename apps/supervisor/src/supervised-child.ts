@@ -1,9 +1,12 @@
-// One supervised child process: spawned, its output prefixed with its name,
+// One supervised child process: spawned, its output lines passed on as JSON
+// lines naming it (child-output.ts),
 // restarted with backoff when it dies, stopped with SIGTERM then SIGKILL.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import type { BackoffPolicy, BackoffState } from './backoff.js';
 import { checkBackoffPolicy, initialBackoffState, nextRestart } from './backoff.js';
+import { childOutputLine } from './child-output.js';
+import type { OutputStream } from './child-output.js';
 import { createLineSplitter } from './line-splitter.js';
 import type { Logger } from './log.js';
 
@@ -22,7 +25,7 @@ export interface ChildSpec {
 export interface SupervisedChildOptions {
   readonly spec: ChildSpec;
   readonly backoff: BackoffPolicy;
-  /** Receives every output line of the child, already prefixed with its name. */
+  /** Receives every output line of the child, as a JSON line naming it. */
   readonly writeLine: (line: string) => void;
   readonly log: Logger;
   /** Told after each exit the supervisor did not ask for. */
@@ -153,20 +156,20 @@ export class SupervisedChild {
       detached: true,
     });
     this.#child = child;
-    this.#pipe(child.stdout);
-    this.#pipe(child.stderr);
+    this.#pipe(child.stdout, 'stdout');
+    this.#pipe(child.stderr, 'stderr');
     child.once('error', (error) => {
-      this.#options.writeLine(`[${this.name}] could not start ${spec.command}: ${error.message}`);
+      this.#options.log.error(`could not start ${spec.command}: ${error.message}`, { child: this.name });
       // 'exit' may not follow a failed spawn; settle it as an exit.
       if (child.pid === undefined) this.#onExit(child, null, null);
     });
     child.once('exit', (code, signal) => this.#onExit(child, code, signal));
   }
 
-  #pipe(stream: NodeJS.ReadableStream | null): void {
+  #pipe(stream: NodeJS.ReadableStream | null, name: OutputStream): void {
     if (stream === null) return;
     const splitter = createLineSplitter((line) => {
-      this.#options.writeLine(`[${this.name}] ${line}`);
+      this.#options.writeLine(childOutputLine(this.name, name, line));
       if (!this.#ready && this.#options.spec.isReadyLine(line)) this.#markReady();
     });
     stream.on('data', (chunk: Buffer) => splitter.push(chunk));

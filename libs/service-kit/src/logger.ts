@@ -1,4 +1,8 @@
-// Structured JSON logs, one object per line on stdout.
+// Structured JSON logs, one object per line on stdout. A line written while
+// a span is active carries its `trace_id` and `span_id` (OpenTelemetry's log
+// field names), so a log line leads to its trace in Jaeger.
+import { isSpanContextValid, trace } from '@opentelemetry/api';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const levelRank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -15,7 +19,7 @@ export function createLogger(service: string, opts: { level?: LogLevel; base?: R
   const base = { service, ...opts.base };
   const write = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (levelRank[level] < min) return;
-    const line = { time: new Date().toISOString(), level, ...base, msg, ...fields };
+    const line = { time: new Date().toISOString(), level, ...base, msg, ...activeTraceFields(), ...fields };
     process.stdout.write(`${JSON.stringify(line, jsonReplacer)}\n`);
   };
   return {
@@ -25,6 +29,13 @@ export function createLogger(service: string, opts: { level?: LogLevel; base?: R
     error: (m, f) => write('error', m, f),
     child: (fields) => createLogger(service, { level: opts.level, base: { ...opts.base, ...fields } }),
   };
+}
+
+/** The active span's ids, or nothing (no span, or no SDK: spans are then not recording). */
+export function activeTraceFields(): { trace_id?: string; span_id?: string } {
+  const spanContext = trace.getActiveSpan()?.spanContext();
+  if (spanContext === undefined || !isSpanContextValid(spanContext)) return {};
+  return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
 }
 
 function parseLevel(value: string | undefined): LogLevel {

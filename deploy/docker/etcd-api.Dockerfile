@@ -1,0 +1,46 @@
+# syntax=docker/dockerfile:1
+# eckd etcd-api: the etcd gRPC frontend (1..N per node).
+# Build from the repository root (deploy/README.md):
+#   docker build -f deploy/docker/etcd-api.Dockerfile -t eckd-etcd-api .
+# Configured by environment variables (README, "Configuration"); its ops
+# listener (/livez, /readyz, /health, /metrics) is on port 2381.
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+# 1. The workspace with every dependency, and this app's bundle.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY . .
+RUN npm ci --no-audit --no-fund \
+ && npx nx run etcd-api:build --output-style=static \
+ && for f in apps/*/package.json libs/*/package.json tools/*/package.json; do \
+      mkdir -p "/manifests/$(dirname "$f")" && cp "$f" "/manifests/$f"; \
+    done
+
+# 2. This app's production dependencies only (the workspace libs are
+#    inlined in its bundle; npm needs every workspace's package.json).
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /eckd
+COPY --from=build /src/package.json /src/package-lock.json ./
+COPY --from=build /manifests/ ./
+RUN npm ci --omit=dev --workspace=@eckd/etcd-api --ignore-scripts --no-audit --no-fund \
+ && npm cache clean --force
+
+# 3. The image: the bundle, its dependencies, and the .proto files the
+#    bundle loads at start-up; owned by root, run as the unprivileged node.
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production \
+    ECKD_LISTEN_METRICS_URLS=http://0.0.0.0:2381
+WORKDIR /eckd
+COPY --from=deps /eckd/ ./
+COPY --from=build /src/apps/etcd-api/dist/ ./apps/etcd-api/dist/
+COPY --from=build /src/libs/etcd-proto/proto/ ./libs/etcd-proto/proto/
+COPY --from=build /src/libs/change-codec/proto/ ./libs/change-codec/proto/
+USER node
+EXPOSE 2379 2381
+# Healthy = ready to serve (compose's depends_on waits for it).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:2381/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["node", "--enable-source-maps", "apps/etcd-api/dist/main.js"]
+# etcd's flags; `docker run eckd-etcd-api --version` or other flags replace them.
+CMD ["--listen-client-urls", "http://0.0.0.0:2379", "--advertise-client-urls", "http://127.0.0.1:2379"]
