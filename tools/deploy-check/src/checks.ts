@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkBundle } from './bundle-check.js';
-import { checkCompose, checkPrometheus } from './compose-check.js';
+import { checkCompose, checkGrafana, checkPrometheus } from './compose-check.js';
 import { deployedApps } from './deployed-apps.js';
 import type { DeployedApp } from './deployed-apps.js';
 import { checkDockerfile, dockerfilePath, readDockerfile } from './docker-check.js';
@@ -44,6 +44,7 @@ export function deployChecks(root: string): DeployCheck[] {
     ...deployedApps.flatMap((app) => imageChecks(root, app)),
     { name: 'compose.yaml: every app and service, healthchecks, depends_on', run: () => checkCompose(read(root, 'deploy/compose.yaml'), join(root, 'deploy')) },
     { name: 'prometheus.yml: every app scraped', run: () => checkPrometheus(read(root, 'deploy/prometheus.yml')) },
+    { name: 'grafana: Prometheus data source and the dashboard provisioned', run: () => checkGrafana(join(root, 'deploy')) },
     { name: 'k8s: manifests parse, probes, annotations, one backend', run: () => checkManifests(manifests(), read(root, 'deploy/nats-server.conf')) },
     {
       name: 'systemd: a unit per app and a target',

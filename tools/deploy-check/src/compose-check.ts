@@ -2,7 +2,7 @@
 // around it, each app built from its Dockerfile with its NATS user, health
 // checked on its ops port, started after what it needs is healthy; every
 // file mounted exists; Prometheus scrapes every app's ops port.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { DeployedApp } from './deployed-apps.js';
@@ -50,6 +50,29 @@ export function checkCompose(text: string, deployDir: string): string[] {
   }
   const ports = JSON.stringify(asObject(services['etcd-api'])['ports'] ?? []);
   if (!ports.includes(`:${clientPort}:${clientPort}`)) problems.push(`compose.yaml: etcd-api does not publish ${clientPort}`);
+  return problems;
+}
+
+/**
+ * Grafana's provisioning (deploy/grafana/provisioning) parses, names the
+ * Prometheus of compose.yaml and loads the dashboards folder compose mounts;
+ * the dashboard, once there, is JSON.
+ */
+export function checkGrafana(deployDir: string): string[] {
+  const problems: string[] = [];
+  const read = (path: string) => (existsSync(join(deployDir, path)) ? readFileSync(join(deployDir, path), 'utf8') : undefined);
+  const datasources = (asObject(parse(read('grafana/provisioning/datasources/prometheus.yaml') ?? '{}'))['datasources'] as unknown[] | undefined) ?? [];
+  if (!datasources.map(asObject).some((d) => d['type'] === 'prometheus' && d['url'] === 'http://prometheus:9090' && d['isDefault'] === true)) problems.push('grafana: no default Prometheus data source at http://prometheus:9090');
+  const providers = (asObject(parse(read('grafana/provisioning/dashboards/eckd.yaml') ?? '{}'))['providers'] as unknown[] | undefined) ?? [];
+  if (!providers.map(asObject).some((p) => asObject(p['options'])['path'] === '/var/lib/grafana/dashboards/eckd')) problems.push('grafana: no dashboard provider for /var/lib/grafana/dashboards/eckd');
+  const dashboard = read('grafana/eckd-dashboard.json');
+  if (dashboard !== undefined) {
+    try {
+      JSON.parse(dashboard);
+    } catch (err) {
+      problems.push(`grafana/eckd-dashboard.json is not JSON: ${(err as Error).message}`);
+    }
+  }
   return problems;
 }
 
