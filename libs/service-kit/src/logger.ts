@@ -32,7 +32,7 @@ export function createLogger(service: string, opts: { level?: LogLevel; base?: R
 }
 
 /** The active span's ids, or nothing (no span, or no SDK: spans are then not recording). */
-export function activeTraceFields(): { trace_id?: string; span_id?: string } {
+function activeTraceFields(): { trace_id?: string; span_id?: string } {
   const spanContext = trace.getActiveSpan()?.spanContext();
   if (spanContext === undefined || !isSpanContextValid(spanContext)) return {};
   return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
