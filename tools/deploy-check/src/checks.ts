@@ -42,7 +42,7 @@ export function deployChecks(root: string): DeployCheck[] {
   const manifests = () => readdirSync(join(root, 'deploy/k8s')).filter((f) => f.endsWith('.yaml')).sort().map((name) => ({ name, text: read(root, `deploy/k8s/${name}`) }));
   return [
     ...deployedApps.flatMap((app) => imageChecks(root, app)),
-    { name: 'compose.yaml: every app and service, healthchecks, depends_on', run: () => checkCompose(read(root, 'deploy/compose.yaml'), join(root, 'deploy')) },
+    { name: 'compose.yaml: every app and service, healthchecks, depends_on', run: () => checkCompose(read(root, 'deploy/compose.yaml'), join(root, 'deploy'), read(root, 'deploy/nats-server.conf')) },
     { name: 'prometheus.yml: every app scraped', run: () => checkPrometheus(read(root, 'deploy/prometheus.yml')) },
     { name: 'grafana: Prometheus data source and the dashboard provisioned', run: () => checkGrafana(join(root, 'deploy')) },
     { name: 'k8s: manifests parse, probes, annotations, one backend', run: () => checkManifests(manifests(), read(root, 'deploy/nats-server.conf')) },

@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import type { DeployedApp } from './deployed-apps.js';
 import { clientPort, deployedApps, opsPorts } from './deployed-apps.js';
 import { dockerfilePath } from './docker-check.js';
+import { checkNatsServerEnv } from './nats-users.js';
 
 type Yaml = Record<string, unknown>;
 const asObject = (value: unknown): Yaml => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Yaml) : {});
@@ -22,9 +23,9 @@ const appDependencies: Readonly<Record<DeployedApp, Readonly<Record<string, stri
   'etcd-api': { backend: 'service_healthy' },
 };
 
-export function checkCompose(text: string, deployDir: string): string[] {
-  const problems: string[] = [];
+export function checkCompose(text: string, deployDir: string, natsConfig: string): string[] {
   const services = asObject(asObject(parse(text))['services']);
+  const problems = checkNatsServerEnv('compose.yaml', natsConfig, Object.keys(asObject(asObject(services['nats'])['environment'])));
   for (const name of [...deployedApps, ...supportingServices]) if (!(name in services)) problems.push(`compose.yaml has no service ${name}`);
   for (const [name, value] of Object.entries(services)) {
     const service = asObject(value);

@@ -49,10 +49,18 @@ describe('each check catches what it is for', () => {
 
   test('compose: an app that does not wait for what it needs, or has no health check', () => {
     const compose = read('deploy/compose.yaml').replace('      backend: { condition: service_healthy }\n', '').replace(/( {2}persister:[\s\S]*?)healthcheck: &app-healthcheck/, '$1x-healthcheck: &app-healthcheck');
-    assert.deepEqual(checkCompose(compose, join(repoRoot, 'deploy')).sort(), [
+    assert.deepEqual(checkCompose(compose, join(repoRoot, 'deploy'), read('deploy/nats-server.conf')).sort(), [
       'compose.yaml: etcd-api does not wait for backend (service_healthy)',
       'compose.yaml: persister has no healthcheck',
       "compose.yaml: persister's healthcheck does not ask /readyz on 2383",
+    ]);
+  });
+
+  test('a NATS user whose password the server is not given', () => {
+    const config = read('deploy/nats-server.conf').replace('password: $ECKD_NATS_COMPACTOR_PASSWORD', 'password: $ECKD_NATS_AUDITOR_PASSWORD').replace('user: "compactor"', 'user: "auditor"');
+    assert.deepEqual(checkCompose(read('deploy/compose.yaml'), join(repoRoot, 'deploy'), config), [
+      'compose.yaml: the NATS server is not given ECKD_NATS_AUDITOR_PASSWORD',
+      'nats-server.conf has user auditor, which no recipe runs',
     ]);
   });
 

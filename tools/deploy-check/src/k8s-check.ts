@@ -5,6 +5,7 @@
 // permission config as deploy/nats-server.conf.
 import { parseAllDocuments } from 'yaml';
 import { clientPort, deployedApps, opsPorts } from './deployed-apps.js';
+import { checkNatsServerEnv } from './nats-users.js';
 
 type Yaml = Record<string, unknown>;
 const asObject = (value: unknown): Yaml => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Yaml) : {});
@@ -57,6 +58,11 @@ export function checkManifests(files: readonly ManifestFile[], natsConfig: strin
   const service = find('Service', 'etcd-api');
   if (!JSON.stringify(at(service, 'spec', 'ports') ?? []).includes(`"port":${clientPort}`)) problems.push(`k8s: no Service etcd-api on port ${clientPort}`);
   const natsConfigMap = objects.find((o) => o['kind'] === 'ConfigMap' && asObject(o['data'])['nats-server.conf'] !== undefined);
+  const natsServer = find('StatefulSet', 'nats') ?? find('Deployment', 'nats');
+  if (natsServer !== undefined) {
+    const natsContainer = asObject((at(natsServer, 'spec', 'template', 'spec', 'containers') as unknown[] | undefined)?.[0]);
+    problems.push(...checkNatsServerEnv('k8s', natsConfig, ((natsContainer['env'] as unknown[] | undefined) ?? []).map((e) => String(asObject(e)['name']))));
+  }
   if (asObject(natsConfigMap?.['data'])['nats-server.conf'] !== natsConfig) problems.push('k8s: the NATS ConfigMap differs from deploy/nats-server.conf (run `node tools/deploy-check/dist/main.js --sync-k8s-nats-config`)');
   return problems;
 }
