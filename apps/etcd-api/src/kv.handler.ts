@@ -63,7 +63,8 @@ export function kvHandlers(deps: KvDeps): KVHandlers {
   };
 }
 
-async function range(deps: KvDeps, req: RangeRequest__Output): Promise<RangeResponse> {
+/** A Range as the KV service serves it (also the reads of Lock and Election, concurrency/). */
+export async function range(deps: KvDeps, req: RangeRequest__Output): Promise<RangeResponse> {
   checkRangeRequest(req, { strictSort: true });
   const { replica } = deps;
   await readBarrier(deps, req.serializable);
@@ -114,8 +115,8 @@ function refuseOverSendLimit(message: 'RangeResponse' | 'TxnResponse', response:
   if (tooLarge) throw new EtcdRpcError('ResponseTooLarge', tooLarge);
 }
 
-/** A Put, DeleteRange or Txn through the backend, within etcd's request size limit. */
-async function write(deps: KvDeps, request: Sent<RequestOp__Output>, bytes: number): Promise<{ response: ResponseOp; header: NodeHeader }> {
+/** A Put, DeleteRange or Txn through the backend, within etcd's request size limit (also the writes of Lock and Election). */
+export async function write(deps: KvDeps, request: Sent<RequestOp__Output>, bytes: number): Promise<{ response: ResponseOp; header: NodeHeader }> {
   if (bytes > deps.maxRequestBytes) throw new EtcdRpcError('RequestTooLarge');
   const { result, header } = await proposeWithHeader(deps, { op: 'request', request }, bytes);
   addSpanEvent('acknowledged', { 'eckd.revision': header.revision });

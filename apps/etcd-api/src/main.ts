@@ -15,6 +15,7 @@ import { Replica } from './replica.js';
 import { responseHeader } from './header.js';
 import { startGrpcServer } from './server.js';
 import { WatchHub } from './watch/watch-hub.js';
+import { PrefixWaits } from './concurrency/prefix-waits.js';
 
 const log = createLogger('etcd-api');
 const { onShutdown, shutdown } = installShutdown(log);
@@ -58,6 +59,7 @@ try {
   const header = (revision: number) => responseHeader(replica, revision);
   const hub = new WatchHub(replica, header, config.watchProgressNotifyIntervalMs);
   onShutdown('watches', () => hub.close());
+  const waits = new PrefixWaits(replica, config.concurrencyWaitsMax);
   await replica.start();
 
   const proposer = new Proposer({
@@ -85,6 +87,7 @@ try {
     watchersPerStreamMax: config.watchersPerStreamMax,
     streamQueuedBytesMax: config.streamQueuedBytesMax,
     keepAlivesPerStreamMax: config.keepAlivesPerStreamMax,
+    waits,
     messenger,
     subjects,
     log,

@@ -1,0 +1,76 @@
+// The frontend's waiting Lock and Campaign calls and Observe streams
+// (ARCHITECTURE §5f), fed like the watch hub: after the replica applies
+// revisions, each waiter whose key prefix has events in a revision is told
+// about it; a replaced replica tells every waiter to look again. Also holds
+// the bound on how many such calls are open at once.
+import type { RevisionPatch } from '@eckd/mvcc';
+import type { Replica, ReplicaListener } from '../replica.js';
+import { EtcdRpcError } from '../to-grpc-error.js';
+
+export interface PrefixWaiter {
+  /** the key prefix it waits on, Latin-1 (the form the replica's keys are compared in) */
+  readonly prefix: string;
+  /** an applied revision with at least one event under the prefix; `keys` are its events' keys, Latin-1, in order */
+  revision(patch: RevisionPatch, keys: readonly string[]): void;
+  /** revisions may have been skipped (the replica was replaced, or its history compacted underneath): look at the state again */
+  resynced(): void;
+}
+
+/** The bound on open calls is reached: etcd's `too many requests`. */
+export class WaitsFull extends EtcdRpcError {
+  constructor(openMax: number) {
+    super('TooManyRequests', `ECKD_CONCURRENCY_WAITS_MAX: ${openMax} lock, campaign and observe calls open`);
+  }
+}
+
+export class PrefixWaits implements ReplicaListener {
+  readonly #waiters = new Set<PrefixWaiter>();
+  #open = 0;
+
+  constructor(
+    private readonly replica: Replica,
+    /** ECKD_CONCURRENCY_WAITS_MAX */
+    private readonly openMax: number,
+  ) {
+    replica.listen(this);
+  }
+
+  /** Takes a place for one call; refused with etcd's `too many requests` past the bound. Give it back with `leave`. */
+  enter(): void {
+    if (this.#open >= this.openMax) throw new WaitsFull(this.openMax);
+    this.#open++;
+  }
+
+  leave(): void {
+    this.#open--;
+  }
+
+  add(waiter: PrefixWaiter): void {
+    this.#waiters.add(waiter);
+  }
+
+  remove(waiter: PrefixWaiter): void {
+    this.#waiters.delete(waiter);
+  }
+
+  applied(from: number, to: number): void {
+    if (this.#waiters.size === 0) return;
+    let patches: RevisionPatch[];
+    try {
+      patches = this.replica.store.eventsBetween(from + 1, to);
+    } catch {
+      // History gone underneath (compacted): every waiter decides from the state, which needs no history.
+      this.replaced();
+      return;
+    }
+    for (const patch of patches) {
+      const keys = patch.events.map((e) => e.kv.key.toString('latin1'));
+      // A waiter may remove itself (or another) while being told.
+      for (const w of [...this.#waiters]) if (this.#waiters.has(w) && keys.some((k) => k.startsWith(w.prefix))) w.revision(patch, keys);
+    }
+  }
+
+  replaced(): void {
+    for (const w of [...this.#waiters]) if (this.#waiters.has(w)) w.resynced();
+  }
+}
