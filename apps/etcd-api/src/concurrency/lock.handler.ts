@@ -38,9 +38,9 @@ async function lock(deps: RecipeDeps, req: LockRequest__Output, signal: AbortSig
       throw err;
     }
     // The lease may have ended while waiting: then the key is gone and the lock is not held (etcd 3.6).
-    const own = await linearizableRead(deps, () => deps.replica.store.range({ key }).kvs[0]);
+    const { value: own, header } = await linearizableRead(deps, () => deps.replica.store.range({ key }).kvs[0]);
     if (!own) throw new RecipeError(recipeErrors.sessionExpired);
-    return { header: own.header, key };
+    return { header, key };
   } finally {
     deps.waits.leave();
   }
