@@ -2,9 +2,8 @@
 // Election.Observe sees it: the leader (the first-created key under the
 // prefix; when there is none, the first key put under it), then every put
 // of that key, and when it is deleted the next leader the same way.
-import type { KeyValue, RevisionPatch } from '@eckd/mvcc';
+import type { KeyValue, MvccStore, RevisionPatch } from '@eckd/mvcc';
 import type { NodeHeader } from '../header.js';
-import type { Replica } from '../replica.js';
 import { firstCreated } from './contender-keys.js';
 import type { PrefixWaiter } from './prefix-waits.js';
 
@@ -23,7 +22,8 @@ export class LeaderObserver implements PrefixWaiter {
 
   constructor(
     private readonly prefixBytes: Buffer,
-    private readonly replica: Replica,
+    /** the frontend's replica (what of it the observer reads) */
+    private readonly replica: { readonly store: MvccStore; readonly revision: number },
     private readonly header: (revision: number) => NodeHeader,
     private readonly send: (update: LeaderUpdate) => void,
   ) {
