@@ -8,6 +8,8 @@ import type { NodeHeader } from '../header.js';
 import { concurrencyCall, recipeGrpcError, RecipeError, recipeErrors } from './concurrency-call.js';
 import { contenderKey, contenderPrefix, firstCreated } from './contender-keys.js';
 import { LeaderObserver } from './leader-observer.js';
+import type { LeaderUpdate } from './leader-observer.js';
+import { EtcdRpcError, toGrpcError } from '../to-grpc-error.js';
 import { linearizableRead, op, sessionLease, txn, waitForPredecessors } from './recipe-steps.js';
 import type { RecipeDeps } from './recipe-steps.js';
 import { responseHeader } from '../header.js';
@@ -106,10 +108,22 @@ function observe(deps: RecipeDeps, call: Parameters<ElectionHandlers['Observe']>
   };
   call.on('cancelled', close);
   call.on('close', close);
+  // A client that stops reading holds its updates here; past ECKD_STREAM_QUEUED_BYTES_MAX
+  // the stream ends with etcd's `too many requests` (clientv3 observes again).
+  let queuedBytes = 0;
+  call.on('drain', () => (queuedBytes = 0));
+  const send = (update: LeaderUpdate) => {
+    if (!open) return;
+    if (call.write(update)) return;
+    queuedBytes += update.kv.key.length + update.kv.value.length;
+    if (queuedBytes <= deps.streamQueuedBytesMax) return;
+    close();
+    call.destroy(toGrpcError(new EtcdRpcError('TooManyRequests', 'Observe stream backed up past ECKD_STREAM_QUEUED_BYTES_MAX')));
+  };
   deps.readIndex.linearizableBarrier().then(
     () => {
       if (!open) return;
-      observer = new LeaderObserver(contenderPrefix(call.request.name), deps.replica, (revision) => responseHeader(deps.replica, revision), (update) => call.write(update));
+      observer = new LeaderObserver(contenderPrefix(call.request.name), deps.replica, (revision) => responseHeader(deps.replica, revision), send);
       deps.waits.add(observer);
       observer.lookUp();
     },

@@ -16,6 +16,8 @@ import type { PrefixWaits } from './prefix-waits.js';
 
 export interface RecipeDeps extends KvDeps {
   waits: PrefixWaits;
+  /** ECKD_STREAM_QUEUED_BYTES_MAX: what an Observe stream may hold for a client that does not read */
+  streamQueuedBytesMax: number;
 }
 
 type SentTxn = NonNullable<Sent<RequestOp__Output>['request_txn']>;
