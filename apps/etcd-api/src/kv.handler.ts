@@ -63,8 +63,7 @@ export function kvHandlers(deps: KvDeps): KVHandlers {
   };
 }
 
-/** A Range as the KV service serves it (also the reads of Lock and Election, concurrency/). */
-export async function range(deps: KvDeps, req: RangeRequest__Output): Promise<RangeResponse> {
+async function range(deps: KvDeps, req: RangeRequest__Output): Promise<RangeResponse> {
   checkRangeRequest(req, { strictSort: true });
   const { replica } = deps;
   await readBarrier(deps, req.serializable);
