@@ -2,7 +2,8 @@
 // span, the call's cancellation as an AbortSignal (a waiting call stops and
 // cleans up when its client gives up), and etcd's way of answering errors.
 // Auth's permission check (etcd wants write permission on the name's
-// prefix for both services) goes here, once for all of them.
+// prefix for both services) goes here for the unary calls; Observe starts
+// in election.handler.ts's observe.
 import { status } from '@grpc/grpc-js';
 import type { ServiceError, handleUnaryCall } from '@grpc/grpc-js';
 import { SpanKind } from '@opentelemetry/api';
