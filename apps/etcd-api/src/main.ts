@@ -95,6 +95,8 @@ try {
   // After the server is bound: MemberList lists only URLs that answer.
   onShutdown('announcements', startFrontendAnnouncements(messenger, subjects.frontends, { frontendId: config.frontendId, clientUrls: config.advertiseClientUrls, name: config.nodeName }, config.frontendAnnounceIntervalMs));
   onShutdown('grpc', () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
+  // Runs before the graceful gRPC shutdown (steps run in reverse), which would wait for waiting Lock calls.
+  onShutdown('lock and election waits', () => waits.stop());
   log.info('ready', { endpoints: config.listen.map((l, i) => `${l.host}:${ports[i]}`), revision: replica.revision, frontendId: config.frontendId });
 } catch (err) {
   log.error('start-up failed', { err });

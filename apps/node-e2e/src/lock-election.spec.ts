@@ -225,4 +225,19 @@ describe('server-side Lock and Election beyond what etcd 3.4 shows', () => {
     await call(0, 'lock', 'Unlock', { key: held['key'] });
     for (const id of leases) await call(0, 'lease', 'LeaseRevoke', { ID: id });
   });
+
+  // Last: it stops frontend 1.
+  test('a frontend that shuts down ends its waiting calls with `server stopped` and removes their keys', async () => {
+    const a = await grant(60);
+    const b = await grant(60);
+    const held = await call(0, 'lock', 'Lock', { name: Buffer.from('shutdown'), lease: a });
+    const waiting = call(1, 'lock', 'Lock', { name: Buffer.from('shutdown'), lease: b });
+    waiting.catch(() => undefined);
+    await waitUntil(async () => (await keysUnder('shutdown/')).length === 2, waitMs, 'the waiter has its key');
+    await f.node.processes.frontends[1]!.stop();
+    await assert.rejects(waiting, { code: grpc.status.UNAVAILABLE, details: 'etcdserver: server stopped' });
+    assert.deepEqual(await keysUnder('shutdown/'), [held['key']!.toString()], "the stopped waiter's key is deleted");
+    await call(0, 'lock', 'Unlock', { key: held['key'] });
+    for (const id of [a, b]) await call(0, 'lease', 'LeaseRevoke', { ID: id });
+  });
 });

@@ -10,7 +10,7 @@ import { SpanKind } from '@opentelemetry/api';
 import type { Logger } from '@eckd/service-kit';
 import { withSpan } from '@eckd/telemetry';
 import { serviceError, toGrpcError } from '../to-grpc-error.js';
-import { WaitsFull } from './prefix-waits.js';
+import { WaitsFull, WaitsStopped } from './prefix-waits.js';
 
 /**
  * An error of etcd's concurrency recipes that has no etcd error name
@@ -32,12 +32,13 @@ export const recipeErrors = Object.freeze({
  * etcd runs the recipes through an in-process client, which turns the KV
  * errors they meet into plain errors: the caller gets UNKNOWN with etcd's
  * text (an unknown lease is UNKNOWN `etcdserver: requested lease not
- * found`). Only the frontend's own bound on open calls keeps its code.
+ * found`). The frontend's own answers (its bound on open calls, its
+ * shutdown) keep their codes.
  */
 export function recipeGrpcError(err: unknown): ServiceError {
   if (err instanceof RecipeError) return serviceError(status.UNKNOWN, err.message);
   const error = toGrpcError(err);
-  if (err instanceof WaitsFull) return error;
+  if (err instanceof WaitsFull || err instanceof WaitsStopped) return error;
   return serviceError(status.UNKNOWN, error.details);
 }
 

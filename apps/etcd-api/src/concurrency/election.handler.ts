@@ -9,6 +9,8 @@ import { concurrencyCall, recipeGrpcError, RecipeError, recipeErrors } from './c
 import { contenderKey, contenderPrefix, firstCreated } from './contender-keys.js';
 import { LeaderObserver } from './leader-observer.js';
 import type { LeaderUpdate } from './leader-observer.js';
+import { WaitsStopped } from './prefix-waits.js';
+import type { PrefixWaiter } from './prefix-waits.js';
 import { EtcdRpcError, toGrpcError } from '../to-grpc-error.js';
 import { linearizableRead, op, sessionLease, txn, waitForPredecessors } from './recipe-steps.js';
 import type { RecipeDeps } from './recipe-steps.js';
@@ -62,8 +64,8 @@ async function campaign(deps: RecipeDeps, req: CampaignRequest__Output, signal: 
     try {
       await waitForPredecessors(deps, prefix, rev, signal);
     } catch (err) {
-      // A candidate whose client gives up withdraws (etcd resigns on a cancelled context).
-      if (signal.aborted) await resign(deps, key, rev).catch(() => undefined);
+      // A candidate whose client gives up withdraws (etcd resigns on a cancelled context), as does one the frontend stops.
+      if (signal.aborted || err instanceof WaitsStopped) await resign(deps, key, rev).catch(() => undefined);
       throw err;
     }
     return { header: claim.header, leader: { name: req.name, key, rev, lease } };
@@ -98,7 +100,7 @@ function observe(deps: RecipeDeps, call: Parameters<ElectionHandlers['Observe']>
     call.destroy(recipeGrpcError(err));
     return;
   }
-  let observer: LeaderObserver | undefined;
+  let observer: PrefixWaiter | undefined;
   let open = true;
   const close = () => {
     if (!open) return;
@@ -123,9 +125,18 @@ function observe(deps: RecipeDeps, call: Parameters<ElectionHandlers['Observe']>
   deps.readIndex.linearizableBarrier().then(
     () => {
       if (!open) return;
-      observer = new LeaderObserver(contenderPrefix(call.request.name), deps.replica, (revision) => responseHeader(deps.replica, revision), send);
+      const leaders = new LeaderObserver(contenderPrefix(call.request.name), deps.replica, (revision) => responseHeader(deps.replica, revision), send);
+      observer = {
+        prefix: leaders.prefix,
+        revision: (patch, keys) => leaders.revision(patch, keys),
+        resynced: () => leaders.resynced(),
+        stopped: (err) => {
+          close();
+          call.destroy(recipeGrpcError(err));
+        },
+      };
       deps.waits.add(observer);
-      observer.lookUp();
+      leaders.lookUp();
     },
     (err) => {
       close();

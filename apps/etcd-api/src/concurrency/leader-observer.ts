@@ -12,7 +12,7 @@ export interface LeaderUpdate {
   kv: KeyValue;
 }
 
-export class LeaderObserver implements PrefixWaiter {
+export class LeaderObserver implements Omit<PrefixWaiter, 'stopped'> {
   readonly prefix: string;
   /** the leader key followed, Latin-1; undefined while there is none */
   #leader: string | undefined;

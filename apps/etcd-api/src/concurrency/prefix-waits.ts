@@ -14,6 +14,8 @@ export interface PrefixWaiter {
   revision(patch: RevisionPatch, keys: readonly string[]): void;
   /** revisions may have been skipped (the replica was replaced, or its history compacted underneath): look at the state again */
   resynced(): void;
+  /** the frontend is shutting down: give up with `err` */
+  stopped(err: Error): void;
 }
 
 /** The bound on open calls is reached: etcd's `too many requests`. */
@@ -23,9 +25,17 @@ export class WaitsFull extends EtcdRpcError {
   }
 }
 
+/** The frontend is shutting down: etcd's `server stopped` (UNAVAILABLE, which clients retry elsewhere). */
+export class WaitsStopped extends EtcdRpcError {
+  constructor() {
+    super('Stopped', 'the frontend is shutting down');
+  }
+}
+
 export class PrefixWaits implements ReplicaListener {
   readonly #waiters = new Set<PrefixWaiter>();
   #open = 0;
+  #stopped = false;
 
   constructor(
     private readonly replica: Replica,
@@ -37,6 +47,7 @@ export class PrefixWaits implements ReplicaListener {
 
   /** Takes a place for one call; refused with etcd's `too many requests` past the bound. Give it back with `leave`. */
   enter(): void {
+    if (this.#stopped) throw new WaitsStopped();
     if (this.#open >= this.openMax) throw new WaitsFull(this.openMax);
     this.#open++;
   }
@@ -68,6 +79,16 @@ export class PrefixWaits implements ReplicaListener {
       // A waiter may remove itself (or another) while being told.
       for (const w of [...this.#waiters]) if (this.#waiters.has(w) && keys.some((k) => k.startsWith(w.prefix))) w.revision(patch, keys);
     }
+  }
+
+  /**
+   * Ends every waiting call before the gRPC server's graceful shutdown,
+   * which would otherwise wait for them: each gives up as when its client
+   * cancels (a waiting contender deletes its key).
+   */
+  stop(): void {
+    this.#stopped = true;
+    for (const w of [...this.#waiters]) if (this.#waiters.has(w)) w.stopped(new WaitsStopped());
   }
 
   replaced(): void {

@@ -82,6 +82,7 @@ export async function linearizableRead<T>(deps: RecipeDeps, read: () => T): Prom
  * canceled` when `signal` aborts first. A revision only ever removes such
  * keys (a new key's create_revision is higher), so the check looks at the
  * replica's state, after each revision that deletes under the prefix.
+ * When the frontend shuts down it rejects with etcd's `server stopped`.
  */
 export async function waitForPredecessors(deps: RecipeDeps, prefix: Buffer, ownRevision: number, signal: AbortSignal): Promise<void> {
   await deps.readIndex.linearizableBarrier();
@@ -109,6 +110,7 @@ export async function waitForPredecessors(deps: RecipeDeps, prefix: Buffer, ownR
         if (patch.events.some((e) => e.type === 'DELETE')) check();
       },
       resynced: check,
+      stopped: settle,
     };
     waits.add(waiter);
     signal.addEventListener('abort', onAbort, { once: true });
