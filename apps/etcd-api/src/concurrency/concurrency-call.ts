@@ -9,6 +9,8 @@ import type { ServiceError, handleUnaryCall } from '@grpc/grpc-js';
 import { SpanKind } from '@opentelemetry/api';
 import type { Logger } from '@eckd/service-kit';
 import { withSpan } from '@eckd/telemetry';
+import { FactorMetadataError, factorsOfMetadata, withRequestFactors } from '../replication-factors.js';
+import type { ReplicationFactors } from '../replication-factors.js';
 import { serviceError, toGrpcError } from '../to-grpc-error.js';
 import { WaitsFull, WaitsStopped } from './prefix-waits.js';
 
@@ -44,9 +46,18 @@ export function recipeGrpcError(err: unknown): ServiceError {
 
 export function concurrencyCall<Req, Res>(name: string, log: Logger, fn: (req: Req, signal: AbortSignal) => Promise<Res>): handleUnaryCall<Req, Res> {
   return (call, callback) => {
+    // The writes of a recipe honour the call's replication factors as a KV write does (unary.ts).
+    let factors: Partial<ReplicationFactors>;
+    try {
+      factors = factorsOfMetadata(call.metadata);
+    } catch (err) {
+      if (!(err instanceof FactorMetadataError)) throw err;
+      callback(serviceError(status.INVALID_ARGUMENT, err.message));
+      return;
+    }
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
-    withSpan(`etcd-api.${name}`, { kind: SpanKind.SERVER }, () => fn(call.request, abort.signal)).then(
+    withRequestFactors(factors, () => withSpan(`etcd-api.${name}`, { kind: SpanKind.SERVER }, () => fn(call.request, abort.signal))).then(
       (res) => callback(null, res),
       (err) => {
         // An error that is neither etcd's nor the recipes' (a bug) is worth a log line.
