@@ -79,6 +79,27 @@ class Run {
     return { promise, settled: () => settled };
   }
 
+  /** A blocking unary call the script cancels (its client gives up); its outcome is not recorded. */
+  startCancellable(client: keyof Clients, method: string, req: unknown): () => void {
+    const c = this.c[client] as unknown as Record<string, (req: unknown, cb: (err: unknown) => void) => grpc.ClientUnaryCall>;
+    const call = c[method]!.call(this.c[client], req, () => undefined);
+    return () => call.cancel();
+  }
+
+  /** Waits until `prefix` holds `count` keys. */
+  async keysUnder(prefix: string, count: number): Promise<void> {
+    const end = Buffer.from(prefix);
+    end[end.length - 1]! += 1;
+    await waitUntil(
+      async () => {
+        const r = await callUnary(this.c.kv, 'Range', { key: Buffer.from(prefix), range_end: end, count_only: true });
+        return 'response' in r && Number(r.response['count']) === count;
+      },
+      scenarioTimeoutMs / 2,
+      `${count} keys under ${prefix}`,
+    );
+  }
+
   async stillBlocked(step: string, p: Pending): Promise<void> {
     await new Promise((r) => setTimeout(r, stillBlockedMs));
     this.note(step, p.settled() ? `settled: ${JSON.stringify(p.settled())}` : 'blocked');
@@ -196,6 +217,25 @@ const scenarios: { name: string; script: Script }[] = [
     name: 'unlock of a missing key',
     script: async (r) => {
       await r.call('lock', 'Unlock', { key: b('lk11/missing') });
+    },
+  },
+  {
+    name: 'a cancelled Lock deletes its key, a cancelled Campaign resigns',
+    script: async (r) => {
+      await grant(r, '81012');
+      await grant(r, '81013');
+      await r.call('lock', 'Lock', { name: b('lk12'), lease: '81012' });
+      const cancelLock = r.startCancellable('lock', 'Lock', { name: b('lk12'), lease: '81013' });
+      await r.keysUnder('lk12/', 2);
+      cancelLock();
+      await r.keysUnder('lk12/', 1);
+      await r.call('kv', 'Range', { key: b('lk12/'), range_end: b('lk120') });
+      await r.call('election', 'Campaign', { name: b('el12'), lease: '81012', value: b('a') });
+      const cancelCampaign = r.startCancellable('election', 'Campaign', { name: b('el12'), lease: '81013', value: b('b') });
+      await r.keysUnder('el12/', 2);
+      cancelCampaign();
+      await r.keysUnder('el12/', 1);
+      await r.call('kv', 'Range', { key: b('el12/'), range_end: b('el120') });
     },
   },
   {
