@@ -220,6 +220,17 @@ const scenarios: { name: string; script: Script }[] = [
     },
   },
   {
+    name: 'unlock of an empty key; a name or value over the request size limit',
+    script: async (r) => {
+      await grant(r, '81014');
+      await r.call('lock', 'Unlock', { key: Buffer.alloc(0) });
+      const large = Buffer.alloc(1_600_000, 'n');
+      await r.call('lock', 'Lock', { name: large, lease: '81014' });
+      await r.call('election', 'Campaign', { name: b('el14'), lease: '81014', value: large });
+      await r.call('kv', 'Range', { key: b('el14/'), range_end: b('el140') });
+    },
+  },
+  {
     name: 'a cancelled Lock deletes its key, a cancelled Campaign resigns',
     script: async (r) => {
       await grant(r, '81012');

@@ -4,6 +4,7 @@
 // read barrier, waiting on the replica's applied revisions (prefix-waits).
 import type { Sent } from '@eckd/change-codec';
 import type { RequestOp__Output } from '@eckd/etcd-proto';
+import { checkDeleteRangeRequest } from '@eckd/mvcc';
 import type { KeyValue, RangeRequest } from '@eckd/mvcc';
 import { proposeWithHeader, responseHeader } from '../header.js';
 import type { NodeHeader } from '../header.js';
@@ -67,6 +68,7 @@ export async function txn(deps: RecipeDeps, req: SentTxn): Promise<TxnOutcome> {
 /** A DeleteRange of one key through the KV write path; its header. */
 export async function deleteKey(deps: RecipeDeps, key: Buffer): Promise<NodeHeader> {
   const request = { key };
+  checkDeleteRangeRequest(request);
   return (await write(deps, { request: 'request_delete_range', request_delete_range: request }, raftRequestBytes('delete_range', request))).header;
 }
 
