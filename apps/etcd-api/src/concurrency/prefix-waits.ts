@@ -8,7 +8,7 @@ import type { Replica, ReplicaListener } from '../replica.js';
 import { EtcdRpcError } from '../to-grpc-error.js';
 
 export interface PrefixWaiter {
-  /** the key prefix it waits on, Latin-1 (the form the replica's keys are compared in) */
+  /** the key prefix it waits on, ending with '/', Latin-1 (the form the replica's keys are compared in) */
   readonly prefix: string;
   /** an applied revision with at least one event under the prefix; `keys` are its events' keys, Latin-1, in order */
   revision(patch: RevisionPatch, keys: readonly string[]): void;
@@ -33,12 +33,13 @@ export class WaitsStopped extends EtcdRpcError {
 }
 
 export class PrefixWaits implements ReplicaListener {
-  readonly #waiters = new Set<PrefixWaiter>();
+  /** waiters by prefix: an event's key finds its waiters by its own prefixes up to each '/' */
+  readonly #byPrefix = new Map<string, Set<PrefixWaiter>>();
   #open = 0;
   #stopped = false;
 
   constructor(
-    private readonly replica: Replica,
+    private readonly replica: Pick<Replica, 'listen' | 'store'>,
     /** ECKD_CONCURRENCY_WAITS_MAX */
     private readonly openMax: number,
   ) {
@@ -56,16 +57,21 @@ export class PrefixWaits implements ReplicaListener {
     this.#open--;
   }
 
+  /** `waiter.prefix` ends with '/', as every contender prefix does. */
   add(waiter: PrefixWaiter): void {
-    this.#waiters.add(waiter);
+    let set = this.#byPrefix.get(waiter.prefix);
+    if (!set) this.#byPrefix.set(waiter.prefix, (set = new Set()));
+    set.add(waiter);
   }
 
   remove(waiter: PrefixWaiter): void {
-    this.#waiters.delete(waiter);
+    const set = this.#byPrefix.get(waiter.prefix);
+    set?.delete(waiter);
+    if (set?.size === 0) this.#byPrefix.delete(waiter.prefix);
   }
 
   applied(from: number, to: number): void {
-    if (this.#waiters.size === 0) return;
+    if (this.#byPrefix.size === 0) return;
     let patches: RevisionPatch[];
     try {
       patches = this.replica.store.eventsBetween(from + 1, to);
@@ -76,8 +82,19 @@ export class PrefixWaits implements ReplicaListener {
     }
     for (const patch of patches) {
       const keys = patch.events.map((e) => e.kv.key.toString('latin1'));
-      // A waiter may remove itself (or another) while being told.
-      for (const w of [...this.#waiters]) if (this.#waiters.has(w) && keys.some((k) => k.startsWith(w.prefix))) w.revision(patch, keys);
+      // The cost is the keys' lengths, not the number of waiters: a key can only be under the prefixes that end at one of its '/'.
+      const told = new Set<PrefixWaiter>();
+      for (const key of keys) {
+        for (let slash = key.indexOf('/'); slash >= 0; slash = key.indexOf('/', slash + 1)) {
+          const set = this.#byPrefix.get(key.slice(0, slash + 1));
+          // A waiter may remove itself (or another) while being told.
+          for (const w of set ? [...set] : []) {
+            if (told.has(w) || !set!.has(w)) continue;
+            told.add(w);
+            w.revision(patch, keys);
+          }
+        }
+      }
     }
   }
 
@@ -88,10 +105,15 @@ export class PrefixWaits implements ReplicaListener {
    */
   stop(): void {
     this.#stopped = true;
-    for (const w of [...this.#waiters]) if (this.#waiters.has(w)) w.stopped(new WaitsStopped());
+    for (const w of this.#all()) w.stopped(new WaitsStopped());
   }
 
   replaced(): void {
-    for (const w of [...this.#waiters]) if (this.#waiters.has(w)) w.resynced();
+    for (const w of this.#all()) w.resynced();
+  }
+
+  /** Every waiter, each still checked when its turn comes (an earlier one may have removed it). */
+  *#all(): Generator<PrefixWaiter> {
+    for (const [prefix, set] of [...this.#byPrefix]) for (const w of [...set]) if (this.#byPrefix.get(prefix)?.has(w)) yield w;
   }
 }
