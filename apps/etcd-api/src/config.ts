@@ -50,6 +50,8 @@ export interface FrontendConfig extends ServiceBaseConfig {
   streamQueuedBytesMax: number;
   /** keep-alives of one LeaseKeepAlive stream proposed and not yet answered */
   keepAlivesPerStreamMax: number;
+  /** Lock and Campaign calls and Observe streams open at once (concurrency/prefix-waits.ts) */
+  concurrencyWaitsMax: number;
   /** gRPC streams (calls) open at once on one client connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS) */
   maxConcurrentStreams: number;
   /** memory one client connection's HTTP/2 session may hold before new streams are refused */
@@ -91,6 +93,8 @@ export function readFrontendConfig(argv: readonly string[], env: Record<string, 
     watchersPerStreamMax: envInt(env, 'ECKD_WATCHERS_PER_STREAM_MAX', 100_000, { min: 1 }),
     streamQueuedBytesMax: envInt(env, 'ECKD_STREAM_QUEUED_BYTES_MAX', 4 * 1024 * 1024, { min: 64 * 1024 }),
     keepAlivesPerStreamMax: envInt(env, 'ECKD_KEEPALIVES_PER_STREAM_MAX', 1000, { min: 1 }),
+    // etcd has no such bound (each waiting call holds a watch on its server).
+    concurrencyWaitsMax: envInt(env, 'ECKD_CONCURRENCY_WAITS_MAX', 10_000, { min: 1 }),
     // etcd's default is math.MaxUint32 (no bound); eckd bounds what one connection may open.
     maxConcurrentStreams: checkInt('--max-concurrent-streams', flags.get('max-concurrent-streams') ?? '1000', { min: 1, max: 2 ** 32 - 1 }),
     // Node's own default; etcd (grpc-go) has no such bound.

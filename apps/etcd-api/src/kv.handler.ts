@@ -114,8 +114,8 @@ function refuseOverSendLimit(message: 'RangeResponse' | 'TxnResponse', response:
   if (tooLarge) throw new EtcdRpcError('ResponseTooLarge', tooLarge);
 }
 
-/** A Put, DeleteRange or Txn through the backend, within etcd's request size limit. */
-async function write(deps: KvDeps, request: Sent<RequestOp__Output>, bytes: number): Promise<{ response: ResponseOp; header: NodeHeader }> {
+/** A Put, DeleteRange or Txn through the backend, within etcd's request size limit (also the writes of Lock and Election). */
+export async function write(deps: KvDeps, request: Sent<RequestOp__Output>, bytes: number): Promise<{ response: ResponseOp; header: NodeHeader }> {
   if (bytes > deps.maxRequestBytes) throw new EtcdRpcError('RequestTooLarge');
   const { result, header } = await proposeWithHeader(deps, { op: 'request', request }, bytes);
   addSpanEvent('acknowledged', { 'eckd.revision': header.revision });

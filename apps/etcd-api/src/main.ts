@@ -15,6 +15,7 @@ import { Replica } from './replica.js';
 import { responseHeader } from './header.js';
 import { startGrpcServer } from './server.js';
 import { WatchHub } from './watch/watch-hub.js';
+import { PrefixWaits } from './concurrency/prefix-waits.js';
 
 const log = createLogger('etcd-api');
 const { onShutdown, shutdown } = installShutdown(log);
@@ -58,6 +59,7 @@ try {
   const header = (revision: number) => responseHeader(replica, revision);
   const hub = new WatchHub(replica, header, config.watchProgressNotifyIntervalMs);
   onShutdown('watches', () => hub.close());
+  const waits = new PrefixWaits(replica, config.concurrencyWaitsMax);
   await replica.start();
 
   const proposer = new Proposer({
@@ -85,6 +87,7 @@ try {
     watchersPerStreamMax: config.watchersPerStreamMax,
     streamQueuedBytesMax: config.streamQueuedBytesMax,
     keepAlivesPerStreamMax: config.keepAlivesPerStreamMax,
+    waits,
     messenger,
     subjects,
     log,
@@ -92,6 +95,8 @@ try {
   // After the server is bound: MemberList lists only URLs that answer.
   onShutdown('announcements', startFrontendAnnouncements(messenger, subjects.frontends, { frontendId: config.frontendId, clientUrls: config.advertiseClientUrls, name: config.nodeName }, config.frontendAnnounceIntervalMs));
   onShutdown('grpc', () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
+  // Runs before the graceful gRPC shutdown (steps run in reverse), which would wait for waiting Lock calls.
+  onShutdown('lock and election waits', () => waits.stop());
   log.info('ready', { endpoints: config.listen.map((l, i) => `${l.host}:${ports[i]}`), revision: replica.revision, frontendId: config.frontendId });
 } catch (err) {
   log.error('start-up failed', { err });

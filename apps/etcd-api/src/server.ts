@@ -15,6 +15,9 @@ import type { LeaseDeps } from './lease.handler.js';
 import { leaseHandlers } from './lease.handler.js';
 import type { MaintenanceDeps } from './maintenance.handler.js';
 import { maintenanceHandlers } from './maintenance.handler.js';
+import type { RecipeDeps } from './concurrency/recipe-steps.js';
+import { electionHandlers } from './concurrency/election.handler.js';
+import { lockHandlers } from './concurrency/lock.handler.js';
 import type { WatchDeps } from './watch.handler.js';
 import { watchHandlers } from './watch.handler.js';
 
@@ -30,7 +33,7 @@ export type GrpcServerLimits = Pick<
 export async function startGrpcServer(
   listen: { host: string; port: number }[],
   limits: GrpcServerLimits,
-  deps: KvDeps & WatchDeps & LeaseDeps & MaintenanceDeps & ConflictsDeps & ClusterDeps,
+  deps: KvDeps & WatchDeps & LeaseDeps & MaintenanceDeps & ConflictsDeps & ClusterDeps & RecipeDeps,
 ): Promise<{ server: grpc.Server; ports: number[] }> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.maxRequestBytes + grpcOverheadBytes,
@@ -52,6 +55,8 @@ export async function startGrpcServer(
   server.addService(loadEtcdGrpc().Maintenance, maintenanceHandlers(deps));
   server.addService(loadEtcdGrpc().Conflicts, conflictsHandlers(deps));
   server.addService(loadEtcdGrpc().Cluster, clusterHandlers(deps));
+  server.addService(loadEtcdGrpc().Lock, lockHandlers(deps));
+  server.addService(loadEtcdGrpc().Election, electionHandlers(deps));
   const ports: number[] = [];
   for (const { host, port } of listen) {
     ports.push(

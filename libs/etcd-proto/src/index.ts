@@ -54,6 +54,14 @@ export type { WatchResponse__Output } from './generated/etcdserverpb/WatchRespon
 export type { WatchRequest, WatchRequest__Output } from './generated/etcdserverpb/WatchRequest.js';
 export type { Event } from './generated/mvccpb/Event.js';
 export type { KeyValue } from './generated/mvccpb/KeyValue.js';
+export type { LockHandlers } from './generated/v3lockpb/Lock.js';
+export type { LockRequest__Output } from './generated/v3lockpb/LockRequest.js';
+export type { LockResponse } from './generated/v3lockpb/LockResponse.js';
+export type { ElectionHandlers } from './generated/v3electionpb/Election.js';
+export type { CampaignRequest__Output } from './generated/v3electionpb/CampaignRequest.js';
+export type { CampaignResponse } from './generated/v3electionpb/CampaignResponse.js';
+export type { LeaderKey__Output } from './generated/v3electionpb/LeaderKey.js';
+export type { LeaderResponse } from './generated/v3electionpb/LeaderResponse.js';
 export type { ConflictsHandlers } from './generated/eckdserverpb/Conflicts.js';
 export type { ConflictListRequest, ConflictListRequest__Output } from './generated/eckdserverpb/ConflictListRequest.js';
 export type { ConflictListResponse, ConflictListResponse__Output } from './generated/eckdserverpb/ConflictListResponse.js';

@@ -18,11 +18,13 @@ export const paths = {
   leaseGrant: '/etcdserverpb.Lease/LeaseGrant',
   leaseRevoke: '/etcdserverpb.Lease/LeaseRevoke',
   leaseKeepAlive: '/etcdserverpb.Lease/LeaseKeepAlive',
+  lock: '/v3lockpb.Lock/Lock',
+  unlock: '/v3lockpb.Lock/Unlock',
 } as const;
 
-/** Encodes an etcdserverpb message (enums by name, int64 as number or string). */
+/** Encodes an etcdserverpb message, or another package's by its full name (enums by name, int64 as number or string). */
 export function encodeMessage(typeName: string, message: Record<string, unknown>): Uint8Array {
-  const type = etcdProtoRoot().lookupType(`etcdserverpb.${typeName}`);
+  const type = etcdProtoRoot().lookupType(typeName.includes('.') ? typeName : `etcdserverpb.${typeName}`);
   return type.encode(type.fromObject(message)).finish();
 }
 

@@ -10,7 +10,8 @@ import { formatTable } from './stats.js';
 try {
   const argv = process.argv.slice(2);
   if (argv[0] === 'side-by-side') {
-    await runSideBySide({ quick: argv.includes('--quick') });
+    const only = argv.indexOf('--only');
+    await runSideBySide({ quick: argv.includes('--quick'), only: only >= 0 ? argv[only + 1] : undefined });
   } else if (argv[0] === 'cluster') {
     await runClusterBench(parseClusterArgs(argv.slice(1)));
   } else {

@@ -4,10 +4,11 @@
 //   eckd-bench --endpoints ... txn-cas --key-space-size 1000 --total 5000
 //   eckd-bench --endpoints ... watch --watchers 1000 --put-rate 100 --total 1000
 //   eckd-bench --endpoints ... lease-keepalive --leases 100 --total 20000
-//   eckd-bench side-by-side [--quick]     (starts etcd and eckd here and compares)
+//   eckd-bench --endpoints ... lock --key-space-size 1 --total 2000     (Lock then Unlock; 1 name: every client contends)
+//   eckd-bench side-by-side [--quick] [--only NAME-PART]     (starts etcd and eckd here and compares)
 //   eckd-bench cluster --members 3 --rate 1000 --duration 20s   (starts a cluster here: lag, convergence, cost of peers)
-export type Workload = 'put' | 'range' | 'txn-cas' | 'watch' | 'lease-keepalive';
-export const workloads: readonly Workload[] = ['put', 'range', 'txn-cas', 'watch', 'lease-keepalive'];
+export type Workload = 'put' | 'range' | 'txn-cas' | 'watch' | 'lease-keepalive' | 'lock';
+export const workloads: readonly Workload[] = ['put', 'range', 'txn-cas', 'watch', 'lease-keepalive', 'lock'];
 
 export interface BenchOptions {
   endpoints: string[];

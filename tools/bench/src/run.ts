@@ -2,7 +2,7 @@
 import { connect } from './clients.js';
 import type { BenchOptions } from './options.js';
 import type { RunStats } from './stats.js';
-import { leaseKeepAliveWorkload, putWorkload, rangeWorkload, txnCasWorkload, watchWorkload } from './workloads.js';
+import { leaseKeepAliveWorkload, lockWorkload, putWorkload, rangeWorkload, txnCasWorkload, watchWorkload } from './workloads.js';
 
 export async function runWorkload(o: BenchOptions): Promise<RunStats[]> {
   const conns = connect(o.endpoints, o.conns);
@@ -20,6 +20,8 @@ export async function runWorkload(o: BenchOptions): Promise<RunStats[]> {
       }
       case 'lease-keepalive':
         return [await leaseKeepAliveWorkload(o, conns)];
+      case 'lock':
+        return [await lockWorkload(o, conns)];
       default:
         throw new Error(`bench: unknown workload ${String(o.workload)}`);
     }

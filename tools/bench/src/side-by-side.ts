@@ -25,17 +25,21 @@ function cases(quick: boolean): Case[] {
     // As etcd's `benchmark watch-latency`: puts at a fixed 100/s while the watchers listen, so delivery is measured unsaturated.
     { name: 'watch, 1000 watchers, 100 puts/s', args: ['--conns', '8', 'watch', '--watchers', '1000', '--writers', '8', '--put-rate', '100', '--total', n(1_000)], metric: 'p99' },
     { name: 'lease keep-alive', args: ['--conns', '8', '--clients', '32', 'lease-keepalive', '--leases', '100', '--total', n(20_000)], metric: 'throughput' },
+    // v3lock: 100 names (little contention), then one name for every client (each Lock waits for a handoff).
+    { name: 'lock/unlock, 100 names, 16 clients', args: ['--conns', '8', '--clients', '16', 'lock', '--key-space-size', '100', '--total', n(4_000)], metric: 'throughput' },
+    { name: 'lock/unlock, one name, 8 clients', args: ['--conns', '8', '--clients', '8', 'lock', '--key-space-size', '1', '--total', n(1_000)], metric: 'throughput' },
   ];
 }
 
-export async function runSideBySide(opts: { quick: boolean }): Promise<void> {
+/** `only`: run just the cases whose name contains it. */
+export async function runSideBySide(opts: { quick: boolean; only?: string | undefined }): Promise<void> {
   const etcd = await startEtcd();
   const nats = await startNatsServer();
   const db = await createTestDatabase();
   const node = await startNode({ natsUrl: nats.url, databaseUrl: db.url, subjectPrefix: subjectPrefix(), nodeName: 'bench' });
   const rows: string[] = [];
   try {
-    for (const c of cases(opts.quick)) {
+    for (const c of cases(opts.quick).filter((c) => opts.only === undefined || c.name.includes(opts.only))) {
       const results: Record<'etcd' | 'eckd', RunStats[]> = { etcd: [], eckd: [] };
       for (const [server, endpoint] of [
         ['etcd', etcd.endpoint.replace('http://', '')],

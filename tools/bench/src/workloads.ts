@@ -1,12 +1,12 @@
 // The workloads: put, range, txn-cas (the Kubernetes update shape), watch
 // (delivery latency from a put's acknowledgement to each watcher's event)
-// and lease keep-alive.
+// lease keep-alive and lock (v3lockpb Lock then Unlock).
 import { randomBytes } from 'node:crypto';
 import type { Connection } from './clients.js';
 import { decodeMessage, encodeMessage, encodeRequest, paths } from './clients.js';
 import { runLoops } from './loops.js';
 import type { BenchOptions } from './options.js';
-import { firstModRevision, headerRevision, readWatchResponse, txnSucceeded } from './proto-reader.js';
+import { firstModRevision, forEachField, headerRevision, readWatchResponse, txnSucceeded } from './proto-reader.js';
 import { runPaced } from './paced.js';
 import type { RunStats } from './stats.js';
 import { summarize } from './stats.js';
@@ -150,6 +150,51 @@ export async function leaseKeepAliveWorkload(o: BenchOptions, conns: Connection[
   for (const s of streams) s.stream.close();
   await Promise.all(ids.map((ID, i) => new Promise<void>((r) => conns[i % conns.length]!.unary(paths.leaseRevoke, encodeRequest('LeaseRevokeRequest', { ID }), () => r()))));
   return stats;
+}
+
+/**
+ * Lock then Unlock of one of `--key-space-size` names (1: every client
+ * contends for one lock, so each Lock waits for the holders before it),
+ * each client with a lease of its own, granted first: one operation is the
+ * pair, its latency from the Lock's request to the Unlock's reply.
+ */
+export async function lockWorkload(o: BenchOptions, conns: Connection[]): Promise<RunStats> {
+  const free = await Promise.all(
+    Array.from({ length: o.clients }, (_, i) =>
+      new Promise<unknown>((resolve, reject) =>
+        conns[i % conns.length]!.unary(paths.leaseGrant, encodeRequest('LeaseGrantRequest', { TTL: 60 }), (err, res) =>
+          err ? reject(err) : resolve(decodeMessage('LeaseGrantResponse', res!)['ID']),
+        ),
+      ),
+    ),
+  );
+  const leases = [...free];
+  const stats = await runLoops(o, conns, `lock (${o.keySpaceSize} names)`, (c, n, done) => {
+    // A lease is one contender: two loops sharing one would share its key.
+    const lease = free.pop();
+    const name = Buffer.from(`bench-lock/${n % o.keySpaceSize}`);
+    c.unary(paths.lock, encodeRequest('v3lockpb.LockRequest', { name, lease }), (err, res) => {
+      if (err) {
+        free.push(lease);
+        return done(err);
+      }
+      c.unary(paths.unlock, encodeRequest('v3lockpb.UnlockRequest', { key: bytesField(res!, 2) }), (e) => {
+        free.push(lease);
+        done(e);
+      });
+    });
+  });
+  await Promise.all(leases.map((ID, i) => new Promise<void>((r) => conns[i % conns.length]!.unary(paths.leaseRevoke, encodeRequest('LeaseRevokeRequest', { ID }), () => r()))));
+  return stats;
+}
+
+/** The first length-delimited field `field` of a message. */
+function bytesField(buf: Uint8Array, field: number): Uint8Array {
+  let found: Uint8Array | undefined;
+  forEachField(buf, (f, _varint, bytes) => {
+    if (f === field && bytes && !found) found = bytes;
+  });
+  return found ?? new Uint8Array();
 }
 
 export function prefixEnd(prefix: string): Buffer {

@@ -1,0 +1,69 @@
+// The entry of every Lock and Election RPC (ARCHITECTURE §5f): a server
+// span, the call's cancellation as an AbortSignal (a waiting call stops and
+// cleans up when its client gives up), and etcd's way of answering errors.
+// Auth's permission check (etcd wants write permission on the name's
+// prefix for both services) goes here for the unary calls; Observe starts
+// in election.handler.ts's observe.
+import { status } from '@grpc/grpc-js';
+import type { ServiceError, handleUnaryCall } from '@grpc/grpc-js';
+import { SpanKind } from '@opentelemetry/api';
+import type { Logger } from '@eckd/service-kit';
+import { withSpan } from '@eckd/telemetry';
+import { FactorMetadataError, factorsOfMetadata, withRequestFactors } from '../replication-factors.js';
+import type { ReplicationFactors } from '../replication-factors.js';
+import { serviceError, toGrpcError } from '../to-grpc-error.js';
+import { WaitsFull, WaitsStopped } from './prefix-waits.js';
+
+/**
+ * An error of etcd's concurrency recipes that has no etcd error name
+ * (`election: not leader`, `mutex: session is expired`): etcd answers it
+ * as any plain Go error, gRPC UNKNOWN with its text.
+ */
+export class RecipeError extends Error {
+  override name = 'RecipeError';
+}
+
+export const recipeErrors = Object.freeze({
+  notLeader: 'election: not leader',
+  noLeader: 'election: no leader',
+  sessionExpired: 'mutex: session is expired',
+  missingLeader: '"leader" field must be provided',
+});
+
+/**
+ * etcd runs the recipes through an in-process client, which turns the KV
+ * errors they meet into plain errors: the caller gets UNKNOWN with etcd's
+ * text (an unknown lease is UNKNOWN `etcdserver: requested lease not
+ * found`). The frontend's own answers (its bound on open calls, its
+ * shutdown) keep their codes.
+ */
+export function recipeGrpcError(err: unknown): ServiceError {
+  if (err instanceof RecipeError) return serviceError(status.UNKNOWN, err.message);
+  const error = toGrpcError(err);
+  if (err instanceof WaitsFull || err instanceof WaitsStopped) return error;
+  return serviceError(status.UNKNOWN, error.details);
+}
+
+export function concurrencyCall<Req, Res>(name: string, log: Logger, fn: (req: Req, signal: AbortSignal) => Promise<Res>): handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    // The writes of a recipe honour the call's replication factors as a KV write does (unary.ts).
+    let factors: Partial<ReplicationFactors>;
+    try {
+      factors = factorsOfMetadata(call.metadata);
+    } catch (err) {
+      if (!(err instanceof FactorMetadataError)) throw err;
+      callback(serviceError(status.INVALID_ARGUMENT, err.message));
+      return;
+    }
+    const abort = new AbortController();
+    call.on('cancelled', () => abort.abort());
+    withRequestFactors(factors, () => withSpan(`etcd-api.${name}`, { kind: SpanKind.SERVER }, () => fn(call.request, abort.signal))).then(
+      (res) => callback(null, res),
+      (err) => {
+        // An error that is neither etcd's nor the recipes' (a bug) is worth a log line.
+        if (!(err instanceof RecipeError) && toGrpcError(err).code === status.UNKNOWN) log.warn(`${name} failed`, { err });
+        callback(recipeGrpcError(err));
+      },
+    );
+  };
+}
