@@ -13,7 +13,8 @@ import { ReadIndex } from './read-index.js';
 import { FactorLink } from './replication-factors.js';
 import { Replica } from './replica.js';
 import { responseHeader } from './header.js';
-import { startGrpcServer } from './server.js';
+import { startClientPorts } from './client-ports.js';
+import { createGrpcServer } from './server.js';
 import { WatchHub } from './watch/watch-hub.js';
 
 const log = createLogger('etcd-api');
@@ -69,10 +70,11 @@ try {
     pendingMax: config.proposerQueueMax,
     log,
   });
-  const { server, ports } = await startGrpcServer(config.listen, config, {
+  const readIndex = new ReadIndex(messenger, subjects.readIndex, config.requestTimeoutMs, replica);
+  const server = createGrpcServer(config, {
     replica,
     proposer,
-    readIndex: new ReadIndex(messenger, subjects.readIndex, config.requestTimeoutMs, replica),
+    readIndex,
     acknowledger,
     maxRequestBytes: config.maxRequestBytes,
     maxTxnOps: config.maxTxnOps,
@@ -89,10 +91,11 @@ try {
     subjects,
     log,
   });
+  const ports = await startClientPorts(config, server, undefined, log);
+  onShutdown('client ports', () => ports.close());
   // After the server is bound: MemberList lists only URLs that answer.
   onShutdown('announcements', startFrontendAnnouncements(messenger, subjects.frontends, { frontendId: config.frontendId, clientUrls: config.advertiseClientUrls, name: config.nodeName }, config.frontendAnnounceIntervalMs));
-  onShutdown('grpc', () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
-  log.info('ready', { endpoints: config.listen.map((l, i) => `${l.host}:${ports[i]}`), revision: replica.revision, frontendId: config.frontendId });
+  log.info('ready', { endpoints: config.listen.map((l, i) => `${l.scheme}://${l.host}:${ports.clientPorts[i]}`), httpEndpoints: config.listenHttp.map((l, i) => `${l.scheme}://${l.host}:${ports.httpPorts[i]}`), revision: replica.revision, frontendId: config.frontendId });
 } catch (err) {
   log.error('start-up failed', { err });
   await shutdown('start-up failed', 1);
