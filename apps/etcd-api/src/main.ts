@@ -14,6 +14,9 @@ import { FactorLink } from './replication-factors.js';
 import { Replica } from './replica.js';
 import { responseHeader } from './header.js';
 import { startClientPorts } from './client-ports.js';
+import { createGateway } from './gateway/gateway.js';
+import { frontendHealth } from './gateway/health.js';
+import { startLoopback } from './gateway/loopback.js';
 import { createGrpcServer } from './server.js';
 import { WatchHub } from './watch/watch-hub.js';
 
@@ -91,8 +94,19 @@ try {
     subjects,
     log,
   });
-  const ports = await startClientPorts(config, server, undefined, log);
-  onShutdown('client ports', () => ports.close());
+  const loopback = await startLoopback(server, config.maxResponseBytes);
+  const gateway = createGateway({
+    client: loopback.client,
+    maxRequestBytes: config.maxRequestBytes,
+    streamsMax: config.gatewayWatchStreamsMax,
+    health: () => frontendHealth({ readIndex }),
+    log,
+  });
+  const ports = await startClientPorts(config, server, gateway, log);
+  onShutdown('client ports', async () => {
+    await ports.close();
+    await loopback.close();
+  });
   // After the server is bound: MemberList lists only URLs that answer.
   onShutdown('announcements', startFrontendAnnouncements(messenger, subjects.frontends, { frontendId: config.frontendId, clientUrls: config.advertiseClientUrls, name: config.nodeName }, config.frontendAnnounceIntervalMs));
   log.info('ready', { endpoints: config.listen.map((l, i) => `${l.scheme}://${l.host}:${ports.clientPorts[i]}`), httpEndpoints: config.listenHttp.map((l, i) => `${l.scheme}://${l.host}:${ports.httpPorts[i]}`), revision: replica.revision, frontendId: config.frontendId });
