@@ -57,6 +57,7 @@ async function listen(scheme: 'http' | 'https', clientCertAuth: boolean): Promis
     tls: scheme === 'https' ? loadClientTls(files) : undefined,
     grpc: grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure()),
     http,
+    firstBytesTimeoutMs: 10_000,
     log,
   });
   listeners.push(listener);

@@ -18,9 +18,6 @@ import type { ListenUrl } from './config.js';
 /** The HTTP/2 connection preface every gRPC client sends first (RFC 9113 §3.4). */
 const http2Preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
-/** How long a connection may take to send the bytes that tell HTTP/2 from HTTP/1.1 (and, under TLS, to finish its handshake). */
-export const firstBytesTimeoutMs = 10_000;
-
 export interface ClientListenerOptions {
   url: ListenUrl;
   /** undefined: an https:// URL is refused at start-up (config.ts checks it first) */
@@ -29,6 +26,8 @@ export interface ClientListenerOptions {
   grpc: ConnectionInjector | undefined;
   /** HTTP/1.1 connections: the JSON gateway, or undefined on a gRPC-only URL */
   http: HttpServer | undefined;
+  /** ECKD_CLIENT_FIRST_BYTES_TIMEOUT_MS: how long a connection may take to finish its TLS handshake and send the bytes that tell HTTP/2 from HTTP/1.1 */
+  firstBytesTimeoutMs: number;
   log: Logger;
 }
 
@@ -45,7 +44,7 @@ export async function startClientListener(options: ClientListenerOptions): Promi
   let server: NetServer;
   if (url.scheme === 'https') {
     if (!tls) throw new Error(`client-listener: ${url.scheme}://${url.host}:${url.port} needs TLS material`);
-    const tlsServer = createTlsServer({ ...secureContextOptions(tls), ALPNProtocols: ['h2', 'http/1.1'], handshakeTimeout: firstBytesTimeoutMs }, route);
+    const tlsServer = createTlsServer({ ...secureContextOptions(tls), ALPNProtocols: ['h2', 'http/1.1'], handshakeTimeout: options.firstBytesTimeoutMs }, route);
     // A refused handshake (no or wrong client certificate, plaintext on a TLS port) is the client's problem, not the server's.
     tlsServer.on('tlsClientError', (err) => log.debug('TLS handshake refused', { err: err.message }));
     server = tlsServer;
@@ -72,7 +71,7 @@ export async function startClientListener(options: ClientListenerOptions): Promi
 function routeConnection(socket: Socket, options: ClientListenerOptions): void {
   const chunks: Buffer[] = [];
   let length = 0;
-  socket.setTimeout(firstBytesTimeoutMs, () => socket.destroy());
+  socket.setTimeout(options.firstBytesTimeoutMs, () => socket.destroy());
   socket.on('error', () => undefined); // a reset before routing; the new owner adds its own handler
   const onData = (chunk: Buffer) => {
     chunks.push(chunk);

@@ -19,7 +19,7 @@ export interface ClientPorts {
 }
 
 export async function startClientPorts(
-  config: Pick<FrontendConfig, 'listen' | 'listenHttp' | 'tls'>,
+  config: Pick<FrontendConfig, 'listen' | 'listenHttp' | 'tls' | 'clientFirstBytesTimeoutMs'>,
   server: grpc.Server,
   gateway: HttpServer | undefined,
   log: Logger,
@@ -37,8 +37,8 @@ export async function startClientPorts(
     injector.destroy();
   };
   try {
-    for (const url of config.listen) listeners.push(await startClientListener({ url, tls, grpc: injector, http: gatewayOnClientUrls, log }));
-    for (const url of config.listenHttp) listeners.push(await startClientListener({ url, tls, grpc: undefined, http: gateway, log }));
+    for (const url of config.listen) listeners.push(await startClientListener({ url, tls, grpc: injector, http: gatewayOnClientUrls, firstBytesTimeoutMs: config.clientFirstBytesTimeoutMs, log }));
+    for (const url of config.listenHttp) listeners.push(await startClientListener({ url, tls, grpc: undefined, http: gateway, firstBytesTimeoutMs: config.clientFirstBytesTimeoutMs, log }));
   } catch (err) {
     await close();
     throw err;

@@ -43,6 +43,8 @@ export interface FrontendConfig extends ServiceBaseConfig {
   listenHttp: ListenUrl[];
   /** --cert-file, --key-file, --trusted-ca-file, --client-cert-auth (paths; undefined without --cert-file) */
   tls: ClientTlsFiles | undefined;
+  /** how long a client connection may take to finish its TLS handshake and send its first bytes (client-listener.ts) */
+  clientFirstBytesTimeoutMs: number;
   /** Watch streams the JSON gateway holds open at once (ECKD_GATEWAY_WATCH_STREAMS_MAX) */
   gatewayWatchStreamsMax: number;
   advertiseClientUrls: string[];
@@ -99,6 +101,7 @@ export function readFrontendConfig(argv: readonly string[], env: Record<string, 
     listen,
     listenHttp,
     tls,
+    clientFirstBytesTimeoutMs: envInt(env, 'ECKD_CLIENT_FIRST_BYTES_TIMEOUT_MS', 10_000, { min: 100 }),
     gatewayWatchStreamsMax: envInt(env, 'ECKD_GATEWAY_WATCH_STREAMS_MAX', 1000, { min: 1 }),
     advertiseClientUrls: splitUrls(flags.get('advertise-client-urls') ?? listenUrls.join(',')),
     maxRequestBytes: checkInt('--max-request-bytes', flags.get('max-request-bytes') ?? String(1.5 * 1024 * 1024), { min: 1024 }),
