@@ -90,6 +90,8 @@ function httpsGet(port: number, pair?: { cert: string; key: string }): Promise<s
         path: '/',
         ca: readFileSync(certs.caFile),
         ...(pair ? { cert: readFileSync(pair.cert), key: readFileSync(pair.key) } : {}),
+        // What curl offers: an HTTP client that can do both gets HTTP/1.1, the gateway's protocol.
+        ALPNProtocols: ['h2', 'http/1.1'],
         agent: false,
       },
       (res) => {

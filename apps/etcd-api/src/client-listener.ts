@@ -44,7 +44,7 @@ export async function startClientListener(options: ClientListenerOptions): Promi
   let server: NetServer;
   if (url.scheme === 'https') {
     if (!tls) throw new Error(`client-listener: ${url.scheme}://${url.host}:${url.port} needs TLS material`);
-    const tlsServer = createTlsServer({ ...secureContextOptions(tls), ALPNProtocols: ['h2', 'http/1.1'], handshakeTimeout: options.firstBytesTimeoutMs }, route);
+    const tlsServer = createTlsServer({ ...secureContextOptions(tls), ALPNCallback: chooseProtocol, handshakeTimeout: options.firstBytesTimeoutMs }, route);
     // A refused handshake (no or wrong client certificate, plaintext on a TLS port) is the client's problem, not the server's.
     tlsServer.on('tlsClientError', (err) => log.debug('TLS handshake refused', { err: err.message }));
     server = tlsServer;
@@ -65,6 +65,17 @@ export async function startClientListener(options: ClientListenerOptions): Promi
     port,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * The TLS protocol (ALPN) of a client: gRPC clients offer only `h2`; a
+ * client that also offers `http/1.1` (curl, browsers) is an HTTP client and
+ * gets HTTP/1.1, which the gateway speaks (etcd's gateway also takes HTTP/2
+ * requests that are not gRPC; eckd's takes them as HTTP/1.1).
+ */
+function chooseProtocol({ protocols }: { protocols: string[] }): string | undefined {
+  if (protocols.includes('http/1.1')) return 'http/1.1';
+  return protocols.includes('h2') ? 'h2' : undefined;
 }
 
 /** Reads until the first bytes tell HTTP/2 from HTTP/1.1, puts them back and hands the socket on. */
