@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { createServer } from 'node:http';
 import type { Server as HttpServer } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent, request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { connect as tlsConnect } from 'node:tls';
 import { loadEtcdGrpc } from '@eckd/etcd-proto';
@@ -91,8 +91,7 @@ function httpsGet(port: number, pair?: { cert: string; key: string }): Promise<s
         ca: readFileSync(certs.caFile),
         ...(pair ? { cert: readFileSync(pair.cert), key: readFileSync(pair.key) } : {}),
         // What curl offers: an HTTP client that can do both gets HTTP/1.1, the gateway's protocol.
-        ALPNProtocols: ['h2', 'http/1.1'],
-        agent: false,
+        agent: new Agent({ ALPNProtocols: ['h2', 'http/1.1'] }),
       },
       (res) => {
         let body = '';
