@@ -43,7 +43,8 @@ export function createGateway(deps: GatewayDeps): Server {
     tryOpen: () => (openStreams < deps.streamsMax ? (openStreams++, true) : false),
     close: () => void openStreams--,
   };
-  return createServer((req, res) => {
+  // A LeaseKeepAlive or Watch body may stream for as long as the client likes (etcd sets no read timeout); headers still have Node's 60 s.
+  return createServer({ requestTimeout: 0 }, (req, res) => {
     for (const [name, value] of Object.entries(corsHeaders)) res.setHeader(name, value);
     handle(deps, streams, req, res).catch((err: unknown) => {
       deps.log.warn('gateway request failed', { err, path: req.url });
