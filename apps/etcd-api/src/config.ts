@@ -4,6 +4,15 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError, checkInt, envInt, parseFlags, readServiceBaseConfig } from '@eckd/service-kit';
 import type { ServiceBaseConfig } from '@eckd/service-kit';
+import { readClientTls } from './client-tls.js';
+import type { ClientTlsFiles } from './client-tls.js';
+
+/** One URL the frontend listens on: plaintext (http) or TLS (https). */
+export interface ListenUrl {
+  scheme: 'http' | 'https';
+  host: string;
+  port: number;
+}
 
 export const knownFlags = [
   'name',
@@ -19,12 +28,25 @@ export const knownFlags = [
   'grpc-keepalive-timeout',
   'internal-replication-factor',
   'external-replication-factor',
+  'listen-client-http-urls',
+  'cert-file',
+  'key-file',
+  'trusted-ca-file',
+  'client-cert-auth',
 ] as const;
 
 export interface FrontendConfig extends ServiceBaseConfig {
   frontendId: string;
-  /** host:port pairs to listen on (http:// only until TLS lands) */
-  listen: { host: string; port: number }[];
+  /** --listen-client-urls: gRPC and, unless --listen-client-http-urls is set, the JSON gateway */
+  listen: ListenUrl[];
+  /** --listen-client-http-urls: the JSON gateway only (then the client URLs serve gRPC only) */
+  listenHttp: ListenUrl[];
+  /** --cert-file, --key-file, --trusted-ca-file, --client-cert-auth (paths; undefined without --cert-file) */
+  tls: ClientTlsFiles | undefined;
+  /** how long a client connection may take to finish its TLS handshake and send its first bytes (client-listener.ts) */
+  clientFirstBytesTimeoutMs: number;
+  /** Watch streams the JSON gateway holds open at once (ECKD_GATEWAY_WATCH_STREAMS_MAX) */
+  gatewayWatchStreamsMax: number;
   advertiseClientUrls: string[];
   maxRequestBytes: number;
   maxTxnOps: number;
@@ -71,11 +93,18 @@ export function readFrontendConfig(argv: readonly string[], env: Record<string, 
   const base = readServiceBaseConfig(env);
   const nodeName = flags.get('name') ?? base.nodeName;
   const listenUrls = splitUrls(flags.get('listen-client-urls') ?? 'http://127.0.0.1:2379');
+  const listen = listenUrls.map((url) => parseListenUrl('--listen-client-urls', url));
+  const listenHttp = splitUrls(flags.get('listen-client-http-urls') ?? '').map((url) => parseListenUrl('--listen-client-http-urls', url));
+  const tls = readClientTls(flags, env, [...listen, ...listenHttp]);
   return Object.freeze({
     ...base,
     nodeName,
     frontendId: `${nodeName}-${process.pid}-${randomBytes(3).toString('hex')}`,
-    listen: listenUrls.map(parseListenUrl),
+    listen,
+    listenHttp,
+    tls,
+    clientFirstBytesTimeoutMs: envInt(env, 'ECKD_CLIENT_FIRST_BYTES_TIMEOUT_MS', 10_000, { min: 100 }),
+    gatewayWatchStreamsMax: envInt(env, 'ECKD_GATEWAY_WATCH_STREAMS_MAX', 1000, { min: 1 }),
     advertiseClientUrls: splitUrls(flags.get('advertise-client-urls') ?? listenUrls.join(',')),
     maxRequestBytes: checkInt('--max-request-bytes', flags.get('max-request-bytes') ?? String(1.5 * 1024 * 1024), { min: 1024 }),
     maxTxnOps: checkInt('--max-txn-ops', flags.get('max-txn-ops') ?? '128', { min: 1 }),
@@ -120,16 +149,16 @@ function splitUrls(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-function parseListenUrl(raw: string): { host: string; port: number } {
+function parseListenUrl(flag: string, raw: string): ListenUrl {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`--listen-client-urls: "${raw}" is not a URL`);
+    throw new ConfigError(`${flag}: "${raw}" is not a URL`);
   }
-  if (url.protocol !== 'http:') throw new ConfigError(`--listen-client-urls: only http:// is served so far, got "${raw}"`);
-  if (!url.port) throw new ConfigError(`--listen-client-urls: "${raw}" needs a port`);
-  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) };
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${flag}: expected http:// or https://, got "${raw}"`);
+  if (!url.port) throw new ConfigError(`${flag}: "${raw}" needs a port`);
+  return { scheme: url.protocol === 'https:' ? 'https' : 'http', host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) };
 }
 
 /** Go's time.ParseDuration for the units etcd users write: "10m", "1s", "500ms", "1m30s". */

@@ -13,7 +13,11 @@ import { ReadIndex } from './read-index.js';
 import { FactorLink } from './replication-factors.js';
 import { Replica } from './replica.js';
 import { responseHeader } from './header.js';
-import { startGrpcServer } from './server.js';
+import { startClientPorts } from './client-ports.js';
+import { createGateway } from './gateway/gateway.js';
+import { frontendHealth } from './gateway/health.js';
+import { startLoopback } from './gateway/loopback.js';
+import { createGrpcServer } from './server.js';
 import { WatchHub } from './watch/watch-hub.js';
 import { PrefixWaits } from './concurrency/prefix-waits.js';
 
@@ -71,10 +75,11 @@ try {
     pendingMax: config.proposerQueueMax,
     log,
   });
-  const { server, ports } = await startGrpcServer(config.listen, config, {
+  const readIndex = new ReadIndex(messenger, subjects.readIndex, config.requestTimeoutMs, replica);
+  const server = createGrpcServer(config, {
     replica,
     proposer,
-    readIndex: new ReadIndex(messenger, subjects.readIndex, config.requestTimeoutMs, replica),
+    readIndex,
     acknowledger,
     maxRequestBytes: config.maxRequestBytes,
     maxTxnOps: config.maxTxnOps,
@@ -92,12 +97,24 @@ try {
     subjects,
     log,
   });
+  const loopback = await startLoopback(server, config.maxResponseBytes);
+  const gateway = createGateway({
+    client: loopback.client,
+    maxRequestBytes: config.maxRequestBytes,
+    streamsMax: config.gatewayWatchStreamsMax,
+    health: () => frontendHealth({ readIndex }),
+    log,
+  });
+  const ports = await startClientPorts(config, server, gateway, log);
+  onShutdown('client ports', async () => {
+    await ports.close();
+    await loopback.close();
+  });
   // After the server is bound: MemberList lists only URLs that answer.
   onShutdown('announcements', startFrontendAnnouncements(messenger, subjects.frontends, { frontendId: config.frontendId, clientUrls: config.advertiseClientUrls, name: config.nodeName }, config.frontendAnnounceIntervalMs));
-  onShutdown('grpc', () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
-  // Runs before the graceful gRPC shutdown (steps run in reverse), which would wait for waiting Lock calls.
+  // Runs before the client ports' graceful gRPC shutdown (steps run in reverse), which would wait for waiting Lock calls.
   onShutdown('lock and election waits', () => waits.stop());
-  log.info('ready', { endpoints: config.listen.map((l, i) => `${l.host}:${ports[i]}`), revision: replica.revision, frontendId: config.frontendId });
+  log.info('ready', { endpoints: config.listen.map((l, i) => `${l.scheme}://${l.host}:${ports.clientPorts[i]}`), httpEndpoints: config.listenHttp.map((l, i) => `${l.scheme}://${l.host}:${ports.httpPorts[i]}`), revision: replica.revision, frontendId: config.frontendId });
 } catch (err) {
   log.error('start-up failed', { err });
   await shutdown('start-up failed', 1);

@@ -30,11 +30,14 @@ export type GrpcServerLimits = Pick<
   'maxConcurrentStreams' | 'grpcSessionMemoryMb' | 'grpcKeepaliveMinTimeMs' | 'grpcKeepaliveIntervalMs' | 'grpcKeepaliveTimeoutMs'
 >;
 
-export async function startGrpcServer(
-  listen: { host: string; port: number }[],
+/**
+ * The gRPC server with etcd's services registered; it binds no port itself:
+ * client-ports.ts hands it the HTTP/2 connections of every client URL.
+ */
+export function createGrpcServer(
   limits: GrpcServerLimits,
   deps: KvDeps & WatchDeps & LeaseDeps & MaintenanceDeps & ConflictsDeps & ClusterDeps & RecipeDeps,
-): Promise<{ server: grpc.Server; ports: number[] }> {
+): grpc.Server {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.maxRequestBytes + grpcOverheadBytes,
     // Replies are measured against ECKD_MAX_RESPONSE_BYTES before they are encoded; this catches any that were not.
@@ -57,15 +60,5 @@ export async function startGrpcServer(
   server.addService(loadEtcdGrpc().Cluster, clusterHandlers(deps));
   server.addService(loadEtcdGrpc().Lock, lockHandlers(deps));
   server.addService(loadEtcdGrpc().Election, electionHandlers(deps));
-  const ports: number[] = [];
-  for (const { host, port } of listen) {
-    ports.push(
-      await new Promise<number>((resolve, reject) =>
-        server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
-          err ? reject(err) : resolve(bound),
-        ),
-      ),
-    );
-  }
-  return { server, ports };
+  return server;
 }

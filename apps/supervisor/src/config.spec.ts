@@ -23,6 +23,7 @@ describe('config', () => {
       dataDir: '/repo/data',
       subjectPrefix: 'eckd',
       clientHost: '127.0.0.1',
+      clientScheme: 'http',
       appsDir: '/repo/apps',
       nodes: 1,
       members: [
@@ -39,7 +40,7 @@ describe('config', () => {
     });
     assert.ok(Object.isFrozen(config));
     assert.ok(Object.isFrozen(config.members[0]!.clientPorts));
-    assert.deepEqual(clientUrls(config.clientHost, config.members[0]!.clientPorts), ['http://127.0.0.1:2379']);
+    assert.deepEqual(clientUrls(config, config.members[0]!.clientPorts), ['http://127.0.0.1:2379']);
   });
 
   test('config - frontends follow etcd local ports 2379, 22379, 32379', () => {
@@ -65,7 +66,10 @@ describe('config', () => {
     assert.equal(config.dataDir, '/var/lib/eckd');
     assert.equal(config.members[0]!.nodeName, 'node-a');
     assert.deepEqual(config.members[0]!.clientPorts, [2379, 12379]);
-    assert.deepEqual(clientUrls(config.clientHost, config.members[0]!.clientPorts), ['http://[::1]:2379', 'http://[::1]:12379']);
+    assert.deepEqual(clientUrls(config, config.members[0]!.clientPorts), ['http://[::1]:2379', 'http://[::1]:12379']);
+    // ECKD_CERT_FILE (read by the frontends with the other TLS variables) makes the client URLs https.
+    const tls = parseConfig({ ECKD_CERT_FILE: '/etc/eckd/server.crt' }, root);
+    assert.deepEqual(clientUrls(tls, tls.members[0]!.clientPorts), ['https://127.0.0.1:2379']);
     const described = describeConfig(config);
     assert.equal(described['databaseUrl'], 'postgres://u:***@db:5432/eckd');
     assert.equal(describeConfig(parseConfig({}, root))['databaseUrl'], 'embedded');

@@ -40,6 +40,8 @@ export interface SupervisorConfig {
   readonly dataDir: string;
   readonly subjectPrefix: string;
   readonly clientHost: string;
+  /** `https` when ECKD_CERT_FILE is set: the frontends then serve TLS (they read ECKD_CERT_FILE and the other TLS variables themselves) */
+  readonly clientScheme: 'http' | 'https';
   /** Where the built apps live: `<appsDir>/<app>/dist/main.js`. */
   readonly appsDir: string;
   /** ECKD_NODES; the length of members. */
@@ -96,6 +98,7 @@ export function parseConfig(env: Env, repoRoot: string): SupervisorConfig {
     dataDir,
     subjectPrefix,
     clientHost,
+    clientScheme: (env['ECKD_CERT_FILE']?.trim() ?? '') === '' ? 'http' : 'https',
     appsDir: resolvePath(text('ECKD_APPS_DIR', 'apps'), repoRoot),
     nodes,
     members: Object.freeze(members.map((member) => Object.freeze({ ...member, clientPorts: Object.freeze([...member.clientPorts]) }))),
@@ -108,9 +111,9 @@ export function defaultClientPort(index: number): number {
 }
 
 /** The etcd client URLs served on these ports, in frontend order. */
-export function clientUrls(clientHost: string, ports: readonly number[]): string[] {
-  const host = clientHost.includes(':') ? `[${clientHost}]` : clientHost;
-  return ports.map((port) => `http://${host}:${port}`);
+export function clientUrls(config: Pick<SupervisorConfig, 'clientHost' | 'clientScheme'>, ports: readonly number[]): string[] {
+  const host = config.clientHost.includes(':') ? `[${config.clientHost}]` : config.clientHost;
+  return ports.map((port) => `${config.clientScheme}://${host}:${port}`);
 }
 
 /** The configuration as logged at start-up: the database password is hidden. */

@@ -65,7 +65,7 @@ export function nodeAppSpecs(options: {
     isReadyLine: isJsonReadyLine,
     stopTimeoutMs: appStopTimeoutMs,
   });
-  const urls = clientUrls(config.clientHost, member.clientPorts);
+  const urls = clientUrls(config, member.clientPorts);
   return {
     persister: app('persister', 'persister', [], { DATABASE_URL: options.databaseUrl }),
     compactor: app('compactor', 'compactor', [], { DATABASE_URL: options.databaseUrl }),

@@ -90,7 +90,7 @@ export class NodeRunner {
     await this.#startLayer([apps.compactor], appReadyTimeoutMs, false);
     await this.#startLayer([apps.backend], appReadyTimeoutMs, false);
     await this.#startLayer(apps.frontends, appReadyTimeoutMs, false);
-    const urls = clientUrls(config.clientHost, member.clientPorts);
+    const urls = clientUrls(config, member.clientPorts);
     log.info(`client endpoints: ${urls.join(',')}`, { endpoints: urls });
     return urls;
   }

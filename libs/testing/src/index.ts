@@ -24,3 +24,5 @@ export type { NatsCluster, NatsClusterOptions, NatsClusterServer, NatsLink } fro
 export { natsDelivers, natsSilentWhileReachableVia } from './nats-probe.js';
 export { startCluster } from './cluster.js';
 export type { Cluster, ClusterOptions, ClusterMember, ClusterProcess, ClusterKillOptions } from './cluster.js';
+export { makeTestCertificates } from './test-certificates.js';
+export type { TestCertificates, CertificatePair } from './test-certificates.js';

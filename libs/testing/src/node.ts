@@ -21,6 +21,8 @@ export interface NodeOptions {
   env?: Record<string, string>;
   /** Extra etcd-api flags for every frontend (e.g. `--watch-progress-notify-interval=1s`). */
   frontendArgs?: readonly string[];
+  /** Scheme of the frontends' client URLs; `https` needs TLS flags in `frontendArgs` (`--cert-file`, ...). Default `http`. */
+  clientScheme?: 'http' | 'https';
   /** Extra environment per role, applied after `env`. */
   roleEnv?: Partial<Record<NodeRole, Record<string, string>>>;
   readyTimeoutMs?: number;
@@ -94,7 +96,7 @@ export async function startNode(opts: NodeOptions): Promise<EckdNode> {
     const endpoints: string[] = [];
     for (let i = 0; i < (opts.frontends ?? 1); i++) {
       const port = await freePort();
-      const url = `http://127.0.0.1:${port}`;
+      const url = `${opts.clientScheme ?? 'http'}://127.0.0.1:${port}`;
       const args = ['--name', nodeName, '--listen-client-urls', url, '--advertise-client-urls', url, ...(opts.frontendArgs ?? [])];
       frontends.push(await launch('frontend', 'etcd-api', `etcd-api-${i}`, args));
       endpoints.push(`127.0.0.1:${port}`);
