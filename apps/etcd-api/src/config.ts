@@ -8,6 +8,7 @@ import type { ServiceBaseConfig } from '@eckd/service-kit';
 export const knownFlags = [
   'name',
   'listen-client-urls',
+  'listen-metrics-urls',
   'advertise-client-urls',
   'max-request-bytes',
   'max-txn-ops',

@@ -4,7 +4,7 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-etcd-api' });
 
 import { nodeSubjects } from '@eckd/change-codec';
-import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, startAppOps } from '@eckd/service-kit';
 import { Acknowledger } from './acknowledger.js';
 import { startFrontendAnnouncements } from './cluster.handler.js';
 import { readFrontendConfig } from './config.js';
@@ -12,7 +12,9 @@ import { Proposer } from './proposer.js';
 import { ReadIndex } from './read-index.js';
 import { FactorLink } from './replication-factors.js';
 import { Replica } from './replica.js';
+import { frontendReadyz } from './health.js';
 import { responseHeader } from './header.js';
+import { serveFrontendOps } from './ops.js';
 import { startGrpcServer } from './server.js';
 import { WatchHub } from './watch/watch-hub.js';
 
@@ -21,6 +23,8 @@ const { onShutdown, shutdown } = installShutdown(log);
 onShutdown('telemetry', () => telemetry.shutdown());
 
 try {
+  const ops = await startAppOps('etcd-api', process.argv.slice(2), process.env, log, false);
+  onShutdown('ops listener', () => ops.close());
   const config = readFrontendConfig(process.argv.slice(2), process.env);
   log.info('config', { ...config });
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
@@ -69,10 +73,13 @@ try {
     pendingMax: config.proposerQueueMax,
     log,
   });
+  const readIndex = new ReadIndex(messenger, subjects.readIndex, config.requestTimeoutMs, replica);
+  const healthDeps = { replica, readIndex, messenger, subjects, timeoutMs: ops.config.healthCheckTimeoutMs };
+  serveFrontendOps(ops, healthDeps, hub);
   const { server, ports } = await startGrpcServer(config.listen, config, {
     replica,
     proposer,
-    readIndex: new ReadIndex(messenger, subjects.readIndex, config.requestTimeoutMs, replica),
+    readIndex,
     acknowledger,
     maxRequestBytes: config.maxRequestBytes,
     maxTxnOps: config.maxTxnOps,
@@ -87,12 +94,13 @@ try {
     keepAlivesPerStreamMax: config.keepAlivesPerStreamMax,
     messenger,
     subjects,
+    etcdVersion: ops.config.emulatedEtcdVersion,
     log,
-  });
+  }, { readyz: frontendReadyz(healthDeps), checkTimeoutMs: ops.config.healthCheckTimeoutMs, metrics: ops.urls.length > 0 });
   // After the server is bound: MemberList lists only URLs that answer.
   onShutdown('announcements', startFrontendAnnouncements(messenger, subjects.frontends, { frontendId: config.frontendId, clientUrls: config.advertiseClientUrls, name: config.nodeName }, config.frontendAnnounceIntervalMs));
   onShutdown('grpc', () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
-  log.info('ready', { endpoints: config.listen.map((l, i) => `${l.host}:${ports[i]}`), revision: replica.revision, frontendId: config.frontendId });
+  log.info('ready', { ops: ops.urls, endpoints: config.listen.map((l, i) => `${l.host}:${ports[i]}`), revision: replica.revision, frontendId: config.frontendId });
 } catch (err) {
   log.error('start-up failed', { err });
   await shutdown('start-up failed', 1);

@@ -9,6 +9,9 @@ import { clusterHandlers } from './cluster.handler.js';
 import type { FrontendConfig } from './config.js';
 import type { ConflictsDeps } from './conflicts.handler.js';
 import { conflictsHandlers } from './conflicts.handler.js';
+import { healthHandlers, healthServiceDefinition } from './grpc-health.js';
+import { grpcMetricsInterceptor } from './grpc-metrics.js';
+import type { HealthChecks } from '@eckd/service-kit';
 import type { KvDeps } from './kv.handler.js';
 import { kvHandlers } from './kv.handler.js';
 import type { LeaseDeps } from './lease.handler.js';
@@ -31,6 +34,7 @@ export async function startGrpcServer(
   listen: { host: string; port: number }[],
   limits: GrpcServerLimits,
   deps: KvDeps & WatchDeps & LeaseDeps & MaintenanceDeps & ConflictsDeps & ClusterDeps,
+  ops: { readyz: HealthChecks; checkTimeoutMs: number; metrics: boolean },
 ): Promise<{ server: grpc.Server; ports: number[] }> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.maxRequestBytes + grpcOverheadBytes,
@@ -45,6 +49,7 @@ export async function startGrpcServer(
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.keepalive_time_ms': limits.grpcKeepaliveIntervalMs,
     'grpc.keepalive_timeout_ms': limits.grpcKeepaliveTimeoutMs,
+    interceptors: ops.metrics ? [grpcMetricsInterceptor] : [],
   });
   server.addService(loadEtcdGrpc().KV, kvHandlers(deps));
   server.addService(loadEtcdGrpc().Watch, watchHandlers(deps));
@@ -52,6 +57,7 @@ export async function startGrpcServer(
   server.addService(loadEtcdGrpc().Maintenance, maintenanceHandlers(deps));
   server.addService(loadEtcdGrpc().Conflicts, conflictsHandlers(deps));
   server.addService(loadEtcdGrpc().Cluster, clusterHandlers(deps));
+  server.addService(healthServiceDefinition, healthHandlers(ops.readyz, ops.checkTimeoutMs));
   const ports: number[] = [];
   for (const { host, port } of listen) {
     ports.push(
