@@ -80,7 +80,7 @@ async function route(req: IncomingMessage, res: ServerResponse, h: OpsHandlers, 
   if (path === '/health') {
     const answer = await health();
     // etcd answers a failure with http.Error: the JSON plus a newline.
-    return answer.health === 'true' ? json(res, 200, answer) : plain(res, 503, `${JSON.stringify(answer)}\n`);
+    return answer.health === 'true' ? plain(res, 200, JSON.stringify(answer)) : plain(res, 503, `${JSON.stringify(answer)}\n`);
   }
   for (const [root, checks] of [['/livez', h.livez], ['/readyz', h.readyz]] as const) {
     if (path === root) return checksAnswer(res, url, checks, Object.keys(checks).filter((n) => !url.searchParams.getAll('exclude').includes(n)), h.checkTimeoutMs);
