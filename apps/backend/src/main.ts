@@ -134,7 +134,7 @@ try {
     log,
   });
   onShutdown('maintenance', () => maintenance.stop());
-  serveBackendOps(ops, { loop, maintenance, state });
+  serveBackendOps(ops, { loop, maintenance, state, replication: replication || undefined });
   messenger.subscribe(subjects.maintenance, (msg) => maintenance.handle(msg));
   messenger.subscribe(subjects.propose, maintenance.gate(handlePropose(loop, log)));
   messenger.subscribe(subjects.readIndex, handleReadIndex(loop, identity));

@@ -6,10 +6,11 @@ import type { AppOps } from '@eckd/service-kit';
 import { observeGauge } from '@eckd/telemetry';
 import type { ApplyLoop } from './apply-loop.js';
 import type { NodeMaintenance } from './maintenance-service.js';
+import type { PeerReplication } from './peers/replication.js';
 import type { NodeState } from './write-application.js';
 
-export function serveBackendOps(ops: AppOps, deps: { loop: ApplyLoop; maintenance: NodeMaintenance; state: NodeState }): void {
-  const { loop, maintenance, state } = deps;
+export function serveBackendOps(ops: AppOps, deps: { loop: ApplyLoop; maintenance: NodeMaintenance; state: NodeState; replication: PeerReplication | undefined }): void {
+  const { loop, maintenance, state, replication } = deps;
   ops.serve({
     readyz: {
       recovered: () => Promise.resolve(),
@@ -24,5 +25,11 @@ export function serveBackendOps(ops: AppOps, deps: { loop: ApplyLoop; maintenanc
   observeGauge('etcd_debugging_mvcc_keys_total', 'Total number of keys.', (r) => r.observe(state.store.keyCount()));
   observeGauge('etcd_debugging_mvcc_current_revision', 'The current revision of store.', (r) => r.observe(state.store.revision));
   observeGauge('eckd_apply_queue_proposals', 'Proposals waiting for the next batch of the apply loop.', (r) => r.observe(loop.queuedProposals));
+  if (replication) {
+    // How many of this member's revisions a peer has not stored yet (ARCHITECTURE §8.4's watermarks).
+    observeGauge('eckd_peer_lag_revisions', "This member's revisions not yet stored by a peer, by peer name.", (r) => {
+      for (const p of replication.storedByPeer()) r.observe(Math.max(0, state.store.revision - p.revision), { member: p.name });
+    });
+  }
   observeGauge('eckd_document_ops', "Operations the Automerge document's history holds (ARCHITECTURE §5b).", (r) => r.observe(state.doc.opCount()));
 }
