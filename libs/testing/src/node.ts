@@ -24,6 +24,8 @@ export interface NodeOptions {
   /** Extra environment per role, applied after `env`. */
   roleEnv?: Partial<Record<NodeRole, Record<string, string>>>;
   readyTimeoutMs?: number;
+  /** Every app serves an ops listener (and collects metrics); default true. False: none, metrics off. */
+  ops?: boolean;
 }
 
 export type NodeRole = 'persister' | 'backend' | 'frontend';
@@ -33,7 +35,7 @@ export interface EckdNode extends Stoppable {
   /** '127.0.0.1:<port>' per frontend, in start order. */
   readonly endpoints: string[];
   readonly processes: { persister: ProcessHandle; backend: ProcessHandle; frontends: ProcessHandle[] };
-  /** Each app's ops listener (--listen-metrics-urls), 'http://127.0.0.1:<port>': /livez, /readyz, /health, /version, /metrics. */
+  /** Each app's ops listener (--listen-metrics-urls), 'http://127.0.0.1:<port>': /livez, /readyz, /health, /version, /metrics; empty strings with `ops: false`. */
   readonly opsUrls: { persister: string; backend: string; frontends: string[] };
 }
 
@@ -77,10 +79,10 @@ export async function startNode(opts: NodeOptions): Promise<EckdNode> {
   const started: ProcessHandle[] = [];
   const opsUrls: { persister: string; backend: string; frontends: string[] } = { persister: '', backend: '', frontends: [] };
   const launch = async (role: NodeRole, app: string, label: string, args: string[] = []) => {
-    const opsUrl = `http://127.0.0.1:${await freePort()}`;
+    const opsUrl = opts.ops === false ? '' : `http://127.0.0.1:${await freePort()}`;
     if (role === 'frontend') opsUrls.frontends.push(opsUrl);
     else opsUrls[role] = opsUrl;
-    args.push('--listen-metrics-urls', opsUrl);
+    if (opsUrl !== '') args.push('--listen-metrics-urls', opsUrl);
     const proc = await startProcess({
       name: `${nodeName}/${label}`,
       command: process.execPath,
