@@ -19,7 +19,7 @@ export { runHealthChecks } from './ops/health-checks.js';
 export type { CheckReport, HealthCheck, HealthChecks } from './ops/health-checks.js';
 export { healthFromChecks, startOpsServer } from './ops/ops-server.js';
 export type { EtcdHealth, OpsHandlers, OpsServer } from './ops/ops-server.js';
-export { healthCheckTimeoutMsDefault, listenMetricsUrlsFlag, readOpsConfig } from './ops/ops-config.js';
+export { healthCheckTimeoutMsDefault, listenMetricsUrlsFlag, opsConnectionsMaxDefault, readOpsConfig } from './ops/ops-config.js';
 export type { OpsConfig, OpsListen } from './ops/ops-config.js';
 export { eckdVersion, emulatedEtcdVersionDefault, etcdVersions, exitOnVersionFlag, readEmulatedEtcdVersion, versionText } from './ops/versions.js';
 export type { EtcdVersions } from './ops/versions.js';

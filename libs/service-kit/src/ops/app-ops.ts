@@ -56,6 +56,7 @@ export async function startAppOps(app: string, argv: readonly string[], env: Rea
       versions: etcdVersions(config.emulatedEtcdVersion),
       metrics: registry.scrape,
       checkTimeoutMs: config.healthCheckTimeoutMs,
+      connectionsMax: config.connectionsMax,
     },
     log,
   );

@@ -6,6 +6,8 @@ import { readEmulatedEtcdVersion } from './versions.js';
 
 export const listenMetricsUrlsFlag = 'listen-metrics-urls';
 export const healthCheckTimeoutMsDefault = 5_000;
+/** Scrapers and probes are few; more connections than this are refused by the listener. */
+export const opsConnectionsMaxDefault = 64;
 
 export interface OpsListen {
   readonly host: string;
@@ -16,6 +18,8 @@ export interface OpsConfig {
   /** Empty: no ops listener, and no metrics are collected. */
   readonly listenMetricsUrls: readonly OpsListen[];
   readonly healthCheckTimeoutMs: number;
+  /** ECKD_OPS_CONNECTIONS_MAX: open connections per listener; beyond, new ones are closed at once */
+  readonly connectionsMax: number;
   readonly emulatedEtcdVersion: string;
 }
 
@@ -31,6 +35,7 @@ export function readOpsConfig(argv: readonly string[], env: Env): OpsConfig {
   return Object.freeze({
     listenMetricsUrls: Object.freeze(parseListenUrls(raw)),
     healthCheckTimeoutMs: envInt({ ...env }, 'ECKD_HEALTH_CHECK_TIMEOUT_MS', healthCheckTimeoutMsDefault, { min: 1, max: 600_000 }),
+    connectionsMax: envInt({ ...env }, 'ECKD_OPS_CONNECTIONS_MAX', opsConnectionsMaxDefault, { min: 1, max: 65_536 }),
     emulatedEtcdVersion: readEmulatedEtcdVersion(env),
   });
 }

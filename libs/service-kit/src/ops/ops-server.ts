@@ -26,6 +26,8 @@ export interface OpsHandlers {
   /** Absent: /metrics answers 404 (metrics off). */
   readonly metrics?: (req: IncomingMessage, res: ServerResponse) => void;
   readonly checkTimeoutMs: number;
+  /** Per listener; beyond, Node closes new connections at once. */
+  readonly connectionsMax: number;
 }
 
 export interface OpsServer {
@@ -50,6 +52,7 @@ export async function startOpsServer(listen: readonly OpsListen[], handlers: Ops
       servers.push(server);
       // A scraper's idle keep-alive connection must not hold shutdown up.
       server.keepAliveTimeout = 5_000;
+      server.maxConnections = handlers.connectionsMax;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => resolve());

@@ -32,6 +32,8 @@ describe('ops', () => {
     assert.throws(() => readOpsConfig(['--listen-metrics-urls', 'http://127.0.0.1'], {}), /must be http:\/\/host:port/);
     assert.throws(() => readOpsConfig(['--listen-metrics-urls', 'nonsense'], {}), ConfigError);
     assert.equal(readOpsConfig([], {}).healthCheckTimeoutMs, 5000);
+    assert.equal(readOpsConfig([], {}).connectionsMax, 64);
+    assert.throws(() => readOpsConfig([], { ECKD_OPS_CONNECTIONS_MAX: '0' }), ConfigError);
     assert.throws(() => readOpsConfig([], { ECKD_HEALTH_CHECK_TIMEOUT_MS: '0' }), ConfigError);
   });
 
