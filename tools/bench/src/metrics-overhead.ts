@@ -1,25 +1,29 @@
 // `eckd-bench metrics-overhead`: what the metrics cost on the put path. One
 // eckd node is started with every app's ops listener (metrics collected,
 // the gRPC interceptor installed) and without (every instrument a no-op),
-// alternately, on one NATS and one database; each run is the same put
-// workload, and with metrics on /metrics is scraped during the run as
-// Prometheus would.
+// alternately, each time on a fresh database (so no run recovers or grows
+// another's state); each run is the same put workload, and with metrics on
+// every /metrics is scraped during the run, more often than Prometheus
+// usually does.
 import { createTestDatabase, startNatsServer, startNode, subjectPrefix } from '@eckd/testing';
 import { parseBenchArgs } from './options.js';
 import type { RunStats } from './stats.js';
 import { runWorkload } from './run.js';
 
-const scrapeIntervalMs = 1_000;
+const scrapeIntervalMs = 5_000;
 
 export async function runMetricsOverhead(opts: { rounds: number; total: number }): Promise<void> {
   const nats = await startNatsServer();
-  const db = await createTestDatabase();
   const results: Record<'on' | 'off', RunStats[]> = { on: [], off: [] };
   try {
     for (let round = 0; round < opts.rounds; round++) {
       // Alternating order, so drift on the shared machine falls on both sides.
       for (const mode of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
-        const node = await startNode({ natsUrl: nats.url, databaseUrl: db.url, subjectPrefix: subjectPrefix(), nodeName: 'bench', ops: mode === 'on' });
+        const db = await createTestDatabase();
+        const node = await startNode({ natsUrl: nats.url, databaseUrl: db.url, subjectPrefix: subjectPrefix(), nodeName: 'bench', ops: mode === 'on' }).catch(async (err: unknown) => {
+          await db.drop();
+          throw err;
+        });
         const scrape = setInterval(() => {
           for (const url of [node.opsUrls.backend, node.opsUrls.persister, ...node.opsUrls.frontends]) if (url !== '') void fetch(`${url}/metrics`).then((r) => r.text(), () => '');
         }, scrapeIntervalMs);
@@ -31,11 +35,12 @@ export async function runMetricsOverhead(opts: { rounds: number; total: number }
         } finally {
           clearInterval(scrape);
           await node.stop();
+          await db.drop();
         }
       }
     }
   } finally {
-    await Promise.allSettled([nats.stop(), db.drop()]);
+    await nats.stop();
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const row = (mode: 'on' | 'off') =>
