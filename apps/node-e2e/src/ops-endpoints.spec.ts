@@ -104,6 +104,7 @@ describe('ops endpoints of a node', () => {
     assert.equal(sample(frontendAfter, 'grpc_server_handled_total', put) - sample(frontendBefore, 'grpc_server_handled_total', put), n);
     assert.ok(sample(frontendAfter, 'grpc_server_handling_seconds_count', { grpc_method: 'Put' }) >= n);
     assert.equal(sample(backendAfter, 'etcd_server_has_leader'), 1);
+    assert.equal(sample(frontendAfter, 'eckd_replica_revision'), sample(backendAfter, 'etcd_debugging_mvcc_current_revision'));
     assert.equal(sample(frontendAfter, 'etcd_server_has_leader'), 1);
     assert.ok(sample(backendAfter, 'etcd_debugging_mvcc_keys_total') >= n);
     assert.ok(sample(backendAfter, 'eckd_batch_proposals_count') >= n);
@@ -158,5 +159,7 @@ describe('ops endpoints of a node', () => {
     assert.equal((await get(`${f.node.opsUrls.frontends[0]}/livez`)).status, 200);
     const health = await get(`${f.node.opsUrls.frontends[0]}/health`);
     assert.deepEqual([health.status, health.body], [503, '{"health":"false","reason":"RAFT NO LEADER"}\n']);
+    // etcd's ?serializable=true skips the leader and reads locally.
+    assert.deepEqual(JSON.parse((await get(`${f.node.opsUrls.frontends[0]}/health?serializable=true`)).body), { health: 'true', reason: '' });
   });
 });

@@ -18,7 +18,7 @@ export interface AppOps {
   /** The listener's URLs (empty when off), for the ready log line. */
   readonly urls: readonly string[];
   /** Replaces the "starting" readiness with the app's checks (and /health, when it has its own). */
-  serve(checks: { readonly livez?: HealthChecks; readonly readyz: HealthChecks; readonly health?: () => Promise<EtcdHealth> }): void;
+  serve(checks: { readonly livez?: HealthChecks; readonly readyz: HealthChecks; readonly health?: (query: URLSearchParams) => Promise<EtcdHealth> }): void;
   close(): Promise<void>;
 }
 
@@ -35,7 +35,7 @@ export async function startAppOps(app: string, argv: readonly string[], env: Rea
   const config = readOpsConfig(argv, env);
   let livez = alive;
   let readyz = starting;
-  let health: (() => Promise<EtcdHealth>) | undefined;
+  let health: ((query: URLSearchParams) => Promise<EtcdHealth>) | undefined;
   if (config.listenMetricsUrls.length === 0) {
     return { config, urls: [], serve: () => undefined, close: () => Promise.resolve() };
   }

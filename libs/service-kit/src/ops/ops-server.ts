@@ -20,8 +20,8 @@ export interface OpsHandlers {
   readonly livez: HealthChecks;
   /** The app can do what a user relies on it for (the readiness rules of ARCHITECTURE §9). */
   readonly readyz: HealthChecks;
-  /** etcd's /health; by default the readyz checks, the first failure as the reason. */
-  readonly health?: () => Promise<EtcdHealth>;
+  /** etcd's /health (given the query: `?serializable=true`, `?exclude=NOSPACE`); by default the readyz checks, the first failure as the reason. */
+  readonly health?: (query: URLSearchParams) => Promise<EtcdHealth>;
   readonly versions: EtcdVersions;
   /** Absent: /metrics answers 404 (metrics off). */
   readonly metrics?: (req: IncomingMessage, res: ServerResponse) => void;
@@ -37,7 +37,7 @@ export interface OpsServer {
 }
 
 export async function startOpsServer(listen: readonly OpsListen[], handlers: OpsHandlers, log: Logger): Promise<OpsServer> {
-  const health = () => (handlers.health ?? (() => healthFromChecks(handlers.readyz, handlers.checkTimeoutMs)))();
+  const health = (query: URLSearchParams) => (handlers.health ?? (() => healthFromChecks(handlers.readyz, handlers.checkTimeoutMs)))(query);
   const servers: Server[] = [];
   const urls: string[] = [];
   const close = () => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
@@ -71,7 +71,7 @@ export async function startOpsServer(listen: readonly OpsListen[], handlers: Ops
   } };
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, h: OpsHandlers, health: () => Promise<EtcdHealth>): Promise<void> {
+async function route(req: IncomingMessage, res: ServerResponse, h: OpsHandlers, health: (query: URLSearchParams) => Promise<EtcdHealth>): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://ops');
   const path = url.pathname;
   if (req.method !== 'GET') {
@@ -81,7 +81,7 @@ async function route(req: IncomingMessage, res: ServerResponse, h: OpsHandlers, 
   if (path === '/metrics' && h.metrics) return h.metrics(req, res);
   if (path === '/version') return json(res, 200, h.versions);
   if (path === '/health') {
-    const answer = await health();
+    const answer = await health(url.searchParams);
     // etcd answers a failure with http.Error: the JSON plus a newline.
     return answer.health === 'true' ? plain(res, 200, JSON.stringify(answer)) : plain(res, 503, `${JSON.stringify(answer)}\n`);
   }
