@@ -115,14 +115,24 @@ describe('ops endpoints of a node', () => {
     assert.doesNotMatch(frontendAfter, /target_info|otel_scope_name/);
   });
 
-  test('grpc.health.v1.Health/Check on the client port: SERVING for "", NOT_FOUND for another service', async () => {
+  test('grpc.health.v1.Health on the client port: Check SERVING for "", NOT_FOUND for another service; Watch sends SERVING', async () => {
+    const serialize = (service: string) => (service === '' ? Buffer.alloc(0) : Buffer.concat([Buffer.from([0x0a, service.length]), Buffer.from(service)]));
     const Client = grpc.makeGenericClientConstructor(
       {
+        Watch: {
+          path: '/grpc.health.v1.Health/Watch',
+          requestStream: false,
+          responseStream: true,
+          requestSerialize: serialize,
+          requestDeserialize: (b: Buffer) => b.toString(),
+          responseSerialize: (s: number) => Buffer.from([0x08, s]),
+          responseDeserialize: (b: Buffer) => (b.length >= 2 ? b[1]! : 0),
+        },
         Check: {
           path: '/grpc.health.v1.Health/Check',
           requestStream: false,
           responseStream: false,
-          requestSerialize: (service: string) => (service === '' ? Buffer.alloc(0) : Buffer.concat([Buffer.from([0x0a, service.length]), Buffer.from(service)])),
+          requestSerialize: serialize,
           requestDeserialize: (b: Buffer) => b.toString(),
           responseSerialize: (s: number) => Buffer.from([0x08, s]),
           responseDeserialize: (b: Buffer) => (b.length >= 2 ? b[1]! : 0),
@@ -138,6 +148,13 @@ describe('ops endpoints of a node', () => {
     try {
       assert.equal(await check(''), 1); // SERVING
       await assert.rejects(check('etcdserverpb.KV'), (err: grpc.ServiceError) => err.code === grpc.status.NOT_FOUND);
+      const watch = (client as unknown as { Watch(req: string): grpc.ClientReadableStream<number> }).Watch('');
+      const first = await new Promise<number>((resolve, reject) => {
+        watch.once('data', resolve);
+        watch.once('error', reject);
+      });
+      watch.cancel();
+      assert.equal(first, 1); // SERVING
     } finally {
       client.close();
     }
