@@ -50,8 +50,6 @@ export async function startOpsServer(listen: readonly OpsListen[], handlers: Ops
         });
       });
       servers.push(server);
-      // A scraper's idle keep-alive connection must not hold shutdown up.
-      server.keepAliveTimeout = 5_000;
       server.maxConnections = handlers.connectionsMax;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -65,10 +63,14 @@ export async function startOpsServer(listen: readonly OpsListen[], handlers: Ops
     await close();
     throw err;
   }
-  return { urls, close: () => {
-    for (const s of servers) s.closeAllConnections();
-    return close();
-  } };
+  return {
+    urls,
+    close: () => {
+      // A scraper's idle keep-alive connection must not hold shutdown up.
+      for (const s of servers) s.closeAllConnections();
+      return close();
+    },
+  };
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, h: OpsHandlers, health: (query: URLSearchParams) => Promise<EtcdHealth>): Promise<void> {
