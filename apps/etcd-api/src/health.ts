@@ -4,7 +4,7 @@
 // and feeding grpc.health.v1 (grpc-health.ts). A frontend is ready when its
 // replica is synced and a read-index round trip to the backend succeeds
 // (docs/ARCHITECTURE.md §9).
-import { rpcErrors } from '@eckd/etcd-proto';
+import { rpcErrorOf } from '@eckd/etcd-proto';
 import type { EtcdHealth, EtcdVersions, HealthChecks, Messenger } from '@eckd/service-kit';
 import { etcdVersions } from '@eckd/service-kit';
 import { askBackend } from './maintenance/backend-client.js';
@@ -72,6 +72,6 @@ export function frontendVersions(etcdVersion: string): EtcdVersions {
 }
 
 function etcdMessageOf(err: unknown): string {
-  if (err instanceof EtcdRpcError) return (rpcErrors as Record<string, { message: string } | undefined>)[err.rpcName]?.message ?? err.message;
+  if (err instanceof EtcdRpcError) return rpcErrorOf(err.rpcName)?.message ?? err.message;
   return err instanceof Error ? err.message : String(err);
 }
