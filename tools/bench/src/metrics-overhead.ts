@@ -42,7 +42,11 @@ export async function runMetricsOverhead(opts: { rounds: number; total: number }
   } finally {
     await nats.stop();
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
   const row = (mode: 'on' | 'off') =>
     `| ${mode} | ${Math.round(median(results[mode].map((r) => r.throughput))).toLocaleString('en-US')} /s | ${median(results[mode].map((r) => r.latencyMs.p50)).toFixed(1)} ms | ${median(results[mode].map((r) => r.latencyMs.p99)).toFixed(1)} ms |`;
   // Each round's two runs are adjacent in time, so their ratio cancels most of the machine's drift.
