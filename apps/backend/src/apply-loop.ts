@@ -12,7 +12,7 @@ import { codecs, validated, validators } from '@eckd/change-codec';
 import type { NodeIdentity } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { retry } from '@eckd/service-kit';
-import { addSpanEvent, injectTraceHeaders, withSpan } from '@eckd/telemetry';
+import { addSpanEvent, countBuckets, histogram, injectTraceHeaders, latencySecondsBuckets, withSpan } from '@eckd/telemetry';
 import type { Batch, EvaluationLimits, QueuedProposal } from './batch.js';
 import { answerLeaseReads, evaluateBatch, lastRevisionOf } from './batch.js';
 import type { HistoryCutter } from './history-cut.js';
@@ -62,10 +62,14 @@ const unstoredBatchesMax = 256;
  */
 const appendTimeoutGrowthMax = 16;
 
+const batchProposals = histogram('eckd_batch_proposals', 'Proposals evaluated in one batch of the apply loop.', countBuckets);
+const appendSeconds = histogram('eckd_append_duration_seconds', "A batch's append to the persister, retries included, as the backend waits for it.", latencySecondsBuckets);
+
 export class ApplyLoop {
   readonly #queue: QueuedProposal[] = [];
   #queuedProposals = 0;
   #queuedBytes = 0;
+  #committedProposals = 0;
   readonly #opts: ApplyLoopOptions;
   #running = false;
   #stopped = false;
@@ -122,6 +126,16 @@ export class ApplyLoop {
     this.#stopped = true;
   }
 
+  /** Proposals waiting for a batch (etcd has no apply queue; eckd_apply_queue_proposals). */
+  get queuedProposals(): number {
+    return this.#queuedProposals;
+  }
+
+  /** Proposals whose batch was committed since start (etcd_server_proposals_committed_total). */
+  get committedProposals(): number {
+    return this.#committedProposals;
+  }
+
   /** Runs a batch if the loop is idle (peers' messages arrived). */
   wake(): void {
     if (!this.#running && !this.#stopped) void this.#run();
@@ -135,9 +149,12 @@ export class ApplyLoop {
         if (items.length === 0 && !this.#opts.peers?.hasWork()) continue;
         const batch = evaluateBatch(this.#opts.state, items, this.#opts.limits, this.#opts.peers);
         this.#evaluatedBatches++;
+        const proposals = items.reduce((n, item) => n + item.request.proposals.length, 0);
+        batchProposals.record(proposals);
         if (batch.change) batch.rebase = this.#opts.historyCutter.afterBatch(this.#opts.state, batch.patches, lastRevisionOf(batch));
         await this.#commit(batch);
         this.#committedBatches++;
+        this.#committedProposals += proposals;
         const due = this.#afterCommit.filter((w) => w.batch <= this.#committedBatches);
         this.#afterCommit = this.#afterCommit.filter((w) => w.batch > this.#committedBatches);
         for (const w of due) w.send();
@@ -274,6 +291,7 @@ export class ApplyLoop {
     // answered, and recovery restarts from the stored state.
     const tooLarge = appendTooLarge(request.length, this.#opts.appendBytesMax, lastRevisionOf(batch));
     if (tooLarge) throw new Error(tooLarge);
+    const started = performance.now();
     // Unbounded while the persister may still take it: the batch is evaluated
     // and later batches build on it, so it cannot be dropped; meanwhile new
     // proposals fail fast (see enqueue).
@@ -301,6 +319,7 @@ export class ApplyLoop {
         },
       },
     );
+    appendSeconds.record((performance.now() - started) / 1000);
     if (this.#storageFailing) this.#opts.log.info('storage is back', { attempts });
     this.#storageFailing = false;
     if (batch.peerChanges.length > 0) this.#opts.peers?.afterStored(batch.peerChanges);

@@ -13,8 +13,11 @@ import type { KvDocument } from '@eckd/automerge-doc';
 import type { Rebase } from '@eckd/change-codec';
 import type { KeyValue, RevisionPatch } from '@eckd/mvcc';
 import type { Logger } from '@eckd/service-kit';
+import { counter } from '@eckd/telemetry';
 import type { NodeState } from './write-application.js';
 import { writeEvents } from './write-application.js';
+
+const historyCutsTotal = counter('eckd_history_cuts_total', "Cuts of the document's history (ARCHITECTURE §5b) completed.");
 
 /** The live state at R, packed so that posting it to the worker copies two buffers, not one per value. */
 export interface PackedState {
@@ -85,6 +88,7 @@ export class HistoryCutter {
       });
       return undefined;
     }
+    historyCutsTotal.add(1);
     return this.#finish(state, pending, pending.built, revision);
   }
 

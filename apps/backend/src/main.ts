@@ -5,7 +5,7 @@ const telemetry = startTelemetry({ serviceName: 'eckd-backend' });
 
 import { memberIdHexOf } from '@eckd/automerge-doc';
 import { codecs, nodeSubjects } from '@eckd/change-codec';
-import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, retry } from '@eckd/service-kit';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, retry, startAppOps } from '@eckd/service-kit';
 import { ApplyLoop } from './apply-loop.js';
 import { readBackendConfig } from './config.js';
 import { handlePropose, handleReadIndex, handleSync } from './handlers.js';
@@ -20,12 +20,15 @@ import { readMaintenanceConfig } from './maintenance-config.js';
 import { NodeMaintenance } from './maintenance-service.js';
 import { handleConflicts } from './peers/conflicts.js';
 import { readMembersConfig, startMembers } from './members.js';
+import { serveBackendOps } from './ops.js';
 
 const log = createLogger('backend');
 const { onShutdown, shutdown } = installShutdown(log);
 onShutdown('telemetry', () => telemetry.shutdown());
 
 try {
+  const ops = await startAppOps('backend', process.argv.slice(2), process.env, log, true);
+  onShutdown('ops listener', () => ops.close());
   const config = readBackendConfig(process.env);
   const peerConfig = readPeerConfig(process.env, config.nodeName);
   log.info('config', { ...config, peers: peerConfig });
@@ -131,6 +134,7 @@ try {
     log,
   });
   onShutdown('maintenance', () => maintenance.stop());
+  serveBackendOps(ops, { loop, maintenance, state, replication: replication || undefined });
   messenger.subscribe(subjects.maintenance, (msg) => maintenance.handle(msg));
   messenger.subscribe(subjects.propose, maintenance.gate(handlePropose(loop, log)));
   messenger.subscribe(subjects.readIndex, handleReadIndex(loop, identity));
@@ -151,7 +155,7 @@ try {
   messenger.subscribe(subjects.conflicts, handleConflicts(replication?.conflicts, log));
   replication?.start();
   await nc.flush();
-  log.info('ready', { revision: store.revision, memberId: identity.member_id, actor: doc.actorId, fencingEpoch });
+  log.info('ready', { ops: ops.urls, revision: store.revision, memberId: identity.member_id, actor: doc.actorId, fencingEpoch });
 } catch (err) {
   log.error('start-up failed', { err });
   await shutdown('start-up failed', 1);

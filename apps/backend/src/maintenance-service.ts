@@ -263,6 +263,16 @@ export class NodeMaintenance {
     }
   }
 
+  /** Readiness: the persister answers a sizes request within `timeoutMs` (Postgres behind it too). */
+  checkPersister(timeoutMs: number): Promise<void> {
+    return this.#refreshSizes(timeoutMs);
+  }
+
+  /** The stored size last read (etcd_mvcc_db_total_size_in_bytes). */
+  get dbSize(): number {
+    return this.#sizes.dbSize;
+  }
+
   async #refreshSizes(timeoutMs = this.#opts.config.storageTimeoutMs): Promise<void> {
     this.#accept(await this.#storage({ status: {} }, timeoutMs));
   }

@@ -4,6 +4,7 @@
 // then runs itself, so the requester's reply describes a finished run.
 import type { Pool } from 'pg';
 import type { Logger } from '@eckd/service-kit';
+import { counter } from '@eckd/telemetry';
 import { lockedReason, runCompaction } from './compaction.js';
 import type { CompactionOutcome } from './compaction.js';
 
@@ -16,6 +17,10 @@ export interface CompactorServiceOptions {
 }
 
 const lockPollMs = 250;
+
+/** result: ran, skipped (below the threshold or another compactor's run), failed. */
+const runsTotal = counter('eckd_compactor_runs_total', 'Compaction runs of this compactor, by result.');
+const rowsDeletedTotal = counter('eckd_compactor_deleted_rows_total', 'Stored changes and revision log rows the compactor deleted.');
 
 export class CompactorService {
   readonly #pool: Pool;
@@ -71,7 +76,12 @@ export class CompactorService {
 
   async #run(force: boolean): Promise<CompactionOutcome> {
     const { minChanges, pauseBeforeCommitMs, log } = this.#opts;
-    const outcome = await runCompaction(this.#pool, { force, minChanges, pauseBeforeCommitMs, log });
+    const outcome = await runCompaction(this.#pool, { force, minChanges, pauseBeforeCommitMs, log }).catch((err: unknown) => {
+      runsTotal.add(1, { result: 'failed' });
+      throw err;
+    });
+    runsTotal.add(1, { result: outcome.ran ? 'ran' : 'skipped' });
+    if (outcome.ran) rowsDeletedTotal.add(outcome.changesDeleted + outcome.logRowsDeleted);
     if (!outcome.ran) log.debug('compaction skipped', { reason: outcome.reason, force });
     return outcome;
   }

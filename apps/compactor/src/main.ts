@@ -5,7 +5,7 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-compactor' });
 
 import { nodeSubjects } from '@eckd/change-codec';
-import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, redactUrl } from '@eckd/service-kit';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, redactUrl, startAppOps } from '@eckd/service-kit';
 import { createPool, migrate } from '@eckd/storage';
 import { CompactorService } from './compactor-service.js';
 import { readCompactorConfig } from './config.js';
@@ -16,6 +16,8 @@ const { onShutdown, shutdown } = installShutdown(log);
 onShutdown('telemetry', () => telemetry.shutdown());
 
 try {
+  const ops = await startAppOps('compactor', process.argv.slice(2), process.env, log, true);
+  onShutdown('ops listener', () => ops.close());
   const config = readCompactorConfig(process.env);
   log.info('config', { ...config, databaseUrl: redactUrl(config.databaseUrl) });
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
@@ -37,8 +39,10 @@ try {
   // Several compactors of a node may run: a requested run goes to one of them.
   messenger.subscribe(subjects.compactorRun, run, { queue: 'compactor' });
   service.start();
+  // Ready when its database and NATS answer (docs/ARCHITECTURE.md §9).
+  ops.serve({ readyz: { postgres: () => pool.query('SELECT 1').then(() => undefined), nats: () => nc.flush() } });
   await nc.flush();
-  log.info('ready', { run: subjects.compactorRun, intervalMs: config.intervalMs, minChanges: config.minChanges });
+  log.info('ready', { ops: ops.urls, run: subjects.compactorRun, intervalMs: config.intervalMs, minChanges: config.minChanges });
 } catch (err) {
   log.error('start-up failed', { err });
   await shutdown('start-up failed', 1);

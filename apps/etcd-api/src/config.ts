@@ -17,6 +17,7 @@ export interface ListenUrl {
 export const knownFlags = [
   'name',
   'listen-client-urls',
+  'listen-metrics-urls',
   'advertise-client-urls',
   'max-request-bytes',
   'max-txn-ops',

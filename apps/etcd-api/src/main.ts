@@ -4,7 +4,7 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-etcd-api' });
 
 import { nodeSubjects } from '@eckd/change-codec';
-import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, startAppOps } from '@eckd/service-kit';
 import { Acknowledger } from './acknowledger.js';
 import { startFrontendAnnouncements } from './cluster.handler.js';
 import { readFrontendConfig } from './config.js';
@@ -12,12 +12,14 @@ import { Proposer } from './proposer.js';
 import { ReadIndex } from './read-index.js';
 import { FactorLink } from './replication-factors.js';
 import { Replica } from './replica.js';
+import { frontendReadyz } from './health.js';
 import { responseHeader } from './header.js';
 import { startClientPorts } from './client-ports.js';
 import { createGateway } from './gateway/gateway.js';
-import { frontendHealth } from './gateway/health.js';
+import { frontendHealth, frontendVersions } from './health.js';
 import { startLoopback } from './gateway/loopback.js';
 import { createGrpcServer } from './server.js';
+import { serveFrontendOps } from './ops.js';
 import { WatchHub } from './watch/watch-hub.js';
 import { PrefixWaits } from './concurrency/prefix-waits.js';
 
@@ -26,6 +28,8 @@ const { onShutdown, shutdown } = installShutdown(log);
 onShutdown('telemetry', () => telemetry.shutdown());
 
 try {
+  const ops = await startAppOps('etcd-api', process.argv.slice(2), process.env, log, false);
+  onShutdown('ops listener', () => ops.close());
   const config = readFrontendConfig(process.argv.slice(2), process.env);
   log.info('config', { ...config });
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
@@ -76,6 +80,8 @@ try {
     log,
   });
   const readIndex = new ReadIndex(messenger, subjects.readIndex, config.requestTimeoutMs, replica);
+  const healthDeps = { replica, readIndex, messenger, subjects, timeoutMs: ops.config.healthCheckTimeoutMs };
+  serveFrontendOps(ops, healthDeps, hub);
   const server = createGrpcServer(config, {
     replica,
     proposer,
@@ -95,14 +101,16 @@ try {
     waits,
     messenger,
     subjects,
+    etcdVersion: ops.config.emulatedEtcdVersion,
     log,
-  });
+  }, { readyz: frontendReadyz(healthDeps), checkTimeoutMs: ops.config.healthCheckTimeoutMs, metrics: ops.urls.length > 0 });
   const loopback = await startLoopback(server, config.maxResponseBytes);
   const gateway = createGateway({
     client: loopback.client,
     maxRequestBytes: config.maxRequestBytes,
     streamsMax: config.gatewayWatchStreamsMax,
-    health: () => frontendHealth({ readIndex }),
+    health: (query) => frontendHealth(healthDeps, { serializable: query.get('serializable') === 'true', excludedAlarms: query.getAll('exclude') }),
+    versions: () => frontendVersions(ops.config.emulatedEtcdVersion),
     log,
   });
   const ports = await startClientPorts(config, server, gateway, log);
@@ -114,7 +122,7 @@ try {
   onShutdown('announcements', startFrontendAnnouncements(messenger, subjects.frontends, { frontendId: config.frontendId, clientUrls: config.advertiseClientUrls, name: config.nodeName }, config.frontendAnnounceIntervalMs));
   // Runs before the client ports' graceful gRPC shutdown (steps run in reverse), which would wait for waiting Lock calls.
   onShutdown('lock and election waits', () => waits.stop());
-  log.info('ready', { endpoints: config.listen.map((l, i) => `${l.scheme}://${l.host}:${ports.clientPorts[i]}`), httpEndpoints: config.listenHttp.map((l, i) => `${l.scheme}://${l.host}:${ports.httpPorts[i]}`), revision: replica.revision, frontendId: config.frontendId });
+  log.info('ready', { ops: ops.urls, endpoints: config.listen.map((l, i) => `${l.scheme}://${l.host}:${ports.clientPorts[i]}`), httpEndpoints: config.listenHttp.map((l, i) => `${l.scheme}://${l.host}:${ports.httpPorts[i]}`), revision: replica.revision, frontendId: config.frontendId });
 } catch (err) {
   log.error('start-up failed', { err });
   await shutdown('start-up failed', 1);

@@ -16,7 +16,7 @@ import { askBackend } from './maintenance/backend-client.js';
 import { checkDowngradeTarget, downgradeActionOf } from './maintenance/downgrade.js';
 import { streamSnapshot } from './maintenance/snapshot.js';
 import { statusResponse } from './maintenance/status.js';
-import { etcdClusterVersion } from './maintenance/version.js';
+import { clusterVersionOf } from './maintenance/version.js';
 import type { ReadIndex } from './read-index.js';
 import type { Replica } from './replica.js';
 import { EtcdRpcError, toGrpcError } from './to-grpc-error.js';
@@ -30,6 +30,8 @@ export interface MaintenanceDeps {
   requestTimeoutMs: number;
   /** ECKD_STREAM_QUEUED_BYTES_MAX: also the Snapshot window asked of the persister */
   streamQueuedBytesMax: number;
+  /** ECKD_EMULATED_ETCD_VERSION: what Status, Snapshot and Downgrade report */
+  etcdVersion: string;
   log: Logger;
 }
 
@@ -71,10 +73,10 @@ export function maintenanceHandlers(deps: MaintenanceDeps): MaintenanceService {
       const action = downgradeActionOf(req.action);
       const version = action === 'CANCEL' ? '' : checkDowngradeTarget(req.version);
       await backend({ downgrade: { action, version } });
-      return { header: header(), version: etcdClusterVersion };
+      return { header: header(), version: clusterVersionOf(deps.etcdVersion) };
     }),
     Snapshot: (call) => {
-      withSpan('etcd-api.Snapshot', { kind: SpanKind.SERVER, parent: clientTraceContext(call.metadata) }, () => streamSnapshot(deps.messenger, deps.subjects.backup, deps.streamQueuedBytesMax, call)).catch((err) => {
+      withSpan('etcd-api.Snapshot', { kind: SpanKind.SERVER, parent: clientTraceContext(call.metadata) }, () => streamSnapshot(deps.messenger, deps.subjects.backup, deps.streamQueuedBytesMax, call, deps.etcdVersion)).catch((err) => {
         deps.log.warn('snapshot failed', { err });
         call.destroy(toGrpcError(err));
       });
@@ -89,5 +91,5 @@ async function status(deps: MaintenanceDeps): Promise<StatusResponse> {
   } catch (err) {
     deps.log.warn('status without the backend', { err });
   }
-  return statusResponse(deps.replica, node);
+  return statusResponse(deps.replica, node, deps.etcdVersion);
 }

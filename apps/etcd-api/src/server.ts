@@ -9,6 +9,9 @@ import { clusterHandlers } from './cluster.handler.js';
 import type { FrontendConfig } from './config.js';
 import type { ConflictsDeps } from './conflicts.handler.js';
 import { conflictsHandlers } from './conflicts.handler.js';
+import { healthHandlers, healthServiceDefinition } from './grpc-health.js';
+import { grpcMetricsInterceptor } from './grpc-metrics.js';
+import type { HealthChecks } from '@eckd/service-kit';
 import type { KvDeps } from './kv.handler.js';
 import { kvHandlers } from './kv.handler.js';
 import type { LeaseDeps } from './lease.handler.js';
@@ -37,6 +40,7 @@ export type GrpcServerLimits = Pick<
 export function createGrpcServer(
   limits: GrpcServerLimits,
   deps: KvDeps & WatchDeps & LeaseDeps & MaintenanceDeps & ConflictsDeps & ClusterDeps & RecipeDeps,
+  ops: { readyz: HealthChecks; checkTimeoutMs: number; metrics: boolean },
 ): grpc.Server {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.maxRequestBytes + grpcOverheadBytes,
@@ -51,6 +55,7 @@ export function createGrpcServer(
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.keepalive_time_ms': limits.grpcKeepaliveIntervalMs,
     'grpc.keepalive_timeout_ms': limits.grpcKeepaliveTimeoutMs,
+    interceptors: ops.metrics ? [grpcMetricsInterceptor] : [],
   });
   server.addService(loadEtcdGrpc().KV, kvHandlers(deps));
   server.addService(loadEtcdGrpc().Watch, watchHandlers(deps));
@@ -60,5 +65,6 @@ export function createGrpcServer(
   server.addService(loadEtcdGrpc().Cluster, clusterHandlers(deps));
   server.addService(loadEtcdGrpc().Lock, lockHandlers(deps));
   server.addService(loadEtcdGrpc().Election, electionHandlers(deps));
+  server.addService(healthServiceDefinition, healthHandlers(ops.readyz, ops.checkTimeoutMs));
   return server;
 }

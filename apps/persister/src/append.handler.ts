@@ -8,8 +8,11 @@ import type { AppendRequest, AppendReply } from '@eckd/change-codec';
 import { ConflictingAppendError, FencedAppendError, appendBatch } from '@eckd/storage';
 import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Message } from '@eckd/service-kit';
-import { contextFromHeaders, withSpan } from '@eckd/telemetry';
+import { commitSecondsBuckets, contextFromHeaders, histogram, withSpan } from '@eckd/telemetry';
 import type pg from 'pg';
+
+// etcd's bbolt commit is eckd's Postgres transaction of one append.
+const commitSeconds = histogram('etcd_disk_backend_commit_duration_seconds', 'The latency distributions of commit called by backend.', commitSecondsBuckets);
 
 export function createAppendHandler(pool: pg.Pool, log: Logger): (msg: Message) => Promise<void> {
   return async (msg) => {
@@ -39,6 +42,7 @@ async function persist(pool: pg.Pool, request: AppendRequest): Promise<AppendRep
     throw new Error('persister: a rebase needs its document and its Automerge heads');
   }
   const hasChange = request.actor.length > 0 && request.change.length > 0;
+  const started = performance.now();
   const durable = await withSpan(
     'postgres insert',
     { kind: SpanKind.CLIENT, attributes: { 'db.system': 'postgresql', 'db.operation': 'insert' } },
@@ -56,5 +60,6 @@ async function persist(pool: pg.Pool, request: AppendRequest): Promise<AppendRep
         },
       ], { fencingEpoch: Number(request.fencing_epoch) }),
   );
+  commitSeconds.record((performance.now() - started) / 1000);
   return { durable_revision: durable };
 }

@@ -5,7 +5,7 @@ const telemetry = startTelemetry({ serviceName: 'eckd-persister' });
 
 import { codecs, nodeSubjects } from '@eckd/change-codec';
 import type { WireError } from '@eckd/change-codec';
-import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, redactUrl } from '@eckd/service-kit';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, redactUrl, startAppOps } from '@eckd/service-kit';
 import type { Message } from '@eckd/service-kit';
 import { NodeLockHeldError, createPool, migrate } from '@eckd/storage';
 import { createAppendHandler } from './append.handler.js';
@@ -20,6 +20,8 @@ const { onShutdown, shutdown } = installShutdown(log);
 onShutdown('telemetry', () => telemetry.shutdown());
 
 try {
+  const ops = await startAppOps('persister', process.argv.slice(2), process.env, log, true);
+  onShutdown('ops listener', () => ops.close());
   const config = readPersisterConfig(process.env);
   log.info('config', { ...config, databaseUrl: redactUrl(config.databaseUrl) });
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
@@ -68,8 +70,10 @@ try {
   messenger.subscribe(subjects.storage, storage);
   const backup = createBackupHandler(messenger, pool, { chunkBytes: config.loadChunkBytes, sessionsMax: config.backupSessionsMax, idleMs: config.backupIdleMs }, log);
   messenger.subscribe(subjects.backup, backup);
+  // Ready when Postgres answers and the node lock is held (docs/ARCHITECTURE.md §9).
+  ops.serve({ readyz: { postgres: () => pool.query('SELECT 1').then(() => undefined), node_lock: () => (lock.held ? Promise.resolve() : Promise.reject(new Error('node lock not held'))) } });
   await nc.flush();
-  log.info('ready', { append: subjects.append, load: subjects.load });
+  log.info('ready', { ops: ops.urls, append: subjects.append, load: subjects.load });
 } catch (err) {
   if (err instanceof NodeLockHeldError) log.error(err.message.replace(/^storage: /, ''), { err });
   else log.error('start-up failed', { err });

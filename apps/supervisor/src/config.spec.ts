@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, clientUrls, defaultClientPort, describeConfig, parseConfig } from './config.js';
+import { ConfigError, clientUrls, defaultClientPort, describeConfig, opsPorts, parseConfig } from './config.js';
 
 const root = '/repo';
 
@@ -26,6 +26,7 @@ describe('config', () => {
       clientScheme: 'http',
       appsDir: '/repo/apps',
       nodes: 1,
+      metricsPortOffset: 2000,
       members: [
         {
           nodeName: 'default',
@@ -160,6 +161,17 @@ describe('config', () => {
     // No database in the URL: libpq's default, the user's name.
     assert.equal(parseConfig({ ECKD_NODES: '2', DATABASE_URL: 'postgres://alice@db' }, root).members[0]!.databaseUrl, 'postgres://alice@db/alice_node1');
     assert.match(problemsOf({ ECKD_NODES: '2', DATABASE_URL: `postgres://db/${'x'.repeat(60)}` })[0]!, /too long for the member database/);
+  });
+
+  test('config - ops listeners: from the first client port + ECKD_METRICS_PORT_OFFSET (2000): backend, persister, compactor, frontends; 0 is none', () => {
+    const one = parseConfig({ ECKD_FRONTENDS: '2' }, root);
+    assert.deepEqual(opsPorts(one.members[0]!, one.metricsPortOffset), { backend: 4379, persister: 4380, compactor: 4381, frontends: [4382, 4383] });
+    const three = parseConfig({ ECKD_NODES: '3' }, root);
+    assert.deepEqual(three.members.map((m) => opsPorts(m, three.metricsPortOffset)?.backend), [4379, 24379, 34379]);
+    const off = parseConfig({ ECKD_METRICS_PORT_OFFSET: '0' }, root);
+    assert.equal(opsPorts(off.members[0]!, off.metricsPortOffset), undefined);
+    assert.match(problemsOf({ ECKD_METRICS_PORT_OFFSET: '-1' })[0]!, /ECKD_METRICS_PORT_OFFSET must be a port offset/);
+    assert.match(problemsOf({ ECKD_CLIENT_PORTS: '65000', ECKD_METRICS_PORT_OFFSET: '1000' })[0]!, /past port 65535/);
   });
 
   test('config - the error message lists the problems', () => {

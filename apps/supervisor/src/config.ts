@@ -14,6 +14,10 @@ const natsDefaultPort = 4222;
 /** Postgres truncates longer identifiers (NAMEDATALEN − 1). */
 const databaseNameBytesMax = 63;
 const portMax = 65_535;
+/** The ops listeners of a member start this far above its first client port: 4379 for 2379 (ARCHITECTURE §9). */
+export const metricsPortOffsetDefault = 2_000;
+/** Ops listener slots of a member before its frontends': backend, persister, compactor. */
+export const opsPortsBeforeFrontends = 3;
 
 /** One member: a whole node (NATS, database, persister, compactor, backend, frontends). */
 export interface MemberConfig {
@@ -46,6 +50,8 @@ export interface SupervisorConfig {
   readonly appsDir: string;
   /** ECKD_NODES; the length of members. */
   readonly nodes: number;
+  /** ECKD_METRICS_PORT_OFFSET: a member's ops listeners from its first client port + this; 0: none. */
+  readonly metricsPortOffset: number;
   readonly members: readonly MemberConfig[];
 }
 
@@ -91,8 +97,16 @@ export function parseConfig(env: Env, repoRoot: string): SupervisorConfig {
   for (const name of ['ECKD_NATS_PORTS', 'ECKD_NATS_CLUSTER_PORTS']) {
     if (nodes === 1 && (env[name]?.trim() ?? '') !== '') problems.push(`${name} is for a local cluster (ECKD_NODES > 1); a single node's NATS is NATS_URL`);
   }
+  const metricsPortOffset = parseMetricsPortOffset(env['ECKD_METRICS_PORT_OFFSET']?.trim() ?? '', problems);
+  if (metricsPortOffset > 0) {
+    for (const m of members) {
+      const last = (m.clientPorts[0] ?? 0) + metricsPortOffset + opsPortsBeforeFrontends + m.clientPorts.length - 1;
+      if (last > portMax) problems.push(`ECKD_METRICS_PORT_OFFSET=${metricsPortOffset} puts ${m.nodeName || 'the node'}'s ops listeners past port ${portMax}; lower it or set 0`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
+    metricsPortOffset,
     natsUrl,
     databaseUrl,
     dataDir,
@@ -103,6 +117,27 @@ export function parseConfig(env: Env, repoRoot: string): SupervisorConfig {
     nodes,
     members: Object.freeze(members.map((member) => Object.freeze({ ...member, clientPorts: Object.freeze([...member.clientPorts]) }))),
   });
+}
+
+function parseMetricsPortOffset(raw: string, problems: string[]): number {
+  if (raw === '') return metricsPortOffsetDefault;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value > portMax) {
+    problems.push(`ECKD_METRICS_PORT_OFFSET must be a port offset (0 to ${portMax}; 0: no ops listeners), got "${raw}"`);
+    return 0;
+  }
+  return value;
+}
+
+/**
+ * A member's ops listener ports (ARCHITECTURE §9): from its first client
+ * port + the offset, the backend, the persister, the compactor, then one
+ * per frontend; undefined when ECKD_METRICS_PORT_OFFSET is 0.
+ */
+export function opsPorts(member: Pick<MemberConfig, 'clientPorts'>, offset: number): { backend: number; persister: number; compactor: number; frontends: number[] } | undefined {
+  if (offset === 0) return undefined;
+  const base = (member.clientPorts[0] ?? 0) + offset;
+  return { backend: base, persister: base + 1, compactor: base + 2, frontends: member.clientPorts.map((_, i) => base + opsPortsBeforeFrontends + i) };
 }
 
 /** The default port of frontend `index` of a single node, or of member `index`'s first frontend: 2379, 22379, 32379, … */

@@ -196,6 +196,11 @@ describe('supervisor main', () => {
       assert.equal((await natsInfo(natsPort))['auth_required'], true, 'the embedded NATS refuses anonymous clients');
       assert.match(run.lines.join('\n'), /^\{"child":"backend",.*"nats":\{[^}]*"auth":"user"/m, 'the backend connected as its user');
       assert.doesNotMatch(run.lines.join('\n'), /"password"|NATS_PASSWORD=/, 'no password is logged');
+      // Every app's ops listener, from the first client port + ECKD_METRICS_PORT_OFFSET (2000).
+      for (const [app, port] of [['backend', clientPort + 2000], ['persister', clientPort + 2001], ['compactor', clientPort + 2002], ['etcd-api-0', clientPort + 2003]] as const) {
+        const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+        assert.deepEqual([res.status, await res.text()], [200, 'ok\n'], app);
+      }
     } finally {
       run.child.kill('SIGTERM');
       await run.exited;
@@ -303,6 +308,8 @@ describe('supervisor main', () => {
       ECKD_CLIENT_PORTS: `${port0},${port1}`,
       ECKD_NODE_NAME: 'n1',
       OTEL_SERVICE_NAME: 'passed-through',
+      // The fake apps serve no ops listener; this test checks their argv exactly.
+      ECKD_METRICS_PORT_OFFSET: '0',
     };
     const first = startSupervisor(env);
     await first.waitForLine(/client endpoints: http:\/\/127\.0\.0\.1:\d+,http/, 180_000);

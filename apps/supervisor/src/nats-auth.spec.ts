@@ -98,6 +98,7 @@ describe('nats-auth', () => {
       assert.equal(spec.env['NATS_URL'], 'nats://127.0.0.1:14222');
     }
     assert.equal(apps.persister.env['DATABASE_URL'], 'postgres://db/eckd_node2');
-    assert.deepEqual(apps.frontends[0]!.args.slice(-6), ['--name', 'node2', '--listen-client-urls', 'http://127.0.0.1:22379', '--advertise-client-urls', 'http://127.0.0.1:22379']);
+    assert.deepEqual(apps.frontends[0]!.args.slice(-8), ['--name', 'node2', '--listen-client-urls', 'http://127.0.0.1:22379', '--advertise-client-urls', 'http://127.0.0.1:22379', '--listen-metrics-urls', 'http://127.0.0.1:24382']);
+    assert.deepEqual(apps.backend.args.slice(-2), ['--listen-metrics-urls', 'http://127.0.0.1:24379']);
   });
 });

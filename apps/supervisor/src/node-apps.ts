@@ -3,7 +3,7 @@
 // there is no DATABASE_URL. Pure: main.ts and the runner decide when to start them.
 import { join } from 'node:path';
 import type { MemberConfig, SupervisorConfig } from './config.js';
-import { clientUrls } from './config.js';
+import { clientUrls, opsPorts } from './config.js';
 import { embeddedPostgresCommand } from './embedded-postgres.js';
 import type { NatsUsers } from './nats-auth.js';
 import { natsUserEnv } from './nats-auth.js';
@@ -66,12 +66,15 @@ export function nodeAppSpecs(options: {
     stopTimeoutMs: appStopTimeoutMs,
   });
   const urls = clientUrls(config, member.clientPorts);
+  // Each app's ops listener (/livez, /readyz, /health, /version, /metrics), on the frontends' host; plain HTTP even when clients use TLS.
+  const ports = opsPorts(member, config.metricsPortOffset);
+  const ops = (port: number | undefined): string[] => (port === undefined ? [] : ['--listen-metrics-urls', clientUrls({ clientHost: config.clientHost, clientScheme: 'http' }, [port])[0]!]);
   return {
-    persister: app('persister', 'persister', [], { DATABASE_URL: options.databaseUrl }),
-    compactor: app('compactor', 'compactor', [], { DATABASE_URL: options.databaseUrl }),
-    backend: app('backend', 'backend', []),
+    persister: app('persister', 'persister', ops(ports?.persister), { DATABASE_URL: options.databaseUrl }),
+    compactor: app('compactor', 'compactor', ops(ports?.compactor), { DATABASE_URL: options.databaseUrl }),
+    backend: app('backend', 'backend', ops(ports?.backend)),
     frontends: urls.map((url, index) =>
-      app(`etcd-api-${index}`, 'etcd-api', ['--name', member.nodeName, '--listen-client-urls', url, '--advertise-client-urls', url]),
+      app(`etcd-api-${index}`, 'etcd-api', ['--name', member.nodeName, '--listen-client-urls', url, '--advertise-client-urls', url, ...ops(ports?.frontends[index])]),
     ),
   };
 }

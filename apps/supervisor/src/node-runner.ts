@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import type { BackoffPolicy } from './backoff.js';
 import type { MemberConfig, SupervisorConfig } from './config.js';
-import { clientUrls } from './config.js';
+import { clientUrls, opsPorts } from './config.js';
 import { embeddedDatabaseUrl } from './embedded-postgres.js';
 import type { Logger } from './log.js';
 import { ensureDatabase } from './member-database.js';
@@ -92,6 +92,11 @@ export class NodeRunner {
     await this.#startLayer(apps.frontends, appReadyTimeoutMs, false);
     const urls = clientUrls(config, member.clientPorts);
     log.info(`client endpoints: ${urls.join(',')}`, { endpoints: urls });
+    const ports = opsPorts(member, config.metricsPortOffset);
+    if (ports) {
+      const [backend, persister, compactor, ...frontends] = clientUrls({ clientHost: config.clientHost, clientScheme: 'http' }, [ports.backend, ports.persister, ports.compactor, ...ports.frontends]);
+      log.info(`ops endpoints (/livez /readyz /health /version /metrics): backend ${backend}, persister ${persister}, compactor ${compactor}, etcd-api ${frontends.join(',')}`, { backend, persister, compactor, frontends });
+    }
     return urls;
   }
 

@@ -11,6 +11,7 @@ import { FragmentAssembler, defaultFragmentLimits, formatFragment, fragmentHeade
 import type { FragmentLimits } from './fragments.js';
 import type { Logger } from './logger.js';
 import { inboxPrefixOf, toHeaders } from './nats.js';
+import { histogram, latencySecondsBuckets } from '@eckd/telemetry';
 
 /** A whole (reassembled) message. */
 export interface Message {
@@ -47,6 +48,13 @@ export interface Messenger {
   requestStream(subject: string, payload: Uint8Array, opts: { chunkTimeoutMs: number; headers?: Record<string, string> }): AsyncGenerator<Message>;
   /** Resolves once what was published so far has reached the server (lets a large reply drain). */
   flush(): Promise<void>;
+}
+
+const natsRequestSeconds = histogram('eckd_nats_request_duration_seconds', 'NATS request round trips, by subject (without prefix and node) and outcome.', latencySecondsBuckets);
+
+/** `<prefix>.<node>.persister.append.v1` → `persister.append.v1`: one label value per kind of request. */
+export function subjectKind(subject: string): string {
+  return subject.split('.').slice(2).join('.');
 }
 
 export class MessengerTimeoutError extends Error {
@@ -117,8 +125,17 @@ export abstract class InboxMessenger implements Messenger {
   }
 
   async request(subject: string, payload: Uint8Array, opts: { timeoutMs: number; headers?: Record<string, string> }): Promise<Message> {
-    for await (const m of this.requestStream(subject, payload, { chunkTimeoutMs: opts.timeoutMs, headers: opts.headers })) return m;
-    throw new MessengerTimeoutError(`service-kit: no reply on ${subject}`);
+    const started = performance.now();
+    let outcome = 'error';
+    try {
+      for await (const m of this.requestStream(subject, payload, { chunkTimeoutMs: opts.timeoutMs, headers: opts.headers })) {
+        outcome = 'ok';
+        return m;
+      }
+      throw new MessengerTimeoutError(`service-kit: no reply on ${subject}`);
+    } finally {
+      natsRequestSeconds.record((performance.now() - started) / 1000, { subject: subjectKind(subject), outcome });
+    }
   }
 
   async *requestStream(subject: string, payload: Uint8Array, opts: { chunkTimeoutMs: number; headers?: Record<string, string> }): AsyncGenerator<Message> {

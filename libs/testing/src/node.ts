@@ -26,6 +26,8 @@ export interface NodeOptions {
   /** Extra environment per role, applied after `env`. */
   roleEnv?: Partial<Record<NodeRole, Record<string, string>>>;
   readyTimeoutMs?: number;
+  /** Every app serves an ops listener (and collects metrics); default true. False: none, metrics off. */
+  ops?: boolean;
 }
 
 export type NodeRole = 'persister' | 'backend' | 'frontend';
@@ -35,6 +37,8 @@ export interface EckdNode extends Stoppable {
   /** '127.0.0.1:<port>' per frontend, in start order. */
   readonly endpoints: string[];
   readonly processes: { persister: ProcessHandle; backend: ProcessHandle; frontends: ProcessHandle[] };
+  /** Each app's ops listener (--listen-metrics-urls), 'http://127.0.0.1:<port>': /livez, /readyz, /health, /version, /metrics; empty strings with `ops: false`. */
+  readonly opsUrls: { persister: string; backend: string; frontends: string[] };
 }
 
 /** The directory holding nx.json, found by walking up from this file. */
@@ -75,7 +79,12 @@ export async function startNode(opts: NodeOptions): Promise<EckdNode> {
     ...opts.env,
   };
   const started: ProcessHandle[] = [];
+  const opsUrls: { persister: string; backend: string; frontends: string[] } = { persister: '', backend: '', frontends: [] };
   const launch = async (role: NodeRole, app: string, label: string, args: string[] = []) => {
+    const opsUrl = opts.ops === false ? '' : `http://127.0.0.1:${await freePort()}`;
+    if (role === 'frontend') opsUrls.frontends.push(opsUrl);
+    else opsUrls[role] = opsUrl;
+    if (opsUrl !== '') args.push('--listen-metrics-urls', opsUrl);
     const proc = await startProcess({
       name: `${nodeName}/${label}`,
       command: process.execPath,
@@ -101,7 +110,7 @@ export async function startNode(opts: NodeOptions): Promise<EckdNode> {
       frontends.push(await launch('frontend', 'etcd-api', `etcd-api-${i}`, args));
       endpoints.push(`127.0.0.1:${port}`);
     }
-    return { nodeName, endpoints, processes: { persister, backend, frontends }, stop, [Symbol.asyncDispose]: stop };
+    return { nodeName, endpoints, processes: { persister, backend, frontends }, opsUrls, stop, [Symbol.asyncDispose]: stop };
   } catch (err) {
     await stop();
     throw err;

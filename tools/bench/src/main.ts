@@ -1,7 +1,9 @@
 // eckd-bench: a load generator for any etcd endpoint list (eckd or etcd),
 // `side-by-side`, which starts both here and compares them, and `cluster`,
-// which starts several eckd members here and measures replication.
+// which starts several eckd members here and measures replication, and
+// `metrics-overhead`, put throughput of one node with metrics on and off.
 import { runClusterBench } from './cluster.js';
+import { runMetricsOverhead } from './metrics-overhead.js';
 import { BenchUsageError, parseBenchArgs, parseClusterArgs } from './options.js';
 import { runWorkload } from './run.js';
 import { runSideBySide } from './side-by-side.js';
@@ -12,6 +14,14 @@ try {
   if (argv[0] === 'side-by-side') {
     const only = argv.indexOf('--only');
     await runSideBySide({ quick: argv.includes('--quick'), only: only >= 0 ? argv[only + 1] : undefined });
+  } else if (argv[0] === 'metrics-overhead') {
+    const flag = (name: string, fallback: number) => {
+      const at = argv.indexOf(`--${name}`);
+      const value = at === -1 ? fallback : Number(argv[at + 1]);
+      if (!Number.isInteger(value) || value < 1) throw new BenchUsageError(`--${name} must be a positive integer`);
+      return value;
+    };
+    await runMetricsOverhead({ rounds: flag('rounds', 3), total: flag('total', 10_000) });
   } else if (argv[0] === 'cluster') {
     await runClusterBench(parseClusterArgs(argv.slice(1)));
   } else {

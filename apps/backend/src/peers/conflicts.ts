@@ -6,6 +6,9 @@ import { conflictsCodecs, unknownWireError, validators } from '@eckd/change-code
 import type { ConflictsReply, ConflictsRequest } from '@eckd/change-codec';
 import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Message } from '@eckd/service-kit';
+import { counter } from '@eckd/telemetry';
+
+const conflictsTotal = counter('eckd_conflicts_total', 'Conflicts this member saw, by kind (winner/loser).');
 
 export interface ConflictSide {
   /** member id, decimal */
@@ -49,6 +52,7 @@ export class ConflictLog {
       this.#records.set(id, record);
       if (this.#records.size > this.#kept) this.#records.delete(this.#records.keys().next().value!);
       this.#totals[c.kind]++;
+      conflictsTotal.add(1, { kind: c.kind });
       this.#log.info('conflict', { ...record, key: Buffer.from(c.key, 'latin1').toString('utf8'), eckd_conflicts_total: { ...this.#totals } });
     }
   }

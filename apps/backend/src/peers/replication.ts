@@ -113,6 +113,11 @@ export class PeerReplication implements BatchPeers {
     this.#link.stop();
   }
 
+  /** Per peer, the highest revision of this member stored in its Postgres (0: none heard yet); for eckd_peer_lag_revisions. */
+  storedByPeer(): { name: string; revision: number }[] {
+    return this.#peers.map((p) => ({ name: p.name, revision: this.#storedBy.get(p.id) ?? 0 }));
+  }
+
   /** The union of this member's live frontends' client URLs, sorted (members.ts); the apply loop writes it into the member table. */
   setClientUrls(urls: string[]): void {
     this.#clientUrls = urls;

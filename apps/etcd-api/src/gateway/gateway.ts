@@ -7,9 +7,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type protobuf from 'protobufjs';
 import { etcdProtoRoot } from '@eckd/etcd-proto';
-import type { Logger } from '@eckd/service-kit';
-import { etcdServerVersion } from '../maintenance/version.js';
-import type { FrontendHealth } from './health.js';
+import type { EtcdHealth, EtcdVersions, Logger } from '@eckd/service-kit';
 import { errorBody, httpStatusOf, streamErrorBody } from './http-errors.js';
 import { JsonValueSplitter, parseJson } from './json-values.js';
 import { bytesSerialization } from './loopback.js';
@@ -24,7 +22,10 @@ export interface GatewayDeps {
   maxRequestBytes: number;
   /** ECKD_GATEWAY_WATCH_STREAMS_MAX: Watch and LeaseKeepAlive streams open at once */
   streamsMax: number;
-  health(): Promise<FrontendHealth>;
+  /** etcd's /health, with its query (`serializable`, `exclude`); the same answer as the ops listener's */
+  health(query: URLSearchParams): Promise<EtcdHealth>;
+  /** etcd's /version JSON */
+  versions(): EtcdVersions;
   log: Logger;
 }
 
@@ -60,12 +61,13 @@ interface StreamSlots {
 }
 
 async function handle(deps: GatewayDeps, streams: StreamSlots, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+  const url = new URL(req.url ?? '/', 'http://gateway');
+  const path = url.pathname;
   if (path === '/version' || path === '/health') {
     if (req.method !== 'GET') return sendText(res, 405, 'Method Not Allowed\n');
-    if (path === '/version') return sendJson(res, 200, { etcdserver: etcdServerVersion, etcdcluster: etcdServerVersion, storage: etcdServerVersion });
-    const { health, reason } = await deps.health();
-    return sendJson(res, health ? 200 : 503, { health: String(health), reason });
+    if (path === '/version') return sendJson(res, 200, deps.versions());
+    const health = await deps.health(url.searchParams);
+    return sendJson(res, health.health === 'true' ? 200 : 503, health);
   }
   const route = gatewayRoutes.get(path);
   if (!route) return sendText(res, 404, 'Not Found\n');

@@ -11,7 +11,6 @@ import { maintenanceCodecs, validated, validators } from '@eckd/change-codec';
 import type { SnapshotRequest__Output, SnapshotResponse } from '@eckd/etcd-proto';
 import type { Messenger } from '@eckd/service-kit';
 import { EtcdRpcError } from '../to-grpc-error.js';
-import { etcdServerVersion } from './version.js';
 
 /** etcd's snapshotSendBufferSize. */
 export const snapshotBlobBytes = 32 * 1024;
@@ -26,7 +25,7 @@ type Call = ServerWritableStream<SnapshotRequest__Output, SnapshotResponse>;
  * client has taken this one, so a slow reader holds at most about one window
  * here. A persister that answers without a session sends everything at once.
  */
-export async function streamSnapshot(messenger: Messenger, backupSubject: string, windowBytes: number, call: Call): Promise<void> {
+export async function streamSnapshot(messenger: Messenger, backupSubject: string, windowBytes: number, call: Call, etcdVersion: string): Promise<void> {
   const sha = createHash('sha256');
   let total = -1;
   let received = 0;
@@ -37,7 +36,7 @@ export async function streamSnapshot(messenger: Messenger, backupSubject: string
   const send = async (blob: Buffer) => {
     sent += blob.length;
     sha.update(blob);
-    if (!call.write({ remaining_bytes: total - sent, blob, version: etcdServerVersion })) await drained(call);
+    if (!call.write({ remaining_bytes: total - sent, blob, version: etcdVersion })) await drained(call);
   };
   while (!done) {
     const request = maintenanceCodecs.backupRequest.encode({ session, offset: received, window_bytes: windowBytes });
@@ -61,7 +60,7 @@ export async function streamSnapshot(messenger: Messenger, backupSubject: string
   }
   if (pending.length > 0) await send(pending);
   if (sent !== total) throw new EtcdRpcError('Unknown', `snapshot: ${sent} bytes received, ${total} announced`);
-  call.write({ remaining_bytes: 0, blob: sha.digest(), version: etcdServerVersion });
+  call.write({ remaining_bytes: 0, blob: sha.digest(), version: etcdVersion });
   call.end();
 }
 

@@ -10,7 +10,6 @@ import { rpcErrors } from '@eckd/etcd-proto';
 import type { StatusResponse } from '@eckd/etcd-proto';
 import { responseHeader } from '../header.js';
 import type { Replica } from '../replica.js';
-import { etcdServerVersion } from './version.js';
 
 /** etcd's AlarmMember.String(): Go's compact text format, zero fields left out, trailing space. */
 export function alarmString(a: AlarmMemberMessage): string {
@@ -19,13 +18,13 @@ export function alarmString(a: AlarmMemberMessage): string {
   return `${member}${alarm}`;
 }
 
-export function statusResponse(replica: Replica, node: NodeStatus | undefined): StatusResponse {
+export function statusResponse(replica: Replica, node: NodeStatus | undefined, etcdVersion: string): StatusResponse {
   const identity = replica.identity;
   const errors = node ? [] : [rpcErrors.NoLeader.message];
   for (const a of node?.alarms ?? []) errors.push(alarmString(a));
   return {
     header: responseHeader(replica, replica.revision),
-    version: etcdServerVersion,
+    version: etcdVersion,
     dbSize: node?.db_size ?? 0,
     leader: node ? (identity?.member_id ?? 0) : 0,
     raftIndex: node?.revision ?? replica.revision,
@@ -34,7 +33,7 @@ export function statusResponse(replica: Replica, node: NodeStatus | undefined): 
     errors,
     dbSizeInUse: node?.db_size_in_use ?? 0,
     isLearner: false,
-    storageVersion: etcdServerVersion,
+    storageVersion: etcdVersion,
     dbSizeQuota: node?.quota_bytes ?? 0,
     downgradeInfo: node?.downgrade ?? { enabled: false, targetVersion: '' },
   };

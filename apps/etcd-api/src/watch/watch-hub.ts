@@ -26,6 +26,13 @@ export class WatchHub implements ReplicaListener {
     return this.#streams.size;
   }
 
+  /** Watchers of all streams (etcd_mvcc_watcher_total), counted at a scrape. */
+  get watcherCount(): number {
+    let n = 0;
+    for (const s of this.#streams) n += s.watcherCount;
+    return n;
+  }
+
   add(stream: WatchStream): void {
     this.#streams.add(stream);
   }
