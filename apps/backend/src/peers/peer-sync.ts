@@ -93,15 +93,24 @@ export class PeerSyncRounds {
     }
   }
 
-  /** A peer's sync message (call with the document committed, inside the apply loop). */
-  receive(doc: KvDocument, from: PeerMember, round: string, message: Uint8Array): PeerApplyResult {
+  /**
+   * A peer's sync message (call with the document committed, inside the
+   * apply loop). `answerNow`: the round is repairing something (the peer's
+   * first message or a new round of its, changes this member lacked, or a
+   * gap), so the answer goes out at once; otherwise the next tick answers.
+   * Under steady writes both sides' heads move with every batch, so a round
+   * answered at once never ends: it would cost a message and a batch per
+   * peer for every batch the peer makes, for what the pushes bring anyway.
+   */
+  receive(doc: KvDocument, from: PeerMember, round: string, message: Uint8Array): PeerApplyResult & { answerNow: boolean } {
     const r = this.#round(from);
     r.waitingSinceMs = undefined;
-    if (r.peerRound !== undefined && r.peerRound !== round) resetPeerSync(r.sync);
+    const newRound = r.peerRound !== round;
+    if (r.peerRound !== undefined && newRound) resetPeerSync(r.sync);
     r.peerRound = round;
     const result = doc.receiveSyncMessage(r.sync, message);
     if (result.missingDeps) this.#startOver(r, 'gap');
-    return result;
+    return { ...result, answerNow: newRound || result.applied.length > 0 || result.missingDeps };
   }
 
   /** Sends the peer whatever the protocol has to say now (nothing while it waits for the peer, or when in sync). */
