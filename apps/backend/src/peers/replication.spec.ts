@@ -83,12 +83,12 @@ describe('replication in the apply loop', () => {
 
 describe('sync rounds', () => {
   /** Two members' rounds on one network; what each receives waits in its inbox. */
-  function pair() {
+  function pair(storeIntervalMs = 3_600_000) {
     const net = new MemoryNetwork();
     const links = [link(net, 0), link(net, 1)];
     const inbox: PeerItem[][] = [[], []];
     links.forEach((l, band) => l.start((item) => inbox[band]!.push(item)));
-    const rounds = links.map((l, band) => new PeerSyncRounds({ peers: [memberOf(1 - band)], link: l, timeoutMs: 3_600_000, storeIntervalMs: 3_600_000, persisted: new Map(), log }));
+    const rounds = links.map((l, band) => new PeerSyncRounds({ peers: [memberOf(1 - band)], link: l, timeoutMs: 3_600_000, storeIntervalMs, persisted: new Map(), log }));
     const docs = [state(0), state(1)];
     /** Delivers every waiting message; answers at once only those the rounds say to; returns how many were not answered. */
     const deliver = async (): Promise<number> => {
@@ -108,7 +108,7 @@ describe('sync rounds', () => {
       }
       return deferred;
     };
-    return { docs, rounds, deliver };
+    return { net, inbox, docs, rounds, deliver };
   }
 
   test('a round that repairs a missing change is answered at once until repaired; a steady one waits for the tick', async () => {
@@ -125,5 +125,23 @@ describe('sync rounds', () => {
     rounds[0]!.tick(a.doc, 0);
     assert.equal(await deliver(), 1);
     assert.deepEqual(b.doc.keys(), ['lost', 'pushed']);
+  });
+
+  test("a tick skips a peer whose pushes left this member holding all it had, unless a store interval passed", async () => {
+    const node1 = memberOf(0);
+    /** Node2 got node1's push; says whether it holds node1's heads (`current`), ticks at `nowMs`; answers how many messages node1 got. */
+    const tickAfterPush = async (current: boolean | undefined, nowMs: number): Promise<number> => {
+      const { net, inbox, docs, rounds } = pair(1_000);
+      const [a, b] = docs as [NodeState, NodeState];
+      b.doc.applyPeerChanges([batch(a, ['x'])]);
+      if (current !== undefined) rounds[1]!.pushesApplied(node1, current);
+      rounds[1]!.tick(b.doc, nowMs);
+      await net.settle();
+      return inbox[0]!.length;
+    };
+    assert.equal(await tickAfterPush(true, 10), 0);
+    assert.equal(await tickAfterPush(false, 10), 1);
+    assert.equal(await tickAfterPush(undefined, 10), 1, 'no push since the last tick: a round');
+    assert.equal(await tickAfterPush(true, 1_100), 1, 'a store interval without a round: a round');
   });
 });

@@ -149,6 +149,9 @@ export class PeerReplication implements BatchPeers {
       // A gap starts a round at once with the members whose pushes came in this batch (the origin among them).
       if (result.missingDeps) for (const push of pushes) answer.set(push.from.id, push.from);
     }
+    // Pushes arrive in order per member, so its last one says whether anything of its is still missing here.
+    const latest = new Map(pushes.map((push) => [push.from.id, push]));
+    for (const push of latest.values()) this.#rounds.pushesApplied(push.from, push.heads.every((head) => this.#holds(state, head)));
     if (touched.size > 0) applyTouchedKeys(state, effects, touched, this.conflicts);
     const now = Date.now();
     for (const peer of answer.values()) this.#rounds.send(state.doc, peer, now);
@@ -171,6 +174,16 @@ export class PeerReplication implements BatchPeers {
     } catch (err) {
       if (!(err instanceof AutomergeDocError)) throw err;
       return pushes.map(applyAlone).filter((r) => r !== undefined);
+    }
+  }
+
+  /** A head that is no change hash (a bad push) counts as missing: a round finds out. */
+  #holds(state: NodeState, head: string): boolean {
+    try {
+      return state.doc.hasChange(head);
+    } catch (err) {
+      if (!(err instanceof AutomergeDocError)) throw err;
+      return false;
     }
   }
 
