@@ -283,6 +283,10 @@ class AutomergeKvDocument implements KvDocument {
     const missingDeps = ready.length < fresh.size;
     if (ready.length === 0) return { applied: [], touchedKeys: [], missingDeps };
     const before = this.beforePeerApply();
+    // The diff since a cursor moved here comes from Automerge's patch log,
+    // in proportion to what was applied; a diff between two heads walks the
+    // whole op set (docs/BENCHMARKS.md, "Several members").
+    this.handle.updateDiffCursor();
     applyEach(this.handle, ready.map((hash) => fresh.get(hash)!.bytes));
     // Changes a lossy sync round left in Automerge's queue may have come free too.
     const added = this.handle.getChanges(before.heads);
@@ -290,7 +294,7 @@ class AutomergeKvDocument implements KvDocument {
       added.length === ready.length
         ? ready.map((hash) => appliedChange(fresh.get(hash)!.bytes, fresh.get(hash)!.header))
         : added.map((bytes) => appliedChange(bytes, changeHeaderOf(bytes)));
-    const touchedKeys = this.afterPeerApply(before, this.handle.diff(before.heads, this.handle.getHeads()));
+    const touchedKeys = this.afterPeerApply(before, this.handle.diffIncremental());
     return { applied, touchedKeys, missingDeps };
   }
 

@@ -15,11 +15,15 @@ import type { ConflictLog } from './conflicts.js';
  */
 export function applyTouchedKeys(state: NodeState, effects: BatchEffects, touchedKeys: Iterable<string>, conflicts: ConflictLog): void {
   const ops: RequestOp[] = [];
-  const keys = [...touchedKeys];
-  for (const key of keys) {
-    for (const value of state.doc.visibleValues(key)) state.clock?.observe(value.tag);
+  const conflicted: string[] = [];
+  for (const key of touchedKeys) {
+    // One read of the key's values serves the clock, the visible value and whether it holds a conflict.
+    const values = state.doc.visibleValues(key);
+    for (const value of values) state.clock?.observe(value.tag);
+    if (values.length > 1) conflicted.push(key);
+    const winner = values.find((v) => v.visible);
+    const visible = winner?.tombstone === false ? winner : undefined;
     const keyBytes = Buffer.from(key, 'latin1');
-    const visible = state.doc.get(key);
     const indexed = state.store.kvAt(keyBytes);
     if (!visible) {
       if (indexed) ops.push({ request_delete_range: { key: keyBytes } satisfies DeleteRangeRequest });
@@ -32,5 +36,5 @@ export function applyTouchedKeys(state: NodeState, effects: BatchEffects, touche
     const write = state.store.write({ txn: { compare: [], success: ops, failure: [] } }, { leaseExists: () => true });
     recordRevision(state, effects, write);
   }
-  for (const key of keys) conflicts.record(state.doc.conflictsOf(key), state.store.revision);
+  for (const key of conflicted) conflicts.record(state.doc.conflictsOf(key), state.store.revision);
 }

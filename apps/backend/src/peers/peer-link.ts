@@ -17,7 +17,7 @@ export interface PeerMember {
 }
 
 export type PeerItem =
-  | { kind: 'changes'; from: PeerMember; changes: Uint8Array[] }
+  | { kind: 'changes'; from: PeerMember; changes: Uint8Array[]; /** the origin's heads once these were committed */ heads: string[] }
   | { kind: 'sync'; from: PeerMember; round: string; message: Uint8Array };
 
 export interface PeerLinkOptions {
@@ -50,7 +50,7 @@ export class PeerLink {
         // Every backend hears its own pushes too.
         if (!m || String(m.origin) === this.#opts.self.id) return;
         const from = this.#accept(m.cluster_id, m.origin, msg.subject);
-        if (from) receive({ kind: 'changes', from, changes: m.changes });
+        if (from) receive({ kind: 'changes', from, changes: m.changes, heads: m.heads });
       }),
       messenger.subscribe(subjects.sync(this.#opts.self.name), (msg) => {
         const m = decodedOrUndefined(() => decodeChecked(msg, codecs.peerSync, validators.peerSync, log));

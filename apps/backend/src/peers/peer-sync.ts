@@ -28,6 +28,12 @@ interface PeerRound {
   peerRound: string | undefined;
   /** when a message went out that nothing has answered yet */
   waitingSinceMs: number | undefined;
+  /** a message of the peer's was left for the next tick to answer */
+  owesAnswer: boolean;
+  /** the latest push of the peer's since the last tick left this member holding every head the peer had (none: no push) */
+  pushesCurrent: boolean | undefined;
+  /** when the tick last ran a round with the peer */
+  lastTickRoundMs: number;
   /** the persisted part as last handed out for storage */
   stored: Uint8Array | undefined;
   storedAtMs: number;
@@ -63,7 +69,7 @@ export class PeerSyncRounds {
       opts.peers.map((member) => {
         const stored = opts.persisted.get(member.id);
         const round = randomInt(roundStartMax);
-        return [member.id, { member, sync: this.#restore(member, stored), round, peerRound: undefined, waitingSinceMs: undefined, stored, storedAtMs: 0 }];
+        return [member.id, { member, sync: this.#restore(member, stored), round, peerRound: undefined, waitingSinceMs: undefined, owesAnswer: false, pushesCurrent: undefined, lastTickRoundMs: 0, stored, storedAtMs: 0 }];
       }),
     );
   }
@@ -93,30 +99,62 @@ export class PeerSyncRounds {
     }
   }
 
-  /** A peer's sync message (call with the document committed, inside the apply loop). */
-  receive(doc: KvDocument, from: PeerMember, round: string, message: Uint8Array): PeerApplyResult {
+  /**
+   * A peer's sync message (call with the document committed, inside the
+   * apply loop). `answerNow`: the round is repairing something (the peer's
+   * first message or a new round of its, changes this member lacked, or a
+   * gap), so the answer goes out at once; otherwise the next tick answers.
+   * Under steady writes both sides' heads move with every batch, so a round
+   * answered at once never ends: it would cost a message and a batch per
+   * peer for every batch the peer makes, for what the pushes bring anyway.
+   */
+  receive(doc: KvDocument, from: PeerMember, round: string, message: Uint8Array): PeerApplyResult & { answerNow: boolean } {
     const r = this.#round(from);
     r.waitingSinceMs = undefined;
-    if (r.peerRound !== undefined && r.peerRound !== round) resetPeerSync(r.sync);
+    const newRound = r.peerRound !== round;
+    if (r.peerRound !== undefined && newRound) resetPeerSync(r.sync);
     r.peerRound = round;
     const result = doc.receiveSyncMessage(r.sync, message);
     if (result.missingDeps) this.#startOver(r, 'gap');
-    return result;
+    const answerNow = newRound || result.applied.length > 0 || result.missingDeps;
+    r.owesAnswer = !answerNow;
+    return { ...result, answerNow };
+  }
+
+  /**
+   * After a batch applied the peer's pushes: `current` when this member now
+   * holds every head the peer had when it pushed, i.e. nothing of the
+   * peer's is missing here. The next tick then needs no round with it.
+   */
+  pushesApplied(from: PeerMember, current: boolean): void {
+    this.#round(from).pushesCurrent = current;
   }
 
   /** Sends the peer whatever the protocol has to say now (nothing while it waits for the peer, or when in sync). */
   send(doc: KvDocument, to: PeerMember, nowMs: number): void {
     const r = this.#round(to);
+    r.owesAnswer = false;
     const message = doc.generateSyncMessage(r.sync);
     if (!message) return;
     this.#link.sendSync(to, r.round, message);
     r.waitingSinceMs ??= nowMs;
   }
 
-  /** Every interval: abandons silent rounds, then starts or continues a round with every peer. */
+  /**
+   * Every interval: abandons silent rounds, then starts or continues a
+   * round with every peer, except one whose pushes since the last tick left
+   * this member holding everything the peer had, when no round with it is
+   * under way: the peer's own tick asks for what it lacks. Such a peer still
+   * gets a round once per store interval, so the shared heads (what a
+   * restart resumes from) keep moving.
+   */
   tick(doc: KvDocument, nowMs: number): void {
     for (const r of this.#rounds.values()) {
       if (r.waitingSinceMs !== undefined && nowMs - r.waitingSinceMs >= this.#timeoutMs) this.#startOver(r, 'silent');
+      const pushesCurrent = r.pushesCurrent === true;
+      r.pushesCurrent = undefined;
+      if (pushesCurrent && !r.owesAnswer && r.waitingSinceMs === undefined && nowMs - r.lastTickRoundMs < this.#storeIntervalMs) continue;
+      r.lastTickRoundMs = nowMs;
       this.send(doc, r.member, nowMs);
     }
   }

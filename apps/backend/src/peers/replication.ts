@@ -4,7 +4,7 @@
 // proposals, as one local revision; the batch's change carries this
 // member's origin; after its append, the change is pushed to every peer.
 // A timer runs the sync rounds that repair what pushes lost.
-import type { AppliedChange, ChangeOrigin, EncodedChange } from '@eckd/automerge-doc';
+import type { AppliedChange, ChangeOrigin, EncodedChange, PeerApplyResult } from '@eckd/automerge-doc';
 import { AutomergeDocError } from '@eckd/automerge-doc';
 import { clusterSubjects, codecs, nodeSubjects } from '@eckd/change-codec';
 import type { NodeIdentity } from '@eckd/change-codec';
@@ -17,6 +17,8 @@ import type { PeerConfig } from './peer-config.js';
 import { PeerLink } from './peer-link.js';
 import type { PeerItem, PeerMember } from './peer-link.js';
 import { PeerSyncRounds } from './peer-sync.js';
+
+type PushItem = Extract<PeerItem, { kind: 'changes' }>;
 
 /** What the apply loop asks of replication at a batch boundary. */
 export interface BatchPeers {
@@ -135,25 +137,70 @@ export class PeerReplication implements BatchPeers {
     const applied: AppliedChange[] = [];
     const touched = new Set<string>();
     const answer = new Map<string, PeerMember>();
-    for (const item of items) {
-      let result;
-      try {
-        result = item.kind === 'changes' ? state.doc.applyPeerChanges(item.changes) : this.#rounds.receive(state.doc, item.from, item.round, item.message);
-      } catch (err) {
-        if (!(err instanceof AutomergeDocError)) throw err;
-        this.#opts.log.warn('peer message not applied', { from: item.from.name, kind: item.kind, err });
-        continue;
-      }
+    const take = (result: PeerApplyResult): void => {
       applied.push(...result.applied);
       for (const key of result.touchedKeys) touched.add(key);
-      // A sync message is answered; a push with a gap starts a round with its origin at once.
-      if (item.kind === 'sync' || result.missingDeps) answer.set(item.from.id, item.from);
+    };
+    // Sync messages first: a push may depend on changes one of them carries.
+    for (const item of items) {
+      if (item.kind !== 'sync') continue;
+      const result = this.#applied(item, () => this.#rounds.receive(state.doc, item.from, item.round, item.message));
+      if (result) take(result);
+      if (result?.answerNow) answer.set(item.from.id, item.from);
     }
+    const pushes = items.filter((item): item is PushItem => item.kind === 'changes');
+    for (const result of this.#applyPushes(state, pushes)) {
+      take(result);
+      // A gap starts a round at once with the members whose pushes came in this batch (the origin among them).
+      if (result.missingDeps) for (const push of pushes) answer.set(push.from.id, push.from);
+    }
+    // Pushes arrive in order per member, so its last one says whether anything of its is still missing here.
+    const latest = new Map(pushes.map((push) => [push.from.id, push]));
+    for (const push of latest.values()) this.#rounds.pushesApplied(push.from, push.heads.every((head) => this.#holds(state, head)));
     if (touched.size > 0) applyTouchedKeys(state, effects, touched, this.conflicts);
     const now = Date.now();
     for (const peer of answer.values()) this.#rounds.send(state.doc, peer, now);
     this.#writeOwnRecord(state);
     return applied;
+  }
+
+  /**
+   * Every push in one call: one diff and one pass over the touched keys for
+   * the batch, and a push whose dependency arrived after it still applies.
+   * If Automerge refuses that call (it decodes every change before applying
+   * any), each push is tried alone, so a bad change costs only its own push.
+   */
+  #applyPushes(state: NodeState, pushes: PushItem[]): PeerApplyResult[] {
+    if (pushes.length === 0) return [];
+    const applyAlone = (push: PushItem) => this.#applied(push, () => state.doc.applyPeerChanges(push.changes));
+    if (pushes.length === 1) return [applyAlone(pushes[0]!)].filter((r) => r !== undefined);
+    try {
+      return [state.doc.applyPeerChanges(pushes.flatMap((push) => push.changes))];
+    } catch (err) {
+      if (!(err instanceof AutomergeDocError)) throw err;
+      return pushes.map(applyAlone).filter((r) => r !== undefined);
+    }
+  }
+
+  /** A head that is no change hash (a bad push) counts as missing: a round finds out. */
+  #holds(state: NodeState, head: string): boolean {
+    try {
+      return state.doc.hasChange(head);
+    } catch (err) {
+      if (!(err instanceof AutomergeDocError)) throw err;
+      return false;
+    }
+  }
+
+  /** A message Automerge refuses is logged and left to the next sync round. */
+  #applied<T>(item: PeerItem, apply: () => T): T | undefined {
+    try {
+      return apply();
+    } catch (err) {
+      if (!(err instanceof AutomergeDocError)) throw err;
+      this.#opts.log.warn('peer message not applied', { from: item.from.name, kind: item.kind, err });
+      return undefined;
+    }
   }
 
   originOf(state: NodeState): ChangeOrigin {
