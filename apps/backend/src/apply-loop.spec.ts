@@ -1,3 +1,4 @@
+import { emptyAuthState } from '@eckd/auth';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { context } from '@opentelemetry/api';
@@ -15,7 +16,7 @@ const log = createLogger('apply-loop-spec');
 
 /** A loop over an in-memory node whose persister acknowledges every append at once. */
 function loopOverMemory(opts: { applyQueueProposalsMax?: number; appendGate?: Promise<void> } = {}) {
-  const state: NodeState = { store: new MvccStore(), doc: createKvDocument(), leases: new LeaseStore(), now: () => Date.now() };
+  const state: NodeState = { store: new MvccStore(), doc: createKvDocument(), leases: new LeaseStore(), auth: emptyAuthState(), now: () => Date.now() };
   const appends: number[] = [];
   const messenger = {
     request: async (_subject: string, data: Uint8Array) => {

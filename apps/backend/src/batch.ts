@@ -6,6 +6,8 @@ import type { AppliedChange, EncodedChange } from '@eckd/automerge-doc';
 import type { ProposalResult, ProposeReply, ProposeRequest, Rebase, WireError } from '@eckd/change-codec';
 import type { ResponseOp } from '@eckd/etcd-proto';
 import { responseOverLimit } from '@eckd/etcd-proto';
+import { AuthError, applyAuthChange, authRecordOf, authRecordsOf, authStateOfRecords } from '@eckd/auth';
+import type { AuthState } from '@eckd/auth';
 import { KvError, toInt } from '@eckd/mvcc';
 import type { MvccStore, WriteOp, WriteResult } from '@eckd/mvcc';
 import type { Message } from '@eckd/service-kit';
@@ -52,6 +54,7 @@ export function evaluateBatch(state: NodeState, items: QueuedProposal[], limits:
   const baseRevision = state.store.revision;
   const effects: BatchEffects = { patches: [], compactRevision: undefined };
   const peerChanges = peers?.beforeProposals(state, effects) ?? [];
+  if (peerChanges.length > 0) reloadAuth(state, effects);
   const replies = items.map((item): ProposeReply => ({
     results: [...(item.answered ?? []), ...item.request.proposals.map((p) => evaluateProposal(state, effects, p, limits))],
   }));
@@ -82,6 +85,15 @@ export function answerLeaseReads(state: NodeState, request: ProposeRequest, limi
 function evaluateProposal(state: NodeState, effects: BatchEffects, p: Proposal, limits: EvaluationLimits): ProposalResult {
   const { store } = state;
   try {
+    // The frontend checked the request's permissions at its auth revision; an auth change since voids that check (etcd's isOpPermitted).
+    if (state.auth.enabled && Number(p.auth_revision ?? 0) !== 0 && Number(p.auth_revision) < state.auth.revision) {
+      return failed(p, store, { name: 'AuthOldRevision', message: `backend: checked at auth revision ${String(p.auth_revision)}, now ${state.auth.revision}` });
+    }
+    if (p.auth) {
+      for (const key of applyAuthChange(state.auth, p.auth)) state.doc.setAuthRecord(key, authRecordOf(state.auth, key));
+      effects.authChanged = true;
+      return { id: p.id, revision: store.revision, result: 'auth', auth: { auth_revision: state.auth.revision } };
+    }
     if (p.request) {
       const op = toWriteOp(p.request);
       if (!op) return failed(p, store, { name: 'NotCapable', message: 'backend: unsupported request' });
@@ -102,9 +114,17 @@ function evaluateProposal(state: NodeState, effects: BatchEffects, p: Proposal, 
     if (lease) return { id: p.id, revision: store.revision, ...lease };
     return failed(p, store, { name: 'NotCapable', message: 'backend: unsupported proposal' });
   } catch (err) {
-    if (err instanceof KvError) return failed(p, store, { name: err.rpcName, message: err.message });
+    if (err instanceof KvError || err instanceof AuthError) return failed(p, store, { name: err.rpcName, message: err.message });
     throw err;
   }
+}
+
+/** Peers' changes may carry auth changes: the auth state is read again from the document's records. */
+function reloadAuth(state: NodeState, effects: BatchEffects): void {
+  const records = (auth: AuthState) => JSON.stringify(authRecordsOf(auth).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
+  const before = records(state.auth);
+  state.auth = authStateOfRecords(state.doc.authRecords());
+  if (records(state.auth) !== before) effects.authChanged = true;
 }
 
 function failed(p: Proposal, store: MvccStore, error: WireError): ProposalResult {
