@@ -6,6 +6,9 @@ const telemetry = startTelemetry({ serviceName: 'eckd-etcd-api' });
 import { nodeSubjects } from '@eckd/change-codec';
 import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown } from '@eckd/service-kit';
 import { Acknowledger } from './acknowledger.js';
+import { AuthGuard } from './auth/auth-guard.js';
+import { AuthReplica } from './auth/auth-replica.js';
+import { tokenProviderOf } from './auth/token-config.js';
 import { startFrontendAnnouncements } from './cluster.handler.js';
 import { readFrontendConfig } from './config.js';
 import { Proposer } from './proposer.js';
@@ -59,6 +62,11 @@ try {
   const hub = new WatchHub(replica, header, config.watchProgressNotifyIntervalMs);
   onShutdown('watches', () => hub.close());
   await replica.start();
+  // etcd's auth state, replicated from the backend; every request is checked against it (docs/ARCHITECTURE.md §5f).
+  const authReplica = new AuthReplica({ messenger, subjects, requestTimeoutMs: config.requestTimeoutMs, refreshIntervalMs: config.authRefreshIntervalMs, log });
+  await authReplica.start();
+  onShutdown('auth replica', () => authReplica.stop());
+  const guard = new AuthGuard(authReplica, tokenProviderOf(config.authToken));
 
   const proposer = new Proposer({
     messenger,
@@ -87,6 +95,9 @@ try {
     keepAlivesPerStreamMax: config.keepAlivesPerStreamMax,
     messenger,
     subjects,
+    authReplica,
+    guard,
+    bcryptCost: config.bcryptCost,
     log,
   });
   // After the server is bound: MemberList lists only URLs that answer.

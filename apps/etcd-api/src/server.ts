@@ -4,6 +4,8 @@
 // an etcd client must see for what eckd does not serve yet.
 import * as grpc from '@grpc/grpc-js';
 import { loadEtcdGrpc } from '@eckd/etcd-proto';
+import type { AuthDeps } from './auth.handler.js';
+import { authHandlers } from './auth.handler.js';
 import type { ClusterDeps } from './cluster.handler.js';
 import { clusterHandlers } from './cluster.handler.js';
 import type { FrontendConfig } from './config.js';
@@ -30,7 +32,7 @@ export type GrpcServerLimits = Pick<
 export async function startGrpcServer(
   listen: { host: string; port: number }[],
   limits: GrpcServerLimits,
-  deps: KvDeps & WatchDeps & LeaseDeps & MaintenanceDeps & ConflictsDeps & ClusterDeps,
+  deps: KvDeps & WatchDeps & LeaseDeps & MaintenanceDeps & ConflictsDeps & ClusterDeps & AuthDeps,
 ): Promise<{ server: grpc.Server; ports: number[] }> {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.maxRequestBytes + grpcOverheadBytes,
@@ -52,6 +54,7 @@ export async function startGrpcServer(
   server.addService(loadEtcdGrpc().Maintenance, maintenanceHandlers(deps));
   server.addService(loadEtcdGrpc().Conflicts, conflictsHandlers(deps));
   server.addService(loadEtcdGrpc().Cluster, clusterHandlers(deps));
+  server.addService(loadEtcdGrpc().Auth, authHandlers(deps));
   const ports: number[] = [];
   for (const { host, port } of listen) {
     ports.push(
