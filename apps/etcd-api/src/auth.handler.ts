@@ -120,7 +120,8 @@ async function authenticate(deps: AuthDeps, name: string, password: string): Pro
     const state = deps.guard.state;
     if (!state.enabled && attempt > 0) throw new AuthError('AuthNotEnabled');
     const user = state.enabled ? state.users.get(name) : undefined;
-    const ok = user !== undefined && !user.noPassword && (await bcrypt.compare(password, user.password));
+    if (user?.noPassword) throw new NoPasswordUserError();
+    const ok = user !== undefined && (await bcrypt.compare(password, user.password));
     if (ok) {
       const token = deps.guard.tokens.assign(name, state, deps.authReplica.tokenKey);
       if (token === undefined) throw new AuthError('AuthFailed', 'this frontend cannot sign tokens (jwt without priv-key)');
@@ -128,6 +129,17 @@ async function authenticate(deps: AuthDeps, name: string, password: string): Pro
     }
     if (attempt > 0) throw new AuthError(state.enabled ? 'AuthFailed' : 'AuthNotEnabled');
     await deps.authReplica.refresh();
+  }
+}
+
+/**
+ * etcd's ErrNoPasswordUser has no gRPC mapping, so etcd answers it as any
+ * unmapped error: gRPC UNKNOWN with its text (toGrpcError does the same).
+ */
+class NoPasswordUserError extends Error {
+  override name = 'NoPasswordUserError';
+  constructor() {
+    super('auth: authentication failed, password was given for no password user');
   }
 }
 
