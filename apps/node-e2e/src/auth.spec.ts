@@ -60,7 +60,9 @@ describe('auth on a node', () => {
     try {
       await alice.put('app/x').value('1');
       assert.equal(await alice.get('app/x').string(), '1');
-      await assert.rejects(alice.put('other').value('1'), /permission denied/);
+      await assert.rejects(async () => {
+        await alice.put('other').value('1');
+      }, /permission denied/);
     } finally {
       alice.close();
     }
