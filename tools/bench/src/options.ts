@@ -29,6 +29,8 @@ export interface BenchOptions {
   /** watch: puts per second (paced, like etcd's watch-latency --put-rate); undefined = as fast as the writers go */
   putRate: number | undefined;
   leases: number;
+  /** --user name:password (etcd benchmark's): authenticate once, send the token with every request */
+  user: string | undefined;
   json: boolean;
 }
 
@@ -54,6 +56,7 @@ const defaults: BenchOptions = {
   writers: 1,
   putRate: undefined,
   leases: 10,
+  user: undefined,
   json: false,
 };
 
@@ -84,6 +87,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case 'put-rate': o.putRate = int(name, value()); break;
       case 'leases': o.leases = int(name, value()); break;
       case 'json': o.json = true; break;
+      case 'user': o.user = value(); break;
       default: throw new BenchUsageError(`unknown flag --${name}`);
     }
   }
