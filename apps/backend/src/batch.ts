@@ -56,7 +56,7 @@ export function evaluateBatch(state: NodeState, items: QueuedProposal[], limits:
   const peerChanges = peers?.beforeProposals(state, effects) ?? [];
   if (peerChanges.length > 0) reloadAuth(state, effects);
   const replies = items.map((item): ProposeReply => ({
-    results: [...(item.answered ?? []), ...item.request.proposals.map((p) => evaluateProposal(state, effects, p, limits))],
+    results: [...(item.answered ?? []), ...item.request.proposals.map((p) => evaluateProposal(state, effects, p, limits, item.msg !== undefined))],
   }));
   const change = state.doc.commit(peers?.originOf(state));
   return { items, replies, change, baseRevision, peerChanges, peerSyncStates: peers?.syncStatesToStore() ?? [], ...effects };
@@ -82,13 +82,11 @@ export function answerLeaseReads(state: NodeState, request: ProposeRequest, limi
 }
 
 /** One proposal: an etcd error is a value in its result and changes nothing. */
-function evaluateProposal(state: NodeState, effects: BatchEffects, p: Proposal, limits: EvaluationLimits): ProposalResult {
+function evaluateProposal(state: NodeState, effects: BatchEffects, p: Proposal, limits: EvaluationLimits, fromFrontend = false): ProposalResult {
   const { store } = state;
   try {
-    // The frontend checked the request's permissions at its auth revision; an auth change since voids that check (etcd's isOpPermitted).
-    if (state.auth.enabled && Number(p.auth_revision ?? 0) !== 0 && Number(p.auth_revision) < state.auth.revision) {
-      return failed(p, store, { name: 'AuthOldRevision', message: `backend: checked at auth revision ${String(p.auth_revision)}, now ${state.auth.revision}` });
-    }
+    const stale = fromFrontend ? staleAuthCheck(state, p) : undefined;
+    if (stale) return failed(p, store, { name: 'AuthOldRevision', message: stale });
     if (p.auth) {
       for (const key of applyAuthChange(state.auth, p.auth)) state.doc.setAuthRecord(key, authRecordOf(state.auth, key));
       effects.authChanged = true;
@@ -117,6 +115,19 @@ function evaluateProposal(state: NodeState, effects: BatchEffects, p: Proposal, 
     if (err instanceof KvError || err instanceof AuthError) return failed(p, store, { name: err.rpcName, message: err.message });
     throw err;
   }
+}
+
+/**
+ * A frontend checks the permissions of writes, compactions, lease revokes
+ * and auth changes at its replica's auth revision (0: it saw auth
+ * disabled) and sends that revision along; with auth enabled here, an
+ * older one means an auth change (or the enabling itself) came in between,
+ * and the request is refused as etcd's apply refuses it (isOpPermitted).
+ */
+function staleAuthCheck(state: NodeState, p: Proposal): string | undefined {
+  if (!state.auth.enabled || !(p.request || p.compaction || p.auth || p.lease_revoke)) return undefined;
+  const checkedAt = Number(p.auth_revision ?? 0);
+  return checkedAt === 0 || checkedAt < state.auth.revision ? `backend: checked at auth revision ${checkedAt}, now ${state.auth.revision}` : undefined;
 }
 
 /** Peers' changes may carry auth changes: the auth state is read again from the document's records. */

@@ -3,9 +3,10 @@
 // checks of apply/auth.go). Every handler — gRPC today, the HTTP gateway
 // too — asks it with the request's Caller before serving, from the auth
 // replica, without a round trip. With auth disabled everything passes.
-// Each check returns the auth revision it checked at; writes carry it to
-// the backend, which refuses them if the auth state moved since
-// (ErrAuthOldRevision), as etcd's apply does.
+// Each check returns the auth revision it checked at (0: auth was
+// disabled); writes carry it to the backend, which refuses them if auth is
+// enabled there at a later revision (ErrAuthOldRevision), as etcd's apply
+// does.
 import { AuthError, checkKeyAccess, hasRootRole } from '@eckd/auth';
 import type { Access, AuthState } from '@eckd/auth';
 import type { TxnRequest } from '@eckd/mvcc';
@@ -68,7 +69,7 @@ export class AuthGuard {
   /** Root only (etcd's IsAdminPermitted): auth changes, Compact, Defragment, Snapshot, Hash, HashKV, MoveLeader, Downgrade, alarm changes. */
   admin(caller: Caller): number {
     const state = this.replica.state;
-    if (!state.enabled) return state.revision;
+    if (!state.enabled) return 0;
     const info = this.authInfo(caller);
     if (!info || info.user === '') throw new AuthError('UserEmpty');
     const user = state.users.get(info.user);
@@ -100,7 +101,7 @@ export class AuthGuard {
 
   #keys(caller: Caller, check: (state: AuthState, user: string) => void): number {
     const state = this.replica.state;
-    if (!state.enabled) return state.revision;
+    if (!state.enabled) return 0;
     const info = this.authInfo(caller);
     // etcd's isOpPermitted: no AuthInfo is revision 0, the empty user.
     if (!info) throw new AuthError('UserEmpty');
