@@ -187,6 +187,28 @@ describe('conformance: auth with simple tokens (etcdctl and gRPC)', () => {
     assert.match(await same([...root, 'user', 'delete', 'root']), /invalid auth management/);
   });
 
+  test('a put with a lease needs write on the keys already attached to it, revoking it too; TimeToLive read (3.5+)', { timeout: 60_000 }, async () => {
+    const outcomes = await Promise.all(
+      names.map(async (n) => {
+        const granted = await ctl(address(n), [...root, 'lease', 'grant', '600']);
+        const id = /lease ([0-9a-f]+) granted/.exec(granted)?.[1];
+        assert.ok(id, granted);
+        const own = await ctl(address(n), [...alice, 'put', 'foo', 'leased', `--lease=${id}`]);
+        await ctl(address(n), [...root, 'put', 'other', 'leased', `--lease=${id}`]);
+        const foreign = await ctl(address(n), [...alice, 'put', 'foo', 'again', `--lease=${id}`]);
+        const revoke = await ctl(address(n), [...alice, 'lease', 'revoke', id]);
+        const ttl = await ctl(address(n), [...alice, 'lease', 'timetolive', id]);
+        await ctl(address(n), [...root, 'lease', 'revoke', id]);
+        return { same: { own, foreign, revoke }, ttlDenied: ttl.includes('permission denied') };
+      }),
+    );
+    assert.deepEqual(outcomes[1]!.same, outcomes[0]!.same);
+    assert.match(outcomes[0]!.same.foreign, /permission denied/);
+    assert.match(outcomes[0]!.same.revoke, /permission denied/);
+    // LeaseTimeToLive checks read on the lease's keys from etcd 3.5 on (checkLeaseTimeToLive); 3.4 answers anyone.
+    assert.deepEqual(outcomes.map((o) => o.ttlDenied), [false, true]);
+  });
+
   test('AuthStatus: etcd 3.4 has none (UNIMPLEMENTED), eckd answers as 3.6', async () => {
     const auth = client(address('etcd'), 'Auth');
     try {

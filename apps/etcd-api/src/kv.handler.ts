@@ -17,6 +17,8 @@ import type { Logger } from '@eckd/service-kit';
 import { addSpanEvent } from '@eckd/telemetry';
 import type { Acknowledger } from './acknowledger.js';
 import type { AuthGuard } from './auth/auth-guard.js';
+import type { Caller } from './auth/caller.js';
+import { checkLeaseKeys, leasesOfPuts } from './auth/lease-keys.js';
 import type { Proposer } from './proposer.js';
 import type { ReadIndex } from './read-index.js';
 import type { Replica } from './replica.js';
@@ -53,6 +55,7 @@ export function kvHandlers(deps: KvDeps): KVHandlers {
     Put: unary('Put', log, async (req, caller) => {
       checkPutRequest(req);
       const authRevision = deps.guard.put(caller, req);
+      await checkLeasePuts(deps, caller, leasesOfPuts({ put: req }));
       const { response, header } = await write(deps, { request: 'request_put', request_put: req }, raftRequestBytes('put', req), authRevision);
       return { ...response.response_put, header };
     }),
@@ -66,6 +69,7 @@ export function kvHandlers(deps: KvDeps): KVHandlers {
       checkTxnRequest(req, { maxTxnOps: deps.maxTxnOps, strictSort: true });
       const authRevision = deps.guard.txn(caller, req);
       if (txnOnlyReads(req)) return readOnlyTxn(deps, req);
+      await checkLeasePuts(deps, caller, leasesOfPuts({ txn: req }));
       const { response, header } = await write(deps, { request: 'request_txn', request_txn: req }, raftRequestBytes('txn', req), authRevision);
       return { ...response.response_txn, header };
     }),
@@ -74,6 +78,11 @@ export function kvHandlers(deps: KvDeps): KVHandlers {
       return compact(deps, req);
     }),
   };
+}
+
+/** etcd's checkLeasePuts: a put attaching a key to a lease needs write on the lease's other keys too. */
+async function checkLeasePuts(deps: KvDeps, caller: Caller, leases: string[]): Promise<void> {
+  for (const id of leases) await checkLeaseKeys(deps, caller, id, (key) => deps.guard.put(caller, { key }));
 }
 
 async function range(deps: KvDeps, req: RangeRequest__Output): Promise<RangeResponse> {

@@ -11,6 +11,7 @@ import type { StreamResponse } from './batched-writer.js';
 import type { Acknowledger } from './acknowledger.js';
 import type { AuthGuard } from './auth/auth-guard.js';
 import type { Caller } from './auth/caller.js';
+import { checkLeaseKeys } from './auth/lease-keys.js';
 import { proposeWithHeader } from './header.js';
 import type { NodeHeader } from './header.js';
 import type { Proposer } from './proposer.js';
@@ -108,22 +109,4 @@ export function leaseHandlers(deps: LeaseDeps): LeaseService {
       );
     },
   };
-}
-
-/**
- * etcd's checkLeasePuts / checkLeaseTimeToLive: unless the caller is root,
- * every key attached to the lease must pass `check`. The keys come from the
- * backend (a TimeToLive with keys, answered on arrival: it stores nothing).
- */
-async function checkLeaseKeys(deps: LeaseDeps, caller: Caller, id: string, check: (key: Buffer) => number): Promise<number> {
-  if (!deps.guard.state.enabled) return 0;
-  try {
-    return deps.guard.admin(caller);
-  } catch {
-    // not root: the keys decide
-  }
-  const authRevision = deps.guard.validUser(caller);
-  const { result } = await proposeWithHeader(deps, { op: 'lease_time_to_live', lease_time_to_live: { ID: id, keys: true } }, leaseProposalBytes);
-  for (const key of result.lease_time_to_live?.keys ?? []) check(Buffer.from(key));
-  return authRevision;
 }
