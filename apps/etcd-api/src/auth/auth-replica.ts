@@ -7,6 +7,7 @@ import { authStateOfMessage, emptyAuthState } from '@eckd/auth';
 import type { AuthState } from '@eckd/auth';
 import { authCodecs, validated, validators } from '@eckd/change-codec';
 import type { AuthState as AuthStateMessage, NodeSubjects } from '@eckd/change-codec';
+import { retry } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { EtcdRpcError } from '../to-grpc-error.js';
 
@@ -45,7 +46,13 @@ export class AuthReplica {
       }
     });
     this.#unsubscribe = () => sub.unsubscribe();
-    await this.refresh();
+    // Nothing may be served before the auth state is known (it may say auth is on): wait for the backend as long as it takes.
+    await retry(() => this.refresh(), {
+      attemptsMax: Infinity,
+      delayInitialMs: 250,
+      delayMaxMs: 2_000,
+      onRetry: (err, attempt) => this.opts.log.warn('auth state not received yet, retrying', { attempt, err }),
+    });
     this.#timer = setInterval(() => void this.refresh().catch((err: unknown) => this.opts.log.warn('auth state refresh failed', { err })), this.opts.refreshIntervalMs);
     this.#timer.unref();
   }
