@@ -6,7 +6,7 @@ import type { AppliedChange, EncodedChange } from '@eckd/automerge-doc';
 import type { ProposalResult, ProposeReply, ProposeRequest, Rebase, WireError } from '@eckd/change-codec';
 import type { ResponseOp } from '@eckd/etcd-proto';
 import { responseOverLimit } from '@eckd/etcd-proto';
-import { AuthError, applyAuthChange, authRecordOf, authRecordsOf, authStateOfRecords } from '@eckd/auth';
+import { AuthError, applyAuthChange, authRecordOf, authRecordsOf, authStateOfRecords, metaRecordKey } from '@eckd/auth';
 import type { AuthState } from '@eckd/auth';
 import { KvError, toInt } from '@eckd/mvcc';
 import type { MvccStore, WriteOp, WriteResult } from '@eckd/mvcc';
@@ -134,8 +134,18 @@ function staleAuthCheck(state: NodeState, p: Proposal): string | undefined {
 function reloadAuth(state: NodeState, effects: BatchEffects): void {
   const records = (auth: AuthState) => JSON.stringify(authRecordsOf(auth).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
   const before = records(state.auth);
+  const revisionBefore = state.auth.revision;
   state.auth = authStateOfRecords(state.doc.authRecords());
-  if (records(state.auth) !== before) effects.authChanged = true;
+  if (records(state.auth) === before) return;
+  effects.authChanged = true;
+  // Concurrent changes on two members leave one `auth:meta` winning, whose
+  // revision may not be past this member's: a peer's change is an auth change
+  // here too, so the revision moves on (tokens and frontends compare it).
+  // Both members then write an equal record, which ends the exchange.
+  if (state.auth.revision <= revisionBefore) {
+    state.auth.revision = revisionBefore + 1;
+    state.doc.setAuthRecord(metaRecordKey, authRecordOf(state.auth, metaRecordKey));
+  }
 }
 
 function failed(p: Proposal, store: MvccStore, error: WireError): ProposalResult {
