@@ -1,3 +1,4 @@
+import { emptyAuthState } from '@eckd/auth';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { context } from '@opentelemetry/api';
@@ -15,7 +16,7 @@ const log = createLogger('apply-loop-spec');
 
 /** A loop over an in-memory node whose persister acknowledges every append at once. */
 function loopOverMemory(opts: { applyQueueProposalsMax?: number; appendGate?: Promise<void> } = {}) {
-  const state: NodeState = { store: new MvccStore(), doc: createKvDocument(), leases: new LeaseStore(), now: () => Date.now() };
+  const state: NodeState = { store: new MvccStore(), doc: createKvDocument(), leases: new LeaseStore(), auth: emptyAuthState(), now: () => Date.now() };
   const appends: number[] = [];
   const messenger = {
     request: async (_subject: string, data: Uint8Array) => {
@@ -121,5 +122,51 @@ describe('apply loop bounds', () => {
     assert.equal(reply.results[0]!.error?.name, 'ResponseTooLarge');
     assert.match(reply.results[0]!.error!.message, /^grpc: trying to send message larger than max \(\d+ vs\. 1048576\)$/);
     assert.equal(state.store.range({ key: Buffer.from('c') }).count, 1);
+  });
+});
+
+describe('apply loop: auth changes and the auth revision of writes', () => {
+  const hash = Buffer.from('$2a$10$abcdefghijklmnopqrstuuWvYvW1d7c1JmZtq8CSpWjTxg2xA2Zc6', 'latin1').toString('base64');
+  const auth = (id: number, change: NonNullable<ProposeRequest['proposals'][number]['auth']>) => ({ id, op: 'auth' as const, auth: change });
+
+  test('an auth change is applied and written into the document; a refused one is an error value', async () => {
+    const { state, loop } = loopOverMemory();
+    const reply = await propose(loop, {
+      frontend_id: 'f',
+      proposals: [
+        auth(1, { op: 'user_add', user_add: { name: 'root', hashedPassword: hash } }),
+        auth(2, { op: 'user_add', user_add: { name: 'root', hashedPassword: hash } }),
+        auth(3, { op: 'auth_enable', auth_enable: {} }),
+      ],
+    });
+    assert.equal(reply.results[0]!.auth?.auth_revision, '2');
+    assert.equal(reply.results[1]!.error?.name, 'UserAlreadyExist');
+    assert.equal(reply.results[2]!.error?.name, 'RootRoleNotExist');
+    assert.deepEqual(state.doc.authRecords().map((r) => r.key).sort(), ['auth:meta', 'auth:user:root']);
+  });
+
+  test('with auth enabled, a frontend write checked at an older auth revision, or with auth off (0), is refused', async () => {
+    const { state, loop } = loopOverMemory();
+    await propose(loop, {
+      frontend_id: 'f',
+      proposals: [
+        auth(1, { op: 'user_add', user_add: { name: 'root', hashedPassword: hash } }),
+        auth(2, { op: 'user_grant_role', user_grant_role: { user: 'root', role: 'root' } }),
+        auth(3, { op: 'auth_enable', auth_enable: {} }),
+      ],
+    });
+    assert.equal(state.auth.enabled, true);
+    const current = state.auth.revision;
+    const reply = await propose(loop, {
+      frontend_id: 'f',
+      proposals: [
+        { ...put(4, 'k'), auth_revision: 0 },
+        { ...put(5, 'k'), auth_revision: current - 1 },
+        { ...put(6, 'k'), auth_revision: current },
+      ],
+    });
+    assert.equal(reply.results[0]!.error?.name, 'AuthOldRevision');
+    assert.equal(reply.results[1]!.error?.name, 'AuthOldRevision');
+    assert.equal(reply.results[2]!.result, 'response');
   });
 });

@@ -49,6 +49,8 @@ export interface ApplyLoopOptions {
   appendBytesMax: number;
   /** with peers: their changes are applied at batch boundaries and this member's pushed after each append */
   peers?: BatchPeers;
+  /** a batch that changed the auth state is durable: the frontends get the new state before its proposer's reply */
+  onAuthChanged?: () => void;
   log: Logger;
 }
 
@@ -227,6 +229,7 @@ export class ApplyLoop {
         }
         this.#opts.peers?.afterAppend(batch.change, this.#opts.state.doc.heads());
         this.#publishedRevision = lastRevisionOf(batch);
+        if (batch.authChanged) this.#opts.onAuthChanged?.();
         if (batch.patches.length > 0 || batch.compactRevision !== undefined) {
           this.#opts.messenger.publish(this.#opts.subjects.patch, patchBatch, { headers: injectTraceHeaders() });
           addSpanEvent('published patch');

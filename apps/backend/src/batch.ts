@@ -6,6 +6,8 @@ import type { AppliedChange, EncodedChange } from '@eckd/automerge-doc';
 import type { ProposalResult, ProposeReply, ProposeRequest, Rebase, WireError } from '@eckd/change-codec';
 import type { ResponseOp } from '@eckd/etcd-proto';
 import { responseOverLimit } from '@eckd/etcd-proto';
+import { AuthError, applyAuthChange, authRecordOf, authRecordsOf, authStateOfRecords, metaRecordKey } from '@eckd/auth';
+import type { AuthState } from '@eckd/auth';
 import { KvError, toInt } from '@eckd/mvcc';
 import type { MvccStore, WriteOp, WriteResult } from '@eckd/mvcc';
 import type { Message } from '@eckd/service-kit';
@@ -52,8 +54,9 @@ export function evaluateBatch(state: NodeState, items: QueuedProposal[], limits:
   const baseRevision = state.store.revision;
   const effects: BatchEffects = { patches: [], compactRevision: undefined };
   const peerChanges = peers?.beforeProposals(state, effects) ?? [];
+  if (peerChanges.length > 0) reloadAuth(state, effects);
   const replies = items.map((item): ProposeReply => ({
-    results: [...(item.answered ?? []), ...item.request.proposals.map((p) => evaluateProposal(state, effects, p, limits))],
+    results: [...(item.answered ?? []), ...item.request.proposals.map((p) => evaluateProposal(state, effects, p, limits, item.msg !== undefined))],
   }));
   const change = state.doc.commit(peers?.originOf(state));
   return { items, replies, change, baseRevision, peerChanges, peerSyncStates: peers?.syncStatesToStore() ?? [], ...effects };
@@ -79,9 +82,16 @@ export function answerLeaseReads(state: NodeState, request: ProposeRequest, limi
 }
 
 /** One proposal: an etcd error is a value in its result and changes nothing. */
-function evaluateProposal(state: NodeState, effects: BatchEffects, p: Proposal, limits: EvaluationLimits): ProposalResult {
+function evaluateProposal(state: NodeState, effects: BatchEffects, p: Proposal, limits: EvaluationLimits, fromFrontend = false): ProposalResult {
   const { store } = state;
   try {
+    const stale = fromFrontend ? staleAuthCheck(state, p) : undefined;
+    if (stale) return failed(p, store, { name: 'AuthOldRevision', message: stale });
+    if (p.auth) {
+      for (const key of applyAuthChange(state.auth, p.auth)) state.doc.setAuthRecord(key, authRecordOf(state.auth, key));
+      effects.authChanged = true;
+      return { id: p.id, revision: store.revision, result: 'auth', auth: { auth_revision: state.auth.revision } };
+    }
     if (p.request) {
       const op = toWriteOp(p.request);
       if (!op) return failed(p, store, { name: 'NotCapable', message: 'backend: unsupported request' });
@@ -102,8 +112,39 @@ function evaluateProposal(state: NodeState, effects: BatchEffects, p: Proposal, 
     if (lease) return { id: p.id, revision: store.revision, ...lease };
     return failed(p, store, { name: 'NotCapable', message: 'backend: unsupported proposal' });
   } catch (err) {
-    if (err instanceof KvError) return failed(p, store, { name: err.rpcName, message: err.message });
+    if (err instanceof KvError || err instanceof AuthError) return failed(p, store, { name: err.rpcName, message: err.message });
     throw err;
+  }
+}
+
+/**
+ * A frontend checks the permissions of writes, compactions, lease revokes
+ * and auth changes at its replica's auth revision (0: it saw auth
+ * disabled) and sends that revision along; with auth enabled here, an
+ * older one means an auth change (or the enabling itself) came in between,
+ * and the request is refused as etcd's apply refuses it (isOpPermitted).
+ */
+function staleAuthCheck(state: NodeState, p: Proposal): string | undefined {
+  if (!state.auth.enabled || !(p.request || p.compaction || p.auth || p.lease_revoke)) return undefined;
+  const checkedAt = Number(p.auth_revision ?? 0);
+  return checkedAt === 0 || checkedAt < state.auth.revision ? `backend: checked at auth revision ${checkedAt}, now ${state.auth.revision}` : undefined;
+}
+
+/** Peers' changes may carry auth changes: the auth state is read again from the document's records. */
+function reloadAuth(state: NodeState, effects: BatchEffects): void {
+  const records = (auth: AuthState) => JSON.stringify(authRecordsOf(auth).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
+  const before = records(state.auth);
+  const revisionBefore = state.auth.revision;
+  state.auth = authStateOfRecords(state.doc.authRecords());
+  if (records(state.auth) === before) return;
+  effects.authChanged = true;
+  // Concurrent changes on two members leave one `auth:meta` winning, whose
+  // revision may not be past this member's: a peer's change is an auth change
+  // here too, so the revision moves on (tokens and frontends compare it).
+  // Both members then write an equal record, which ends the exchange.
+  if (state.auth.revision <= revisionBefore) {
+    state.auth.revision = revisionBefore + 1;
+    state.doc.setAuthRecord(metaRecordKey, authRecordOf(state.auth, metaRecordKey));
   }
 }
 

@@ -134,6 +134,8 @@ export class HistoryCutter {
     const next = loadKvDocument({ base: base.bytes });
     for (const patch of pending.since) writeEvents(next, patch.events);
     copyLeases(state.doc, next);
+    // The worker's base holds no auth records: they go into the change after it, as they are now.
+    for (const { key, value } of state.doc.authRecords()) next.setAuthRecord(key, value);
     const change = next.commit();
     state.doc.free();
     state.doc = next;

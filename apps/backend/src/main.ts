@@ -3,10 +3,12 @@
 import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-backend' });
 
+import { authStateOfRecords } from '@eckd/auth';
 import { memberIdHexOf } from '@eckd/automerge-doc';
 import { codecs, nodeSubjects } from '@eckd/change-codec';
 import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, retry, startAppOps } from '@eckd/service-kit';
 import { ApplyLoop } from './apply-loop.js';
+import { AuthPublisher } from './auth-service.js';
 import { readBackendConfig } from './config.js';
 import { handlePropose, handleReadIndex, handleSync } from './handlers.js';
 import { HistoryCutter } from './history-cut.js';
@@ -64,7 +66,8 @@ try {
   };
   const clock = peerConfig ? startClock(doc, BigInt(identity.member_id)) : undefined;
   // With peers the lease records this member grants name it as their owner (docs/ARCHITECTURE.md §8.6).
-  const state = { store, doc, leases, now: () => Date.now(), clock, leaseOwner: peerConfig ? self.memberHex : undefined };
+  const state = { store, doc, leases, auth: authStateOfRecords(doc.authRecords()), now: () => Date.now(), clock, leaseOwner: peerConfig ? self.memberHex : undefined };
+  const authPublisher = new AuthPublisher(messenger, subjects, () => state.auth, log);
   const historyCutter = new HistoryCutter({ minOps: rebaseOps, opsPerLiveEntry: config.rebaseOpsPerKey, documentBytesMax: appendBytesMax / 2, log });
   onShutdown('history cut worker', () => historyCutter.stop());
   const replication =
@@ -95,6 +98,7 @@ try {
     persistence: config.persistence,
     historyCutter,
     peers: replication,
+    onAuthChanged: () => authPublisher.publish(),
     fencingEpoch,
     onFenced,
     appendBytesMax,
@@ -138,6 +142,9 @@ try {
   messenger.subscribe(subjects.maintenance, (msg) => maintenance.handle(msg));
   messenger.subscribe(subjects.propose, maintenance.gate(handlePropose(loop, log)));
   messenger.subscribe(subjects.readIndex, handleReadIndex(loop, identity));
+  // etcd's auth state for the frontends' replicas; published now so that frontends of a previous backend get its new token key.
+  messenger.subscribe(subjects.authState, (msg) => authPublisher.handle(msg));
+  authPublisher.publish();
   // etcd's MemberList: the frontends' client URLs, and with peers the member table (docs/ARCHITECTURE.md §8.5).
   const stopMembers = startMembers({
     messenger,

@@ -1,6 +1,7 @@
 // Everything the backend's apply loop evaluates against: the authoritative
 // key index (with history), the Automerge document, the leases, and the
 // node's clock. Each write goes to all of them together.
+import type { AuthState } from '@eckd/auth';
 import type { HybridClock, KvDocument, TxnTag } from '@eckd/automerge-doc';
 import type { Event, LeaseStore, MvccStore, RevisionPatch, WriteOp, WriteResult } from '@eckd/mvcc';
 
@@ -8,6 +9,8 @@ export interface NodeState {
   store: MvccStore;
   doc: KvDocument;
   leases: LeaseStore;
+  /** etcd's auth store, as the document's auth records hold it (docs/ARCHITECTURE.md §5g) */
+  auth: AuthState;
   now(): number;
   /** With peers: every write carries a transaction tag from this clock (docs/ARCHITECTURE.md §8.2); absent on a single node. */
   clock?: HybridClock;
@@ -20,6 +23,8 @@ export interface BatchEffects {
   /** Domain patches: they are valid PatchBatch input as they are. */
   patches: RevisionPatch[];
   compactRevision: number | undefined;
+  /** an auth change (local or a peer's) was applied: the frontends get the new auth state */
+  authChanged?: boolean;
 }
 
 /** Runs one etcd write against the node and records its revision, if it made one. */

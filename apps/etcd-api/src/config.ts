@@ -13,6 +13,8 @@ export interface ListenUrl {
   host: string;
   port: number;
 }
+import { parseAuthToken } from './auth/token-config.js';
+import type { AuthTokenConfig } from './auth/token-config.js';
 
 export const knownFlags = [
   'name',
@@ -34,6 +36,9 @@ export const knownFlags = [
   'key-file',
   'trusted-ca-file',
   'client-cert-auth',
+  'auth-token',
+  'auth-token-ttl',
+  'bcrypt-cost',
 ] as const;
 
 export interface FrontendConfig extends ServiceBaseConfig {
@@ -87,6 +92,12 @@ export interface FrontendConfig extends ServiceBaseConfig {
   grpcKeepaliveTimeoutMs: number;
   /** how often the frontend announces its client URLs to its backend (MemberList) */
   frontendAnnounceIntervalMs: number;
+  /** --auth-token and --auth-token-ttl (simple tokens' lifetime) */
+  authToken: AuthTokenConfig;
+  /** --bcrypt-cost: of the password hashes UserAdd and UserChangePassword make */
+  bcryptCost: number;
+  /** how often the auth replica asks the backend for the auth state (besides the published changes) */
+  authRefreshIntervalMs: number;
 }
 
 export function readFrontendConfig(argv: readonly string[], env: Record<string, string | undefined>): Readonly<FrontendConfig> {
@@ -135,6 +146,10 @@ export function readFrontendConfig(argv: readonly string[], env: Record<string, 
     grpcKeepaliveTimeoutMs: parseGoDuration('--grpc-keepalive-timeout', flags.get('grpc-keepalive-timeout') ?? '20s'),
     // Well inside the backend's ECKD_FRONTEND_EXPIRY_MS (30 s by default).
     frontendAnnounceIntervalMs: envInt(env, 'ECKD_FRONTEND_ANNOUNCE_INTERVAL_MS', 10_000, { min: 50 }),
+    // etcd's defaults: simple tokens living 300 s, bcrypt cost 10 (4 to 31).
+    authToken: parseAuthToken(flags.get('auth-token') ?? 'simple', 1000 * checkInt('--auth-token-ttl', flags.get('auth-token-ttl') ?? '300', { min: 1 }), parseGoDuration),
+    bcryptCost: checkInt('--bcrypt-cost', flags.get('bcrypt-cost') ?? '10', { min: 4, max: 31 }),
+    authRefreshIntervalMs: envInt(env, 'ECKD_AUTH_REFRESH_INTERVAL_MS', 5_000, { min: 100 }),
     // etcd 3.6 name, and the 3.4/3.5 one; default 10 minutes, at least 100 ms.
     watchProgressNotifyIntervalMs: Math.max(
       100,

@@ -6,6 +6,7 @@ import { conflictKinds, conflictsCodecs, validated, validators } from '@eckd/cha
 import type { ConflictsReply } from '@eckd/change-codec';
 import type { ConflictListRequest__Output, ConflictsHandlers } from '@eckd/etcd-proto';
 import type { Logger, Messenger } from '@eckd/service-kit';
+import type { AuthGuard } from './auth/auth-guard.js';
 import { responseHeader } from './header.js';
 import type { Replica } from './replica.js';
 import { EtcdRpcError, serviceError } from './to-grpc-error.js';
@@ -16,11 +17,14 @@ export interface ConflictsDeps {
   messenger: Messenger;
   subjects: { conflicts: string };
   requestTimeoutMs: number;
+  /** the permission check: with auth enabled the conflicts (keys of every user) are root's */
+  guard: AuthGuard;
   log: Logger;
 }
 
 export function conflictsHandlers(deps: ConflictsDeps): ConflictsHandlers {
-  const list = unary('Conflicts.List', deps.log, async (request: ConflictListRequest__Output) => {
+  const list = unary('Conflicts.List', deps.log, async (request: ConflictListRequest__Output, caller) => {
+    deps.guard.admin(caller);
     const reply = await askBackend(deps, request);
     return { ...reply, header: responseHeader(deps.replica, deps.replica.revision) };
   });

@@ -16,6 +16,9 @@ import type { TxnRequest } from '@eckd/mvcc';
 import type { Logger } from '@eckd/service-kit';
 import { addSpanEvent } from '@eckd/telemetry';
 import type { Acknowledger } from './acknowledger.js';
+import type { AuthGuard } from './auth/auth-guard.js';
+import type { Caller } from './auth/caller.js';
+import { checkLeaseKeys, leasesOfPuts } from './auth/lease-keys.js';
 import type { Proposer } from './proposer.js';
 import type { ReadIndex } from './read-index.js';
 import type { Replica } from './replica.js';
@@ -36,35 +39,53 @@ export interface KvDeps {
   requestTimeoutMs: number;
   /** largest reply sent (grpc's send limit; etcd's server sets grpc.MaxSendMsgSize) */
   maxResponseBytes: number;
+  /** the permission check (auth/auth-guard.ts) */
+  guard: AuthGuard;
   log: Logger;
 }
 
 export function kvHandlers(deps: KvDeps): KVHandlers {
   const { log } = deps;
   return {
-    Range: unary('Range', log, (req) => range(deps, req)),
-    Put: unary('Put', log, async (req) => {
+    Range: unary('Range', log, (req, caller) => {
+      checkRangeRequest(req, { strictSort: true });
+      deps.guard.range(caller, req);
+      return range(deps, req);
+    }),
+    Put: unary('Put', log, async (req, caller) => {
       checkPutRequest(req);
-      const { response, header } = await write(deps, { request: 'request_put', request_put: req }, raftRequestBytes('put', req));
+      const authRevision = deps.guard.put(caller, req);
+      await checkLeasePuts(deps, caller, leasesOfPuts({ put: req }));
+      const { response, header } = await write(deps, { request: 'request_put', request_put: req }, raftRequestBytes('put', req), authRevision);
       return { ...response.response_put, header };
     }),
-    DeleteRange: unary('DeleteRange', log, async (req) => {
+    DeleteRange: unary('DeleteRange', log, async (req, caller) => {
       checkDeleteRangeRequest(req);
-      const { response, header } = await write(deps, { request: 'request_delete_range', request_delete_range: req }, raftRequestBytes('delete_range', req));
+      const authRevision = deps.guard.deleteRange(caller, req);
+      const { response, header } = await write(deps, { request: 'request_delete_range', request_delete_range: req }, raftRequestBytes('delete_range', req), authRevision);
       return { ...response.response_delete_range, header };
     }),
-    Txn: unary('Txn', log, async (req) => {
+    Txn: unary('Txn', log, async (req, caller) => {
       checkTxnRequest(req, { maxTxnOps: deps.maxTxnOps, strictSort: true });
+      const authRevision = deps.guard.txn(caller, req);
       if (txnOnlyReads(req)) return readOnlyTxn(deps, req);
-      const { response, header } = await write(deps, { request: 'request_txn', request_txn: req }, raftRequestBytes('txn', req));
+      await checkLeasePuts(deps, caller, leasesOfPuts({ txn: req }));
+      const { response, header } = await write(deps, { request: 'request_txn', request_txn: req }, raftRequestBytes('txn', req), authRevision);
       return { ...response.response_txn, header };
     }),
-    Compact: unary('Compact', log, (req) => compact(deps, req)),
+    Compact: unary('Compact', log, (req, caller) => {
+      deps.guard.admin(caller);
+      return compact(deps, req);
+    }),
   };
 }
 
+/** etcd's checkLeasePuts: a put attaching a key to a lease needs write on the lease's other keys too. */
+async function checkLeasePuts(deps: KvDeps, caller: Caller, leases: string[]): Promise<void> {
+  for (const id of leases) await checkLeaseKeys(deps, caller, id, (key) => deps.guard.put(caller, { key }));
+}
+
 async function range(deps: KvDeps, req: RangeRequest__Output): Promise<RangeResponse> {
-  checkRangeRequest(req, { strictSort: true });
   const { replica } = deps;
   await readBarrier(deps, req.serializable);
   const response = { header: responseHeader(replica, replica.revision), ...replica.store.range(req) };
@@ -115,9 +136,9 @@ function refuseOverSendLimit(message: 'RangeResponse' | 'TxnResponse', response:
 }
 
 /** A Put, DeleteRange or Txn through the backend, within etcd's request size limit (also the writes of Lock and Election). */
-export async function write(deps: KvDeps, request: Sent<RequestOp__Output>, bytes: number): Promise<{ response: ResponseOp; header: NodeHeader }> {
+export async function write(deps: KvDeps, request: Sent<RequestOp__Output>, bytes: number, authRevision: number): Promise<{ response: ResponseOp; header: NodeHeader }> {
   if (bytes > deps.maxRequestBytes) throw new EtcdRpcError('RequestTooLarge');
-  const { result, header } = await proposeWithHeader(deps, { op: 'request', request }, bytes);
+  const { result, header } = await proposeWithHeader(deps, { op: 'request', request, auth_revision: authRevision }, bytes);
   addSpanEvent('acknowledged', { 'eckd.revision': header.revision });
   return { response: result.response ?? {}, header };
 }

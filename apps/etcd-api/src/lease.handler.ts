@@ -9,6 +9,9 @@ import type { Logger } from '@eckd/service-kit';
 import { responseWriter } from './batched-writer.js';
 import type { StreamResponse } from './batched-writer.js';
 import type { Acknowledger } from './acknowledger.js';
+import type { AuthGuard } from './auth/auth-guard.js';
+import type { Caller } from './auth/caller.js';
+import { checkLeaseKeys } from './auth/lease-keys.js';
 import { proposeWithHeader } from './header.js';
 import type { NodeHeader } from './header.js';
 import type { Proposer } from './proposer.js';
@@ -24,6 +27,8 @@ export interface LeaseDeps {
   streamQueuedBytesMax: number;
   /** ECKD_KEEPALIVES_PER_STREAM_MAX: keep-alives of one stream proposed and not yet answered */
   keepAlivesPerStreamMax: number;
+  /** the permission check (auth/auth-guard.ts): revoking needs write, TimeToLive read, on the lease's keys */
+  guard: AuthGuard;
   log: Logger;
 }
 
@@ -39,9 +44,11 @@ function leaseUnary<Req, Res extends object>(
   name: string,
   proposal: (req: Req) => Omit<Proposal, 'id'>,
   response: (result: ProposalResult) => Res,
+  check: (caller: Caller, req: Req) => Promise<number> = async () => 0,
 ): handleUnaryCall<Req, Res & { header: NodeHeader }> {
-  return unary(name, deps.log, async (req: Req) => {
-    const { result, header } = await proposeWithHeader(deps, proposal(req), leaseProposalBytes);
+  return unary(name, deps.log, async (req: Req, caller) => {
+    const authRevision = await check(caller, req);
+    const { result, header } = await proposeWithHeader(deps, { ...proposal(req), auth_revision: authRevision }, leaseProposalBytes);
     return { ...response(result), header };
   });
 }
@@ -49,8 +56,12 @@ function leaseUnary<Req, Res extends object>(
 export function leaseHandlers(deps: LeaseDeps): LeaseService {
   return {
     LeaseGrant: leaseUnary(deps, 'LeaseGrant', (lease_grant) => ({ op: 'lease_grant', lease_grant }), (r) => r.lease_grant ?? {}),
-    LeaseRevoke: leaseUnary(deps, 'LeaseRevoke', (lease_revoke) => ({ op: 'lease_revoke', lease_revoke }), (r) => r.lease_revoke ?? {}),
-    LeaseTimeToLive: leaseUnary(deps, 'LeaseTimeToLive', (lease_time_to_live) => ({ op: 'lease_time_to_live', lease_time_to_live }), (r) => r.lease_time_to_live ?? {}),
+    LeaseRevoke: leaseUnary(deps, 'LeaseRevoke', (lease_revoke) => ({ op: 'lease_revoke', lease_revoke }), (r) => r.lease_revoke ?? {}, (caller, req) =>
+      checkLeaseKeys(deps, caller, req.ID, (key) => deps.guard.put(caller, { key })),
+    ),
+    LeaseTimeToLive: leaseUnary(deps, 'LeaseTimeToLive', (lease_time_to_live) => ({ op: 'lease_time_to_live', lease_time_to_live }), (r) => r.lease_time_to_live ?? {}, (caller, req) =>
+      checkLeaseKeys(deps, caller, req.ID, (key) => deps.guard.range(caller, { key })),
+    ),
     LeaseLeases: leaseUnary(deps, 'LeaseLeases', (lease_leases) => ({ op: 'lease_leases', lease_leases }), (r) => r.lease_leases ?? {}),
     LeaseKeepAlive: (call) => {
       // Keep-alives of one stream are proposed as they come (so they share

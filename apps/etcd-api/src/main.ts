@@ -6,6 +6,9 @@ const telemetry = startTelemetry({ serviceName: 'eckd-etcd-api' });
 import { nodeSubjects } from '@eckd/change-codec';
 import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, startAppOps } from '@eckd/service-kit';
 import { Acknowledger } from './acknowledger.js';
+import { AuthGuard } from './auth/auth-guard.js';
+import { AuthReplica } from './auth/auth-replica.js';
+import { tokenProviderOf } from './auth/token-config.js';
 import { startFrontendAnnouncements } from './cluster.handler.js';
 import { readFrontendConfig } from './config.js';
 import { Proposer } from './proposer.js';
@@ -69,6 +72,11 @@ try {
   onShutdown('watches', () => hub.close());
   const waits = new PrefixWaits(replica, config.concurrencyWaitsMax);
   await replica.start();
+  // etcd's auth state, replicated from the backend; every request is checked against it (docs/ARCHITECTURE.md §5g).
+  const authReplica = new AuthReplica({ messenger, subjects, requestTimeoutMs: config.requestTimeoutMs, refreshIntervalMs: config.authRefreshIntervalMs, log });
+  await authReplica.start();
+  onShutdown('auth replica', () => authReplica.stop());
+  const guard = new AuthGuard(authReplica, tokenProviderOf(config.authToken));
 
   const proposer = new Proposer({
     messenger,
@@ -102,6 +110,9 @@ try {
     messenger,
     subjects,
     etcdVersion: ops.config.emulatedEtcdVersion,
+    authReplica,
+    guard,
+    bcryptCost: config.bcryptCost,
     log,
   }, { readyz: frontendReadyz(healthDeps), checkTimeoutMs: ops.config.healthCheckTimeoutMs, metrics: ops.urls.length > 0 });
   const loopback = await startLoopback(server, config.maxResponseBytes);

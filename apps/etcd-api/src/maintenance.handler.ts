@@ -11,6 +11,8 @@ import { hashKv, hashStore, toInt } from '@eckd/mvcc';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { withSpan } from '@eckd/telemetry';
 import { clientTraceContext } from './client-trace-context.js';
+import type { AuthGuard } from './auth/auth-guard.js';
+import { callerOf } from './auth/caller.js';
 import { responseHeader } from './header.js';
 import { askBackend } from './maintenance/backend-client.js';
 import { checkDowngradeTarget, downgradeActionOf } from './maintenance/downgrade.js';
@@ -32,6 +34,8 @@ export interface MaintenanceDeps {
   streamQueuedBytesMax: number;
   /** ECKD_EMULATED_ETCD_VERSION: what Status, Snapshot and Downgrade report */
   etcdVersion: string;
+  /** the permission check (auth/auth-guard.ts): root only but for Status and alarm listing */
+  guard: AuthGuard;
   log: Logger;
 }
 
@@ -49,33 +53,51 @@ export function maintenanceHandlers(deps: MaintenanceDeps): MaintenanceService {
     askBackend(deps.messenger, deps.subjects.maintenance, request, timeoutMs);
   const header = () => responseHeader(deps.replica, deps.replica.revision);
   return {
-    Status: unary('Status', log, () => status(deps)),
-    Alarm: unary('Alarm', log, async (req) => ({ header: header(), alarms: (await backend({ alarm: req })).alarm?.alarms ?? [] })),
-    Defragment: unary('Defragment', log, async () => {
+    Status: unary('Status', log, (_req, caller) => {
+      deps.guard.authenticated(caller);
+      return status(deps);
+    }),
+    Alarm: unary('Alarm', log, async (req, caller) => {
+      if (req.action === 'GET') deps.guard.authenticated(caller);
+      else deps.guard.admin(caller);
+      return { header: header(), alarms: (await backend({ alarm: req })).alarm?.alarms ?? [] };
+    }),
+    Defragment: unary('Defragment', log, async (_req, caller) => {
+      deps.guard.admin(caller);
       await backend({ defragment: {} }, defragmentTimeoutMs);
       return {};
     }),
-    Hash: unary('Hash', log, async () => {
+    Hash: unary('Hash', log, async (_req, caller) => {
+      deps.guard.admin(caller);
       await deps.readIndex.linearizableBarrier();
       return { header: header(), hash: hashStore(deps.replica.store) };
     }),
-    HashKV: unary('HashKV', log, async (req) => {
+    HashKV: unary('HashKV', log, async (req, caller) => {
+      deps.guard.admin(caller);
       await deps.readIndex.linearizableBarrier();
       const h = hashKv(deps.replica.store, toInt(req.revision));
       return { header: header(), hash: h.hash, compact_revision: h.compactRevision, hash_revision: h.revision };
     }),
-    MoveLeader: unary('MoveLeader', log, async (req) => {
+    MoveLeader: unary('MoveLeader', log, async (req, caller) => {
+      deps.guard.admin(caller);
       // The node's one writer is always its leader: moving it to itself is done, to anyone else impossible.
       if (req.targetID !== String(deps.replica.identity?.member_id)) throw new EtcdRpcError('BadLeaderTransferee');
       return {};
     }),
-    Downgrade: unary('Downgrade', log, async (req) => {
+    Downgrade: unary('Downgrade', log, async (req, caller) => {
+      deps.guard.admin(caller);
       const action = downgradeActionOf(req.action);
       const version = action === 'CANCEL' ? '' : checkDowngradeTarget(req.version);
       await backend({ downgrade: { action, version } });
       return { header: header(), version: clusterVersionOf(deps.etcdVersion) };
     }),
     Snapshot: (call) => {
+      try {
+        deps.guard.admin(callerOf(call));
+      } catch (err) {
+        call.destroy(toGrpcError(err));
+        return;
+      }
       withSpan('etcd-api.Snapshot', { kind: SpanKind.SERVER, parent: clientTraceContext(call.metadata) }, () => streamSnapshot(deps.messenger, deps.subjects.backup, deps.streamQueuedBytesMax, call, deps.etcdVersion)).catch((err) => {
         deps.log.warn('snapshot failed', { err });
         call.destroy(toGrpcError(err));

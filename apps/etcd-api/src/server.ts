@@ -4,6 +4,8 @@
 // an etcd client must see for what eckd does not serve yet.
 import * as grpc from '@grpc/grpc-js';
 import { loadEtcdGrpc } from '@eckd/etcd-proto';
+import type { AuthDeps } from './auth.handler.js';
+import { authHandlers } from './auth.handler.js';
 import type { ClusterDeps } from './cluster.handler.js';
 import { clusterHandlers } from './cluster.handler.js';
 import type { FrontendConfig } from './config.js';
@@ -39,7 +41,7 @@ export type GrpcServerLimits = Pick<
  */
 export function createGrpcServer(
   limits: GrpcServerLimits,
-  deps: KvDeps & WatchDeps & LeaseDeps & MaintenanceDeps & ConflictsDeps & ClusterDeps & RecipeDeps,
+  deps: KvDeps & WatchDeps & LeaseDeps & MaintenanceDeps & ConflictsDeps & ClusterDeps & RecipeDeps & AuthDeps,
   ops: { readyz: HealthChecks; checkTimeoutMs: number; metrics: boolean },
 ): grpc.Server {
   const server = new grpc.Server({
@@ -66,5 +68,6 @@ export function createGrpcServer(
   server.addService(loadEtcdGrpc().Lock, lockHandlers(deps));
   server.addService(loadEtcdGrpc().Election, electionHandlers(deps));
   server.addService(healthServiceDefinition, healthHandlers(ops.readyz, ops.checkTimeoutMs));
+  server.addService(loadEtcdGrpc().Auth, authHandlers(deps));
   return server;
 }

@@ -6,6 +6,7 @@ import type { ServiceError } from '@grpc/grpc-js';
 import { Metadata } from '@grpc/grpc-js';
 import { rpcErrorOf } from '@eckd/etcd-proto';
 import type { EtcdErrorName } from '@eckd/etcd-proto';
+import { AuthError } from '@eckd/auth';
 import { KvError } from '@eckd/mvcc';
 
 /** An error that carries an etcd error name; `detail` is for logs only. */
@@ -21,7 +22,7 @@ export class EtcdRpcError extends Error {
 
 export function toGrpcError(err: unknown): ServiceError {
   // A name from the wire is only typed, not checked: it is checked here.
-  const name: string | undefined = err instanceof KvError ? err.rpcName : err instanceof EtcdRpcError ? err.rpcName : undefined;
+  const name: string | undefined = err instanceof KvError || err instanceof AuthError || err instanceof EtcdRpcError ? err.rpcName : undefined;
   const known = name === undefined ? undefined : rpcErrorOf(name);
   if (known) return serviceError(known.code, known.message);
   // grpc's own answer to a reply over the send limit; its text carries the sizes.

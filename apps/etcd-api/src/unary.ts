@@ -1,18 +1,21 @@
 // The one wrapper of etcd-api's unary RPCs: a server span per call (in the
 // client's trace when its metadata carries `traceparent`), the
 // replication factors the call's metadata names (for the write path), the
-// handler's answer sent back, a failure turned into etcd's gRPC error.
+// handler's answer sent back (given the request's Caller for the auth check), a failure turned into etcd's gRPC error.
 import { status } from '@grpc/grpc-js';
 import type { handleUnaryCall } from '@grpc/grpc-js';
 import { SpanKind } from '@opentelemetry/api';
 import type { Logger } from '@eckd/service-kit';
 import { withSpan } from '@eckd/telemetry';
+import type { Caller } from './auth/caller.js';
+import { callerOf } from './auth/caller.js';
 import { FactorMetadataError, factorsOfMetadata, withRequestFactors } from './replication-factors.js';
 import type { ReplicationFactors } from './replication-factors.js';
 import { serviceError, toGrpcError } from './to-grpc-error.js';
 import { clientTraceContext } from './client-trace-context.js';
 
-export function unary<Req, Res>(name: string, log: Logger, fn: (req: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
+/** `fn` gets the request and its Caller (for the auth check, auth/auth-guard.ts). */
+export function unary<Req, Res>(name: string, log: Logger, fn: (req: Req, caller: Caller) => Promise<Res>): handleUnaryCall<Req, Res> {
   return (call, callback) => {
     let factors: Partial<ReplicationFactors>;
     try {
@@ -22,7 +25,7 @@ export function unary<Req, Res>(name: string, log: Logger, fn: (req: Req) => Pro
       callback(serviceError(status.INVALID_ARGUMENT, err.message));
       return;
     }
-    withRequestFactors(factors, () => withSpan(`etcd-api.${name}`, { kind: SpanKind.SERVER, parent: clientTraceContext(call.metadata) }, () => fn(call.request))).then(
+    withRequestFactors(factors, () => withSpan(`etcd-api.${name}`, { kind: SpanKind.SERVER, parent: clientTraceContext(call.metadata) }, () => fn(call.request, callerOf(call)))).then(
       (res) => callback(null, res),
       (err) => {
         const error = toGrpcError(err);

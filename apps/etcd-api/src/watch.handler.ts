@@ -1,6 +1,7 @@
 // etcdserverpb.Watch: one bidirectional stream per client connection, many
 // watches per stream. Requests are create, cancel and progress; responses
 // are created/canceled notices, events and progress notifications.
+import { status } from '@grpc/grpc-js';
 import type { handleBidiStreamingCall } from '@grpc/grpc-js';
 import type { Logger } from '@eckd/service-kit';
 import type { Replica } from './replica.js';
@@ -9,6 +10,10 @@ import { responseEncoders } from '@eckd/etcd-proto';
 import type { WatchRequest__Output } from '@eckd/etcd-proto';
 import { responseWriter } from './batched-writer.js';
 import type { StreamResponse } from './batched-writer.js';
+import { AuthError } from '@eckd/auth';
+import type { AuthGuard } from './auth/auth-guard.js';
+import { callerOf } from './auth/caller.js';
+import type { Caller } from './auth/caller.js';
 import { toGrpcError } from './to-grpc-error.js';
 import { WatchStream } from './watch/watch-stream.js';
 import { toWatchId } from './watch/watcher.js';
@@ -30,6 +35,8 @@ export interface WatchDeps {
   streamQueuedBytesMax: number;
   /** How long a request may wait for a synced replica (ECKD_REQUEST_TIMEOUT_MS). */
   requestTimeoutMs: number;
+  /** the permission check (auth/auth-guard.ts): a watch is checked when it is created */
+  guard: AuthGuard;
   log: Logger;
 }
 
@@ -72,11 +79,13 @@ export function watchHandlers(deps: WatchDeps): WatchService {
       });
       deps.hub.add(stream);
       const trace = clientTraceContext(call.metadata);
+      // The token of the stream's metadata stands for every request on it, as in etcd.
+      const caller = callerOf(call);
       call.on('data', (req: WatchRequest__Output) => {
         // A watch needs a synced replica; requests wait for it in order.
         void deps.replica
           .waitFor(0, deps.requestTimeoutMs)
-          .then(() => handle(stream, req, trace))
+          .then(() => handle(deps.guard, caller, stream, req, trace))
           .catch(fail);
       });
       call.on('end', () => {
@@ -91,12 +100,35 @@ export function watchHandlers(deps: WatchDeps): WatchService {
   };
 }
 
-function handle(stream: WatchStream, req: WatchRequest__Output, trace: Context): Promise<void> | void {
-  // A span per created watch (the stream lives for hours; events are not traced).
+function handle(guard: AuthGuard, caller: Caller, stream: WatchStream, req: WatchRequest__Output, trace: Context): Promise<void> | void {
   if (req.create_request) {
     const create = req.create_request;
+    const refusal = watchRefusal(guard, caller, create);
+    if (refusal) return stream.refuseCreate(refusal);
+    // A span per created watch (the stream lives for hours; events are not traced).
     return withSpan('etcd-api.Watch.create', { kind: SpanKind.SERVER, parent: trace }, () => stream.create(create));
   }
   if (req.cancel_request) stream.cancel(toWatchId(req.cancel_request.watch_id));
   else if (req.progress_request) stream.requestProgress();
 }
+
+/**
+ * Why a watch may not be created, in etcd's words: the gRPC error's text as
+ * grpc-go prints it ("rpc error: code = PermissionDenied desc = …"), as
+ * etcd's watch server puts it in cancel_reason; undefined when it may.
+ */
+function watchRefusal(guard: AuthGuard, caller: Caller, create: NonNullable<WatchRequest__Output['create_request']>): string | undefined {
+  try {
+    guard.range(caller, create);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof AuthError)) throw err;
+    // etcd answers every other auth failure as permission denied.
+    const named = ['InvalidAuthToken', 'AuthOldRevision', 'UserEmpty'].includes(err.rpcName) ? err.rpcName : 'PermissionDenied';
+    const { code, details } = toGrpcError(new AuthError(named as AuthError['rpcName']));
+    return `rpc error: code = ${grpcCodeNames[code] ?? String(code)} desc = ${details}`;
+  }
+}
+
+/** grpc-go's names of the codes a watch refusal carries. */
+const grpcCodeNames: Partial<Record<number, string>> = { [status.INVALID_ARGUMENT]: 'InvalidArgument', [status.PERMISSION_DENIED]: 'PermissionDenied', [status.UNAUTHENTICATED]: 'Unauthenticated' };

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Etcd3 } from 'etcd3';
 import { connect, createInbox } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { codecs, conflictsCodecs, maintenanceCodecs, membersCodecs, nodeSubjects } from '@eckd/change-codec';
+import { authCodecs, codecs, conflictsCodecs, maintenanceCodecs, membersCodecs, nodeSubjects } from '@eckd/change-codec';
 import type { NodeSubjects } from '@eckd/change-codec';
 import { builtAppMain, isReadyLine, startProcess } from '@eckd/testing';
 import type { ProcessHandle } from '@eckd/testing';
@@ -112,6 +112,12 @@ function impossibleMessages(): Record<keyof NodeSubjects, Uint8Array[]> {
     ],
     // A members request has no fields: what is impossible here is another message type.
     members: [membersCodecs.membersReply.encode({ members: [{ ID: '0', name: 'forged', peerURLs: [], clientURLs: [], isLearner: false }] })],
+    auth: [
+      authCodecs.authState.encode({ enabled: true, revision: '-1', users: [], roles: [], token_key: Buffer.from('k'), token_epoch: 0 }),
+      authCodecs.authState.encode({ enabled: true, revision: 5, users: [], roles: [], token_key: Buffer.alloc(0), token_epoch: 0 }),
+    ],
+    // An auth state request has no fields: what is impossible here is another message type.
+    authState: [authCodecs.authState.encode({ enabled: true, revision: 0, users: [{ name: Buffer.alloc(0) }], roles: [], token_key: Buffer.alloc(0), token_epoch: '-1' })],
   };
 }
 

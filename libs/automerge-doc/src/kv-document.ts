@@ -18,6 +18,9 @@ import type { ChangeOrigin } from './change-origin.js';
 import { assertLatin1Key } from './latin1-key.js';
 import { decodeMemberRecord, encodeMemberRecord, memberIdHex, memberKey, memberKeyPrefix } from './member-record.js';
 import type { MemberRecord } from './member-record.js';
+
+/** The root entries of etcd's auth state (users, roles, the flag): one JSON scalar each, as the member table. */
+export const authRecordPrefix = 'auth:';
 import type { PeerSync } from './peer-sync.js';
 import { decodeStoredValue, decodeTaggedStoredValue, encodeStoredValue, encodeTaggedStoredValue, parseLease } from './stored-value.js';
 import type { TaggedStoredValue } from './stored-value.js';
@@ -114,6 +117,10 @@ export interface KvDocument {
   putMember(idHex: string, record: MemberRecord): void;
   /** The member table, by id. */
   members(): { id: string; record: MemberRecord }[];
+  /** Writes (a JSON string) or, with undefined, deletes one auth record (key `auth:…`; docs/ARCHITECTURE.md §5g). */
+  setAuthRecord(key: string, value: string | undefined): void;
+  /** Every auth record. */
+  authRecords(): { key: string; value: string }[];
   /** Changes from storage or peers; throws AutomergeDocError if dependencies stay missing. */
   applyChanges(changes: Uint8Array[]): void;
   /** The whole document. */
@@ -354,6 +361,19 @@ class AutomergeKvDocument implements KvDocument {
       .keys('_root')
       .filter((k) => k.startsWith(memberKeyPrefix))
       .map((k) => ({ id: k.slice(memberKeyPrefix.length), record: decodeMemberRecord(this.handle.get('_root', k)) }));
+  }
+
+  setAuthRecord(key: string, value: string | undefined): void {
+    if (!key.startsWith(authRecordPrefix)) throw new AutomergeDocError(`auth record key must start with ${authRecordPrefix}, got ${JSON.stringify(key)}`);
+    if (value === undefined) this.handle.delete('_root', key);
+    else this.handle.put('_root', key, value);
+  }
+
+  authRecords(): { key: string; value: string }[] {
+    return this.handle
+      .keys('_root')
+      .filter((k) => k.startsWith(authRecordPrefix))
+      .map((key) => ({ key, value: String(this.handle.get('_root', key)) }));
   }
 
   save(): Uint8Array {

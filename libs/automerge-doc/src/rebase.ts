@@ -26,6 +26,8 @@ export interface RebaseState {
   leases: readonly { id: string; ttl: number }[];
   /** the member table (member-record.ts), any order; none leaves the base as before members existed */
   members?: readonly { id: string; record: MemberRecord }[];
+  /** the auth records (users, roles, the flag), any order */
+  authRecords?: readonly { key: string; value: string }[];
 }
 
 /**
@@ -43,6 +45,7 @@ export function rebaseChange(doc: KvDocument): { bytes: Uint8Array; hash: string
     keyLeases: stored.map((s) => s.lease),
     leases: doc.leases(),
     members: doc.members(),
+    authRecords: doc.authRecords(),
   });
 }
 
@@ -64,6 +67,9 @@ export function rebaseChangeOf(state: RebaseState): { bytes: Uint8Array; hash: s
     }
     for (const { id, record } of [...(state.members ?? [])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
       handle.put('_root', memberKey(id), encodeMemberRecord(record));
+    }
+    for (const { key, value } of [...(state.authRecords ?? [])].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+      handle.put('_root', key, value);
     }
     const hash = handle.commit(rebaseMessage, 0);
     const bytes = handle.getLastLocalChange();

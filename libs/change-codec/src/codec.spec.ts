@@ -1,5 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { authCodecs } from './auth-messages.js';
+import { validated, validators } from './validate.js';
 import { codecs } from './messages.js';
 import { nodeSubjects } from './subjects.js';
 import { ChunkBudget, chunkBySize } from './chunks.js';
@@ -24,6 +26,8 @@ describe('subjects', () => {
       peerStored: 'eckd.n1.peer-stored.v1',
       frontends: 'eckd.n1.backend.frontends.v1',
       members: 'eckd.n1.backend.members.v1',
+      auth: 'eckd.n1.auth.v1',
+      authState: 'eckd.n1.backend.auth.v1',
     });
   });
 
@@ -207,5 +211,20 @@ describe('chunkBySize', () => {
     budget.reset();
     for (const n of [1, 1, 1]) budget.add(n);
     assert.equal(budget.isFullFor(1), true, 'the count cap');
+  });
+});
+
+describe('auth messages', () => {
+  test('an auth change proposal and the auth state round-trip', () => {
+    const request = codecs.proposeRequest.decode(
+      codecs.proposeRequest.encode({ frontend_id: 'f', proposals: [{ id: 1, op: 'auth', auth: { op: 'role_add', role_add: { name: 'r' } }, auth_revision: 7 }] }),
+    );
+    assert.equal(request.proposals[0]!.auth?.role_add?.name, 'r');
+    assert.equal(String(request.proposals[0]!.auth_revision), '7');
+    const state = authCodecs.authState.decode(
+      authCodecs.authState.encode({ enabled: true, revision: 3, users: [{ name: Buffer.from('u'), password: Buffer.from('$2a$'), roles: ['r'] }], roles: [{ name: Buffer.from('r'), keyPermission: [{ permType: 'READ', key: Buffer.from('k'), range_end: Buffer.alloc(0) }] }], token_key: Buffer.from('key'), token_epoch: 1 }),
+    );
+    assert.deepEqual(validated(state, validators.authState).roles[0]!.keyPermission?.[0]?.permType, 'READ');
+    assert.throws(() => validated({ ...state, token_key: Buffer.alloc(0) }, validators.authState), /token key/);
   });
 });

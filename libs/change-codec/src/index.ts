@@ -10,6 +10,9 @@ export type {
   Sent,
   WireError,
   Proposal,
+  AuthChange,
+  AuthChangeOp,
+  AuthChangeResult,
   LeaseOp,
   ProposeRequest,
   ProposalResult,
@@ -62,3 +65,5 @@ export { conflictsCodecs } from './conflicts-messages.js';
 export type { ConflictsRequest, ConflictsReply } from './conflicts-messages.js';
 export { membersCodecs } from './members-messages.js';
 export type { FrontendAnnouncement, MembersRequest, MembersReply } from './members-messages.js';
+export { authCodecs } from './auth-messages.js';
+export type { AuthState, AuthStateRequest } from './auth-messages.js';

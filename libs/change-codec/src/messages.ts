@@ -8,6 +8,17 @@
 // numbers) are valid as they are, and a decoded message (int64 as strings)
 // fits too; libs/mvcc's wire conversions read them back.
 import type {
+  AuthDisableRequest__Output,
+  AuthEnableRequest__Output,
+  AuthRoleAddRequest__Output,
+  AuthRoleDeleteRequest__Output,
+  AuthRoleGrantPermissionRequest__Output,
+  AuthRoleRevokePermissionRequest__Output,
+  AuthUserAddRequest__Output,
+  AuthUserChangePasswordRequest__Output,
+  AuthUserDeleteRequest__Output,
+  AuthUserGrantRoleRequest__Output,
+  AuthUserRevokeRoleRequest__Output,
   CompactionRequest__Output,
   CompactionResponse,
   EtcdErrorName,
@@ -49,9 +60,45 @@ export function unknownWireError(err: unknown): WireError {
 /** The lease operations, which the backend owns (one clock per node). */
 export type LeaseOp = 'lease_grant' | 'lease_revoke' | 'lease_keep_alive' | 'lease_time_to_live' | 'lease_leases';
 
+/** The auth changes a frontend proposes (docs/ARCHITECTURE.md §5g); passwords arrive hashed. */
+export type AuthChangeOp =
+  | 'auth_enable'
+  | 'auth_disable'
+  | 'user_add'
+  | 'user_delete'
+  | 'user_change_password'
+  | 'user_grant_role'
+  | 'user_revoke_role'
+  | 'role_add'
+  | 'role_delete'
+  | 'role_grant_permission'
+  | 'role_revoke_permission';
+
+export interface AuthChange {
+  op?: AuthChangeOp;
+  auth_enable?: Sent<AuthEnableRequest__Output> | null;
+  auth_disable?: Sent<AuthDisableRequest__Output> | null;
+  user_add?: Sent<AuthUserAddRequest__Output> | null;
+  user_delete?: Sent<AuthUserDeleteRequest__Output> | null;
+  user_change_password?: Sent<AuthUserChangePasswordRequest__Output> | null;
+  user_grant_role?: Sent<AuthUserGrantRoleRequest__Output> | null;
+  user_revoke_role?: Sent<AuthUserRevokeRoleRequest__Output> | null;
+  role_add?: Sent<AuthRoleAddRequest__Output> | null;
+  role_delete?: Sent<AuthRoleDeleteRequest__Output> | null;
+  role_grant_permission?: Sent<AuthRoleGrantPermissionRequest__Output> | null;
+  role_revoke_permission?: Sent<AuthRoleRevokePermissionRequest__Output> | null;
+}
+
+export interface AuthChangeResult {
+  auth_revision: Int64;
+}
+
 export interface Proposal {
   id: Int64;
-  op?: 'request' | 'compaction' | LeaseOp;
+  op?: 'request' | 'compaction' | LeaseOp | 'auth';
+  auth?: AuthChange | null;
+  /** the frontend's auth revision when it checked the request (0 or absent: unchecked) */
+  auth_revision?: Int64;
   request?: Sent<RequestOp__Output> | null;
   compaction?: Sent<CompactionRequest__Output> | null;
   lease_grant?: Sent<LeaseGrantRequest__Output> | null;
@@ -71,7 +118,8 @@ export interface ProposeRequest {
 export interface ProposalResult {
   id: Int64;
   revision: Int64;
-  result?: 'response' | 'compaction' | 'error' | LeaseOp;
+  result?: 'response' | 'compaction' | 'error' | LeaseOp | 'auth';
+  auth?: AuthChangeResult | null;
   response?: ResponseOp | null;
   compaction?: CompactionResponse | null;
   error?: WireError | null;

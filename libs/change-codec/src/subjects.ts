@@ -48,6 +48,10 @@ export interface NodeSubjects {
   frontends: string;
   /** request/reply: etcd's member list as the backend knows it (MembersRequest → MembersReply) */
   members: string;
+  /** publish (backend → frontends): the node's auth state after each change (AuthState) */
+  auth: string;
+  /** request/reply: the node's auth state (AuthStateRequest → AuthState) */
+  authState: string;
 }
 
 /** The token of the cluster-wide subjects: no node may take it as its name. */
@@ -74,6 +78,8 @@ export function nodeSubjects(scope: SubjectScope): NodeSubjects {
     peerStored: `${base}.peer-stored.v1`,
     frontends: `${base}.backend.frontends.v1`,
     members: `${base}.backend.members.v1`,
+    auth: `${base}.auth.v1`,
+    authState: `${base}.backend.auth.v1`,
   });
 }
 

@@ -5,6 +5,7 @@
 // (docs/ARCHITECTURE.md §4, "Trust and permissions"). Checks against the
 // receiver's own state (a patch past a gap, a compaction in the future)
 // stay with the receiver.
+import type { AuthState } from './auth-messages.js';
 import type { ConflictsReply, ConflictsRequest } from './conflicts-messages.js';
 import type { BackupChunk, BackupRequest, MaintenanceReply, MaintenanceRequest, StorageReply, StorageRequest } from './maintenance-messages.js';
 import type { FrontendAnnouncement, MembersReply } from './members-messages.js';
@@ -306,5 +307,14 @@ export const validators = Object.freeze({
   membersReply: validator<MembersReply>('MembersReply', (m, c) => {
     c.that(m.members.length <= messageLimits.peersMax, `${m.members.length} members (at most ${messageLimits.peersMax})`);
     for (const member of m.members) c.that(String(member.ID) !== '0', 'a member needs its id');
+  }),
+
+  authState: validator<AuthState>('AuthState', (m, c) => {
+    if (m.error) return;
+    c.revision('auth revision', m.revision, 1);
+    c.count('token epoch', m.token_epoch);
+    c.that(m.token_key.length > 0, 'an auth state needs the token key');
+    for (const u of m.users) c.that(u.name !== undefined && u.name.length > 0, 'a user needs a name');
+    for (const r of m.roles) c.that(r.name !== undefined && r.name.length > 0, 'a role needs a name');
   }),
 });

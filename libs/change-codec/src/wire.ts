@@ -34,7 +34,7 @@ let types: Map<string, Type> | undefined;
 
 function wireType(name: string): Type {
   if (!types) {
-    const root = loadProtoWithEtcdImports(['eckd/wire/v1/wire.proto', 'eckd/wire/v1/maintenance.proto', 'eckd/wire/v1/conflicts.proto', 'eckd/wire/v1/members.proto'], [wireProtoDir]);
+    const root = loadProtoWithEtcdImports(['eckd/wire/v1/wire.proto', 'eckd/wire/v1/maintenance.proto', 'eckd/wire/v1/conflicts.proto', 'eckd/wire/v1/members.proto', 'eckd/wire/v1/auth.proto'], [wireProtoDir]);
     types = new Map();
     for (const t of [
       'WireError', 'Proposal', 'ProposeRequest', 'ProposalResult', 'ProposeReply',
@@ -46,6 +46,7 @@ function wireType(name: string): Type {
       'ConflictsRequest', 'ConflictsReply',
       'FrontendApplied', 'MemberStored', 'PeerStoredRevisions',
       'FrontendAnnouncement', 'MembersRequest', 'MembersReply',
+      'AuthChange', 'AuthChangeResult', 'AuthStateRequest', 'AuthState',
     ]) {
       types.set(t, root.lookupType(`eckd.wire.v1.${t}`));
     }

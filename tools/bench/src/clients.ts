@@ -20,7 +20,19 @@ export const paths = {
   leaseKeepAlive: '/etcdserverpb.Lease/LeaseKeepAlive',
   lock: '/v3lockpb.Lock/Lock',
   unlock: '/v3lockpb.Lock/Unlock',
+  authenticate: '/etcdserverpb.Auth/Authenticate',
 } as const;
+
+/** etcd benchmark's --user name:password: one Authenticate, its token on every connection. */
+export async function authenticate(conns: Connection[], user: string): Promise<void> {
+  const colon = user.indexOf(':');
+  const [name, password] = colon < 0 ? [user, ''] : [user.slice(0, colon), user.slice(colon + 1)];
+  const reply = await new Promise<Buffer>((resolve, reject) =>
+    conns[0]!.unary(paths.authenticate, encodeRequest('AuthenticateRequest', { name, password }), (err, r) => (err ? reject(err) : resolve(r!))),
+  );
+  const token = String(decodeMessage('AuthenticateResponse', reply)['token']);
+  for (const c of conns) c.useToken(token);
+}
 
 /** Encodes an etcdserverpb message, or another package's by its full name (enums by name, int64 as number or string). */
 export function encodeMessage(typeName: string, message: Record<string, unknown>): Uint8Array {

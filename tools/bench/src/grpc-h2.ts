@@ -58,15 +58,22 @@ export interface BidiStream {
 
 export class GrpcConnection {
   readonly #session: http2.ClientHttp2Session;
+  /** metadata sent with every call (the auth token, when the run authenticated) */
+  #metadata: Record<string, string> = {};
 
   constructor(endpoint: string) {
     this.#session = http2.connect(`http://${endpoint}`);
     this.#session.on('error', () => undefined); // each call reports its own failure
   }
 
+  /** Sends etcd's auth token (gRPC metadata `token`) with every later call. */
+  useToken(token: string): void {
+    this.#metadata = { token };
+  }
+
   /** One unary call; `done` gets the reply message (or the error) once. */
   unary(path: string, frame: Buffer, done: (err: Error | null, reply?: Buffer) => void): void {
-    const stream = this.#session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' });
+    const stream = this.#session.request({ ...this.#metadata, ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' });
     const chunks: Buffer[] = [];
     let error: Error | undefined;
     stream.on('response', (headers) => (error ??= statusError(headers)));
@@ -84,7 +91,7 @@ export class GrpcConnection {
 
   /** A bidirectional stream: messages written as they come, replies handed over one by one. */
   bidi(path: string, onMessage: (message: Buffer) => void, onEnd: (err: Error | undefined) => void): BidiStream {
-    const stream = this.#session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' }, { endStream: false });
+    const stream = this.#session.request({ ...this.#metadata, ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' }, { endStream: false });
     const reader = new FrameReader(onMessage);
     let error: Error | undefined;
     stream.on('response', (headers) => (error ??= statusError(headers)));

@@ -16,6 +16,8 @@ test('flags in etcd benchmark style', () => {
   assert.equal(r.consistency, 's');
   assert.equal(parseBenchArgs(['watch', '--put-rate', '100']).putRate, 100);
   assert.equal(parseBenchArgs(['watch']).putRate, undefined);
+  assert.equal(parseBenchArgs(['put', '--user', 'alice:pw']).user, 'alice:pw');
+  assert.equal(parseBenchArgs(['put']).user, undefined);
   assert.throws(() => parseBenchArgs(['range']), /KEY/);
   assert.throws(() => parseBenchArgs(['put', '--clients', '0']), /positive/);
 });

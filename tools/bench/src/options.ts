@@ -30,6 +30,8 @@ export interface BenchOptions {
   /** watch: puts per second (paced, like etcd's watch-latency --put-rate); undefined = as fast as the writers go */
   putRate: number | undefined;
   leases: number;
+  /** --user name:password (etcd benchmark's): authenticate once, send the token with every request */
+  user: string | undefined;
   json: boolean;
 }
 
@@ -55,6 +57,7 @@ const defaults: BenchOptions = {
   writers: 1,
   putRate: undefined,
   leases: 10,
+  user: undefined,
   json: false,
 };
 
@@ -85,6 +88,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case 'put-rate': o.putRate = int(name, value()); break;
       case 'leases': o.leases = int(name, value()); break;
       case 'json': o.json = true; break;
+      case 'user': o.user = value(); break;
       default: throw new BenchUsageError(`unknown flag --${name}`);
     }
   }

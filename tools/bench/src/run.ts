@@ -1,5 +1,5 @@
 // Runs one workload against an endpoint list.
-import { connect } from './clients.js';
+import { authenticate, connect } from './clients.js';
 import type { BenchOptions } from './options.js';
 import type { RunStats } from './stats.js';
 import { leaseKeepAliveWorkload, lockWorkload, putWorkload, rangeWorkload, txnCasWorkload, watchWorkload } from './workloads.js';
@@ -7,6 +7,7 @@ import { leaseKeepAliveWorkload, lockWorkload, putWorkload, rangeWorkload, txnCa
 export async function runWorkload(o: BenchOptions): Promise<RunStats[]> {
   const conns = connect(o.endpoints, o.conns);
   try {
+    if (o.user !== undefined) await authenticate(conns, o.user);
     switch (o.workload) {
       case 'put':
         return [await putWorkload(o, conns)];

@@ -1,3 +1,4 @@
+import { emptyAuthState } from '@eckd/auth';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HybridClock, createKvDocument } from '@eckd/automerge-doc';
@@ -13,7 +14,7 @@ const log = createLogger('peer-apply-spec');
 
 /** A member's state as the backend holds it, with peers (tagged writes). */
 function member(band: number, nowMs: () => number): NodeState & { conflicts: ConflictLog } {
-  const state: NodeState = { store: emptyStoreOfBand(band), doc: createKvDocument(), leases: new LeaseStore(), now: () => 0, clock: new HybridClock(BigInt(band + 1), nowMs) };
+  const state: NodeState = { store: emptyStoreOfBand(band), doc: createKvDocument(), leases: new LeaseStore(), auth: emptyAuthState(), now: () => 0, clock: new HybridClock(BigInt(band + 1), nowMs) };
   return { ...state, conflicts: new ConflictLog(10, log) };
 }
 

@@ -1,3 +1,4 @@
+import { emptyAuthState } from '@eckd/auth';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HybridClock, createKvDocument } from '@eckd/automerge-doc';
@@ -22,7 +23,7 @@ const memberOf = (band: number): PeerMember => ({ name: names[band]!, band, id: 
 const effects = (): BatchEffects => ({ patches: [], compactRevision: undefined });
 
 function state(band: number): NodeState {
-  return { store: emptyStoreOfBand(band), doc: createKvDocument(), leases: new LeaseStore(), now: () => 0, clock: new HybridClock(BigInt(band + 1), () => 1_000) };
+  return { store: emptyStoreOfBand(band), doc: createKvDocument(), leases: new LeaseStore(), auth: emptyAuthState(), now: () => 0, clock: new HybridClock(BigInt(band + 1), () => 1_000) };
 }
 
 /** One local batch of puts, committed with the member's origin. */

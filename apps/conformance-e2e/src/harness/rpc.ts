@@ -18,14 +18,14 @@ type UnaryMethod = (
   cb: (err: grpc.ServiceError | null, res?: Record<string, unknown>) => void,
 ) => void;
 
-/** Calls `client[method](request)` and never rejects for a gRPC status. */
-export function callUnary(client: grpc.Client, method: string, request: unknown): Promise<Outcome> {
+/** Calls `client[method](request)` (with `metadata`, e.g. an auth token) and never rejects for a gRPC status. */
+export function callUnary(client: grpc.Client, method: string, request: unknown, metadata = new grpc.Metadata()): Promise<Outcome> {
   // The method is picked by name at run time (scenarios name it); proto-loader's clients carry their methods untyped.
   const fn = (client as unknown as Record<string, UnaryMethod | undefined>)[method];
   if (typeof fn !== 'function') throw new Error(`conformance: the client has no method ${method}`);
   const deadline = Date.now() + callTimeoutMs;
   return new Promise((resolve) => {
-    fn.call(client, request, new grpc.Metadata(), { deadline }, (err, res) => {
+    fn.call(client, request, metadata, { deadline }, (err, res) => {
       if (err) resolve({ error: { code: err.code, details: err.details } });
       else resolve({ response: res ?? {} });
     });

@@ -1,9 +1,8 @@
 // The entry of every Lock and Election RPC (ARCHITECTURE §5f): a server
 // span, the call's cancellation as an AbortSignal (a waiting call stops and
 // cleans up when its client gives up), and etcd's way of answering errors.
-// Auth's permission check (etcd wants write permission on the name's
-// prefix for both services) goes here for the unary calls; Observe starts
-// in election.handler.ts's observe.
+// The call's Caller goes with it: every KV step of a recipe is checked
+// against the caller's permissions (recipe-steps.ts).
 import { status } from '@grpc/grpc-js';
 import type { ServiceError, handleUnaryCall } from '@grpc/grpc-js';
 import { SpanKind } from '@opentelemetry/api';
@@ -12,6 +11,9 @@ import { withSpan } from '@eckd/telemetry';
 import { FactorMetadataError, factorsOfMetadata, withRequestFactors } from '../replication-factors.js';
 import type { ReplicationFactors } from '../replication-factors.js';
 import { serviceError, toGrpcError } from '../to-grpc-error.js';
+import { callerOf } from '../auth/caller.js';
+import type { Caller } from '../auth/caller.js';
+import { clientTraceContext } from '../client-trace-context.js';
 import { WaitsFull, WaitsStopped } from './prefix-waits.js';
 
 /**
@@ -44,7 +46,7 @@ export function recipeGrpcError(err: unknown): ServiceError {
   return serviceError(status.UNKNOWN, error.details);
 }
 
-export function concurrencyCall<Req, Res>(name: string, log: Logger, fn: (req: Req, signal: AbortSignal) => Promise<Res>): handleUnaryCall<Req, Res> {
+export function concurrencyCall<Req, Res>(name: string, log: Logger, fn: (req: Req, signal: AbortSignal, caller: Caller) => Promise<Res>): handleUnaryCall<Req, Res> {
   return (call, callback) => {
     // The writes of a recipe honour the call's replication factors as a KV write does (unary.ts).
     let factors: Partial<ReplicationFactors>;
@@ -57,7 +59,7 @@ export function concurrencyCall<Req, Res>(name: string, log: Logger, fn: (req: R
     }
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
-    withRequestFactors(factors, () => withSpan(`etcd-api.${name}`, { kind: SpanKind.SERVER }, () => fn(call.request, abort.signal))).then(
+    withRequestFactors(factors, () => withSpan(`etcd-api.${name}`, { kind: SpanKind.SERVER, parent: clientTraceContext(call.metadata) }, () => fn(call.request, abort.signal, callerOf(call)))).then(
       (res) => callback(null, res),
       (err) => {
         // An error that is neither etcd's nor the recipes' (a bug) is worth a log line.

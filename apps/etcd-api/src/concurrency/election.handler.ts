@@ -6,14 +6,15 @@
 import type { CampaignRequest__Output, CampaignResponse, ElectionHandlers, LeaderKey__Output, LeaderResponse } from '@eckd/etcd-proto';
 import type { NodeHeader } from '../header.js';
 import { concurrencyCall, recipeGrpcError, RecipeError, recipeErrors } from './concurrency-call.js';
-import { contenderKey, contenderPrefix, firstCreated } from './contender-keys.js';
+import { contenderKey, contenderPrefix, firstCreated, firstCreatedRange } from './contender-keys.js';
 import { LeaderObserver } from './leader-observer.js';
 import type { LeaderUpdate } from './leader-observer.js';
 import { WaitsStopped } from './prefix-waits.js';
 import type { PrefixWaiter } from './prefix-waits.js';
 import { EtcdRpcError, toGrpcError } from '../to-grpc-error.js';
 import { linearizableRead, op, sessionLease, txn, waitForPredecessors } from './recipe-steps.js';
-import type { RecipeDeps } from './recipe-steps.js';
+import type { RecipeCall, RecipeDeps } from './recipe-steps.js';
+import { callerOf } from '../auth/caller.js';
 import { responseHeader } from '../header.js';
 
 type LeaderRequest = Parameters<ElectionHandlers['Leader']>[0]['request'];
@@ -21,16 +22,16 @@ type LeaderRequest = Parameters<ElectionHandlers['Leader']>[0]['request'];
 export function electionHandlers(deps: RecipeDeps): ElectionHandlers {
   const { log } = deps;
   return {
-    Campaign: concurrencyCall('Campaign', log, (req: CampaignRequest__Output, signal) => campaign(deps, req, signal)),
-    Proclaim: concurrencyCall('Proclaim', log, async (req) => {
+    Campaign: concurrencyCall('Campaign', log, (req: CampaignRequest__Output, signal, caller) => campaign({ ...deps, caller }, req, signal)),
+    Proclaim: concurrencyCall('Proclaim', log, async (req, _signal, caller) => {
       const leader = required(req.leader);
-      return { header: await proclaim(deps, leader.key, Number(leader.rev), await sessionLease(deps, leader.lease), req.value) };
+      return { header: await proclaim({ ...deps, caller }, leader.key, Number(leader.rev), await sessionLease(deps, leader.lease), req.value) };
     }),
-    Resign: concurrencyCall('Resign', log, async (req) => {
+    Resign: concurrencyCall('Resign', log, async (req, _signal, caller) => {
       const leader = required(req.leader);
-      return { header: await resign(deps, leader.key, Number(leader.rev)) };
+      return { header: await resign({ ...deps, caller }, leader.key, Number(leader.rev)) };
     }),
-    Leader: concurrencyCall('Leader', log, (req) => currentLeader(deps, req)),
+    Leader: concurrencyCall('Leader', log, (req, _signal, caller) => currentLeader({ ...deps, caller }, req)),
     Observe: (call) => observe(deps, call),
   };
 }
@@ -40,7 +41,7 @@ function required(leader: LeaderKey__Output | null): LeaderKey__Output {
   return leader;
 }
 
-async function campaign(deps: RecipeDeps, req: CampaignRequest__Output, signal: AbortSignal): Promise<CampaignResponse> {
+async function campaign(deps: RecipeCall, req: CampaignRequest__Output, signal: AbortSignal): Promise<CampaignResponse> {
   deps.waits.enter();
   try {
     const lease = await sessionLease(deps, req.lease);
@@ -75,19 +76,19 @@ async function campaign(deps: RecipeDeps, req: CampaignRequest__Output, signal: 
 }
 
 /** Puts `value` on the leader key if it is still the one created at `rev`; else `election: not leader`. */
-async function proclaim(deps: RecipeDeps, key: Buffer, rev: number, lease: string, value: Buffer): Promise<NodeHeader> {
+async function proclaim(deps: RecipeCall, key: Buffer, rev: number, lease: string, value: Buffer): Promise<NodeHeader> {
   const { succeeded, header } = await txn(deps, { compare: [op.createdAt(key, rev)], success: [op.put(key, value, lease)] });
   if (!succeeded) throw new RecipeError(recipeErrors.notLeader);
   return header;
 }
 
 /** Deletes the leader key if it is still the one created at `rev` (no error when it is not). */
-async function resign(deps: RecipeDeps, key: Buffer, rev: number): Promise<NodeHeader> {
+async function resign(deps: RecipeCall, key: Buffer, rev: number): Promise<NodeHeader> {
   return (await txn(deps, { compare: [op.createdAt(key, rev)], success: [op.del(key)] })).header;
 }
 
-async function currentLeader(deps: RecipeDeps, req: LeaderRequest): Promise<LeaderResponse> {
-  const { value: kv, header } = await linearizableRead(deps, () => firstCreated(deps.replica.store, contenderPrefix(req.name)));
+async function currentLeader(deps: RecipeCall, req: LeaderRequest): Promise<LeaderResponse> {
+  const { value: kv, header } = await linearizableRead(deps, firstCreatedRange(contenderPrefix(req.name)), () => firstCreated(deps.replica.store, contenderPrefix(req.name)));
   if (!kv) throw new RecipeError(recipeErrors.noLeader);
   return { header, kv };
 }
@@ -95,6 +96,8 @@ async function currentLeader(deps: RecipeDeps, req: LeaderRequest): Promise<Lead
 /** A stream of leader changes until the client cancels it; it counts as an open call (ECKD_CONCURRENCY_WAITS_MAX). */
 function observe(deps: RecipeDeps, call: Parameters<ElectionHandlers['Observe']>[0]): void {
   try {
+    // etcd's Observe reads the election's prefix with the caller's token.
+    deps.guard.range(callerOf(call), firstCreatedRange(contenderPrefix(call.request.name)));
     deps.waits.enter();
   } catch (err) {
     call.destroy(recipeGrpcError(err));

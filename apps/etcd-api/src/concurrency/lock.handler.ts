@@ -5,16 +5,16 @@ import type { LockHandlers, LockRequest__Output, LockResponse } from '@eckd/etcd
 import { concurrencyCall, RecipeError, recipeErrors } from './concurrency-call.js';
 import { contenderKey, contenderPrefix, firstCreatedRange } from './contender-keys.js';
 import { deleteKey, linearizableRead, op, sessionLease, txn, waitForPredecessors } from './recipe-steps.js';
-import type { RecipeDeps } from './recipe-steps.js';
+import type { RecipeCall, RecipeDeps } from './recipe-steps.js';
 
 export function lockHandlers(deps: RecipeDeps): LockHandlers {
   return {
-    Lock: concurrencyCall('Lock', deps.log, (req: LockRequest__Output, signal) => lock(deps, req, signal)),
-    Unlock: concurrencyCall('Unlock', deps.log, async (req) => ({ header: await deleteKey(deps, req.key) })),
+    Lock: concurrencyCall('Lock', deps.log, (req: LockRequest__Output, signal, caller) => lock({ ...deps, caller }, req, signal)),
+    Unlock: concurrencyCall('Unlock', deps.log, async (req, _signal, caller) => ({ header: await deleteKey({ ...deps, caller }, req.key) })),
   };
 }
 
-async function lock(deps: RecipeDeps, req: LockRequest__Output, signal: AbortSignal): Promise<LockResponse> {
+async function lock(deps: RecipeCall, req: LockRequest__Output, signal: AbortSignal): Promise<LockResponse> {
   deps.waits.enter();
   try {
     const lease = await sessionLease(deps, req.lease);
@@ -38,7 +38,7 @@ async function lock(deps: RecipeDeps, req: LockRequest__Output, signal: AbortSig
       throw err;
     }
     // The lease may have ended while waiting: then the key is gone and the lock is not held (etcd 3.6).
-    const { value: own, header } = await linearizableRead(deps, () => deps.replica.store.range({ key }).kvs[0]);
+    const { value: own, header } = await linearizableRead(deps, { key }, () => deps.replica.store.range({ key }).kvs[0]);
     if (!own) throw new RecipeError(recipeErrors.sessionExpired);
     return { header, key };
   } finally {

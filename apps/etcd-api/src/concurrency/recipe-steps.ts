@@ -12,7 +12,8 @@ import { write } from '../kv.handler.js';
 import type { KvDeps } from '../kv.handler.js';
 import { raftRequestBytes } from '../request-size.js';
 import { EtcdRpcError } from '../to-grpc-error.js';
-import { firstCreated } from './contender-keys.js';
+import type { Caller } from '../auth/caller.js';
+import { firstCreated, firstCreatedRange } from './contender-keys.js';
 import type { PrefixWaits } from './prefix-waits.js';
 
 export interface RecipeDeps extends KvDeps {
@@ -20,6 +21,17 @@ export interface RecipeDeps extends KvDeps {
   /** ECKD_STREAM_QUEUED_BYTES_MAX: what an Observe stream may hold for a client that does not read */
   streamQueuedBytesMax: number;
 }
+
+/**
+ * One call's view of the deps: every KV step is checked against the
+ * caller's permissions, as etcd's server runs the recipes through a client
+ * carrying the caller's token (auth/auth-guard.ts).
+ */
+export interface RecipeCall extends RecipeDeps {
+  caller: Caller;
+}
+
+type KeyRange = { key?: Uint8Array | null; range_end?: Uint8Array | null };
 
 type SentTxn = NonNullable<Sent<RequestOp__Output>['request_txn']>;
 type SentOp = NonNullable<SentTxn['success']>[number];
@@ -58,22 +70,25 @@ export interface TxnOutcome {
 }
 
 /** A Txn through the KV write path. */
-export async function txn(deps: RecipeDeps, req: SentTxn): Promise<TxnOutcome> {
-  const { response, header } = await write(deps, { request: 'request_txn', request_txn: req }, raftRequestBytes('txn', req));
+export async function txn(deps: RecipeCall, req: SentTxn): Promise<TxnOutcome> {
+  const authRevision = deps.guard.txn(deps.caller, req);
+  const { response, header } = await write(deps, { request: 'request_txn', request_txn: req }, raftRequestBytes('txn', req), authRevision);
   const body = response.response_txn;
   const kvs = (body?.responses ?? []).map((r) => r.response_range?.kvs?.[0] as KeyValue | undefined);
   return { succeeded: body?.succeeded === true, kvs, header };
 }
 
 /** A DeleteRange of one key through the KV write path; its header. */
-export async function deleteKey(deps: RecipeDeps, key: Buffer): Promise<NodeHeader> {
+export async function deleteKey(deps: RecipeCall, key: Buffer): Promise<NodeHeader> {
   const request = { key };
   checkDeleteRangeRequest(request);
-  return (await write(deps, { request: 'request_delete_range', request_delete_range: request }, raftRequestBytes('delete_range', request))).header;
+  const authRevision = deps.guard.deleteRange(deps.caller, request);
+  return (await write(deps, { request: 'request_delete_range', request_delete_range: request }, raftRequestBytes('delete_range', request), authRevision)).header;
 }
 
-/** A linearizable read on the replica, with the header of the revision it read. */
-export async function linearizableRead<T>(deps: RecipeDeps, read: () => T): Promise<{ value: T; header: NodeHeader }> {
+/** A linearizable read of `range` on the replica, with the header of the revision it read. */
+export async function linearizableRead<T>(deps: RecipeCall, range: KeyRange, read: () => T): Promise<{ value: T; header: NodeHeader }> {
+  deps.guard.range(deps.caller, range);
   await deps.readIndex.linearizableBarrier();
   return { value: read(), header: responseHeader(deps.replica, deps.replica.revision) };
 }
@@ -86,7 +101,8 @@ export async function linearizableRead<T>(deps: RecipeDeps, read: () => T): Prom
  * replica's state, after each revision that deletes under the prefix.
  * When the frontend shuts down it rejects with etcd's `server stopped`.
  */
-export async function waitForPredecessors(deps: RecipeDeps, prefix: Buffer, ownRevision: number, signal: AbortSignal): Promise<void> {
+export async function waitForPredecessors(deps: RecipeCall, prefix: Buffer, ownRevision: number, signal: AbortSignal): Promise<void> {
+  deps.guard.range(deps.caller, firstCreatedRange(prefix));
   await deps.readIndex.linearizableBarrier();
   const { replica, waits } = deps;
   const predecessorLeft = () => {

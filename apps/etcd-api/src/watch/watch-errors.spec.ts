@@ -5,10 +5,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import { Metadata } from '@grpc/grpc-js';
 import type { ServerDuplexStream, ServiceError } from '@grpc/grpc-js';
 import { MvccStore } from '@eckd/mvcc';
 import type { RevisionPatch } from '@eckd/mvcc';
 import type { Logger } from '@eckd/service-kit';
+import { AuthGuard } from '../auth/auth-guard.js';
+import { AuthReplica } from '../auth/auth-replica.js';
+import type { AuthReplicaOptions } from '../auth/auth-replica.js';
+import { SimpleTokens } from '../auth/tokens.js';
 import type { StreamResponse } from '../batched-writer.js';
 import type { Replica } from '../replica.js';
 import { EtcdRpcError } from '../to-grpc-error.js';
@@ -98,9 +103,9 @@ describe('watch errors', () => {
     } as unknown as Replica;
     const hubStreams = new Set<WatchStream>();
     const hub = { add: (s: WatchStream) => hubStreams.add(s), remove: (s: WatchStream) => hubStreams.delete(s) } as unknown as WatchHub;
-    const handlers = watchHandlers({ replica, hub, header: (revision) => ({ revision }), fragmentBytes: 1 << 20, watchersPerStreamMax: 1000, streamQueuedBytesMax: 4 << 20, requestTimeoutMs: 1_234, log: recordingLog() });
+    const handlers = watchHandlers({ replica, hub, header: (revision) => ({ revision }), fragmentBytes: 1 << 20, watchersPerStreamMax: 1000, streamQueuedBytesMax: 4 << 20, requestTimeoutMs: 1_234, guard: disabledAuth(), log: recordingLog() });
 
-    const call = Object.assign(new EventEmitter(), { writableLength: 0, write: () => true, end: () => undefined });
+    const call = Object.assign(new EventEmitter(), { metadata: new Metadata(), writableLength: 0, write: () => true, end: () => undefined });
     const ended = new Promise<ServiceError>((resolve) => call.once('error', resolve));
     handlers.Watch(call as unknown as ServerDuplexStream<never, StreamResponse>);
     call.emit('data', { create_request: { key: Buffer.from('k') } });
@@ -111,3 +116,8 @@ describe('watch errors', () => {
     assert.equal(hubStreams.size, 0, 'the stream left the hub');
   });
 });
+
+/** A guard whose auth replica never started: auth disabled, every request passes. */
+function disabledAuth(): AuthGuard {
+  return new AuthGuard(new AuthReplica({} as AuthReplicaOptions), new SimpleTokens(1000));
+}

@@ -85,6 +85,11 @@ export class WatchStream {
     if (!w.synced) this.#scheduleCatchUp();
   }
 
+  /** Answers a create request that may not be served (etcd: created and canceled at once, watch id -1, the reason). */
+  refuseCreate(reason: string): void {
+    this.#send({ header: this.#deps.header(this.#deps.store().revision), watch_id: -1, created: true, canceled: true, cancel_reason: reason });
+  }
+
   cancel(watchId: WatchId): void {
     if (!this.#watchers.delete(watchId)) return; // etcd sends nothing for an unknown id
     this.#send({ header: this.#deps.header(this.#deps.store().revision), watch_id: watchId, canceled: true });
