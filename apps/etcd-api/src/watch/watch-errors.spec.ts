@@ -105,7 +105,7 @@ describe('watch errors', () => {
     const hub = { add: (s: WatchStream) => hubStreams.add(s), remove: (s: WatchStream) => hubStreams.delete(s) } as unknown as WatchHub;
     const handlers = watchHandlers({ replica, hub, header: (revision) => ({ revision }), fragmentBytes: 1 << 20, watchersPerStreamMax: 1000, streamQueuedBytesMax: 4 << 20, requestTimeoutMs: 1_234, guard: disabledAuth(), log: recordingLog() });
 
-    const call = Object.assign(new EventEmitter(), { metadata: new Metadata(), writableLength: 0, write: () => true, end: () => undefined });
+    const call = Object.assign(new EventEmitter(), { metadata: new Metadata(), getAuthContext: () => ({}), writableLength: 0, write: () => true, end: () => undefined });
     const ended = new Promise<ServiceError>((resolve) => call.once('error', resolve));
     handlers.Watch(call as unknown as ServerDuplexStream<never, StreamResponse>);
     call.emit('data', { create_request: { key: Buffer.from('k') } });
