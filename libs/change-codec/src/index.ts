@@ -61,4 +61,4 @@ export type {
 export { conflictsCodecs } from './conflicts-messages.js';
 export type { ConflictsRequest, ConflictsReply } from './conflicts-messages.js';
 export { membersCodecs } from './members-messages.js';
-export type { FrontendAnnouncement, MembersRequest, MembersReply } from './members-messages.js';
+export type { FrontendAnnouncement, MembersRequest, MembersReply, MemberChangeKind, MemberChangeRequest, MemberChangeReply } from './members-messages.js';

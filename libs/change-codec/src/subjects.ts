@@ -48,6 +48,8 @@ export interface NodeSubjects {
   frontends: string;
   /** request/reply: etcd's member list as the backend knows it (MembersRequest → MembersReply) */
   members: string;
+  /** request/reply: MemberRemove, MemberUpdate, MemberPromote, made by the backend (MemberChangeRequest → MemberChangeReply) */
+  memberChange: string;
 }
 
 /** The token of the cluster-wide subjects: no node may take it as its name. */
@@ -74,6 +76,7 @@ export function nodeSubjects(scope: SubjectScope): NodeSubjects {
     peerStored: `${base}.peer-stored.v1`,
     frontends: `${base}.backend.frontends.v1`,
     members: `${base}.backend.members.v1`,
+    memberChange: `${base}.backend.member-change.v1`,
   });
 }
 

@@ -7,7 +7,7 @@
 // stay with the receiver.
 import type { ConflictsReply, ConflictsRequest } from './conflicts-messages.js';
 import type { BackupChunk, BackupRequest, MaintenanceReply, MaintenanceRequest, StorageReply, StorageRequest } from './maintenance-messages.js';
-import type { FrontendAnnouncement, MembersReply } from './members-messages.js';
+import type { FrontendAnnouncement, MemberChangeRequest, MembersReply } from './members-messages.js';
 import type {
   AppendReply,
   AppendRequest,
@@ -306,5 +306,12 @@ export const validators = Object.freeze({
   membersReply: validator<MembersReply>('MembersReply', (m, c) => {
     c.that(m.members.length <= messageLimits.peersMax, `${m.members.length} members (at most ${messageLimits.peersMax})`);
     for (const member of m.members) c.that(String(member.ID) !== '0', 'a member needs its id');
+  }),
+
+  memberChangeRequest: validator<MemberChangeRequest>('MemberChangeRequest', (m, c) => {
+    c.that(['REMOVE', 'UPDATE', 'PROMOTE'].includes(m.kind), `unknown member change ${String(m.kind)}`);
+    c.that(String(m.id) !== '0', 'a member change needs the member id');
+    c.that(m.peer_urls.length <= messageLimits.clientUrlsMax, `${m.peer_urls.length} peer URLs (at most ${messageLimits.clientUrlsMax})`);
+    c.that(m.peer_urls.every((u) => u.length <= messageLimits.clientUrlCharsMax), 'a peer URL is at most 2048 characters');
   }),
 });
