@@ -16,7 +16,7 @@ import type { ChangeHeader } from './change-header.js';
 import { decodeChangeOrigin, encodeChangeOrigin } from './change-origin.js';
 import type { ChangeOrigin } from './change-origin.js';
 import { assertLatin1Key } from './latin1-key.js';
-import { decodeMemberRecord, encodeMemberRecord, memberIdHex, memberKey, memberKeyPrefix } from './member-record.js';
+import { decodeMemberRecord, encodeMemberRecord, memberIdHex, memberKey, memberKeyPrefix, visibleMemberRecord } from './member-record.js';
 import type { MemberRecord } from './member-record.js';
 import type { PeerSync } from './peer-sync.js';
 import { decodeStoredValue, decodeTaggedStoredValue, encodeStoredValue, encodeTaggedStoredValue, parseLease } from './stored-value.js';
@@ -349,7 +349,7 @@ class AutomergeKvDocument implements KvDocument {
     return this.handle
       .keys('_root')
       .filter((k) => k.startsWith(memberKeyPrefix))
-      .map((k) => ({ id: k.slice(memberKeyPrefix.length), record: decodeMemberRecord(this.handle.get('_root', k)) }));
+      .map((k) => ({ id: k.slice(memberKeyPrefix.length), record: visibleMemberRecord(decodeMemberRecord(this.handle.get('_root', k)), this.handle.getAll('_root', k).map((v) => decodeMemberRecord(v[1]))) }));
   }
 
   save(): Uint8Array {
