@@ -20,6 +20,7 @@ import { readMaintenanceConfig } from './maintenance-config.js';
 import { NodeMaintenance } from './maintenance-service.js';
 import { handleConflicts } from './peers/conflicts.js';
 import { readMembersConfig, startMembers } from './members.js';
+import { handleMemberChange } from './member-change.handler.js';
 
 const log = createLogger('backend');
 const { onShutdown, shutdown } = installShutdown(log);
@@ -146,6 +147,7 @@ try {
     log,
   });
   onShutdown('members', stopMembers);
+  messenger.subscribe(subjects.memberChange, handleMemberChange(replication ? (change) => replication.changeMember(change) : undefined, String(identity.member_id), log));
   const sync = handleSync(messenger, store, loop, identity, log);
   messenger.subscribe(subjects.sync, sync);
   messenger.subscribe(subjects.conflicts, handleConflicts(replication?.conflicts, log));
