@@ -175,9 +175,10 @@ export class PeerReplication implements BatchPeers {
   }
 
   afterAppend(change: EncodedChange | undefined, heads: string[]): void {
-    // A removed member keeps its writes to itself (its peers would drop them).
     if (change) this.#lastOwnRevision = this.#opts.state.store.revision;
-    if (change && !this.#members.selfRemoved) this.#link.pushChanges([change.bytes], heads);
+    // Also after this member's removal: a member removing itself tells its
+    // peers by this push; peers that know of the removal drop what follows.
+    if (change) this.#link.pushChanges([change.bytes], heads);
     this.#memberChanges.appended();
   }
 
