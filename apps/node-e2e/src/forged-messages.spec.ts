@@ -112,6 +112,11 @@ function impossibleMessages(): Record<keyof NodeSubjects, Uint8Array[]> {
     ],
     // A members request has no fields: what is impossible here is another message type.
     members: [membersCodecs.membersReply.encode({ members: [{ ID: '0', name: 'forged', peerURLs: [], clientURLs: [], isLearner: false }] })],
+    memberChange: [
+      membersCodecs.memberChangeRequest.encode({ kind: 'REMOVE', id: '0', peer_urls: [] }),
+      membersCodecs.memberChangeRequest.encode({ kind: 'UPDATE', id: '1', peer_urls: Array.from({ length: 100 }, (_, i) => `http://forged:${i}`) }),
+      membersCodecs.memberChangeReply.encode({ error: { name: 'MemberNotFound', message: 'forged' } }),
+    ],
   };
 }
 

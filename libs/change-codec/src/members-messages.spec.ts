@@ -29,7 +29,7 @@ describe('members messages', () => {
     assert.ok(validators.memberChangeRequest(membersCodecs.memberChangeRequest.decode(membersCodecs.memberChangeRequest.encode({ ...change, kind: 'REMOVE' }))) === undefined);
     const unspecified = membersCodecs.memberChangeRequest.decode(membersCodecs.memberChangeRequest.encode({ id: '1', peer_urls: [] } as never));
     assert.ok(validators.memberChangeRequest(unspecified));
-    const refused = { error: { name: 'MemberNotFound', message: 'etcdserver: member not found' } };
+    const refused = { error: { name: 'MemberNotFound' as const, message: 'etcdserver: member not found' } };
     assert.deepEqual(membersCodecs.memberChangeReply.decode(membersCodecs.memberChangeReply.encode(refused)).error, refused.error);
   });
 });
