@@ -2,7 +2,8 @@
 // (docs/ARCHITECTURE.md §8.5): MemberUpdate's peer URLs replicate,
 // MemberPromote refuses a voter, a member removes itself as etcd allows;
 // from then on its peers neither send to it nor accept from it, it does not
-// count for the external factor, it stays removed across its backend's
+// count for the external factor, its leases are revoked (by itself, or by
+// the member that removes it), it stays removed across its backend's
 // restart (its id is not reused), a second removal answers `member not
 // found`, and the last voter cannot be removed. MemberAdd answers UNIMPLEMENTED.
 import { after, before, describe, test } from 'node:test';
@@ -114,15 +115,20 @@ describe('membership changes', () => {
     assert.match(add.stderr, /MemberAdd is not implemented/);
   });
 
-  test('a member removes itself: its peers list it no more, and a second removal is member not found', async () => {
+  test('a member removes itself: its peers list it no more, its leases are revoked, and a second removal is member not found', async () => {
     await clients[0]!.put('before').value('1');
     await waitUntil(async () => (await get(2, 'before')) === '1', replicatedWithinMs, 'node3 to hold a write made before its removal');
+    const lease = clients[2]!.lease(60, { autoKeepAlive: false });
+    await lease.put('leased-by-node3').value('1');
+    await waitUntil(async () => (await get(0, 'leased-by-node3')) === '1', replicatedWithinMs, 'node1 to hold node3\'s leased key');
     const r = await etcdctl(endpoint(2), ['member', 'remove', ids['node3']!]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`Member +${ids['node3']} removed from cluster`));
     for (const i of [0, 1]) {
       await waitUntil(async () => (await memberList(i)).length === 2, replicatedWithinMs, `node${i + 1} to list two members`);
       assert.deepEqual((await memberList(i)).map((m) => m.name), ['node1', 'node2']);
+      // The removal's change carries the revoke of node3's lease.
+      await waitUntil(async () => (await get(i, 'leased-by-node3')) === null, replicatedWithinMs, `node${i + 1} to lose node3's leased key`);
     }
     for (const i of [0, 1, 2]) {
       const again = await etcdctl(endpoint(i), ['member', 'remove', ids['node3']!]);
@@ -157,9 +163,13 @@ describe('membership changes', () => {
     assert.deepEqual((await memberList(0)).map((m) => m.name), ['node1', 'node2']);
   });
 
-  test('the last voter cannot be removed', async () => {
+  test('removing another member revokes its leases; the last voter cannot be removed', async () => {
+    const lease = clients[1]!.lease(60, { autoKeepAlive: false });
+    await lease.put('leased-by-node2').value('1');
+    await waitUntil(async () => (await get(0, 'leased-by-node2')) === '1', replicatedWithinMs, 'node1 to hold node2\'s leased key');
     const r = await etcdctl(endpoint(0), ['member', 'remove', ids['node2']!]);
     assert.equal(r.code, 0, r.stderr);
+    assert.equal(await get(0, 'leased-by-node2'), null, 'the member executing the removal revokes the removed member\'s leases');
     const last = await etcdctl(endpoint(0), ['member', 'remove', ids['node1']!]);
     assert.notEqual(last.code, 0);
     assert.match(last.stderr, /etcdserver: re-configuration failed due to not enough started members/);

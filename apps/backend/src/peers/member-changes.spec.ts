@@ -2,7 +2,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createKvDocument, memberIdHexOf } from '@eckd/automerge-doc';
 import type { MemberChangeRequest } from '@eckd/change-codec';
+import { LeaseStore, MvccStore } from '@eckd/mvcc';
 import { createLogger } from '@eckd/service-kit';
+import type { BatchEffects, NodeState } from '../write-application.js';
+import { recordRevision } from '../write-application.js';
 import { MemberChanges, decideMemberChange, isPeerUrl } from './member-changes.js';
 import type { MemberChangeContext } from './member-changes.js';
 import { MemberSet } from './member-set.js';
@@ -59,14 +62,15 @@ describe('member changes', () => {
   });
 
   test('an accepted change is written into the document and answered after the append; a refused one at once, writing nothing', async () => {
-    const doc = createKvDocument();
+    const state = stateOf();
+    const { doc } = state;
     const members = new MemberSet(initial, '11', log);
-    const changes = new MemberChanges(() => undefined);
+    const changes = new MemberChanges(() => undefined, log);
     const refused = changes.request(change('REMOVE', '99'));
     let removedAnswered = false;
     const removed = changes.request(change('REMOVE', '22')).then((e) => ((removedAnswered = true), e));
     assert.ok(changes.hasWork());
-    changes.apply(doc, contextOf(members));
+    changes.apply(state, effectsOf(), contextOf(members));
     assert.equal((await refused)?.name, 'MemberNotFound');
     await Promise.resolve();
     assert.equal(removedAnswered, false, 'answered only after the append');
@@ -75,4 +79,35 @@ describe('member changes', () => {
     changes.appended();
     assert.equal(await removed, undefined);
   });
+
+  test('a removal revokes the removed member\'s leases: their keys deleted in one revision, their records gone; others\' leases stay', async () => {
+    const state = stateOf();
+    const effects = effectsOf();
+    state.doc.putLease('7', 60, memberIdHexOf('22'));
+    state.doc.putLease('8', 60, memberIdHexOf('11'));
+    // node2's keys arrived as a peer revision: its lease is no lease here, the keys carry its id.
+    const peerWrite = state.store.write(
+      { txn: { success: ['a', 'b'].map((k) => ({ request_put: { key: Buffer.from(k), value: Buffer.from('v'), lease: '7' } })).concat([{ request_put: { key: Buffer.from('c'), value: Buffer.from('v'), lease: '8' } }]) } },
+      { leaseExists: () => true },
+    );
+    recordRevision(state, effects, peerWrite);
+    const changes = new MemberChanges(() => undefined, log);
+    const removed = changes.request(change('REMOVE', '22'));
+    changes.apply(state, effects, contextOf(new MemberSet(initial, '11', log)));
+    changes.appended();
+    assert.equal(await removed, undefined);
+    assert.deepEqual(state.doc.leases().map((l) => l.id), ['8']);
+    assert.equal(state.store.kvAt(Buffer.from('a')), undefined);
+    assert.equal(state.store.kvAt(Buffer.from('b')), undefined);
+    assert.ok(state.store.kvAt(Buffer.from('c')));
+    assert.deepEqual(effects.patches.at(-1)!.events.map((e) => `${e.type} ${e.kv.key.toString()}`), ['DELETE a', 'DELETE b']);
+  });
 });
+
+function stateOf(): NodeState {
+  return { store: new MvccStore(), doc: createKvDocument(), leases: new LeaseStore(), now: () => 0 };
+}
+
+function effectsOf(): BatchEffects {
+  return { patches: [], compactRevision: undefined };
+}

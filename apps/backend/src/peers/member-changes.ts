@@ -6,8 +6,10 @@
 import type { MemberRecord } from '@eckd/automerge-doc';
 import type { MemberChangeRequest, WireError } from '@eckd/change-codec';
 import { rpcErrors } from '@eckd/etcd-proto';
-import type { KvDocument } from '@eckd/automerge-doc';
+import type { Logger } from '@eckd/service-kit';
+import type { BatchEffects, NodeState } from '../write-application.js';
 import type { KnownMember, MemberSet } from './member-set.js';
+import { revokeLeasesOf } from './removed-leases.js';
 
 /** What a change needs to know besides the member table. */
 export interface MemberChangeContext {
@@ -73,7 +75,10 @@ export class MemberChanges {
   #queued: Waiting[] = [];
   #written: Waiting[] = [];
 
-  constructor(private readonly wake: () => void) {}
+  constructor(
+    private readonly wake: () => void,
+    private readonly log: Logger,
+  ) {}
 
   /** Resolves when the change is appended (undefined) or refused (the error). */
   request(change: MemberChangeRequest): Promise<WireError | undefined> {
@@ -87,8 +92,13 @@ export class MemberChanges {
     return this.#queued.length > 0;
   }
 
-  /** Inside the apply loop: writes each accepted change into the document, answers each refused one. */
-  apply(doc: KvDocument, ctx: MemberChangeContext): void {
+  /**
+   * Inside the apply loop: writes each accepted change into the document
+   * (a removal also revokes the removed member's leases), answers each
+   * refused one.
+   */
+  apply(state: NodeState, effects: BatchEffects, ctx: MemberChangeContext): void {
+    const { doc } = state;
     for (const waiting of this.#queued.splice(0)) {
       const stored = doc.members().find((m) => m.id === ctx.members.known(String(waiting.change.id))?.idHex)?.record;
       const decided = decideMemberChange(waiting.change, stored, ctx);
@@ -97,6 +107,10 @@ export class MemberChanges {
         continue;
       }
       doc.putMember(decided.idHex, decided.record);
+      if (waiting.change.kind === 'REMOVE') {
+        const revoked = revokeLeasesOf(state, effects, { idHex: decided.idHex, band: decided.record.band }, ctx.members.isSelf(String(waiting.change.id)));
+        this.log.info('member removed', { member: decided.record.name, leasesRevoked: revoked });
+      }
       ctx.members.refresh(doc.members());
       this.#written.push(waiting);
     }

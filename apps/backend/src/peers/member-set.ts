@@ -56,6 +56,10 @@ export class MemberSet {
     return this.#selfRemoved;
   }
 
+  isSelf(id: string): boolean {
+    return id === this.#selfId;
+  }
+
   /** Every member ever known, removed ones included (ids are never reused). */
   known(id: string): KnownMember | undefined {
     return this.#known.get(id);

@@ -79,7 +79,7 @@ export class PeerReplication implements BatchPeers {
     // Membership (§8.5): whom this member replicates with follows the member table.
     this.#members = new MemberSet(members, this.#self.id, opts.log);
     this.#members.refresh(opts.state.doc.members());
-    this.#memberChanges = new MemberChanges(opts.wake);
+    this.#memberChanges = new MemberChanges(opts.wake, opts.log);
     this.#link = new PeerLink({ messenger: opts.messenger, subjects: clusterSubjects(opts.subjectPrefix), identity: opts.identity, self: this.#self, peers: this.#members, log: opts.log });
     this.#rounds = new PeerSyncRounds({
       peers: () => this.#members.peers(),
@@ -162,7 +162,7 @@ export class PeerReplication implements BatchPeers {
     for (const peer of answer.values()) this.#rounds.send(state.doc, peer, now);
     this.#writeOwnRecord(state);
     this.#members.refresh(state.doc.members());
-    this.#memberChanges.apply(state.doc, { members: this.#members, storedBy: (id) => this.#storedBy.get(id) ?? 0, revision: this.#lastOwnRevision });
+    this.#memberChanges.apply(state, effects, { members: this.#members, storedBy: (id) => this.#storedBy.get(id) ?? 0, revision: this.#lastOwnRevision });
     return applied;
   }
 
