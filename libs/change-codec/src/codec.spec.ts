@@ -24,6 +24,7 @@ describe('subjects', () => {
       peerStored: 'eckd.n1.peer-stored.v1',
       frontends: 'eckd.n1.backend.frontends.v1',
       members: 'eckd.n1.backend.members.v1',
+      memberChange: 'eckd.n1.backend.member-change.v1',
     });
   });
 
