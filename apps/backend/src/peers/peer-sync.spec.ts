@@ -20,7 +20,11 @@ describe('peer sync rounds', () => {
     const link = new PeerLink({ messenger: net.messenger(), subjects, identity: nodeIdentity('c', 'node1'), self: a, peers: { peer: (id) => peers.find((p) => p.id === id) }, log });
     const heard = new Map<string, number>();
     const listener = net.messenger();
-    for (const m of [b, c]) listener.subscribe(subjects.sync(m.name), () => heard.set(m.name, (heard.get(m.name) ?? 0) + 1));
+    for (const m of [b, c]) {
+      listener.subscribe(subjects.sync(m.name), () => {
+        heard.set(m.name, (heard.get(m.name) ?? 0) + 1);
+      });
+    }
     const rounds = new PeerSyncRounds({ peers: () => peers, link, timeoutMs: 1_000, storeIntervalMs: 0, persisted: new Map(), log });
     const doc = createKvDocument();
     doc.put('k', Buffer.from('v'), '0');
