@@ -51,6 +51,7 @@ describe('a member started later', () => {
       await Promise.all(batch.map(([k, v], j) => clients[(i + j) % 2]!.put(k).value(v)));
       written.push(...batch);
     }
+    assert.equal(new Set(written.map(([k]) => k)).size, keys);
     const expected = hashOf(written);
     for (const i of [0, 1]) await waitUntil(async () => (await stateOf(i, 'late/')) === expected, catchUpWithinMs, `node${i + 1} to hold every key`);
 
