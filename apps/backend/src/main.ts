@@ -23,6 +23,7 @@ import { NodeMaintenance } from './maintenance-service.js';
 import { handleConflicts } from './peers/conflicts.js';
 import { readMembersConfig, startMembers } from './members.js';
 import { serveBackendOps } from './ops.js';
+import { handleMemberChange } from './member-change.handler.js';
 
 const log = createLogger('backend');
 const { onShutdown, shutdown } = installShutdown(log);
@@ -157,6 +158,7 @@ try {
     log,
   });
   onShutdown('members', stopMembers);
+  messenger.subscribe(subjects.memberChange, handleMemberChange(replication ? (change) => replication.changeMember(change) : undefined, String(identity.member_id), log));
   const sync = handleSync(messenger, store, loop, identity, log);
   messenger.subscribe(subjects.sync, sync);
   messenger.subscribe(subjects.conflicts, handleConflicts(replication?.conflicts, log));

@@ -120,14 +120,15 @@ export function startMembers(deps: MembersDeps): () => void {
  * with peers every member that is not removed, from the member table (an
  * initial member whose record has not replicated yet is listed with its name
  * and no URLs, as etcd lists a member that has not started). eckd has no raft
- * peer URLs: members replicate over NATS, so peerURLs is empty.
+ * peer URLs: members replicate over NATS, so peerURLs are only what
+ * MemberUpdate stored (empty until then).
  */
 export function memberList(deps: Pick<MembersDeps, 'self' | 'initialMembers' | 'memberTable'>, ownClientUrls: string[]): Member__Output[] {
   const byId = new Map<string, Member__Output>();
-  const info = (id: string, name: string, clientUrls: string[], learner = false): Member__Output => ({
+  const info = (id: string, name: string, clientUrls: string[], learner = false, peerUrls: string[] = []): Member__Output => ({
     ID: id,
     name,
-    peerURLs: [],
+    peerURLs: peerUrls,
     clientURLs: clientUrls,
     isLearner: learner,
   });
@@ -135,8 +136,9 @@ export function memberList(deps: Pick<MembersDeps, 'self' | 'initialMembers' | '
   for (const { id: idHex, record } of deps.memberTable()) {
     const id = BigInt(`0x${idHex}`).toString();
     if (record.removed) byId.delete(id);
-    else byId.set(id, info(id, record.name, record.clientUrls, record.learner));
+    else byId.set(id, info(id, record.name, record.clientUrls, record.learner, record.peerUrls));
   }
-  byId.set(deps.self.id, info(deps.self.id, deps.self.name, ownClientUrls, byId.get(deps.self.id)?.isLearner));
+  const own = byId.get(deps.self.id);
+  byId.set(deps.self.id, info(deps.self.id, deps.self.name, ownClientUrls, own?.isLearner, own?.peerURLs));
   return [...byId.values()];
 }

@@ -1,12 +1,13 @@
 // etcdserverpb.Cluster. MemberList asks the node's backend, which knows
 // this node's frontends (each announces its client URLs) and, with peers,
-// the member table (docs/ARCHITECTURE.md §8.5). Changing membership is not
-// built: MemberAdd, MemberRemove, MemberUpdate and MemberPromote answer
-// UNIMPLEMENTED, saying so.
+// the member table (docs/ARCHITECTURE.md §8.5). MemberRemove, MemberUpdate
+// and MemberPromote ask the backend to change the member table, then answer
+// the member list as etcd does. Adding a member (and joining) is not built:
+// MemberAdd answers UNIMPLEMENTED, saying so.
 import { Metadata, status } from '@grpc/grpc-js';
 import type { handleUnaryCall, ServiceError } from '@grpc/grpc-js';
 import { membersCodecs, validated, validators } from '@eckd/change-codec';
-import type { MembersReply, NodeSubjects } from '@eckd/change-codec';
+import type { MemberChangeKind, MembersReply, NodeSubjects } from '@eckd/change-codec';
 import type { ClusterHandlers } from '@eckd/etcd-proto';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { responseHeader } from './header.js';
@@ -17,7 +18,7 @@ import { unary } from './unary.js';
 export interface ClusterDeps {
   replica: Replica;
   messenger: Messenger;
-  subjects: Pick<NodeSubjects, 'members'>;
+  subjects: Pick<NodeSubjects, 'members' | 'memberChange'>;
   requestTimeoutMs: number;
   log: Logger;
 }
@@ -30,10 +31,26 @@ export function clusterHandlers(deps: ClusterDeps): ClusterHandlers {
       return { header: responseHeader(deps.replica, 0), members };
     }),
     MemberAdd: notBuilt('MemberAdd'),
-    MemberRemove: notBuilt('MemberRemove'),
-    MemberUpdate: notBuilt('MemberUpdate'),
-    MemberPromote: notBuilt('MemberPromote'),
+    MemberRemove: unary('MemberRemove', deps.log, async (req: { ID: string }) => changed(deps, 'REMOVE', req.ID)),
+    MemberUpdate: unary('MemberUpdate', deps.log, async (req: { ID: string; peerURLs: string[] }) => changed(deps, 'UPDATE', req.ID, req.peerURLs)),
+    MemberPromote: unary('MemberPromote', deps.log, async (req: { ID: string }) => changed(deps, 'PROMOTE', req.ID)),
   };
+}
+
+/** Makes the change on the backend, then answers etcd's response: the header and the member list after it. */
+async function changed(deps: ClusterDeps, kind: MemberChangeKind, id: string, peerUrls: string[] = []) {
+  let reply;
+  try {
+    const msg = await deps.messenger.request(deps.subjects.memberChange, membersCodecs.memberChangeRequest.encode({ kind, id: String(id), peer_urls: peerUrls }), {
+      timeoutMs: deps.requestTimeoutMs,
+    });
+    reply = membersCodecs.memberChangeReply.decode(msg.data);
+  } catch (err) {
+    throw new EtcdRpcError('Timeout', `backend member change: ${(err as Error).message}`);
+  }
+  if (reply.error) throw new EtcdRpcError(reply.error.name, reply.error.message);
+  const { members } = await askMembers(deps);
+  return { header: responseHeader(deps.replica, 0), members };
 }
 
 async function askMembers(deps: ClusterDeps): Promise<MembersReply> {
@@ -48,10 +65,10 @@ async function askMembers(deps: ClusterDeps): Promise<MembersReply> {
   return reply;
 }
 
-/** A membership change eckd does not make yet (issue 12): UNIMPLEMENTED, as for any RPC not built. */
+/** Adding a member eckd does not do yet (joining from a snapshot is not built): UNIMPLEMENTED, as for any RPC not built. */
 function notBuilt<Req, Res>(method: string): handleUnaryCall<Req, Res> {
   return (_call, callback) => {
-    const details = `${method} is not implemented yet: eckd's members are the ones ECKD_INITIAL_CLUSTER names`;
+    const details = `${method} is not implemented yet: eckd's members are the ones ECKD_INITIAL_CLUSTER names, less the removed ones`;
     const error: ServiceError = Object.assign(new Error(details), { code: status.UNIMPLEMENTED, details, metadata: new Metadata() });
     callback(error);
   };

@@ -118,6 +118,11 @@ function impossibleMessages(): Record<keyof NodeSubjects, Uint8Array[]> {
     ],
     // An auth state request has no fields: what is impossible here is another message type.
     authState: [authCodecs.authState.encode({ enabled: true, revision: 0, users: [{ name: Buffer.alloc(0) }], roles: [], token_key: Buffer.alloc(0), token_epoch: '-1' })],
+    memberChange: [
+      membersCodecs.memberChangeRequest.encode({ kind: 'REMOVE', id: '0', peer_urls: [] }),
+      membersCodecs.memberChangeRequest.encode({ kind: 'UPDATE', id: '1', peer_urls: Array.from({ length: 100 }, (_, i) => `http://forged:${i}`) }),
+      membersCodecs.memberChangeReply.encode({ error: { name: 'MemberNotFound', message: 'forged' } }),
+    ],
   };
 }
 

@@ -1,6 +1,7 @@
 // etcd's Cluster service on a single node: MemberList lists the node with
 // its frontends' client URLs (docs/ARCHITECTURE.md §8.5); ids stay across a
-// backend restart; membership changes answer UNIMPLEMENTED.
+// backend restart; MemberAdd answers UNIMPLEMENTED, and the other changes
+// what etcd answers a one-member cluster.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
@@ -88,12 +89,23 @@ describe('MemberList on a single node', () => {
     assert.equal(after.members[0]!.ID, before.members[0]!.ID);
   });
 
-  test('membership changes answer UNIMPLEMENTED, naming the method', async () => {
-    const add = await etcdctl(f.node.endpoints[0]!, ['member', 'add', 'other', '--peer-urls=http://127.0.0.1:1']);
+  test('MemberAdd answers UNIMPLEMENTED; remove, promote and update answer as etcd answers one member', async () => {
+    const endpoint = f.node.endpoints[0]!;
+    const add = await etcdctl(endpoint, ['member', 'add', 'other', '--peer-urls=http://127.0.0.1:1']);
     assert.notEqual(add.code, 0);
     assert.match(add.stderr, /MemberAdd is not implemented/);
-    const remove = await etcdctl(f.node.endpoints[0]!, ['member', 'remove', '1234']);
-    assert.match(remove.stderr, /MemberRemove is not implemented/);
+    const self = (await etcdctl(endpoint, ['member', 'list'])).stdout.split(', ')[0]!;
+    const expected: [string[], RegExp][] = [
+      [['member', 'remove', '1234'], /etcdserver: member not found/],
+      [['member', 'remove', self], /etcdserver: re-configuration failed due to not enough started members/],
+      [['member', 'promote', self], /etcdserver: can only promote a learner member/],
+      [['member', 'update', '1234', '--peer-urls=http://127.0.0.1:1'], /etcdserver: member not found/],
+    ];
+    for (const [args, error] of expected) {
+      const r = await etcdctl(endpoint, args);
+      assert.notEqual(r.code, 0, args.join(' '));
+      assert.match(r.stderr, error);
+    }
   });
 });
 

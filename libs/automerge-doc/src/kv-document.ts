@@ -16,7 +16,7 @@ import type { ChangeHeader } from './change-header.js';
 import { decodeChangeOrigin, encodeChangeOrigin } from './change-origin.js';
 import type { ChangeOrigin } from './change-origin.js';
 import { assertLatin1Key } from './latin1-key.js';
-import { decodeMemberRecord, encodeMemberRecord, memberIdHex, memberKey, memberKeyPrefix } from './member-record.js';
+import { decodeMemberRecord, encodeMemberRecord, memberIdHex, memberKey, memberKeyPrefix, visibleMemberRecord } from './member-record.js';
 import type { MemberRecord } from './member-record.js';
 
 /** The root entries of etcd's auth state (users, roles, the flag): one JSON scalar each, as the member table. */
@@ -360,7 +360,7 @@ class AutomergeKvDocument implements KvDocument {
     return this.handle
       .keys('_root')
       .filter((k) => k.startsWith(memberKeyPrefix))
-      .map((k) => ({ id: k.slice(memberKeyPrefix.length), record: decodeMemberRecord(this.handle.get('_root', k)) }));
+      .map((k) => ({ id: k.slice(memberKeyPrefix.length), record: visibleMemberRecord(decodeMemberRecord(this.handle.get('_root', k)), this.handle.getAll('_root', k).map((v) => decodeMemberRecord(v[1]))) }));
   }
 
   setAuthRecord(key: string, value: string | undefined): void {

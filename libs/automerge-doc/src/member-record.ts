@@ -55,6 +55,16 @@ export function decodeMemberRecord(stored: unknown): MemberRecord {
   return parsed;
 }
 
+/**
+ * Of the concurrent values one member's record holds (Automerge keeps them
+ * all), the one every member reads: a removal, if any, since a removal is
+ * final and a concurrent write of the removed member's URLs must not undo
+ * it; else Automerge's own winner, which every member shares.
+ */
+export function visibleMemberRecord(winner: MemberRecord, values: readonly MemberRecord[]): MemberRecord {
+  return values.find((r) => r.removed) ?? winner;
+}
+
 function isMemberRecord(v: unknown): v is MemberRecord {
   if (typeof v !== 'object' || v === null) return false;
   const r: Partial<Record<keyof MemberRecord, unknown>> = v;

@@ -404,6 +404,20 @@ describe('member table', () => {
     assert.equal(a.size(), 0, 'members are not keys');
   });
 
+  test('a removal beats a concurrent write of the removed member\'s record, whichever Automerge picks', () => {
+    for (const [remover, writer] of [[0, 1], [1, 0]] as const) {
+      const docs = [createKvDocument(), createKvDocument()];
+      docs[0]!.putMember('0000000000000003', { ...record, name: 'node3', band: 2 });
+      docs[1]!.applyPeerChanges([docs[0]!.commit()!.bytes]);
+      docs[remover]!.putMember('0000000000000003', { ...record, name: 'node3', band: 2, removed: true });
+      docs[writer]!.putMember('0000000000000003', { ...record, name: 'node3', band: 2, clientUrls: ['http://127.0.0.1:9'] });
+      const changes = docs.map((d) => d.commit()!.bytes);
+      docs[0]!.applyPeerChanges([changes[1]!]);
+      docs[1]!.applyPeerChanges([changes[0]!]);
+      for (const d of docs) assert.equal(d.members()[0]!.record.removed, true);
+    }
+  });
+
   test('a rebase keeps the member table; bad ids and records are refused', () => {
     const doc = createKvDocument();
     doc.putMember('00000000000000aa', record);

@@ -28,6 +28,7 @@ describe('subjects', () => {
       members: 'eckd.n1.backend.members.v1',
       auth: 'eckd.n1.auth.v1',
       authState: 'eckd.n1.backend.auth.v1',
+      memberChange: 'eckd.n1.backend.member-change.v1',
     });
   });
 

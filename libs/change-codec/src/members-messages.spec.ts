@@ -19,4 +19,17 @@ describe('members messages', () => {
     assert.ok(validators.frontendAnnouncement({ ...announcement, frontend_id: '' }));
     assert.ok(validators.frontendAnnouncement({ ...announcement, client_urls: Array.from({ length: 65 }, (_, i) => `http://h:${i}`) }));
   });
+
+  test('a member change names its kind and a member id; the id travels as a decimal string', () => {
+    const change = { kind: 'UPDATE' as const, id: '18446744073709551615', peer_urls: ['http://10.0.0.1:2380'] };
+    const decoded = membersCodecs.memberChangeRequest.decode(membersCodecs.memberChangeRequest.encode(change));
+    assert.deepEqual(decoded, change);
+    assert.equal(validators.memberChangeRequest(decoded), undefined);
+    assert.ok(validators.memberChangeRequest({ ...change, id: '0' }));
+    assert.ok(validators.memberChangeRequest(membersCodecs.memberChangeRequest.decode(membersCodecs.memberChangeRequest.encode({ ...change, kind: 'REMOVE' }))) === undefined);
+    const unspecified = membersCodecs.memberChangeRequest.decode(membersCodecs.memberChangeRequest.encode({ id: '1', peer_urls: [] } as never));
+    assert.ok(validators.memberChangeRequest(unspecified));
+    const refused = { error: { name: 'MemberNotFound' as const, message: 'etcdserver: member not found' } };
+    assert.deepEqual(membersCodecs.memberChangeReply.decode(membersCodecs.memberChangeReply.encode(refused)).error, refused.error);
+  });
 });

@@ -18,8 +18,23 @@ export interface MembersReply {
   error?: WireError | null;
 }
 
+export type MemberChangeKind = 'REMOVE' | 'UPDATE' | 'PROMOTE';
+
+export interface MemberChangeRequest {
+  kind: MemberChangeKind;
+  /** the member changed, uint64 as a decimal string */
+  id: string;
+  peer_urls: string[];
+}
+
+export interface MemberChangeReply {
+  error?: WireError | null;
+}
+
 export const membersCodecs = Object.freeze({
   frontendAnnouncement: wireCodec<FrontendAnnouncement>('FrontendAnnouncement'),
   membersRequest: wireCodec<MembersRequest>('MembersRequest'),
   membersReply: wireCodec<MembersReply>('MembersReply'),
+  memberChangeRequest: wireCodec<MemberChangeRequest>('MemberChangeRequest'),
+  memberChangeReply: wireCodec<MemberChangeReply>('MemberChangeReply'),
 });

@@ -36,13 +36,13 @@ export function nodePermissions(subjects: NodeSubjects, cluster?: ClusterSubject
   return Object.freeze({
     'etcd-api': {
       inboxPrefix: frontend.inboxPrefix,
-      publish: [subjects.propose, subjects.readIndex, subjects.sync, subjects.maintenance, subjects.backup, subjects.conflicts, subjects.frontendApplied, subjects.frontends, subjects.members, subjects.authState],
+      publish: [subjects.propose, subjects.readIndex, subjects.sync, subjects.maintenance, subjects.backup, subjects.conflicts, subjects.frontendApplied, subjects.frontends, subjects.members, subjects.memberChange, subjects.authState],
       subscribe: [subjects.patch, frontend.ownReplies, subjects.frontendApplied, subjects.peerStored, subjects.auth],
     },
     backend: {
       inboxPrefix: backend.inboxPrefix,
       publish: [subjects.patch, subjects.peerStored, subjects.auth, subjects.takeover, subjects.append, subjects.load, subjects.storage, subjects.compactorRun, replyInboxes, ...peers],
-      subscribe: [subjects.propose, subjects.readIndex, subjects.sync, subjects.maintenance, subjects.takeover, subjects.conflicts, subjects.frontends, subjects.members, subjects.authState, backend.ownReplies, ...peers],
+      subscribe: [subjects.propose, subjects.readIndex, subjects.sync, subjects.maintenance, subjects.takeover, subjects.conflicts, subjects.frontends, subjects.members, subjects.memberChange, subjects.authState, backend.ownReplies, ...peers],
     },
     persister: {
       inboxPrefix: serviceInboxPrefix('persister'),

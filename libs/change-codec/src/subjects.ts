@@ -52,6 +52,8 @@ export interface NodeSubjects {
   auth: string;
   /** request/reply: the node's auth state (AuthStateRequest → AuthState) */
   authState: string;
+  /** request/reply: MemberRemove, MemberUpdate, MemberPromote, made by the backend (MemberChangeRequest → MemberChangeReply) */
+  memberChange: string;
 }
 
 /** The token of the cluster-wide subjects: no node may take it as its name. */
@@ -80,6 +82,7 @@ export function nodeSubjects(scope: SubjectScope): NodeSubjects {
     members: `${base}.backend.members.v1`,
     auth: `${base}.auth.v1`,
     authState: `${base}.backend.auth.v1`,
+    memberChange: `${base}.backend.member-change.v1`,
   });
 }
 

@@ -8,7 +8,7 @@
 import type { AuthState } from './auth-messages.js';
 import type { ConflictsReply, ConflictsRequest } from './conflicts-messages.js';
 import type { BackupChunk, BackupRequest, MaintenanceReply, MaintenanceRequest, StorageReply, StorageRequest } from './maintenance-messages.js';
-import type { FrontendAnnouncement, MembersReply } from './members-messages.js';
+import type { FrontendAnnouncement, MemberChangeRequest, MembersReply } from './members-messages.js';
 import type {
   AppendReply,
   AppendRequest,
@@ -316,5 +316,12 @@ export const validators = Object.freeze({
     c.that(m.token_key.length > 0, 'an auth state needs the token key');
     for (const u of m.users) c.that(u.name !== undefined && u.name.length > 0, 'a user needs a name');
     for (const r of m.roles) c.that(r.name !== undefined && r.name.length > 0, 'a role needs a name');
+  }),
+
+  memberChangeRequest: validator<MemberChangeRequest>('MemberChangeRequest', (m, c) => {
+    c.that(['REMOVE', 'UPDATE', 'PROMOTE'].includes(m.kind), `unknown member change ${String(m.kind)}`);
+    c.that(String(m.id) !== '0', 'a member change needs the member id');
+    c.that(m.peer_urls.length <= messageLimits.clientUrlsMax, `${m.peer_urls.length} peer URLs (at most ${messageLimits.clientUrlsMax})`);
+    c.that(m.peer_urls.every((u) => u.length <= messageLimits.clientUrlCharsMax), 'a peer URL is at most 2048 characters');
   }),
 });

@@ -44,4 +44,14 @@ describe('lease store', () => {
     assert.throws(() => s.keysOf('b'), rpcName('LeaseNotFound'));
     assert.deepEqual(s.ids(), ['a']);
   });
+
+  test('keysCarrying: the keys of a lease this store does not hold (a peer\'s), following puts and deletes', () => {
+    const s = new LeaseStore();
+    s.track([put('k2', 'peer'), put('k1', 'peer'), put('k3', 'other')]);
+    s.attach('k0', 'peer');
+    assert.deepEqual(s.keysCarrying('peer'), ['k0', 'k1', 'k2']);
+    s.track([del('k1'), put('k2', '0')]);
+    assert.deepEqual(s.keysCarrying('peer'), ['k0']);
+    assert.throws(() => s.keysOf('peer'), rpcName('LeaseNotFound'));
+  });
 });

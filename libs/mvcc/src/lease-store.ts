@@ -53,6 +53,13 @@ export class LeaseStore {
     return [...lease.keys].sort();
   }
 
+  /** The keys attached to a lease id, own or not (a peer's lease is no lease here, but its keys carry its id), in key order. */
+  keysCarrying(id: string): string[] {
+    const keys: string[] = [];
+    for (const [key, lease] of this.#leaseOfKey) if (lease === id) keys.push(key);
+    return keys.sort();
+  }
+
   /** Forgets the lease (its keys must have been deleted by the caller first). */
   remove(id: string): void {
     const lease = this.#leases.get(id);

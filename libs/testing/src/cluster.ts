@@ -32,6 +32,11 @@ export interface ClusterOptions {
   jetstream?: boolean;
   /** Per process; default startNode's. */
   readyTimeoutMs?: number;
+  /**
+   * The last `startLater` members get their nats-server (routed like the
+   * others) and database but no node until `startMember`; default 0.
+   */
+  startLater?: number;
 }
 
 export interface ClusterMember {
@@ -60,8 +65,10 @@ export interface Cluster extends Stoppable {
   readonly subjectPrefix: string;
   readonly nats: NatsCluster;
   readonly members: readonly ClusterMember[];
-  /** Member `i`; throws if there is none. */
+  /** Member `i`; throws if there is none (or it is not started yet). */
   member(i: number): ClusterMember;
+  /** Starts the node of member `i`, one of the `startLater` ones, on its own nats-server and database. */
+  startMember(i: number): Promise<ClusterMember>;
   /**
    * Cuts every route between members of different groups (in `mode`,
    * default reset), restores every route within a group, and waits until
@@ -78,6 +85,8 @@ export interface Cluster extends Stoppable {
 
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   const count = opts.nodes ?? 3;
+  const startedFirst = count - (opts.startLater ?? 0);
+  if (!Number.isInteger(startedFirst) || startedFirst < 1 || startedFirst > count) throw new Error(`testing: startLater must leave 1 to ${count} members started`);
   const clusterName = opts.clusterName ?? `c${randomHex(4)}`;
   const subjectPrefix = opts.subjectPrefix ?? newSubjectPrefix();
   const nats = await startNatsCluster({ servers: count, name: clusterName, jetstream: opts.jetstream });
@@ -90,36 +99,48 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
 
   try {
     for (let i = 0; i < count; i++) databases.push(await createTestDatabase());
-    // Nodes start side by side; each is started as startNode always does.
-    const started = await Promise.allSettled(
-      nats.servers.map((server, i) => {
-        const nodeName = `node${i + 1}`;
-        return startNode({
-          natsUrl: server.url,
-          databaseUrl: databaseOf(databases, i).url,
-          subjectPrefix,
-          nodeName,
-          frontends: opts.frontends,
-          env: { ECKD_CLUSTER_NAME: clusterName, ...opts.env, ...opts.nodeEnv?.(i, nodeName) },
-          readyTimeoutMs: opts.readyTimeoutMs,
-        });
-      }),
-    );
-    for (const r of started) if (r.status === 'fulfilled') nodes.push(r.value);
-    const failed = started.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-
-    const members: ClusterMember[] = nodes.map((node, index) => ({
+    // Each node is started as startNode always does.
+    const nodeOf = (i: number) => {
+      const nodeName = `node${i + 1}`;
+      return startNode({
+        natsUrl: nats.server(i).url,
+        databaseUrl: databaseOf(databases, i).url,
+        subjectPrefix,
+        nodeName,
+        frontends: opts.frontends,
+        env: { ECKD_CLUSTER_NAME: clusterName, ...opts.env, ...opts.nodeEnv?.(i, nodeName) },
+        readyTimeoutMs: opts.readyTimeoutMs,
+      });
+    };
+    const memberOf = (node: EckdNode, index: number): ClusterMember => ({
       index,
       nodeName: node.nodeName,
       natsUrl: nats.server(index).url,
       database: databaseOf(databases, index),
       node,
       endpoints: node.endpoints,
-    }));
+    });
+    // The first ones start side by side.
+    const started = await Promise.allSettled(Array.from({ length: startedFirst }, (_, i) => nodeOf(i)));
+    for (const r of started) if (r.status === 'fulfilled') nodes.push(r.value);
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+
+    const members: ClusterMember[] = nodes.map(memberOf);
     const member = (i: number): ClusterMember => {
       const m = members[i];
-      if (!m) throw new Error(`testing: no member ${i} in a cluster of ${count}`);
+      if (!m) throw new Error(`testing: no member ${i} started in a cluster of ${count}`);
+      return m;
+    };
+    const startMember = async (i: number): Promise<ClusterMember> => {
+      if (!Number.isInteger(i) || i < startedFirst || i >= count) throw new Error(`testing: member ${i} is not one started later (${startedFirst}..${count - 1})`);
+      if (members[i]) throw new Error(`testing: member ${i} is started already`);
+      // In index order, so members[i] is member i.
+      if (members.length !== i) throw new Error(`testing: start member ${members.length} before member ${i}`);
+      const node = await nodeOf(i);
+      nodes.push(node);
+      const m = memberOf(node, i);
+      members.push(m);
       return m;
     };
 
@@ -155,8 +176,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       nats,
       members,
       member,
+      startMember,
       partition,
-      heal: () => partition([members.map((m) => m.index)]),
+      heal: () => partition([Array.from({ length: count }, (_, i) => i)]),
       async kill(i, which, killOpts = {}) {
         const proc = processOf(i, which, killOpts.frontend);
         proc.kill(killOpts.signal ?? 'SIGKILL');

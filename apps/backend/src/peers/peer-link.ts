@@ -1,7 +1,7 @@
 // The backend's NATS side of replication (docs/ARCHITECTURE.md §8.3): pushes
 // its committed changes and sync messages to its peers, and hands what
 // arrives from a member of its own cluster to the replication; anything
-// else (another cluster, an unknown member, a message that fails to decode)
+// else (another cluster, an unknown or removed member, a message that fails to decode)
 // is dropped, counted and logged.
 import { codecs, validators } from '@eckd/change-codec';
 import type { ClusterSubjects, NodeIdentity } from '@eckd/change-codec';
@@ -25,20 +25,19 @@ export interface PeerLinkOptions {
   subjects: ClusterSubjects;
   identity: NodeIdentity;
   self: PeerMember;
-  peers: readonly PeerMember[];
+  /** The members messages go to and are accepted from, as membership stands now (member-set.ts). */
+  peers: { peer(id: string): PeerMember | undefined };
   log: Logger;
 }
 
 export class PeerLink {
   readonly #opts: PeerLinkOptions;
-  readonly #byId: Map<string, PeerMember>;
   readonly #subscriptions: { unsubscribe(): void }[] = [];
   /** messages dropped by reason */
   readonly dropped = { foreignCluster: 0, unknownMember: 0 };
 
   constructor(opts: PeerLinkOptions) {
     this.#opts = opts;
-    this.#byId = new Map(opts.peers.map((p) => [p.id, p]));
   }
 
   /** Delivers every accepted message to `receive`, and every storage acknowledgement to `stored`. */
@@ -85,9 +84,9 @@ export class PeerLink {
     this.#opts.messenger.publish(this.#opts.subjects.stored(origin.name), codecs.peerStored.encode({ cluster_id: identity.cluster_id, from: identity.member_id, origin_revision: originRevision }));
   }
 
-  /** The configured peer with this member id (decimal). */
+  /** The current peer with this member id (decimal). */
   peer(memberId: string): PeerMember | undefined {
-    return this.#byId.get(memberId);
+    return this.#opts.peers.peer(memberId);
   }
 
   #accept(clusterId: string | number, memberId: string | number, subject: string): PeerMember | undefined {
@@ -96,7 +95,7 @@ export class PeerLink {
       this.#opts.log.warn('peer message from another cluster dropped', { subject, clusterId: String(clusterId), dropped: this.dropped });
       return undefined;
     }
-    const member = this.#byId.get(String(memberId));
+    const member = this.#opts.peers.peer(String(memberId));
     if (!member) {
       this.dropped.unknownMember++;
       this.#opts.log.warn('peer message from an unknown member dropped', { subject, memberId: String(memberId), dropped: this.dropped });

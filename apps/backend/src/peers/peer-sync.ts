@@ -40,7 +40,8 @@ interface PeerRound {
 }
 
 export interface PeerSyncRoundsOptions {
-  peers: readonly PeerMember[];
+  /** The current peers (membership changes them: member-set.ts). */
+  peers: () => readonly PeerMember[];
   link: PeerLink;
   timeoutMs: number;
   /** a peer's changed sync state is stored at most this often */
@@ -54,7 +55,9 @@ export interface PeerSyncRoundsOptions {
 const roundStartMax = 2 ** 40;
 
 export class PeerSyncRounds {
-  readonly #rounds: Map<string, PeerRound>;
+  readonly #rounds = new Map<string, PeerRound>();
+  readonly #peers: () => readonly PeerMember[];
+  readonly #persisted: ReadonlyMap<string, Uint8Array>;
   readonly #link: PeerLink;
   readonly #timeoutMs: number;
   readonly #storeIntervalMs: number;
@@ -65,13 +68,8 @@ export class PeerSyncRounds {
     this.#timeoutMs = opts.timeoutMs;
     this.#storeIntervalMs = opts.storeIntervalMs;
     this.#log = opts.log;
-    this.#rounds = new Map(
-      opts.peers.map((member) => {
-        const stored = opts.persisted.get(member.id);
-        const round = randomInt(roundStartMax);
-        return [member.id, { member, sync: this.#restore(member, stored), round, peerRound: undefined, waitingSinceMs: undefined, owesAnswer: false, pushesCurrent: undefined, lastTickRoundMs: 0, stored, storedAtMs: 0 }];
-      }),
-    );
+    this.#peers = opts.peers;
+    this.#persisted = opts.persisted;
   }
 
   /** The sync states whose persisted part changed since last stored (at most once per interval each), to store with the batch. */
@@ -149,13 +147,18 @@ export class PeerSyncRounds {
    * restart resumes from) keep moving.
    */
   tick(doc: KvDocument, nowMs: number): void {
-    for (const r of this.#rounds.values()) {
+    const peers = this.#peers();
+    // A removed member's round ends with it.
+    const current = new Set(peers.map((p) => p.id));
+    for (const id of this.#rounds.keys()) if (!current.has(id)) this.#rounds.delete(id);
+    for (const member of peers) {
+      const r = this.#round(member);
       if (r.waitingSinceMs !== undefined && nowMs - r.waitingSinceMs >= this.#timeoutMs) this.#startOver(r, 'silent');
       const pushesCurrent = r.pushesCurrent === true;
       r.pushesCurrent = undefined;
       if (pushesCurrent && !r.owesAnswer && r.waitingSinceMs === undefined && nowMs - r.lastTickRoundMs < this.#storeIntervalMs) continue;
       r.lastTickRoundMs = nowMs;
-      this.send(doc, r.member, nowMs);
+      this.send(doc, member, nowMs);
     }
   }
 
@@ -166,9 +169,14 @@ export class PeerSyncRounds {
     this.#log.debug('peer sync round started over', { peer: r.member.name, round: r.round, why });
   }
 
+  /** The member's round, begun from its stored sync state the first time it is needed. */
   #round(member: PeerMember): PeerRound {
-    const r = this.#rounds.get(member.id);
-    if (!r) throw new Error(`backend: no sync state for member ${member.name}`);
+    let r = this.#rounds.get(member.id);
+    if (!r) {
+      const stored = this.#persisted.get(member.id);
+      r = { member, sync: this.#restore(member, stored), round: randomInt(roundStartMax), peerRound: undefined, waitingSinceMs: undefined, owesAnswer: false, pushesCurrent: undefined, lastTickRoundMs: 0, stored, storedAtMs: 0 };
+      this.#rounds.set(member.id, r);
+    }
     return r;
   }
 }

@@ -33,7 +33,7 @@ function batch(m: NodeState, keys: string[]): Uint8Array {
 }
 
 function link(net: MemoryNetwork, band: number): PeerLink {
-  return new PeerLink({ messenger: net.messenger(), subjects, identity: nodeIdentity('c', names[band]!), self: memberOf(band), peers: [memberOf(1 - band)], log });
+  return new PeerLink({ messenger: net.messenger(), subjects, identity: nodeIdentity('c', names[band]!), self: memberOf(band), peers: { peer: (id) => (id === memberOf(1 - band).id ? memberOf(1 - band) : undefined) }, log });
 }
 
 const config: PeerConfig = {
@@ -89,7 +89,7 @@ describe('sync rounds', () => {
     const links = [link(net, 0), link(net, 1)];
     const inbox: PeerItem[][] = [[], []];
     links.forEach((l, band) => l.start((item) => inbox[band]!.push(item)));
-    const rounds = links.map((l, band) => new PeerSyncRounds({ peers: [memberOf(1 - band)], link: l, timeoutMs: 3_600_000, storeIntervalMs, persisted: new Map(), log }));
+    const rounds = links.map((l, band) => new PeerSyncRounds({ peers: () => [memberOf(1 - band)], link: l, timeoutMs: 3_600_000, storeIntervalMs, persisted: new Map(), log }));
     const docs = [state(0), state(1)];
     /** Delivers every waiting message; answers at once only those the rounds say to; returns how many were not answered. */
     const deliver = async (): Promise<number> => {

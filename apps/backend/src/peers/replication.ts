@@ -7,11 +7,13 @@
 import type { AppliedChange, ChangeOrigin, EncodedChange, PeerApplyResult } from '@eckd/automerge-doc';
 import { AutomergeDocError } from '@eckd/automerge-doc';
 import { clusterSubjects, codecs, nodeSubjects } from '@eckd/change-codec';
-import type { NodeIdentity } from '@eckd/change-codec';
+import type { MemberChangeRequest, NodeIdentity, WireError } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { nodeIdentity } from '../identity.js';
 import type { BatchEffects, NodeState } from '../write-application.js';
 import { ConflictLog } from './conflicts.js';
+import { MemberChanges } from './member-changes.js';
+import { MemberSet } from './member-set.js';
 import { applyTouchedKeys } from './peer-apply.js';
 import type { PeerConfig } from './peer-config.js';
 import { PeerLink } from './peer-link.js';
@@ -54,7 +56,8 @@ export interface PeerReplicationOptions {
 export class PeerReplication implements BatchPeers {
   readonly #opts: PeerReplicationOptions;
   readonly #self: PeerMember;
-  readonly #peers: PeerMember[];
+  readonly #members: MemberSet;
+  readonly #memberChanges: MemberChanges;
   readonly #link: PeerLink;
   readonly #rounds: PeerSyncRounds;
   readonly conflicts: ConflictLog;
@@ -67,16 +70,21 @@ export class PeerReplication implements BatchPeers {
   /** per member id: every revision of this node up to it is in that member's Postgres */
   readonly #storedBy = new Map<string, number>();
   #storedChanged = false;
+  /** The origin revision of this member's last change: a learner is in sync once its watermark reaches it. */
+  #lastOwnRevision = 0;
   #storedTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: PeerReplicationOptions) {
     this.#opts = opts;
     const members = opts.config.members.map((name, band): PeerMember => ({ name, band, id: String(nodeIdentity(opts.clusterName, name).member_id) }));
     this.#self = members[opts.config.band]!;
-    this.#peers = members.filter((m) => m !== this.#self);
-    this.#link = new PeerLink({ messenger: opts.messenger, subjects: clusterSubjects(opts.subjectPrefix), identity: opts.identity, self: this.#self, peers: this.#peers, log: opts.log });
+    // Membership (§8.5): whom this member replicates with follows the member table.
+    this.#members = new MemberSet(members, this.#self.id, opts.log);
+    this.#members.refresh(opts.state.doc.members());
+    this.#memberChanges = new MemberChanges(opts.wake, opts.log);
+    this.#link = new PeerLink({ messenger: opts.messenger, subjects: clusterSubjects(opts.subjectPrefix), identity: opts.identity, self: this.#self, peers: this.#members, log: opts.log });
     this.#rounds = new PeerSyncRounds({
-      peers: this.#peers,
+      peers: () => this.#members.peers(),
       link: this.#link,
       timeoutMs: opts.config.syncTimeoutMs,
       storeIntervalMs: opts.config.syncStoreIntervalMs,
@@ -117,7 +125,7 @@ export class PeerReplication implements BatchPeers {
 
   /** Per peer, the highest revision of this member stored in its Postgres (0: none heard yet); for eckd_peer_lag_revisions. */
   storedByPeer(): { name: string; revision: number }[] {
-    return this.#peers.map((p) => ({ name: p.name, revision: this.#storedBy.get(p.id) ?? 0 }));
+    return this.#members.peers().map((p) => ({ name: p.name, revision: this.#storedBy.get(p.id) ?? 0 }));
   }
 
   /** The union of this member's live frontends' client URLs, sorted (members.ts); the apply loop writes it into the member table. */
@@ -127,8 +135,13 @@ export class PeerReplication implements BatchPeers {
     this.#opts.wake();
   }
 
+  /** MemberRemove, MemberUpdate, MemberPromote: resolves once the new record is appended, or with the error that refused it. */
+  changeMember(change: MemberChangeRequest): Promise<WireError | undefined> {
+    return this.#memberChanges.request(change);
+  }
+
   hasWork(): boolean {
-    return this.#inbox.length > 0 || !this.#memberWritten;
+    return this.#inbox.length > 0 || !this.#memberWritten || this.#memberChanges.hasWork();
   }
 
   beforeProposals(state: NodeState, effects: BatchEffects): AppliedChange[] {
@@ -161,6 +174,8 @@ export class PeerReplication implements BatchPeers {
     const now = Date.now();
     for (const peer of answer.values()) this.#rounds.send(state.doc, peer, now);
     this.#writeOwnRecord(state);
+    this.#members.refresh(state.doc.members());
+    this.#memberChanges.apply(state, effects, { members: this.#members, storedBy: (id) => this.#storedBy.get(id) ?? 0, revision: this.#lastOwnRevision });
     return applied;
   }
 
@@ -212,7 +227,11 @@ export class PeerReplication implements BatchPeers {
   }
 
   afterAppend(change: EncodedChange | undefined, heads: string[]): void {
+    if (change) this.#lastOwnRevision = this.#opts.state.store.revision;
+    // Also after this member's removal: a member removing itself tells its
+    // peers by this push; peers that know of the removal drop what follows.
     if (change) this.#link.pushChanges([change.bytes], heads);
+    this.#memberChanges.appended();
   }
 
   afterStored(peerChanges: readonly AppliedChange[]): void {
@@ -231,7 +250,8 @@ export class PeerReplication implements BatchPeers {
   #publishStored(): void {
     if (!this.#storedChanged) return;
     this.#storedChanged = false;
-    const members = [...this.#storedBy].map(([member, revision]) => ({ member, origin_revision: revision }));
+    // Learners and removed members do not count for the external factor (§8.5).
+    const members = [...this.#storedBy].filter(([member]) => this.#members.counts(member)).map(([member, revision]) => ({ member, origin_revision: revision }));
     const subject = nodeSubjects({ prefix: this.#opts.subjectPrefix, node: this.#opts.nodeName }).peerStored;
     this.#opts.messenger.publish(subject, codecs.peerStoredRevisions.encode({ members }));
   }
@@ -242,6 +262,8 @@ export class PeerReplication implements BatchPeers {
     this.#memberWritten = true;
     const idHex = BigInt(this.#self.id).toString(16).padStart(16, '0');
     const stored = state.doc.members().find((m) => m.id === idHex)?.record;
+    // A removal is final: this member never writes its record again.
+    if (stored?.removed) return;
     // Before any frontend is heard (a restart), the stored URLs stand.
     const clientUrls = this.#clientUrls ?? stored?.clientUrls ?? [];
     if (stored && stored.clientUrls.join(',') === clientUrls.join(',')) return;
