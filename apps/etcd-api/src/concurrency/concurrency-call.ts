@@ -5,15 +5,11 @@
 // against the caller's permissions (recipe-steps.ts).
 import { status } from '@grpc/grpc-js';
 import type { ServiceError, handleUnaryCall } from '@grpc/grpc-js';
-import { SpanKind } from '@opentelemetry/api';
 import type { Logger } from '@eckd/service-kit';
-import { withSpan } from '@eckd/telemetry';
-import { FactorMetadataError, factorsOfMetadata, withRequestFactors } from '../replication-factors.js';
-import type { ReplicationFactors } from '../replication-factors.js';
 import { serviceError, toGrpcError } from '../to-grpc-error.js';
 import { callerOf } from '../auth/caller.js';
 import type { Caller } from '../auth/caller.js';
-import { clientTraceContext } from '../client-trace-context.js';
+import { runUnary } from '../unary.js';
 import { WaitsFull, WaitsStopped } from './prefix-waits.js';
 
 /**
@@ -48,24 +44,13 @@ export function recipeGrpcError(err: unknown): ServiceError {
 
 export function concurrencyCall<Req, Res>(name: string, log: Logger, fn: (req: Req, signal: AbortSignal, caller: Caller) => Promise<Res>): handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    // The writes of a recipe honour the call's replication factors as a KV write does (unary.ts).
-    let factors: Partial<ReplicationFactors>;
-    try {
-      factors = factorsOfMetadata(call.metadata);
-    } catch (err) {
-      if (!(err instanceof FactorMetadataError)) throw err;
-      callback(serviceError(status.INVALID_ARGUMENT, err.message));
-      return;
-    }
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
-    withRequestFactors(factors, () => withSpan(`etcd-api.${name}`, { kind: SpanKind.SERVER, parent: clientTraceContext(call.metadata) }, () => fn(call.request, abort.signal, callerOf(call)))).then(
-      (res) => callback(null, res),
-      (err) => {
-        // An error that is neither etcd's nor the recipes' (a bug) is worth a log line.
-        if (!(err instanceof RecipeError) && toGrpcError(err).code === status.UNKNOWN) log.warn(`${name} failed`, { err });
-        callback(recipeGrpcError(err));
-      },
-    );
+    // The writes of a recipe honour the call's replication factors as a KV write does.
+    runUnary(name, call, callback, () => fn(call.request, abort.signal, callerOf(call)), (err) => {
+      // An error that is neither etcd's nor the recipes' (a bug) is worth a log line.
+      if (!(err instanceof RecipeError) && toGrpcError(err).code === status.UNKNOWN) log.warn(`${name} failed`, { err });
+      return recipeGrpcError(err);
+    });
   };
 }
