@@ -1,5 +1,8 @@
-import { ConfigError, envInt, envString, readServiceBaseConfig } from '@eckd/service-kit';
-import type { ServiceBaseConfig } from '@eckd/service-kit';
+import { ConfigError, envInt, envString, readServiceBaseConfig, serviceFlags } from '@eckd/service-kit';
+import type { AppFlags, ServiceBaseConfig } from '@eckd/service-kit';
+
+/** The backend's command line: every service's flags and etcd's --quota-backend-bytes (maintenance-config.ts). */
+export const backendFlags = [...serviceFlags, 'quota-backend-bytes'] as const;
 
 export interface BackendConfig extends ServiceBaseConfig {
   clusterName: string;
@@ -24,9 +27,10 @@ export interface BackendConfig extends ServiceBaseConfig {
   rebaseOpsPerKey: number;
 }
 
-export function readBackendConfig(env: Record<string, string | undefined>): Readonly<BackendConfig> {
+export function readBackendConfig(flags: AppFlags): Readonly<BackendConfig> {
+  const env = flags.env;
   return Object.freeze({
-    ...readServiceBaseConfig(env),
+    ...readServiceBaseConfig(flags),
     clusterName: envString(env, 'ECKD_CLUSTER_NAME', 'eckd'),
     batchProposalsMax: envInt(env, 'ECKD_BATCH_PROPOSALS_MAX', 4096, { min: 1 }),
     batchBytesMax: envInt(env, 'ECKD_BATCH_BYTES_MAX', 4 * 1024 * 1024, { min: 64 * 1024 }),

@@ -6,10 +6,10 @@ const telemetry = startTelemetry({ serviceName: 'eckd-backend' });
 import { authStateOfRecords } from '@eckd/auth';
 import { memberIdHexOf } from '@eckd/automerge-doc';
 import { codecs, nodeSubjects } from '@eckd/change-codec';
-import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, retry, startAppOps } from '@eckd/service-kit';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, readAppCommandLine, retry, startAppOps } from '@eckd/service-kit';
 import { ApplyLoop } from './apply-loop.js';
 import { AuthPublisher } from './auth-service.js';
-import { readBackendConfig } from './config.js';
+import { backendFlags, readBackendConfig } from './config.js';
 import { handlePropose, handleReadIndex, handleSync } from './handlers.js';
 import { HistoryCutter } from './history-cut.js';
 import { startLeaseExpiry } from './lease-expiry.js';
@@ -25,14 +25,15 @@ import { readMembersConfig, startMembers } from './members.js';
 import { serveBackendOps } from './ops.js';
 import { handleMemberChange } from './member-change.handler.js';
 
-const log = createLogger('backend');
+const { flags, logLevel } = readAppCommandLine('backend', process.argv.slice(2), process.env, backendFlags);
+const log = createLogger('backend', { level: logLevel });
 const { onShutdown, shutdown } = installShutdown(log);
 onShutdown('telemetry', () => telemetry.shutdown());
 
 try {
-  const ops = await startAppOps('backend', process.argv.slice(2), process.env, log, true);
+  const ops = await startAppOps(flags, log);
   onShutdown('ops listener', () => ops.close());
-  const config = readBackendConfig(process.env);
+  const config = readBackendConfig(flags);
   const peerConfig = readPeerConfig(process.env, config.nodeName);
   log.info('config', { ...config, peers: peerConfig });
   // With peers a history cut is a cluster operation, not built yet (docs/ARCHITECTURE.md §8.2).
@@ -135,7 +136,7 @@ try {
     memberId: String(identity.member_id),
     store,
     loop,
-    config: readMaintenanceConfig(process.env),
+    config: readMaintenanceConfig(flags),
     log,
   });
   onShutdown('maintenance', () => maintenance.stop());

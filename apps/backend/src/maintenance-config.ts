@@ -1,8 +1,9 @@
 // Settings of the backend's maintenance service. The space quota is the
 // node's (writes are evaluated here), so it is the backend's setting:
-// ECKD_QUOTA_BACKEND_BYTES, etcd's --quota-backend-bytes (0 = etcd's
+// etcd's --quota-backend-bytes, or ECKD_QUOTA_BACKEND_BYTES (0 = etcd's
 // default of 2 GiB, negative = no quota).
 import { envInt } from '@eckd/service-kit';
+import type { AppFlags } from '@eckd/service-kit';
 
 export const quotaBackendBytesDefault = 2 * 1024 * 1024 * 1024;
 
@@ -17,8 +18,9 @@ export interface MaintenanceConfig {
   defragmentTimeoutMs: number;
 }
 
-export function readMaintenanceConfig(env: Record<string, string | undefined>): Readonly<MaintenanceConfig> {
-  const quota = envInt(env, 'ECKD_QUOTA_BACKEND_BYTES', 0);
+export function readMaintenanceConfig(flags: AppFlags): Readonly<MaintenanceConfig> {
+  const env = flags.env;
+  const quota = flags.int('quota-backend-bytes', 'ECKD_QUOTA_BACKEND_BYTES', 0);
   return Object.freeze({
     quotaBytes: quota === 0 ? quotaBackendBytesDefault : Math.max(quota, 0),
     quotaCheckIntervalMs: envInt(env, 'ECKD_QUOTA_CHECK_INTERVAL_MS', 1_000, { min: 50 }),

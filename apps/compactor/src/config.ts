@@ -1,5 +1,8 @@
-import { envInt, envString, readServiceBaseConfig } from '@eckd/service-kit';
-import type { ServiceBaseConfig } from '@eckd/service-kit';
+import { envInt, envString, readServiceBaseConfig, serviceFlags } from '@eckd/service-kit';
+import type { AppFlags, ServiceBaseConfig } from '@eckd/service-kit';
+
+/** The compactor's command line: every service's flags (it has no setting etcd has besides). */
+export const compactorFlags = serviceFlags;
 
 export interface CompactorConfig extends ServiceBaseConfig {
   databaseUrl: string;
@@ -13,9 +16,10 @@ export interface CompactorConfig extends ServiceBaseConfig {
   pauseBeforeCommitMs: number;
 }
 
-export function readCompactorConfig(env: Record<string, string | undefined>): Readonly<CompactorConfig> {
+export function readCompactorConfig(flags: AppFlags): Readonly<CompactorConfig> {
+  const env = flags.env;
   return Object.freeze({
-    ...readServiceBaseConfig(env),
+    ...readServiceBaseConfig(flags),
     databaseUrl: envString(env, 'DATABASE_URL'),
     intervalMs: envInt(env, 'ECKD_COMPACT_INTERVAL_MS', 60_000, { min: 50 }),
     minChanges: envInt(env, 'ECKD_COMPACT_MIN_CHANGES', 10_000, { min: 1 }),

@@ -5,20 +5,21 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-compactor' });
 
 import { nodeSubjects } from '@eckd/change-codec';
-import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, redactUrl, startAppOps } from '@eckd/service-kit';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, readAppCommandLine, redactUrl, startAppOps } from '@eckd/service-kit';
 import { createPool, migrate } from '@eckd/storage';
 import { CompactorService } from './compactor-service.js';
-import { readCompactorConfig } from './config.js';
+import { compactorFlags, readCompactorConfig } from './config.js';
 import { createRunHandler } from './run.handler.js';
 
-const log = createLogger('compactor');
+const { flags, logLevel } = readAppCommandLine('compactor', process.argv.slice(2), process.env, compactorFlags);
+const log = createLogger('compactor', { level: logLevel });
 const { onShutdown, shutdown } = installShutdown(log);
 onShutdown('telemetry', () => telemetry.shutdown());
 
 try {
-  const ops = await startAppOps('compactor', process.argv.slice(2), process.env, log, true);
+  const ops = await startAppOps(flags, log);
   onShutdown('ops listener', () => ops.close());
-  const config = readCompactorConfig(process.env);
+  const config = readCompactorConfig(flags);
   log.info('config', { ...config, databaseUrl: redactUrl(config.databaseUrl) });
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
 

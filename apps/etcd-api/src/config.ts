@@ -2,8 +2,8 @@
 // (--name, --listen-client-urls, ...), environment variables for the
 // service plumbing (NATS_URL, ECKD_SUBJECT_PREFIX).
 import { randomBytes } from 'node:crypto';
-import { ConfigError, checkInt, envInt, parseFlags, readServiceBaseConfig } from '@eckd/service-kit';
-import type { ServiceBaseConfig } from '@eckd/service-kit';
+import { ConfigError, checkInt, envInt, readServiceBaseConfig, serviceFlags } from '@eckd/service-kit';
+import type { AppFlags, ServiceBaseConfig } from '@eckd/service-kit';
 import { readClientTls } from './client-tls.js';
 import type { ClientTlsFiles } from './client-tls.js';
 
@@ -16,10 +16,10 @@ export interface ListenUrl {
 import { parseAuthToken } from './auth/token-config.js';
 import type { AuthTokenConfig } from './auth/token-config.js';
 
-export const knownFlags = [
-  'name',
+/** The frontend's command line: every service's flags (--name, --log-level, --listen-metrics-urls, --version) and its own. */
+export const frontendFlags = [
+  ...serviceFlags,
   'listen-client-urls',
-  'listen-metrics-urls',
   'advertise-client-urls',
   'max-request-bytes',
   'max-txn-ops',
@@ -100,14 +100,14 @@ export interface FrontendConfig extends ServiceBaseConfig {
   authRefreshIntervalMs: number;
 }
 
-export function readFrontendConfig(argv: readonly string[], env: Record<string, string | undefined>): Readonly<FrontendConfig> {
-  const flags = parseFlags(argv, knownFlags);
-  const base = readServiceBaseConfig(env);
-  const nodeName = flags.get('name') ?? base.nodeName;
-  const listenUrls = splitUrls(flags.get('listen-client-urls') ?? 'http://127.0.0.1:2379');
+export function readFrontendConfig(flags: AppFlags): Readonly<FrontendConfig> {
+  const env = flags.env;
+  const base = readServiceBaseConfig(flags);
+  const nodeName = base.nodeName;
+  const listenUrls = splitUrls(flags.text('listen-client-urls') ?? 'http://127.0.0.1:2379');
   const listen = listenUrls.map((url) => parseListenUrl('--listen-client-urls', url));
-  const listenHttp = splitUrls(flags.get('listen-client-http-urls') ?? '').map((url) => parseListenUrl('--listen-client-http-urls', url));
-  const tls = readClientTls(flags, env, [...listen, ...listenHttp]);
+  const listenHttp = splitUrls(flags.text('listen-client-http-urls') ?? '').map((url) => parseListenUrl('--listen-client-http-urls', url));
+  const tls = readClientTls(flags.given, env, [...listen, ...listenHttp]);
   return Object.freeze({
     ...base,
     nodeName,
@@ -117,9 +117,9 @@ export function readFrontendConfig(argv: readonly string[], env: Record<string, 
     tls,
     clientFirstBytesTimeoutMs: envInt(env, 'ECKD_CLIENT_FIRST_BYTES_TIMEOUT_MS', 10_000, { min: 100 }),
     gatewayWatchStreamsMax: envInt(env, 'ECKD_GATEWAY_WATCH_STREAMS_MAX', 1000, { min: 1 }),
-    advertiseClientUrls: splitUrls(flags.get('advertise-client-urls') ?? listenUrls.join(',')),
-    maxRequestBytes: checkInt('--max-request-bytes', flags.get('max-request-bytes') ?? String(1.5 * 1024 * 1024), { min: 1024 }),
-    maxTxnOps: checkInt('--max-txn-ops', flags.get('max-txn-ops') ?? '128', { min: 1 }),
+    advertiseClientUrls: splitUrls(flags.text('advertise-client-urls') ?? listenUrls.join(',')),
+    maxRequestBytes: checkInt('--max-request-bytes', flags.text('max-request-bytes') ?? String(1.5 * 1024 * 1024), { min: 1024 }),
+    maxTxnOps: checkInt('--max-txn-ops', flags.text('max-txn-ops') ?? '128', { min: 1 }),
     requestTimeoutMs: envInt(env, 'ECKD_REQUEST_TIMEOUT_MS', 7_000, { min: 100 }),
     // etcd allows 2 GiB replies; eckd's default keeps one reply's buffers well inside a process's memory.
     maxResponseBytes: envInt(env, 'ECKD_MAX_RESPONSE_BYTES', 256 * 1024 * 1024, { min: 1024, max: 2 ** 31 - 1 }),
@@ -127,8 +127,8 @@ export function readFrontendConfig(argv: readonly string[], env: Record<string, 
     revisionWaitsMax: envInt(env, 'ECKD_REVISION_WAITS_MAX', 100_000, { min: 1 }),
     stallResyncMs: envInt(env, 'ECKD_STALL_RESYNC_MS', 1_000, { min: 10 }),
     // Flag first, then environment: 1 and 0 are a single node's behaviour (docs/ARCHITECTURE.md §3).
-    internalReplicationFactor: checkInt('--internal-replication-factor', flags.get('internal-replication-factor') ?? env['ECKD_INTERNAL_FACTOR'] ?? '1', { min: 1 }),
-    externalReplicationFactor: checkInt('--external-replication-factor', flags.get('external-replication-factor') ?? env['ECKD_EXTERNAL_FACTOR'] ?? '0', { min: 0 }),
+    internalReplicationFactor: checkInt('--internal-replication-factor', flags.text('internal-replication-factor') ?? env['ECKD_INTERNAL_FACTOR'] ?? '1', { min: 1 }),
+    externalReplicationFactor: checkInt('--external-replication-factor', flags.text('external-replication-factor') ?? env['ECKD_EXTERNAL_FACTOR'] ?? '0', { min: 0 }),
     frontendAppliedIntervalMs: envInt(env, 'ECKD_FRONTEND_APPLIED_INTERVAL_MS', 20, { min: 1 }),
     proposerQueueMax: envInt(env, 'ECKD_PROPOSER_QUEUE_MAX', 10_000, { min: 1 }),
     watchersPerStreamMax: envInt(env, 'ECKD_WATCHERS_PER_STREAM_MAX', 100_000, { min: 1 }),
@@ -137,25 +137,25 @@ export function readFrontendConfig(argv: readonly string[], env: Record<string, 
     // etcd has no such bound (each waiting call holds a watch on its server).
     concurrencyWaitsMax: envInt(env, 'ECKD_CONCURRENCY_WAITS_MAX', 10_000, { min: 1 }),
     // etcd's default is math.MaxUint32 (no bound); eckd bounds what one connection may open.
-    maxConcurrentStreams: checkInt('--max-concurrent-streams', flags.get('max-concurrent-streams') ?? '1000', { min: 1, max: 2 ** 32 - 1 }),
+    maxConcurrentStreams: checkInt('--max-concurrent-streams', flags.text('max-concurrent-streams') ?? '1000', { min: 1, max: 2 ** 32 - 1 }),
     // Node's own default; etcd (grpc-go) has no such bound.
     grpcSessionMemoryMb: envInt(env, 'ECKD_GRPC_SESSION_MEMORY_MB', 10, { min: 1 }),
     // etcd's defaults: 5 s, 2 h, 20 s.
-    grpcKeepaliveMinTimeMs: parseGoDuration('--grpc-keepalive-min-time', flags.get('grpc-keepalive-min-time') ?? '5s'),
-    grpcKeepaliveIntervalMs: parseGoDuration('--grpc-keepalive-interval', flags.get('grpc-keepalive-interval') ?? '2h'),
-    grpcKeepaliveTimeoutMs: parseGoDuration('--grpc-keepalive-timeout', flags.get('grpc-keepalive-timeout') ?? '20s'),
+    grpcKeepaliveMinTimeMs: parseGoDuration('--grpc-keepalive-min-time', flags.text('grpc-keepalive-min-time') ?? '5s'),
+    grpcKeepaliveIntervalMs: parseGoDuration('--grpc-keepalive-interval', flags.text('grpc-keepalive-interval') ?? '2h'),
+    grpcKeepaliveTimeoutMs: parseGoDuration('--grpc-keepalive-timeout', flags.text('grpc-keepalive-timeout') ?? '20s'),
     // Well inside the backend's ECKD_FRONTEND_EXPIRY_MS (30 s by default).
     frontendAnnounceIntervalMs: envInt(env, 'ECKD_FRONTEND_ANNOUNCE_INTERVAL_MS', 10_000, { min: 50 }),
     // etcd's defaults: simple tokens living 300 s, bcrypt cost 10 (4 to 31).
-    authToken: parseAuthToken(flags.get('auth-token') ?? 'simple', 1000 * checkInt('--auth-token-ttl', flags.get('auth-token-ttl') ?? '300', { min: 1 }), parseGoDuration),
-    bcryptCost: checkInt('--bcrypt-cost', flags.get('bcrypt-cost') ?? '10', { min: 4, max: 31 }),
+    authToken: parseAuthToken(flags.text('auth-token') ?? 'simple', 1000 * checkInt('--auth-token-ttl', flags.text('auth-token-ttl') ?? '300', { min: 1 }), parseGoDuration),
+    bcryptCost: checkInt('--bcrypt-cost', flags.text('bcrypt-cost') ?? '10', { min: 4, max: 31 }),
     authRefreshIntervalMs: envInt(env, 'ECKD_AUTH_REFRESH_INTERVAL_MS', 5_000, { min: 100 }),
     // etcd 3.6 name, and the 3.4/3.5 one; default 10 minutes, at least 100 ms.
     watchProgressNotifyIntervalMs: Math.max(
       100,
       parseGoDuration(
         '--watch-progress-notify-interval',
-        flags.get('watch-progress-notify-interval') ?? flags.get('experimental-watch-progress-notify-interval') ?? '10m',
+        flags.text('watch-progress-notify-interval') ?? flags.text('experimental-watch-progress-notify-interval') ?? '10m',
       ),
     ),
   });

@@ -4,13 +4,13 @@ import { startTelemetry } from '@eckd/telemetry';
 const telemetry = startTelemetry({ serviceName: 'eckd-etcd-api' });
 
 import { nodeSubjects } from '@eckd/change-codec';
-import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, startAppOps } from '@eckd/service-kit';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, readAppCommandLine, startAppOps } from '@eckd/service-kit';
 import { Acknowledger } from './acknowledger.js';
 import { AuthGuard } from './auth/auth-guard.js';
 import { AuthReplica } from './auth/auth-replica.js';
 import { tokenProviderOf } from './auth/token-config.js';
 import { startFrontendAnnouncements } from './cluster.handler.js';
-import { readFrontendConfig } from './config.js';
+import { frontendFlags, readFrontendConfig } from './config.js';
 import { Proposer } from './proposer.js';
 import { ReadIndex } from './read-index.js';
 import { FactorLink } from './replication-factors.js';
@@ -26,14 +26,15 @@ import { serveFrontendOps } from './ops.js';
 import { WatchHub } from './watch/watch-hub.js';
 import { PrefixWaits } from './concurrency/prefix-waits.js';
 
-const log = createLogger('etcd-api');
+const { flags, logLevel } = readAppCommandLine('etcd-api', process.argv.slice(2), process.env, frontendFlags);
+const log = createLogger('etcd-api', { level: logLevel });
 const { onShutdown, shutdown } = installShutdown(log);
 onShutdown('telemetry', () => telemetry.shutdown());
 
 try {
-  const ops = await startAppOps('etcd-api', process.argv.slice(2), process.env, log, false);
+  const ops = await startAppOps(flags, log);
   onShutdown('ops listener', () => ops.close());
-  const config = readFrontendConfig(process.argv.slice(2), process.env);
+  const config = readFrontendConfig(flags);
   log.info('config', { ...config });
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
 

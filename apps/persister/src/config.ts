@@ -1,5 +1,8 @@
-import { envInt, envString, readServiceBaseConfig } from '@eckd/service-kit';
-import type { ServiceBaseConfig } from '@eckd/service-kit';
+import { envInt, envString, readServiceBaseConfig, serviceFlags } from '@eckd/service-kit';
+import type { AppFlags, ServiceBaseConfig } from '@eckd/service-kit';
+
+/** The persister's command line: every service's flags (it has no setting etcd has besides). */
+export const persisterFlags = serviceFlags;
 
 export interface PersisterConfig extends ServiceBaseConfig {
   databaseUrl: string;
@@ -16,9 +19,10 @@ export interface PersisterConfig extends ServiceBaseConfig {
   lockWaitMs: number;
 }
 
-export function readPersisterConfig(env: Record<string, string | undefined>): Readonly<PersisterConfig> {
+export function readPersisterConfig(flags: AppFlags): Readonly<PersisterConfig> {
+  const env = flags.env;
   return Object.freeze({
-    ...readServiceBaseConfig(env),
+    ...readServiceBaseConfig(flags),
     databaseUrl: envString(env, 'DATABASE_URL'),
     poolSize: envInt(env, 'ECKD_PG_POOL_SIZE', 4, { min: 1, max: 64 }),
     appendStatementTimeoutMs: envInt(env, 'ECKD_PG_APPEND_STATEMENT_TIMEOUT_MS', 30_000, { min: 100 }),

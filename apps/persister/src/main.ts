@@ -5,24 +5,25 @@ const telemetry = startTelemetry({ serviceName: 'eckd-persister' });
 
 import { codecs, nodeSubjects } from '@eckd/change-codec';
 import type { WireError } from '@eckd/change-codec';
-import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, redactUrl, startAppOps } from '@eckd/service-kit';
+import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, readAppCommandLine, redactUrl, startAppOps } from '@eckd/service-kit';
 import type { Message } from '@eckd/service-kit';
 import { NodeLockHeldError, createPool, migrate } from '@eckd/storage';
 import { createAppendHandler } from './append.handler.js';
 import { createLoadHandler } from './load.handler.js';
-import { readPersisterConfig } from './config.js';
+import { persisterFlags, readPersisterConfig } from './config.js';
 import { NodeLockKeeper } from './node-lock-keeper.js';
 import { createBackupHandler } from './backup.handler.js';
 import { createStorageHandler } from './storage.handler.js';
 
-const log = createLogger('persister');
+const { flags, logLevel } = readAppCommandLine('persister', process.argv.slice(2), process.env, persisterFlags);
+const log = createLogger('persister', { level: logLevel });
 const { onShutdown, shutdown } = installShutdown(log);
 onShutdown('telemetry', () => telemetry.shutdown());
 
 try {
-  const ops = await startAppOps('persister', process.argv.slice(2), process.env, log, true);
+  const ops = await startAppOps(flags, log);
   onShutdown('ops listener', () => ops.close());
-  const config = readPersisterConfig(process.env);
+  const config = readPersisterConfig(flags);
   log.info('config', { ...config, databaseUrl: redactUrl(config.databaseUrl) });
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
 

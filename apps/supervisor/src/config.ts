@@ -1,6 +1,12 @@
-// The supervisor's configuration: read once from the environment, validated,
-// frozen. Every bad value is reported at once so a user fixes them together.
+// The supervisor's configuration: read once from its flags (etcd's
+// --data-dir) and the environment, validated, frozen. Every bad value is
+// reported at once so a user fixes them together.
 import { isAbsolute, join, resolve } from 'node:path';
+import { ConfigError as FlagError, readAppFlags } from '@eckd/service-kit';
+import type { AppFlags } from '@eckd/service-kit';
+
+/** The supervisor's command line: etcd's --data-dir (ECKD_DATA_DIR). */
+export const supervisorFlags = ['data-dir'] as const;
 
 /** etcd's local multi-member convention: 2379, then 22379, 32379, … */
 export const firstClientPort = 2379;
@@ -67,8 +73,9 @@ export class ConfigError extends Error {
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Reads the supervisor's configuration; throws ConfigError listing every problem. */
-export function parseConfig(env: Env, repoRoot: string): SupervisorConfig {
+export function parseConfig(env: Env, repoRoot: string, argv: readonly string[] = []): SupervisorConfig {
   const problems: string[] = [];
+  const flags = readFlags(argv, env, problems);
   const text = (name: string, fallback: string): string => {
     const value = env[name]?.trim();
     return value === undefined || value === '' ? fallback : value;
@@ -89,7 +96,7 @@ export function parseConfig(env: Env, repoRoot: string): SupervisorConfig {
   checkToken('ECKD_CLIENT_HOST', clientHost, /^[A-Za-z0-9.:-]+$/, problems);
   const clientPorts = parseClientPorts(env, nodes, problems);
   const databaseUrl = databaseUrlText === '' ? undefined : databaseUrlText;
-  const dataDir = resolvePath(text('ECKD_DATA_DIR', 'data'), repoRoot);
+  const dataDir = resolvePath(flags?.text('data-dir', 'ECKD_DATA_DIR') ?? 'data', repoRoot);
   const members =
     nodes === 1
       ? [{ nodeName, label: '', dataDir, natsUrl, natsClusterPort: undefined, databaseUrl, clientPorts: clientPorts[0] ?? [] }]
@@ -117,6 +124,17 @@ export function parseConfig(env: Env, repoRoot: string): SupervisorConfig {
     nodes,
     members: Object.freeze(members.map((member) => Object.freeze({ ...member, clientPorts: Object.freeze([...member.clientPorts]) }))),
   });
+}
+
+/** Undefined (and a problem) on an unknown flag. */
+function readFlags(argv: readonly string[], env: Env, problems: string[]): AppFlags | undefined {
+  try {
+    return readAppFlags(argv, { ...env }, supervisorFlags);
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error;
+    problems.push(error.message);
+    return undefined;
+  }
 }
 
 function parseMetricsPortOffset(raw: string, problems: string[]): number {

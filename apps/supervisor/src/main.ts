@@ -24,13 +24,13 @@ const writeLine = (line: string): void => {
 process.stdout.on('error', () => {});
 process.stderr.on('error', () => {});
 
-async function runSupervisor(): Promise<number> {
+async function runSupervisor(argv: readonly string[]): Promise<number> {
   // dist/main.js and src/main.ts both sit three levels below the repo root.
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
   const log = createLogger('supervisor', writeLine);
   let config;
   try {
-    config = parseConfig(process.env, repoRoot);
+    config = parseConfig(process.env, repoRoot, argv);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     log.error(error.message, { see: 'docs/EMBEDDED-SERVICES.md' });
@@ -101,5 +101,5 @@ async function runEmbeddedPostgresCommand(argv: readonly string[]): Promise<numb
 }
 
 const [command, ...rest] = process.argv.slice(2);
-const exitCode = command === embeddedPostgresCommand ? await runEmbeddedPostgresCommand(rest) : await runSupervisor();
+const exitCode = command === embeddedPostgresCommand ? await runEmbeddedPostgresCommand(rest) : await runSupervisor(process.argv.slice(2));
 process.exit(exitCode);

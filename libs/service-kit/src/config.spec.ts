@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readAppFlags, serviceFlags } from './app-flags.js';
 import { ConfigError, envInt, envString, parseFlags, readNatsSettings, readServiceBaseConfig } from './config.js';
 
 describe('config', () => {
@@ -24,7 +25,7 @@ describe('config', () => {
   });
 
   test('service defaults', () => {
-    const config = readServiceBaseConfig({});
+    const config = readServiceBaseConfig(readAppFlags([], {}, serviceFlags));
     assert.deepEqual(JSON.parse(JSON.stringify(config)), {
       nats: { servers: 'nats://127.0.0.1:4222', auth: 'none', tls: false, inboxPrefix: '_INBOX' },
       subjectPrefix: 'eckd',

@@ -1,10 +1,11 @@
 // Configuration is read once at start-up into a frozen object, validated,
-// and logged (secrets never). Services take environment variables; the etcd API frontend
-// also takes etcd-style flags (`--name value` or `--name=value`).
+// and logged (secrets never). Apps take etcd-style flags (`--name value` or
+// `--name=value`, read through app-flags.ts) and environment variables.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { credsAuthenticator, nkeyAuthenticator } from '@nats-io/nats-core';
 import type { ConnectionOptions, TlsOptions } from '@nats-io/nats-core';
+import type { AppFlags } from './app-flags.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -56,11 +57,12 @@ export interface ServiceBaseConfig {
   nodeName: string;
 }
 
-export function readServiceBaseConfig(env: Env): ServiceBaseConfig {
+/** --name (ECKD_NODE_NAME), etcd's member name; the rest from the environment. */
+export function readServiceBaseConfig(flags: AppFlags): ServiceBaseConfig {
   return {
-    nats: readNatsSettings(env),
-    subjectPrefix: envString(env, 'ECKD_SUBJECT_PREFIX', 'eckd'),
-    nodeName: envString(env, 'ECKD_NODE_NAME', 'default'),
+    nats: readNatsSettings(flags.env),
+    subjectPrefix: envString(flags.env, 'ECKD_SUBJECT_PREFIX', 'eckd'),
+    nodeName: flags.text('name', 'ECKD_NODE_NAME') ?? 'default',
   };
 }
 

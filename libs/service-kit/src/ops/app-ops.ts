@@ -1,17 +1,21 @@
-// One call per app (main.ts) that sets up what operators look at: `--version`,
-// the ops listener and, with it, the metrics registry. The listener starts
+// Two calls per app (main.ts) that set up what operators look at: the
+// command line (strict, `--version`, `--log-level`), then the ops listener
+// and, with it, the metrics registry. The listener starts
 // before the app's own start-up so /livez answers and /readyz says
 // "starting" while it recovers; the app hands over its readiness checks once
 // it has built what they check.
 import { startMetrics } from '@eckd/telemetry';
-import { parseFlags } from '../config.js';
-import type { Logger } from '../logger.js';
+import { readAppFlags, readLogLevel } from '../app-flags.js';
+import type { AppFlags } from '../app-flags.js';
+import { ConfigError } from '../config.js';
+import { createLogger } from '../logger.js';
+import type { Logger, LogLevel } from '../logger.js';
 import type { HealthChecks } from './health-checks.js';
-import { listenMetricsUrlsFlag, readOpsConfig } from './ops-config.js';
+import { readOpsConfig } from './ops-config.js';
 import type { OpsConfig } from './ops-config.js';
 import type { EtcdHealth } from './ops-server.js';
 import { startOpsServer } from './ops-server.js';
-import { etcdVersions, exitOnVersionFlag } from './versions.js';
+import { etcdVersions, readEmulatedEtcdVersion, versionText } from './versions.js';
 
 export interface AppOps {
   readonly config: OpsConfig;
@@ -26,13 +30,30 @@ const starting: HealthChecks = { started: () => Promise.reject(new Error('starti
 const alive: HealthChecks = { process: () => Promise.resolve() };
 
 /**
- * @param ownsArgv true for apps with no flags of their own: any other flag is refused.
- * @throws ConfigError on a bad flag or setting; exits 0 after printing on `--version`.
+ * Reads the app's command line before anything else starts (the logger
+ * needs its level). `--version` prints the versions and exits 0; an unknown
+ * flag or a bad --log-level is logged and exits 1, as a bad setting found
+ * later does.
+ * @param known the app's flags: `serviceFlags` and its own.
  */
-export async function startAppOps(app: string, argv: readonly string[], env: Readonly<Record<string, string | undefined>>, log: Logger, ownsArgv: boolean): Promise<AppOps> {
-  exitOnVersionFlag(argv, app, env);
-  if (ownsArgv) parseFlags(argv, [listenMetricsUrlsFlag]);
-  const config = readOpsConfig(argv, env);
+export function readAppCommandLine(app: string, argv: readonly string[], env: Record<string, string | undefined>, known: readonly string[]): { flags: AppFlags; logLevel: LogLevel } {
+  try {
+    const flags = readAppFlags(argv, env, known);
+    if (flags.has('version')) {
+      process.stdout.write(versionText(app, readEmulatedEtcdVersion(env)));
+      process.exit(0);
+    }
+    return { flags, logLevel: readLogLevel(flags) };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    createLogger(app).error('start-up failed', { err });
+    process.exit(1);
+  }
+}
+
+/** @throws ConfigError on a bad --listen-metrics-urls or ops setting. */
+export async function startAppOps(flags: AppFlags, log: Logger): Promise<AppOps> {
+  const config = readOpsConfig(flags);
   let livez = alive;
   let readyz = starting;
   let health: ((query: URLSearchParams) => Promise<EtcdHealth>) | undefined;

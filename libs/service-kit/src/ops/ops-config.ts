@@ -1,6 +1,7 @@
 // The ops listener's settings, common to every app: etcd's
 // --listen-metrics-urls (or ECKD_LISTEN_METRICS_URLS), the checks' answer
 // deadline and the emulated etcd version.
+import type { AppFlags } from '../app-flags.js';
 import { ConfigError, envInt } from '../config.js';
 import { readEmulatedEtcdVersion } from './versions.js';
 
@@ -23,30 +24,19 @@ export interface OpsConfig {
   readonly emulatedEtcdVersion: string;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 /**
- * Reads the flag from argv (`--listen-metrics-urls v` or `=v`; other flags
- * are the app's own business) and the rest from the environment.
+ * --listen-metrics-urls (ECKD_LISTEN_METRICS_URLS); the rest from the environment.
  * @throws ConfigError on a URL that is not http://host:port.
  */
-export function readOpsConfig(argv: readonly string[], env: Env): OpsConfig {
-  const raw = flagValue(argv, listenMetricsUrlsFlag) ?? env['ECKD_LISTEN_METRICS_URLS'] ?? '';
+export function readOpsConfig(flags: AppFlags): OpsConfig {
+  const env = flags.env;
+  const raw = flags.text(listenMetricsUrlsFlag, 'ECKD_LISTEN_METRICS_URLS') ?? '';
   return Object.freeze({
     listenMetricsUrls: Object.freeze(parseListenUrls(raw)),
-    healthCheckTimeoutMs: envInt({ ...env }, 'ECKD_HEALTH_CHECK_TIMEOUT_MS', healthCheckTimeoutMsDefault, { min: 1, max: 600_000 }),
-    connectionsMax: envInt({ ...env }, 'ECKD_OPS_CONNECTIONS_MAX', opsConnectionsMaxDefault, { min: 1, max: 65_536 }),
+    healthCheckTimeoutMs: envInt(env, 'ECKD_HEALTH_CHECK_TIMEOUT_MS', healthCheckTimeoutMsDefault, { min: 1, max: 600_000 }),
+    connectionsMax: envInt(env, 'ECKD_OPS_CONNECTIONS_MAX', opsConnectionsMaxDefault, { min: 1, max: 65_536 }),
     emulatedEtcdVersion: readEmulatedEtcdVersion(env),
   });
-}
-
-function flagValue(argv: readonly string[], name: string): string | undefined {
-  let value: string | undefined;
-  argv.forEach((arg, i) => {
-    if (arg === `--${name}`) value = argv[i + 1] ?? '';
-    else if (arg.startsWith(`--${name}=`)) value = arg.slice(name.length + 3);
-  });
-  return value;
 }
 
 function parseListenUrls(raw: string): OpsListen[] {

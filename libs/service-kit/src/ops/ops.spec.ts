@@ -3,8 +3,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config.js';
 import { runHealthChecks } from './health-checks.js';
-import { readOpsConfig } from './ops-config.js';
+import { readAppFlags, serviceFlags } from '../app-flags.js';
+import { readOpsConfig as readOpsConfigOf } from './ops-config.js';
 import { eckdVersion, etcdVersions, readEmulatedEtcdVersion, versionText } from './versions.js';
+
+const readOpsConfig = (argv: string[], env: Record<string, string>) => readOpsConfigOf(readAppFlags(argv, env, serviceFlags));
 
 describe('ops', () => {
   test("health checks: etcd 3.6's lines, in registration order; a silent check fails with its deadline", async () => {

@@ -34,10 +34,3 @@ export function etcdVersions(emulated: string): EtcdVersions {
 export function versionText(app: string, emulated: string): string {
   return [`eckd ${app} Version: ${eckdVersion}`, `etcd Version: ${emulated} (emulated)`, `Node Version: ${process.version}`, `OS/Arch: ${process.platform}/${process.arch}`].join('\n') + '\n';
 }
-
-/** `--version` anywhere in argv: prints the versions and exits 0, before any other start-up. */
-export function exitOnVersionFlag(argv: readonly string[], app: string, env: Readonly<Record<string, string | undefined>>): void {
-  if (!argv.includes('--version')) return;
-  process.stdout.write(versionText(app, readEmulatedEtcdVersion(env)));
-  process.exit(0);
-}
