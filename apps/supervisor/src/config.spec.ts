@@ -83,6 +83,16 @@ describe('config', () => {
     assert.deepEqual(config.members[0]!.clientPorts, [2379]);
   });
 
+  test("config - etcd's --data-dir over ECKD_DATA_DIR (either form, relative to the repo root); an unknown flag is a problem", () => {
+    assert.equal(parseConfig({ ECKD_DATA_DIR: '/var/env' }, root, ['--data-dir', '/var/flag']).dataDir, '/var/flag');
+    assert.equal(parseConfig({}, root, ['--data-dir=var/y']).dataDir, '/repo/var/y');
+    assert.equal(parseConfig({ ECKD_DATA_DIR: '/var/env' }, root, []).dataDir, '/var/env');
+    assert.throws(
+      () => parseConfig({ ECKD_FRONTENDS: '0' }, root, ['--bogus']),
+      (err: unknown) => err instanceof ConfigError && err.problems.length === 2 && err.problems[0] === 'unknown flag --bogus',
+    );
+  });
+
   test('config - bad values are all reported', () => {
     const problems = problemsOf({
       NATS_URL: 'http://x:1',
