@@ -91,6 +91,7 @@ describe('config', () => {
       () => parseConfig({ ECKD_FRONTENDS: '0' }, root, ['--bogus']),
       (err: unknown) => err instanceof ConfigError && err.problems.length === 2 && err.problems[0] === 'unknown flag --bogus',
     );
+    assert.throws(() => parseConfig({}, root, ['--data-dir']), (err: unknown) => err instanceof ConfigError && err.problems[0] === 'flag needs an argument: --data-dir');
   });
 
   test('config - bad values are all reported', () => {

@@ -10,6 +10,13 @@ describe('app flags', () => {
     assert.throws(() => readAppFlags(['stray'], {}, serviceFlags), /unexpected argument "stray"/);
   });
 
+  test('a flag that takes a value must have one; only boolean flags stand bare', () => {
+    assert.throws(() => readAppFlags(['--name'], {}, serviceFlags), /^ConfigError: flag needs an argument: --name$/);
+    assert.throws(() => readAppFlags(['--log-level', '--version'], {}, serviceFlags), /flag needs an argument: --log-level/);
+    assert.equal(readAppFlags(['--version'], {}, serviceFlags).text('version'), 'true');
+    assert.equal(readAppFlags(['--client-cert-auth'], {}, ['client-cert-auth']).text('client-cert-auth'), 'true');
+  });
+
   test('the flag wins over its variable; a blank variable is unset', () => {
     const flags = readAppFlags(['--name=n1'], { ECKD_NODE_NAME: 'env-name', ECKD_X: '  ' }, serviceFlags);
     assert.equal(flags.text('name', 'ECKD_NODE_NAME'), 'n1');

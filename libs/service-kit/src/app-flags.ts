@@ -11,6 +11,8 @@ type Env = Record<string, string | undefined>;
 export const serviceFlags = ['name', 'log-level', 'listen-metrics-urls', 'version'] as const;
 
 const logLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+/** etcd's boolean flags that eckd takes: only these may stand without a value. */
+const booleanFlags = ['version', 'client-cert-auth'];
 
 /** An app's parsed flags and its environment: each setting reads its flag first, then its variable. */
 export class AppFlags {
@@ -46,10 +48,10 @@ export class AppFlags {
 
 /**
  * @param known the app's flags: `serviceFlags` and its own.
- * @throws ConfigError on an unknown flag or a stray argument.
+ * @throws ConfigError on an unknown flag, a stray argument or a flag without its value.
  */
 export function readAppFlags(argv: readonly string[], env: Env, known: readonly string[]): AppFlags {
-  return new AppFlags(parseFlags(argv, known), env);
+  return new AppFlags(parseFlags(argv, known, booleanFlags), env);
 }
 
 /**

@@ -34,8 +34,12 @@ export function checkInt(name: string, raw: string, bounds: { min?: number; max?
   return value;
 }
 
-/** Parses `--flag value`, `--flag=value` and bare boolean `--flag`; rejects unknown flags. */
-export function parseFlags(argv: readonly string[], known: readonly string[]): Map<string, string> {
+/**
+ * Parses `--flag value`, `--flag=value` and bare boolean `--flag` (value
+ * "true"); rejects unknown flags and, when `booleans` is given, a bare flag
+ * not among them (etcd: "flag needs an argument").
+ */
+export function parseFlags(argv: readonly string[], known: readonly string[], booleans?: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -45,7 +49,8 @@ export function parseFlags(argv: readonly string[], known: readonly string[]): M
     if (!known.includes(name)) throw new ConfigError(`unknown flag --${name}`);
     if (eq !== -1) out.set(name, arg.slice(eq + 1));
     else if (i + 1 < argv.length && !(argv[i + 1] as string).startsWith('--')) out.set(name, argv[++i] as string);
-    else out.set(name, 'true');
+    else if (booleans === undefined || booleans.includes(name)) out.set(name, 'true');
+    else throw new ConfigError(`flag needs an argument: --${name}`);
   }
   return out;
 }
