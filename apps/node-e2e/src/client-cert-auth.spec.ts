@@ -3,7 +3,8 @@
 // node with TLS and certificates made at run time: users without passwords
 // act through their certificates, a token wins over the certificate, a
 // call marked as a grpc-gateway's proxied request loses its common name,
-// and the JSON gateway authenticates by token only.
+// and the JSON gateway authenticates by token only; without
+// --client-cert-auth no certificate names a user.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -152,5 +153,32 @@ describe('client certificates as users (--client-cert-auth)', () => {
     const read = await gatewayPost(root, '/v3/kv/range', { key: b64('app/x') }, String(auth.json['token']));
     assert.equal(read.status, 200, JSON.stringify(read.json));
     assert.equal((read.json['kvs'] as { value: string }[])[0]!.value, b64('1'));
+  });
+});
+
+describe('without --client-cert-auth a certificate names no user', () => {
+  let plain: NodeFixture | undefined;
+  let plainEndpoint: string;
+  before(async () => {
+    // TLS with a trusted CA but no --client-cert-auth: no certificate is asked for (etcd's ClientCertAuthEnabled off).
+    plain = await startNodeFixture({
+      clientScheme: 'https',
+      frontendArgs: ['--cert-file', certs.server.cert, '--key-file', certs.server.key, '--trusted-ca-file', certs.caFile],
+    });
+    plainEndpoint = `https://${plain.node.endpoints[0]!}`;
+  });
+  after(async () => {
+    await plain?.stop();
+  });
+
+  test("root's certificate is no user once auth is enabled; its password is", { timeout: 120_000 }, async () => {
+    const run = (args: string[]) => etcdctl(plainEndpoint, [...as(root), ...args]);
+    for (const args of [['user', 'add', 'root:rootpw'], ['user', 'grant-role', 'root', 'root'], ['auth', 'enable']]) {
+      const res = await run(args);
+      assert.equal(res.code, 0, `${args.join(' ')}: ${res.stderr}`);
+    }
+    assert.match((await run(['get', 'k'])).stderr, /etcdserver: user name is empty/);
+    const withPassword = await run(['--user=root:rootpw', 'put', 'k', 'v']);
+    assert.equal(withPassword.code, 0, withPassword.stderr);
   });
 });
