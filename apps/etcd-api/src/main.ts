@@ -9,6 +9,8 @@ import { Acknowledger } from './acknowledger.js';
 import { AuthGuard } from './auth/auth-guard.js';
 import { AuthReplica } from './auth/auth-replica.js';
 import { tokenProviderOf } from './auth/token-config.js';
+import { startTokenUseLink } from './auth/token-use-link.js';
+import { SimpleTokens } from './auth/tokens.js';
 import { startFrontendAnnouncements } from './cluster.handler.js';
 import { readFrontendConfig } from './config.js';
 import { Proposer } from './proposer.js';
@@ -76,7 +78,12 @@ try {
   const authReplica = new AuthReplica({ messenger, subjects, requestTimeoutMs: config.requestTimeoutMs, refreshIntervalMs: config.authRefreshIntervalMs, log });
   await authReplica.start();
   onShutdown('auth replica', () => authReplica.stop());
-  const guard = new AuthGuard(authReplica, tokenProviderOf(config.authToken));
+  const tokens = tokenProviderOf(config.authToken);
+  const guard = new AuthGuard(authReplica, tokens);
+  // Simple tokens live TTL after their last use on any frontend of the node (etcd's resetSimpleToken).
+  if (tokens instanceof SimpleTokens) {
+    onShutdown('token uses', startTokenUseLink({ messenger, subjects, frontendId: config.frontendId, uses: tokens.uses, intervalMs: config.authTokenUsesIntervalMs, log }));
+  }
 
   const proposer = new Proposer({
     messenger,

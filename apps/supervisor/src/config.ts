@@ -1,6 +1,7 @@
 // The supervisor's configuration: read once from the environment, validated,
 // frozen. Every bad value is reported at once so a user fixes them together.
 import { isAbsolute, join, resolve } from 'node:path';
+import { frontendAuthFlags } from './frontend-auth-flags.js';
 
 /** etcd's local multi-member convention: 2379, then 22379, 32379, … */
 export const firstClientPort = 2379;
@@ -46,6 +47,8 @@ export interface SupervisorConfig {
   readonly clientHost: string;
   /** `https` when ECKD_CERT_FILE is set: the frontends then serve TLS (they read ECKD_CERT_FILE and the other TLS variables themselves) */
   readonly clientScheme: 'http' | 'https';
+  /** --auth-token, --auth-token-ttl, --bcrypt-cost for every frontend, from ECKD_AUTH_TOKEN, ECKD_AUTH_TOKEN_TTL, ECKD_BCRYPT_COST (only those set) */
+  readonly frontendAuthFlags: readonly string[];
   /** Where the built apps live: `<appsDir>/<app>/dist/main.js`. */
   readonly appsDir: string;
   /** ECKD_NODES; the length of members. */
@@ -97,6 +100,7 @@ export function parseConfig(env: Env, repoRoot: string): SupervisorConfig {
   for (const name of ['ECKD_NATS_PORTS', 'ECKD_NATS_CLUSTER_PORTS']) {
     if (nodes === 1 && (env[name]?.trim() ?? '') !== '') problems.push(`${name} is for a local cluster (ECKD_NODES > 1); a single node's NATS is NATS_URL`);
   }
+  const authFlags = frontendAuthFlags(env, problems);
   const metricsPortOffset = parseMetricsPortOffset(env['ECKD_METRICS_PORT_OFFSET']?.trim() ?? '', problems);
   if (metricsPortOffset > 0) {
     for (const m of members) {
@@ -113,6 +117,7 @@ export function parseConfig(env: Env, repoRoot: string): SupervisorConfig {
     subjectPrefix,
     clientHost,
     clientScheme: (env['ECKD_CERT_FILE']?.trim() ?? '') === '' ? 'http' : 'https',
+    frontendAuthFlags: Object.freeze(authFlags),
     appsDir: resolvePath(text('ECKD_APPS_DIR', 'apps'), repoRoot),
     nodes,
     members: Object.freeze(members.map((member) => Object.freeze({ ...member, clientPorts: Object.freeze([...member.clientPorts]) }))),

@@ -52,6 +52,8 @@ export interface NodeSubjects {
   auth: string;
   /** request/reply: the node's auth state (AuthStateRequest → AuthState) */
   authState: string;
+  /** publish (every etcd-api → the node's other etcd-api): the simple tokens it accepted lately (TokenUses) */
+  tokenUses: string;
   /** request/reply: MemberRemove, MemberUpdate, MemberPromote, made by the backend (MemberChangeRequest → MemberChangeReply) */
   memberChange: string;
 }
@@ -82,6 +84,7 @@ export function nodeSubjects(scope: SubjectScope): NodeSubjects {
     members: `${base}.backend.members.v1`,
     auth: `${base}.auth.v1`,
     authState: `${base}.backend.auth.v1`,
+    tokenUses: `${base}.auth.token-uses.v1`,
     memberChange: `${base}.backend.member-change.v1`,
   });
 }

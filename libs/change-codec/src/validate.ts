@@ -5,7 +5,8 @@
 // (docs/ARCHITECTURE.md §4, "Trust and permissions"). Checks against the
 // receiver's own state (a patch past a gap, a compaction in the future)
 // stay with the receiver.
-import type { AuthState } from './auth-messages.js';
+import { tokenIdBytes } from './auth-messages.js';
+import type { AuthState, TokenUses } from './auth-messages.js';
 import type { ConflictsReply, ConflictsRequest } from './conflicts-messages.js';
 import type { BackupChunk, BackupRequest, MaintenanceReply, MaintenanceRequest, StorageReply, StorageRequest } from './maintenance-messages.js';
 import type { FrontendAnnouncement, MemberChangeRequest, MembersReply } from './members-messages.js';
@@ -61,6 +62,8 @@ export const messageLimits = Object.freeze({
   clientUrlsMax: 64,
   /** characters of one client URL */
   clientUrlCharsMax: 2048,
+  /** token ids in one TokenUses (18 bytes each on the wire: 288 KiB, under NATS's 1 MiB payload); a frontend sends more in several */
+  tokenIdsMax: 16_384,
 });
 
 const automergeHash = /^[0-9a-f]{64}$/;
@@ -316,6 +319,12 @@ export const validators = Object.freeze({
     c.that(m.token_key.length > 0, 'an auth state needs the token key');
     for (const u of m.users) c.that(u.name !== undefined && u.name.length > 0, 'a user needs a name');
     for (const r of m.roles) c.that(r.name !== undefined && r.name.length > 0, 'a role needs a name');
+  }),
+
+  tokenUses: validator<TokenUses>('TokenUses', (m, c) => {
+    c.that(m.frontend_id.length > 0 && m.frontend_id.length <= messageLimits.frontendIdCharsMax, 'frontend_id must be a frontend id');
+    c.that(m.token_ids.length <= messageLimits.tokenIdsMax, `${m.token_ids.length} token ids (at most ${messageLimits.tokenIdsMax})`);
+    c.that(m.token_ids.every((id) => id.length === tokenIdBytes), `a token id is ${tokenIdBytes} bytes`);
   }),
 
   memberChangeRequest: validator<MemberChangeRequest>('MemberChangeRequest', (m, c) => {

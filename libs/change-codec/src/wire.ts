@@ -46,7 +46,7 @@ function wireType(name: string): Type {
       'ConflictsRequest', 'ConflictsReply',
       'FrontendApplied', 'MemberStored', 'PeerStoredRevisions',
       'FrontendAnnouncement', 'MembersRequest', 'MembersReply', 'MemberChangeRequest', 'MemberChangeReply',
-      'AuthChange', 'AuthChangeResult', 'AuthStateRequest', 'AuthState',
+      'AuthChange', 'AuthChangeResult', 'AuthStateRequest', 'AuthState', 'TokenUses',
     ]) {
       types.set(t, root.lookupType(`eckd.wire.v1.${t}`));
     }
