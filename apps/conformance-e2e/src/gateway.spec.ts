@@ -200,6 +200,19 @@ describe('JSON gateway: etcd 3.4.23 and eckd answer the same', () => {
     const version = await both('/version');
     assert.deepEqual(version.etcd.body, { etcdserver: '3.4.23', etcdcluster: '3.4.0' });
     assert.deepEqual(version.eckd.body, { etcdserver: '3.6.0', etcdcluster: '3.6.0', storage: '3.6.0' });
+    // /metrics: both client ports serve Prometheus text (shape and status only: the families differ).
+    const metrics = await both('/metrics');
+    assert.deepEqual([metrics.etcd.status, metrics.eckd.status], [200, 200]);
+    for (const side of [metrics.etcd, metrics.eckd]) {
+      assert.match(side.contentType ?? '', /^text\/plain/);
+      assert.match(String(side.body), /^# TYPE etcd_server_has_leader gauge$/m);
+    }
+    // /livez and /readyz: 3.6 serves them on the client port, 3.4 has neither path.
+    for (const path of ['/livez', '/readyz']) {
+      const probe = await both(path);
+      assert.equal(probe.etcd.status, 404, path);
+      assert.deepEqual([probe.eckd.status, probe.eckd.body], [200, 'ok\n'], path);
+    }
     // /health: 3.5+ adds "reason".
     const health = await both('/health');
     assert.deepEqual(health.etcd.body, { health: 'true' });
@@ -216,10 +229,9 @@ describe('JSON gateway: etcd 3.4.23 and eckd answer the same', () => {
     const beta = await both('/v3beta/kv/range', { key: b64('gw/a') });
     assert.equal(beta.etcd.status, 200);
     assert.equal(beta.eckd.status, 404);
-    // Auth: 3.4 has no AuthStatus (404); eckd answers what its gRPC handler answers (UNIMPLEMENTED until auth lands).
+    // Auth: 3.4 has no AuthStatus (404); eckd answers what its gRPC handler answers.
     const authStatus = await both('/v3/auth/status', {});
     assert.equal(authStatus.etcd.status, 404);
-    assert.equal(authStatus.eckd.status, 501);
-    assert.equal((authStatus.eckd.body as { code: number }).code, 12);
+    assert.equal(authStatus.eckd.status, 200);
   });
 });

@@ -1,13 +1,14 @@
 // etcd's JSON gateway on the client port: HTTP/1.1 requests on etcd's
 // grpc-gateway paths become calls of the frontend's own gRPC methods
-// (through the loopback), and their answers etcd's JSON. Also etcd's
-// GET /version and GET /health. ARCHITECTURE §1a.
+// (through the loopback), and their answers etcd's JSON. Also etcd's HTTP
+// endpoints of the client port (/version, /health, /livez, /readyz,
+// /metrics), answered by the ops listener's handler. ARCHITECTURE §1a.
 import * as grpc from '@grpc/grpc-js';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type protobuf from 'protobufjs';
 import { etcdProtoRoot } from '@eckd/etcd-proto';
-import type { EtcdHealth, EtcdVersions, Logger } from '@eckd/service-kit';
+import type { Logger, OpsRequestHandler } from '@eckd/service-kit';
 import { errorBody, httpStatusOf, streamErrorBody } from './http-errors.js';
 import { JsonValueSplitter, parseJson } from './json-values.js';
 import { bytesSerialization } from './loopback.js';
@@ -22,10 +23,8 @@ export interface GatewayDeps {
   maxRequestBytes: number;
   /** ECKD_GATEWAY_WATCH_STREAMS_MAX: Watch and LeaseKeepAlive streams open at once */
   streamsMax: number;
-  /** etcd's /health, with its query (`serializable`, `exclude`); the same answer as the ops listener's */
-  health(query: URLSearchParams): Promise<EtcdHealth>;
-  /** etcd's /version JSON */
-  versions(): EtcdVersions;
+  /** etcd's /version, /health, /livez, /readyz and /metrics: the ops listener's own handler (one implementation); true when it answered */
+  ops: OpsRequestHandler;
   log: Logger;
 }
 
@@ -61,15 +60,8 @@ interface StreamSlots {
 }
 
 async function handle(deps: GatewayDeps, streams: StreamSlots, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://gateway');
-  const path = url.pathname;
-  if (path === '/version' || path === '/health') {
-    if (req.method !== 'GET') return sendText(res, 405, 'Method Not Allowed\n');
-    if (path === '/version') return sendJson(res, 200, deps.versions());
-    const health = await deps.health(url.searchParams);
-    return sendJson(res, health.health === 'true' ? 200 : 503, health);
-  }
-  const route = gatewayRoutes.get(path);
+  if (deps.ops(req, res)) return;
+  const route = gatewayRoutes.get(new URL(req.url ?? '/', 'http://gateway').pathname);
   if (!route) return sendText(res, 404, 'Not Found\n');
   if (req.method !== 'POST') return sendText(res, 405, 'Method Not Allowed\n');
   const types = { request: etcdProtoRoot().lookupType(route.request), response: etcdProtoRoot().lookupType(route.response) };
