@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type protobuf from 'protobufjs';
 import { etcdProtoRoot } from '@eckd/etcd-proto';
 import type { Logger, OpsRequestHandler } from '@eckd/service-kit';
@@ -15,6 +16,8 @@ import { bytesSerialization } from './loopback.js';
 import { GatewayInputError, decodeToJson, encodeJsonRequest } from './proto-json.js';
 import { gatewayRoutes } from './routes.js';
 import type { GatewayRoute } from './routes.js';
+import { upgradeToWebSocket } from './websocket.js';
+import type { StreamSlots } from './websocket.js';
 
 export interface GatewayDeps {
   /** the loopback client of the frontend's gRPC server */
@@ -44,7 +47,7 @@ export function createGateway(deps: GatewayDeps): Server {
     close: () => void openStreams--,
   };
   // A LeaseKeepAlive or Watch body may stream for as long as the client likes (etcd sets no read timeout); headers still have Node's 60 s.
-  return createServer({ requestTimeout: 0 }, (req, res) => {
+  const server = createServer({ requestTimeout: 0 }, (req, res) => {
     for (const [name, value] of Object.entries(corsHeaders)) res.setHeader(name, value);
     handle(deps, streams, req, res).catch((err: unknown) => {
       deps.log.warn('gateway request failed', { err, path: req.url });
@@ -52,11 +55,11 @@ export function createGateway(deps: GatewayDeps): Server {
       else res.destroy();
     });
   });
-}
-
-interface StreamSlots {
-  tryOpen(): boolean;
-  close(): void;
+  // WebSocket streams share the POST streams' slots and body limit.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    upgradeToWebSocket({ client: deps.client, streams, messageBytesMax: deps.maxRequestBytes + grpcOverheadBytes, log: deps.log }, req, socket, head),
+  );
+  return server;
 }
 
 async function handle(deps: GatewayDeps, streams: StreamSlots, req: IncomingMessage, res: ServerResponse): Promise<void> {
