@@ -5,7 +5,7 @@
 // behaviour) differ, each side's own answer is asserted.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, startEtcd, startNatsServer, startNode, subjectPrefix } from '@eckd/testing';
+import { connectWebSocket, createTestDatabase, startEtcd, startNatsServer, startNode, subjectPrefix } from '@eckd/testing';
 import type { EckdNode, EtcdServer, NatsServer, TestDatabase } from '@eckd/testing';
 
 let etcd: EtcdServer;
@@ -169,6 +169,42 @@ describe('JSON gateway: etcd 3.4.23 and eckd answer the same', () => {
       w1.close();
       w2.close();
     }
+  });
+
+  test('watch over WebSocket (grpc-websocket-proxy): requests as text messages, each answer a text message {"result":…}', async () => {
+    const [w1, w2] = await Promise.all([connectWebSocket(`${bases.etcd}/v3/watch`), connectWebSocket(`${bases.eckd}/v3/watch`)]);
+    try {
+      for (const w of [w1, w2]) w.sendText(JSON.stringify({ create_request: { key: b64('gw/ws'), prev_kv: true } }));
+      assert.deepEqual(normalise(await w2.nextJson()), normalise(await w1.nextJson()));
+      await same('/v3/kv/put', { key: b64('gw/ws'), value: b64('1') });
+      await same('/v3/kv/put', { key: b64('gw/ws'), value: b64('2') });
+      for (let i = 0; i < 2; i++) assert.deepEqual(normalise(await w2.nextJson()), normalise(await w1.nextJson()));
+      // A second watch on the same socket, its request in two fragments.
+      for (const w of [w1, w2]) {
+        w.sendFrame(0x1, '{"create_request":', false);
+        w.sendFrame(0x0, `${JSON.stringify({ key: b64('gw/ws2') })}}`);
+      }
+      assert.deepEqual(normalise(await w2.nextJson()), normalise(await w1.nextJson()));
+    } finally {
+      w1.close();
+      w2.close();
+    }
+  });
+
+  test('watch over WebSocket, eckd alone: ping answered with pong, a message over the body limit closed with 1009, other paths 404', async () => {
+    const w = await connectWebSocket(`${bases.eckd}/v3/watch`);
+    try {
+      w.sendFrame(0x9, 'are you there');
+      const pong = await w.nextFrame();
+      assert.deepEqual([pong.opcode, pong.payload.toString('utf8')], [0xa, 'are you there']);
+      // --max-request-bytes (1.5 MiB) plus etcd's 512 KiB of gRPC overhead.
+      w.sendFrame(0x1, 'x'.repeat(1.5 * 1024 * 1024 + 512 * 1024 + 1));
+      const close = await w.nextFrame();
+      assert.deepEqual([close.opcode, close.payload.readUInt16BE(0)], [0x8, 1009]);
+    } finally {
+      w.close();
+    }
+    await assert.rejects(connectWebSocket(`${bases.eckd}/v3/kv/range`), /HTTP 404/);
   });
 
   test('maintenance: status keys, hash present, defragment', async () => {
