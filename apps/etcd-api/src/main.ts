@@ -21,7 +21,6 @@ import { frontendReadyz } from './health.js';
 import { responseHeader } from './header.js';
 import { startClientPorts } from './client-ports.js';
 import { createGateway } from './gateway/gateway.js';
-import { frontendHealth, frontendVersions } from './health.js';
 import { startLoopback } from './gateway/loopback.js';
 import { createGrpcServer } from './server.js';
 import { serveFrontendOps } from './ops.js';
@@ -127,8 +126,7 @@ try {
     client: loopback.client,
     maxRequestBytes: config.maxRequestBytes,
     streamsMax: config.gatewayWatchStreamsMax,
-    health: (query) => frontendHealth(healthDeps, { serializable: query.get('serializable') === 'true', excludedAlarms: query.getAll('exclude') }),
-    versions: () => frontendVersions(ops.config.emulatedEtcdVersion),
+    ops: ops.serveRequest,
     log,
   });
   const ports = await startClientPorts(config, server, gateway, log);

@@ -9,6 +9,7 @@ import { AutomergeDocError } from '@eckd/automerge-doc';
 import { clusterSubjects, codecs, nodeSubjects } from '@eckd/change-codec';
 import type { MemberChangeRequest, NodeIdentity, WireError } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
+import { startSpan } from '@eckd/telemetry';
 import { nodeIdentity } from '../identity.js';
 import type { BatchEffects, NodeState } from '../write-application.js';
 import { ConflictLog } from './conflicts.js';
@@ -162,11 +163,14 @@ export class PeerReplication implements BatchPeers {
       if (result?.answerNow) answer.set(item.from.id, item.from);
     }
     const pushes = items.filter((item): item is PushItem => item.kind === 'changes');
+    // One `peer push applied` span per push (no-ops unless tracing is on), ended once the batch's pushes are in.
+    const spans = pushes.map((push) => startSpan('peer push applied', { 'eckd.peer': push.from.name, 'eckd.peer_push.changes': push.changes.length }));
     for (const result of this.#applyPushes(state, pushes)) {
       take(result);
       // A gap starts a round at once with the members whose pushes came in this batch (the origin among them).
       if (result.missingDeps) for (const push of pushes) answer.set(push.from.id, push.from);
     }
+    for (const span of spans) span.end();
     // Pushes arrive in order per member, so its last one says whether anything of its is still missing here.
     const latest = new Map(pushes.map((push) => [push.from.id, push]));
     for (const push of latest.values()) this.#rounds.pushesApplied(push.from, push.heads.every((head) => this.#holds(state, head)));
