@@ -52,7 +52,7 @@ export interface NodeSubjects {
   auth: string;
   /** request/reply: the node's auth state (AuthStateRequest → AuthState) */
   authState: string;
-  /** request/reply: MemberRemove, MemberUpdate, MemberPromote, made by the backend (MemberChangeRequest → MemberChangeReply) */
+  /** request/reply: MemberAdd, MemberRemove, MemberUpdate, MemberPromote, made by the backend (MemberChangeRequest → MemberChangeReply) */
   memberChange: string;
 }
 
@@ -96,6 +96,8 @@ export interface ClusterSubjects {
   sync(member: string): string;
   /** a member's storage acknowledgements (PeerStored) */
   stored(member: string): string;
+  /** request/reply: a band reservation asked of a voter for MemberAdd (BandReserve → BandReply) */
+  members(member: string): string;
 }
 
 export function clusterSubjects(prefix: string): ClusterSubjects {
@@ -109,6 +111,7 @@ export function clusterSubjects(prefix: string): ClusterSubjects {
     all: `${base}.>`,
     sync: (member: string) => `${ofMember(member)}.sync.v1`,
     stored: (member: string) => `${ofMember(member)}.stored.v1`,
+    members: (member: string) => `${ofMember(member)}.members.v1`,
   });
 }
 

@@ -8,7 +8,7 @@
 import type { AuthState } from './auth-messages.js';
 import type { ConflictsReply, ConflictsRequest } from './conflicts-messages.js';
 import type { BackupChunk, BackupRequest, MaintenanceReply, MaintenanceRequest, StorageReply, StorageRequest } from './maintenance-messages.js';
-import type { FrontendAnnouncement, MemberChangeRequest, MembersReply } from './members-messages.js';
+import type { BandReserve, FrontendAnnouncement, MemberChangeRequest, MembersReply } from './members-messages.js';
 import type {
   AppendReply,
   AppendRequest,
@@ -319,9 +319,15 @@ export const validators = Object.freeze({
   }),
 
   memberChangeRequest: validator<MemberChangeRequest>('MemberChangeRequest', (m, c) => {
-    c.that(['REMOVE', 'UPDATE', 'PROMOTE'].includes(m.kind), `unknown member change ${String(m.kind)}`);
-    c.that(String(m.id) !== '0', 'a member change needs the member id');
+    c.that(['REMOVE', 'UPDATE', 'PROMOTE', 'ADD'].includes(m.kind), `unknown member change ${String(m.kind)}`);
+    // MemberAdd names no member: the backend mints the new id.
+    c.that(m.kind === 'ADD' ? String(m.id) === '0' : String(m.id) !== '0', m.kind === 'ADD' ? 'a member add names no member id' : 'a member change needs the member id');
+    c.that(m.kind !== 'ADD' || m.peer_urls.length > 0, 'a member add needs peer URLs');
     c.that(m.peer_urls.length <= messageLimits.clientUrlsMax, `${m.peer_urls.length} peer URLs (at most ${messageLimits.clientUrlsMax})`);
     c.that(m.peer_urls.every((u) => u.length <= messageLimits.clientUrlCharsMax), 'a peer URL is at most 2048 characters');
+  }),
+  bandReserve: validator<BandReserve>('BandReserve', (m, c) => {
+    c.that(String(m.member) !== '0', 'a band reservation names the new member');
+    c.that(Number.isInteger(m.band) && m.band >= 0, `band ${m.band} is not a band`);
   }),
 });

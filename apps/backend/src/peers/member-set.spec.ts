@@ -33,7 +33,8 @@ describe('member set', () => {
     assert.equal(set.counts('33'), false);
     assert.equal(set.counts('44'), false);
     assert.equal(set.known('33')?.removed, true, 'a removed member stays known: its id is never reused');
-    assert.equal(set.known('55'), undefined, 'a member without a name cannot be addressed yet');
+    assert.equal(set.peer('55'), undefined, 'a member without a name cannot be addressed yet');
+    assert.equal(set.known('55')?.band, 4, 'but it is known: it can be removed and its band is taken');
   });
 
   test('a member that finds itself removed replicates with nobody', () => {

@@ -39,8 +39,6 @@ export class MemberSet {
   refresh(table: readonly { id: string; record: MemberRecord }[]): void {
     const known = new Map(this.#initial.map((m) => [m.id, m]));
     for (const { id: idHex, record } of table) {
-      // A member added later has no name until it starts: nothing can be addressed to it yet.
-      if (record.name === '') continue;
       const id = BigInt(`0x${idHex}`).toString();
       known.set(id, { name: record.name, id, idHex, band: record.band, learner: record.learner, removed: record.removed, peerUrls: record.peerUrls });
     }
@@ -48,7 +46,8 @@ export class MemberSet {
     if (selfRemoved && !this.#selfRemoved) this.#log.warn('this member was removed from the cluster: it no longer replicates with any member');
     this.#selfRemoved = selfRemoved;
     this.#known = known;
-    this.#active = new Map(selfRemoved ? [] : [...known].filter(([id, m]) => id !== this.#selfId && !m.removed));
+    // A member added but not started has no name yet: nothing can be addressed to it, so it is known (it can be removed, its band is taken) but no peer.
+    this.#active = new Map(selfRemoved ? [] : [...known].filter(([id, m]) => id !== this.#selfId && !m.removed && m.name !== ''));
   }
 
   /** Whether this member's own record says removed. */

@@ -20,6 +20,7 @@ describe('peer config', () => {
       conflictsKept: 1_000,
       inboxMax: 4_096,
       storedPublishIntervalMs: 20,
+      bandReserveTimeoutMs: 3_500,
     });
   });
 

@@ -31,6 +31,8 @@ export interface PeerConfig {
   inboxMax: number;
   /** The members' storage watermarks go to this node's frontends at most this often (external factor). */
   storedPublishIntervalMs: number;
+  /** How long MemberAdd waits for every voter's band grant (half of ECKD_REQUEST_TIMEOUT_MS). */
+  bandReserveTimeoutMs: number;
 }
 
 /** The cluster settings, or undefined for a single node (ECKD_INITIAL_CLUSTER unset or naming this node only). */
@@ -62,6 +64,8 @@ export function readPeerConfig(env: Record<string, string | undefined>, nodeName
     conflictsKept: envInt(env, 'ECKD_CONFLICTS_KEPT', 1_000, { min: 1 }),
     inboxMax: envInt(env, 'ECKD_PEER_INBOX_MAX', 4_096, { min: 1 }),
     storedPublishIntervalMs: envInt(env, 'ECKD_PEER_STORED_INTERVAL_MS', 20, { min: 1 }),
+    // The frontend's deadline for a membership change; the voters of a MemberAdd get half of it, so the refusal reaches the client in time.
+    bandReserveTimeoutMs: Math.floor(envInt(env, 'ECKD_REQUEST_TIMEOUT_MS', 7_000, { min: 100 }) / 2),
   });
 }
 

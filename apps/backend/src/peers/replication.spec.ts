@@ -46,6 +46,7 @@ const config: PeerConfig = {
   conflictsKept: 10,
   inboxMax: 100,
   storedPublishIntervalMs: 3_600_000,
+  bandReserveTimeoutMs: 1_000,
 };
 
 describe('replication in the apply loop', () => {

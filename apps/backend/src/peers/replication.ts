@@ -7,11 +7,12 @@
 import type { AppliedChange, ChangeOrigin, EncodedChange, PeerApplyResult } from '@eckd/automerge-doc';
 import { AutomergeDocError } from '@eckd/automerge-doc';
 import { clusterSubjects, codecs, nodeSubjects } from '@eckd/change-codec';
-import type { MemberChangeRequest, NodeIdentity, WireError } from '@eckd/change-codec';
+import type { MemberChangeReply, MemberChangeRequest, NodeIdentity } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { nodeIdentity } from '../identity.js';
 import type { BatchEffects, NodeState } from '../write-application.js';
 import { ConflictLog } from './conflicts.js';
+import { MemberAdds } from './member-add.js';
 import { MemberChanges } from './member-changes.js';
 import { MemberSet } from './member-set.js';
 import { applyTouchedKeys } from './peer-apply.js';
@@ -58,6 +59,7 @@ export class PeerReplication implements BatchPeers {
   readonly #self: PeerMember;
   readonly #members: MemberSet;
   readonly #memberChanges: MemberChanges;
+  readonly #memberAdds: MemberAdds;
   readonly #link: PeerLink;
   readonly #rounds: PeerSyncRounds;
   readonly conflicts: ConflictLog;
@@ -83,6 +85,13 @@ export class PeerReplication implements BatchPeers {
     this.#members.refresh(opts.state.doc.members());
     this.#memberChanges = new MemberChanges(opts.wake, opts.log);
     this.#link = new PeerLink({ messenger: opts.messenger, subjects: clusterSubjects(opts.subjectPrefix), identity: opts.identity, self: this.#self, peers: this.#members, log: opts.log });
+    this.#memberAdds = new MemberAdds({
+      selfIdHex: BigInt(this.#self.id).toString(16).padStart(16, '0'),
+      clusterId: String(opts.identity.cluster_id),
+      askVoter: (voter, band, member) => this.#link.askBand(voter, band, member, opts.config.bandReserveTimeoutMs),
+      wake: opts.wake,
+      log: opts.log,
+    });
     this.#rounds = new PeerSyncRounds({
       peers: () => this.#members.peers(),
       link: this.#link,
@@ -108,7 +117,7 @@ export class PeerReplication implements BatchPeers {
       if (originRevision <= (this.#storedBy.get(from.id) ?? 0)) return;
       this.#storedBy.set(from.id, originRevision);
       this.#storedChanged = true;
-    });
+    }, (from, band, member, respond) => this.#memberAdds.askedToGrant(from, band, member, respond));
     // Batched: one message per interval carries every member's watermark, so a frontend that missed one catches up with the next.
     this.#storedTimer = setInterval(() => this.#publishStored(), this.#opts.config.storedPublishIntervalMs);
     this.#storedTimer.unref();
@@ -135,13 +144,13 @@ export class PeerReplication implements BatchPeers {
     this.#opts.wake();
   }
 
-  /** MemberRemove, MemberUpdate, MemberPromote: resolves once the new record is appended, or with the error that refused it. */
-  changeMember(change: MemberChangeRequest): Promise<WireError | undefined> {
+  /** MemberAdd, MemberRemove, MemberUpdate, MemberPromote: resolves once the new record is appended, or with the error that refused it. */
+  changeMember(change: MemberChangeRequest): Promise<MemberChangeReply> {
     return this.#memberChanges.request(change);
   }
 
   hasWork(): boolean {
-    return this.#inbox.length > 0 || !this.#memberWritten || this.#memberChanges.hasWork();
+    return this.#inbox.length > 0 || !this.#memberWritten || this.#memberChanges.hasWork() || this.#memberAdds.hasWork();
   }
 
   beforeProposals(state: NodeState, effects: BatchEffects): AppliedChange[] {
@@ -175,7 +184,9 @@ export class PeerReplication implements BatchPeers {
     for (const peer of answer.values()) this.#rounds.send(state.doc, peer, now);
     this.#writeOwnRecord(state);
     this.#members.refresh(state.doc.members());
-    this.#memberChanges.apply(state, effects, { members: this.#members, storedBy: (id) => this.#storedBy.get(id) ?? 0, revision: this.#lastOwnRevision });
+    this.#memberChanges.apply(state, effects, { members: this.#members, storedBy: (id) => this.#storedBy.get(id) ?? 0, revision: this.#lastOwnRevision, adds: this.#memberAdds });
+    this.#memberAdds.apply(state.doc, this.#members);
+    this.#members.refresh(state.doc.members());
     return applied;
   }
 
@@ -232,6 +243,8 @@ export class PeerReplication implements BatchPeers {
     // peers by this push; peers that know of the removal drop what follows.
     if (change) this.#link.pushChanges([change.bytes], heads);
     this.#memberChanges.appended();
+    // The voters: every peer that counts (not removed, no learner, started).
+    this.#memberAdds.appended(() => this.#members.peers().filter((p) => this.#members.counts(p.id)));
   }
 
   afterStored(peerChanges: readonly AppliedChange[]): void {
