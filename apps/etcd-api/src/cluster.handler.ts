@@ -33,9 +33,9 @@ export function clusterHandlers(deps: ClusterDeps): ClusterHandlers {
       const member = members.find((m) => String(m.ID) === id) ?? { ID: id, name: '', peerURLs: [...new Set(req.peerURLs)].sort(), clientURLs: [], isLearner: req.isLearner === true };
       return { header, member, members };
     }),
-    MemberRemove: unary('MemberRemove', deps.log, async (req: { ID: string }) => (await changed(deps, 'REMOVE', req.ID))).response,
-    MemberUpdate: unary('MemberUpdate', deps.log, async (req: { ID: string; peerURLs: string[] }) => (await changed(deps, 'UPDATE', req.ID, req.peerURLs))).response,
-    MemberPromote: unary('MemberPromote', deps.log, async (req: { ID: string }) => (await changed(deps, 'PROMOTE', req.ID))).response,
+    MemberRemove: unary('MemberRemove', deps.log, async (req: { ID: string }) => (await changed(deps, 'REMOVE', req.ID)).response),
+    MemberUpdate: unary('MemberUpdate', deps.log, async (req: { ID: string; peerURLs: string[] }) => (await changed(deps, 'UPDATE', req.ID, req.peerURLs)).response),
+    MemberPromote: unary('MemberPromote', deps.log, async (req: { ID: string }) => (await changed(deps, 'PROMOTE', req.ID)).response),
   };
 }
 
