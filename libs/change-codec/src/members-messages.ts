@@ -49,6 +49,28 @@ export interface BandReply {
   holder: string;
 }
 
+/** peers.<member>.join.v1: a started node asks its ECKD_JOIN member for its record and the table. */
+export interface MemberJoin {
+  cluster_id: string;
+  name: string;
+  peer_url: string;
+}
+
+export interface MemberTableEntry {
+  /** uint64, decimal */
+  id: string;
+  name: string;
+  band: number;
+  peer_urls: string[];
+  learner: boolean;
+  removed: boolean;
+}
+
+export interface MemberJoinReply {
+  error?: WireError | null;
+  members: MemberTableEntry[];
+}
+
 export const membersCodecs = Object.freeze({
   frontendAnnouncement: wireCodec<FrontendAnnouncement>('FrontendAnnouncement'),
   membersRequest: wireCodec<MembersRequest>('MembersRequest'),
@@ -57,4 +79,6 @@ export const membersCodecs = Object.freeze({
   memberChangeReply: wireCodec<MemberChangeReply>('MemberChangeReply'),
   bandReserve: wireCodec<BandReserve>('BandReserve'),
   bandReply: wireCodec<BandReply>('BandReply'),
+  memberJoin: wireCodec<MemberJoin>('MemberJoin'),
+  memberJoinReply: wireCodec<MemberJoinReply>('MemberJoinReply'),
 });

@@ -98,6 +98,8 @@ export interface ClusterSubjects {
   stored(member: string): string;
   /** request/reply: a band reservation asked of a voter for MemberAdd (BandReserve → BandReply) */
   members(member: string): string;
+  /** request/reply: a new node asks its ECKD_JOIN member for its record and the member table (MemberJoin → MemberJoinReply) */
+  join(member: string): string;
 }
 
 export function clusterSubjects(prefix: string): ClusterSubjects {
@@ -112,6 +114,7 @@ export function clusterSubjects(prefix: string): ClusterSubjects {
     sync: (member: string) => `${ofMember(member)}.sync.v1`,
     stored: (member: string) => `${ofMember(member)}.stored.v1`,
     members: (member: string) => `${ofMember(member)}.members.v1`,
+    join: (member: string) => `${ofMember(member)}.join.v1`,
   });
 }
 

@@ -8,8 +8,8 @@ import { MemberSet } from './member-set.js';
 
 const log = createLogger('member-add-spec', { level: 'error' });
 const initial = [
-  { name: 'node1', id: '11' },
-  { name: 'node2', id: '22' },
+  { name: 'node1', id: '11', band: 0 },
+  { name: 'node2', id: '22', band: 1 },
 ];
 const add = (peerUrls: string[], learner = false): MemberChangeRequest => ({ kind: 'ADD', id: '0', peer_urls: peerUrls, is_learner: learner });
 const errorOf = (d: ReturnType<typeof decideMemberAdd>) => ('error' in d ? d.error.name : undefined);

@@ -12,8 +12,7 @@ import type { BandReply, MemberChangeReply, MemberChangeRequest, WireError } fro
 import { rpcErrors } from '@eckd/etcd-proto';
 import type { Logger } from '@eckd/service-kit';
 import type { MemberSet } from './member-set.js';
-import { isPeerUrl } from './member-changes.js';
-import { revisionBandsMax } from './peer-config.js';
+import { isPeerUrl, revisionBandsMax } from './peer-config.js';
 import type { PeerMember } from './peer-link.js';
 
 const refusal = (name: keyof typeof rpcErrors): { error: WireError } => ({ error: { name, message: rpcErrors[name].message } });

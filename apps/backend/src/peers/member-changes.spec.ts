@@ -7,15 +7,16 @@ import { LeaseStore, MvccStore } from '@eckd/mvcc';
 import { createLogger } from '@eckd/service-kit';
 import type { BatchEffects, NodeState } from '../write-application.js';
 import { recordRevision } from '../write-application.js';
-import { MemberChanges, decideMemberChange, isPeerUrl } from './member-changes.js';
+import { MemberChanges, decideMemberChange } from './member-changes.js';
+import { isPeerUrl } from './peer-config.js';
 import type { MemberChangeContext } from './member-changes.js';
 import { MemberAdds } from './member-add.js';
 import { MemberSet } from './member-set.js';
 
 const log = createLogger('member-changes-spec', { level: 'error' });
 const initial = [
-  { name: 'node1', id: '11' },
-  { name: 'node2', id: '22' },
+  { name: 'node1', id: '11', band: 0 },
+  { name: 'node2', id: '22', band: 1 },
 ];
 const noAdds = new MemberAdds({ selfIdHex: memberIdHexOf('11'), clusterId: '1', askVoter: () => Promise.resolve(false), wake: () => undefined, log });
 const contextOf = (members: MemberSet, change: Partial<MemberChangeContext> = {}): MemberChangeContext => ({ members, storedBy: () => 0, revision: 5, adds: noAdds, ...change });

@@ -11,6 +11,7 @@ import type { Logger } from '@eckd/service-kit';
 import type { BatchEffects, NodeState } from '../write-application.js';
 import type { MemberAdds } from './member-add.js';
 import type { KnownMember, MemberSet } from './member-set.js';
+import { isPeerUrl } from './peer-config.js';
 import { revokeLeasesOf } from './removed-leases.js';
 
 /** What a change needs to know besides the member table. */
@@ -59,13 +60,6 @@ export function decideMemberChange(
       // Never here: an add reserves a band first (member-add.ts).
       return refuse('NotCapable');
   }
-}
-
-/** etcd's rule for member URLs (types.NewURLs): scheme http, https, unix or unixs; host:port; no path. */
-const peerUrlPattern = /^(https?|unixs?):\/\/[^/?#\s]+:\d+$/;
-
-export function isPeerUrl(text: string): boolean {
-  return peerUrlPattern.test(text);
 }
 
 function otherMembers(members: MemberSet, id: string): KnownMember[] {

@@ -7,9 +7,9 @@ import { MemberSet } from './member-set.js';
 
 const log = createLogger('member-set-spec', { level: 'error' });
 const initial = [
-  { name: 'node1', id: '11' },
-  { name: 'node2', id: '22' },
-  { name: 'node3', id: '33' },
+  { name: 'node1', id: '11', band: 0 },
+  { name: 'node2', id: '22', band: 1 },
+  { name: 'node3', id: '33', band: 2 },
 ];
 const recordOf = (name: string, band: number, change: Partial<MemberRecord> = {}) => ({ name, band, clientUrls: [], peerUrls: [], learner: false, removed: false, ...change });
 

@@ -27,9 +27,9 @@ export class MemberSet {
   #active = new Map<string, KnownMember>();
   #selfRemoved = false;
 
-  /** `initial`: the ECKD_INITIAL_CLUSTER members as {name, id (decimal)}, in band order. */
-  constructor(initial: readonly { name: string; id: string }[], selfId: string, log: Logger) {
-    this.#initial = initial.map((m, band) => ({ ...m, band, idHex: memberIdHexOf(m.id), learner: false, removed: false, peerUrls: [] }));
+  /** `initial`: the ECKD_INITIAL_CLUSTER members (band = position), or a joining node's member table (§8.5). */
+  constructor(initial: readonly (PeerMember & { learner?: boolean; removed?: boolean; peerUrls?: string[] })[], selfId: string, log: Logger) {
+    this.#initial = initial.map((m) => ({ name: m.name, id: m.id, band: m.band, idHex: memberIdHexOf(m.id), learner: m.learner ?? false, removed: m.removed ?? false, peerUrls: m.peerUrls ?? [] }));
     this.#selfId = selfId;
     this.#log = log;
     this.refresh([]);

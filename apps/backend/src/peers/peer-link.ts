@@ -4,7 +4,7 @@
 // else (another cluster, an unknown or removed member, a message that fails to decode)
 // is dropped, counted and logged.
 import { codecs, membersCodecs, validators } from '@eckd/change-codec';
-import type { BandReply } from '@eckd/change-codec';
+import type { BandReply, MemberJoin, MemberJoinReply } from '@eckd/change-codec';
 import type { ClusterSubjects, NodeIdentity } from '@eckd/change-codec';
 import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
@@ -50,6 +50,7 @@ export class PeerLink {
     receive: (item: PeerItem) => void,
     stored: (from: PeerMember, originRevision: number) => void = () => undefined,
     reserve: (from: PeerMember, band: number, member: string, respond: (reply: BandReply) => void) => void = (_f, _b, _m, respond) => respond({ granted: false, holder: '0' }),
+    join: (request: MemberJoin, respond: (reply: MemberJoinReply) => void) => void = () => undefined,
   ): void {
     const { messenger, subjects, log } = this.#opts;
     this.#subscriptions.push(
@@ -75,6 +76,11 @@ export class PeerLink {
         const from = m && this.#accept(m.cluster_id, m.from, msg.subject);
         // An unknown member gets no answer: its add times out there.
         if (m && from) reserve(from, m.band, String(m.member), (reply) => msg.respond(membersCodecs.bandReply.encode(reply)));
+      }),
+      // A joining node is no member yet (its record has no name): only its cluster is checked.
+      messenger.subscribe(subjects.join(this.#opts.self.name), (msg) => {
+        const m = decodedOrUndefined(() => decodeChecked(msg, membersCodecs.memberJoin, validators.memberJoin, log));
+        if (m && this.#sameCluster(m.cluster_id, msg.subject)) join(m, (reply) => msg.respond(membersCodecs.memberJoinReply.encode(reply)));
       }),
     );
   }
@@ -117,12 +123,15 @@ export class PeerLink {
     return this.#opts.peers.peer(memberId);
   }
 
+  #sameCluster(clusterId: string | number, subject: string): boolean {
+    if (String(clusterId) === String(this.#opts.identity.cluster_id)) return true;
+    this.dropped.foreignCluster++;
+    this.#opts.log.warn('peer message from another cluster dropped', { subject, clusterId: String(clusterId), dropped: this.dropped });
+    return false;
+  }
+
   #accept(clusterId: string | number, memberId: string | number, subject: string): PeerMember | undefined {
-    if (String(clusterId) !== String(this.#opts.identity.cluster_id)) {
-      this.dropped.foreignCluster++;
-      this.#opts.log.warn('peer message from another cluster dropped', { subject, clusterId: String(clusterId), dropped: this.dropped });
-      return undefined;
-    }
+    if (!this.#sameCluster(clusterId, subject)) return undefined;
     const member = this.#opts.peers.peer(String(memberId));
     if (!member) {
       this.dropped.unknownMember++;
