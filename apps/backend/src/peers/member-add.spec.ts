@@ -44,6 +44,18 @@ describe('member add', () => {
     assert.deepEqual(decideBandGrant(2, memberIdHexOf('99'), members, reserved), { granted: false, holder: '98' });
     const same = [{ band: 2, values: [{ member: memberIdHexOf('99'), by: memberIdHexOf('11'), released: false }] }];
     assert.equal(decideBandGrant(2, memberIdHexOf('99'), members, same).granted, true);
+    const givenUp = [{ band: 2, values: [{ member: memberIdHexOf('99'), by: memberIdHexOf('11'), released: true }] }];
+    assert.equal(decideBandGrant(2, memberIdHexOf('99'), members, givenUp).granted, false, 'a late request of an add given up');
+  });
+
+  test("a voter's grant concurrent with the adder's release of it does not hold the band", () => {
+    const members = new MemberSet(initial, '11', log);
+    const values = [
+      { member: memberIdHexOf('99'), by: memberIdHexOf('11'), released: false },
+      { member: memberIdHexOf('99'), by: memberIdHexOf('11'), released: true },
+    ];
+    const decided = decideMemberAdd(add(['http://n3:2380']), members, [{ band: 2, values }]);
+    assert.ok('band' in decided && decided.band === 2);
   });
 
   test('ids are minted from the peer URLs, cluster and time: a re-added member gets a new id', () => {

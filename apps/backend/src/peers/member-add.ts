@@ -17,12 +17,21 @@ import type { PeerMember } from './peer-link.js';
 
 const refusal = (name: keyof typeof rpcErrors): { error: WireError } => ({ error: { name, message: rpcErrors[name].message } });
 
-/** The bands taken: by a member record (removed ones too: bands are never reused) or by a reservation not released. */
-function takenBands(members: MemberSet, reservations: readonly { band: number; values: BandReservation[] }[], exceptFor?: string): Set<number> {
+/**
+ * The reservations of one band that hold it: not released, and no value for
+ * the same new member released. A voter's grant and the adder's release
+ * of it can be concurrent (both values are kept); the release wins, since
+ * a new member's id is minted for one add only.
+ */
+function live(values: readonly BandReservation[]): BandReservation[] {
+  const released = new Set(values.filter((r) => r.released).map((r) => r.member));
+  return values.filter((r) => !r.released && !released.has(r.member));
+}
+
+/** The bands taken: by a member record (removed ones too: bands are never reused) or by a live reservation. */
+function takenBands(members: MemberSet, reservations: readonly { band: number; values: BandReservation[] }[]): Set<number> {
   const taken = new Set(members.all().map((m) => m.band));
-  for (const { band, values } of reservations) {
-    if (values.some((r) => !r.released && r.member !== exceptFor)) taken.add(band);
-  }
+  for (const { band, values } of reservations) if (live(values).length > 0) taken.add(band);
   return taken;
 }
 
@@ -56,11 +65,17 @@ export function decideMemberAdd(
   return { band, record };
 }
 
-/** A voter's answer to a reservation: granted only if no record and no other new member's live reservation holds the band here. */
+/**
+ * A voter's answer to a reservation: granted only if no record and no other
+ * new member's live reservation holds the band here, and this add was not
+ * given up already (a late request must not take the band again).
+ */
 export function decideBandGrant(band: number, memberHex: string, members: MemberSet, reservations: readonly { band: number; values: BandReservation[] }[]): BandReply {
   const holder = members.all().find((m) => m.band === band);
   if (holder) return { granted: false, holder: holder.id };
-  const other = reservations.find((r) => r.band === band)?.values.find((r) => !r.released && r.member !== memberHex);
+  const values = reservations.find((r) => r.band === band)?.values ?? [];
+  if (values.some((r) => r.released && r.member === memberHex)) return { granted: false, holder: '0' };
+  const other = live(values).find((r) => r.member !== memberHex);
   if (other) return { granted: false, holder: BigInt(`0x${other.member}`).toString() };
   return { granted: true, holder: '0' };
 }
