@@ -94,7 +94,7 @@ describe('member add', () => {
     assert.match(r.stdout, /ETCD_INITIAL_CLUSTER_STATE="existing"/);
     for (const i of [0, 1]) {
       await waitUntil(async () => (await memberList(i)).some((m) => m.id === id), replicatedWithinMs, `node${i + 1} to list the added member`);
-      const added = (await memberList(i)).find((m) => m.id === id)!;
+      const added: Listed = (await memberList(i)).find((m) => m.id === id)!;
       assert.deepEqual([added.status, added.name, added.peerUrls, added.learner], ['unstarted', '', url, 'true']);
     }
     addedId = id;
