@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Etcd3 } from 'etcd3';
 import { etcdctl, startCluster, waitUntil } from '@eckd/testing';
 import type { Cluster } from '@eckd/testing';
 
@@ -21,13 +22,15 @@ const names = ['node1', 'node2'];
 const requestTimeoutMs = 10_000;
 /** Pushes arrive within milliseconds and sync rounds run every 200 ms; this is the bound for a change to reach a member. */
 const replicatedWithinMs = 15_000;
+/** Keys the first two members hold before the add; ECKD_MEMBER_ADD_KEYS for a measurement (docs/BENCHMARKS.md). */
+const keys = Number(process.env['ECKD_MEMBER_ADD_KEYS'] ?? 300);
 /** The joiner takes the whole history through sync rounds (no snapshot join yet): generous on a shared machine. */
-const caughtUpWithinMs = 60_000;
-const keys = 300;
+const caughtUpWithinMs = 60_000 + keys * 5;
 /** Never bound: eckd members replicate over NATS, a peer URL only names the record. */
 const newPeerUrl = 'http://node3.invalid:2380';
 
 let cluster: Cluster;
+const clients: Etcd3[] = [];
 /** The settings `etcdctl member add` printed, for the third node (started later). */
 let joinEnv: Record<string, string> = {};
 /** The added member's id (hex, as etcdctl prints it). */
@@ -41,6 +44,7 @@ before(async () => {
     env: { ECKD_REQUEST_TIMEOUT_MS: String(requestTimeoutMs) },
     nodeEnv: (i) => (i < names.length ? { ECKD_INITIAL_CLUSTER: names.join(',') } : joinEnv),
   });
+  for (const m of cluster.members) clients.push(new Etcd3({ hosts: `http://${m.endpoints[0]!}` }));
 }, { timeout: 120_000 });
 
 /** A hash of every key and value under `prefix` on member `i`, in key order. */
@@ -51,6 +55,7 @@ async function stateOf(i: number, prefix: string): Promise<string> {
 }
 
 after(async () => {
+  for (const c of clients) c.close();
   await cluster?.stop();
 });
 
@@ -79,8 +84,8 @@ async function memberList(i: number): Promise<Listed[]> {
 
 describe('member add', () => {
   test('etcdctl member add --learner: the new member and the settings to start it; the record replicates', async () => {
-    for (let k = 0; k < keys; k += 50) {
-      await Promise.all(Array.from({ length: 50 }, (_, j) => etcdctl(endpoint((k + j) % 2), ['put', `data/k${String(k + j).padStart(4, '0')}`, `v${k + j}`])));
+    for (let k = 0; k < keys; k += 100) {
+      await Promise.all(Array.from({ length: Math.min(100, keys - k) }, (_, j) => clients[(k + j) % 2]!.put(`data/k${String(k + j).padStart(6, '0')}`).value(`v${k + j}`)));
     }
     const url = newPeerUrl;
     const r = await etcdctl(endpoint(0), ['member', 'add', 'node3', `--peer-urls=${url}`, '--learner']);
@@ -102,10 +107,14 @@ describe('member add', () => {
     joinEnv = { ECKD_INITIAL_CLUSTER_STATE: printed('ETCD_INITIAL_CLUSTER_STATE'), ECKD_PEER_URL: printed('ETCD_INITIAL_ADVERTISE_PEER_URLS'), ECKD_JOIN: 'node1' };
   });
 
-  test('the new node started with those settings joins: same keys and values, its writes replicate, listed as learner, then promoted', { timeout: 180_000 }, async () => {
-    await cluster.startMember(2);
+  test('the new node started with those settings joins: same keys and values, its writes replicate, listed as learner, then promoted', { timeout: 180_000 + keys * 10 }, async () => {
     const expected = await stateOf(0, 'data/');
+    await waitUntil(async () => (await stateOf(1, 'data/')) === expected, caughtUpWithinMs, 'node2 to hold every key');
+    const startedAt = Date.now();
+    await cluster.startMember(2);
+    const ready = Date.now();
     await waitUntil(async () => (await stateOf(2, 'data/')) === expected, caughtUpWithinMs, 'node3 to hold every key');
+    console.log(`joined member: ${keys} keys, started in ${ready - startedAt} ms, caught up ${Date.now() - ready} ms after it was ready`);
     const put = await etcdctl(endpoint(2), ['put', 'from-node3', 'joined']);
     assert.equal(put.code, 0, put.stderr);
     for (const i of [0, 1]) {
