@@ -322,7 +322,6 @@ export const validators = Object.freeze({
     c.that(['REMOVE', 'UPDATE', 'PROMOTE', 'ADD'].includes(m.kind), `unknown member change ${String(m.kind)}`);
     // MemberAdd names no member: the backend mints the new id.
     c.that(m.kind === 'ADD' ? String(m.id) === '0' : String(m.id) !== '0', m.kind === 'ADD' ? 'a member add names no member id' : 'a member change needs the member id');
-    c.that(m.kind !== 'ADD' || m.peer_urls.length > 0, 'a member add needs peer URLs');
     c.that(m.peer_urls.length <= messageLimits.clientUrlsMax, `${m.peer_urls.length} peer URLs (at most ${messageLimits.clientUrlsMax})`);
     c.that(m.peer_urls.every((u) => u.length <= messageLimits.clientUrlCharsMax), 'a peer URL is at most 2048 characters');
   }),

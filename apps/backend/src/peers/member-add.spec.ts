@@ -26,6 +26,7 @@ describe('member add', () => {
     const again = decideMemberAdd(add(['http://n3:2380']), members, released);
     assert.ok('band' in again && again.band === 2, 'a released band is free again');
     assert.equal(errorOf(decideMemberAdd(add(['n3:2380']), members, [])), 'MemberBadURLs');
+    assert.equal(errorOf(decideMemberAdd(add([]), members, [])), 'MemberBadURLs');
     members.refresh([{ id: memberIdHexOf('22'), record: { name: 'node2', band: 1, clientUrls: [], peerUrls: ['http://n2:2380'], learner: false, removed: false } }]);
     assert.equal(errorOf(decideMemberAdd(add(['http://n2:2380']), members, [])), 'PeerURLExist');
   });

@@ -53,7 +53,8 @@ export function decideMemberAdd(
   reservations: readonly { band: number; values: BandReservation[] }[],
 ): { band: number; record: MemberRecord } | { error: WireError } {
   if (members.selfRemoved) return refusal('Stopped');
-  if (!change.peer_urls.every(isPeerUrl)) return refusal('MemberBadURLs');
+  // etcd refuses an add without peer URLs as it refuses bad ones (etcdctl asks for them first).
+  if (change.peer_urls.length === 0 || !change.peer_urls.every(isPeerUrl)) return refusal('MemberBadURLs');
   const used = new Set(members.all().filter((m) => !m.removed).flatMap((m) => m.peerUrls));
   if (change.peer_urls.some((u) => used.has(u))) return refusal('PeerURLExist');
   const taken = takenBands(members, reservations);
