@@ -102,6 +102,21 @@ describe('member add', () => {
     }
   });
 
+  test('a voter not answering: unhealthy cluster, no record, the band released and free again', async () => {
+    const doc = createKvDocument();
+    const members = new MemberSet(initial, '11', log);
+    const adder = new MemberAdds({ selfIdHex: memberIdHexOf('11'), clusterId: '1', askVoter: () => Promise.resolve(false), wake: () => undefined, log });
+    const reply = new Promise<MemberChangeReply>((resolve) => adder.begin(doc, members, add(['http://n3:2380']), resolve));
+    adder.appended(() => members.peers());
+    await new Promise((resolve) => setImmediate(resolve));
+    adder.apply(doc, members);
+    adder.appended(() => []);
+    assert.equal((await reply).error?.name, 'Unhealthy');
+    assert.deepEqual(doc.members(), []);
+    const next = decideMemberAdd(add(['http://n3:2380']), members, doc.bandReservations());
+    assert.ok('band' in next && next.band === 2);
+  });
+
   test('every voter grants: the record is written after the grants, the reply carries the new id', async () => {
     const doc = createKvDocument();
     const voterDoc = createKvDocument();
