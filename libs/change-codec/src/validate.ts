@@ -9,7 +9,7 @@ import { tokenIdBytes } from './auth-messages.js';
 import type { AuthState, TokenUses } from './auth-messages.js';
 import type { ConflictsReply, ConflictsRequest } from './conflicts-messages.js';
 import type { BackupChunk, BackupRequest, MaintenanceReply, MaintenanceRequest, StorageReply, StorageRequest } from './maintenance-messages.js';
-import type { FrontendAnnouncement, MemberChangeRequest, MembersReply } from './members-messages.js';
+import type { BandReserve, FrontendAnnouncement, MemberJoin, MemberJoinReply, MemberChangeRequest, MembersReply } from './members-messages.js';
 import type {
   AppendReply,
   AppendRequest,
@@ -328,9 +328,22 @@ export const validators = Object.freeze({
   }),
 
   memberChangeRequest: validator<MemberChangeRequest>('MemberChangeRequest', (m, c) => {
-    c.that(['REMOVE', 'UPDATE', 'PROMOTE'].includes(m.kind), `unknown member change ${String(m.kind)}`);
-    c.that(String(m.id) !== '0', 'a member change needs the member id');
+    c.that(['REMOVE', 'UPDATE', 'PROMOTE', 'ADD'].includes(m.kind), `unknown member change ${String(m.kind)}`);
+    // MemberAdd names no member: the backend mints the new id.
+    c.that(m.kind === 'ADD' ? String(m.id) === '0' : String(m.id) !== '0', m.kind === 'ADD' ? 'a member add names no member id' : 'a member change needs the member id');
     c.that(m.peer_urls.length <= messageLimits.clientUrlsMax, `${m.peer_urls.length} peer URLs (at most ${messageLimits.clientUrlsMax})`);
     c.that(m.peer_urls.every((u) => u.length <= messageLimits.clientUrlCharsMax), 'a peer URL is at most 2048 characters');
+  }),
+  memberJoin: validator<MemberJoin>('MemberJoin', (m, c) => {
+    c.that(m.name.length > 0 && m.name.length <= 256, 'a joining member needs its name');
+    c.that(m.peer_url.length > 0 && m.peer_url.length <= messageLimits.clientUrlCharsMax, 'a joining member needs its peer URL (at most 2048 characters)');
+  }),
+  memberJoinReply: validator<MemberJoinReply>('MemberJoinReply', (m, c) => {
+    c.that(m.members.length <= 1024, `${m.members.length} members`);
+    c.that(m.members.every((e) => String(e.id) !== '0' && Number.isInteger(e.band)), 'a member entry needs its id and band');
+  }),
+  bandReserve: validator<BandReserve>('BandReserve', (m, c) => {
+    c.that(String(m.member) !== '0', 'a band reservation names the new member');
+    c.that(Number.isInteger(m.band) && m.band >= 0, `band ${m.band} is not a band`);
   }),
 });
