@@ -14,6 +14,7 @@ import { handlePropose, handleReadIndex, handleSync } from './handlers.js';
 import { HistoryCutter } from './history-cut.js';
 import { startLeaseExpiry } from './lease-expiry.js';
 import { nodeIdentity } from './identity.js';
+import { clusterAtStart } from './peers/cluster-start.js';
 import { emptyStoreOfBand, readPeerConfig } from './peers/peer-config.js';
 import { PeerReplication } from './peers/replication.js';
 import { startClock } from './peers/txn-clock.js';
@@ -40,12 +41,15 @@ try {
   const rebaseOps = peerConfig ? 0 : config.rebaseOps;
   if (peerConfig && config.rebaseOps !== 0) log.info('history cut off: this member has peers (ECKD_REBASE_OPS forced to 0)');
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
-  const identity = nodeIdentity(config.clusterName, config.nodeName);
+  const named = nodeIdentity(config.clusterName, config.nodeName);
 
   const nc = await connectNats(config.nats, `eckd-backend-${config.nodeName}`, log);
   onShutdown('nats', () => nc.drain());
   const fragmentLimits = readFragmentLimits(process.env);
   const messenger = new NatsMessenger(nc, { log, fragments: fragmentLimits });
+  // The members this node starts with; a joining node learns them, and its own id and band, from its ECKD_JOIN member (§8.5).
+  const cluster = peerConfig && (await clusterAtStart(peerConfig, { messenger, prefix: config.subjectPrefix, clusterName: config.clusterName, nodeName: config.nodeName, clusterId: String(named.cluster_id), log }));
+  const identity = cluster ? { ...named, member_id: cluster.self.id } : named;
   // The persister drops a message larger than what it reassembles from one
   // sender (the same ECKD_FRAGMENT_* settings on both): no append may be larger.
   const appendBytesMax = Math.min(fragmentLimits.senderBytesMax, fragmentLimits.processBytesMax);
@@ -53,8 +57,8 @@ try {
   // Unbounded: the backend has nothing to serve before it has recovered, and
   // the persister (or Postgres) may come up after it; giving up would only
   // restart the process into the same wait.
-  const emptyStore = () => emptyStoreOfBand(peerConfig?.band ?? 0);
-  const self = { memberHex: memberIdHexOf(identity.member_id), band: peerConfig?.band ?? 0 };
+  const emptyStore = () => emptyStoreOfBand(cluster?.self.band ?? 0);
+  const self = { memberHex: memberIdHexOf(identity.member_id), band: cluster?.self.band ?? 0 };
   const { store, doc, leases, fencingEpoch, peerSyncStates } = await retry(() => recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log, identity.epoch, self, emptyStore), {
     attemptsMax: Infinity,
     delayInitialMs: 250,
@@ -74,11 +78,13 @@ try {
   onShutdown('history cut worker', () => historyCutter.stop());
   const replication =
     peerConfig &&
+    cluster &&
     new PeerReplication({
       messenger,
       subjectPrefix: config.subjectPrefix,
-      clusterName: config.clusterName,
       nodeName: config.nodeName,
+      members: cluster.members,
+      self: cluster.self,
       identity,
       config: peerConfig,
       state,
@@ -152,7 +158,7 @@ try {
     messenger,
     subjects,
     self: { id: String(identity.member_id), name: config.nodeName },
-    initialMembers: (peerConfig?.members ?? []).map((name) => ({ id: String(nodeIdentity(config.clusterName, name).member_id), name })),
+    initialMembers: (cluster?.members ?? []).map(({ id, name }) => ({ id, name })),
     memberTable: () => state.doc.members(),
     onClientUrls: (urls) => replication?.setClientUrls(urls),
     config: readMembersConfig(process.env),

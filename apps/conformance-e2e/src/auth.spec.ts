@@ -269,6 +269,30 @@ describe('conformance: auth with simple tokens (etcdctl and gRPC)', () => {
     assert.deepEqual(outcomes[0], { forged: 'etcdserver: invalid auth token', fresh: 'ok', expired: 'etcdserver: invalid auth token' });
   });
 
+  test("tokens: each use extends a token to the TTL (2 s) after it (etcd's resetSimpleToken)", { timeout: 60_000 }, async () => {
+    const outcomes = await Promise.all(
+      names.map(async (n) => {
+        const kv = client(address(n), 'KV');
+        try {
+          const token = await tokenOf(address(n), 'alice', 'apw');
+          const uses: string[] = [];
+          // Used every 0.7 s for 4.2 s: twice the TTL after issue, never 2 s after a use.
+          for (let i = 0; i < 6; i++) {
+            await new Promise((r) => setTimeout(r, 700));
+            uses.push(errorOf(await callUnary(kv, 'Range', { key: Buffer.from('foo') }, withToken(token))));
+          }
+          await new Promise((r) => setTimeout(r, 4_000));
+          const unused = errorOf(await callUnary(kv, 'Range', { key: Buffer.from('foo') }, withToken(token)));
+          return { uses, unused };
+        } finally {
+          kv.close();
+        }
+      }),
+    );
+    assert.deepEqual(outcomes[1], outcomes[0]);
+    assert.deepEqual(outcomes[0], { uses: ['ok', 'ok', 'ok', 'ok', 'ok', 'ok'], unused: 'etcdserver: invalid auth token' });
+  });
+
   test('disable: requests need no user again', async () => {
     await same([...root, 'auth', 'disable']);
     assert.equal((await status()).enabled, false);

@@ -5,7 +5,7 @@
 // behaviour) differ, each side's own answer is asserted.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, startEtcd, startNatsServer, startNode, subjectPrefix } from '@eckd/testing';
+import { connectWebSocket, createTestDatabase, startEtcd, startNatsServer, startNode, subjectPrefix } from '@eckd/testing';
 import type { EckdNode, EtcdServer, NatsServer, TestDatabase } from '@eckd/testing';
 
 let etcd: EtcdServer;
@@ -171,6 +171,42 @@ describe('JSON gateway: etcd 3.4.23 and eckd answer the same', () => {
     }
   });
 
+  test('watch over WebSocket (grpc-websocket-proxy): requests as text messages, each answer a text message {"result":…}', async () => {
+    const [w1, w2] = await Promise.all([connectWebSocket(`${bases.etcd}/v3/watch`), connectWebSocket(`${bases.eckd}/v3/watch`)]);
+    try {
+      for (const w of [w1, w2]) w.sendText(JSON.stringify({ create_request: { key: b64('gw/ws'), prev_kv: true } }));
+      assert.deepEqual(normalise(await w2.nextJson()), normalise(await w1.nextJson()));
+      await same('/v3/kv/put', { key: b64('gw/ws'), value: b64('1') });
+      await same('/v3/kv/put', { key: b64('gw/ws'), value: b64('2') });
+      for (let i = 0; i < 2; i++) assert.deepEqual(normalise(await w2.nextJson()), normalise(await w1.nextJson()));
+      // A second watch on the same socket, its request in two fragments.
+      for (const w of [w1, w2]) {
+        w.sendFrame(0x1, '{"create_request":', false);
+        w.sendFrame(0x0, `${JSON.stringify({ key: b64('gw/ws2') })}}`);
+      }
+      assert.deepEqual(normalise(await w2.nextJson()), normalise(await w1.nextJson()));
+    } finally {
+      w1.close();
+      w2.close();
+    }
+  });
+
+  test('watch over WebSocket, eckd alone: ping answered with pong, a message over the body limit closed with 1009, other paths 404', async () => {
+    const w = await connectWebSocket(`${bases.eckd}/v3/watch`);
+    try {
+      w.sendFrame(0x9, 'are you there');
+      const pong = await w.nextFrame();
+      assert.deepEqual([pong.opcode, pong.payload.toString('utf8')], [0xa, 'are you there']);
+      // --max-request-bytes (1.5 MiB) plus etcd's 512 KiB of gRPC overhead.
+      w.sendFrame(0x1, 'x'.repeat(1.5 * 1024 * 1024 + 512 * 1024 + 1));
+      const close = await w.nextFrame();
+      assert.deepEqual([close.opcode, close.payload.readUInt16BE(0)], [0x8, 1009]);
+    } finally {
+      w.close();
+    }
+    await assert.rejects(connectWebSocket(`${bases.eckd}/v3/kv/range`), /HTTP 404/);
+  });
+
   test('maintenance: status keys, hash present, defragment', async () => {
     const { etcd: e, eckd: k } = await both('/v3/maintenance/status', {});
     assert.equal(k.status, e.status);
@@ -200,6 +236,19 @@ describe('JSON gateway: etcd 3.4.23 and eckd answer the same', () => {
     const version = await both('/version');
     assert.deepEqual(version.etcd.body, { etcdserver: '3.4.23', etcdcluster: '3.4.0' });
     assert.deepEqual(version.eckd.body, { etcdserver: '3.6.0', etcdcluster: '3.6.0', storage: '3.6.0' });
+    // /metrics: both client ports serve Prometheus text (shape and status only: the families differ).
+    const metrics = await both('/metrics');
+    assert.deepEqual([metrics.etcd.status, metrics.eckd.status], [200, 200]);
+    for (const side of [metrics.etcd, metrics.eckd]) {
+      assert.match(side.contentType ?? '', /^text\/plain/);
+      assert.match(String(side.body), /^# TYPE etcd_server_has_leader gauge$/m);
+    }
+    // /livez and /readyz: 3.6 serves them on the client port, 3.4 has neither path.
+    for (const path of ['/livez', '/readyz']) {
+      const probe = await both(path);
+      assert.equal(probe.etcd.status, 404, path);
+      assert.deepEqual([probe.eckd.status, probe.eckd.body], [200, 'ok\n'], path);
+    }
     // /health: 3.5+ adds "reason".
     const health = await both('/health');
     assert.deepEqual(health.etcd.body, { health: 'true' });
@@ -216,10 +265,10 @@ describe('JSON gateway: etcd 3.4.23 and eckd answer the same', () => {
     const beta = await both('/v3beta/kv/range', { key: b64('gw/a') });
     assert.equal(beta.etcd.status, 200);
     assert.equal(beta.eckd.status, 404);
-    // Auth: 3.4 has no AuthStatus (404); eckd serves 3.5+'s, through its gRPC handler.
+    // Auth: 3.4 has no AuthStatus (404); eckd serves 3.5+'s (auth disabled: enabled false, left out as a default value).
     const authStatus = await both('/v3/auth/status', {});
     assert.equal(authStatus.etcd.status, 404);
     assert.equal(authStatus.eckd.status, 200);
-    assert.equal((authStatus.eckd.body as { enabled?: boolean }).enabled, undefined, 'auth is disabled: the default false is left out');
+    assert.equal((authStatus.eckd.body as { enabled?: boolean }).enabled, undefined);
   });
 });

@@ -1,11 +1,8 @@
 // etcdserverpb.Cluster. MemberList asks the node's backend, which knows
 // this node's frontends (each announces its client URLs) and, with peers,
-// the member table (docs/ARCHITECTURE.md §8.5). MemberRemove, MemberUpdate
-// and MemberPromote ask the backend to change the member table, then answer
-// the member list as etcd does. Adding a member (and joining) is not built:
-// MemberAdd answers UNIMPLEMENTED, saying so.
-import { Metadata, status } from '@grpc/grpc-js';
-import type { handleUnaryCall, ServiceError } from '@grpc/grpc-js';
+// the member table (docs/ARCHITECTURE.md §8.5). MemberAdd, MemberRemove,
+// MemberUpdate and MemberPromote ask the backend to change the member table,
+// then answer the member list as etcd does (MemberAdd also the new member).
 import { membersCodecs, validated, validators } from '@eckd/change-codec';
 import type { MemberChangeKind, MembersReply, NodeSubjects } from '@eckd/change-codec';
 import type { ClusterHandlers } from '@eckd/etcd-proto';
@@ -30,18 +27,23 @@ export function clusterHandlers(deps: ClusterDeps): ClusterHandlers {
       // etcd's Cluster responses carry no revision (etcdserver/api/v3rpc/member.go, ClusterServer.header).
       return { header: responseHeader(deps.replica, 0), members };
     }),
-    MemberAdd: notBuilt('MemberAdd'),
-    MemberRemove: unary('MemberRemove', deps.log, async (req: { ID: string }) => changed(deps, 'REMOVE', req.ID)),
-    MemberUpdate: unary('MemberUpdate', deps.log, async (req: { ID: string; peerURLs: string[] }) => changed(deps, 'UPDATE', req.ID, req.peerURLs)),
-    MemberPromote: unary('MemberPromote', deps.log, async (req: { ID: string }) => changed(deps, 'PROMOTE', req.ID)),
+    MemberAdd: unary('MemberAdd', deps.log, async (req: { peerURLs: string[]; isLearner: boolean }) => {
+      const { id, response: { header, members } } = await changed(deps, 'ADD', '0', req.peerURLs ?? [], req.isLearner === true);
+      // The new member as etcd answers it: no name and no client URLs until it starts.
+      const member = members.find((m) => String(m.ID) === id) ?? { ID: id, name: '', peerURLs: [...new Set(req.peerURLs)].sort(), clientURLs: [], isLearner: req.isLearner === true };
+      return { header, member, members };
+    }),
+    MemberRemove: unary('MemberRemove', deps.log, async (req: { ID: string }) => (await changed(deps, 'REMOVE', req.ID)).response),
+    MemberUpdate: unary('MemberUpdate', deps.log, async (req: { ID: string; peerURLs: string[] }) => (await changed(deps, 'UPDATE', req.ID, req.peerURLs)).response),
+    MemberPromote: unary('MemberPromote', deps.log, async (req: { ID: string }) => (await changed(deps, 'PROMOTE', req.ID)).response),
   };
 }
 
-/** Makes the change on the backend, then answers etcd's response: the header and the member list after it. */
-async function changed(deps: ClusterDeps, kind: MemberChangeKind, id: string, peerUrls: string[] = []) {
+/** Makes the change on the backend, then answers etcd's response (the header and the member list after it) and, for an add, the new member's id. */
+async function changed(deps: ClusterDeps, kind: MemberChangeKind, id: string, peerUrls: string[] = [], isLearner = false) {
   let reply;
   try {
-    const msg = await deps.messenger.request(deps.subjects.memberChange, membersCodecs.memberChangeRequest.encode({ kind, id: String(id), peer_urls: peerUrls }), {
+    const msg = await deps.messenger.request(deps.subjects.memberChange, membersCodecs.memberChangeRequest.encode({ kind, id: String(id), peer_urls: peerUrls, is_learner: isLearner }), {
       timeoutMs: deps.requestTimeoutMs,
     });
     reply = membersCodecs.memberChangeReply.decode(msg.data);
@@ -50,7 +52,7 @@ async function changed(deps: ClusterDeps, kind: MemberChangeKind, id: string, pe
   }
   if (reply.error) throw new EtcdRpcError(reply.error.name, reply.error.message);
   const { members } = await askMembers(deps);
-  return { header: responseHeader(deps.replica, 0), members };
+  return { id: String(reply.id ?? '0'), response: { header: responseHeader(deps.replica, 0), members } };
 }
 
 async function askMembers(deps: ClusterDeps): Promise<MembersReply> {
@@ -63,15 +65,6 @@ async function askMembers(deps: ClusterDeps): Promise<MembersReply> {
   }
   if (reply.error) throw new EtcdRpcError(reply.error.name, reply.error.message);
   return reply;
-}
-
-/** Adding a member eckd does not do yet (joining from a snapshot is not built): UNIMPLEMENTED, as for any RPC not built. */
-function notBuilt<Req, Res>(method: string): handleUnaryCall<Req, Res> {
-  return (_call, callback) => {
-    const details = `${method} is not implemented yet: eckd's members are the ones ECKD_INITIAL_CLUSTER names, less the removed ones`;
-    const error: ServiceError = Object.assign(new Error(details), { code: status.UNIMPLEMENTED, details, metadata: new Metadata() });
-    callback(error);
-  };
 }
 
 /** Announces this frontend's client URLs to its backend now and every `intervalMs`; returns the stop function. */

@@ -98,6 +98,8 @@ export interface FrontendConfig extends ServiceBaseConfig {
   bcryptCost: number;
   /** how often the auth replica asks the backend for the auth state (besides the published changes) */
   authRefreshIntervalMs: number;
+  /** ECKD_AUTH_TOKEN_USES_INTERVAL_MS: how often a frontend sends the simple tokens it accepted to the node's others (token-use-link.ts) */
+  authTokenUsesIntervalMs: number;
 }
 
 export function readFrontendConfig(flags: AppFlags): Readonly<FrontendConfig> {
@@ -150,6 +152,8 @@ export function readFrontendConfig(flags: AppFlags): Readonly<FrontendConfig> {
     authToken: parseAuthToken(flags.text('auth-token') ?? 'simple', 1000 * checkInt('--auth-token-ttl', flags.text('auth-token-ttl') ?? '300', { min: 1 }), parseGoDuration),
     bcryptCost: checkInt('--bcrypt-cost', flags.text('bcrypt-cost') ?? '10', { min: 4, max: 31 }),
     authRefreshIntervalMs: envInt(env, 'ECKD_AUTH_REFRESH_INTERVAL_MS', 5_000, { min: 100 }),
+    // etcd checks its simple tokens' deadlines once a second (simpleTokenTTLResolution).
+    authTokenUsesIntervalMs: envInt(env, 'ECKD_AUTH_TOKEN_USES_INTERVAL_MS', 1_000, { min: 10 }),
     // etcd 3.6 name, and the 3.4/3.5 one; default 10 minutes, at least 100 ms.
     watchProgressNotifyIntervalMs: Math.max(
       100,

@@ -1,12 +1,11 @@
 // The frontend's health, as etcd 3.6 answers it (etcdhttp/health.go):
-// /livez, /readyz checks and /health's JSON. Exported for every listener
-// that serves them (the ops listener here; the client port's HTTP gateway),
-// and feeding grpc.health.v1 (grpc-health.ts). A frontend is ready when its
+// /livez, /readyz checks and /health's JSON, handed to the app's ops
+// handler (ops.ts), which the ops listener and the client port's gateway
+// both serve, and feeding grpc.health.v1 (grpc-health.ts). A frontend is ready when its
 // replica is synced and a read-index round trip to the backend succeeds
 // (docs/ARCHITECTURE.md §9).
 import { rpcErrorOf } from '@eckd/etcd-proto';
-import type { EtcdHealth, EtcdVersions, HealthChecks, Messenger } from '@eckd/service-kit';
-import { etcdVersions } from '@eckd/service-kit';
+import type { EtcdHealth, HealthChecks, Messenger } from '@eckd/service-kit';
 import { askBackend } from './maintenance/backend-client.js';
 import type { ReadIndex } from './read-index.js';
 import type { Replica } from './replica.js';
@@ -64,11 +63,6 @@ export async function frontendHealth(deps: FrontendHealthDeps, opts: { serializa
     return { health: 'false', reason: `RANGE ERROR:${(err as Error).message}` };
   }
   return { health: 'true', reason: '' };
-}
-
-/** etcd 3.6's /version JSON for ECKD_EMULATED_ETCD_VERSION. */
-export function frontendVersions(etcdVersion: string): EtcdVersions {
-  return etcdVersions(etcdVersion);
 }
 
 function etcdMessageOf(err: unknown): string {

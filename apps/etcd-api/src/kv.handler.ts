@@ -74,8 +74,7 @@ export function kvHandlers(deps: KvDeps): KVHandlers {
       return { ...response.response_txn, header };
     }),
     Compact: unary('Compact', log, (req, caller) => {
-      deps.guard.admin(caller);
-      return compact(deps, req);
+      return compact(deps, req, deps.guard.admin(caller));
     }),
   };
 }
@@ -148,8 +147,8 @@ export async function write(deps: KvDeps, request: Sent<RequestOp__Output>, byte
  * persisted); the reply waits until this frontend's replica has compacted
  * too, so a read through it right after sees the compaction.
  */
-async function compact(deps: KvDeps, req: CompactionRequest__Output): Promise<CompactionResponse> {
-  await proposeAcknowledged(deps, { op: 'compaction', compaction: req }, 16);
+async function compact(deps: KvDeps, req: CompactionRequest__Output, authRevision: number): Promise<CompactionResponse> {
+  await proposeAcknowledged(deps, { op: 'compaction', compaction: req, auth_revision: authRevision }, 16);
   deps.replica.compactTo(Number(req.revision));
   return { header: responseHeader(deps.replica, deps.replica.revision) };
 }

@@ -9,6 +9,8 @@ import { Acknowledger } from './acknowledger.js';
 import { AuthGuard } from './auth/auth-guard.js';
 import { AuthReplica } from './auth/auth-replica.js';
 import { tokenProviderOf } from './auth/token-config.js';
+import { startTokenUseLink } from './auth/token-use-link.js';
+import { SimpleTokens } from './auth/tokens.js';
 import { startFrontendAnnouncements } from './cluster.handler.js';
 import { frontendFlags, readFrontendConfig } from './config.js';
 import { Proposer } from './proposer.js';
@@ -19,7 +21,6 @@ import { frontendReadyz } from './health.js';
 import { responseHeader } from './header.js';
 import { startClientPorts } from './client-ports.js';
 import { createGateway } from './gateway/gateway.js';
-import { frontendHealth, frontendVersions } from './health.js';
 import { startLoopback } from './gateway/loopback.js';
 import { createGrpcServer } from './server.js';
 import { serveFrontendOps } from './ops.js';
@@ -77,7 +78,12 @@ try {
   const authReplica = new AuthReplica({ messenger, subjects, requestTimeoutMs: config.requestTimeoutMs, refreshIntervalMs: config.authRefreshIntervalMs, log });
   await authReplica.start();
   onShutdown('auth replica', () => authReplica.stop());
-  const guard = new AuthGuard(authReplica, tokenProviderOf(config.authToken));
+  const tokens = tokenProviderOf(config.authToken);
+  const guard = new AuthGuard(authReplica, tokens);
+  // Simple tokens live TTL after their last use on any frontend of the node (etcd's resetSimpleToken).
+  if (tokens instanceof SimpleTokens) {
+    onShutdown('token uses', startTokenUseLink({ messenger, subjects, frontendId: config.frontendId, uses: tokens.uses, intervalMs: config.authTokenUsesIntervalMs, log }));
+  }
 
   const proposer = new Proposer({
     messenger,
@@ -121,8 +127,7 @@ try {
     client: loopback.client,
     maxRequestBytes: config.maxRequestBytes,
     streamsMax: config.gatewayWatchStreamsMax,
-    health: (query) => frontendHealth(healthDeps, { serializable: query.get('serializable') === 'true', excludedAlarms: query.getAll('exclude') }),
-    versions: () => frontendVersions(ops.config.emulatedEtcdVersion),
+    ops: ops.serveRequest,
     log,
   });
   const ports = await startClientPorts(config, server, gateway, log);

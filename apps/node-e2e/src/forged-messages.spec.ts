@@ -123,6 +123,10 @@ function impossibleMessages(): Record<keyof NodeSubjects, Uint8Array[]> {
       membersCodecs.memberChangeRequest.encode({ kind: 'UPDATE', id: '1', peer_urls: Array.from({ length: 100 }, (_, i) => `http://forged:${i}`) }),
       membersCodecs.memberChangeReply.encode({ error: { name: 'MemberNotFound', message: 'forged' } }),
     ],
+    tokenUses: [
+      authCodecs.tokenUses.encode({ frontend_id: '', token_ids: [Buffer.alloc(16)] }),
+      authCodecs.tokenUses.encode({ frontend_id: 'forger', token_ids: [Buffer.alloc(3)] }),
+    ],
   };
 }
 

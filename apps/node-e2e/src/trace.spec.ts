@@ -35,7 +35,8 @@ test('a Put is one trace across etcd-api, backend and persister', async () => {
   }
   const spans = await otlp.waitForSpans((all) => {
     const put = all.find((s) => s.name === 'etcd-api.Put');
-    return !!put && all.some((s) => s.traceId === put.traceId && s.name === 'postgres insert');
+    // Each process exports on its own schedule: wait for the backend's spans too, not only the last hop's.
+    return !!put && all.some((s) => s.traceId === put.traceId && s.name === 'postgres insert') && all.some((s) => s.traceId === put.traceId && s.serviceName === 'eckd-backend');
   }, 15_000);
   const put = spans.find((s) => s.name === 'etcd-api.Put')!;
   const trace = spans.filter((s) => s.traceId === put.traceId);

@@ -24,6 +24,7 @@ describe('config', () => {
       subjectPrefix: 'eckd',
       clientHost: '127.0.0.1',
       clientScheme: 'http',
+      frontendAuthFlags: [],
       appsDir: '/repo/apps',
       nodes: 1,
       metricsPortOffset: 2000,
@@ -183,6 +184,19 @@ describe('config', () => {
     assert.equal(opsPorts(off.members[0]!, off.metricsPortOffset), undefined);
     assert.match(problemsOf({ ECKD_METRICS_PORT_OFFSET: '-1' })[0]!, /ECKD_METRICS_PORT_OFFSET must be a port offset/);
     assert.match(problemsOf({ ECKD_CLIENT_PORTS: '65000', ECKD_METRICS_PORT_OFFSET: '1000' })[0]!, /past port 65535/);
+  });
+
+  test('config - auth settings become the frontends\' etcd flags (--auth-token, --auth-token-ttl, --bcrypt-cost); bad numbers are refused', () => {
+    assert.deepEqual(parseConfig({}, root).frontendAuthFlags, []);
+    const set = parseConfig({ ECKD_AUTH_TOKEN: 'jwt,pub-key=/k.pub,sign-method=RS256', ECKD_AUTH_TOKEN_TTL: ' 600 ', ECKD_BCRYPT_COST: '12' }, root);
+    assert.deepEqual(set.frontendAuthFlags, ['--auth-token', 'jwt,pub-key=/k.pub,sign-method=RS256', '--auth-token-ttl', '600', '--bcrypt-cost', '12']);
+    assert.deepEqual(parseConfig({ ECKD_BCRYPT_COST: '4' }, root).frontendAuthFlags, ['--bcrypt-cost', '4']);
+    assert.deepEqual(problemsOf({ ECKD_AUTH_TOKEN: 'opaque', ECKD_AUTH_TOKEN_TTL: '0', ECKD_BCRYPT_COST: '32' }), [
+      'ECKD_AUTH_TOKEN must be simple or jwt,<options> (etcd\'s --auth-token), got "opaque"',
+      'ECKD_AUTH_TOKEN_TTL must be a whole number of seconds from 1 (etcd\'s --auth-token-ttl), got "0"',
+      'ECKD_BCRYPT_COST must be a whole number from 4 to 31 (etcd\'s --bcrypt-cost), got "32"',
+    ]);
+    assert.match(problemsOf({ ECKD_AUTH_TOKEN_TTL: '5m' })[0]!, /ECKD_AUTH_TOKEN_TTL must be a whole number/);
   });
 
   test('config - the error message lists the problems', () => {

@@ -4,6 +4,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError as FlagError, readAppFlags } from '@eckd/service-kit';
 import type { AppFlags } from '@eckd/service-kit';
+import { frontendAuthFlags } from './frontend-auth-flags.js';
 
 /** The supervisor's command line: etcd's --data-dir (ECKD_DATA_DIR). */
 export const supervisorFlags = ['data-dir'] as const;
@@ -52,6 +53,8 @@ export interface SupervisorConfig {
   readonly clientHost: string;
   /** `https` when ECKD_CERT_FILE is set: the frontends then serve TLS (they read ECKD_CERT_FILE and the other TLS variables themselves) */
   readonly clientScheme: 'http' | 'https';
+  /** --auth-token, --auth-token-ttl, --bcrypt-cost for every frontend, from ECKD_AUTH_TOKEN, ECKD_AUTH_TOKEN_TTL, ECKD_BCRYPT_COST (only those set) */
+  readonly frontendAuthFlags: readonly string[];
   /** Where the built apps live: `<appsDir>/<app>/dist/main.js`. */
   readonly appsDir: string;
   /** ECKD_NODES; the length of members. */
@@ -104,6 +107,7 @@ export function parseConfig(env: Env, repoRoot: string, argv: readonly string[] 
   for (const name of ['ECKD_NATS_PORTS', 'ECKD_NATS_CLUSTER_PORTS']) {
     if (nodes === 1 && (env[name]?.trim() ?? '') !== '') problems.push(`${name} is for a local cluster (ECKD_NODES > 1); a single node's NATS is NATS_URL`);
   }
+  const authFlags = frontendAuthFlags(env, problems);
   const metricsPortOffset = parseMetricsPortOffset(env['ECKD_METRICS_PORT_OFFSET']?.trim() ?? '', problems);
   if (metricsPortOffset > 0) {
     for (const m of members) {
@@ -120,6 +124,7 @@ export function parseConfig(env: Env, repoRoot: string, argv: readonly string[] 
     subjectPrefix,
     clientHost,
     clientScheme: (env['ECKD_CERT_FILE']?.trim() ?? '') === '' ? 'http' : 'https',
+    frontendAuthFlags: Object.freeze(authFlags),
     appsDir: resolvePath(text('ECKD_APPS_DIR', 'apps'), repoRoot),
     nodes,
     members: Object.freeze(members.map((member) => Object.freeze({ ...member, clientPorts: Object.freeze([...member.clientPorts]) }))),

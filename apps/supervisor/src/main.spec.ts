@@ -148,6 +148,9 @@ describe('supervisor main', () => {
     const run = startSupervisor({ ECKD_FRONTENDS: '0', ECKD_APPS_DIR: appsDir });
     assert.equal(await run.exited, 2);
     assert.match(run.lines.join('\n'), /ECKD_FRONTENDS must be a whole number from 1/);
+    const auth = startSupervisor({ ECKD_BCRYPT_COST: '3', ECKD_APPS_DIR: appsDir });
+    assert.equal(await auth.exited, 2);
+    assert.match(auth.lines.join('\n'), /ECKD_BCRYPT_COST must be a whole number from 4 to 31/);
   });
 
   test('supervisor main - no NATS and no nats-server: exit 1 with install advice', async () => {
@@ -353,9 +356,14 @@ describe('supervisor main', () => {
     );
     assert.ok(order.every((at, i) => at !== -1 && (i === 0 || at > order[i - 1]!)), `stop order: ${order.join(',')}`);
 
-    // The apps of the second run ignore SIGTERM, so a stop hangs until a second signal.
-    const second = startSupervisor({ ...env, DUMMY_MODE: 'ignore-term' });
+    // The apps of the second run ignore SIGTERM, so a stop hangs until a second signal; its frontends get the auth settings as etcd's flags.
+    const second = startSupervisor({ ...env, DUMMY_MODE: 'ignore-term', ECKD_AUTH_TOKEN: 'simple', ECKD_AUTH_TOKEN_TTL: '600', ECKD_BCRYPT_COST: '12' });
     await second.waitForLine(/client endpoints/, 180_000);
+    const url0 = `http://127.0.0.1:${port0}`;
+    assert.deepEqual(json(await second.waitForLine(/^\{"child":"etcd-api-0",.*"msg":"started"/))['argv'], [
+      '--name', 'n1', '--listen-client-urls', url0, '--advertise-client-urls', url0,
+      '--auth-token', 'simple', '--auth-token-ttl', '600', '--bcrypt-cost', '12',
+    ]);
     const url = (json(await second.waitForLine(/^\{"child":"persister",.*"msg":"started"/))['env'] as Record<string, string>)['DATABASE_URL']!;
     const reopened = new pg.Client({ connectionString: url });
     await reopened.connect();

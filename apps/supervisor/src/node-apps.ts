@@ -74,7 +74,7 @@ export function nodeAppSpecs(options: {
     compactor: app('compactor', 'compactor', ops(ports?.compactor), { DATABASE_URL: options.databaseUrl }),
     backend: app('backend', 'backend', ops(ports?.backend)),
     frontends: urls.map((url, index) =>
-      app(`etcd-api-${index}`, 'etcd-api', ['--name', member.nodeName, '--listen-client-urls', url, '--advertise-client-urls', url, ...ops(ports?.frontends[index])]),
+      app(`etcd-api-${index}`, 'etcd-api', ['--name', member.nodeName, '--listen-client-urls', url, '--advertise-client-urls', url, ...ops(ports?.frontends[index]), ...config.frontendAuthFlags]),
     ),
   };
 }

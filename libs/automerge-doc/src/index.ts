@@ -15,3 +15,4 @@ export { createPeerSync, encodePeerSync, resetPeerSync } from './peer-sync.js';
 export type { PeerSync } from './peer-sync.js';
 export { memberIdHexOf } from './member-record.js';
 export type { MemberRecord } from './member-record.js';
+export type { BandReservation } from './band-reservation.js';

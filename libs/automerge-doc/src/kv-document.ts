@@ -16,6 +16,8 @@ import type { ChangeHeader } from './change-header.js';
 import { decodeChangeOrigin, encodeChangeOrigin } from './change-origin.js';
 import type { ChangeOrigin } from './change-origin.js';
 import { assertLatin1Key } from './latin1-key.js';
+import { bandKey, bandKeyPrefix, decodeBandReservation, encodeBandReservation } from './band-reservation.js';
+import type { BandReservation } from './band-reservation.js';
 import { decodeMemberRecord, encodeMemberRecord, memberIdHex, memberKey, memberKeyPrefix, visibleMemberRecord } from './member-record.js';
 import type { MemberRecord } from './member-record.js';
 
@@ -117,6 +119,10 @@ export interface KvDocument {
   putMember(idHex: string, record: MemberRecord): void;
   /** The member table, by id. */
   members(): { id: string; record: MemberRecord }[];
+  /** Writes a band reservation (MemberAdd, band-reservation.ts). */
+  putBandReservation(band: number, reservation: BandReservation): void;
+  /** Every band reservation, each with all its concurrent values. */
+  bandReservations(): { band: number; values: BandReservation[] }[];
   /** Writes (a JSON string) or, with undefined, deletes one auth record (key `auth:…`; docs/ARCHITECTURE.md §5g). */
   setAuthRecord(key: string, value: string | undefined): void;
   /** Every auth record. */
@@ -361,6 +367,17 @@ class AutomergeKvDocument implements KvDocument {
       .keys('_root')
       .filter((k) => k.startsWith(memberKeyPrefix))
       .map((k) => ({ id: k.slice(memberKeyPrefix.length), record: visibleMemberRecord(decodeMemberRecord(this.handle.get('_root', k)), this.handle.getAll('_root', k).map((v) => decodeMemberRecord(v[1]))) }));
+  }
+
+  putBandReservation(band: number, reservation: BandReservation): void {
+    this.handle.put('_root', bandKey(band), encodeBandReservation(reservation));
+  }
+
+  bandReservations(): { band: number; values: BandReservation[] }[] {
+    return this.handle
+      .keys('_root')
+      .filter((k) => k.startsWith(bandKeyPrefix))
+      .map((k) => ({ band: Number(k.slice(bandKeyPrefix.length)), values: this.handle.getAll('_root', k).map((v) => decodeBandReservation(v[1])) }));
   }
 
   setAuthRecord(key: string, value: string | undefined): void {

@@ -20,7 +20,18 @@ export interface AuthState {
   error?: WireError | null;
 }
 
+/** Bytes of a token id in TokenUses: the first bytes of the token's SHA-256. */
+export const tokenIdBytes = 16;
+
+/** The simple tokens a frontend accepted since its last TokenUses (sliding token lifetime, docs/ARCHITECTURE.md §5g). */
+export interface TokenUses {
+  frontend_id: string;
+  /** SHA-256 of each token, first 16 bytes */
+  token_ids: Uint8Array[];
+}
+
 export const authCodecs = Object.freeze({
   authStateRequest: wireCodec<AuthStateRequest>('AuthStateRequest'),
   authState: wireCodec<AuthState>('AuthState'),
+  tokenUses: wireCodec<TokenUses>('TokenUses'),
 });

@@ -28,6 +28,7 @@ describe('subjects', () => {
       members: 'eckd.n1.backend.members.v1',
       auth: 'eckd.n1.auth.v1',
       authState: 'eckd.n1.backend.auth.v1',
+      tokenUses: 'eckd.n1.auth.token-uses.v1',
       memberChange: 'eckd.n1.backend.member-change.v1',
     });
   });
@@ -227,5 +228,9 @@ describe('auth messages', () => {
     );
     assert.deepEqual(validated(state, validators.authState).roles[0]!.keyPermission?.[0]?.permType, 'READ');
     assert.throws(() => validated({ ...state, token_key: Buffer.alloc(0) }, validators.authState), /token key/);
+    const uses = authCodecs.tokenUses.decode(authCodecs.tokenUses.encode({ frontend_id: 'f', token_ids: [Buffer.alloc(16, 1), Buffer.alloc(16, 2)] }));
+    assert.deepEqual(validated(uses, validators.tokenUses).token_ids.map((id) => id[0]), [1, 2]);
+    assert.throws(() => validated({ ...uses, token_ids: [Buffer.alloc(15)] }, validators.tokenUses), /16 bytes/);
+    assert.throws(() => validated({ ...uses, frontend_id: '' }, validators.tokenUses), /frontend_id/);
   });
 });

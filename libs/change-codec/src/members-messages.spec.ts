@@ -21,7 +21,7 @@ describe('members messages', () => {
   });
 
   test('a member change names its kind and a member id; the id travels as a decimal string', () => {
-    const change = { kind: 'UPDATE' as const, id: '18446744073709551615', peer_urls: ['http://10.0.0.1:2380'] };
+    const change = { kind: 'UPDATE' as const, id: '18446744073709551615', peer_urls: ['http://10.0.0.1:2380'], is_learner: false };
     const decoded = membersCodecs.memberChangeRequest.decode(membersCodecs.memberChangeRequest.encode(change));
     assert.deepEqual(decoded, change);
     assert.equal(validators.memberChangeRequest(decoded), undefined);
@@ -31,5 +31,29 @@ describe('members messages', () => {
     assert.ok(validators.memberChangeRequest(unspecified));
     const refused = { error: { name: 'MemberNotFound' as const, message: 'etcdserver: member not found' } };
     assert.deepEqual(membersCodecs.memberChangeReply.decode(membersCodecs.memberChangeReply.encode(refused)).error, refused.error);
+  });
+
+  test('an add names no member and carries is_learner; the reply carries the new id', () => {
+    const add = { kind: 'ADD' as const, id: '0', peer_urls: ['http://n4:2380'], is_learner: true };
+    const decoded = membersCodecs.memberChangeRequest.decode(membersCodecs.memberChangeRequest.encode(add));
+    assert.deepEqual(decoded, add);
+    assert.equal(validators.memberChangeRequest(decoded), undefined);
+    assert.ok(validators.memberChangeRequest({ ...add, id: '7' }));
+    assert.equal(membersCodecs.memberChangeReply.decode(membersCodecs.memberChangeReply.encode({ id: '18446744073709551615' })).id, '18446744073709551615');
+  });
+
+  test('band reservations and joins round-trip; a reservation names its member', () => {
+    const reserve = { cluster_id: '1', from: '2', band: 3, member: '18446744073709551615' };
+    assert.deepEqual(membersCodecs.bandReserve.decode(membersCodecs.bandReserve.encode(reserve)), reserve);
+    assert.equal(validators.bandReserve(reserve), undefined);
+    assert.ok(validators.bandReserve({ ...reserve, member: '0' }));
+    assert.deepEqual(membersCodecs.bandReply.decode(membersCodecs.bandReply.encode({ granted: false, holder: '9' })), { granted: false, holder: '9' });
+    const join = { cluster_id: '1', name: 'node4', peer_url: 'http://n4:2380' };
+    assert.deepEqual(membersCodecs.memberJoin.decode(membersCodecs.memberJoin.encode(join)), join);
+    assert.ok(validators.memberJoin({ ...join, name: '' }));
+    const entry = { id: '5', name: 'node4', band: 3, peer_urls: ['http://n4:2380'], learner: true, removed: false };
+    const reply = membersCodecs.memberJoinReply.decode(membersCodecs.memberJoinReply.encode({ members: [entry] }));
+    assert.deepEqual(reply.members, [entry]);
+    assert.equal(validators.memberJoinReply(reply), undefined);
   });
 });

@@ -18,17 +18,57 @@ export interface MembersReply {
   error?: WireError | null;
 }
 
-export type MemberChangeKind = 'REMOVE' | 'UPDATE' | 'PROMOTE';
+export type MemberChangeKind = 'REMOVE' | 'UPDATE' | 'PROMOTE' | 'ADD';
 
 export interface MemberChangeRequest {
   kind: MemberChangeKind;
-  /** the member changed, uint64 as a decimal string */
+  /** the member changed, uint64 as a decimal string; '0' for ADD (the backend mints the id) */
   id: string;
   peer_urls: string[];
+  /** ADD only */
+  is_learner?: boolean;
 }
 
 export interface MemberChangeReply {
   error?: WireError | null;
+  /** ADD: the new member's id, decimal */
+  id?: string;
+}
+
+/** peers.<member>.members.v1: the adder asks a voter to reserve `band` for the new `member`. */
+export interface BandReserve {
+  cluster_id: string;
+  from: string;
+  band: number;
+  member: string;
+}
+
+export interface BandReply {
+  granted: boolean;
+  /** refused: the member id the band is held for, '0' if none known */
+  holder: string;
+}
+
+/** peers.<member>.join.v1: a started node asks its ECKD_JOIN member for its record and the table. */
+export interface MemberJoin {
+  cluster_id: string;
+  name: string;
+  peer_url: string;
+}
+
+export interface MemberTableEntry {
+  /** uint64, decimal */
+  id: string;
+  name: string;
+  band: number;
+  peer_urls: string[];
+  learner: boolean;
+  removed: boolean;
+}
+
+export interface MemberJoinReply {
+  error?: WireError | null;
+  members: MemberTableEntry[];
 }
 
 export const membersCodecs = Object.freeze({
@@ -37,4 +77,8 @@ export const membersCodecs = Object.freeze({
   membersReply: wireCodec<MembersReply>('MembersReply'),
   memberChangeRequest: wireCodec<MemberChangeRequest>('MemberChangeRequest'),
   memberChangeReply: wireCodec<MemberChangeReply>('MemberChangeReply'),
+  bandReserve: wireCodec<BandReserve>('BandReserve'),
+  bandReply: wireCodec<BandReply>('BandReply'),
+  memberJoin: wireCodec<MemberJoin>('MemberJoin'),
+  memberJoinReply: wireCodec<MemberJoinReply>('MemberJoinReply'),
 });

@@ -16,8 +16,8 @@ describe('NATS permissions', () => {
       assert.equal(subscribers.length, 1, `${subject} subscribed by ${subscribers.join(',')}`);
       assert.ok(publishers.length >= 1, `${subject} published by nobody`);
       // The takeover announcement goes from a node's backend to the others
-      // (docs/ARCHITECTURE.md §6a), a frontend's applied revision to the node's other frontends (§3).
-      if (subject !== subjects.takeover && subject !== subjects.frontendApplied) assert.ok(!publishers.includes(subscribers[0]!), `${subject}: a kind publishes what it serves`);
+      // (docs/ARCHITECTURE.md §6a), a frontend's applied revision (§3) and the simple tokens it accepted (§5g) to the node's other frontends.
+      if (subject !== subjects.takeover && subject !== subjects.frontendApplied && subject !== subjects.tokenUses) assert.ok(!publishers.includes(subscribers[0]!), `${subject}: a kind publishes what it serves`);
     }
   });
 

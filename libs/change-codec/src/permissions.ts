@@ -36,8 +36,8 @@ export function nodePermissions(subjects: NodeSubjects, cluster?: ClusterSubject
   return Object.freeze({
     'etcd-api': {
       inboxPrefix: frontend.inboxPrefix,
-      publish: [subjects.propose, subjects.readIndex, subjects.sync, subjects.maintenance, subjects.backup, subjects.conflicts, subjects.frontendApplied, subjects.frontends, subjects.members, subjects.memberChange, subjects.authState],
-      subscribe: [subjects.patch, frontend.ownReplies, subjects.frontendApplied, subjects.peerStored, subjects.auth],
+      publish: [subjects.propose, subjects.readIndex, subjects.sync, subjects.maintenance, subjects.backup, subjects.conflicts, subjects.frontendApplied, subjects.frontends, subjects.members, subjects.memberChange, subjects.authState, subjects.tokenUses],
+      subscribe: [subjects.patch, frontend.ownReplies, subjects.frontendApplied, subjects.peerStored, subjects.auth, subjects.tokenUses],
     },
     backend: {
       inboxPrefix: backend.inboxPrefix,

@@ -52,7 +52,9 @@ export interface NodeSubjects {
   auth: string;
   /** request/reply: the node's auth state (AuthStateRequest → AuthState) */
   authState: string;
-  /** request/reply: MemberRemove, MemberUpdate, MemberPromote, made by the backend (MemberChangeRequest → MemberChangeReply) */
+  /** publish (every etcd-api → the node's other etcd-api): the simple tokens it accepted lately (TokenUses) */
+  tokenUses: string;
+  /** request/reply: MemberAdd, MemberRemove, MemberUpdate, MemberPromote, made by the backend (MemberChangeRequest → MemberChangeReply) */
   memberChange: string;
 }
 
@@ -82,6 +84,7 @@ export function nodeSubjects(scope: SubjectScope): NodeSubjects {
     members: `${base}.backend.members.v1`,
     auth: `${base}.auth.v1`,
     authState: `${base}.backend.auth.v1`,
+    tokenUses: `${base}.auth.token-uses.v1`,
     memberChange: `${base}.backend.member-change.v1`,
   });
 }
@@ -96,6 +99,10 @@ export interface ClusterSubjects {
   sync(member: string): string;
   /** a member's storage acknowledgements (PeerStored) */
   stored(member: string): string;
+  /** request/reply: a band reservation asked of a voter for MemberAdd (BandReserve → BandReply) */
+  members(member: string): string;
+  /** request/reply: a new node asks its ECKD_JOIN member for its record and the member table (MemberJoin → MemberJoinReply) */
+  join(member: string): string;
 }
 
 export function clusterSubjects(prefix: string): ClusterSubjects {
@@ -109,6 +116,8 @@ export function clusterSubjects(prefix: string): ClusterSubjects {
     all: `${base}.>`,
     sync: (member: string) => `${ofMember(member)}.sync.v1`,
     stored: (member: string) => `${ofMember(member)}.stored.v1`,
+    members: (member: string) => `${ofMember(member)}.members.v1`,
+    join: (member: string) => `${ofMember(member)}.join.v1`,
   });
 }
 

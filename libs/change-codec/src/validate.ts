@@ -5,10 +5,11 @@
 // (docs/ARCHITECTURE.md §4, "Trust and permissions"). Checks against the
 // receiver's own state (a patch past a gap, a compaction in the future)
 // stay with the receiver.
-import type { AuthState } from './auth-messages.js';
+import { tokenIdBytes } from './auth-messages.js';
+import type { AuthState, TokenUses } from './auth-messages.js';
 import type { ConflictsReply, ConflictsRequest } from './conflicts-messages.js';
 import type { BackupChunk, BackupRequest, MaintenanceReply, MaintenanceRequest, StorageReply, StorageRequest } from './maintenance-messages.js';
-import type { FrontendAnnouncement, MemberChangeRequest, MembersReply } from './members-messages.js';
+import type { BandReserve, FrontendAnnouncement, MemberJoin, MemberJoinReply, MemberChangeRequest, MembersReply } from './members-messages.js';
 import type {
   AppendReply,
   AppendRequest,
@@ -61,6 +62,8 @@ export const messageLimits = Object.freeze({
   clientUrlsMax: 64,
   /** characters of one client URL */
   clientUrlCharsMax: 2048,
+  /** token ids in one TokenUses (18 bytes each on the wire: 288 KiB, under NATS's 1 MiB payload); a frontend sends more in several */
+  tokenIdsMax: 16_384,
 });
 
 const automergeHash = /^[0-9a-f]{64}$/;
@@ -318,10 +321,29 @@ export const validators = Object.freeze({
     for (const r of m.roles) c.that(r.name !== undefined && r.name.length > 0, 'a role needs a name');
   }),
 
+  tokenUses: validator<TokenUses>('TokenUses', (m, c) => {
+    c.that(m.frontend_id.length > 0 && m.frontend_id.length <= messageLimits.frontendIdCharsMax, 'frontend_id must be a frontend id');
+    c.that(m.token_ids.length <= messageLimits.tokenIdsMax, `${m.token_ids.length} token ids (at most ${messageLimits.tokenIdsMax})`);
+    c.that(m.token_ids.every((id) => id.length === tokenIdBytes), `a token id is ${tokenIdBytes} bytes`);
+  }),
+
   memberChangeRequest: validator<MemberChangeRequest>('MemberChangeRequest', (m, c) => {
-    c.that(['REMOVE', 'UPDATE', 'PROMOTE'].includes(m.kind), `unknown member change ${String(m.kind)}`);
-    c.that(String(m.id) !== '0', 'a member change needs the member id');
+    c.that(['REMOVE', 'UPDATE', 'PROMOTE', 'ADD'].includes(m.kind), `unknown member change ${String(m.kind)}`);
+    // MemberAdd names no member: the backend mints the new id.
+    c.that(m.kind === 'ADD' ? String(m.id) === '0' : String(m.id) !== '0', m.kind === 'ADD' ? 'a member add names no member id' : 'a member change needs the member id');
     c.that(m.peer_urls.length <= messageLimits.clientUrlsMax, `${m.peer_urls.length} peer URLs (at most ${messageLimits.clientUrlsMax})`);
     c.that(m.peer_urls.every((u) => u.length <= messageLimits.clientUrlCharsMax), 'a peer URL is at most 2048 characters');
+  }),
+  memberJoin: validator<MemberJoin>('MemberJoin', (m, c) => {
+    c.that(m.name.length > 0 && m.name.length <= 256, 'a joining member needs its name');
+    c.that(m.peer_url.length > 0 && m.peer_url.length <= messageLimits.clientUrlCharsMax, 'a joining member needs its peer URL (at most 2048 characters)');
+  }),
+  memberJoinReply: validator<MemberJoinReply>('MemberJoinReply', (m, c) => {
+    c.that(m.members.length <= 1024, `${m.members.length} members`);
+    c.that(m.members.every((e) => String(e.id) !== '0' && Number.isInteger(e.band)), 'a member entry needs its id and band');
+  }),
+  bandReserve: validator<BandReserve>('BandReserve', (m, c) => {
+    c.that(String(m.member) !== '0', 'a band reservation names the new member');
+    c.that(Number.isInteger(m.band) && m.band >= 0, `band ${m.band} is not a band`);
   }),
 });

@@ -45,8 +45,8 @@ function wireType(name: string): Type {
       'StorageDefragmentRequest', 'StorageRequest', 'StorageReply', 'BackupRequest', 'BackupChunk', 'BackupFile', 'BackupRows',
       'ConflictsRequest', 'ConflictsReply',
       'FrontendApplied', 'MemberStored', 'PeerStoredRevisions',
-      'FrontendAnnouncement', 'MembersRequest', 'MembersReply', 'MemberChangeRequest', 'MemberChangeReply',
-      'AuthChange', 'AuthChangeResult', 'AuthStateRequest', 'AuthState',
+      'FrontendAnnouncement', 'MembersRequest', 'MembersReply', 'MemberChangeRequest', 'MemberChangeReply', 'BandReserve', 'BandReply', 'MemberJoin', 'MemberTableEntry', 'MemberJoinReply',
+      'AuthChange', 'AuthChangeResult', 'AuthStateRequest', 'AuthState', 'TokenUses',
     ]) {
       types.set(t, root.lookupType(`eckd.wire.v1.${t}`));
     }

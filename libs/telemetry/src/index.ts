@@ -1,6 +1,6 @@
 // Public API of @eckd/telemetry. `trace.ts` helpers are for every project;
 // `startTelemetry` is for apps only, once, first thing in `main.ts`.
-export { addSpanEvent, contextFromHeaders, handoffEvents, injectTraceHeaders, tracer, withSpan } from './trace.js';
+export { addSpanEvent, contextFromHeaders, handoffEvents, injectTraceHeaders, startSpan, tracer, withSpan } from './trace.js';
 export type { HeaderLookup, WithSpanOptions } from './trace.js';
 export { bspScheduleDelayDefaultMs, shutdownFlushTimeoutMs, startTelemetry, traceExportConfigFromEnv } from './node-sdk.js';
 export type { OtlpProtocol, Telemetry, TelemetryOptions, TraceExportConfig, TraceExporterName } from './node-sdk.js';

@@ -83,6 +83,15 @@ export async function withSpan<T>(
   }
 }
 
+/**
+ * Starts a span that the caller ends (for work that begins and ends in
+ * different calls, e.g. a peer sync round); it has no parent and is not made
+ * active. A no-op span when no SDK is registered.
+ */
+export function startSpan(name: string, attributes?: Attributes): Span {
+  return trace.getTracer(defaultTracerName).startSpan(name, { attributes }, ROOT_CONTEXT);
+}
+
 /** Adds an event (e.g. one of `handoffEvents`) to the active span, if any. */
 export function addSpanEvent(name: string, attributes?: Attributes): void {
   trace.getActiveSpan()?.addEvent(name, attributes);

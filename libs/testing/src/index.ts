@@ -26,3 +26,5 @@ export { startCluster } from './cluster.js';
 export type { Cluster, ClusterOptions, ClusterMember, ClusterProcess, ClusterKillOptions } from './cluster.js';
 export { makeTestCertificates } from './test-certificates.js';
 export type { TestCertificates, CertificatePair } from './test-certificates.js';
+export { connectWebSocket } from './ws-client.js';
+export type { WsFrame, WsTestClient } from './ws-client.js';

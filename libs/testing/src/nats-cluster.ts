@@ -11,7 +11,7 @@
 // its own server and does not fail over across a partition.
 import type { Stoppable } from './dispose.js';
 import { freePort, randomHex } from './free-port.js';
-import { startNatsServer } from './nats-server.js';
+import { isPortClash, portClashAttemptsMax, startNatsServer } from './nats-server.js';
 import type { NatsServer } from './nats-server.js';
 import { startTcpProxy } from './tcp-proxy.js';
 import type { CutMode, ProxyState, TcpProxy } from './tcp-proxy.js';
@@ -127,11 +127,10 @@ export async function startNatsCluster(opts: NatsClusterOptions = {}): Promise<N
           '--cluster', `nats://127.0.0.1:${cluster}`,
           '--cluster_advertise', `127.0.0.1:${refuser.port}`,
           '--no_advertise',
-          '-m', String(monitor),
           ...(routes.length > 0 ? ['--routes', routes.join(',')] : []),
           ...(opts.args ?? []),
         ];
-        return startNatsServer({ jetstream: opts.jetstream ?? true, args });
+        return startClusterServer(args, monitor, opts.jetstream ?? true, (port) => (ports[i]!.monitor = port));
       }),
     );
     for (const r of started) if (r.status === 'fulfilled') owned.push(r.value);
@@ -199,5 +198,22 @@ export async function startNatsCluster(opts: NatsClusterOptions = {}): Promise<N
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/**
+ * One server of the cluster, on `monitor` for its monitoring port or, when
+ * another process took that port meanwhile, on a fresh one (told to
+ * `onMonitorPort`). Its cluster port is fixed: the route proxies point at it.
+ */
+async function startClusterServer(args: string[], monitor: number, jetstream: boolean, onMonitorPort: (port: number) => void): Promise<NatsServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNatsServer({ jetstream, args: [...args, '-m', String(monitor)] });
+    } catch (err) {
+      if (!isPortClash(err) || attempt >= portClashAttemptsMax) throw err;
+      monitor = await freePort();
+      onMonitorPort(monitor);
+    }
   }
 }

@@ -38,7 +38,29 @@ export interface NatsServer extends Stoppable {
   restart(opts?: NatsRestartOptions): Promise<void>;
 }
 
+/**
+ * A port from freePort() may be taken by another process (a parallel test
+ * file) before nats-server binds it; such a start is tried again on fresh
+ * ports, at most this many times in all.
+ */
+export const portClashAttemptsMax = 3;
+
+/** Whether a start failed because a port it was given was taken meanwhile. */
+export function isPortClash(err: unknown): boolean {
+  return String(err instanceof Error ? err.message : err).includes('address already in use');
+}
+
 export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNatsServerOnce(opts);
+    } catch (err) {
+      if (!isPortClash(err) || attempt >= portClashAttemptsMax) throw err;
+    }
+  }
+}
+
+async function startNatsServerOnce(opts: NatsServerOptions): Promise<NatsServer> {
   const port = await freePort();
   const storeDir = await mkdtemp(join(tmpdir(), 'eckd-nats-'));
   const args = ['-a', '127.0.0.1', '-p', String(port)];

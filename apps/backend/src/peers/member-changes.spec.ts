@@ -7,16 +7,19 @@ import { LeaseStore, MvccStore } from '@eckd/mvcc';
 import { createLogger } from '@eckd/service-kit';
 import type { BatchEffects, NodeState } from '../write-application.js';
 import { recordRevision } from '../write-application.js';
-import { MemberChanges, decideMemberChange, isPeerUrl } from './member-changes.js';
+import { MemberChanges, decideMemberChange } from './member-changes.js';
+import { isPeerUrl } from './peer-config.js';
 import type { MemberChangeContext } from './member-changes.js';
+import { MemberAdds } from './member-add.js';
 import { MemberSet } from './member-set.js';
 
 const log = createLogger('member-changes-spec', { level: 'error' });
 const initial = [
-  { name: 'node1', id: '11' },
-  { name: 'node2', id: '22' },
+  { name: 'node1', id: '11', band: 0 },
+  { name: 'node2', id: '22', band: 1 },
 ];
-const contextOf = (members: MemberSet, change: Partial<MemberChangeContext> = {}): MemberChangeContext => ({ members, storedBy: () => 0, revision: 5, ...change });
+const noAdds = new MemberAdds({ selfIdHex: memberIdHexOf('11'), clusterId: '1', askVoter: () => Promise.resolve(false), wake: () => undefined, log });
+const contextOf = (members: MemberSet, change: Partial<MemberChangeContext> = {}): MemberChangeContext => ({ members, storedBy: () => 0, revision: 5, adds: noAdds, ...change });
 const change = (kind: MemberChangeRequest['kind'], id: string, peerUrls: string[] = []): MemberChangeRequest => ({ kind, id, peer_urls: peerUrls });
 const errorOf = (decided: ReturnType<typeof decideMemberChange>) => ('error' in decided ? decided.error.name : undefined);
 
@@ -72,13 +75,13 @@ describe('member changes', () => {
     const removed = changes.request(change('REMOVE', '22')).then((e) => ((removedAnswered = true), e));
     assert.ok(changes.hasWork());
     changes.apply(state, effectsOf(), contextOf(members));
-    assert.equal((await refused)?.name, 'MemberNotFound');
+    assert.equal((await refused).error?.name, 'MemberNotFound');
     await Promise.resolve();
     assert.equal(removedAnswered, false, 'answered only after the append');
     assert.deepEqual(doc.members().map((m) => [m.id, m.record.removed]), [[memberIdHexOf('22'), true]]);
     assert.equal(members.peer('22'), undefined, 'the set follows at once');
     changes.appended();
-    assert.equal(await removed, undefined);
+    assert.deepEqual(await removed, {});
   });
 
   test('a removal revokes the removed member\'s leases: their keys deleted in one revision, their records gone; others\' leases stay', async () => {
@@ -96,7 +99,7 @@ describe('member changes', () => {
     const removed = changes.request(change('REMOVE', '22'));
     changes.apply(state, effects, contextOf(new MemberSet(initial, '11', log)));
     changes.appended();
-    assert.equal(await removed, undefined);
+    assert.deepEqual(await removed, {});
     assert.deepEqual(state.doc.leases().map((l) => l.id), ['8']);
     assert.equal(state.store.kvAt(Buffer.from('a')), undefined);
     assert.equal(state.store.kvAt(Buffer.from('b')), undefined);

@@ -1,14 +1,17 @@
 // MemberRemove, MemberUpdate and MemberPromote (docs/ARCHITECTURE.md §8.5):
-// a change waits here for the apply loop, which writes the member's new
+// a change waits here for the apply loop (MemberAdd too, handed to
+// member-add.ts there), which writes the member's new
 // record into the document at the next batch (so it replicates like any
 // write) and answers once that batch is appended; a refused change is
 // answered at once and writes nothing.
 import type { MemberRecord } from '@eckd/automerge-doc';
-import type { MemberChangeRequest, WireError } from '@eckd/change-codec';
+import type { MemberChangeReply, MemberChangeRequest, WireError } from '@eckd/change-codec';
 import { rpcErrors } from '@eckd/etcd-proto';
 import type { Logger } from '@eckd/service-kit';
 import type { BatchEffects, NodeState } from '../write-application.js';
+import type { MemberAdds } from './member-add.js';
 import type { KnownMember, MemberSet } from './member-set.js';
+import { isPeerUrl } from './peer-config.js';
 import { revokeLeasesOf } from './removed-leases.js';
 
 /** What a change needs to know besides the member table. */
@@ -18,6 +21,8 @@ export interface MemberChangeContext {
   storedBy(id: string): number;
   /** The origin revision of this member's last change: a learner whose watermark is below it is not in sync. */
   revision: number;
+  /** MemberAdd's band reservations */
+  adds: MemberAdds;
 }
 
 /** The record to write for `change`, or the etcd error that refuses it. */
@@ -51,14 +56,10 @@ export function decideMemberChange(
       if (ctx.storedBy(id) < ctx.revision) return refuse('LearnerNotReady');
       return { idHex: member.idHex, record: { ...current, learner: false } };
     }
+    case 'ADD':
+      // Never here: an add reserves a band first (member-add.ts).
+      return refuse('NotCapable');
   }
-}
-
-/** etcd's rule for member URLs (types.NewURLs): scheme http, https, unix or unixs; host:port; no path. */
-const peerUrlPattern = /^(https?|unixs?):\/\/[^/?#\s]+:\d+$/;
-
-export function isPeerUrl(text: string): boolean {
-  return peerUrlPattern.test(text);
 }
 
 function otherMembers(members: MemberSet, id: string): KnownMember[] {
@@ -67,7 +68,7 @@ function otherMembers(members: MemberSet, id: string): KnownMember[] {
 
 interface Waiting {
   change: MemberChangeRequest;
-  answer: (error?: WireError) => void;
+  answer: (reply: MemberChangeReply) => void;
 }
 
 /** The changes waiting for the apply loop, then for their batch's append. */
@@ -80,8 +81,8 @@ export class MemberChanges {
     private readonly log: Logger,
   ) {}
 
-  /** Resolves when the change is appended (undefined) or refused (the error). */
-  request(change: MemberChangeRequest): Promise<WireError | undefined> {
+  /** Resolves when the change is appended (no error; an add's reply carries the new id) or refused (the error). */
+  request(change: MemberChangeRequest): Promise<MemberChangeReply> {
     return new Promise((resolve) => {
       this.#queued.push({ change, answer: resolve });
       this.wake();
@@ -100,10 +101,14 @@ export class MemberChanges {
   apply(state: NodeState, effects: BatchEffects, ctx: MemberChangeContext): void {
     const { doc } = state;
     for (const waiting of this.#queued.splice(0)) {
+      if (waiting.change.kind === 'ADD') {
+        ctx.adds.begin(doc, ctx.members, waiting.change, waiting.answer);
+        continue;
+      }
       const stored = doc.members().find((m) => m.id === ctx.members.known(String(waiting.change.id))?.idHex)?.record;
       const decided = decideMemberChange(waiting.change, stored, ctx);
       if ('error' in decided) {
-        waiting.answer(decided.error);
+        waiting.answer({ error: decided.error });
         continue;
       }
       doc.putMember(decided.idHex, decided.record);
@@ -118,6 +123,6 @@ export class MemberChanges {
 
   /** After the append of the batch that wrote them. */
   appended(): void {
-    for (const waiting of this.#written.splice(0)) waiting.answer();
+    for (const waiting of this.#written.splice(0)) waiting.answer({});
   }
 }

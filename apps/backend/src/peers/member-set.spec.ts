@@ -7,9 +7,9 @@ import { MemberSet } from './member-set.js';
 
 const log = createLogger('member-set-spec', { level: 'error' });
 const initial = [
-  { name: 'node1', id: '11' },
-  { name: 'node2', id: '22' },
-  { name: 'node3', id: '33' },
+  { name: 'node1', id: '11', band: 0 },
+  { name: 'node2', id: '22', band: 1 },
+  { name: 'node3', id: '33', band: 2 },
 ];
 const recordOf = (name: string, band: number, change: Partial<MemberRecord> = {}) => ({ name, band, clientUrls: [], peerUrls: [], learner: false, removed: false, ...change });
 
@@ -33,7 +33,8 @@ describe('member set', () => {
     assert.equal(set.counts('33'), false);
     assert.equal(set.counts('44'), false);
     assert.equal(set.known('33')?.removed, true, 'a removed member stays known: its id is never reused');
-    assert.equal(set.known('55'), undefined, 'a member without a name cannot be addressed yet');
+    assert.equal(set.peer('55'), undefined, 'a member without a name cannot be addressed yet');
+    assert.equal(set.known('55')?.band, 4, 'but it is known: it can be removed and its band is taken');
   });
 
   test('a member that finds itself removed replicates with nobody', () => {

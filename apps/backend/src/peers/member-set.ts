@@ -27,9 +27,9 @@ export class MemberSet {
   #active = new Map<string, KnownMember>();
   #selfRemoved = false;
 
-  /** `initial`: the ECKD_INITIAL_CLUSTER members as {name, id (decimal)}, in band order. */
-  constructor(initial: readonly { name: string; id: string }[], selfId: string, log: Logger) {
-    this.#initial = initial.map((m, band) => ({ ...m, band, idHex: memberIdHexOf(m.id), learner: false, removed: false, peerUrls: [] }));
+  /** `initial`: the ECKD_INITIAL_CLUSTER members (band = position), or a joining node's member table (§8.5). */
+  constructor(initial: readonly (PeerMember & { learner?: boolean; removed?: boolean; peerUrls?: string[] })[], selfId: string, log: Logger) {
+    this.#initial = initial.map((m) => ({ name: m.name, id: m.id, band: m.band, idHex: memberIdHexOf(m.id), learner: m.learner ?? false, removed: m.removed ?? false, peerUrls: m.peerUrls ?? [] }));
     this.#selfId = selfId;
     this.#log = log;
     this.refresh([]);
@@ -39,8 +39,6 @@ export class MemberSet {
   refresh(table: readonly { id: string; record: MemberRecord }[]): void {
     const known = new Map(this.#initial.map((m) => [m.id, m]));
     for (const { id: idHex, record } of table) {
-      // A member added later has no name until it starts: nothing can be addressed to it yet.
-      if (record.name === '') continue;
       const id = BigInt(`0x${idHex}`).toString();
       known.set(id, { name: record.name, id, idHex, band: record.band, learner: record.learner, removed: record.removed, peerUrls: record.peerUrls });
     }
@@ -48,7 +46,8 @@ export class MemberSet {
     if (selfRemoved && !this.#selfRemoved) this.#log.warn('this member was removed from the cluster: it no longer replicates with any member');
     this.#selfRemoved = selfRemoved;
     this.#known = known;
-    this.#active = new Map(selfRemoved ? [] : [...known].filter(([id, m]) => id !== this.#selfId && !m.removed));
+    // A member added but not started has no name yet: nothing can be addressed to it, so it is known (it can be removed, its band is taken) but no peer.
+    this.#active = new Map(selfRemoved ? [] : [...known].filter(([id, m]) => id !== this.#selfId && !m.removed && m.name !== ''));
   }
 
   /** Whether this member's own record says removed. */

@@ -12,14 +12,14 @@ describe('peer config', () => {
 
   test("a member's band is its position in the list; timings have defaults", () => {
     assert.deepEqual(readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1, node2,node3' }, 'node2'), {
-      members: ['node1', 'node2', 'node3'],
-      band: 1,
+      start: { state: 'new', members: ['node1', 'node2', 'node3'], band: 1 },
       syncIntervalMs: 200,
       syncTimeoutMs: 1_000,
       syncStoreIntervalMs: 1_000,
       conflictsKept: 1_000,
       inboxMax: 4_096,
       storedPublishIntervalMs: 20,
+      bandReserveTimeoutMs: 3_500,
     });
   });
 
@@ -30,7 +30,17 @@ describe('peer config', () => {
     assert.throws(() => readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,peers' }, 'node1'), ConfigError);
     const names = Array.from({ length: revisionBandsMax + 1 }, (_, i) => `n${i}`);
     assert.throws(() => readPeerConfig({ ECKD_INITIAL_CLUSTER: names.join(',') }, 'n0'), /at most 32/);
-    assert.equal(readPeerConfig({ ECKD_INITIAL_CLUSTER: names.slice(0, -1).join(',') }, 'n31')?.band, 31);
+    assert.deepEqual(readPeerConfig({ ECKD_INITIAL_CLUSTER: names.slice(0, -1).join(',') }, 'n31')?.start, { state: 'new', members: names.slice(0, -1), band: 31 });
+  });
+
+  test('joining: existing needs ECKD_JOIN and a valid ECKD_PEER_URL; new forbids them', () => {
+    const joining = { ECKD_INITIAL_CLUSTER_STATE: 'existing', ECKD_JOIN: 'node1', ECKD_PEER_URL: 'http://127.0.0.1:2380' };
+    assert.deepEqual(readPeerConfig(joining, 'node3')?.start, { state: 'existing', join: 'node1', peerUrl: 'http://127.0.0.1:2380' });
+    assert.throws(() => readPeerConfig({ ...joining, ECKD_JOIN: '' }, 'node3'), /needs ECKD_JOIN/);
+    assert.throws(() => readPeerConfig({ ...joining, ECKD_PEER_URL: '127.0.0.1:2380' }, 'node3'), /ECKD_PEER_URL/);
+    assert.throws(() => readPeerConfig({ ...joining, ECKD_JOIN: 'node3' }, 'node3'), /not this node/);
+    assert.throws(() => readPeerConfig({ ...joining, ECKD_INITIAL_CLUSTER_STATE: 'old' }, 'node3'), /new or existing/);
+    assert.throws(() => readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,node2', ECKD_JOIN: 'node1' }, 'node2'), /existing only/);
   });
 
   test('band 0 starts as a single node; band b at b·2^48 + 1, compacted there, exact as a JS number', () => {

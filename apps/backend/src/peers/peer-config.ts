@@ -1,6 +1,8 @@
-// The backend's cluster settings (docs/ARCHITECTURE.md §8.1): the members of
-// the cluster from ECKD_INITIAL_CLUSTER, this member's revision band (its
-// position in that list) and the replication timings. Unset: a single node,
+// The backend's cluster settings (docs/ARCHITECTURE.md §8.1, §8.5): the
+// members of the cluster from ECKD_INITIAL_CLUSTER, this member's revision
+// band (its position in that list), or, for a node joining a running
+// cluster (ECKD_INITIAL_CLUSTER_STATE=existing), the member it joins through
+// and its peer URL; and the replication timings. Neither: a single node,
 // exactly as without peers.
 import { validateSubjectToken } from '@eckd/change-codec';
 import { MvccStore } from '@eckd/mvcc';
@@ -14,11 +16,15 @@ export const revisionBandSize = 2 ** 48;
  */
 export const revisionBandsMax = 32;
 
+/** How this member learns the cluster: from its settings, or from the member table of a running cluster. */
+export type ClusterStart =
+  /** Every member's name, in band order; this member's band is its position in `members`. */
+  | { state: 'new'; members: readonly string[]; band: number }
+  /** `join`: the member asked for the table (ECKD_JOIN); `peerUrl`: the URL MemberAdd was given (ECKD_PEER_URL), which finds this node's record. */
+  | { state: 'existing'; join: string; peerUrl: string };
+
 export interface PeerConfig {
-  /** Every member's name, in band order. */
-  members: readonly string[];
-  /** This member's band: its position in `members`. */
-  band: number;
+  start: ClusterStart;
   /** How often a sync round with every peer starts. */
   syncIntervalMs: number;
   /** A round that hears nothing back for this long is abandoned and the peer's sync state reset. */
@@ -31,10 +37,51 @@ export interface PeerConfig {
   inboxMax: number;
   /** The members' storage watermarks go to this node's frontends at most this often (external factor). */
   storedPublishIntervalMs: number;
+  /** How long MemberAdd waits for every voter's band grant (half of ECKD_REQUEST_TIMEOUT_MS). */
+  bandReserveTimeoutMs: number;
 }
 
-/** The cluster settings, or undefined for a single node (ECKD_INITIAL_CLUSTER unset or naming this node only). */
+/** The cluster settings, or undefined for a single node (ECKD_INITIAL_CLUSTER unset or naming this node only, and not joining). */
 export function readPeerConfig(env: Record<string, string | undefined>, nodeName: string): Readonly<PeerConfig> | undefined {
+  const start = readClusterStart(env, nodeName);
+  if (!start) return undefined;
+  return Object.freeze({
+    start: Object.freeze(start),
+    syncIntervalMs: envInt(env, 'ECKD_PEER_SYNC_INTERVAL_MS', 200, { min: 10 }),
+    syncTimeoutMs: envInt(env, 'ECKD_PEER_SYNC_TIMEOUT_MS', 1_000, { min: 50 }),
+    syncStoreIntervalMs: envInt(env, 'ECKD_PEER_SYNC_STORE_INTERVAL_MS', 1_000, { min: 0 }),
+    conflictsKept: envInt(env, 'ECKD_CONFLICTS_KEPT', 1_000, { min: 1 }),
+    inboxMax: envInt(env, 'ECKD_PEER_INBOX_MAX', 4_096, { min: 1 }),
+    storedPublishIntervalMs: envInt(env, 'ECKD_PEER_STORED_INTERVAL_MS', 20, { min: 1 }),
+    // The frontend's deadline for a membership change; the voters of a MemberAdd get half of it, so the refusal reaches the client in time.
+    bandReserveTimeoutMs: Math.floor(envInt(env, 'ECKD_REQUEST_TIMEOUT_MS', 7_000, { min: 100 }) / 2),
+  });
+}
+
+/** etcd's rule for member URLs (types.NewURLs): scheme http, https, unix or unixs; host:port; no path. */
+const peerUrlPattern = /^(https?|unixs?):\/\/[^/?#\s]+:\d+$/;
+
+export function isPeerUrl(text: string): boolean {
+  return peerUrlPattern.test(text);
+}
+
+function readClusterStart(env: Record<string, string | undefined>, nodeName: string): ClusterStart | undefined {
+  const state = envString(env, 'ECKD_INITIAL_CLUSTER_STATE', 'new');
+  const join = envString(env, 'ECKD_JOIN', '');
+  const peerUrl = envString(env, 'ECKD_PEER_URL', '');
+  if (state === 'existing') {
+    if (join === '' || peerUrl === '') throw new ConfigError('ECKD_INITIAL_CLUSTER_STATE=existing needs ECKD_JOIN (a running member\'s name) and ECKD_PEER_URL (the peer URL given to MemberAdd)');
+    try {
+      validateSubjectToken('ECKD_JOIN', join);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+    if (join === 'peers' || join === nodeName) throw new ConfigError(`ECKD_JOIN=${join}: a running member of the cluster, not this node`);
+    if (!isPeerUrl(peerUrl)) throw new ConfigError(`ECKD_PEER_URL=${peerUrl}: not a member URL (http(s) or unix(s)://host:port)`);
+    return { state, join, peerUrl };
+  }
+  if (state !== 'new') throw new ConfigError(`ECKD_INITIAL_CLUSTER_STATE=${state}: new or existing`);
+  if (join !== '' || peerUrl !== '') throw new ConfigError('ECKD_JOIN and ECKD_PEER_URL are for ECKD_INITIAL_CLUSTER_STATE=existing only');
   const list = envString(env, 'ECKD_INITIAL_CLUSTER', '');
   if (list === '') return undefined;
   const members = list.split(',').map((name) => name.trim());
@@ -53,16 +100,7 @@ export function readPeerConfig(env: Record<string, string | undefined>, nodeName
   const band = members.indexOf(nodeName);
   if (band === -1) throw new ConfigError(`ECKD_INITIAL_CLUSTER (${list}) does not name this node (ECKD_NODE_NAME=${nodeName})`);
   if (members.length === 1) return undefined;
-  return Object.freeze({
-    members: Object.freeze(members),
-    band,
-    syncIntervalMs: envInt(env, 'ECKD_PEER_SYNC_INTERVAL_MS', 200, { min: 10 }),
-    syncTimeoutMs: envInt(env, 'ECKD_PEER_SYNC_TIMEOUT_MS', 1_000, { min: 50 }),
-    syncStoreIntervalMs: envInt(env, 'ECKD_PEER_SYNC_STORE_INTERVAL_MS', 1_000, { min: 0 }),
-    conflictsKept: envInt(env, 'ECKD_CONFLICTS_KEPT', 1_000, { min: 1 }),
-    inboxMax: envInt(env, 'ECKD_PEER_INBOX_MAX', 4_096, { min: 1 }),
-    storedPublishIntervalMs: envInt(env, 'ECKD_PEER_STORED_INTERVAL_MS', 20, { min: 1 }),
-  });
+  return { state: 'new', members: Object.freeze(members), band };
 }
 
 /** The revision an empty store of this band starts at (and is compacted at): 1 for band 0, as a single node. */

@@ -3,7 +3,8 @@
 // arrives from a member of its own cluster to the replication; anything
 // else (another cluster, an unknown or removed member, a message that fails to decode)
 // is dropped, counted and logged.
-import { codecs, validators } from '@eckd/change-codec';
+import { codecs, membersCodecs, validators } from '@eckd/change-codec';
+import type { BandReply, MemberJoin, MemberJoinReply } from '@eckd/change-codec';
 import type { ClusterSubjects, NodeIdentity } from '@eckd/change-codec';
 import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
@@ -40,8 +41,17 @@ export class PeerLink {
     this.#opts = opts;
   }
 
-  /** Delivers every accepted message to `receive`, and every storage acknowledgement to `stored`. */
-  start(receive: (item: PeerItem) => void, stored: (from: PeerMember, originRevision: number) => void = () => undefined): void {
+  /**
+   * Delivers every accepted message to `receive`, every storage
+   * acknowledgement to `stored`, and every band reservation asked of this
+   * member (MemberAdd, §8.5) to `reserve`, which answers with `respond`.
+   */
+  start(
+    receive: (item: PeerItem) => void,
+    stored: (from: PeerMember, originRevision: number) => void = () => undefined,
+    reserve: (from: PeerMember, band: number, member: string, respond: (reply: BandReply) => void) => void = (_f, _b, _m, respond) => respond({ granted: false, holder: '0' }),
+    join: (request: MemberJoin, respond: (reply: MemberJoinReply) => void) => void = () => undefined,
+  ): void {
     const { messenger, subjects, log } = this.#opts;
     this.#subscriptions.push(
       messenger.subscribe(subjects.changes, (msg) => {
@@ -60,6 +70,17 @@ export class PeerLink {
         const m = decodedOrUndefined(() => decodeChecked(msg, codecs.peerStored, validators.peerStored, log));
         const from = m && this.#accept(m.cluster_id, m.from, msg.subject);
         if (m && from) stored(from, Number(m.origin_revision));
+      }),
+      messenger.subscribe(subjects.members(this.#opts.self.name), (msg) => {
+        const m = decodedOrUndefined(() => decodeChecked(msg, membersCodecs.bandReserve, validators.bandReserve, log));
+        const from = m && this.#accept(m.cluster_id, m.from, msg.subject);
+        // An unknown member gets no answer: its add times out there.
+        if (m && from) reserve(from, m.band, String(m.member), (reply) => msg.respond(membersCodecs.bandReply.encode(reply)));
+      }),
+      // A joining node is no member yet (its record has no name): only its cluster is checked.
+      messenger.subscribe(subjects.join(this.#opts.self.name), (msg) => {
+        const m = decodedOrUndefined(() => decodeChecked(msg, membersCodecs.memberJoin, validators.memberJoin, log));
+        if (m && this.#sameCluster(m.cluster_id, msg.subject)) join(m, (reply) => msg.respond(membersCodecs.memberJoinReply.encode(reply)));
       }),
     );
   }
@@ -84,17 +105,33 @@ export class PeerLink {
     this.#opts.messenger.publish(this.#opts.subjects.stored(origin.name), codecs.peerStored.encode({ cluster_id: identity.cluster_id, from: identity.member_id, origin_revision: originRevision }));
   }
 
+  /** Asks a voter to reserve `band` for the new `member` (MemberAdd); false on a refusal or no answer within `timeoutMs`. */
+  async askBand(to: PeerMember, band: number, member: string, timeoutMs: number): Promise<boolean> {
+    const { identity, messenger, subjects } = this.#opts;
+    const request = membersCodecs.bandReserve.encode({ cluster_id: String(identity.cluster_id), from: String(identity.member_id), band, member });
+    try {
+      const reply = membersCodecs.bandReply.decode((await messenger.request(subjects.members(to.name), request, { timeoutMs })).data);
+      return reply.granted;
+    } catch (err) {
+      this.#opts.log.warn('band reservation not answered', { to: to.name, band, err });
+      return false;
+    }
+  }
+
   /** The current peer with this member id (decimal). */
   peer(memberId: string): PeerMember | undefined {
     return this.#opts.peers.peer(memberId);
   }
 
+  #sameCluster(clusterId: string | number, subject: string): boolean {
+    if (String(clusterId) === String(this.#opts.identity.cluster_id)) return true;
+    this.dropped.foreignCluster++;
+    this.#opts.log.warn('peer message from another cluster dropped', { subject, clusterId: String(clusterId), dropped: this.dropped });
+    return false;
+  }
+
   #accept(clusterId: string | number, memberId: string | number, subject: string): PeerMember | undefined {
-    if (String(clusterId) !== String(this.#opts.identity.cluster_id)) {
-      this.dropped.foreignCluster++;
-      this.#opts.log.warn('peer message from another cluster dropped', { subject, clusterId: String(clusterId), dropped: this.dropped });
-      return undefined;
-    }
+    if (!this.#sameCluster(clusterId, subject)) return undefined;
     const member = this.#opts.peers.peer(String(memberId));
     if (!member) {
       this.dropped.unknownMember++;

@@ -17,6 +17,8 @@ import { randomInt } from 'node:crypto';
 import { AutomergeDocError, createPeerSync, encodePeerSync, resetPeerSync } from '@eckd/automerge-doc';
 import type { KvDocument, PeerApplyResult, PeerSync } from '@eckd/automerge-doc';
 import type { Logger } from '@eckd/service-kit';
+import { startSpan } from '@eckd/telemetry';
+import type { Span } from '@eckd/telemetry';
 import type { PeerLink, PeerMember } from './peer-link.js';
 
 interface PeerRound {
@@ -28,6 +30,8 @@ interface PeerRound {
   peerRound: string | undefined;
   /** when a message went out that nothing has answered yet */
   waitingSinceMs: number | undefined;
+  /** the `peer sync` span of the exchange under way: from that message to its answer or abandonment */
+  span: Span | undefined;
   /** a message of the peer's was left for the next tick to answer */
   owesAnswer: boolean;
   /** the latest push of the peer's since the last tick left this member holding every head the peer had (none: no push) */
@@ -109,6 +113,8 @@ export class PeerSyncRounds {
   receive(doc: KvDocument, from: PeerMember, round: string, message: Uint8Array): PeerApplyResult & { answerNow: boolean } {
     const r = this.#round(from);
     r.waitingSinceMs = undefined;
+    r.span?.end();
+    r.span = undefined;
     const newRound = r.peerRound !== round;
     if (r.peerRound !== undefined && newRound) resetPeerSync(r.sync);
     r.peerRound = round;
@@ -135,7 +141,10 @@ export class PeerSyncRounds {
     const message = doc.generateSyncMessage(r.sync);
     if (!message) return;
     this.#link.sendSync(to, r.round, message);
-    r.waitingSinceMs ??= nowMs;
+    if (r.waitingSinceMs === undefined) {
+      r.waitingSinceMs = nowMs;
+      r.span = startSpan('peer sync', { 'eckd.peer': to.name, 'eckd.peer_sync.round': r.round });
+    }
   }
 
   /**
@@ -150,7 +159,11 @@ export class PeerSyncRounds {
     const peers = this.#peers();
     // A removed member's round ends with it.
     const current = new Set(peers.map((p) => p.id));
-    for (const id of this.#rounds.keys()) if (!current.has(id)) this.#rounds.delete(id);
+    for (const [id, r] of this.#rounds) {
+      if (current.has(id)) continue;
+      r.span?.end();
+      this.#rounds.delete(id);
+    }
     for (const member of peers) {
       const r = this.#round(member);
       if (r.waitingSinceMs !== undefined && nowMs - r.waitingSinceMs >= this.#timeoutMs) this.#startOver(r, 'silent');
@@ -166,6 +179,9 @@ export class PeerSyncRounds {
     resetPeerSync(r.sync);
     r.round++;
     r.waitingSinceMs = undefined;
+    r.span?.setAttribute('eckd.peer_sync.abandoned', why);
+    r.span?.end();
+    r.span = undefined;
     this.#log.debug('peer sync round started over', { peer: r.member.name, round: r.round, why });
   }
 
@@ -174,7 +190,7 @@ export class PeerSyncRounds {
     let r = this.#rounds.get(member.id);
     if (!r) {
       const stored = this.#persisted.get(member.id);
-      r = { member, sync: this.#restore(member, stored), round: randomInt(roundStartMax), peerRound: undefined, waitingSinceMs: undefined, owesAnswer: false, pushesCurrent: undefined, lastTickRoundMs: 0, stored, storedAtMs: 0 };
+      r = { member, sync: this.#restore(member, stored), round: randomInt(roundStartMax), peerRound: undefined, waitingSinceMs: undefined, span: undefined, owesAnswer: false, pushesCurrent: undefined, lastTickRoundMs: 0, stored, storedAtMs: 0 };
       this.#rounds.set(member.id, r);
     }
     return r;

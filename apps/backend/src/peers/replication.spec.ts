@@ -37,8 +37,7 @@ function link(net: MemoryNetwork, band: number): PeerLink {
 }
 
 const config: PeerConfig = {
-  members: names,
-  band: 0,
+  start: { state: 'new', members: names, band: 0 },
   // The timers never fire within a test: rounds run only where the test says.
   syncIntervalMs: 3_600_000,
   syncTimeoutMs: 3_600_000,
@@ -46,6 +45,7 @@ const config: PeerConfig = {
   conflictsKept: 10,
   inboxMax: 100,
   storedPublishIntervalMs: 3_600_000,
+  bandReserveTimeoutMs: 1_000,
 };
 
 describe('replication in the apply loop', () => {
@@ -56,8 +56,9 @@ describe('replication in the apply loop', () => {
     const replication = new PeerReplication({
       messenger: net.messenger(),
       subjectPrefix: prefix,
-      clusterName: 'c',
       nodeName: 'node1',
+      members: [memberOf(0), memberOf(1)],
+      self: memberOf(0),
       identity: nodeIdentity('c', 'node1'),
       config,
       state: a,

@@ -7,12 +7,14 @@
 import type { AppliedChange, ChangeOrigin, EncodedChange, PeerApplyResult } from '@eckd/automerge-doc';
 import { AutomergeDocError } from '@eckd/automerge-doc';
 import { clusterSubjects, codecs, nodeSubjects } from '@eckd/change-codec';
-import type { MemberChangeRequest, NodeIdentity, WireError } from '@eckd/change-codec';
+import type { MemberChangeReply, MemberChangeRequest, MemberJoin, MemberJoinReply, NodeIdentity } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
-import { nodeIdentity } from '../identity.js';
+import { startSpan } from '@eckd/telemetry';
 import type { BatchEffects, NodeState } from '../write-application.js';
 import { ConflictLog } from './conflicts.js';
+import { MemberAdds } from './member-add.js';
 import { MemberChanges } from './member-changes.js';
+import { decideJoin, memberTableOf } from './member-join.js';
 import { MemberSet } from './member-set.js';
 import { applyTouchedKeys } from './peer-apply.js';
 import type { PeerConfig } from './peer-config.js';
@@ -41,8 +43,10 @@ export interface BatchPeers {
 export interface PeerReplicationOptions {
   messenger: Messenger;
   subjectPrefix: string;
-  clusterName: string;
   nodeName: string;
+  /** The members as this node starts with them (ECKD_INITIAL_CLUSTER, or the table a join answered), itself among them. */
+  members: readonly (PeerMember & { learner?: boolean; removed?: boolean; peerUrls?: string[] })[];
+  self: PeerMember;
   identity: NodeIdentity;
   config: PeerConfig;
   state: NodeState;
@@ -58,6 +62,7 @@ export class PeerReplication implements BatchPeers {
   readonly #self: PeerMember;
   readonly #members: MemberSet;
   readonly #memberChanges: MemberChanges;
+  readonly #memberAdds: MemberAdds;
   readonly #link: PeerLink;
   readonly #rounds: PeerSyncRounds;
   readonly conflicts: ConflictLog;
@@ -72,17 +77,26 @@ export class PeerReplication implements BatchPeers {
   #storedChanged = false;
   /** The origin revision of this member's last change: a learner is in sync once its watermark reaches it. */
   #lastOwnRevision = 0;
+  /** Nodes asking to join through this member (§8.5): answered after the batch that names them, or at once. */
+  #joins: { request: MemberJoin; respond: (reply: MemberJoinReply) => void }[] = [];
+  #joinsWritten: { respond: (reply: MemberJoinReply) => void }[] = [];
   #storedTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: PeerReplicationOptions) {
     this.#opts = opts;
-    const members = opts.config.members.map((name, band): PeerMember => ({ name, band, id: String(nodeIdentity(opts.clusterName, name).member_id) }));
-    this.#self = members[opts.config.band]!;
+    this.#self = opts.self;
     // Membership (§8.5): whom this member replicates with follows the member table.
-    this.#members = new MemberSet(members, this.#self.id, opts.log);
+    this.#members = new MemberSet(opts.members, this.#self.id, opts.log);
     this.#members.refresh(opts.state.doc.members());
     this.#memberChanges = new MemberChanges(opts.wake, opts.log);
     this.#link = new PeerLink({ messenger: opts.messenger, subjects: clusterSubjects(opts.subjectPrefix), identity: opts.identity, self: this.#self, peers: this.#members, log: opts.log });
+    this.#memberAdds = new MemberAdds({
+      selfIdHex: BigInt(this.#self.id).toString(16).padStart(16, '0'),
+      clusterId: String(opts.identity.cluster_id),
+      askVoter: (voter, band, member) => this.#link.askBand(voter, band, member, opts.config.bandReserveTimeoutMs),
+      wake: opts.wake,
+      log: opts.log,
+    });
     this.#rounds = new PeerSyncRounds({
       peers: () => this.#members.peers(),
       link: this.#link,
@@ -108,6 +122,9 @@ export class PeerReplication implements BatchPeers {
       if (originRevision <= (this.#storedBy.get(from.id) ?? 0)) return;
       this.#storedBy.set(from.id, originRevision);
       this.#storedChanged = true;
+    }, (from, band, member, respond) => this.#memberAdds.askedToGrant(from, band, member, respond), (request, respond) => {
+      this.#joins.push({ request, respond });
+      this.#opts.wake();
     });
     // Batched: one message per interval carries every member's watermark, so a frontend that missed one catches up with the next.
     this.#storedTimer = setInterval(() => this.#publishStored(), this.#opts.config.storedPublishIntervalMs);
@@ -135,13 +152,13 @@ export class PeerReplication implements BatchPeers {
     this.#opts.wake();
   }
 
-  /** MemberRemove, MemberUpdate, MemberPromote: resolves once the new record is appended, or with the error that refused it. */
-  changeMember(change: MemberChangeRequest): Promise<WireError | undefined> {
+  /** MemberAdd, MemberRemove, MemberUpdate, MemberPromote: resolves once the new record is appended, or with the error that refused it. */
+  changeMember(change: MemberChangeRequest): Promise<MemberChangeReply> {
     return this.#memberChanges.request(change);
   }
 
   hasWork(): boolean {
-    return this.#inbox.length > 0 || !this.#memberWritten || this.#memberChanges.hasWork();
+    return this.#inbox.length > 0 || !this.#memberWritten || this.#memberChanges.hasWork() || this.#memberAdds.hasWork() || this.#joins.length > 0;
   }
 
   beforeProposals(state: NodeState, effects: BatchEffects): AppliedChange[] {
@@ -162,11 +179,14 @@ export class PeerReplication implements BatchPeers {
       if (result?.answerNow) answer.set(item.from.id, item.from);
     }
     const pushes = items.filter((item): item is PushItem => item.kind === 'changes');
+    // One `peer push applied` span per push (no-ops unless tracing is on), ended once the batch's pushes are in.
+    const spans = pushes.map((push) => startSpan('peer push applied', { 'eckd.peer': push.from.name, 'eckd.peer_push.changes': push.changes.length }));
     for (const result of this.#applyPushes(state, pushes)) {
       take(result);
       // A gap starts a round at once with the members whose pushes came in this batch (the origin among them).
       if (result.missingDeps) for (const push of pushes) answer.set(push.from.id, push.from);
     }
+    for (const span of spans) span.end();
     // Pushes arrive in order per member, so its last one says whether anything of its is still missing here.
     const latest = new Map(pushes.map((push) => [push.from.id, push]));
     for (const push of latest.values()) this.#rounds.pushesApplied(push.from, push.heads.every((head) => this.#holds(state, head)));
@@ -175,7 +195,10 @@ export class PeerReplication implements BatchPeers {
     for (const peer of answer.values()) this.#rounds.send(state.doc, peer, now);
     this.#writeOwnRecord(state);
     this.#members.refresh(state.doc.members());
-    this.#memberChanges.apply(state, effects, { members: this.#members, storedBy: (id) => this.#storedBy.get(id) ?? 0, revision: this.#lastOwnRevision });
+    this.#memberChanges.apply(state, effects, { members: this.#members, storedBy: (id) => this.#storedBy.get(id) ?? 0, revision: this.#lastOwnRevision, adds: this.#memberAdds });
+    this.#memberAdds.apply(state.doc, this.#members);
+    this.#applyJoins(state);
+    this.#members.refresh(state.doc.members());
     return applied;
   }
 
@@ -232,6 +255,9 @@ export class PeerReplication implements BatchPeers {
     // peers by this push; peers that know of the removal drop what follows.
     if (change) this.#link.pushChanges([change.bytes], heads);
     this.#memberChanges.appended();
+    for (const { respond } of this.#joinsWritten.splice(0)) respond({ members: memberTableOf(this.#opts.state.doc.members()) });
+    // The voters: every peer that counts (not removed, no learner, started).
+    this.#memberAdds.appended(() => this.#members.peers().filter((p) => this.#members.counts(p.id)));
   }
 
   afterStored(peerChanges: readonly AppliedChange[]): void {
@@ -244,6 +270,25 @@ export class PeerReplication implements BatchPeers {
     for (const [member, revision] of highest) {
       const origin = this.#link.peer(member);
       if (origin) this.#link.sendStored(origin, revision);
+    }
+  }
+
+  /** Writes each joining node's name into its record; a restarted node (named already) or a refusal is answered at once. */
+  #applyJoins(state: NodeState): void {
+    for (const { request, respond } of this.#joins.splice(0)) {
+      const decided = decideJoin(request, state.doc.members(), this.#members);
+      if ('error' in decided) {
+        respond({ error: decided.error, members: [] });
+        continue;
+      }
+      if (!decided.write) {
+        respond({ members: memberTableOf(state.doc.members()) });
+        continue;
+      }
+      state.doc.putMember(decided.idHex, decided.record);
+      this.#members.refresh(state.doc.members());
+      this.#opts.log.info('member joined', { name: decided.record.name, band: decided.record.band, learner: decided.record.learner });
+      this.#joinsWritten.push({ respond });
     }
   }
 
@@ -267,7 +312,9 @@ export class PeerReplication implements BatchPeers {
     // Before any frontend is heard (a restart), the stored URLs stand.
     const clientUrls = this.#clientUrls ?? stored?.clientUrls ?? [];
     if (stored && stored.clientUrls.join(',') === clientUrls.join(',')) return;
-    const record = stored ?? { name: this.#self.name, band: this.#self.band, clientUrls, peerUrls: [], learner: false, removed: false };
+    // A joined member's record is the one its join answered (its learner flag and peer URLs), until the document holds it.
+    const known = this.#members.known(this.#self.id);
+    const record = stored ?? { name: this.#self.name, band: this.#self.band, clientUrls, peerUrls: known?.peerUrls ?? [], learner: known?.learner ?? false, removed: false };
     state.doc.putMember(idHex, { ...record, clientUrls });
   }
 }

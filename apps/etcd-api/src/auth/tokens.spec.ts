@@ -32,6 +32,38 @@ describe('simple tokens (signed with the node key)', () => {
     assert.equal(tokens.info(token, s, key), undefined);
   });
 
+  test("each use extends a token to TTL after it (etcd's resetSimpleToken); unused, it lapses", () => {
+    let now = 0;
+    const tokens = new SimpleTokens(2_000, () => now);
+    const s = state();
+    const key = randomBytes(32);
+    const token = tokens.assign('alice', s, key)!;
+    for (now = 1_500; now <= 6_000; now += 1_500) assert.ok(tokens.info(token, s, key), `used at ${now}`);
+    now = 6_000 + 2_000;
+    assert.equal(tokens.info(token, s, key), undefined);
+    tokens.uses.prune(now);
+    assert.equal(tokens.uses.size, 0, 'a lapsed use is forgotten');
+  });
+
+  test("another frontend's uses extend the token here too (TokenUses)", () => {
+    let now = 0;
+    const [one, other] = [new SimpleTokens(2_000, () => now), new SimpleTokens(2_000, () => now)];
+    const s = state();
+    const key = randomBytes(32);
+    const token = one.assign('alice', s, key)!;
+    now = 1_500;
+    assert.ok(one.info(token, s, key));
+    const sent = one.uses.takeUnsent();
+    assert.equal(sent.length, 1);
+    assert.deepEqual(one.uses.takeUnsent(), [], 'each use is sent once');
+    other.uses.heard(sent, now);
+    now = 3_000;
+    assert.ok(other.info(token, s, key), 'alive on the other frontend 3 s after issue, 1.5 s after its use on the first');
+    assert.deepEqual(other.uses.takeUnsent().length, 1, 'and the other frontend sends its own use on');
+    now = 5_000;
+    assert.equal(one.info(token, s, key), undefined, 'the first frontend has not heard of the use at 3 s');
+  });
+
   test('a password change, deleting the user, or disabling auth voids them', () => {
     const tokens = new SimpleTokens(60_000);
     const key = randomBytes(32);

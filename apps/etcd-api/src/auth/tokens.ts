@@ -5,10 +5,11 @@
 // eckd signs instead (HMAC-SHA256 with the node key the backend hands every
 // frontend), so a token issued by one frontend works on all of the node's
 // without a round trip; the key is drawn at every backend start, so a
-// restarted node forgets its tokens, as etcd does. A token is void after
-// its TTL, after its user's password changes or the user is deleted, and
-// after AuthDisable (etcd's invalidateUser and disable); its revision is the
-// store's current one, as etcd's simple tokens carry none.
+// restarted node forgets its tokens, as etcd does. A token is void TTL
+// after its last use on any of the node's frontends (token-uses.ts; etcd's
+// resetSimpleToken), after its user's password changes or the user is
+// deleted, and after AuthDisable (etcd's invalidateUser and disable); its
+// revision is the store's current one, as etcd's simple tokens carry none.
 //
 // jwt: etcd's claims (username, revision, exp) signed with the configured
 // key; its revision is the one at issue, so any auth change makes it old
@@ -16,6 +17,7 @@
 import { constants, createHash, createHmac, createPrivateKey, createPublicKey, randomBytes, sign, timingSafeEqual, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { AuthState } from '@eckd/auth';
+import { TokenUseLog, tokenIdOf } from './token-uses.js';
 
 export interface AuthInfo {
   user: string;
@@ -39,17 +41,22 @@ function credentialOf(state: AuthState, user: string): string | undefined {
 
 interface SimpleClaims {
   u: string; // user
-  e: number; // expiry, Unix ms
+  e: number; // expiry without use (issue + TTL), Unix ms
   p: number; // token epoch (AuthDisable voids)
   c: string; // credential
   n: string; // nonce
 }
 
 export class SimpleTokens implements TokenProvider {
+  /** the node's uses of its tokens: each use extends a token to TTL after it */
+  readonly uses: TokenUseLog;
+
   constructor(
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.uses = new TokenUseLog(ttlMs);
+  }
 
   assign(user: string, state: AuthState, key: Buffer): string | undefined {
     const credential = credentialOf(state, user);
@@ -71,7 +78,12 @@ export class SimpleTokens implements TokenProvider {
     } catch {
       return undefined;
     }
-    if (claims.e <= this.now() || claims.p !== state.tokenEpoch || claims.c !== credentialOf(state, claims.u)) return undefined;
+    if (claims.p !== state.tokenEpoch || claims.c !== credentialOf(state, claims.u)) return undefined;
+    const now = this.now();
+    const id = tokenIdOf(token);
+    const lastUse = this.uses.lastUse(id);
+    if (claims.e <= now && (lastUse === undefined || lastUse + this.ttlMs <= now)) return undefined;
+    this.uses.used(id, now);
     return { user: claims.u, revision: state.revision };
   }
 }

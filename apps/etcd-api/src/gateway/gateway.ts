@@ -1,19 +1,23 @@
 // etcd's JSON gateway on the client port: HTTP/1.1 requests on etcd's
 // grpc-gateway paths become calls of the frontend's own gRPC methods
-// (through the loopback), and their answers etcd's JSON. Also etcd's
-// GET /version and GET /health. ARCHITECTURE §1a.
+// (through the loopback), and their answers etcd's JSON. Also etcd's HTTP
+// endpoints of the client port (/version, /health, /livez, /readyz,
+// /metrics), answered by the ops listener's handler. ARCHITECTURE §1a.
 import * as grpc from '@grpc/grpc-js';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type protobuf from 'protobufjs';
 import { etcdProtoRoot } from '@eckd/etcd-proto';
-import type { EtcdHealth, EtcdVersions, Logger } from '@eckd/service-kit';
+import type { Logger, OpsRequestHandler } from '@eckd/service-kit';
 import { errorBody, httpStatusOf, streamErrorBody } from './http-errors.js';
 import { JsonValueSplitter, parseJson } from './json-values.js';
 import { bytesSerialization } from './loopback.js';
 import { GatewayInputError, decodeToJson, encodeJsonRequest } from './proto-json.js';
 import { gatewayRoutes } from './routes.js';
 import type { GatewayRoute } from './routes.js';
+import { upgradeToWebSocket } from './websocket.js';
+import type { StreamSlots } from './websocket.js';
 
 export interface GatewayDeps {
   /** the loopback client of the frontend's gRPC server */
@@ -22,10 +26,8 @@ export interface GatewayDeps {
   maxRequestBytes: number;
   /** ECKD_GATEWAY_WATCH_STREAMS_MAX: Watch and LeaseKeepAlive streams open at once */
   streamsMax: number;
-  /** etcd's /health, with its query (`serializable`, `exclude`); the same answer as the ops listener's */
-  health(query: URLSearchParams): Promise<EtcdHealth>;
-  /** etcd's /version JSON */
-  versions(): EtcdVersions;
+  /** etcd's /version, /health, /livez, /readyz and /metrics: the ops listener's own handler (one implementation); true when it answered */
+  ops: OpsRequestHandler;
   log: Logger;
 }
 
@@ -45,7 +47,7 @@ export function createGateway(deps: GatewayDeps): Server {
     close: () => void openStreams--,
   };
   // A LeaseKeepAlive or Watch body may stream for as long as the client likes (etcd sets no read timeout); headers still have Node's 60 s.
-  return createServer({ requestTimeout: 0 }, (req, res) => {
+  const server = createServer({ requestTimeout: 0 }, (req, res) => {
     for (const [name, value] of Object.entries(corsHeaders)) res.setHeader(name, value);
     handle(deps, streams, req, res).catch((err: unknown) => {
       deps.log.warn('gateway request failed', { err, path: req.url });
@@ -53,23 +55,16 @@ export function createGateway(deps: GatewayDeps): Server {
       else res.destroy();
     });
   });
-}
-
-interface StreamSlots {
-  tryOpen(): boolean;
-  close(): void;
+  // WebSocket streams share the POST streams' slots and body limit.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    upgradeToWebSocket({ client: deps.client, streams, messageBytesMax: deps.maxRequestBytes + grpcOverheadBytes, log: deps.log }, req, socket, head),
+  );
+  return server;
 }
 
 async function handle(deps: GatewayDeps, streams: StreamSlots, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://gateway');
-  const path = url.pathname;
-  if (path === '/version' || path === '/health') {
-    if (req.method !== 'GET') return sendText(res, 405, 'Method Not Allowed\n');
-    if (path === '/version') return sendJson(res, 200, deps.versions());
-    const health = await deps.health(url.searchParams);
-    return sendJson(res, health.health === 'true' ? 200 : 503, health);
-  }
-  const route = gatewayRoutes.get(path);
+  if (deps.ops(req, res)) return;
+  const route = gatewayRoutes.get(new URL(req.url ?? '/', 'http://gateway').pathname);
   if (!route) return sendText(res, 404, 'Not Found\n');
   if (req.method !== 'POST') return sendText(res, 405, 'Method Not Allowed\n');
   const types = { request: etcdProtoRoot().lookupType(route.request), response: etcdProtoRoot().lookupType(route.response) };

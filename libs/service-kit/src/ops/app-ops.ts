@@ -14,7 +14,8 @@ import type { HealthChecks } from './health-checks.js';
 import { readOpsConfig } from './ops-config.js';
 import type { OpsConfig } from './ops-config.js';
 import type { EtcdHealth } from './ops-server.js';
-import { startOpsServer } from './ops-server.js';
+import type { OpsHandlers, OpsRequestHandler } from './ops-server.js';
+import { opsRequestHandler, startOpsServer } from './ops-server.js';
 import { etcdVersions, readEmulatedEtcdVersion, versionText } from './versions.js';
 
 export interface AppOps {
@@ -23,6 +24,8 @@ export interface AppOps {
   readonly urls: readonly string[];
   /** Replaces the "starting" readiness with the app's checks (and /health, when it has its own). */
   serve(checks: { readonly livez?: HealthChecks; readonly readyz: HealthChecks; readonly health?: (query: URLSearchParams) => Promise<EtcdHealth> }): void;
+  /** The same endpoints for another listener (the client port's gateway): true when it answered. `/metrics` only while metrics are on. */
+  readonly serveRequest: OpsRequestHandler;
   close(): Promise<void>;
 }
 
@@ -57,39 +60,37 @@ export async function startAppOps(flags: AppFlags, log: Logger): Promise<AppOps>
   let livez = alive;
   let readyz = starting;
   let health: ((query: URLSearchParams) => Promise<EtcdHealth>) | undefined;
-  if (config.listenMetricsUrls.length === 0) {
-    return { config, urls: [], serve: () => undefined, close: () => Promise.resolve() };
-  }
-  const registry = startMetrics();
-  const server = await startOpsServer(
-    config.listenMetricsUrls,
-    {
-      // Getters: the checks change once the app has started.
-      get livez() {
-        return livez;
-      },
-      get readyz() {
-        return readyz;
-      },
-      get health() {
-        return health;
-      },
-      versions: etcdVersions(config.emulatedEtcdVersion),
-      metrics: registry.scrape,
-      checkTimeoutMs: config.healthCheckTimeoutMs,
-      connectionsMax: config.connectionsMax,
+  const registry = config.listenMetricsUrls.length === 0 ? undefined : startMetrics();
+  const handlers: OpsHandlers = {
+    // Getters: the checks change once the app has started.
+    get livez() {
+      return livez;
     },
-    log,
-  );
+    get readyz() {
+      return readyz;
+    },
+    get health() {
+      return health;
+    },
+    versions: etcdVersions(config.emulatedEtcdVersion),
+    metrics: registry?.scrape,
+    checkTimeoutMs: config.healthCheckTimeoutMs,
+    connectionsMax: config.connectionsMax,
+  };
+  const serve = (checks: Parameters<AppOps['serve']>[0]) => {
+    livez = checks.livez ?? alive;
+    readyz = checks.readyz;
+    health = checks.health;
+  };
+  const serveRequest = opsRequestHandler(handlers, log);
+  if (registry === undefined) return { config, urls: [], serve, serveRequest, close: () => Promise.resolve() };
+  const server = await startOpsServer(config.listenMetricsUrls, handlers, log);
   log.info('ops listener', { urls: server.urls });
   return {
     config,
     urls: server.urls,
-    serve: (checks) => {
-      livez = checks.livez ?? alive;
-      readyz = checks.readyz;
-      health = checks.health;
-    },
+    serve,
+    serveRequest,
     close: async () => {
       await server.close();
       await registry.shutdown();

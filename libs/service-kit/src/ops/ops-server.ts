@@ -36,18 +36,45 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
-export async function startOpsServer(listen: readonly OpsListen[], handlers: OpsHandlers, log: Logger): Promise<OpsServer> {
+/**
+ * Serves one request to an ops path (`/livez`, `/readyz` and their checks,
+ * `/health`, `/version`, `/metrics` when metrics are on) and answers true;
+ * any other path is left alone (false). The ops listener and the client
+ * port's gateway both call it, so both answer alike (ARCHITECTURE §9).
+ */
+export type OpsRequestHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+export function opsRequestHandler(handlers: OpsHandlers, log: Logger): OpsRequestHandler {
   const health = (query: URLSearchParams) => (handlers.health ?? (() => healthFromChecks(handlers.readyz, handlers.checkTimeoutMs)))(query);
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://ops');
+    if (!isOpsPath(url.pathname, handlers)) return false;
+    route(req, res, url, handlers, health).catch((err: unknown) => {
+      log.warn('ops request failed', { url: req.url, err });
+      if (!res.headersSent) plain(res, 500, 'internal error\n');
+    });
+    return true;
+  };
+}
+
+function isOpsPath(path: string, h: OpsHandlers): boolean {
+  if (path === '/version' || path === '/health' || path === '/livez' || path === '/readyz') return true;
+  if (path === '/metrics') return h.metrics !== undefined;
+  return (path.startsWith('/livez/') && Object.hasOwn(h.livez, path.slice(7))) || (path.startsWith('/readyz/') && Object.hasOwn(h.readyz, path.slice(8)));
+}
+
+export async function startOpsServer(listen: readonly OpsListen[], handlers: OpsHandlers, log: Logger): Promise<OpsServer> {
+  const serveOps = opsRequestHandler(handlers, log);
   const servers: Server[] = [];
   const urls: string[] = [];
   const close = () => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
   try {
     for (const { host, port } of listen) {
       const server = createServer((req, res) => {
-        route(req, res, handlers, health).catch((err: unknown) => {
-          log.warn('ops request failed', { url: req.url, err });
-          if (!res.headersSent) plain(res, 500, 'internal error\n');
-        });
+        if (serveOps(req, res)) return;
+        if (req.method === 'GET') return plain(res, 404, '404 page not found\n');
+        res.setHeader('Allow', 'GET');
+        plain(res, 405, 'Method Not Allowed\n');
       });
       servers.push(server);
       server.maxConnections = handlers.connectionsMax;
@@ -73,8 +100,7 @@ export async function startOpsServer(listen: readonly OpsListen[], handlers: Ops
   };
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, h: OpsHandlers, health: (query: URLSearchParams) => Promise<EtcdHealth>): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://ops');
+async function route(req: IncomingMessage, res: ServerResponse, url: URL, h: OpsHandlers, health: (query: URLSearchParams) => Promise<EtcdHealth>): Promise<void> {
   const path = url.pathname;
   if (req.method !== 'GET') {
     res.setHeader('Allow', 'GET');
@@ -93,7 +119,6 @@ async function route(req: IncomingMessage, res: ServerResponse, h: OpsHandlers, 
       return checksAnswer(res, url, checks, [path.slice(root.length + 1)], h.checkTimeoutMs);
     }
   }
-  plain(res, 404, '404 page not found\n');
 }
 
 /** etcd: "ok" (after the lines with ?verbose) or 503 with the lines. */
