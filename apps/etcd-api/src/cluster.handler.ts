@@ -11,9 +11,12 @@ import { responseHeader } from './header.js';
 import type { Replica } from './replica.js';
 import { EtcdRpcError } from './to-grpc-error.js';
 import { unary } from './unary.js';
+import type { AuthGuard } from './auth/auth-guard.js';
 
 export interface ClusterDeps {
   replica: Replica;
+  /** the permission check (auth/auth-guard.ts): member changes are root's, as etcd's checkMembershipOperationPermission */
+  guard: AuthGuard;
   messenger: Messenger;
   subjects: Pick<NodeSubjects, 'members' | 'memberChange'>;
   requestTimeoutMs: number;
@@ -27,15 +30,25 @@ export function clusterHandlers(deps: ClusterDeps): ClusterHandlers {
       // etcd's Cluster responses carry no revision (etcdserver/api/v3rpc/member.go, ClusterServer.header).
       return { header: responseHeader(deps.replica, 0), members };
     }),
-    MemberAdd: unary('MemberAdd', deps.log, async (req: { peerURLs: string[]; isLearner: boolean }) => {
+    MemberAdd: unary('MemberAdd', deps.log, async (req: { peerURLs: string[]; isLearner: boolean }, caller) => {
+      deps.guard.admin(caller);
       const { id, response: { header, members } } = await changed(deps, 'ADD', '0', req.peerURLs ?? [], req.isLearner === true);
       // The new member as etcd answers it: no name and no client URLs until it starts.
       const member = members.find((m) => String(m.ID) === id) ?? { ID: id, name: '', peerURLs: [...new Set(req.peerURLs)].sort(), clientURLs: [], isLearner: req.isLearner === true };
       return { header, member, members };
     }),
-    MemberRemove: unary('MemberRemove', deps.log, async (req: { ID: string }) => (await changed(deps, 'REMOVE', req.ID)).response),
-    MemberUpdate: unary('MemberUpdate', deps.log, async (req: { ID: string; peerURLs: string[] }) => (await changed(deps, 'UPDATE', req.ID, req.peerURLs)).response),
-    MemberPromote: unary('MemberPromote', deps.log, async (req: { ID: string }) => (await changed(deps, 'PROMOTE', req.ID)).response),
+    MemberRemove: unary('MemberRemove', deps.log, async (req: { ID: string }, caller) => {
+      deps.guard.admin(caller);
+      return (await changed(deps, 'REMOVE', req.ID)).response;
+    }),
+    MemberUpdate: unary('MemberUpdate', deps.log, async (req: { ID: string; peerURLs: string[] }, caller) => {
+      deps.guard.admin(caller);
+      return (await changed(deps, 'UPDATE', req.ID, req.peerURLs)).response;
+    }),
+    MemberPromote: unary('MemberPromote', deps.log, async (req: { ID: string }, caller) => {
+      deps.guard.admin(caller);
+      return (await changed(deps, 'PROMOTE', req.ID)).response;
+    }),
   };
 }
 

@@ -25,7 +25,7 @@ after(async () => {
 type Unary = (req: unknown, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: Record<string, unknown>) => void) => void;
 
 /** One unary call on frontend `i` with `token` (if any): the response, or the error's details. */
-function call(i: number, service: 'Auth' | 'KV', method: string, req: unknown, token?: string): Promise<Record<string, unknown> | string> {
+function call(i: number, service: 'Auth' | 'KV' | 'Cluster', method: string, req: unknown, token?: string): Promise<Record<string, unknown> | string> {
   const Client = loadEtcdGrpc().grpcObject.etcdserverpb[service];
   const client = new Client(f.node.endpoints[i]!, grpc.credentials.createInsecure());
   const md = new grpc.Metadata();
@@ -75,7 +75,11 @@ describe('auth on a node', () => {
     const read = await call(1, 'KV', 'Range', { key: Buffer.from('app/x') }, token);
     assert.equal(typeof read, 'object');
     assert.equal(await call(1, 'KV', 'Range', { key: Buffer.from('other') }, token), 'etcdserver: permission denied');
+    // Member changes are root's; listing members needs no user (etcd's checkMembershipOperationPermission).
+    assert.equal(await call(1, 'Cluster', 'MemberRemove', { ID: '1' }, token), 'etcdserver: permission denied');
+    assert.equal(typeof (await call(1, 'Cluster', 'MemberList', {})), 'object');
     const rootToken = await tokenOf(1, 'root', 'rootpw');
+    assert.equal(await call(1, 'Cluster', 'MemberRemove', { ID: '1' }, rootToken), 'etcdserver: member not found');
     assert.equal(typeof (await call(1, 'Auth', 'UserChangePassword', { name: 'alice', password: 'apw2' }, rootToken)), 'object');
     assert.equal(await call(0, 'KV', 'Range', { key: Buffer.from('app/x') }, token), 'etcdserver: invalid auth token');
     assert.equal(await call(0, 'Auth', 'Authenticate', { name: 'alice', password: 'apw' }), 'etcdserver: authentication failed, invalid user ID or password');
