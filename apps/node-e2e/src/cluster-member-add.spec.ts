@@ -15,6 +15,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
 import { etcdctl, startCluster, waitUntil } from '@eckd/testing';
+import { etcdctlMemberList } from './member-list.js';
+import type { ListedMember } from './member-list.js';
 import type { Cluster } from '@eckd/testing';
 
 const names = ['node1', 'node2'];
@@ -61,26 +63,8 @@ after(async () => {
 
 const endpoint = (i: number) => cluster.member(i).endpoints[0]!;
 
-interface Listed {
-  id: string;
-  status: string;
-  name: string;
-  peerUrls: string;
-  learner: string;
-}
-
-/** `etcdctl member list` (simple format, hex ids) on member `i`. */
-async function memberList(i: number): Promise<Listed[]> {
-  const r = await etcdctl(endpoint(i), ['member', 'list']);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [id, status, name, peerUrls, , learner] = line.split(', ');
-      return { id: id!, status: status!, name: name!, peerUrls: peerUrls!, learner: learner! };
-    });
-}
+/** `etcdctl member list` on member `i`. */
+const memberList = (i: number) => etcdctlMemberList(endpoint(i));
 
 describe('member add', () => {
   test('etcdctl member add --learner: the new member and the settings to start it; the record replicates', async () => {
@@ -99,7 +83,7 @@ describe('member add', () => {
     assert.match(r.stdout, /ETCD_INITIAL_CLUSTER_STATE="existing"/);
     for (const i of [0, 1]) {
       await waitUntil(async () => (await memberList(i)).some((m) => m.id === id), replicatedWithinMs, `node${i + 1} to list the added member`);
-      const added: Listed = (await memberList(i)).find((m) => m.id === id)!;
+      const added: ListedMember = (await memberList(i)).find((m) => m.id === id)!;
       assert.deepEqual([added.status, added.name, added.peerUrls, added.learner], ['unstarted', '', url, 'true']);
     }
     addedId = id;

@@ -13,6 +13,8 @@ import { Etcd3 } from 'etcd3';
 import { loadEtcdGrpc } from '@eckd/etcd-proto';
 import type { KVClient, PutResponse__Output } from '@eckd/etcd-proto';
 import { etcdctl, startCluster, waitUntil } from '@eckd/testing';
+import { etcdctlMemberList } from './member-list.js';
+import type { ListedMember } from './member-list.js';
 import type { Cluster } from '@eckd/testing';
 
 const members = 3;
@@ -47,25 +49,9 @@ after(async () => {
 
 const endpoint = (i: number) => cluster.member(i).endpoints[0]!;
 
-interface Listed {
-  id: string;
-  name: string;
-  peerUrls: string;
-  learner: string;
-}
-
-/** `etcdctl member list` (simple format, hex ids) on member `i`. */
-async function memberList(i: number): Promise<Listed[]> {
-  const r = await etcdctl(endpoint(i), ['member', 'list']);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [id, , name, peerUrls, , learner] = line.split(', ');
-      return { id: id!, name: name!, peerUrls: peerUrls!, learner: learner! };
-    })
-    .sort((a, b) => a.name.localeCompare(b.name));
+/** `etcdctl member list` on member `i`, sorted by name. */
+async function memberList(i: number): Promise<ListedMember[]> {
+  return (await etcdctlMemberList(endpoint(i))).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 let ids: Record<string, string> = {};
