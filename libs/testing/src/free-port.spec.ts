@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { freePort, subjectPrefix } from './free-port.js';
+import { ephemeralRangeLow, freePort, subjectPrefix } from './free-port.js';
 
 test('freePort returns a port that can be listened on', async () => {
   const port = await freePort();
@@ -24,4 +24,9 @@ test('subjectPrefix is a unique NATS-safe token', () => {
 test('freePort never hands out the same port twice in one process', async () => {
   const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
   assert.equal(new Set(ports).size, ports.length);
+});
+
+test('freePort stays below the ephemeral range, where outgoing connections take their source ports', async () => {
+  const low = ephemeralRangeLow();
+  for (let i = 0; i < 50; i++) assert.ok((await freePort()) < low);
 });
