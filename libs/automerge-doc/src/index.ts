@@ -1,9 +1,13 @@
 export { AutomergeDocError } from './automerge-doc-error.js';
 export { createKvDocument, loadKvDocument } from './kv-document.js';
-export type { AppliedChange, ConflictKind, EncodedChange, KeyConflict, KeyValue, KvDocument, LeaseRecord, PeerApplyResult } from './kv-document.js';
+export type { AppliedChange, ConflictKind, CutState, EncodedChange, KeyConflict, KeyValue, KvDocument, LeaseRecord, PeerApplyResult } from './kv-document.js';
 export { keyFromBytes, keyToBytes } from './latin1-key.js';
 export { baseChangeHash } from './base-change.js';
 export { rebaseChange, rebaseChangeOf, rebaseMessage } from './rebase.js';
+export { buildCutBase, decodeCutMessage, encodeCutMessage } from './cut-base.js';
+export type { CutBase, CutIdentity } from './cut-base.js';
+export { CutTranslator, cutActorOf, seqsInCutOf } from './cut-translation.js';
+export type { TranslatedChange } from './cut-translation.js';
 export type { RebaseState } from './rebase.js';
 export { HybridClock, compareTags, untaggedTag } from './txn-tag.js';
 export type { TxnTag } from './txn-tag.js';

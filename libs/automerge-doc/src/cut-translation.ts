@@ -1,0 +1,180 @@
+// Carrying the changes made after a cut point H onto the cut's base
+// (docs/ARCHITECTURE.md §8.10). Every old-lineage change outside H becomes
+// exactly one new-lineage change, and the translation is a function of the
+// base and of the old actor's earlier changes only: any member translating a
+// given change gets the same bytes, so a change translated by its writer and
+// by every member that already held it is one change (same hash) in the new
+// lineage, never two values of one write and never a duplicate sequence.
+//
+// The translation of old actor A's k-th change after H is a change by the
+// actor cutActorOf(lineage, A) with sequence k, depending on the base (k = 1)
+// or on the translation of A's (k-1)-th change, carrying the old change's
+// message (its origin, §8.3) and time 0. Its ops replay the old change's
+// writes: a tagged value whose tag is below the tag of the base's value for
+// that key is left out (it lost to a value at H, and written on the base it
+// would overwrite that value instead of meeting it); every other write is
+// made again as it was. Translations of different actors are concurrent, so
+// values written after H meet by the tag rule (§8.2) exactly as in the old
+// lineage, and a key's visible value is the same there and here.
+import { createHash } from 'node:crypto';
+import { decodeChange, getBackend, init } from '@automerge/automerge';
+import { AutomergeDocError } from './automerge-doc-error.js';
+import { baseActorId, kvMapId, leasesMapId } from './base-change.js';
+import { changeHeaderOf } from './change-header.js';
+import type { KvDocument } from './kv-document.js';
+import { decodeTaggedStoredValue } from './stored-value.js';
+import { compareTags } from './txn-tag.js';
+import type { TxnTag } from './txn-tag.js';
+
+type Handle = ReturnType<typeof getBackend>;
+
+/** The new-lineage actor of an old actor: distinct per lineage, so no sequence of the old lineage is ever met again. */
+export function cutActorOf(lineage: string, oldActor: string): string {
+  const actor = createHash('sha256').update(`eckd cut actor\n${lineage}\n${oldActor}`).digest('hex').slice(0, 32);
+  return actor === baseActorId ? actor.replace(/^0/, '1') : actor;
+}
+
+interface ActorChain {
+  /** the base plus this actor's translations so far: where its next translation is made */
+  scratch: Handle;
+  /** the old sequence of the last change translated */
+  lastOldSeq: number;
+}
+
+export interface TranslatedChange {
+  /** the old change's hash */
+  from: string;
+  hash: string;
+  bytes: Uint8Array;
+}
+
+export class CutTranslator {
+  readonly lineage: string;
+  readonly #base: Uint8Array;
+  /** the base alone, read for the tag of a key's value at H */
+  readonly #baseDoc: Handle;
+  readonly #chains = new Map<string, ActorChain>();
+  readonly #translated = new Map<string, TranslatedChange>();
+  /** old actor → the highest of its sequences inside H (absent: none of its changes is in H) */
+  readonly #seqsInCut: ReadonlyMap<string, number>;
+
+  /**
+   * `seqsInCut`: for every old actor with changes inside H, its highest
+   * sequence there; a change is outside H exactly when its sequence is above
+   * it, and translations must start right after it.
+   */
+  constructor(base: Uint8Array, lineage: string, seqsInCut: ReadonlyMap<string, number>) {
+    this.#base = base;
+    this.lineage = lineage;
+    this.#seqsInCut = seqsInCut;
+    this.#baseDoc = loadBase(base, undefined);
+    const heads = this.#baseDoc.getHeads();
+    if (heads.length !== 1 || heads[0] !== lineage) {
+      this.#baseDoc.free();
+      throw new AutomergeDocError(`cut base ${heads.join(',')} is not lineage ${lineage}`);
+    }
+  }
+
+  /** Whether an old change is inside H (so the base holds its effect) rather than to be translated. */
+  insideCut(actor: string, seq: number): boolean {
+    return seq <= (this.#seqsInCut.get(actor) ?? 0);
+  }
+
+  /**
+   * The translation of an old change outside H. An actor's changes must come
+   * in sequence order (a change's ancestors come first, as Automerge lists
+   * them); a change given again gets the same translation.
+   */
+  translate(oldChange: Uint8Array): TranslatedChange {
+    const decoded = decodeChange(oldChange);
+    const known = this.#translated.get(decoded.hash!);
+    if (known) return known;
+    if (this.insideCut(decoded.actor, decoded.seq)) throw new AutomergeDocError(`change ${decoded.actor}/${decoded.seq} is inside the cut`);
+    const chain = this.#chainOf(decoded.actor);
+    if (decoded.seq !== chain.lastOldSeq + 1) {
+      throw new AutomergeDocError(`translation of ${decoded.actor} out of order: sequence ${decoded.seq} after ${chain.lastOldSeq}`);
+    }
+    for (const op of decoded.ops) this.#replay(chain.scratch, op);
+    const message = decoded.message ?? undefined;
+    const hash = chain.scratch.pendingOps() > 0 ? chain.scratch.commit(message, 0) : chain.scratch.emptyChange(message, 0);
+    const bytes = chain.scratch.getLastLocalChange();
+    if (hash === null || bytes === null) throw new AutomergeDocError('translation made no change');
+    chain.lastOldSeq = decoded.seq;
+    const translated = { from: decoded.hash!, hash, bytes };
+    this.#translated.set(decoded.hash!, translated);
+    return translated;
+  }
+
+  free(): void {
+    this.#baseDoc.free();
+    for (const chain of this.#chains.values()) chain.scratch.free();
+    this.#chains.clear();
+  }
+
+  #chainOf(oldActor: string): ActorChain {
+    let chain = this.#chains.get(oldActor);
+    if (!chain) {
+      chain = { scratch: loadBase(this.#base, cutActorOf(this.lineage, oldActor)), lastOldSeq: this.#seqsInCut.get(oldActor) ?? 0 };
+      this.#chains.set(oldActor, chain);
+    }
+    return chain;
+  }
+
+  #replay(scratch: Handle, op: DecodedOp): void {
+    if (op.obj === kvMapId) {
+      if (op.action === 'del') return scratch.delete(kvMapId, op.key);
+      const stored = storedBytes(op);
+      if (compareTags(decodeTaggedStoredValue(stored).tag, this.#baseTag(op.key)) < 0) return;
+      return scratch.put(kvMapId, op.key, stored);
+    }
+    if (op.obj !== leasesMapId && op.obj !== '_root') throw new AutomergeDocError(`cannot translate an op on object ${op.obj}`);
+    if (op.action === 'del') return scratch.delete(op.obj, op.key);
+    if (op.action !== 'set') throw new AutomergeDocError(`cannot translate a ${op.action} op`);
+    if (op.datatype === 'int' && typeof op.value === 'number') return scratch.put(op.obj, op.key, op.value, 'int');
+    if (op.datatype === undefined && (typeof op.value === 'string' || typeof op.value === 'boolean')) return scratch.put(op.obj, op.key, op.value);
+    throw new AutomergeDocError(`cannot translate a ${op.datatype ?? typeof op.value} value at ${op.key}`);
+  }
+
+  /** The tag of the base's value of `key` (untagged when it has none: below every write). */
+  #baseTag(key: string): TxnTag {
+    const stored = this.#baseDoc.get(kvMapId, key);
+    return stored === undefined ? { hlc: 0n, member: 0n } : decodeTaggedStoredValue(stored).tag;
+  }
+}
+
+type DecodedOp = ReturnType<typeof decodeChange>['ops'][number];
+
+/** Automerge decodes a bytes value as an array of numbers. */
+function storedBytes(op: DecodedOp): Uint8Array {
+  if (op.action !== 'set') throw new AutomergeDocError(`cannot translate a ${op.action} op on the kv map`);
+  const value: unknown = op.value;
+  if (value instanceof Uint8Array) return value;
+  if (Array.isArray(value)) return Uint8Array.from(value as number[]);
+  throw new AutomergeDocError(`kv value at ${op.key} is not bytes`);
+}
+
+function loadBase(base: Uint8Array, actor: string | undefined): Handle {
+  const handle = getBackend(init(actor === undefined ? {} : { actor }));
+  try {
+    handle.applyChanges([base]);
+  } catch (err) {
+    handle.free();
+    throw new AutomergeDocError(`cannot load a cut base: ${(err as Error).message}`, { cause: err });
+  }
+  return handle;
+}
+
+/**
+ * For every actor with changes among the ancestors of `heads`, its highest
+ * sequence there: what CutTranslator takes as `seqsInCut`. Reads the headers
+ * of the document's whole history (since its base), so O(changes).
+ */
+export function seqsInCutOf(doc: KvDocument, heads: string[]): Map<string, number> {
+  const outside = new Set(doc.changesSince(heads).map((bytes) => changeHeaderOf(bytes).hash));
+  const seqs = new Map<string, number>();
+  for (const bytes of doc.changesSince([])) {
+    const { hash, actor, seq } = changeHeaderOf(bytes);
+    if (!outside.has(hash) && seq > (seqs.get(actor) ?? 0)) seqs.set(actor, seq);
+  }
+  return seqs;
+}
