@@ -6,7 +6,7 @@
 //   node --expose-gc --import tsx --conditions=@eckd/source libs/automerge-doc/bench/cut-bench.ts
 import { randomFillSync } from 'node:crypto';
 import { decodeChange } from '@automerge/automerge';
-import { CutTranslator, HybridClock, baseChangeHash, buildCutBase, createKvDocument, loadKvDocument, seqsInCutOf } from '../src/index.js';
+import { CutTranslator, HybridClock, baseChangeHash, buildCutBase, createKvDocument, loadKvDocument, cutRecordOf } from '../src/index.js';
 
 const keysTotal = 100_000;
 const valueBytes = 100;
@@ -53,7 +53,7 @@ for (let c = 0; c < laterChanges; c++) {
 
 const [state, stateMs] = timeMs(() => doc.cutStateAt(cutHeads));
 const [base, baseMs] = timeMs(() => buildCutBase(state, { cut: 1, previousLineage: baseChangeHash }, 0n));
-const [seqs, seqsMs] = timeMs(() => seqsInCutOf(doc, cutHeads));
+const [seqs, seqsMs] = timeMs(() => cutRecordOf(doc, cutHeads).seqsInCut);
 const later = doc.changesSince(cutHeads);
 const rssBeforeNext = rssMb();
 const [next, loadMs] = timeMs(() => loadKvDocument({ base: base.bytes }));
@@ -73,7 +73,7 @@ console.log(
     cutStateAtMs: stateMs,
     buildCutBaseMs: baseMs,
     baseBytes: base.bytes.length,
-    seqsInCutOfMs: seqsMs,
+    cutRecordOfMs: seqsMs,
     loadBaseMs: loadMs,
     baseDocMb: rssNext - rssBeforeNext,
     translatorLoadMs: translatorMs,

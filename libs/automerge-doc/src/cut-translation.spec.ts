@@ -9,7 +9,7 @@
 // transaction applied in tag order.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CutTranslator, baseChangeHash, buildCutBase, createPeerSync, loadKvDocument, seqsInCutOf } from './index.js';
+import { CutTranslator, baseChangeHash, buildCutBase, createPeerSync, loadKvDocument, cutRecordOf } from './index.js';
 import type { KvDocument } from './index.js';
 import { changeHeaderOf } from './change-header.js';
 import { Cluster, visibleModel } from './cluster-harness.js';
@@ -60,7 +60,7 @@ function runSeed(seed: number): void {
   const bases = members.map((m) => buildCutBase(m.doc.cutStateAt(cutHeads), { cut: 1, previousLineage: baseChangeHash }, floor));
   for (const base of bases.slice(1)) assert.deepEqual(base.bytes, bases[0]!.bytes, `seed ${seed}: bases differ`);
   const { bytes: base, lineage } = bases[0]!;
-  const seqs = members.map((m) => seqsInCutOf(m.doc, cutHeads));
+  const seqs = members.map((m) => cutRecordOf(m.doc, cutHeads).seqsInCut);
   for (const s of seqs.slice(1)) assert.deepEqual(s, seqs[0], `seed ${seed}: sequences inside the cut differ`);
 
   // Each member switches with what it holds now: its new document shows exactly what its old one shows.

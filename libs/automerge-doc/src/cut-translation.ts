@@ -20,8 +20,6 @@ import { createHash } from 'node:crypto';
 import { decodeChange, getBackend, init } from '@automerge/automerge';
 import { AutomergeDocError } from './automerge-doc-error.js';
 import { baseActorId, kvMapId, leasesMapId } from './base-change.js';
-import { changeHeaderOf } from './change-header.js';
-import type { KvDocument } from './kv-document.js';
 import { decodeTaggedStoredValue } from './stored-value.js';
 import { compareTags } from './txn-tag.js';
 import type { TxnTag } from './txn-tag.js';
@@ -164,17 +162,3 @@ function loadBase(base: Uint8Array, actor: string | undefined): Handle {
   return handle;
 }
 
-/**
- * For every actor with changes among the ancestors of `heads`, its highest
- * sequence there: what CutTranslator takes as `seqsInCut`. Reads the headers
- * of the document's whole history (since its base), so O(changes).
- */
-export function seqsInCutOf(doc: KvDocument, heads: string[]): Map<string, number> {
-  const outside = new Set(doc.changesSince(heads).map((bytes) => changeHeaderOf(bytes).hash));
-  const seqs = new Map<string, number>();
-  for (const bytes of doc.changesSince([])) {
-    const { hash, actor, seq } = changeHeaderOf(bytes);
-    if (!outside.has(hash) && seq > (seqs.get(actor) ?? 0)) seqs.set(actor, seq);
-  }
-  return seqs;
-}

@@ -20,6 +20,7 @@ import { bandKey, bandKeyPrefix, decodeBandReservation, encodeBandReservation } 
 import type { BandReservation } from './band-reservation.js';
 import { decodeMemberRecord, encodeMemberRecord, memberIdHex, memberKey, memberKeyPrefix, visibleMemberRecord } from './member-record.js';
 import type { MemberRecord } from './member-record.js';
+import { clockRecordKey, encodeClockRecord } from './cut-floor.js';
 
 /** The root entries of etcd's auth state (users, roles, the flag): one JSON scalar each, as the member table. */
 export const authRecordPrefix = 'auth:';
@@ -141,6 +142,8 @@ export interface KvDocument {
   setAuthRecord(key: string, value: string | undefined): void;
   /** Every auth record. */
   authRecords(): { key: string; value: string }[];
+  /** Writes this member's clock record (its HLC), which bounds the tags of its later writes (cut-floor.ts). */
+  putClockRecord(idHex: string, hlc: bigint): void;
   /** The state at `heads` (which this document must hold) as a coordinated cut's base keeps it (cut-base.ts). */
   cutStateAt(heads: string[]): CutState;
   /** Changes from storage or peers; throws AutomergeDocError if dependencies stay missing. */
@@ -407,6 +410,10 @@ class AutomergeKvDocument implements KvDocument {
       .keys('_root')
       .filter((k) => k.startsWith(authRecordPrefix))
       .map((key) => ({ key, value: String(this.handle.get('_root', key)) }));
+  }
+
+  putClockRecord(idHex: string, hlc: bigint): void {
+    this.handle.put('_root', clockRecordKey(idHex), encodeClockRecord(hlc));
   }
 
   cutStateAt(heads: string[]): CutState {
