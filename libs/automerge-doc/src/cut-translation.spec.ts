@@ -9,7 +9,7 @@
 // transaction applied in tag order.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CutTranslator, baseChangeHash, buildCutBase, createPeerSync, loadKvDocument, cutRecordOf } from './index.js';
+import { CutTranslator, baseChangeHash, buildCutBase, createKvDocument, createPeerSync, cutRecordOf, loadKvDocument } from './index.js';
 import type { KvDocument } from './index.js';
 import { changeHeaderOf } from './change-header.js';
 import { Cluster, visibleModel } from './cluster-harness.js';
@@ -93,6 +93,31 @@ function runSeed(seed: number): void {
 }
 
 describe('cut translation', () => {
+  test('a member\'s changes across a restart (two actors) stay one chain: its root entries end as in the old lineage', () => {
+    const owner = '0000000000000001';
+    const first = createKvDocument({ actorId: 'a1'.repeat(16) });
+    first.putMember(owner, { name: 'node1', band: 0, clientUrls: [], peerUrls: [], learner: false, removed: false });
+    first.commit({ member: 1n, revision: 1n });
+    const cutHeads = first.heads();
+    first.putLease('9', 30, owner);
+    first.putMember(owner, { name: 'node1', band: 0, clientUrls: ['http://a:1'], peerUrls: [], learner: false, removed: false });
+    first.commit({ member: 1n, revision: 2n });
+    // The backend restarts with a fresh actor on what it stored, revokes the lease and moves its URL.
+    const restarted = loadKvDocument({ saved: first.save(), actorId: 'a2'.repeat(16) });
+    restarted.deleteLease('9');
+    restarted.putMember(owner, { name: 'node1', band: 0, clientUrls: ['http://b:2'], peerUrls: [], learner: false, removed: false });
+    restarted.commit({ member: 1n, revision: 3n });
+
+    const { bytes: base, lineage } = buildCutBase(restarted.cutStateAt(cutHeads), { cut: 1, previousLineage: baseChangeHash }, 0n);
+    const translator = new CutTranslator(base, lineage, cutRecordOf(restarted, cutHeads).seqsInCut);
+    const next = loadKvDocument({ base });
+    next.applyPeerChanges(restarted.changesSince(cutHeads).map((c) => translator.translate(c).bytes));
+    assert.deepEqual(next.leases(), []);
+    assert.deepEqual(next.members(), restarted.members());
+    assert.deepEqual(next.heads().length, 1, 'one chain');
+    translator.free();
+  });
+
   test('three members with random concurrent transactions around a cut end in the tag-order state on one lineage', () => {
     for (let seed = 1; seed <= 60; seed++) runSeed(seed);
   });

@@ -1,42 +1,47 @@
 // Carrying the changes made after a cut point H onto the cut's base
 // (docs/ARCHITECTURE.md §8.10). Every old-lineage change outside H becomes
 // exactly one new-lineage change, and the translation is a function of the
-// base and of the old actor's earlier changes only: any member translating a
-// given change gets the same bytes, so a change translated by its writer and
-// by every member that already held it is one change (same hash) in the new
-// lineage, never two values of one write and never a duplicate sequence.
+// base and of the writing member's earlier changes only: any member
+// translating a given change gets the same bytes, so a change translated by
+// its writer and by every member that already held it is one change (same
+// hash) in the new lineage, never two values of one write and never a
+// duplicate sequence.
 //
-// The translation of old actor A's k-th change after H is a change by the
-// actor cutActorOf(lineage, A) with sequence k, depending on the base (k = 1)
-// or on the translation of A's (k-1)-th change, carrying the old change's
-// message (its origin, §8.3) and time 0. Its ops replay the old change's
-// writes: a tagged value whose tag is below the tag of the base's value for
-// that key is left out (it lost to a value at H, and written on the base it
-// would overwrite that value instead of meeting it); every other write is
-// made again as it was. Translations of different actors are concurrent, so
+// A member's changes form one causal chain, across its actors (a restarted
+// backend's first change depends on the last one it stored), so the
+// translation of member M's k-th change outside H is a change by the actor
+// cutActorOf(lineage, M) with sequence k, depending on the base (k = 1) or on
+// the translation of M's (k-1)-th, carrying the old change's message (its
+// origin, §8.3) and time 0. (A change without an origin, a single node's,
+// chains by its actor instead.) Its ops replay the old change's writes: a
+// tagged value whose tag is below the tag of the base's value for that key
+// is left out (it lost to a value at H, and written on the base it would
+// overwrite that value instead of meeting it); every other write is made
+// again as it was. Translations of different members are concurrent, so
 // values written after H meet by the tag rule (§8.2) exactly as in the old
 // lineage, and a key's visible value is the same there and here.
 import { createHash } from 'node:crypto';
 import { decodeChange, getBackend, init } from '@automerge/automerge';
 import { AutomergeDocError } from './automerge-doc-error.js';
 import { baseActorId, kvMapId, leasesMapId } from './base-change.js';
+import { decodeChangeOrigin } from './change-origin.js';
 import { decodeTaggedStoredValue } from './stored-value.js';
 import { compareTags } from './txn-tag.js';
 import type { TxnTag } from './txn-tag.js';
 
 type Handle = ReturnType<typeof getBackend>;
 
-/** The new-lineage actor of an old actor: distinct per lineage, so no sequence of the old lineage is ever met again. */
-export function cutActorOf(lineage: string, oldActor: string): string {
-  const actor = createHash('sha256').update(`eckd cut actor\n${lineage}\n${oldActor}`).digest('hex').slice(0, 32);
+/** The new-lineage actor of a chain (a member, or an old actor without origins): distinct per lineage, so no old sequence is ever met again. */
+export function cutActorOf(lineage: string, chain: string): string {
+  const actor = createHash('sha256').update(`eckd cut actor\n${lineage}\n${chain}`).digest('hex').slice(0, 32);
   return actor === baseActorId ? actor.replace(/^0/, '1') : actor;
 }
 
-interface ActorChain {
-  /** the base plus this actor's translations so far: where its next translation is made */
+interface Chain {
+  /** the base plus this chain's translations so far: where its next translation is made */
   scratch: Handle;
-  /** the old sequence of the last change translated */
-  lastOldSeq: number;
+  /** per old actor of the chain, the sequence of its last change translated */
+  lastOldSeqs: Map<string, number>;
 }
 
 export interface TranslatedChange {
@@ -51,7 +56,7 @@ export class CutTranslator {
   readonly #base: Uint8Array;
   /** the base alone, read for the tag of a key's value at H */
   readonly #baseDoc: Handle;
-  readonly #chains = new Map<string, ActorChain>();
+  readonly #chains = new Map<string, Chain>();
   readonly #translated = new Map<string, TranslatedChange>();
   /** old actor → the highest of its sequences inside H (absent: none of its changes is in H) */
   readonly #seqsInCut: ReadonlyMap<string, number>;
@@ -79,25 +84,26 @@ export class CutTranslator {
   }
 
   /**
-   * The translation of an old change outside H. An actor's changes must come
-   * in sequence order (a change's ancestors come first, as Automerge lists
-   * them); a change given again gets the same translation.
+   * The translation of an old change outside H. Changes must come with
+   * their ancestors first, as Automerge lists them (so each member's in its
+   * causal order); a change given again gets the same translation.
    */
   translate(oldChange: Uint8Array): TranslatedChange {
     const decoded = decodeChange(oldChange);
     const known = this.#translated.get(decoded.hash!);
     if (known) return known;
     if (this.insideCut(decoded.actor, decoded.seq)) throw new AutomergeDocError(`change ${decoded.actor}/${decoded.seq} is inside the cut`);
-    const chain = this.#chainOf(decoded.actor);
-    if (decoded.seq !== chain.lastOldSeq + 1) {
-      throw new AutomergeDocError(`translation of ${decoded.actor} out of order: sequence ${decoded.seq} after ${chain.lastOldSeq}`);
+    const chain = this.#chainOf(chainKeyOf(decoded.actor, decoded.message));
+    const previous = chain.lastOldSeqs.get(decoded.actor) ?? this.#seqsInCut.get(decoded.actor) ?? 0;
+    if (decoded.seq !== previous + 1) {
+      throw new AutomergeDocError(`translation of ${decoded.actor} out of order: sequence ${decoded.seq} after ${previous}`);
     }
     for (const op of decoded.ops) this.#replay(chain.scratch, op);
     const message = decoded.message ?? undefined;
     const hash = chain.scratch.pendingOps() > 0 ? chain.scratch.commit(message, 0) : chain.scratch.emptyChange(message, 0);
     const bytes = chain.scratch.getLastLocalChange();
     if (hash === null || bytes === null) throw new AutomergeDocError('translation made no change');
-    chain.lastOldSeq = decoded.seq;
+    chain.lastOldSeqs.set(decoded.actor, decoded.seq);
     const translated = { from: decoded.hash!, hash, bytes };
     this.#translated.set(decoded.hash!, translated);
     return translated;
@@ -109,11 +115,11 @@ export class CutTranslator {
     this.#chains.clear();
   }
 
-  #chainOf(oldActor: string): ActorChain {
-    let chain = this.#chains.get(oldActor);
+  #chainOf(key: string): Chain {
+    let chain = this.#chains.get(key);
     if (!chain) {
-      chain = { scratch: loadBase(this.#base, cutActorOf(this.lineage, oldActor)), lastOldSeq: this.#seqsInCut.get(oldActor) ?? 0 };
-      this.#chains.set(oldActor, chain);
+      chain = { scratch: loadBase(this.#base, cutActorOf(this.lineage, key)), lastOldSeqs: new Map() };
+      this.#chains.set(key, chain);
     }
     return chain;
   }
@@ -138,6 +144,17 @@ export class CutTranslator {
     const stored = this.#baseDoc.get(kvMapId, key);
     return stored === undefined ? { hlc: 0n, member: 0n } : decodeTaggedStoredValue(stored).tag;
   }
+}
+
+/** A change's chain: its origin member (16 hex digits), or for a change without an origin its actor. */
+function chainKeyOf(actor: string, message: string | null): string {
+  let origin;
+  try {
+    origin = decodeChangeOrigin(message);
+  } catch {
+    origin = undefined;
+  }
+  return origin === undefined ? `actor ${actor}` : `member ${origin.member.toString(16).padStart(16, '0')}`;
 }
 
 type DecodedOp = ReturnType<typeof decodeChange>['ops'][number];
