@@ -4,25 +4,15 @@
 // after H. One run per process (clean heap and wasm memory); run it a few times.
 //
 //   node --expose-gc --import tsx --conditions=@eckd/source libs/automerge-doc/bench/cut-bench.ts
-import { randomFillSync } from 'node:crypto';
 import { decodeChange } from '@automerge/automerge';
 import { CutTranslator, HybridClock, baseChangeHash, buildCutBase, createKvDocument, loadKvDocument, cutRecordOf } from '../src/index.js';
+import { keyOf, nextValue } from './bench-values.js';
 
 const keysTotal = 100_000;
-const valueBytes = 100;
 const buildPutsPerChange = 1_000;
 const laterChanges = 100;
 const putsPerLaterChange = 100;
 
-const pool = randomFillSync(new Uint8Array(64 * 1024));
-let counter = 0;
-function nextValue(): Uint8Array {
-  const start = (counter * 131) % (pool.length - valueBytes);
-  const v = pool.slice(start, start + valueBytes);
-  new DataView(v.buffer).setUint32(0, counter++);
-  return v;
-}
-const keyOf = (i: number) => `/registry/pods/default/pod-${String(i).padStart(6, '0')}`;
 
 function timeMs<T>(run: () => T): [T, number] {
   const t0 = performance.now();
