@@ -6,10 +6,11 @@
 // one showed (the switch is invisible to its key index); translations of one
 // change made by different members are the same change; and once everything
 // is exchanged the new lineage holds the state the old lineage ends in: every
-// transaction applied in tag order.
+// transaction applied in tag order. Members re-expressing their own writes
+// instead (a returning laggard's way) merge into that state too.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CutTranslator, baseChangeHash, buildCutBase, createKvDocument, createPeerSync, cutRecordOf, loadKvDocument } from './index.js';
+import { CutTranslator, baseChangeHash, buildCutBase, createKvDocument, createPeerSync, cutRecordOf, loadKvDocument, reexpressOwnWrites } from './index.js';
 import type { KvDocument } from './index.js';
 import { changeHeaderOf } from './change-header.js';
 import { Cluster, visibleModel } from './cluster-harness.js';
@@ -90,6 +91,20 @@ function runSeed(seed: number): void {
   }
   for (const t of translators) t.free();
   for (const doc of next) doc.free();
+
+  // A member returning after the hold re-expresses its own writes instead (reexpressOwnWrites): when
+  // every member does so onto the base, the merged result is the same tag-order state.
+  const { origins } = cutRecordOf(members[0]!.doc, cutHeads);
+  const reexpressed = members.map((m, i) => {
+    const doc = loadKvDocument({ base, actorId: `${i + 7}`.repeat(32) });
+    reexpressOwnWrites(doc, m.own, origins.get(m.clock.member.toString(16).padStart(16, '0')) ?? 0n);
+    return { doc, change: doc.commit({ member: m.clock.member, revision: 1_000_000n })?.bytes };
+  });
+  for (const { doc } of reexpressed) {
+    doc.applyPeerChanges(reexpressed.flatMap(({ change }) => (change ? [change] : [])));
+    assert.deepEqual(snapshot(doc).entries, expected, `seed ${seed}: re-expressed writes do not merge into the tag-order state`);
+    doc.free();
+  }
 }
 
 describe('cut translation', () => {
