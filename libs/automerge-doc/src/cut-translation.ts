@@ -26,7 +26,7 @@ import { AutomergeDocError } from './automerge-doc-error.js';
 import { baseActorId, kvMapId, leasesMapId } from './base-change.js';
 import { decodeChangeOrigin } from './change-origin.js';
 import { decodeTaggedStoredValue } from './stored-value.js';
-import { compareTags } from './txn-tag.js';
+import { compareTags, untaggedTag } from './txn-tag.js';
 import type { TxnTag } from './txn-tag.js';
 
 type Handle = ReturnType<typeof getBackend>;
@@ -54,8 +54,8 @@ export interface TranslatedChange {
 export class CutTranslator {
   readonly lineage: string;
   readonly #base: Uint8Array;
-  /** the base alone, read for the tag of a key's value at H */
-  readonly #baseDoc: Handle;
+  /** the tag of each of the base's values (a map, not a second loaded copy of the base: a fraction of its memory) */
+  readonly #baseTags = new Map<string, TxnTag>();
   readonly #chains = new Map<string, Chain>();
   readonly #translated = new Map<string, TranslatedChange>();
   /** old actor → the highest of its sequences inside H (absent: none of its changes is in H) */
@@ -70,11 +70,13 @@ export class CutTranslator {
     this.#base = base;
     this.lineage = lineage;
     this.#seqsInCut = seqsInCut;
-    this.#baseDoc = loadBase(base, undefined);
-    const heads = this.#baseDoc.getHeads();
-    if (heads.length !== 1 || heads[0] !== lineage) {
-      this.#baseDoc.free();
-      throw new AutomergeDocError(`cut base ${heads.join(',')} is not lineage ${lineage}`);
+    const baseDoc = loadBase(base, undefined);
+    try {
+      const heads = baseDoc.getHeads();
+      if (heads.length !== 1 || heads[0] !== lineage) throw new AutomergeDocError(`cut base ${heads.join(',')} is not lineage ${lineage}`);
+      for (const key of baseDoc.keys(kvMapId)) this.#baseTags.set(key, decodeTaggedStoredValue(baseDoc.get(kvMapId, key)).tag);
+    } finally {
+      baseDoc.free();
     }
   }
 
@@ -110,7 +112,6 @@ export class CutTranslator {
   }
 
   free(): void {
-    this.#baseDoc.free();
     for (const chain of this.#chains.values()) chain.scratch.free();
     this.#chains.clear();
   }
@@ -141,8 +142,7 @@ export class CutTranslator {
 
   /** The tag of the base's value of `key` (untagged when it has none: below every write). */
   #baseTag(key: string): TxnTag {
-    const stored = this.#baseDoc.get(kvMapId, key);
-    return stored === undefined ? { hlc: 0n, member: 0n } : decodeTaggedStoredValue(stored).tag;
+    return this.#baseTags.get(key) ?? untaggedTag;
   }
 }
 
