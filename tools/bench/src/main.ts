@@ -3,6 +3,7 @@
 // which starts several eckd members here and measures replication, and
 // `metrics-overhead`, put throughput of one node with metrics on and off.
 import { runClusterBench } from './cluster.js';
+import { runFrontendAb } from './frontend-ab.js';
 import { runMetricsOverhead } from './metrics-overhead.js';
 import { BenchUsageError, parseBenchArgs, parseClusterArgs } from './options.js';
 import { runWorkload } from './run.js';
@@ -12,8 +13,18 @@ import { formatTable } from './stats.js';
 try {
   const argv = process.argv.slice(2);
   if (argv[0] === 'side-by-side') {
+    const valueOf = (flag: string) => {
+      const at = argv.indexOf(flag);
+      return at >= 0 ? argv[at + 1] : undefined;
+    };
+    await runSideBySide({ quick: argv.includes('--quick'), only: valueOf('--only'), profileFrontendDir: valueOf('--profile-frontend') });
+  } else if (argv[0] === 'frontend-ab') {
+    const at = argv.indexOf('--baseline');
+    const baseline = at >= 0 ? argv[at + 1] : undefined;
+    if (baseline === undefined) throw new BenchUsageError('frontend-ab needs --baseline DIR (a built copy of the repository)');
+    const rounds = argv.indexOf('--rounds');
     const only = argv.indexOf('--only');
-    await runSideBySide({ quick: argv.includes('--quick'), only: only >= 0 ? argv[only + 1] : undefined });
+    await runFrontendAb({ baseline, rounds: rounds >= 0 ? Number(argv[rounds + 1]) : 3, only: only >= 0 ? argv[only + 1]?.split(',') : undefined, quick: argv.includes('--quick') });
   } else if (argv[0] === 'metrics-overhead') {
     const flag = (name: string, fallback: number) => {
       const at = argv.indexOf(`--${name}`);

@@ -1,0 +1,92 @@
+// `eckd-bench frontend-ab --baseline DIR`: the frontend's cost before and
+// after a change, measured in the same period. One eckd node (this tree's
+// backend and persister, a private NATS, a fresh database) gets two
+// etcd-api processes: this tree's and the one built in DIR (a copy of the
+// repository at the baseline commit, built). Each round runs every case
+// against both, in alternating order, and reports throughput and the CPU and
+// socket writes each frontend spent per request. Both frontends apply every
+// patch, so each also pays for the other's writes while idle: the figures
+// compare the two, they are not a node's absolute cost.
+import { join } from 'node:path';
+import { createTestDatabase, freePort, isReadyLine, startNatsServer, startNode, startProcess, subjectPrefix } from '@eckd/testing';
+import type { ProcessHandle } from '@eckd/testing';
+import { parseBenchArgs } from './options.js';
+import { measureUsage } from './process-usage.js';
+import { runWorkload } from './run.js';
+import { sideBySideCases } from './side-by-side.js';
+
+export interface FrontendAbOptions {
+  /** repository root holding the baseline's built apps/etcd-api/dist */
+  baseline: string;
+  rounds: number;
+  /** run just the cases whose name contains one of these */
+  only?: string[] | undefined;
+  quick: boolean;
+}
+
+interface Side {
+  name: 'baseline' | 'current';
+  endpoint: string;
+  process: ProcessHandle;
+}
+
+export async function runFrontendAb(o: FrontendAbOptions): Promise<void> {
+  const nats = await startNatsServer();
+  const db = await createTestDatabase();
+  const nodeOpts = { natsUrl: nats.url, databaseUrl: db.url, subjectPrefix: subjectPrefix(), nodeName: 'ab' };
+  const node = await startNode(nodeOpts);
+  let baseline: ProcessHandle | undefined;
+  const rows: string[] = [];
+  try {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    baseline = await startProcess({
+      name: 'ab/etcd-api-baseline',
+      command: process.execPath,
+      args: [
+        '--enable-source-maps',
+        join(o.baseline, 'apps', 'etcd-api', 'dist', 'main.js'),
+        ...['--name', nodeOpts.nodeName, '--listen-client-urls', url, '--advertise-client-urls', url, '--listen-metrics-urls', `http://127.0.0.1:${await freePort()}`],
+      ],
+      env: { NATS_URL: nodeOpts.natsUrl, ECKD_SUBJECT_PREFIX: nodeOpts.subjectPrefix, ECKD_NODE_NAME: nodeOpts.nodeName, DATABASE_URL: nodeOpts.databaseUrl },
+      cwd: o.baseline,
+      readyLine: isReadyLine,
+    });
+    const sides: Side[] = [
+      { name: 'baseline', endpoint: `127.0.0.1:${port}`, process: baseline },
+      { name: 'current', endpoint: node.endpoints[0]!, process: node.processes.frontends[0]! },
+    ];
+    for (let round = 0; round < o.rounds; round++) {
+      for (const c of sideBySideCases(o.quick).filter((c) => c.metric === 'throughput' && (o.only === undefined || o.only.some((part) => c.name.includes(part))))) {
+        const order = round % 2 === 0 ? sides : [...sides].reverse();
+        const figures: Record<string, { throughput: number; cpuMicros: number; writeCalls: number }> = {};
+        for (const side of order) {
+          const { result, usage } = await measureUsage({ frontend: side.process.pid }, () => runWorkload(parseBenchArgs(['--endpoints', side.endpoint, ...c.args])));
+          const stats = result[0]!;
+          const used = usage.frontend!;
+          figures[side.name] = { throughput: stats.throughput, cpuMicros: used.cpuMicros / stats.requests, writeCalls: used.writeCalls / stats.requests };
+          console.log(JSON.stringify({ round, case: c.name, side: side.name, ...stats, frontendPerRequest: figures[side.name] }));
+        }
+        const b = figures.baseline!;
+        const k = figures.current!;
+        rows.push(
+          `| ${round} | ${c.name} | ${Math.round(b.throughput)} /s, ${Math.round(b.cpuMicros)} µs, ${b.writeCalls.toFixed(2)} writes | ${Math.round(k.throughput)} /s, ${Math.round(k.cpuMicros)} µs, ${k.writeCalls.toFixed(2)} writes | ${(k.throughput / b.throughput).toFixed(2)} | ${(k.cpuMicros / b.cpuMicros).toFixed(2)} |`,
+        );
+      }
+    }
+  } finally {
+    await baseline?.stop();
+    await node.stop();
+    await Promise.allSettled([nats.stop(), db.drop()]);
+  }
+  console.log(
+    [
+      '',
+      'Per request on the frontend: CPU µs and socket writes (write system calls).',
+      '',
+      '| round | workload | baseline | current | throughput current/baseline | CPU current/baseline |',
+      '|---|---|---|---|---|---|',
+      ...rows,
+    ].join('\n'),
+  );
+}
