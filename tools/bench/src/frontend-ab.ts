@@ -1,14 +1,15 @@
-// `eckd-bench frontend-ab --baseline DIR`: the frontend's cost before and
-// after a change, measured in the same period. One eckd node (this tree's
-// backend and persister, a private NATS, a fresh database) gets two
-// etcd-api processes: this tree's and the one built in DIR (a copy of the
-// repository at the baseline commit, built). Each round runs every case
+// `eckd-bench frontend-ab --baseline DIR [--current DIR]`: the frontend's
+// cost before and after a change, measured in the same period. One eckd
+// node (this tree's backend and persister, a private NATS, a fresh
+// database) gets two etcd-api processes: the one built in --current (default:
+// this tree) and the one built in --baseline (a copy of the repository, or
+// of its apps/etcd-api/dist, at the baseline commit). Each round runs every case
 // against both, in alternating order, and reports throughput and the CPU and
 // socket writes each frontend spent per request. Both frontends apply every
 // patch, so each also pays for the other's writes while idle: the figures
 // compare the two, they are not a node's absolute cost.
 import { join } from 'node:path';
-import { createTestDatabase, freePort, isReadyLine, startNatsServer, startNode, startProcess, subjectPrefix } from '@eckd/testing';
+import { createTestDatabase, freePort, isReadyLine, repoRoot, startNatsServer, startNode, startProcess, subjectPrefix } from '@eckd/testing';
 import type { ProcessHandle } from '@eckd/testing';
 import { parseBenchArgs } from './options.js';
 import { measureUsage } from './process-usage.js';
@@ -18,6 +19,8 @@ import { sideBySideCases } from './side-by-side.js';
 export interface FrontendAbOptions {
   /** repository root holding the baseline's built apps/etcd-api/dist */
   baseline: string;
+  /** the same for the other side; default this tree */
+  current?: string | undefined;
   rounds: number;
   /** run just the cases whose name contains one of these */
   only?: string[] | undefined;
@@ -33,29 +36,28 @@ interface Side {
 export async function runFrontendAb(o: FrontendAbOptions): Promise<void> {
   const nats = await startNatsServer();
   const db = await createTestDatabase();
-  const nodeOpts = { natsUrl: nats.url, databaseUrl: db.url, subjectPrefix: subjectPrefix(), nodeName: 'ab' };
+  const nodeOpts = { natsUrl: nats.url, databaseUrl: db.url, subjectPrefix: subjectPrefix(), nodeName: 'ab', frontends: 0 };
   const node = await startNode(nodeOpts);
-  let baseline: ProcessHandle | undefined;
+  const sides: Side[] = [];
   const rows: string[] = [];
   try {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    baseline = await startProcess({
-      name: 'ab/etcd-api-baseline',
-      command: process.execPath,
-      args: [
-        '--enable-source-maps',
-        join(o.baseline, 'apps', 'etcd-api', 'dist', 'main.js'),
-        ...['--name', nodeOpts.nodeName, '--listen-client-urls', url, '--advertise-client-urls', url, '--listen-metrics-urls', `http://127.0.0.1:${await freePort()}`],
-      ],
-      env: { NATS_URL: nodeOpts.natsUrl, ECKD_SUBJECT_PREFIX: nodeOpts.subjectPrefix, ECKD_NODE_NAME: nodeOpts.nodeName, DATABASE_URL: nodeOpts.databaseUrl },
-      cwd: o.baseline,
-      readyLine: isReadyLine,
-    });
-    const sides: Side[] = [
-      { name: 'baseline', endpoint: `127.0.0.1:${port}`, process: baseline },
-      { name: 'current', endpoint: node.endpoints[0]!, process: node.processes.frontends[0]! },
-    ];
+    // One at a time: both subscribe before they sync, so the second start does not race the first.
+    for (const [name, root] of [['baseline', o.baseline], ['current', o.current ?? repoRoot()]] as const) {
+      const url = `http://127.0.0.1:${await freePort()}`;
+      const proc = await startProcess({
+        name: `ab/etcd-api-${name}`,
+        command: process.execPath,
+        args: [
+          '--enable-source-maps',
+          join(root, 'apps', 'etcd-api', 'dist', 'main.js'),
+          ...['--name', nodeOpts.nodeName, '--listen-client-urls', url, '--advertise-client-urls', url, '--listen-metrics-urls', `http://127.0.0.1:${await freePort()}`],
+        ],
+        env: { NATS_URL: nodeOpts.natsUrl, ECKD_SUBJECT_PREFIX: nodeOpts.subjectPrefix, ECKD_NODE_NAME: nodeOpts.nodeName, DATABASE_URL: nodeOpts.databaseUrl },
+        cwd: root,
+        readyLine: isReadyLine,
+      });
+      sides.push({ name, endpoint: url.replace('http://', ''), process: proc });
+    }
     for (let round = 0; round < o.rounds; round++) {
       for (const c of sideBySideCases(o.quick).filter((c) => c.metric === 'throughput' && (o.only === undefined || o.only.some((part) => c.name.includes(part))))) {
         const order = round % 2 === 0 ? sides : [...sides].reverse();
@@ -75,7 +77,7 @@ export async function runFrontendAb(o: FrontendAbOptions): Promise<void> {
       }
     }
   } finally {
-    await baseline?.stop();
+    await Promise.allSettled(sides.map((side) => side.process.stop()));
     await node.stop();
     await Promise.allSettled([nats.stop(), db.drop()]);
   }

@@ -22,9 +22,10 @@ try {
     const at = argv.indexOf('--baseline');
     const baseline = at >= 0 ? argv[at + 1] : undefined;
     if (baseline === undefined) throw new BenchUsageError('frontend-ab needs --baseline DIR (a built copy of the repository)');
+    const current = argv.indexOf('--current');
     const rounds = argv.indexOf('--rounds');
     const only = argv.indexOf('--only');
-    await runFrontendAb({ baseline, rounds: rounds >= 0 ? Number(argv[rounds + 1]) : 3, only: only >= 0 ? argv[only + 1]?.split(',') : undefined, quick: argv.includes('--quick') });
+    await runFrontendAb({ baseline, current: current >= 0 ? argv[current + 1] : undefined, rounds: rounds >= 0 ? Number(argv[rounds + 1]) : 3, only: only >= 0 ? argv[only + 1]?.split(',') : undefined, quick: argv.includes('--quick') });
   } else if (argv[0] === 'metrics-overhead') {
     const flag = (name: string, fallback: number) => {
       const at = argv.indexOf(`--${name}`);
