@@ -24,7 +24,8 @@ export interface FrontendAbOptions {
   rounds: number;
   /** run just the cases whose name contains one of these */
   only?: string[] | undefined;
-  quick: boolean;
+  /** each case runs 1/divisor of side-by-side's requests, so more rounds fit in the same time */
+  divisor: number;
 }
 
 interface Side {
@@ -40,6 +41,7 @@ export async function runFrontendAb(o: FrontendAbOptions): Promise<void> {
   const node = await startNode(nodeOpts);
   const sides: Side[] = [];
   const rows: string[] = [];
+  const ratios: Record<string, { throughput: number; cpu: number }[]> = {};
   try {
     // One at a time: both subscribe before they sync, so the second start does not race the first.
     for (const [name, root] of [['baseline', o.baseline], ['current', o.current ?? repoRoot()]] as const) {
@@ -59,7 +61,7 @@ export async function runFrontendAb(o: FrontendAbOptions): Promise<void> {
       sides.push({ name, endpoint: url.replace('http://', ''), process: proc });
     }
     for (let round = 0; round < o.rounds; round++) {
-      for (const c of sideBySideCases(o.quick).filter((c) => c.metric === 'throughput' && (o.only === undefined || o.only.some((part) => c.name.includes(part))))) {
+      for (const c of sideBySideCases(o.divisor).filter((c) => c.metric === 'throughput' && (o.only === undefined || o.only.some((part) => c.name.includes(part))))) {
         const order = round % 2 === 0 ? sides : [...sides].reverse();
         const figures: Record<string, { throughput: number; cpuMicros: number; writeCalls: number }> = {};
         for (const side of order) {
@@ -71,6 +73,7 @@ export async function runFrontendAb(o: FrontendAbOptions): Promise<void> {
         }
         const b = figures.baseline!;
         const k = figures.current!;
+        (ratios[c.name] ??= []).push({ throughput: k.throughput / b.throughput, cpu: k.cpuMicros / b.cpuMicros });
         rows.push(
           `| ${round} | ${c.name} | ${Math.round(b.throughput)} /s, ${Math.round(b.cpuMicros)} µs, ${b.writeCalls.toFixed(2)} writes | ${Math.round(k.throughput)} /s, ${Math.round(k.cpuMicros)} µs, ${k.writeCalls.toFixed(2)} writes | ${(k.throughput / b.throughput).toFixed(2)} | ${(k.cpuMicros / b.cpuMicros).toFixed(2)} |`,
         );
@@ -89,6 +92,16 @@ export async function runFrontendAb(o: FrontendAbOptions): Promise<void> {
       '| round | workload | baseline | current | throughput current/baseline | CPU current/baseline |',
       '|---|---|---|---|---|---|',
       ...rows,
+      '',
+      '| workload | median throughput current/baseline | median CPU current/baseline |',
+      '|---|---|---|',
+      ...Object.entries(ratios).map(([name, r]) => `| ${name} | ${median(r.map((x) => x.throughput)).toFixed(2)} | ${median(r.map((x) => x.cpu)).toFixed(2)} |`),
     ].join('\n'),
   );
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

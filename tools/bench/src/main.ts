@@ -23,9 +23,10 @@ try {
     const baseline = at >= 0 ? argv[at + 1] : undefined;
     if (baseline === undefined) throw new BenchUsageError('frontend-ab needs --baseline DIR (a built copy of the repository)');
     const current = argv.indexOf('--current');
+    const divisor = argv.indexOf('--divide');
     const rounds = argv.indexOf('--rounds');
     const only = argv.indexOf('--only');
-    await runFrontendAb({ baseline, current: current >= 0 ? argv[current + 1] : undefined, rounds: rounds >= 0 ? Number(argv[rounds + 1]) : 3, only: only >= 0 ? argv[only + 1]?.split(',') : undefined, quick: argv.includes('--quick') });
+    await runFrontendAb({ baseline, current: current >= 0 ? argv[current + 1] : undefined, rounds: rounds >= 0 ? Number(argv[rounds + 1]) : 3, only: only >= 0 ? argv[only + 1]?.split(',') : undefined, divisor: divisor >= 0 ? Number(argv[divisor + 1]) : 1 });
   } else if (argv[0] === 'metrics-overhead') {
     const flag = (name: string, fallback: number) => {
       const at = argv.indexOf(`--${name}`);

@@ -20,9 +20,9 @@ export interface Case {
   metric: 'throughput' | 'p99';
 }
 
-/** The workloads of a side-by-side run (`quick`: 1/20 of each). */
-export function sideBySideCases(quick: boolean): Case[] {
-  const n = (full: number) => String(quick ? Math.max(200, Math.floor(full / 20)) : full);
+/** The workloads of a side-by-side run, each with 1/`divisor` of its requests (`--quick`: 1/20). */
+export function sideBySideCases(divisor: number): Case[] {
+  const n = (full: number) => String(divisor > 1 ? Math.max(200, Math.floor(full / divisor)) : full);
   return [
     { name: 'put 256 B, 64 clients', args: ['--conns', '16', '--clients', '64', 'put', '--val-size', '256', '--key-space-size', '100000', '--total', n(20_000)], metric: 'throughput' },
     { name: 'range one key, serializable', args: ['--conns', '16', '--clients', '64', 'range', 'bench-range-key', '--consistency', 's', '--total', n(40_000)], metric: 'throughput' },
@@ -58,7 +58,7 @@ export async function runSideBySide(opts: SideBySideOptions): Promise<void> {
   const rows: string[] = [];
   const costRows: string[] = [];
   try {
-    for (const c of sideBySideCases(opts.quick).filter((c) => opts.only === undefined || c.name.includes(opts.only))) {
+    for (const c of sideBySideCases(opts.quick ? 20 : 1).filter((c) => opts.only === undefined || c.name.includes(opts.only))) {
       const results: Record<'etcd' | 'eckd', RunStats[]> = { etcd: [], eckd: [] };
       const cost: Record<'etcd' | 'eckd', Record<string, ProcessUsage>> = { etcd: {}, eckd: {} };
       for (const [server, endpoint] of [
