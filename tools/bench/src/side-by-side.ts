@@ -38,9 +38,10 @@ export function sideBySideCases(divisor: number): Case[] {
 }
 
 export interface SideBySideOptions {
-  quick: boolean;
-  /** run just the cases whose name contains it */
-  only?: string | undefined;
+  /** each case runs 1/divisor of its requests (`--quick`: 20, `--divide N`) */
+  divisor: number;
+  /** run just the cases whose name contains one of these */
+  only?: string[] | undefined;
   /** a directory for a V8 CPU profile of the etcd-api process (`node --cpu-prof`), written when it stops (`--profile-frontend DIR`) */
   profileFrontendDir?: string | undefined;
 }
@@ -58,7 +59,7 @@ export async function runSideBySide(opts: SideBySideOptions): Promise<void> {
   const rows: string[] = [];
   const costRows: string[] = [];
   try {
-    for (const c of sideBySideCases(opts.quick ? 20 : 1).filter((c) => opts.only === undefined || c.name.includes(opts.only))) {
+    for (const c of sideBySideCases(opts.divisor).filter((c) => opts.only === undefined || opts.only.some((part) => c.name.includes(part)))) {
       const results: Record<'etcd' | 'eckd', RunStats[]> = { etcd: [], eckd: [] };
       const cost: Record<'etcd' | 'eckd', Record<string, ProcessUsage>> = { etcd: {}, eckd: {} };
       for (const [server, endpoint] of [
