@@ -8,7 +8,6 @@ import { codecs, validated, validators } from '@eckd/change-codec';
 import type { Proposal, ProposalResult } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { injectTraceHeaders } from '@eckd/telemetry';
-import { encodeProposeRequest } from './propose-encoding.js';
 import { EtcdRpcError } from './to-grpc-error.js';
 
 interface PendingProposal {
@@ -78,7 +77,7 @@ export class Proposer {
   async #send(group: PendingProposal[]): Promise<void> {
     const byId = new Map(group.map((p) => [String(p.proposal.id), p]));
     try {
-      const payload = encodeProposeRequest(this.#opts.frontendId, Date.now() + this.#opts.timeoutMs, group.map((p) => p.proposal));
+      const payload = codecs.proposeRequest.encode({ frontend_id: this.#opts.frontendId, deadline_ms: Date.now() + this.#opts.timeoutMs, proposals: group.map((p) => p.proposal) });
       // The first write's trace carries the batch; the others are linked by the backend's span.
       const reply = validated(codecs.proposeReply.decode(
         (await this.#opts.messenger.request(this.#opts.subject, payload, { timeoutMs: this.#opts.timeoutMs, headers: group[0]!.headers })).data,

@@ -23,7 +23,6 @@ import { maintenanceHandlers } from './maintenance.handler.js';
 import type { RecipeDeps } from './concurrency/recipe-steps.js';
 import { electionHandlers } from './concurrency/election.handler.js';
 import { lockHandlers } from './concurrency/lock.handler.js';
-import { keepingRequestBytes } from './request-bytes.js';
 import type { WatchDeps } from './watch.handler.js';
 import { watchHandlers } from './watch.handler.js';
 
@@ -60,7 +59,7 @@ export function createGrpcServer(
     'grpc.keepalive_timeout_ms': limits.grpcKeepaliveTimeoutMs,
     interceptors: ops.metrics ? [new GrpcServerMetrics().interceptor] : [],
   });
-  server.addService(keepingRequestBytes(loadEtcdGrpc().KV, ['Put', 'DeleteRange', 'Txn']), kvHandlers(deps));
+  server.addService(loadEtcdGrpc().KV, kvHandlers(deps));
   server.addService(loadEtcdGrpc().Watch, watchHandlers(deps));
   server.addService(loadEtcdGrpc().Lease, leaseHandlers(deps));
   server.addService(loadEtcdGrpc().Maintenance, maintenanceHandlers(deps));
