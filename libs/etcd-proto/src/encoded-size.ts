@@ -81,17 +81,9 @@ export function messageBytes(type: Type, message: object): number {
   return size;
 }
 
-/** The resolved types by full name: resolving the root and looking a name up walk the whole tree, too much for every request. */
-const typesByName = new Map<string, Type>();
-
 /** Encoded size of an etcd message given by its full name, e.g. `etcdserverpb.PutRequest`. */
 export function etcdMessageBytes(typeName: string, message: object): number {
-  let type = typesByName.get(typeName);
-  if (type === undefined) {
-    const root = etcdProtoRoot();
-    root.resolveAll();
-    type = root.lookupType(typeName);
-    typesByName.set(typeName, type);
-  }
-  return messageBytes(type, message);
+  const root = etcdProtoRoot();
+  root.resolveAll();
+  return messageBytes(root.lookupType(typeName), message);
 }

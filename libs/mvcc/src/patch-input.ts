@@ -4,7 +4,7 @@
 // replica's state so a diverged replica fails loudly instead of serving
 // wrong data.
 import { copyBytes, keyString, toInt, toLeaseId } from './convert.js';
-import { MvccInvariantError, invariant } from './errors.js';
+import { invariant } from './errors.js';
 import type { KeySpace } from './key-space.js';
 import type { Event, IntInput, KeyValue } from './types.js';
 
@@ -34,25 +34,22 @@ export function normalizeEvent(e: { type?: unknown; kv?: unknown }): Event {
   return { type: 'PUT', kv: normalizeKv(kv) };
 }
 
-/**
- * Asserts that an event of `revision` follows from the key's current state
- * (as the backend produced it). Runs for every event a replica applies, so
- * a message is built only when a check fails.
- */
+/** Asserts that an event of `revision` follows from the key's current state (as the backend produced it). */
 export function checkEvent(space: KeySpace, revision: number, event: Event): string {
   const key = keyString(event.kv.key);
-  if (key.length === 0) throw new MvccInvariantError('event with an empty key');
-  if (event.kv.mod_revision !== revision) throw new MvccInvariantError(`event mod_revision ${event.kv.mod_revision} in patch of revision ${revision}`);
+  invariant(key.length > 0, 'event with an empty key');
+  invariant(event.kv.mod_revision === revision, `event mod_revision ${event.kv.mod_revision} in patch of revision ${revision}`);
   const prev = space.latest(key);
   if (event.type === 'DELETE') {
-    if (prev === undefined) throw new MvccInvariantError(`DELETE of a key that is not live: ${JSON.stringify(key)}`);
+    invariant(prev !== undefined, `DELETE of a key that is not live: ${JSON.stringify(key)}`);
     return key;
   }
   const kv = event.kv;
   const expectedCreate = prev ? prev.create_revision : revision;
   const expectedVersion = prev ? prev.version + 1 : 1;
-  if (kv.create_revision !== expectedCreate || kv.version !== expectedVersion) {
-    throw new MvccInvariantError(`PUT of ${JSON.stringify(key)} has create_revision ${kv.create_revision} version ${kv.version}, replica expects ${expectedCreate}/${expectedVersion}`);
-  }
+  invariant(
+    kv.create_revision === expectedCreate && kv.version === expectedVersion,
+    `PUT of ${JSON.stringify(key)} has create_revision ${kv.create_revision} version ${kv.version}, replica expects ${expectedCreate}/${expectedVersion}`,
+  );
   return key;
 }
