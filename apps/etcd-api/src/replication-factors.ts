@@ -47,8 +47,15 @@ function metadataInt(metadata: Metadata, key: string, min: number): number | und
 
 const requestFactors = new AsyncLocalStorage<Partial<ReplicationFactors>>();
 
-/** Runs one request's handler with the factors its metadata named. */
+/**
+ * Runs one request's handler with the factors its metadata named. A request
+ * that names none runs outside the store: once an AsyncLocalStorage has run
+ * anything, Node tracks the context of every promise of the process (async
+ * hooks), a cost every request then pays; without a store `requestedFactors`
+ * answers undefined, which is what an empty store meant.
+ */
 export function withRequestFactors<T>(factors: Partial<ReplicationFactors>, fn: () => T): T {
+  if (factors.internal === undefined && factors.external === undefined) return fn();
   return requestFactors.run(factors, fn);
 }
 

@@ -12,7 +12,7 @@ import type { FrontendConfig } from './config.js';
 import type { ConflictsDeps } from './conflicts.handler.js';
 import { conflictsHandlers } from './conflicts.handler.js';
 import { healthHandlers, healthServiceDefinition } from './grpc-health.js';
-import { grpcMetricsInterceptor } from './grpc-metrics.js';
+import { GrpcServerMetrics } from './grpc-metrics.js';
 import type { HealthChecks } from '@eckd/service-kit';
 import type { KvDeps } from './kv.handler.js';
 import { kvHandlers } from './kv.handler.js';
@@ -57,7 +57,7 @@ export function createGrpcServer(
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.keepalive_time_ms': limits.grpcKeepaliveIntervalMs,
     'grpc.keepalive_timeout_ms': limits.grpcKeepaliveTimeoutMs,
-    interceptors: ops.metrics ? [grpcMetricsInterceptor] : [],
+    interceptors: ops.metrics ? [new GrpcServerMetrics().interceptor] : [],
   });
   server.addService(loadEtcdGrpc().KV, kvHandlers(deps));
   server.addService(loadEtcdGrpc().Watch, watchHandlers(deps));

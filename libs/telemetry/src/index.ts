@@ -9,5 +9,5 @@ export { TelemetryConfigError, TelemetryExportError, TelemetryStateError } from 
 // without naming the API package themselves.
 export { SpanKind } from '@opentelemetry/api';
 export type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
-export { commitSecondsBuckets, counter, countBuckets, histogram, latencySecondsBuckets, observeGauge, startMetrics, upDownCounter } from './metrics.js';
+export { commitSecondsBuckets, counter, countBuckets, histogram, latencySecondsBuckets, observeCounter, observeGauge, startMetrics, upDownCounter } from './metrics.js';
 export type { MetricCounter, MetricHistogram, MetricsRegistry } from './metrics.js';

@@ -105,6 +105,16 @@ export function observeGauge(name: string, description: string, read: (result: O
   meter().createObservableGauge(name, { description }).addCallback(read);
 }
 
+/**
+ * A monotonic counter the caller keeps itself (plain numbers on a hot path,
+ * where an instrument's per-call attribute hashing would cost more than the
+ * work counted) and reports at each scrape; `name` ends in `_total`. Call
+ * after `startMetrics`, as `observeGauge`.
+ */
+export function observeCounter(name: string, description: string, read: (result: ObservableResult) => void): void {
+  meter().createObservableCounter(name, { description }).addCallback(read);
+}
+
 /** client_golang's process_* names and prom-client's nodejs_* ones, read at scrape time. */
 function observeProcess(m: Meter): () => void {
   const startSeconds = Math.round(Date.now() / 1000 - process.uptime());

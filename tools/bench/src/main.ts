@@ -1,8 +1,10 @@
 // eckd-bench: a load generator for any etcd endpoint list (eckd or etcd),
-// `side-by-side`, which starts both here and compares them, and `cluster`,
+// `side-by-side`, which starts both here and compares them, `frontend-ab`,
+// which compares two builds of the frontend on one node, `cluster`,
 // which starts several eckd members here and measures replication, and
 // `metrics-overhead`, put throughput of one node with metrics on and off.
 import { runClusterBench } from './cluster.js';
+import { runFrontendAb } from './frontend-ab.js';
 import { runMetricsOverhead } from './metrics-overhead.js';
 import { BenchUsageError, parseBenchArgs, parseClusterArgs } from './options.js';
 import { runWorkload } from './run.js';
@@ -11,17 +13,29 @@ import { formatTable } from './stats.js';
 
 try {
   const argv = process.argv.slice(2);
+  /** The value after `--name`, if given. */
+  const valueOf = (name: string) => {
+    const at = argv.indexOf(`--${name}`);
+    return at >= 0 ? argv[at + 1] : undefined;
+  };
+  const positiveInt = (name: string, fallback: number) => {
+    const raw = valueOf(name);
+    const value = raw === undefined ? fallback : Number(raw);
+    if (!Number.isInteger(value) || value < 1) throw new BenchUsageError(`--${name} must be a positive integer`);
+    return value;
+  };
   if (argv[0] === 'side-by-side') {
-    const only = argv.indexOf('--only');
-    await runSideBySide({ quick: argv.includes('--quick'), only: only >= 0 ? argv[only + 1] : undefined });
+    await runSideBySide({
+      divisor: argv.includes('--quick') ? 20 : positiveInt('divide', 1),
+      only: valueOf('only')?.split(','),
+      profileFrontendDir: valueOf('profile-frontend'),
+    });
+  } else if (argv[0] === 'frontend-ab') {
+    const baseline = valueOf('baseline');
+    if (baseline === undefined) throw new BenchUsageError('frontend-ab needs --baseline DIR (a built copy of the repository)');
+    await runFrontendAb({ baseline, current: valueOf('current'), rounds: positiveInt('rounds', 3), only: valueOf('only')?.split(','), divisor: positiveInt('divide', 1) });
   } else if (argv[0] === 'metrics-overhead') {
-    const flag = (name: string, fallback: number) => {
-      const at = argv.indexOf(`--${name}`);
-      const value = at === -1 ? fallback : Number(argv[at + 1]);
-      if (!Number.isInteger(value) || value < 1) throw new BenchUsageError(`--${name} must be a positive integer`);
-      return value;
-    };
-    await runMetricsOverhead({ rounds: flag('rounds', 3), total: flag('total', 10_000) });
+    await runMetricsOverhead({ rounds: positiveInt('rounds', 3), total: positiveInt('total', 10_000) });
   } else if (argv[0] === 'cluster') {
     await runClusterBench(parseClusterArgs(argv.slice(1)));
   } else {
