@@ -103,6 +103,8 @@ export interface ClusterSubjects {
   members(member: string): string;
   /** request/reply: a new node asks its ECKD_JOIN member for its record and the member table (MemberJoin → MemberJoinReply) */
   join(member: string): string;
+  /** request / chunked reply: a member with an empty database asks a peer for its saved document (SnapshotRequest → SnapshotChunk...) */
+  snapshot(member: string): string;
 }
 
 export function clusterSubjects(prefix: string): ClusterSubjects {
@@ -118,6 +120,7 @@ export function clusterSubjects(prefix: string): ClusterSubjects {
     stored: (member: string) => `${ofMember(member)}.stored.v1`,
     members: (member: string) => `${ofMember(member)}.members.v1`,
     join: (member: string) => `${ofMember(member)}.join.v1`,
+    snapshot: (member: string) => `${ofMember(member)}.snapshot.v1`,
   });
 }
 

@@ -46,6 +46,7 @@ const config: PeerConfig = {
   inboxMax: 100,
   storedPublishIntervalMs: 3_600_000,
   bandReserveTimeoutMs: 1_000,
+  snapshot: { bytesMax: 1024 * 1024, chunkTimeoutMs: 5_000, attempts: 1, servesMax: 1 },
 };
 
 describe('replication in the apply loop', () => {
