@@ -3,9 +3,12 @@
 // answered with the new member (no name until it starts) and the settings
 // etcdctl prints; the new record replicates to the other member; the new
 // node started with those settings (ECKD_INITIAL_CLUSTER_STATE=existing,
-// ECKD_JOIN, ECKD_PEER_URL) takes the record's id, converges to the same
-// keys and values, its writes replicate, it is listed as a started learner
-// and `member promote` makes it a voter once it is in sync; a peer URL
+// ECKD_JOIN, ECKD_PEER_URL) takes the record's id, starts from its join
+// member's snapshot (that member counts one served, the node one taken:
+// not the whole history through sync rounds), converges to the same keys and
+// values, its writes replicate, it is listed as a started learner, `member
+// promote` makes it a voter once it is in sync, and its backend restarted
+// loads from its own Postgres (no second snapshot); a peer URL
 // already used and a malformed one are refused with etcd's errors; two
 // adds made concurrently on the two members never both take one band (one
 // is refused, or both succeed with their own records); a voter that does
@@ -26,7 +29,7 @@ const requestTimeoutMs = 10_000;
 const replicatedWithinMs = 15_000;
 /** Keys the first two members hold before the add; ECKD_MEMBER_ADD_KEYS for a measurement (docs/BENCHMARKS.md). */
 const keys = Number(process.env['ECKD_MEMBER_ADD_KEYS'] ?? 300);
-/** The joiner takes the whole history through sync rounds (no snapshot join yet): generous on a shared machine. */
+/** The joiner starts from a snapshot, then sync rounds bring what came after: generous on a shared machine. */
 const caughtUpWithinMs = 60_000 + keys * 5;
 /** Never bound: eckd members replicate over NATS, a peer URL only names the record. */
 const newPeerUrl = 'http://node3.invalid:2380';
@@ -66,6 +69,12 @@ const endpoint = (i: number) => cluster.member(i).endpoints[0]!;
 /** `etcdctl member list` on member `i`. */
 const memberList = (i: number) => etcdctlMemberList(endpoint(i));
 
+/** A counter on member `i`'s backend /metrics (0 when absent). */
+async function backendCounter(i: number, name: string): Promise<number> {
+  const page = await (await fetch(`${cluster.member(i).node.opsUrls.backend}/metrics`, { signal: AbortSignal.timeout(20_000) })).text();
+  return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(page)?.[1] ?? 0);
+}
+
 describe('member add', () => {
   test('etcdctl member add --learner: the new member and the settings to start it; the record replicates', async () => {
     for (let k = 0; k < keys; k += 100) {
@@ -99,6 +108,9 @@ describe('member add', () => {
     const ready = Date.now();
     await waitUntil(async () => (await stateOf(2, 'data/')) === expected, caughtUpWithinMs, 'node3 to hold every key');
     console.log(`joined member: ${keys} keys, started in ${ready - startedAt} ms, caught up ${Date.now() - ready} ms after it was ready`);
+    // From node1's snapshot, not from the whole history through sync rounds.
+    assert.equal(await backendCounter(0, 'eckd_peer_snapshots_served_total'), 1);
+    assert.equal(await backendCounter(2, 'eckd_peer_snapshots_taken_total'), 1);
     const put = await etcdctl(endpoint(2), ['put', 'from-node3', 'joined']);
     assert.equal(put.code, 0, put.stderr);
     for (const i of [0, 1]) {
@@ -114,6 +126,15 @@ describe('member add', () => {
     for (const i of [0, 1, 2]) {
       await waitUntil(async () => (await memberList(i)).find((m) => m.id === addedId)?.learner === 'false', replicatedWithinMs, `node${i + 1} to list node3 as a voter`);
     }
+  });
+
+  test('the joined node restarted loads from its own Postgres: no second snapshot, same keys', async () => {
+    const backend = await cluster.kill(2, 'backend');
+    await backend.restart();
+    const expected = await stateOf(0, 'data/');
+    await waitUntil(async () => (await stateOf(2, 'data/').catch(() => '')) === expected, caughtUpWithinMs, 'node3 to serve every key again');
+    assert.equal(await backendCounter(0, 'eckd_peer_snapshots_served_total'), 1);
+    assert.equal(await backendCounter(2, 'eckd_peer_snapshots_taken_total'), 0);
   });
 
   test('a peer URL already used or malformed is refused with etcd\'s error, adding nothing', async () => {
