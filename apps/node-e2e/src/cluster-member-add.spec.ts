@@ -21,6 +21,7 @@ import { etcdctl, startCluster, waitUntil } from '@eckd/testing';
 import { etcdctlMemberList } from './member-list.js';
 import type { ListedMember } from './member-list.js';
 import type { Cluster } from '@eckd/testing';
+import { backendCounter } from './backend-counter.js';
 
 const names = ['node1', 'node2'];
 /** A MemberAdd's voters get half of it (§8.5): generous, the machine is shared. */
@@ -69,12 +70,6 @@ const endpoint = (i: number) => cluster.member(i).endpoints[0]!;
 /** `etcdctl member list` on member `i`. */
 const memberList = (i: number) => etcdctlMemberList(endpoint(i));
 
-/** A counter on member `i`'s backend /metrics (0 when absent). */
-async function backendCounter(i: number, name: string): Promise<number> {
-  const page = await (await fetch(`${cluster.member(i).node.opsUrls.backend}/metrics`, { signal: AbortSignal.timeout(20_000) })).text();
-  return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(page)?.[1] ?? 0);
-}
-
 describe('member add', () => {
   test('etcdctl member add --learner: the new member and the settings to start it; the record replicates', async () => {
     for (let k = 0; k < keys; k += 100) {
@@ -109,8 +104,8 @@ describe('member add', () => {
     await waitUntil(async () => (await stateOf(2, 'data/')) === expected, caughtUpWithinMs, 'node3 to hold every key');
     console.log(`joined member: ${keys} keys, started in ${ready - startedAt} ms, caught up ${Date.now() - ready} ms after it was ready`);
     // From node1's snapshot, not from the whole history through sync rounds.
-    assert.equal(await backendCounter(0, 'eckd_peer_snapshots_served_total'), 1);
-    assert.equal(await backendCounter(2, 'eckd_peer_snapshots_taken_total'), 1);
+    assert.equal(await backendCounter(cluster.member(0), 'eckd_peer_snapshots_served_total'), 1);
+    assert.equal(await backendCounter(cluster.member(2), 'eckd_peer_snapshots_taken_total'), 1);
     const put = await etcdctl(endpoint(2), ['put', 'from-node3', 'joined']);
     assert.equal(put.code, 0, put.stderr);
     for (const i of [0, 1]) {
@@ -133,8 +128,8 @@ describe('member add', () => {
     await backend.restart();
     const expected = await stateOf(0, 'data/');
     await waitUntil(async () => (await stateOf(2, 'data/').catch(() => '')) === expected, caughtUpWithinMs, 'node3 to serve every key again');
-    assert.equal(await backendCounter(0, 'eckd_peer_snapshots_served_total'), 1);
-    assert.equal(await backendCounter(2, 'eckd_peer_snapshots_taken_total'), 0);
+    assert.equal(await backendCounter(cluster.member(0), 'eckd_peer_snapshots_served_total'), 1);
+    assert.equal(await backendCounter(cluster.member(2), 'eckd_peer_snapshots_taken_total'), 0);
   });
 
   test('a peer URL already used or malformed is refused with etcd\'s error, adding nothing', async () => {
