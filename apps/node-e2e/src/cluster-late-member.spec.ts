@@ -28,7 +28,7 @@ const clients: Etcd3[] = [];
 
 before(async () => {
   const names = Array.from({ length: members }, (_, i) => `node${i + 1}`);
-  cluster = await startCluster({ nodes: members, startLater: 1, jetstream: false, nodeEnv: (i) => ({ ECKD_INITIAL_CLUSTER: names.join(','), ...(i === members - 1 ? { ECKD_SNAPSHOT_ATTEMPTS: snapshotAttempts } : {}) }) });
+  cluster = await startCluster({ nodes: members, startLater: 1, jetstream: false, readyTimeoutMs: 30_000 + keys, nodeEnv: (i) => ({ ECKD_INITIAL_CLUSTER: names.join(','), ...(i === members - 1 ? { ECKD_SNAPSHOT_ATTEMPTS: snapshotAttempts } : {}) }) });
   for (const m of cluster.members) clients.push(new Etcd3({ hosts: `http://${m.endpoints[0]!}` }));
 }, { timeout: 120_000 });
 

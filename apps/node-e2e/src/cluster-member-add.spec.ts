@@ -53,6 +53,8 @@ before(async () => {
     nodes: names.length + 1,
     startLater: 1,
     jetstream: false,
+    // The joiner is ready once it stored the snapshot and built its key index: O(keys).
+    readyTimeoutMs: 30_000 + keys,
     env: { ECKD_REQUEST_TIMEOUT_MS: String(requestTimeoutMs) },
     nodeEnv: (i) => (i < names.length ? { ECKD_INITIAL_CLUSTER: names.join(',') } : joinEnv),
   });

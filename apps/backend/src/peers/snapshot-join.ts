@@ -9,20 +9,17 @@
 // from its empty state, catching up through the sync rounds as before.
 import { encodedPeerSyncOfHeads, loadKvDocument } from '@eckd/automerge-doc';
 import type { KvDocument } from '@eckd/automerge-doc';
-import { authStateOfRecords } from '@eckd/auth';
 import { clusterSubjects, codecs, membersCodecs, validated, validators } from '@eckd/change-codec';
 import type { NodeIdentity } from '@eckd/change-codec';
-import { LeaseStore } from '@eckd/mvcc';
-import type { MvccStore, RevisionPatch } from '@eckd/mvcc';
+import type { LeaseStore } from '@eckd/mvcc';
+import type { MvccStore, PutRequest, RequestOp, RevisionPatch } from '@eckd/mvcc';
 import { retry } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { counter } from '@eckd/telemetry';
 import { appendTooLarge } from '../apply-loop.js';
 import { checkedLeases } from '../recovery.js';
 import type { LeaseOwnerSelf } from '../recovery.js';
-import type { BatchEffects } from '../write-application.js';
 import type { JoinedCluster } from './member-join.js';
-import { applyTouchedKeys } from './peer-apply.js';
 import { emptyStoreOfBand } from './peer-config.js';
 import type { ClusterStart, SnapshotLimits } from './peer-config.js';
 import type { PeerMember } from './peer-link.js';
@@ -77,7 +74,7 @@ export async function startFromSnapshot(opts: SnapshotJoinOptions): Promise<Snap
       onRetry: (err, attempt) => opts.log.warn('snapshot join: no snapshot yet, asking again', { from: sources[attempt - 1]!.name, attempt, err }),
     });
     taken.add(1);
-    opts.log.info('started from a snapshot', { from: result.from, bytes: result.bytes, keys: result.start.store.keyCount(), revision: result.start.store.revision, ms: Date.now() - started });
+    opts.log.info('started from a snapshot', { from: result.from, bytes: result.bytes, keys: result.start.store.keyCount(), revision: result.start.store.revision, ...result.ms, ms: Date.now() - started });
     return result.start;
   } catch (err) {
     opts.log.warn('snapshot join failed: catching up through sync rounds instead', { asked: [...new Set(sources.map((s) => s.name))], err });
@@ -86,11 +83,15 @@ export async function startFromSnapshot(opts: SnapshotJoinOptions): Promise<Snap
 }
 
 /** One attempt: fetch from `from`, store, and build the state. */
-async function takeSnapshot(opts: SnapshotJoinOptions, from: PeerMember): Promise<{ start: SnapshotStart; from: string; bytes: number }> {
+async function takeSnapshot(opts: SnapshotJoinOptions, from: PeerMember): Promise<{ start: SnapshotStart; from: string; bytes: number; ms: Record<string, number> }> {
+  const started = performance.now();
   const snapshot = await fetchSnapshot(opts, from);
+  const fetched = performance.now();
   const { start, patches } = startStateOf(snapshot, opts.cluster.self, from);
+  const built = performance.now();
   await storeSnapshot(opts, snapshot, start, patches);
-  return { start, from: from.name, bytes: snapshot.document.length };
+  const ms = { fetchMs: Math.round(fetched - started), buildMs: Math.round(built - fetched), storeMs: Math.round(performance.now() - built) };
+  return { start, from: from.name, bytes: snapshot.document.length, ms };
 }
 
 /** Asks `from` for its snapshot and assembles the stream. */
@@ -115,13 +116,29 @@ export function startStateOf(snapshot: PeerSnapshot, self: PeerMember, from: Pee
   const doc = loadKvDocument({ saved: snapshot.document });
   if ([...doc.heads()].sort().join() !== [...snapshot.heads].sort().join()) throw new Error(`the snapshot of ${from.name} does not hold the heads it announced`);
   const store = emptyStoreOfBand(self.band);
-  const effects: BatchEffects = { patches: [], compactRevision: undefined };
-  applyTouchedKeys({ store, doc, leases: new LeaseStore(), auth: authStateOfRecords(doc.authRecords()), now: () => Date.now() }, effects, doc.keys(), undefined);
+  const patches = firstRevisionOf(doc, store);
   const leaseOwner: LeaseOwnerSelf = { memberHex: BigInt(self.id).toString(16).padStart(16, '0'), band: self.band };
   const peerSyncStates = new Map<string, Uint8Array>(snapshot.peerSyncStates.filter((s) => s.member !== self.id && s.member !== from.id).map((s) => [s.member, s.state]));
   peerSyncStates.set(from.id, encodedPeerSyncOfHeads(snapshot.heads));
   const origins = new Map([...doc.originsHeld()].map(([hex, revision]) => [BigInt(`0x${hex}`).toString(), Number(revision)]));
-  return { start: { store, doc, leases: checkedLeases(doc, store, leaseOwner), peerSyncStates, origins }, patches: effects.patches };
+  return { start: { store, doc, leases: checkedLeases(doc, store, leaseOwner), peerSyncStates, origins }, patches };
+}
+
+/**
+ * Every visible key of the document as a PUT of one revision in the empty
+ * `store` (none for a document without keys): what a peer apply would make
+ * of every key (peer-apply.ts), read with `get` only, as nothing is in the
+ * store to compare with and no conflict is recorded again (the members that
+ * saw both sides did). A peer's lease is taken as is (§8.6).
+ */
+function firstRevisionOf(doc: KvDocument, store: MvccStore): RevisionPatch[] {
+  const success: RequestOp[] = doc.keys().map((key) => {
+    const { value, lease } = doc.get(key)!;
+    return { request_put: { key: Buffer.from(key, 'latin1'), value: Buffer.from(value), lease } satisfies PutRequest };
+  });
+  if (success.length === 0) return [];
+  const write = store.write({ txn: { compare: [], success, failure: [] } }, { leaseExists: () => true });
+  return [{ revision: write.revision, events: write.events }];
 }
 
 /** Attempts of the first append, each waiting twice as long as the one before (a snapshot's append is large). */
