@@ -8,10 +8,10 @@ import { nodeIdentity } from '../identity.js';
 import type { NodeState } from '../write-application.js';
 import { applyWrite } from '../write-application.js';
 import { bandFirstRevision, emptyStoreOfBand } from './peer-config.js';
-import type { PeerConfig } from './peer-config.js';
 import type { PeerMember } from './peer-link.js';
 import { PeerReplication } from './replication.js';
 import { fetchSnapshot, snapshotSources, startStateOf } from './snapshot-join.js';
+import { quietPeerConfig } from './test-peer-config.js';
 import { SnapshotAssembler, SnapshotStreamError, snapshotChunks } from './snapshot-stream.js';
 import type { PeerSnapshot } from './snapshot-stream.js';
 
@@ -63,17 +63,7 @@ describe('whom a member with an empty database asks', () => {
   });
 });
 
-const config: PeerConfig = {
-  start: { state: 'new', members: names, band: 0 },
-  syncIntervalMs: 3_600_000,
-  syncTimeoutMs: 3_600_000,
-  syncStoreIntervalMs: 3_600_000,
-  conflictsKept: 10,
-  inboxMax: 100,
-  storedPublishIntervalMs: 3_600_000,
-  bandReserveTimeoutMs: 1_000,
-  snapshot: { bytesMax: 1024 * 1024, chunkTimeoutMs: 2_000, attempts: 1, servesMax: 1 },
-};
+const config = quietPeerConfig(names);
 
 /** node1 holding `keys` keys written in batches of ten, serving snapshots on `net`. */
 function servingMember(net: MemoryNetwork, keys: number, snapshot = config.snapshot): { state: NodeState; stop: () => void } {
