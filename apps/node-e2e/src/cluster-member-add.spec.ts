@@ -84,7 +84,8 @@ describe('member add', () => {
       await Promise.all(Array.from({ length: Math.min(100, keys - k) }, (_, j) => clients[(k + j) % 2]!.put(`data/k${String(k + j).padStart(6, '0')}`).value(`v${k + j}`)));
     }
     const url = newPeerUrl;
-    const r = await etcdctl(endpoint(0), ['member', 'add', 'node3', `--peer-urls=${url}`, '--learner']);
+    // etcdctl's own 5 s would end first on a busy machine: the member's deadline is the request timeout.
+    const r = await etcdctl(endpoint(0), ['member', 'add', 'node3', `--peer-urls=${url}`, '--learner', `--command-timeout=${requestTimeoutMs / 1000 + 5}s`]);
     assert.equal(r.code, 0, r.stderr);
     const id = /Member +([0-9a-f]+) added to cluster/.exec(r.stdout)?.[1];
     assert.ok(id, r.stdout);
