@@ -11,8 +11,7 @@ import { encodedPeerSyncOfHeads, loadKvDocument } from '@eckd/automerge-doc';
 import type { KvDocument } from '@eckd/automerge-doc';
 import { clusterSubjects, codecs, membersCodecs, validated, validators } from '@eckd/change-codec';
 import type { NodeIdentity } from '@eckd/change-codec';
-import type { LeaseStore } from '@eckd/mvcc';
-import type { MvccStore, PutRequest, RequestOp, RevisionPatch } from '@eckd/mvcc';
+import type { LeaseStore, MvccStore, PutRequest, RequestOp, RevisionPatch } from '@eckd/mvcc';
 import { retry } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { counter } from '@eckd/telemetry';
@@ -67,10 +66,12 @@ export async function startFromSnapshot(opts: SnapshotJoinOptions): Promise<Snap
   if (sources.length === 0) return undefined;
   const started = Date.now();
   try {
+    // Backoff only when asking the join member again; a late member asks the next peer at once.
+    const again = opts.start.state === 'existing';
     const result = await retry((n) => takeSnapshot(opts, sources[n - 1]!), {
       attemptsMax: sources.length,
-      delayInitialMs: 250,
-      delayMaxMs: 2_000,
+      delayInitialMs: again ? 250 : 0,
+      delayMaxMs: again ? 2_000 : 0,
       onRetry: (err, attempt) => opts.log.warn('snapshot join: no snapshot yet, asking again', { from: sources[attempt - 1]!.name, attempt, err }),
     });
     taken.add(1);
