@@ -11,10 +11,9 @@ import type { ConflictLog } from './conflicts.js';
 /**
  * Writes the visible changes of `touchedKeys` as one revision (none if
  * nothing visible changed), raises the clock past every tag seen and
- * records the keys' conflicts (none for a snapshot's keys: the members that
- * applied both sides recorded them).
+ * records the keys' conflicts.
  */
-export function applyTouchedKeys(state: NodeState, effects: BatchEffects, touchedKeys: Iterable<string>, conflicts: ConflictLog | undefined): void {
+export function applyTouchedKeys(state: NodeState, effects: BatchEffects, touchedKeys: Iterable<string>, conflicts: ConflictLog): void {
   const ops: RequestOp[] = [];
   const conflicted: string[] = [];
   for (const key of touchedKeys) {
@@ -37,5 +36,5 @@ export function applyTouchedKeys(state: NodeState, effects: BatchEffects, touche
     const write = state.store.write({ txn: { compare: [], success: ops, failure: [] } }, { leaseExists: () => true });
     recordRevision(state, effects, write);
   }
-  if (conflicts) for (const key of conflicted) conflicts.record(state.doc.conflictsOf(key), state.store.revision);
+  for (const key of conflicted) conflicts.record(state.doc.conflictsOf(key), state.store.revision);
 }
