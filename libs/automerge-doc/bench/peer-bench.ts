@@ -7,29 +7,19 @@
 // `--doc` points at another build of this library's index (e.g. an older
 // commit's src/index.ts) to compare the untagged figures before and after.
 import { spawnSync } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type * as Lib from '../src/index.js';
+import { keyOf, nextValue } from './bench-values.js';
 
 type Figures = Record<string, number>;
 
 const keysTotal = 100_000;
-const valueBytes = 100;
 const buildPutsPerChange = 1_000;
 const peerChanges = 100;
 const putsPerPeerChange = 100;
 const getsMeasured = 200_000;
 
-const pool = randomFillSync(new Uint8Array(64 * 1024));
-let counter = 0;
-function nextValue(): Uint8Array {
-  const start = (counter * 131) % (pool.length - valueBytes);
-  const v = pool.slice(start, start + valueBytes);
-  new DataView(v.buffer).setUint32(0, counter++);
-  return v;
-}
-const keyOf = (i: number) => `/registry/pods/default/pod-${String(i).padStart(6, '0')}`;
 
 function build(lib: typeof Lib, tagged: boolean): Lib.KvDocument {
   const doc = lib.createKvDocument();

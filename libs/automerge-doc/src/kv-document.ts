@@ -10,7 +10,7 @@
 import { decodeChange, generateSyncMessage as generateSync, getBackend, init, receiveSyncMessage as receiveSync } from '@automerge/automerge';
 import type { Doc, Patch } from '@automerge/automerge';
 import { AutomergeDocError } from './automerge-doc-error.js';
-import { baseActorId, baseChangeBytes, kvMapId, kvMapKey, leasesMapId } from './base-change.js';
+import { baseActorId, baseChangeBytes, kvMapId, kvMapKey, leasesMapId, leasesMapKey } from './base-change.js';
 import { changeHeaderOf } from './change-header.js';
 import type { ChangeHeader } from './change-header.js';
 import { decodeChangeOrigin, encodeChangeOrigin } from './change-origin.js';
@@ -20,6 +20,7 @@ import { bandKey, bandKeyPrefix, decodeBandReservation, encodeBandReservation } 
 import type { BandReservation } from './band-reservation.js';
 import { decodeMemberRecord, encodeMemberRecord, memberIdHex, memberKey, memberKeyPrefix, visibleMemberRecord } from './member-record.js';
 import type { MemberRecord } from './member-record.js';
+import { clockRecordKey, encodeClockRecord } from './cut-floor.js';
 
 /** The root entries of etcd's auth state (users, roles, the flag): one JSON scalar each, as the member table. */
 export const authRecordPrefix = 'auth:';
@@ -88,6 +89,20 @@ export interface LeaseRecord {
   owner?: string;
 }
 
+/**
+ * A document's state at some heads, as the base of a coordinated history cut
+ * keeps it (docs/ARCHITECTURE.md §8.10): each value exactly as stored, one
+ * per entry, so that equal states give equal bases whatever their histories.
+ */
+export interface CutState {
+  /** every key of the `kv` map with its visible value (a tombstone included), in byte order */
+  kv: { key: string; stored: Uint8Array }[];
+  /** every lease record as stored (int TTL, or "<ttl>@<owner>") */
+  leases: { id: string; stored: number | string }[];
+  /** every root entry but the two maps (member records, band reservations, auth records, the tagged mark), in key order */
+  root: { key: string; value: string | number | boolean }[];
+}
+
 export interface KvDocument {
   /** Hex; one writer per actor id, ever. */
   readonly actorId: string;
@@ -129,6 +144,10 @@ export interface KvDocument {
   setAuthRecord(key: string, value: string | undefined): void;
   /** Every auth record. */
   authRecords(): { key: string; value: string }[];
+  /** Writes this member's clock record (its HLC), which bounds the tags of its later writes (cut-floor.ts). */
+  putClockRecord(idHex: string, hlc: bigint): void;
+  /** The state at `heads` (which this document must hold) as a coordinated cut's base keeps it (cut-base.ts). */
+  cutStateAt(heads: string[]): CutState;
   /** Changes from storage or peers; throws AutomergeDocError if dependencies stay missing. */
   applyChanges(changes: Uint8Array[]): void;
   /** The whole document. */
@@ -406,6 +425,28 @@ class AutomergeKvDocument implements KvDocument {
       .map((key) => ({ key, value: String(this.handle.get('_root', key)) }));
   }
 
+  putClockRecord(idHex: string, hlc: bigint): void {
+    this.handle.put('_root', clockRecordKey(idHex), encodeClockRecord(hlc));
+  }
+
+  cutStateAt(heads: string[]): CutState {
+    this.assertCommitted('cutStateAt');
+    for (const hash of heads) if (!this.hasChange(hash)) throw new AutomergeDocError(`cut state at heads this document lacks: ${hash}`);
+    const kv = this.handle.keys(kvMapId, heads).map((key) => {
+      const values = this.handle.getAll(kvMapId, key, heads);
+      // The tag rule's winner; among untagged values Automerge's own (the last).
+      const visible = values[visibleIndex(values.map(decodeEntry))]!;
+      return { key, stored: visible[1] as Uint8Array };
+    });
+    const leases = this.handle.keys(leasesMapId, heads).map((id) => ({ id, stored: this.handle.get(leasesMapId, id, heads) as number | string }));
+    const root = this.handle
+      .keys('_root', heads)
+      .filter((key) => key !== kvMapKey && key !== leasesMapKey)
+      .sort()
+      .map((key) => ({ key, value: rootEntryAt(this.handle, key, heads) }));
+    return { kv, leases, root };
+  }
+
   save(): Uint8Array {
     this.assertCommitted('save');
     return this.handle.save();
@@ -565,9 +606,27 @@ function decodeEntry(entry: unknown[]): TaggedStoredValue {
 
 /** The highest tag; among equal tags (untagged values) the last, which is Automerge's own winner. */
 function visibleOf<T extends TaggedStoredValue>(values: T[]): T | undefined {
-  let best: T | undefined;
-  for (const v of values) if (best === undefined || compareTags(v.tag, best.tag) >= 0) best = v;
+  const index = visibleIndex(values);
+  return index < 0 ? undefined : values[index];
+}
+
+/** Where visibleOf's value sits in `values` (-1 for none). */
+function visibleIndex(values: readonly TaggedStoredValue[]): number {
+  let best = -1;
+  for (let i = 0; i < values.length; i++) if (best < 0 || compareTags(values[i]!.tag, values[best]!.tag) >= 0) best = i;
   return best;
+}
+
+/**
+ * The one value a cut's base keeps for a root entry: the value every member
+ * reads. A member record: a removal if any (visibleMemberRecord); a band
+ * reservation: a release if any (a release wins, §8.5); else Automerge's winner.
+ */
+function rootEntryAt(handle: Handle, key: string, heads: string[]): string | number | boolean {
+  const values = handle.getAll('_root', key, heads).map((entry) => entry[1] as string | number | boolean);
+  if (key.startsWith(memberKeyPrefix)) return values.find((v) => decodeMemberRecord(v).removed) ?? (handle.get('_root', key, heads) as string);
+  if (key.startsWith(bandKeyPrefix)) return values.find((v) => decodeBandReservation(v).released) ?? (handle.get('_root', key, heads) as string);
+  return handle.get('_root', key, heads) as string | number | boolean;
 }
 
 function withoutMark({ visible: _visible, ...value }: KeyValue): TaggedStoredValue {

@@ -105,6 +105,12 @@ export interface ClusterSubjects {
   join(member: string): string;
   /** request / chunked reply: a member with an empty database asks a peer for its saved document (SnapshotRequest → SnapshotChunk...) */
   snapshot(member: string): string;
+  /** request/reply: a step of the agreement on a history cut, or its status (CutRequest → CutReply; §8.10, not wired) */
+  cut(member: string): string;
+  /** request / chunked reply: a lineage's base for a member that lacks its cut point (CutBaseRequest → CutBaseChunk…) */
+  cutBase(member: string): string;
+  /** publish: the addressee was heard on an older lineage (CutNotice) */
+  cutNotice(member: string): string;
 }
 
 export function clusterSubjects(prefix: string): ClusterSubjects {
@@ -121,6 +127,9 @@ export function clusterSubjects(prefix: string): ClusterSubjects {
     members: (member: string) => `${ofMember(member)}.members.v1`,
     join: (member: string) => `${ofMember(member)}.join.v1`,
     snapshot: (member: string) => `${ofMember(member)}.snapshot.v1`,
+    cut: (member: string) => `${ofMember(member)}.cut.v1`,
+    cutBase: (member: string) => `${ofMember(member)}.cut-base.v1`,
+    cutNotice: (member: string) => `${ofMember(member)}.cut-notice.v1`,
   });
 }
 

@@ -9,6 +9,7 @@ import { tokenIdBytes } from './auth-messages.js';
 import type { AuthState, TokenUses } from './auth-messages.js';
 import type { ConflictsReply, ConflictsRequest } from './conflicts-messages.js';
 import type { BackupChunk, BackupRequest, MaintenanceReply, MaintenanceRequest, StorageReply, StorageRequest } from './maintenance-messages.js';
+import type { CutBallot, CutBaseChunk, CutBaseRequest, CutNotice, CutProposal, CutReply, CutRequest } from './cut-messages.js';
 import type { BandReserve, FrontendAnnouncement, MemberJoin, MemberJoinReply, MemberChangeRequest, MembersReply, SnapshotChunk, SnapshotRequest } from './members-messages.js';
 import type {
   AppendReply,
@@ -64,6 +65,10 @@ export const messageLimits = Object.freeze({
   clientUrlsMax: 64,
   /** characters of one client URL */
   clientUrlCharsMax: 2048,
+  /** bytes of the base in one CutBaseChunk (the base streams in pieces like a sync or load reply) */
+  cutBaseChunkBytesMax: 512 * 1024,
+  /** actors named in one CutBaseChunk's sequences inside the cut */
+  cutActorsMax: 65_536,
   /** token ids in one TokenUses (18 bytes each on the wire: 288 KiB, under NATS's 1 MiB payload); a frontend sends more in several */
   tokenIdsMax: 16_384,
 });
@@ -72,6 +77,8 @@ const automergeHash = /^[0-9a-f]{64}$/;
 
 /** The kinds of eckdserverpb.Conflict: the winner's operation, then the loser's. */
 export const conflictKinds: readonly string[] = Object.freeze(['put/put', 'put/delete', 'delete/put']);
+
+const actorHex = /^(?:[0-9a-f]{2}){1,32}$/;
 
 /** The message as is when valid; throws its BadMessageError otherwise. */
 export function validated<T>(message: T, validator: Validator<T>): T {
@@ -114,6 +121,29 @@ function checker(messageType: string) {
 }
 
 type Checker = ReturnType<typeof checker>;
+
+/** A uint64 id (decimal string) other than 0. */
+function isMemberId(value: string | undefined): boolean {
+  return value !== undefined && /^[1-9]\d*$/.test(String(value));
+}
+
+function checkBallot(c: Checker, ballot: CutBallot | null | undefined): void {
+  c.that(ballot !== undefined && ballot !== null, 'a cut step needs its ballot');
+  if (!ballot) return;
+  c.that(isMemberId(ballot.round), `ballot round ${String(ballot.round)} must be 1 or more`);
+  c.that(isMemberId(ballot.member), 'a ballot names its proposer');
+}
+
+function checkProposal(c: Checker, proposal: CutProposal | null | undefined, request?: { lineage: string; cut: string }): void {
+  c.that(proposal !== undefined && proposal !== null, 'a cut step needs its proposal');
+  if (!proposal) return;
+  c.that(automergeHash.test(proposal.lineage), 'a proposal names its lineage (an Automerge hash)');
+  c.that(isMemberId(proposal.cut), `cut ${String(proposal.cut)} must be 1 or more`);
+  c.that(proposal.heads.length > 0 && proposal.heads.length <= messageLimits.headsMax && proposal.heads.every((h) => automergeHash.test(h)), `a proposal has 1 to ${messageLimits.headsMax} heads, each an Automerge hash`);
+  c.that(proposal.floor_excluded.length <= messageLimits.peersMax && proposal.floor_excluded.every(isMemberId), 'members left out of the floor are member ids');
+  c.that(isMemberId(proposal.proposer), 'a proposal names its proposer');
+  if (request) c.that(proposal.lineage === request.lineage && String(proposal.cut) === String(request.cut), 'a proposal is for the cut its request names');
+}
 
 /** A validator that records the first problem of each message it checks. */
 function validator<T>(messageType: string, check: (message: T, c: Checker) => void): Validator<T> {
@@ -345,7 +375,7 @@ export const validators = Object.freeze({
     c.that(m.members.every((e) => String(e.id) !== '0' && Number.isInteger(e.band)), 'a member entry needs its id and band');
   }),
   snapshotRequest: validator<SnapshotRequest>('SnapshotRequest', (m, c) => {
-    c.that(String(m.from) !== '0', 'from must be a member id');
+    c.that(isMemberId(m.from), 'from must be a member id');
   }),
   snapshotChunk: validator<SnapshotChunk>('SnapshotChunk', (m, c) => {
     c.that(m.document.length <= messageLimits.snapshotChunkBytesMax, `a snapshot chunk carries ${m.document.length} document bytes (at most ${messageLimits.snapshotChunkBytesMax})`);
@@ -354,6 +384,47 @@ export const validators = Object.freeze({
     if (m.index === 0 && !m.error) c.that(m.heads.length > 0 && Number(m.document_bytes) > 0, 'the first snapshot chunk carries the heads and the document size');
     c.that(m.peer_sync_states.length <= messageLimits.peersMax && m.peer_sync_states.every((s) => String(s.member) !== '0'), 'a sync state names its member');
   }),
+  cutRequest: validator<CutRequest>('CutRequest', (m, c) => {
+    c.that(isMemberId(m.from), 'from must be a member id');
+    c.that(automergeHash.test(m.lineage), 'a cut request names its lineage (an Automerge hash)');
+    c.that(isMemberId(m.cut), `cut ${String(m.cut)} must be 1 or more`);
+    c.that(m.op !== undefined, 'no operation');
+    if (m.prepare) checkBallot(c, m.prepare.ballot);
+    if (m.accept) {
+      checkBallot(c, m.accept.ballot);
+      checkProposal(c, m.accept.proposal, m);
+    }
+    if (m.decided) checkProposal(c, m.decided.proposal, m);
+  }),
+
+  cutReply: validator<CutReply>('CutReply', (m, c) => {
+    c.that(m.lineage === '' || automergeHash.test(m.lineage), 'a lineage is an Automerge hash');
+    if (m.promised) checkBallot(c, m.promised);
+    if (m.accepted) {
+      checkBallot(c, m.accepted.ballot);
+      checkProposal(c, m.accepted.proposal);
+    }
+    if (m.decided) checkProposal(c, m.decided);
+  }),
+
+  cutBaseRequest: validator<CutBaseRequest>('CutBaseRequest', (m, c) => {
+    c.that(isMemberId(m.from), 'from must be a member id');
+    c.that(automergeHash.test(m.lineage), 'a base request names its lineage (an Automerge hash)');
+  }),
+
+  cutBaseChunk: validator<CutBaseChunk>('CutBaseChunk', (m, c) => {
+    c.that(m.base.length <= messageLimits.cutBaseChunkBytesMax, `${m.base.length} base bytes in one chunk (at most ${messageLimits.cutBaseChunkBytesMax})`);
+    c.that(m.seqs_in_cut.length <= messageLimits.cutActorsMax, `${m.seqs_in_cut.length} actors (at most ${messageLimits.cutActorsMax})`);
+    c.that(m.seqs_in_cut.every((s) => actorHex.test(s.actor) && isMemberId(s.seq)), 'a sequence inside the cut names a hex actor and a sequence of 1 or more');
+    if (m.proposal) checkProposal(c, m.proposal);
+  }),
+
+  cutNotice: validator<CutNotice>('CutNotice', (m, c) => {
+    c.that(isMemberId(m.from), 'from must be a member id');
+    c.that(automergeHash.test(m.lineage), 'a cut notice names its lineage (an Automerge hash)');
+    c.that(isMemberId(m.cut), `cut ${String(m.cut)} must be 1 or more`);
+  }),
+
   bandReserve: validator<BandReserve>('BandReserve', (m, c) => {
     c.that(String(m.member) !== '0', 'a band reservation names the new member');
     c.that(Number.isInteger(m.band) && m.band >= 0, `band ${m.band} is not a band`);

@@ -34,7 +34,7 @@ let types: Map<string, Type> | undefined;
 
 function wireType(name: string): Type {
   if (!types) {
-    const root = loadProtoWithEtcdImports(['eckd/wire/v1/wire.proto', 'eckd/wire/v1/maintenance.proto', 'eckd/wire/v1/conflicts.proto', 'eckd/wire/v1/members.proto', 'eckd/wire/v1/auth.proto'], [wireProtoDir]);
+    const root = loadProtoWithEtcdImports(['eckd/wire/v1/wire.proto', 'eckd/wire/v1/maintenance.proto', 'eckd/wire/v1/conflicts.proto', 'eckd/wire/v1/members.proto', 'eckd/wire/v1/auth.proto', 'eckd/wire/v1/cut.proto'], [wireProtoDir]);
     types = new Map();
     for (const t of [
       'WireError', 'Proposal', 'ProposeRequest', 'ProposalResult', 'ProposeReply',
@@ -47,6 +47,7 @@ function wireType(name: string): Type {
       'FrontendApplied', 'MemberStored', 'PeerStoredRevisions',
       'FrontendAnnouncement', 'MembersRequest', 'MembersReply', 'MemberChangeRequest', 'MemberChangeReply', 'BandReserve', 'BandReply', 'MemberJoin', 'MemberTableEntry', 'MemberJoinReply', 'SnapshotRequest', 'SnapshotChunk',
       'AuthChange', 'AuthChangeResult', 'AuthStateRequest', 'AuthState', 'TokenUses',
+      'CutBallot', 'CutProposal', 'CutRequest', 'CutReply', 'CutBaseRequest', 'CutActorSeq', 'CutBaseChunk', 'CutNotice',
     ]) {
       types.set(t, root.lookupType(`eckd.wire.v1.${t}`));
     }

@@ -16,6 +16,7 @@ import type { ProtoGrpcType as ConflictsGrpcType } from './generated/conflicts.j
 import type { ConflictsDefinition } from './generated/eckdserverpb/Conflicts.js';
 import { eckdProtoFiles, etcdProtoFiles, protoLoaderOptions } from './proto-files.js';
 import { responseEncoders } from './response-encoder.js';
+import { presentEmptyRangeEnd } from './present-empty-range-end.js';
 
 /** The loaded gRPC object: client constructors per package (`grpcObject.etcdserverpb.KV`). */
 export type EtcdGrpcObject = RpcGrpcType & LockGrpcType & ElectionGrpcType & ConflictsGrpcType;
@@ -48,6 +49,8 @@ export function loadEtcdGrpc(): EtcdGrpc {
   directResponses(etcdserverpb.KV.service, { Range: 'RangeResponse', Put: 'PutResponse', DeleteRange: 'DeleteRangeResponse', Txn: 'TxnResponse' });
   directResponses(etcdserverpb.Watch.service, { Watch: 'WatchResponse' });
   directResponses(etcdserverpb.Lease.service, { LeaseKeepAlive: 'LeaseKeepAliveResponse' });
+  rangeEndPresence(etcdserverpb.KV.service, { Range: presentEmptyRangeEnd.range, DeleteRange: presentEmptyRangeEnd.range, Txn: presentEmptyRangeEnd.txn });
+  rangeEndPresence(etcdserverpb.Watch.service, { Watch: presentEmptyRangeEnd.watch });
   loaded = Object.freeze({
     packageDefinition,
     grpcObject,
@@ -74,5 +77,21 @@ function directResponses(service: grpc.ServiceDefinition, methods: Record<string
     const encode = responseEncoders[message];
     const definition = service[method] as { responseSerialize: (value: unknown) => Buffer };
     definition.responseSerialize = (value) => (Buffer.isBuffer(value) ? value : encode(value as Record<string, unknown>));
+  }
+}
+
+/**
+ * The server side of the methods carrying a range_end reads a present but
+ * empty one as etcd does (see present-empty-range-end.ts).
+ */
+function rangeEndPresence(service: grpc.ServiceDefinition, methods: Record<string, (buf: Buffer, request: Record<string, unknown>) => void>): void {
+  for (const [method, mark] of Object.entries(methods)) {
+    const definition = service[method] as { requestDeserialize: (buf: Buffer) => unknown };
+    const decode = definition.requestDeserialize;
+    definition.requestDeserialize = (buf) => {
+      const request = decode(buf);
+      if (typeof request === 'object' && request !== null) mark(buf, request as Record<string, unknown>);
+      return request;
+    };
   }
 }

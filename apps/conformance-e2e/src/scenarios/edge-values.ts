@@ -4,7 +4,7 @@
 // encode are sent as raw bytes by apps/node-e2e/src/robustness.spec.ts);
 // keys far above the request limit in reads; bytes fields present but empty
 // vs absent. Each is compared with etcd's answer.
-import { compact, fails, leaseGrant, leaseRevoke, leaseTimeToLive, ok, op, put, range, raw, rev, txn } from '../harness/dsl.js';
+import { cmp, compact, fails, leaseGrant, leaseRevoke, leaseTimeToLive, ok, op, put, range, raw, rev, txn } from '../harness/dsl.js';
 import type { ReqObject, ScenarioGroup } from '../harness/scenario.js';
 
 /** 2^63 - 1, the largest int64, as the wire's decimal string. */
@@ -175,8 +175,16 @@ export const edgeEmptyFields: ScenarioGroup = {
     {
       name: 'range: range_end present but empty vs absent',
       ref: '§2.2',
-      mismatch: 'etcd reads a present but empty range_end as "from the key on" (its index tests end == nil, and the Go decoder gives []byte{}); eckd decodes present and absent alike and reads one key',
       steps: [put('ef02/a', '1'), put('ef02/b', '2'), range('ef02/a', { range_end: '' }), range('ef02/a')],
+    },
+    {
+      name: 'txn: range_end present but empty vs absent in a compare and in a range op',
+      ref: '§2.2 §2.6',
+      steps: [
+        put('ef06/a', '1'),
+        txn({ compare: [cmp('CREATE', 'ef06/0', 'GREATER', 0, '')], success: [op.range('ef06/0', { range_end: '', count_only: true })], failure: [op.range('ef06/0', { count_only: true })] }),
+        txn({ compare: [cmp('CREATE', 'ef06/0', 'GREATER', 0)], success: [op.range('ef06/0', { range_end: '', count_only: true })], failure: [op.range('ef06/0', { count_only: true })] }),
+      ],
     },
     {
       name: 'range from key present but empty vs absent with range_end "\\0": the whole key space',

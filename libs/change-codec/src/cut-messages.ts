@@ -1,0 +1,76 @@
+// The version 1 messages of the coordinated history cut between members'
+// backends (proto/eckd/wire/v1/cut.proto, docs/ARCHITECTURE.md §8.10), and
+// one codec each. Defined here, not wired yet. uint64 ids travel as decimal
+// strings; lineage ids and heads as Automerge hashes in hex.
+import type { WireError } from './messages.js';
+import { wireCodec } from './wire.js';
+
+export interface CutBallot {
+  round: string;
+  member: string;
+}
+
+export interface CutProposal {
+  lineage: string;
+  cut: string;
+  heads: string[];
+  floor_excluded: string[];
+  proposer: string;
+}
+
+export type CutOp = 'prepare' | 'accept' | 'decided' | 'status';
+
+/** peers.<member>.cut.v1: one step of the agreement on a cut, or a question for its decision. */
+export interface CutRequest {
+  cluster_id: string;
+  from: string;
+  lineage: string;
+  cut: string;
+  op?: CutOp;
+  prepare?: { ballot: CutBallot | null } | null;
+  accept?: { ballot: CutBallot | null; proposal: CutProposal | null } | null;
+  decided?: { proposal: CutProposal | null } | null;
+  status?: Record<string, never> | null;
+}
+
+export interface CutReply {
+  error?: WireError | null;
+  promised?: CutBallot | null;
+  accepted?: { ballot: CutBallot | null; proposal: CutProposal | null } | null;
+  ok: boolean;
+  decided?: CutProposal | null;
+  lineage: string;
+  cut: string;
+}
+
+/** peers.<member>.cut-base.v1: the base of a lineage, for a member that lacks its cut point. */
+export interface CutBaseRequest {
+  cluster_id: string;
+  from: string;
+  lineage: string;
+}
+
+export interface CutBaseChunk {
+  index: number;
+  done: boolean;
+  base: Uint8Array;
+  seqs_in_cut: { actor: string; seq: string }[];
+  proposal?: CutProposal | null;
+  error?: WireError | null;
+}
+
+/** peers.<member>.cut-notice.v1: the sender is on a newer lineage than the one it heard the addressee on. */
+export interface CutNotice {
+  cluster_id: string;
+  from: string;
+  lineage: string;
+  cut: string;
+}
+
+export const cutCodecs = Object.freeze({
+  cutRequest: wireCodec<CutRequest>('CutRequest'),
+  cutReply: wireCodec<CutReply>('CutReply'),
+  cutBaseRequest: wireCodec<CutBaseRequest>('CutBaseRequest'),
+  cutBaseChunk: wireCodec<CutBaseChunk>('CutBaseChunk'),
+  cutNotice: wireCodec<CutNotice>('CutNotice'),
+});
