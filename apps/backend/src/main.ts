@@ -17,6 +17,7 @@ import { nodeIdentity } from './identity.js';
 import { clusterAtStart } from './peers/cluster-start.js';
 import { emptyStoreOfBand, readPeerConfig } from './peers/peer-config.js';
 import { PeerReplication } from './peers/replication.js';
+import { startFromSnapshot } from './peers/snapshot-join.js';
 import { startClock } from './peers/txn-clock.js';
 import { recoverState } from './recovery.js';
 import { readMaintenanceConfig } from './maintenance-config.js';
@@ -59,17 +60,35 @@ try {
   // restart the process into the same wait.
   const emptyStore = () => emptyStoreOfBand(cluster?.self.band ?? 0);
   const self = { memberHex: memberIdHexOf(identity.member_id), band: cluster?.self.band ?? 0 };
-  const { store, doc, leases, fencingEpoch, peerSyncStates } = await retry(() => recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log, identity.epoch, self, emptyStore), {
+  const recovered = await retry(() => recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log, identity.epoch, self, emptyStore), {
     attemptsMax: Infinity,
     delayInitialMs: 250,
     delayMaxMs: 2_000,
     onRetry: (err, attempt) => log.warn('recovery failed, retrying', { attempt, err }),
   });
+  const { fencingEpoch } = recovered;
   // Exits at once, nothing more answered or stored: the node has a newer backend (ARCHITECTURE §6a).
   const onFenced = (reason: string): never => {
     log.error(`another backend took over node ${config.nodeName}, exiting`, { fencingEpoch, reason });
     process.exit(1);
   };
+  // An empty database with peers: start from a peer's snapshot rather than its whole history (§8.5).
+  const fromSnapshot =
+    peerConfig && cluster && recovered.empty
+      ? await startFromSnapshot({
+          messenger,
+          subjectPrefix: config.subjectPrefix,
+          identity,
+          cluster,
+          start: peerConfig.start,
+          limits: peerConfig.snapshot,
+          append: { subject: subjects.append, fencingEpoch, timeoutMs: config.appendTimeoutMs, bytesMax: appendBytesMax },
+          onFenced,
+          log,
+        })
+      : undefined;
+  if (fromSnapshot) recovered.doc.free();
+  const { store, doc, leases, peerSyncStates } = fromSnapshot ?? recovered;
   const clock = peerConfig ? startClock(doc, BigInt(identity.member_id)) : undefined;
   // With peers the lease records this member grants name it as their owner (docs/ARCHITECTURE.md §8.6).
   const state = { store, doc, leases, auth: authStateOfRecords(doc.authRecords()), now: () => Date.now(), clock, leaseOwner: peerConfig ? self.memberHex : undefined };
@@ -89,6 +108,7 @@ try {
       config: peerConfig,
       state,
       persistedSyncStates: peerSyncStates,
+      snapshotOrigins: fromSnapshot?.origins,
       wake: () => loop.wake(),
       log,
     });

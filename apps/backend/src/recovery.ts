@@ -23,6 +23,8 @@ export interface RecoveredState {
   fencingEpoch: number;
   /** the stored sync state per peer (member id, decimal), docs/ARCHITECTURE.md §8.3 */
   peerSyncStates: ReadonlyMap<string, Uint8Array>;
+  /** the database held nothing (no snapshot, change or revision): a member with peers may start from a peer's snapshot (§8.5) */
+  empty: boolean;
 }
 
 export class RecoveryError extends Error {
@@ -56,12 +58,17 @@ export async function recoverState(
   }
   if (!done) throw new RecoveryError('backend: the load stream ended before its last chunk');
   if (fencingEpoch <= 0) throw new RecoveryError('backend: the load claimed no fencing epoch');
-  const { store, doc, stats, peerSyncStates } = recovery.finish();
+  const { store, doc, stats, peerSyncStates, empty } = recovery.finish();
+  const leases = checkedLeases(doc, store, self);
+  log.info('recovered', { revision: store.revision, keys: store.keyCount(), leases: leases.size, fencingEpoch, ...stats, ms: Date.now() - started });
+  return { store, doc, leases, fencingEpoch, peerSyncStates, empty };
+}
+
+/** After checking that the document and the key index hold the same keys: this member's leases, as a restart restores them. */
+export function checkedLeases(doc: KvDocument, store: MvccStore, self: LeaseOwnerSelf): LeaseStore {
   const all = liveKvs(store);
   checkSameKeys(doc, all);
-  const leases = restoreLeases(doc, all, Date.now(), self);
-  log.info('recovered', { revision: store.revision, keys: store.keyCount(), leases: leases.size, fencingEpoch, ...stats, ms: Date.now() - started });
-  return { store, doc, leases, fencingEpoch, peerSyncStates };
+  return restoreLeases(doc, all, Date.now(), self);
 }
 
 interface SnapshotHeader {
@@ -102,7 +109,8 @@ export class RecoveryAssembler {
     if (chunk.done) for (const s of chunk.peer_sync_states ?? []) this.#peerSyncStates.set(String(s.member), s.state);
   }
 
-  finish(): { store: MvccStore; doc: KvDocument; stats: Record<string, number>; peerSyncStates: ReadonlyMap<string, Uint8Array> } {
+  finish(): { store: MvccStore; doc: KvDocument; stats: Record<string, number>; peerSyncStates: ReadonlyMap<string, Uint8Array>; empty: boolean } {
+    const empty = !this.#snapshot && this.#changes.length === 0 && !this.#store;
     const store = (this.#store ??= this.#baseStore([]));
     if (this.#compactRevision !== undefined && this.#compactRevision > store.compactRevision) store.compact(this.#compactRevision);
     const started = Date.now();
@@ -116,7 +124,7 @@ export class RecoveryAssembler {
       patchesMs: this.#ms.patches,
       documentMs: this.#ms.document,
     };
-    return { store, doc, stats, peerSyncStates: this.#peerSyncStates };
+    return { store, doc, stats, peerSyncStates: this.#peerSyncStates, empty };
   }
 
   #acceptSnapshot(chunk: LoadChunk): void {

@@ -3,9 +3,12 @@
 // answered with the new member (no name until it starts) and the settings
 // etcdctl prints; the new record replicates to the other member; the new
 // node started with those settings (ECKD_INITIAL_CLUSTER_STATE=existing,
-// ECKD_JOIN, ECKD_PEER_URL) takes the record's id, converges to the same
-// keys and values, its writes replicate, it is listed as a started learner
-// and `member promote` makes it a voter once it is in sync; a peer URL
+// ECKD_JOIN, ECKD_PEER_URL) takes the record's id, starts from its join
+// member's snapshot (that member counts one served, the node one taken:
+// not the whole history through sync rounds), converges to the same keys and
+// values, its writes replicate, it is listed as a started learner, `member
+// promote` makes it a voter once it is in sync, and its backend restarted
+// loads from its own Postgres (no second snapshot); a peer URL
 // already used and a malformed one are refused with etcd's errors; two
 // adds made concurrently on the two members never both take one band (one
 // is refused, or both succeed with their own records); a voter that does
@@ -18,6 +21,7 @@ import { etcdctl, startCluster, waitUntil } from '@eckd/testing';
 import { etcdctlMemberList } from './member-list.js';
 import type { ListedMember } from './member-list.js';
 import type { Cluster } from '@eckd/testing';
+import { backendCounter } from './backend-counter.js';
 
 const names = ['node1', 'node2'];
 /** A MemberAdd's voters get half of it (§8.5): generous, the machine is shared. */
@@ -26,7 +30,11 @@ const requestTimeoutMs = 10_000;
 const replicatedWithinMs = 15_000;
 /** Keys the first two members hold before the add; ECKD_MEMBER_ADD_KEYS for a measurement (docs/BENCHMARKS.md). */
 const keys = Number(process.env['ECKD_MEMBER_ADD_KEYS'] ?? 300);
-/** The joiner takes the whole history through sync rounds (no snapshot join yet): generous on a shared machine. */
+/** ECKD_SNAPSHOT_ATTEMPTS of the joiner; 0: no snapshot, the whole history through sync rounds (the figure before, docs/BENCHMARKS.md). */
+const snapshotAttempts = process.env['ECKD_MEMBER_ADD_SNAPSHOT_ATTEMPTS'] ?? '5';
+/** Snapshots the joiner takes. */
+const snapshots = snapshotAttempts === '0' ? 0 : 1;
+/** The joiner starts from a snapshot, then sync rounds bring what came after: generous on a shared machine. */
 const caughtUpWithinMs = 60_000 + keys * 5;
 /** Never bound: eckd members replicate over NATS, a peer URL only names the record. */
 const newPeerUrl = 'http://node3.invalid:2380';
@@ -35,6 +43,8 @@ let cluster: Cluster;
 const clients: Etcd3[] = [];
 /** The settings `etcdctl member add` printed, for the third node (started later). */
 let joinEnv: Record<string, string> = {};
+/** Snapshots node1 had served once node3 joined. */
+let servedAfterJoin = 0;
 /** The added member's id (hex, as etcdctl prints it). */
 let addedId = '';
 
@@ -43,6 +53,8 @@ before(async () => {
     nodes: names.length + 1,
     startLater: 1,
     jetstream: false,
+    // The joiner is ready once it stored the snapshot and built its key index: O(keys).
+    readyTimeoutMs: 30_000 + keys,
     env: { ECKD_REQUEST_TIMEOUT_MS: String(requestTimeoutMs) },
     nodeEnv: (i) => (i < names.length ? { ECKD_INITIAL_CLUSTER: names.join(',') } : joinEnv),
   });
@@ -72,7 +84,8 @@ describe('member add', () => {
       await Promise.all(Array.from({ length: Math.min(100, keys - k) }, (_, j) => clients[(k + j) % 2]!.put(`data/k${String(k + j).padStart(6, '0')}`).value(`v${k + j}`)));
     }
     const url = newPeerUrl;
-    const r = await etcdctl(endpoint(0), ['member', 'add', 'node3', `--peer-urls=${url}`, '--learner']);
+    // etcdctl's own 5 s would end first on a busy machine: the member's deadline is the request timeout.
+    const r = await etcdctl(endpoint(0), ['member', 'add', 'node3', `--peer-urls=${url}`, '--learner', `--command-timeout=${requestTimeoutMs / 1000 + 5}s`]);
     assert.equal(r.code, 0, r.stderr);
     const id = /Member +([0-9a-f]+) added to cluster/.exec(r.stdout)?.[1];
     assert.ok(id, r.stdout);
@@ -88,17 +101,23 @@ describe('member add', () => {
     }
     addedId = id;
     const printed = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(r.stdout)![1]!;
-    joinEnv = { ECKD_INITIAL_CLUSTER_STATE: printed('ETCD_INITIAL_CLUSTER_STATE'), ECKD_PEER_URL: printed('ETCD_INITIAL_ADVERTISE_PEER_URLS'), ECKD_JOIN: 'node1' };
+    joinEnv = { ECKD_INITIAL_CLUSTER_STATE: printed('ETCD_INITIAL_CLUSTER_STATE'), ECKD_PEER_URL: printed('ETCD_INITIAL_ADVERTISE_PEER_URLS'), ECKD_JOIN: 'node1', ECKD_SNAPSHOT_ATTEMPTS: snapshotAttempts };
   });
 
   test('the new node started with those settings joins: same keys and values, its writes replicate, listed as learner, then promoted', { timeout: 180_000 + keys * 10 }, async () => {
     const expected = await stateOf(0, 'data/');
     await waitUntil(async () => (await stateOf(1, 'data/')) === expected, caughtUpWithinMs, 'node2 to hold every key');
+    // node1 and node2, started together, may have taken each other's (small) snapshots.
+    const servedBefore = await backendCounter(cluster.member(0), 'eckd_peer_snapshots_served_total');
     const startedAt = Date.now();
     await cluster.startMember(2);
     const ready = Date.now();
     await waitUntil(async () => (await stateOf(2, 'data/')) === expected, caughtUpWithinMs, 'node3 to hold every key');
     console.log(`joined member: ${keys} keys, started in ${ready - startedAt} ms, caught up ${Date.now() - ready} ms after it was ready`);
+    // From node1's snapshot, not from the whole history through sync rounds.
+    servedAfterJoin = await backendCounter(cluster.member(0), 'eckd_peer_snapshots_served_total');
+    assert.equal(servedAfterJoin - servedBefore, snapshots);
+    assert.equal(await backendCounter(cluster.member(2), 'eckd_peer_snapshots_taken_total'), snapshots);
     const put = await etcdctl(endpoint(2), ['put', 'from-node3', 'joined']);
     assert.equal(put.code, 0, put.stderr);
     for (const i of [0, 1]) {
@@ -114,6 +133,15 @@ describe('member add', () => {
     for (const i of [0, 1, 2]) {
       await waitUntil(async () => (await memberList(i)).find((m) => m.id === addedId)?.learner === 'false', replicatedWithinMs, `node${i + 1} to list node3 as a voter`);
     }
+  });
+
+  test('the joined node restarted loads from its own Postgres: no second snapshot, same keys', async () => {
+    const backend = await cluster.kill(2, 'backend');
+    await backend.restart();
+    const expected = await stateOf(0, 'data/');
+    await waitUntil(async () => (await stateOf(2, 'data/').catch(() => '')) === expected, caughtUpWithinMs, 'node3 to serve every key again');
+    assert.equal(await backendCounter(cluster.member(0), 'eckd_peer_snapshots_served_total'), servedAfterJoin);
+    assert.equal(await backendCounter(cluster.member(2), 'eckd_peer_snapshots_taken_total'), 0);
   });
 
   test('a peer URL already used or malformed is refused with etcd\'s error, adding nothing', async () => {

@@ -20,7 +20,7 @@ export { decodeTaggedStoredValue, encodeTaggedStoredValue } from './stored-value
 export type { TaggedStoredValue } from './stored-value.js';
 export { decodeChangeOrigin, encodeChangeOrigin } from './change-origin.js';
 export type { ChangeOrigin } from './change-origin.js';
-export { createPeerSync, encodePeerSync, resetPeerSync } from './peer-sync.js';
+export { createPeerSync, encodedPeerSyncOfHeads, encodePeerSync, resetPeerSync } from './peer-sync.js';
 export type { PeerSync } from './peer-sync.js';
 export { memberIdHexOf } from './member-record.js';
 export type { MemberRecord } from './member-record.js';

@@ -129,6 +129,8 @@ export interface KvDocument {
   receiveSyncMessage(sync: PeerSync, message: Uint8Array): PeerApplyResult;
   /** Every change not reachable from `heads` (every change for []). */
   changesSince(heads: string[]): Uint8Array[];
+  /** Per member (id, 16 hex digits), the highest origin revision among the changes held: O(changes), reads headers only. */
+  originsHeld(): Map<string, bigint>;
   hasChange(hash: string): boolean;
   /** Writes a member's record into the member table (id: 16 hex digits). */
   putMember(idHex: string, record: MemberRecord): void;
@@ -369,6 +371,17 @@ class AutomergeKvDocument implements KvDocument {
     } catch (err) {
       throw new AutomergeDocError(`cannot list changes since ${heads.join(',')}: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  originsHeld(): Map<string, bigint> {
+    const highest = new Map<string, bigint>();
+    for (const bytes of this.changesSince([])) {
+      const { origin } = originOf(changeHeaderOf(bytes).message);
+      if (!origin) continue;
+      const member = origin.member.toString(16).padStart(16, '0');
+      if (origin.revision > (highest.get(member) ?? -1n)) highest.set(member, origin.revision);
+    }
+    return highest;
   }
 
   hasChange(hash: string): boolean {

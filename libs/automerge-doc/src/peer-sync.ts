@@ -35,3 +35,25 @@ export function encodePeerSync(sync: PeerSync): Uint8Array {
 export function resetPeerSync(sync: PeerSync): void {
   sync.state = decodeSyncState(encodeSyncState(sync.state));
 }
+
+/** Automerge's first byte of an encoded sync state. */
+const syncStateType = 0x43;
+
+/**
+ * The persisted sync state of a peer known to hold `heads` (encodePeerSync's
+ * form: the type byte, the number of heads as LEB128, then each 32-byte hash
+ * in order), for a member that took a peer's snapshot: its first round then
+ * starts from those heads instead of from nothing (docs/ARCHITECTURE.md §8.5).
+ */
+export function encodedPeerSyncOfHeads(heads: readonly string[]): Uint8Array {
+  const sorted = [...heads].sort();
+  if (!sorted.every((h) => /^[0-9a-f]{64}$/.test(h))) throw new AutomergeDocError(`not change hashes: ${sorted.join(',')}`);
+  const count: number[] = [];
+  let n = sorted.length;
+  do {
+    const low = n & 0x7f;
+    n >>>= 7;
+    count.push(n > 0 ? low | 0x80 : low);
+  } while (n > 0);
+  return Buffer.concat([Buffer.from([syncStateType, ...count]), ...sorted.map((h) => Buffer.from(h, 'hex'))]);
+}

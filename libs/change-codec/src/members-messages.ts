@@ -2,7 +2,7 @@
 // (proto/eckd/wire/v1/members.proto), and one codec each. Members are
 // etcd's own message, in etcd-proto's decoded form.
 import type { Member__Output } from '@eckd/etcd-proto';
-import type { WireError } from './messages.js';
+import type { PeerSyncState, WireError } from './messages.js';
 import { wireCodec } from './wire.js';
 
 export interface FrontendAnnouncement {
@@ -71,6 +71,23 @@ export interface MemberJoinReply {
   members: MemberTableEntry[];
 }
 
+/** peers.<member>.snapshot.v1: a member with an empty database asks a peer for its saved document. */
+export interface SnapshotRequest {
+  cluster_id: string;
+  from: string;
+}
+
+/** One piece of the saved document; the first also carries its heads, its size and the server's sync states with its other peers. */
+export interface SnapshotChunk {
+  index: number;
+  done: boolean;
+  error?: WireError | null;
+  document: Uint8Array;
+  heads: string[];
+  document_bytes: string | number;
+  peer_sync_states: PeerSyncState[];
+}
+
 export const membersCodecs = Object.freeze({
   frontendAnnouncement: wireCodec<FrontendAnnouncement>('FrontendAnnouncement'),
   membersRequest: wireCodec<MembersRequest>('MembersRequest'),
@@ -81,4 +98,6 @@ export const membersCodecs = Object.freeze({
   bandReply: wireCodec<BandReply>('BandReply'),
   memberJoin: wireCodec<MemberJoin>('MemberJoin'),
   memberJoinReply: wireCodec<MemberJoinReply>('MemberJoinReply'),
+  snapshotRequest: wireCodec<SnapshotRequest>('SnapshotRequest'),
+  snapshotChunk: wireCodec<SnapshotChunk>('SnapshotChunk'),
 });

@@ -103,6 +103,8 @@ export interface ClusterSubjects {
   members(member: string): string;
   /** request/reply: a new node asks its ECKD_JOIN member for its record and the member table (MemberJoin → MemberJoinReply) */
   join(member: string): string;
+  /** request / chunked reply: a member with an empty database asks a peer for its saved document (SnapshotRequest → SnapshotChunk...) */
+  snapshot(member: string): string;
   /** request/reply: a step of the agreement on a history cut, or its status (CutRequest → CutReply; §8.10, not wired) */
   cut(member: string): string;
   /** request / chunked reply: a lineage's base for a member that lacks its cut point (CutBaseRequest → CutBaseChunk…) */
@@ -124,6 +126,7 @@ export function clusterSubjects(prefix: string): ClusterSubjects {
     stored: (member: string) => `${ofMember(member)}.stored.v1`,
     members: (member: string) => `${ofMember(member)}.members.v1`,
     join: (member: string) => `${ofMember(member)}.join.v1`,
+    snapshot: (member: string) => `${ofMember(member)}.snapshot.v1`,
     cut: (member: string) => `${ofMember(member)}.cut.v1`,
     cutBase: (member: string) => `${ofMember(member)}.cut-base.v1`,
     cutNotice: (member: string) => `${ofMember(member)}.cut-notice.v1`,

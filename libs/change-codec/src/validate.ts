@@ -10,7 +10,7 @@ import type { AuthState, TokenUses } from './auth-messages.js';
 import type { ConflictsReply, ConflictsRequest } from './conflicts-messages.js';
 import type { BackupChunk, BackupRequest, MaintenanceReply, MaintenanceRequest, StorageReply, StorageRequest } from './maintenance-messages.js';
 import type { CutBallot, CutBaseChunk, CutBaseRequest, CutNotice, CutProposal, CutReply, CutRequest } from './cut-messages.js';
-import type { BandReserve, FrontendAnnouncement, MemberJoin, MemberJoinReply, MemberChangeRequest, MembersReply } from './members-messages.js';
+import type { BandReserve, FrontendAnnouncement, MemberJoin, MemberJoinReply, MemberChangeRequest, MembersReply, SnapshotChunk, SnapshotRequest } from './members-messages.js';
 import type {
   AppendReply,
   AppendRequest,
@@ -59,6 +59,8 @@ export const messageLimits = Object.freeze({
   peersMax: 1024,
   /** heads of one document (one per concurrent writer) */
   headsMax: 1024,
+  /** document bytes in one SnapshotChunk: a snapshot streams in pieces of 512 KiB, under NATS's 1 MiB payload */
+  snapshotChunkBytesMax: 512 * 1024,
   /** client URLs one frontend announces (--advertise-client-urls) */
   clientUrlsMax: 64,
   /** characters of one client URL */
@@ -371,6 +373,16 @@ export const validators = Object.freeze({
   memberJoinReply: validator<MemberJoinReply>('MemberJoinReply', (m, c) => {
     c.that(m.members.length <= 1024, `${m.members.length} members`);
     c.that(m.members.every((e) => String(e.id) !== '0' && Number.isInteger(e.band)), 'a member entry needs its id and band');
+  }),
+  snapshotRequest: validator<SnapshotRequest>('SnapshotRequest', (m, c) => {
+    c.that(isMemberId(m.from), 'from must be a member id');
+  }),
+  snapshotChunk: validator<SnapshotChunk>('SnapshotChunk', (m, c) => {
+    c.that(m.document.length <= messageLimits.snapshotChunkBytesMax, `a snapshot chunk carries ${m.document.length} document bytes (at most ${messageLimits.snapshotChunkBytesMax})`);
+    c.that(m.heads.length <= messageLimits.headsMax && m.heads.every((h) => automergeHash.test(h)), 'heads must be Automerge hashes');
+    // The header (heads, size) is the first chunk's, unless the stream is an error.
+    if (m.index === 0 && !m.error) c.that(m.heads.length > 0 && Number(m.document_bytes) > 0, 'the first snapshot chunk carries the heads and the document size');
+    c.that(m.peer_sync_states.length <= messageLimits.peersMax && m.peer_sync_states.every((s) => String(s.member) !== '0'), 'a sync state names its member');
   }),
   cutRequest: validator<CutRequest>('CutRequest', (m, c) => {
     c.that(isMemberId(m.from), 'from must be a member id');

@@ -45,7 +45,7 @@ function wireType(name: string): Type {
       'StorageDefragmentRequest', 'StorageRequest', 'StorageReply', 'BackupRequest', 'BackupChunk', 'BackupFile', 'BackupRows',
       'ConflictsRequest', 'ConflictsReply',
       'FrontendApplied', 'MemberStored', 'PeerStoredRevisions',
-      'FrontendAnnouncement', 'MembersRequest', 'MembersReply', 'MemberChangeRequest', 'MemberChangeReply', 'BandReserve', 'BandReply', 'MemberJoin', 'MemberTableEntry', 'MemberJoinReply',
+      'FrontendAnnouncement', 'MembersRequest', 'MembersReply', 'MemberChangeRequest', 'MemberChangeReply', 'BandReserve', 'BandReply', 'MemberJoin', 'MemberTableEntry', 'MemberJoinReply', 'SnapshotRequest', 'SnapshotChunk',
       'AuthChange', 'AuthChangeResult', 'AuthStateRequest', 'AuthState', 'TokenUses',
       'CutBallot', 'CutProposal', 'CutRequest', 'CutReply', 'CutBaseRequest', 'CutActorSeq', 'CutBaseChunk', 'CutNotice',
     ]) {

@@ -39,6 +39,19 @@ export interface PeerConfig {
   storedPublishIntervalMs: number;
   /** How long MemberAdd waits for every voter's band grant (half of ECKD_REQUEST_TIMEOUT_MS). */
   bandReserveTimeoutMs: number;
+  /** The snapshot join (§8.5): limits of serving and of taking a peer's saved document. */
+  snapshot: SnapshotLimits;
+}
+
+export interface SnapshotLimits {
+  /** The largest saved document a member serves or takes; larger: refused, and the joiner falls back to sync rounds. */
+  bytesMax: number;
+  /** How long the joiner waits for each chunk (the first one comes after the server's save). */
+  chunkTimeoutMs: number;
+  /** Attempts of a joining node at its ECKD_JOIN member before it falls back to sync rounds (a late member asks each peer once). */
+  attempts: number;
+  /** Snapshots one member serves at the same time; more are refused with etcd's "too many requests" and asked again. */
+  servesMax: number;
 }
 
 /** The cluster settings, or undefined for a single node (ECKD_INITIAL_CLUSTER unset or naming this node only, and not joining). */
@@ -55,6 +68,12 @@ export function readPeerConfig(env: Record<string, string | undefined>, nodeName
     storedPublishIntervalMs: envInt(env, 'ECKD_PEER_STORED_INTERVAL_MS', 20, { min: 1 }),
     // The frontend's deadline for a membership change; the voters of a MemberAdd get half of it, so the refusal reaches the client in time.
     bandReserveTimeoutMs: Math.floor(envInt(env, 'ECKD_REQUEST_TIMEOUT_MS', 7_000, { min: 100 }) / 2),
+    snapshot: Object.freeze({
+      bytesMax: envInt(env, 'ECKD_SNAPSHOT_BYTES_MAX', 32 * 1024 * 1024, { min: 1024 }),
+      chunkTimeoutMs: envInt(env, 'ECKD_SNAPSHOT_CHUNK_TIMEOUT_MS', 10_000, { min: 100 }),
+      attempts: envInt(env, 'ECKD_SNAPSHOT_ATTEMPTS', 5, { min: 0 }),
+      servesMax: envInt(env, 'ECKD_SNAPSHOT_SERVES_MAX', 1, { min: 1 }),
+    }),
   });
 }
 

@@ -8,6 +8,7 @@ import type { BandReply, MemberJoin, MemberJoinReply } from '@eckd/change-codec'
 import type { ClusterSubjects, NodeIdentity } from '@eckd/change-codec';
 import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
+import type { SnapshotReply } from './snapshot-serve.js';
 
 /** A member of the configured cluster. */
 export interface PeerMember {
@@ -44,13 +45,16 @@ export class PeerLink {
   /**
    * Delivers every accepted message to `receive`, every storage
    * acknowledgement to `stored`, and every band reservation asked of this
-   * member (MemberAdd, §8.5) to `reserve`, which answers with `respond`.
+   * member (MemberAdd, §8.5) to `reserve`, which answers with `respond`,
+   * every join through this member to `join`, and every snapshot a peer
+   * asks of it (the snapshot join, §8.5) to `snapshot`.
    */
   start(
     receive: (item: PeerItem) => void,
     stored: (from: PeerMember, originRevision: number) => void = () => undefined,
     reserve: (from: PeerMember, band: number, member: string, respond: (reply: BandReply) => void) => void = (_f, _b, _m, respond) => respond({ granted: false, holder: '0' }),
     join: (request: MemberJoin, respond: (reply: MemberJoinReply) => void) => void = () => undefined,
+    snapshot: (from: PeerMember, reply: SnapshotReply) => void = () => undefined,
   ): void {
     const { messenger, subjects, log } = this.#opts;
     this.#subscriptions.push(
@@ -81,6 +85,12 @@ export class PeerLink {
       messenger.subscribe(subjects.join(this.#opts.self.name), (msg) => {
         const m = decodedOrUndefined(() => decodeChecked(msg, membersCodecs.memberJoin, validators.memberJoin, log));
         if (m && this.#sameCluster(m.cluster_id, msg.subject)) join(m, (reply) => msg.respond(membersCodecs.memberJoinReply.encode(reply)));
+      }),
+      // The asker is a peer already: a joiner's name is written before its join is answered.
+      messenger.subscribe(subjects.snapshot(this.#opts.self.name), (msg) => {
+        const m = decodedOrUndefined(() => decodeChecked(msg, membersCodecs.snapshotRequest, validators.snapshotRequest, log));
+        const from = m && this.#accept(m.cluster_id, m.from, msg.subject);
+        if (from) snapshot(from, { send: (chunk) => msg.respond(membersCodecs.snapshotChunk.encode(chunk)), flush: () => messenger.flush() });
       }),
     );
   }

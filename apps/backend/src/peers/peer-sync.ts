@@ -90,6 +90,16 @@ export class PeerSyncRounds {
     return out;
   }
 
+  /**
+   * The persisted part of the sync state with every current peer (heads
+   * this member and the peer both hold): a member taking this member's
+   * snapshot holds them too, so its rounds with those peers start there
+   * (the snapshot join, docs/ARCHITECTURE.md §8.5).
+   */
+  sharedStates(): { member: string; state: Uint8Array }[] {
+    return this.#peers().map((member) => ({ member: member.id, state: encodePeerSync(this.#round(member).sync) }));
+  }
+
   #restore(member: PeerMember, stored: Uint8Array | undefined) {
     try {
       return createPeerSync(stored);

@@ -9,11 +9,11 @@ import { nodeIdentity } from '../identity.js';
 import type { BatchEffects, NodeState } from '../write-application.js';
 import { applyWrite } from '../write-application.js';
 import { emptyStoreOfBand } from './peer-config.js';
-import type { PeerConfig } from './peer-config.js';
 import { PeerLink } from './peer-link.js';
 import type { PeerItem, PeerMember } from './peer-link.js';
 import { PeerSyncRounds } from './peer-sync.js';
 import { PeerReplication } from './replication.js';
+import { quietPeerConfig } from './test-peer-config.js';
 
 const log = createLogger('replication-spec', { level: 'error' });
 const prefix = 't';
@@ -36,17 +36,7 @@ function link(net: MemoryNetwork, band: number): PeerLink {
   return new PeerLink({ messenger: net.messenger(), subjects, identity: nodeIdentity('c', names[band]!), self: memberOf(band), peers: { peer: (id) => (id === memberOf(1 - band).id ? memberOf(1 - band) : undefined) }, log });
 }
 
-const config: PeerConfig = {
-  start: { state: 'new', members: names, band: 0 },
-  // The timers never fire within a test: rounds run only where the test says.
-  syncIntervalMs: 3_600_000,
-  syncTimeoutMs: 3_600_000,
-  syncStoreIntervalMs: 3_600_000,
-  conflictsKept: 10,
-  inboxMax: 100,
-  storedPublishIntervalMs: 3_600_000,
-  bandReserveTimeoutMs: 1_000,
-};
+const config = quietPeerConfig(names);
 
 describe('replication in the apply loop', () => {
   test("a peer's pushes waiting in the inbox become one local revision, even when they arrived out of order", async () => {

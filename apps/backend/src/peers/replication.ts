@@ -21,6 +21,7 @@ import type { PeerConfig } from './peer-config.js';
 import { PeerLink } from './peer-link.js';
 import type { PeerItem, PeerMember } from './peer-link.js';
 import { PeerSyncRounds } from './peer-sync.js';
+import { SnapshotServer } from './snapshot-serve.js';
 
 type PushItem = Extract<PeerItem, { kind: 'changes' }>;
 
@@ -52,6 +53,13 @@ export interface PeerReplicationOptions {
   state: NodeState;
   /** The stored sync state per peer (member id, decimal), from recovery. */
   persistedSyncStates: ReadonlyMap<string, Uint8Array>;
+  /**
+   * This member started from a peer's snapshot (§8.5): per origin (member
+   * id, decimal), the highest revision of its that the snapshot held, now in
+   * this member's Postgres. Told to the origin (PeerStored) at start and
+   * whenever it starts a sync round with this member.
+   */
+  snapshotOrigins?: ReadonlyMap<string, number>;
   /** Starts the apply loop when it is idle. */
   wake(): void;
   log: Logger;
@@ -65,6 +73,7 @@ export class PeerReplication implements BatchPeers {
   readonly #memberAdds: MemberAdds;
   readonly #link: PeerLink;
   readonly #rounds: PeerSyncRounds;
+  readonly #snapshots: SnapshotServer;
   readonly conflicts: ConflictLog;
   #inbox: PeerItem[] = [];
   #inboxDropped = 0;
@@ -105,6 +114,7 @@ export class PeerReplication implements BatchPeers {
       persisted: opts.persistedSyncStates,
       log: opts.log,
     });
+    this.#snapshots = new SnapshotServer(opts.config.snapshot, opts.log);
     this.conflicts = new ConflictLog(opts.config.conflictsKept, opts.log);
   }
 
@@ -125,7 +135,10 @@ export class PeerReplication implements BatchPeers {
     }, (from, band, member, respond) => this.#memberAdds.askedToGrant(from, band, member, respond), (request, respond) => {
       this.#joins.push({ request, respond });
       this.#opts.wake();
+    }, (from, reply) => {
+      this.#snapshots.serve(from, this.#opts.state.doc, this.#rounds.sharedStates(), reply).catch((err: unknown) => this.#opts.log.warn('snapshot not served', { to: from.name, err }));
     });
+    for (const origin of this.#opts.snapshotOrigins?.keys() ?? []) this.#tellSnapshotStored(origin);
     // Batched: one message per interval carries every member's watermark, so a frontend that missed one catches up with the next.
     this.#storedTimer = setInterval(() => this.#publishStored(), this.#opts.config.storedPublishIntervalMs);
     this.#storedTimer.unref();
@@ -177,6 +190,8 @@ export class PeerReplication implements BatchPeers {
       const result = this.#applied(item, () => this.#rounds.receive(state.doc, item.from, item.round, item.message));
       if (result) take(result);
       if (result?.answerNow) answer.set(item.from.id, item.from);
+      // A new round of the peer's: it knows this member now, and may have missed the first PeerStored.
+      if (result?.answerNow) this.#tellSnapshotStored(item.from.id);
     }
     const pushes = items.filter((item): item is PushItem => item.kind === 'changes');
     // One `peer push applied` span per push (no-ops unless tracing is on), ended once the batch's pushes are in.
@@ -271,6 +286,13 @@ export class PeerReplication implements BatchPeers {
       const origin = this.#link.peer(member);
       if (origin) this.#link.sendStored(origin, revision);
     }
+  }
+
+  /** PeerStored to `origin` of what this member's snapshot held of it, if anything. */
+  #tellSnapshotStored(origin: string): void {
+    const revision = this.#opts.snapshotOrigins?.get(origin);
+    const peer = this.#link.peer(origin);
+    if (revision !== undefined && peer) this.#link.sendStored(peer, revision);
   }
 
   /** Writes each joining node's name into its record; a restarted node (named already) or a refusal is answered at once. */
