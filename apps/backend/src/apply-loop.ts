@@ -256,8 +256,8 @@ export class ApplyLoop {
 
   /** The batch is durable (sync) and every earlier one published: the frontends, the peers and the clients hear of it. */
   #publish(batch: Batch, patchBatch: Uint8Array | undefined): void {
+    batch.whenAppended?.();
     if (patchBatch) {
-      batch.whenAppended?.();
       this.#publishedRevision = lastRevisionOf(batch);
       if (batch.authChanged) this.#opts.onAuthChanged?.();
       if (batch.patches.length > 0 || batch.compactRevision !== undefined) {
