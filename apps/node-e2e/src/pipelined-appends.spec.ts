@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
 import { startNodeFixture } from './fixture.js';
 import type { NodeFixture } from './fixture.js';
+import { assertAckedStored, putUntilServed, startWriters } from './acked-writes.js';
 
 /** The node must serve writes again within this after the last kill. */
 const recoveryBoundMs = 20_000;
@@ -29,34 +30,13 @@ after(async () => {
   await f?.stop();
 });
 
-interface Acked {
-  key: string;
-  value: string;
-  revision: number;
-}
-
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('SIGKILL of the persister and the backend with appends in flight: no acknowledged write lost, revisions gap-free', { timeout: 180_000 }, async () => {
   const { node } = f;
   const clients = node.endpoints.map((e, i) => new Etcd3({ hosts: [`http://${e}`, `http://${node.endpoints[1 - i]}`] }));
-  const acked: Acked[] = [];
-  let failed = 0;
-  let running = true;
-  const writer = async (w: number) => {
-    const client = clients[w % 2]!;
-    for (let n = 0; running; n++) {
-      const key = `pipe/${w}/${n}`;
-      try {
-        const res = await client.put(key).value(`v${n}`).exec();
-        acked.push({ key, value: `v${n}`, revision: Number(res.header.revision) });
-      } catch {
-        failed++;
-        await pause(20);
-      }
-    }
-  };
-  const writers = Array.from({ length: 8 }, (_, w) => writer(w));
+  const writers = startWriters(clients, 8, 'pipe/', 20);
+  const { acked } = writers;
   const kill = async (proc: typeof node.processes.backend) => {
     await proc.kill('SIGKILL');
     await proc.exited;
@@ -67,7 +47,7 @@ test('SIGKILL of the persister and the backend with appends in flight: no acknow
     const target = acked.length + 50;
     const until = Date.now() + recoveryBoundMs;
     while (acked.length < target) {
-      assert.ok(Date.now() < until, `writes did not resume: ${acked.length} acknowledged, ${failed} failed`);
+      assert.ok(Date.now() < until, `writes did not resume: ${acked.length} acknowledged, ${writers.failed()} failed`);
       await pause(20);
     }
   };
@@ -80,34 +60,15 @@ test('SIGKILL of the persister and the backend with appends in flight: no acknow
     }
     await flowing();
   } finally {
-    running = false;
-    await Promise.all(writers);
+    await writers.stop();
   }
-
-  const since = Date.now();
-  for (const [i, client] of clients.entries()) {
-    for (;;) {
-      try {
-        await client.put(`pipe/after/${i}`).value('ok').exec();
-        break;
-      } catch (err) {
-        if (Date.now() - since > recoveryBoundMs) throw err;
-        await pause(200);
-      }
-    }
-  }
+  await putUntilServed(clients, 'pipe/after/', recoveryBoundMs);
 
   const stored = await clients[1]!.getAll().prefix('pipe/').exec();
-  const byKey = new Map(stored.kvs.map((kv) => [kv.key.toString(), kv]));
-  for (const a of acked) {
-    const kv = byKey.get(a.key);
-    assert.ok(kv, `acknowledged write ${a.key} at revision ${a.revision} is missing`);
-    assert.equal(kv.value.toString(), a.value);
-    assert.equal(Number(kv.mod_revision), a.revision, `${a.key} has the revision its ack said`);
-  }
+  assertAckedStored(stored.kvs, acked);
   const revisions = acked.map((a) => a.revision);
   assert.equal(new Set(revisions).size, revisions.length, 'no revision acknowledged twice');
-  assert.ok(acked.length > 100, `enough load: ${acked.length} acknowledged, ${failed} failed`);
+  assert.ok(acked.length > 100, `enough load: ${acked.length} acknowledged, ${writers.failed()} failed`);
 
   // Every revision from 2 to the current one is in the history, once.
   const head = Number(stored.header.revision);
@@ -129,6 +90,6 @@ test('SIGKILL of the persister and the backend with appends in flight: no acknow
   }
   const missing = Array.from({ length: head - 1 }, (_, i) => i + 2).filter((r) => !seen.has(r));
   assert.deepEqual(missing, [], `revisions missing from the history up to ${head}`);
-  console.log(`pipelined appends: ${acked.length} writes acknowledged, ${failed} failed during kills, history 2..${head} complete`);
+  console.log(`pipelined appends: ${acked.length} writes acknowledged, ${writers.failed()} failed during kills, history 2..${head} complete`);
   for (const c of clients) c.close();
 });
