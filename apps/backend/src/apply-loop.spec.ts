@@ -12,6 +12,7 @@ import { ApplyLoop } from './apply-loop.js';
 import { AppendPipeline, appendTooLarge } from './append-pipeline.js';
 import { HistoryCutter } from './history-cut.js';
 import type { NodeState } from './write-application.js';
+import type { BatchPeers } from './peers/replication.js';
 
 const log = createLogger('apply-loop-spec');
 
@@ -20,7 +21,7 @@ const log = createLogger('apply-loop-spec');
  * Postgres does (an append is stored only right after its predecessor) and
  * acknowledges each append once `hold` (if given) lets it through.
  */
-function loopOverMemory(opts: { applyQueueProposalsMax?: number; appendGate?: Promise<void>; inFlightMax?: number; hold?: (append: AppendRequest) => Promise<void> } = {}) {
+function loopOverMemory(opts: { applyQueueProposalsMax?: number; appendGate?: Promise<void>; inFlightMax?: number; hold?: (append: AppendRequest) => Promise<void>; peers?: BatchPeers } = {}) {
   const state: NodeState = { store: new MvccStore(), doc: createKvDocument(), leases: new LeaseStore(), auth: emptyAuthState(), now: () => Date.now() };
   /** last revisions of the appends stored, in the order they were stored */
   const appends: number[] = [];
@@ -73,6 +74,7 @@ function loopOverMemory(opts: { applyQueueProposalsMax?: number; appendGate?: Pr
     uncommittedBatchesMax: inFlightMax,
     persistence: 'sync',
     historyCutter: new HistoryCutter({ minOps: 0, opsPerLiveEntry: 1, documentBytesMax: 1 << 20, log }),
+    peers: opts.peers,
     log,
   });
   return { state, loop, appends, sent, published };
@@ -301,5 +303,33 @@ describe('apply loop: pipelined appends', () => {
     assert.deepEqual(acknowledged, [10, 11, 12]);
     assert.deepEqual(sent, [10, 11, 12]);
     assert.equal(pipeline.unacknowledged, 0);
+  });
+
+  test("what a batch takes for after its commit is done even when it stored nothing (a peer's identical grant)", async () => {
+    const { hold, release } = holds();
+    const done: string[] = [];
+    let work = false;
+    const peers: BatchPeers = {
+      hasWork: () => work,
+      beforeProposals: () => {
+        work = false;
+        return [];
+      },
+      originOf: (state) => ({ member: 1n, revision: BigInt(state.store.revision) }),
+      syncStatesToStore: () => [],
+      whenAppended: (change) => () => done.push(change ? 'with a change' : 'nothing stored'),
+      afterStored: () => undefined,
+    };
+    const { loop } = loopOverMemory({ inFlightMax: 2, hold, peers });
+    const a = propose(loop, { frontend_id: 'fe', proposals: [put(1, 'a')] });
+    await settle();
+    work = true;
+    loop.wake();
+    await settle();
+    assert.deepEqual(done, [], 'after the batch in flight');
+    release(2);
+    await a;
+    await settle();
+    assert.deepEqual(done, ['with a change', 'nothing stored']);
   });
 });
