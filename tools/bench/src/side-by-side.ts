@@ -19,6 +19,8 @@ function cases(quick: boolean): Case[] {
   const n = (full: number) => String(quick ? Math.max(200, Math.floor(full / 20)) : full);
   return [
     { name: 'put 256 B, 64 clients', args: ['--conns', '16', '--clients', '64', 'put', '--val-size', '256', '--key-space-size', '100000', '--total', n(20_000)], metric: 'throughput' },
+    // Few clients: latency-bound, so it shows what waits between appends (ARCHITECTURE §2, pipelined appends).
+    { name: 'put 256 B, 4 clients', args: ['--conns', '1', '--clients', '4', 'put', '--val-size', '256', '--key-space-size', '100000', '--total', n(4_000)], metric: 'throughput' },
     { name: 'range one key, serializable', args: ['--conns', '16', '--clients', '64', 'range', 'bench-range-key', '--consistency', 's', '--total', n(40_000)], metric: 'throughput' },
     { name: 'range one key, linearizable', args: ['--conns', '16', '--clients', '64', 'range', 'bench-range-key', '--total', n(40_000)], metric: 'throughput' },
     { name: 'txn-cas, 1000 keys', args: ['--conns', '16', '--clients', '64', 'txn-cas', '--key-space-size', '1000', '--val-size', '256', '--total', n(10_000)], metric: 'throughput' },
