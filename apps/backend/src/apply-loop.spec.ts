@@ -4,48 +4,80 @@ import assert from 'node:assert/strict';
 import { context } from '@opentelemetry/api';
 import { createKvDocument } from '@eckd/automerge-doc';
 import { codecs } from '@eckd/change-codec';
-import type { ProposeReply, ProposeRequest } from '@eckd/change-codec';
+import type { AppendRequest, ProposeReply, ProposeRequest } from '@eckd/change-codec';
 import { LeaseStore, MvccStore } from '@eckd/mvcc';
 import { createLogger } from '@eckd/service-kit';
 import type { Message, Messenger } from '@eckd/service-kit';
-import { ApplyLoop, appendTooLarge } from './apply-loop.js';
+import { ApplyLoop } from './apply-loop.js';
+import { AppendPipeline, appendTooLarge } from './append-pipeline.js';
 import { HistoryCutter } from './history-cut.js';
 import type { NodeState } from './write-application.js';
+import type { BatchPeers } from './peers/replication.js';
 
 const log = createLogger('apply-loop-spec');
 
-/** A loop over an in-memory node whose persister acknowledges every append at once. */
-function loopOverMemory(opts: { applyQueueProposalsMax?: number; appendGate?: Promise<void> } = {}) {
+/**
+ * A loop over an in-memory node. Its persister keeps the append chain as
+ * Postgres does (an append is stored only right after its predecessor) and
+ * acknowledges each append once `hold` (if given) lets it through.
+ */
+function loopOverMemory(opts: { applyQueueProposalsMax?: number; appendGate?: Promise<void>; inFlightMax?: number; hold?: (append: AppendRequest) => Promise<void>; peers?: BatchPeers } = {}) {
   const state: NodeState = { store: new MvccStore(), doc: createKvDocument(), leases: new LeaseStore(), auth: emptyAuthState(), now: () => Date.now() };
+  /** last revisions of the appends stored, in the order they were stored */
   const appends: number[] = [];
+  /** last revisions of the appends sent (retries included), in the order they were sent */
+  const sent: number[] = [];
+  const published: number[] = [];
+  let chain = 0;
   const messenger = {
     request: async (_subject: string, data: Uint8Array) => {
       const append = codecs.appendRequest.decode(data);
+      sent.push(Number(append.last_revision));
       await opts.appendGate;
-      appends.push(Number(append.last_revision));
+      await opts.hold?.(append);
+      const index = Number(append.append_index);
+      if (index > chain + 1) {
+        return { data: codecs.appendReply.encode({ durable_revision: 0, error: { name: 'Unknown', message: 'OutOfOrderAppendError' }, fenced: false }) };
+      }
+      if (index === chain + 1) {
+        chain = index;
+        appends.push(Number(append.last_revision));
+      }
       return { data: codecs.appendReply.encode({ durable_revision: append.last_revision }) };
     },
-    publish: () => undefined,
+    publish: (_subject: string, data: Uint8Array) => {
+      for (const p of codecs.patchBatch.decode(data).patches) published.push(Number(p.revision));
+    },
   } as unknown as Messenger;
+  const inFlightMax = opts.inFlightMax ?? 2;
+  const pipeline = new AppendPipeline({
+    messenger,
+    subject: 'append',
+    inFlightMax,
+    appendTimeoutMs: 1_000,
+    fencingEpoch: 1,
+    onFenced: (reason: string) => assert.fail(`fenced: ${reason}`),
+    appendBytesMax: 64 * 1024 * 1024,
+    log,
+  });
   const loop = new ApplyLoop({
     messenger,
     state,
     identity: { cluster_id: 1, member_id: 1, raft_term: 1, epoch: 'spec' },
-    subjects: { patch: 'patch', append: 'append' },
+    subjects: { patch: 'patch' },
     batchProposalsMax: 4096,
     batchBytesMax: 4 * 1024 * 1024,
     applyQueueProposalsMax: opts.applyQueueProposalsMax ?? 10_000,
     applyQueueBytesMax: 256 * 1024 * 1024,
     limits: { maxResponseBytes: 1024 * 1024, leasesMax: 2 },
-    appendTimeoutMs: 1_000,
+    appends: pipeline,
+    uncommittedBatchesMax: inFlightMax,
     persistence: 'sync',
     historyCutter: new HistoryCutter({ minOps: 0, opsPerLiveEntry: 1, documentBytesMax: 1 << 20, log }),
-    fencingEpoch: 1,
-    onFenced: (reason) => assert.fail(`fenced: ${reason}`),
-    appendBytesMax: 64 * 1024 * 1024,
+    peers: opts.peers,
     log,
   });
-  return { state, loop, appends };
+  return { state, loop, appends, sent, published };
 }
 
 /** Enqueues a request as a frontend would and resolves with the backend's reply. */
@@ -78,12 +110,12 @@ describe('apply loop bounds', () => {
   });
 
   test('requests beyond the apply queue bound are refused with too many requests', async () => {
-    const { loop } = loopOverMemory({ applyQueueProposalsMax: 2 });
-    // The first request is taken at once; the next ones wait for its append.
-    const replies = await Promise.all(Array.from({ length: 5 }, (_, i) => propose(loop, { frontend_id: 'fe', proposals: [put(i, `k${i}`)] })));
+    const { loop } = loopOverMemory({ applyQueueProposalsMax: 2, inFlightMax: 2 });
+    // The first two requests are taken at once (two appends in flight); the next ones wait for the first commit.
+    const replies = await Promise.all(Array.from({ length: 6 }, (_, i) => propose(loop, { frontend_id: 'fe', proposals: [put(i, `k${i}`)] })));
     assert.deepEqual(
       replies.map((r) => r.error?.name ?? 'ok'),
-      ['ok', 'ok', 'ok', 'TooManyRequests', 'TooManyRequests'],
+      ['ok', 'ok', 'ok', 'ok', 'TooManyRequests', 'TooManyRequests'],
     );
   });
 
@@ -168,5 +200,136 @@ describe('apply loop: auth changes and the auth revision of writes', () => {
     assert.equal(reply.results[0]!.error?.name, 'AuthOldRevision');
     assert.equal(reply.results[1]!.error?.name, 'AuthOldRevision');
     assert.equal(reply.results[2]!.result, 'response');
+  });
+});
+
+describe('apply loop: pipelined appends', () => {
+  /** Holds each append (by its last revision) until released. */
+  function holds() {
+    const gates = new Map<number, { promise: Promise<void>; release: () => void }>();
+    const gate = (revision: number) => {
+      let g = gates.get(revision);
+      if (!g) {
+        let release = () => {};
+        const promise = new Promise<void>((r) => (release = r));
+        g = { promise, release };
+        gates.set(revision, g);
+      }
+      return g;
+    };
+    return { hold: (append: AppendRequest) => gate(Number(append.last_revision)).promise, release: (revision: number) => gate(revision).release() };
+  }
+  const settle = () => new Promise((r) => setTimeout(r, 20));
+
+  test('the next batch is evaluated while an append is in flight; replies and patches follow the commits, in order', async () => {
+    const { hold, release } = holds();
+    const { loop, appends, sent, published } = loopOverMemory({ inFlightMax: 2, hold });
+    const answered: string[] = [];
+    const write = (key: string) => propose(loop, { frontend_id: 'fe', proposals: [put(1, key)] }).then((r) => answered.push(`${key}@${String(r.results[0]!.revision)}`));
+    const a = write('a');
+    await settle();
+    const b = write('b');
+    await settle();
+    const c = write('c');
+    await settle();
+    assert.deepEqual(sent, [2, 3], 'b evaluated and sent while a is in flight; c waits: two batches uncommitted');
+    assert.equal(loop.publishedRevision, 1);
+    // b's append reaches storage first: refused, out of order; nothing answered
+    release(3);
+    await settle();
+    assert.deepEqual(appends, []);
+    assert.deepEqual(answered, []);
+    assert.equal(loop.publishedRevision, 1);
+    release(2);
+    release(4);
+    await Promise.all([a, b, c]);
+    assert.deepEqual(appends, [2, 3, 4], 'stored in order');
+    assert.deepEqual(sent, [2, 3, 3, 4], "b sent again once a was acknowledged; c once a's commit made room");
+    assert.deepEqual(answered, ['a@2', 'b@3', 'c@4']);
+    assert.deepEqual(published, [2, 3, 4]);
+    assert.equal(loop.publishedRevision, 4);
+  });
+
+  test('with ECKD_APPENDS_IN_FLIGHT_MAX=1 the next batch waits for the commit', async () => {
+    const { hold, release } = holds();
+    const { loop, sent } = loopOverMemory({ inFlightMax: 1, hold });
+    const a = propose(loop, { frontend_id: 'fe', proposals: [put(1, 'a')] });
+    await settle();
+    const b = propose(loop, { frontend_id: 'fe', proposals: [put(1, 'b')] });
+    await settle();
+    assert.deepEqual(sent, [2]);
+    release(2);
+    release(3);
+    await Promise.all([a, b]);
+    assert.deepEqual(sent, [2, 3]);
+  });
+
+  test('a batch that needs no append, evaluated on a batch in flight, is answered after that batch', async () => {
+    const { hold, release } = holds();
+    const { loop } = loopOverMemory({ inFlightMax: 2, hold });
+    const order: string[] = [];
+    const a = propose(loop, { frontend_id: 'fe', proposals: [put(1, 'a')] }).then(() => order.push('put a'));
+    await settle();
+    const deleteNothing = { id: 2, op: 'request' as const, request: { request: 'request_delete_range' as const, request_delete_range: { key: Buffer.from('missing') } } };
+    const noop = propose(loop, { frontend_id: 'fe', proposals: [deleteNothing] }).then((r) => order.push(`delete nothing @${String(r.results[0]!.revision)}`));
+    await settle();
+    assert.deepEqual(order, []);
+    release(2);
+    await Promise.all([a, noop]);
+    assert.deepEqual(order, ['put a', 'delete nothing @2']);
+  });
+
+  test('appends beyond the in-flight bound wait to be sent; acknowledgements resolve in order', async () => {
+    const { hold, release } = holds();
+    const { sent } = loopOverMemory({ hold });
+    const messengerOf = { request: async (_s: string, data: Uint8Array) => {
+      const append = codecs.appendRequest.decode(data);
+      sent.push(Number(append.last_revision));
+      await hold(append);
+      return { data: codecs.appendReply.encode({ durable_revision: append.last_revision }) };
+    } } as unknown as Messenger;
+    const pipeline = new AppendPipeline({ messenger: messengerOf, subject: 'append', inFlightMax: 2, appendTimeoutMs: 1_000, fencingEpoch: 1, onFenced: (reason: string) => assert.fail(reason), appendBytesMax: 1 << 20, log });
+    const content = (revision: number) => ({ actor: Buffer.alloc(0), seq: 0, change: Buffer.alloc(0), first_revision: revision, last_revision: revision, patch_batch: Buffer.from('p'), compacted: false, compact_revision: 0 });
+    const acknowledged: number[] = [];
+    const all = [10, 11, 12].map((r) => pipeline.store(content(r)).then(() => acknowledged.push(r)));
+    await settle();
+    assert.deepEqual(sent, [10, 11], 'the third waits for a slot');
+    release(11);
+    await settle();
+    assert.deepEqual(acknowledged, [], "11's acknowledgement waits for 10's");
+    release(10);
+    release(12);
+    await Promise.all(all);
+    assert.deepEqual(acknowledged, [10, 11, 12]);
+    assert.deepEqual(sent, [10, 11, 12]);
+    assert.equal(pipeline.unacknowledged, 0);
+  });
+
+  test("what a batch takes for after its commit is done even when it stored nothing (a peer's identical grant)", async () => {
+    const { hold, release } = holds();
+    const done: string[] = [];
+    let work = false;
+    const peers: BatchPeers = {
+      hasWork: () => work,
+      beforeProposals: () => {
+        work = false;
+        return [];
+      },
+      originOf: (state) => ({ member: 1n, revision: BigInt(state.store.revision) }),
+      syncStatesToStore: () => [],
+      whenAppended: (change) => () => done.push(change ? 'with a change' : 'nothing stored'),
+      afterStored: () => undefined,
+    };
+    const { loop } = loopOverMemory({ inFlightMax: 2, hold, peers });
+    const a = propose(loop, { frontend_id: 'fe', proposals: [put(1, 'a')] });
+    await settle();
+    work = true;
+    loop.wake();
+    await settle();
+    assert.deepEqual(done, [], 'after the batch in flight');
+    release(2);
+    await a;
+    await settle();
+    assert.deepEqual(done, ['with a change', 'nothing stored']);
   });
 });

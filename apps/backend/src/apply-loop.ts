@@ -1,18 +1,20 @@
 // The backend's single apply loop. Proposals queue in arrival order (the
-// queue is bounded: beyond it etcd's "too many requests"); while no append
-// is in flight, everything queued (bounded in count and bytes) is evaluated
-// into one batch, appended to the persister, and — once durable — published
-// to the frontends and answered. Requests that arrive during an append form
-// the next batch (group commit); nothing waits on one request while others
-// queue. A request whose client has given up (its deadline passed) is
-// dropped before evaluation.
+// queue is bounded: beyond it etcd's "too many requests"); everything
+// queued (bounded in count and bytes) is evaluated into one batch and
+// appended to the persister, and — once durable, after every earlier batch —
+// published to the frontends and answered. The next batch is evaluated
+// while appends are in flight (at most ECKD_APPENDS_IN_FLIGHT_MAX batches
+// evaluated and not committed, ARCHITECTURE.md §2): requests that arrive
+// meanwhile form it (group commit); nothing waits on one request while
+// others queue. A request whose client has given up (its deadline passed)
+// is dropped before evaluation.
 import { SpanKind, context, trace } from '@opentelemetry/api';
 import type { EtcdErrorName } from '@eckd/etcd-proto';
-import { codecs, validated, validators } from '@eckd/change-codec';
+import { codecs } from '@eckd/change-codec';
 import type { NodeIdentity } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
-import { retry } from '@eckd/service-kit';
-import { addSpanEvent, countBuckets, histogram, injectTraceHeaders, latencySecondsBuckets, withSpan } from '@eckd/telemetry';
+import { addSpanEvent, countBuckets, histogram, injectTraceHeaders, withSpan } from '@eckd/telemetry';
+import type { AppendContent, AppendPipeline } from './append-pipeline.js';
 import type { Batch, EvaluationLimits, QueuedProposal } from './batch.js';
 import { answerLeaseReads, evaluateBatch, lastRevisionOf } from './batch.js';
 import type { HistoryCutter } from './history-cut.js';
@@ -23,14 +25,16 @@ export interface ApplyLoopOptions {
   messenger: Messenger;
   state: NodeState;
   identity: NodeIdentity;
-  subjects: { patch: string; append: string };
+  subjects: { patch: string };
   batchProposalsMax: number;
   batchBytesMax: number;
   applyQueueProposalsMax: number;
   applyQueueBytesMax: number;
   limits: EvaluationLimits;
-  /** first append attempt's timeout; each retry waits twice as long, up to appendTimeoutGrowthMax times */
-  appendTimeoutMs: number;
+  /** sends the appends, in the append chain (its own in-flight bound: ECKD_APPENDS_IN_FLIGHT_MAX) */
+  appends: AppendPipeline;
+  /** sync: at most this many batches evaluated and not yet committed (ECKD_APPENDS_IN_FLIGHT_MAX) */
+  uncommittedBatchesMax: number;
   /**
    * sync: a batch is published and answered after the persister stored it.
    * async: published and answered once applied; stored right after, in order
@@ -38,15 +42,6 @@ export interface ApplyLoopOptions {
    */
   persistence: 'sync' | 'async';
   historyCutter: HistoryCutter;
-  /** claimed by this backend's load; every append carries it (ARCHITECTURE §6a) */
-  fencingEpoch: number;
-  /**
-   * Another backend took over the node (an append refused as fenced or
-   * conflicting): never returns, so the batch is never answered as a success.
-   */
-  onFenced: (reason: string) => never;
-  /** the largest append the persister can receive (its fragment reassembly bound) */
-  appendBytesMax: number;
   /** with peers: their changes are applied at batch boundaries and this member's pushed after each append */
   peers?: BatchPeers;
   /** a batch that changed the auth state is durable: the frontends get the new state before its proposer's reply */
@@ -57,15 +52,8 @@ export interface ApplyLoopOptions {
 
 /** In async mode, how many applied batches may wait for storage before the loop waits too. */
 const unstoredBatchesMax = 256;
-/**
- * A retried append waits longer each time (up to this factor): when the
- * persister is slow rather than down, a fixed timeout would give up on every
- * attempt while the persister works through the earlier copies.
- */
-const appendTimeoutGrowthMax = 16;
 
 const batchProposals = histogram('eckd_batch_proposals', 'Proposals evaluated in one batch of the apply loop.', countBuckets);
-const appendSeconds = histogram('eckd_append_duration_seconds', "A batch's append to the persister, retries included, as the backend waits for it.", latencySecondsBuckets);
 
 export class ApplyLoop {
   readonly #queue: QueuedProposal[] = [];
@@ -75,16 +63,15 @@ export class ApplyLoop {
   readonly #opts: ApplyLoopOptions;
   #running = false;
   #stopped = false;
-  /** the persister is not acknowledging appends (e.g. Postgres is down) */
-  #storageFailing = false;
-  /** async mode: appends still to be stored, in order */
-  #appends: Promise<void> = Promise.resolve();
-  #unstored = 0;
   /** highest revision that is durable and published to the frontends */
   #publishedRevision: number;
   /** batches evaluated, and batches whose outcome is published and answered */
   #evaluatedBatches = 0;
   #committedBatches = 0;
+  /** the commit of the last batch evaluated: the next one is published after it */
+  #lastCommit: Promise<void> = Promise.resolve();
+  /** commits of the batches evaluated and not yet published, oldest first */
+  readonly #uncommitted: Promise<void>[] = [];
   /** replies computed on the state of a batch still in flight, sent once it is committed */
   #afterCommit: { batch: number; send: () => void }[] = [];
 
@@ -98,7 +85,7 @@ export class ApplyLoop {
   }
 
   enqueue(item: QueuedProposal): void {
-    if (this.#storageFailing) {
+    if (this.#opts.appends.failing) {
       // Fail fast instead of queueing behind a batch that cannot be stored:
       // the client gets etcd's timeout error at once and may retry.
       refuse(item, 'Timeout', 'backend: storage unavailable');
@@ -146,34 +133,57 @@ export class ApplyLoop {
   async #run(): Promise<void> {
     this.#running = true;
     try {
-      while ((this.#queue.length > 0 || this.#opts.peers?.hasWork()) && !this.#stopped) {
+      while (this.#hasWork()) {
+        // Waiting here, not after taking: what arrives meanwhile joins the
+        // batch. No await when there is room: a request is taken from the
+        // queue (and no longer counts against its bound) in the turn it came.
+        const full = this.#fullUntil();
+        if (full) {
+          await full;
+          continue;
+        }
         const items = this.#dropExpired(this.#take());
         if (items.length === 0 && !this.#opts.peers?.hasWork()) continue;
         const batch = evaluateBatch(this.#opts.state, items, this.#opts.limits, this.#opts.peers);
         this.#evaluatedBatches++;
-        const proposals = items.reduce((n, item) => n + item.request.proposals.length, 0);
-        batchProposals.record(proposals);
+        batchProposals.record(items.reduce((n, item) => n + item.request.proposals.length, 0));
         if (batch.change) batch.rebase = this.#opts.historyCutter.afterBatch(this.#opts.state, batch.patches, lastRevisionOf(batch));
-        await this.#commit(batch);
-        this.#committedBatches++;
-        this.#committedProposals += proposals;
-        const due = this.#afterCommit.filter((w) => w.batch <= this.#committedBatches);
-        this.#afterCommit = this.#afterCommit.filter((w) => w.batch > this.#committedBatches);
-        for (const w of due) w.send();
+        this.#commit(batch);
       }
     } catch (err) {
-      // Evaluation errors are values; anything thrown here is a bug that
-      // could leave the document and the index apart: stop the process.
-      this.#opts.log.error('apply loop failed', { err });
-      process.exit(70);
+      this.#fail(err);
     } finally {
       this.#running = false;
     }
   }
 
+  #hasWork(): boolean {
+    return (this.#queue.length > 0 || (this.#opts.peers?.hasWork() ?? false)) && !this.#stopped;
+  }
+
+  /**
+   * What to wait for before the next batch, or undefined if it may be
+   * evaluated now. sync: ECKD_APPENDS_IN_FLIGHT_MAX batches uncommitted;
+   * async: more than 256 batches unstored.
+   */
+  #fullUntil(): Promise<void> | undefined {
+    if (this.#opts.persistence === 'async') return this.#opts.appends.unacknowledged > unstoredBatchesMax ? this.#opts.appends.drained() : undefined;
+    return this.#uncommitted.length >= this.#opts.uncommittedBatchesMax ? this.#uncommitted[0] : undefined;
+  }
+
+  /**
+   * Evaluation errors are values; anything thrown past them (or an append
+   * that can never be stored) is a bug or a dead end that could leave the
+   * document, the index and Postgres apart: stop the process.
+   */
+  #fail(err: unknown): never {
+    this.#opts.log.error('apply loop failed', { err });
+    process.exit(70);
+  }
+
   /**
    * A lease read's answer saw every evaluated batch, so it is sent no sooner
-   * than the one in flight is published: no client then sees a lease state
+   * than the ones in flight are published: no client then sees a lease state
    * that a linearizable read cannot see yet.
    */
   #whenCommitted(send: () => void): void {
@@ -209,131 +219,88 @@ export class ApplyLoop {
     });
   }
 
-  async #commit(batch: Batch): Promise<void> {
+  /**
+   * Hands the batch's append to the pipeline at once and publishes the batch
+   * once it is durable (sync) and every earlier batch is published: nobody
+   * hears of a batch before the ones it was evaluated on.
+   */
+  #commit(batch: Batch): void {
+    // Anything that changed state (revisions, a compaction, a lease grant or
+    // revoke in the document) is durable before anyone hears of it.
+    const changed = batch.patches.length > 0 || batch.compactRevision !== undefined || batch.change !== undefined || batch.peerChanges.length > 0 || batch.peerSyncStates.length > 0;
+    // Encoded now: the compact revision is this batch's, not a later one's.
+    const patchBatch = codecs.patchBatch.encode({ patches: batch.patches, identity: this.#opts.identity, compact_revision: this.#opts.state.store.compactRevision });
+    const stored = changed ? this.#opts.appends.store(appendContentOf(batch, patchBatch)) : undefined;
+    const peerChanges = batch.peerChanges;
+    if (stored && peerChanges.length > 0) void stored.then(() => this.#opts.peers?.afterStored(peerChanges), () => undefined);
+    const previous = this.#lastCommit;
     const parent = batch.items[0]?.trace ?? context.active();
-    await withSpan('backend.batch', { kind: SpanKind.INTERNAL, parent, attributes: { 'eckd.batch.requests': batch.items.length } }, async (span) => {
+    const committed = withSpan('backend.batch', { kind: SpanKind.INTERNAL, parent, attributes: { 'eckd.batch.requests': batch.items.length } }, async (span) => {
       for (const item of batch.items.slice(1)) span.addLink({ context: trace.getSpanContext(item.trace) ?? span.spanContext() });
-      // Anything that changed state (revisions, a compaction, a lease grant or
-      // revoke in the document) is durable before anyone hears of it.
-      if (batch.patches.length > 0 || batch.compactRevision !== undefined || batch.change || batch.peerChanges.length > 0 || batch.peerSyncStates.length > 0) {
-        const patchBatch = codecs.patchBatch.encode({
-          patches: batch.patches,
-          identity: this.#opts.identity,
-          compact_revision: this.#opts.state.store.compactRevision,
-        });
-        if (this.#opts.persistence === 'sync') {
-          await this.#append(batch, patchBatch);
+      if (this.#opts.persistence === 'sync') {
+        await previous;
+        if (stored) {
+          await stored;
           addSpanEvent('persisted', { 'eckd.revision': lastRevisionOf(batch) });
-        } else {
-          await this.#appendLater(batch, patchBatch);
-        }
-        this.#opts.peers?.afterAppend(batch.change, this.#opts.state.doc.heads());
-        this.#publishedRevision = lastRevisionOf(batch);
-        if (batch.authChanged) this.#opts.onAuthChanged?.();
-        if (batch.patches.length > 0 || batch.compactRevision !== undefined) {
-          this.#opts.messenger.publish(this.#opts.subjects.patch, patchBatch, { headers: injectTraceHeaders() });
-          addSpanEvent('published patch');
         }
       }
-      batch.items.forEach((item, i) => item.msg?.respond(codecs.proposeReply.encode(batch.replies[i]!)));
+      this.#publish(batch, changed ? patchBatch : undefined);
     });
+    // sync: the commit fails with its append; async: the append fails on its own.
+    committed.catch((err: unknown) => this.#fail(err));
+    if (this.#opts.persistence === 'async') stored?.catch((err: unknown) => this.#fail(err));
+    this.#lastCommit = committed;
+    this.#uncommitted.push(committed);
+    void committed.finally(() => this.#uncommitted.shift()).catch(() => undefined);
   }
 
-  /** Async mode: stores the batch after the ones before it; waits only when too many are unstored. */
-  async #appendLater(batch: Batch, patchBatch: Uint8Array): Promise<void> {
-    this.#unstored++;
-    this.#appends = this.#appends.then(() => this.#append(batch, patchBatch)).finally(() => this.#unstored--);
-    if (this.#unstored > unstoredBatchesMax) await this.#appends;
+  /** The batch is durable (sync) and every earlier one published: the frontends, the peers and the clients hear of it. */
+  #publish(batch: Batch, patchBatch: Uint8Array | undefined): void {
+    batch.whenAppended?.();
+    if (patchBatch) {
+      this.#publishedRevision = lastRevisionOf(batch);
+      if (batch.authChanged) this.#opts.onAuthChanged?.();
+      if (batch.patches.length > 0 || batch.compactRevision !== undefined) {
+        this.#opts.messenger.publish(this.#opts.subjects.patch, patchBatch, { headers: injectTraceHeaders() });
+        addSpanEvent('published patch');
+      }
+    }
+    batch.items.forEach((item, i) => item.msg?.respond(codecs.proposeReply.encode(batch.replies[i]!)));
+    this.#committedBatches++;
+    this.#committedProposals += batch.items.reduce((n, item) => n + item.request.proposals.length, 0);
+    const due = this.#afterCommit.filter((w) => w.batch <= this.#committedBatches);
+    this.#afterCommit = this.#afterCommit.filter((w) => w.batch > this.#committedBatches);
+    for (const w of due) w.send();
   }
 
-  /**
-   * Asks the persister whether this backend's fencing epoch is still the
-   * current one, with an append that stores nothing; exits if it is not. A
-   * takeover announcement is only a hint (anyone on NATS could send one).
-   */
-  async checkFencing(): Promise<void> {
-    const request = codecs.appendRequest.encode({
-      actor: Buffer.alloc(0),
-      seq: 0,
-      change: Buffer.alloc(0),
-      first_revision: 0,
-      last_revision: this.#publishedRevision,
-      patch_batch: Buffer.alloc(0),
-      compacted: false,
-      compact_revision: 0,
-      fencing_epoch: this.#opts.fencingEpoch,
-    });
-    const reply = codecs.appendReply.decode((await this.#opts.messenger.request(this.#opts.subjects.append, request, { timeoutMs: this.#opts.appendTimeoutMs })).data);
-    if (reply.fenced) this.#opts.onFenced(reply.error?.message ?? 'append refused as fenced');
+  /** Asks the persister whether this backend is still the node's (ARCHITECTURE §6a); exits if not. */
+  checkFencing(): Promise<void> {
+    return this.#opts.appends.checkFencing(this.#publishedRevision);
   }
 
-  /** Resolves once every applied batch is stored (graceful shutdown in async mode). */
-  flush(): Promise<void> {
-    return this.#appends;
-  }
-
-  /** Retries until the persister acknowledges: an acknowledged write must be durable. */
-  async #append(batch: Batch, patchBatch: Uint8Array): Promise<void> {
-    const hasRevisions = batch.patches.length > 0;
-    const request = codecs.appendRequest.encode({
-      actor: batch.change ? Buffer.from(batch.change.actorId, 'hex') : Buffer.alloc(0),
-      seq: batch.change?.seq ?? 0,
-      change: batch.change?.bytes ?? Buffer.alloc(0),
-      first_revision: hasRevisions ? batch.baseRevision + 1 : 0,
-      last_revision: lastRevisionOf(batch),
-      patch_batch: hasRevisions ? patchBatch : Buffer.alloc(0),
-      compacted: batch.compactRevision !== undefined,
-      compact_revision: batch.compactRevision ?? 0,
-      rebase: batch.rebase,
-      fencing_epoch: this.#opts.fencingEpoch,
-      peer_changes: batch.peerChanges.map((c) => ({ actor: Buffer.from(c.actor, 'hex'), seq: c.seq, change: c.bytes })),
-      peer_sync_states: batch.peerSyncStates,
-    });
-    // Retrying could never succeed: the process stops (the loop's catch, or
-    // the unhandled-rejection handler in async mode), the batch is never
-    // answered, and recovery restarts from the stored state.
-    const tooLarge = appendTooLarge(request.length, this.#opts.appendBytesMax, lastRevisionOf(batch));
-    if (tooLarge) throw new Error(tooLarge);
-    const started = performance.now();
-    // Unbounded while the persister may still take it: the batch is evaluated
-    // and later batches build on it, so it cannot be dropped; meanwhile new
-    // proposals fail fast (see enqueue).
-    const attempts = await retry(
-      async (attempt) => {
-        const reply = validated(codecs.appendReply.decode(
-          (await this.#opts.messenger.request(this.#opts.subjects.append, request, {
-            timeoutMs: this.#opts.appendTimeoutMs * Math.min(2 ** (attempt - 1), appendTimeoutGrowthMax),
-            headers: injectTraceHeaders(),
-          })).data,
-        ), validators.appendReply);
-        if (reply.fenced) this.#opts.onFenced(reply.error?.message ?? 'append refused as fenced');
-        if (reply.error || Number(reply.durable_revision) < lastRevisionOf(batch)) {
-          throw new Error(`backend: append refused: ${reply.error?.message ?? `durable revision ${reply.durable_revision}`}`);
-        }
-        return attempt;
-      },
-      {
-        attemptsMax: Infinity,
-        delayInitialMs: 100,
-        delayMaxMs: 2_000,
-        onRetry: (err, attempt) => {
-          this.#storageFailing = true;
-          this.#opts.log.warn('append failed, retrying', { attempt, err });
-        },
-      },
-    );
-    appendSeconds.record((performance.now() - started) / 1000);
-    if (this.#storageFailing) this.#opts.log.info('storage is back', { attempts });
-    this.#storageFailing = false;
-    if (batch.peerChanges.length > 0) this.#opts.peers?.afterStored(batch.peerChanges);
+  /** Resolves once every evaluated batch is stored and published (graceful shutdown). */
+  async flush(): Promise<void> {
+    await this.#opts.appends.drained();
+    await this.#lastCommit.catch(() => undefined);
   }
 }
 
-/** Why an append of `bytes` can never reach the persister, or undefined if it can. */
-export function appendTooLarge(bytes: number, appendBytesMax: number, lastRevision: number): string | undefined {
-  return bytes > appendBytesMax
-    ? `backend: the append for revisions up to ${lastRevision} is ${bytes} bytes, more than the persister takes from one sender (${appendBytesMax}, ECKD_FRAGMENT_SENDER_BYTES_MAX)`
-    : undefined;
+/** The append of one evaluated batch. */
+function appendContentOf(batch: Batch, patchBatch: Uint8Array): AppendContent {
+  const hasRevisions = batch.patches.length > 0;
+  return {
+    actor: batch.change ? Buffer.from(batch.change.actorId, 'hex') : Buffer.alloc(0),
+    seq: batch.change?.seq ?? 0,
+    change: batch.change?.bytes ?? Buffer.alloc(0),
+    first_revision: hasRevisions ? batch.baseRevision + 1 : 0,
+    last_revision: lastRevisionOf(batch),
+    patch_batch: hasRevisions ? patchBatch : Buffer.alloc(0),
+    compacted: batch.compactRevision !== undefined,
+    compact_revision: batch.compactRevision ?? 0,
+    rebase: batch.rebase,
+    peer_changes: batch.peerChanges.map((c) => ({ actor: Buffer.from(c.actor, 'hex'), seq: c.seq, change: c.bytes })),
+    peer_sync_states: batch.peerSyncStates,
+  };
 }
 
 /** Answers a whole request with an error (nothing of it was evaluated). */

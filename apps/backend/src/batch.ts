@@ -45,6 +45,8 @@ export interface Batch extends BatchEffects {
   peerChanges: AppliedChange[];
   /** peers' sync states to store with this batch */
   peerSyncStates: { member: string; state: Uint8Array }[];
+  /** with peers: run once the batch's append is committed (pushes its change, answers the membership requests it wrote) */
+  whenAppended?: () => void;
 }
 
 type Proposal = ProposeRequest['proposals'][number];
@@ -59,7 +61,8 @@ export function evaluateBatch(state: NodeState, items: QueuedProposal[], limits:
     results: [...(item.answered ?? []), ...item.request.proposals.map((p) => evaluateProposal(state, effects, p, limits, item.msg !== undefined))],
   }));
   const change = state.doc.commit(peers?.originOf(state));
-  return { items, replies, change, baseRevision, peerChanges, peerSyncStates: peers?.syncStatesToStore() ?? [], ...effects };
+  const whenAppended = peers?.whenAppended(change, state.store.revision);
+  return { items, replies, change, baseRevision, peerChanges, peerSyncStates: peers?.syncStatesToStore() ?? [], whenAppended, ...effects };
 }
 
 /**

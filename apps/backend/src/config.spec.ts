@@ -12,6 +12,13 @@ describe('backend command line', () => {
     assert.throws(() => read(['--listen-client-urls', 'http://127.0.0.1:1']), /unknown flag --listen-client-urls/);
   });
 
+  test('ECKD_APPENDS_IN_FLIGHT_MAX: 1 by default, 1 to 64', () => {
+    assert.equal(readBackendConfig(read([])).appendsInFlightMax, 1);
+    assert.equal(readBackendConfig(read([], { ECKD_APPENDS_IN_FLIGHT_MAX: '2' })).appendsInFlightMax, 2);
+    assert.throws(() => readBackendConfig(read([], { ECKD_APPENDS_IN_FLIGHT_MAX: '0' })), ConfigError);
+    assert.throws(() => readBackendConfig(read([], { ECKD_APPENDS_IN_FLIGHT_MAX: '65' })), ConfigError);
+  });
+
   test('--quota-backend-bytes over ECKD_QUOTA_BACKEND_BYTES: 0 is the 2 GiB default, negative is no quota', () => {
     assert.equal(readMaintenanceConfig(read([])).quotaBytes, quotaBackendBytesDefault);
     assert.equal(readMaintenanceConfig(read(['--quota-backend-bytes', '1048576'])).quotaBytes, 1048576);

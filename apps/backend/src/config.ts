@@ -19,6 +19,8 @@ export interface BackendConfig extends ServiceBaseConfig {
   leasesMax: number;
   /** time the persister has to acknowledge one append before it is retried */
   appendTimeoutMs: number;
+  /** batches evaluated whose appends are not yet committed (pipelined appends; 1: one append at a time) */
+  appendsInFlightMax: number;
   /** time to wait for each chunk of the recovery stream */
   loadChunkTimeoutMs: number;
   persistence: 'sync' | 'async';
@@ -39,6 +41,7 @@ export function readBackendConfig(flags: AppFlags): Readonly<BackendConfig> {
     maxResponseBytes: envInt(env, 'ECKD_MAX_RESPONSE_BYTES', defaultMaxResponseBytes, { min: 1024, max: 2 ** 31 - 1 }),
     leasesMax: envInt(env, 'ECKD_LEASES_MAX', 1_000_000, { min: 1 }),
     appendTimeoutMs: envInt(env, 'ECKD_APPEND_TIMEOUT_MS', 5_000, { min: 100 }),
+    appendsInFlightMax: envInt(env, 'ECKD_APPENDS_IN_FLIGHT_MAX', 1, { min: 1, max: 64 }),
     loadChunkTimeoutMs: envInt(env, 'ECKD_LOAD_CHUNK_TIMEOUT_MS', 30_000, { min: 100 }),
     persistence: persistenceMode(envString(env, 'ECKD_PERSISTENCE', 'sync')),
     rebaseOps: envInt(env, 'ECKD_REBASE_OPS', 100_000, { min: 0 }),

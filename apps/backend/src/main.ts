@@ -8,6 +8,7 @@ import { memberIdHexOf } from '@eckd/automerge-doc';
 import { codecs, nodeSubjects } from '@eckd/change-codec';
 import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, readAppCommandLine, retry, startAppOps } from '@eckd/service-kit';
 import { ApplyLoop } from './apply-loop.js';
+import { AppendPipeline } from './append-pipeline.js';
 import { AuthPublisher } from './auth-service.js';
 import { backendFlags, readBackendConfig } from './config.js';
 import { handlePropose, handleReadIndex, handleSync } from './handlers.js';
@@ -112,24 +113,32 @@ try {
       wake: () => loop.wake(),
       log,
     });
+  const appends = new AppendPipeline({
+    messenger,
+    subject: subjects.append,
+    inFlightMax: config.appendsInFlightMax,
+    appendTimeoutMs: config.appendTimeoutMs,
+    fencingEpoch,
+    onFenced,
+    appendBytesMax,
+    log,
+  });
   const loop = new ApplyLoop({
     messenger,
     state,
     identity,
     subjects,
+    appends,
+    uncommittedBatchesMax: config.appendsInFlightMax,
     batchProposalsMax: config.batchProposalsMax,
     batchBytesMax: config.batchBytesMax,
     applyQueueProposalsMax: config.applyQueueProposalsMax,
     applyQueueBytesMax: config.applyQueueBytesMax,
     limits: { maxResponseBytes: config.maxResponseBytes, leasesMax: config.leasesMax },
-    appendTimeoutMs: config.appendTimeoutMs,
     persistence: config.persistence,
     historyCutter,
     peers: replication,
     onAuthChanged: () => authPublisher.publish(),
-    fencingEpoch,
-    onFenced,
-    appendBytesMax,
     log,
   });
   onShutdown('apply loop', async () => {

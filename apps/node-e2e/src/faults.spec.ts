@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
 import { startNatsServer, startNode, startPostgresServer, subjectPrefix } from '@eckd/testing';
 import type { EckdNode, NatsServer, PostgresServer } from '@eckd/testing';
+import { assertAckedStored, putUntilServed, startWriters } from './acked-writes.js';
+import type { Acked } from './acked-writes.js';
 
 /** The node must serve writes through both frontends within this after the last fault. */
 const recoveryBoundMs = 15_000;
@@ -35,30 +37,12 @@ after(async () => {
   await Promise.allSettled([nats?.stop(), pgServer?.stop()]);
 });
 
-interface Acked {
-  key: string;
-  value: string;
-  revision: number;
-}
-
 test('no acknowledged write is lost and no revision is reused through process, Postgres and NATS faults', async () => {
   const clients = node.endpoints.map((e, i) => new Etcd3({ hosts: [`http://${e}`, `http://${node.endpoints[1 - i]}`] }));
-  const acked: Acked[] = [];
+  const writers = startWriters(clients, 4, 'fault/', 50);
+  const { acked } = writers;
   let failed = 0;
   let running = true;
-  const writer = async (w: number) => {
-    const client = clients[w % 2]!;
-    for (let n = 0; running; n++) {
-      const key = `fault/${w}/${n}`;
-      try {
-        const res = await client.put(key).value(`v${n}`).exec();
-        acked.push({ key, value: `v${n}`, revision: Number(res.header.revision) });
-      } catch {
-        failed++;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-  };
   // Two more writers overwrite ten keys each: the ops that make the document's history worth cutting.
   const hotAcked = new Map<string, Acked>();
   const hotWriter = async (w: number) => {
@@ -74,7 +58,7 @@ test('no acknowledged write is lost and no revision is reused through process, P
       }
     }
   };
-  const writers = [...[0, 1, 2, 3].map(writer), ...[4, 5].map(hotWriter)];
+  const hotWriters = [4, 5].map(hotWriter);
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const bounce = async (proc: EckdNode['processes']['backend']) => {
     await proc.kill('SIGKILL');
@@ -95,32 +79,16 @@ test('no acknowledged write is lost and no revision is reused through process, P
     await pause(2_000);
   } finally {
     running = false;
-    await Promise.all(writers);
+    await Promise.all([writers.stop(), ...hotWriters]);
   }
+  failed += writers.failed();
 
   // Serving again: a write through each frontend succeeds.
-  const since = Date.now();
-  for (const [i, client] of clients.entries()) {
-    for (;;) {
-      try {
-        await client.put(`fault/after/${i}`).value('ok').exec();
-        break;
-      } catch (err) {
-        if (Date.now() - since > recoveryBoundMs) throw err;
-        await pause(200);
-      }
-    }
-  }
-  const recoveredMs = Date.now() - since;
+  const recoveredMs = await putUntilServed(clients, 'fault/after/', recoveryBoundMs);
 
   const stored = await clients[1]!.getAll().prefix('fault/').exec();
+  assertAckedStored(stored.kvs, acked);
   const byKey = new Map(stored.kvs.map((kv) => [kv.key.toString(), kv]));
-  for (const a of acked) {
-    const kv = byKey.get(a.key);
-    assert.ok(kv, `acknowledged write ${a.key} at revision ${a.revision} is missing`);
-    assert.equal(kv.value.toString(), a.value);
-    assert.equal(Number(kv.mod_revision), a.revision, `${a.key} has the revision its ack said`);
-  }
   // An overwritten key holds its last acknowledged write, or a later one that failed only in its answer.
   for (const a of hotAcked.values()) {
     const kv = byKey.get(a.key);

@@ -1,7 +1,8 @@
 // persister.append: one backend batch → one Postgres transaction → ack with
 // the highest durable revision. Appends are handled one at a time, in
-// arrival order (the backend sends the next only after this ack). Stored
-// only while the sender's fencing epoch is the current one (ARCHITECTURE §6a).
+// arrival order (the backend may send the next before this ack: pipelined
+// appends). Stored only while the sender's fencing epoch is the current one
+// (ARCHITECTURE §6a) and right after its predecessor (the append chain, §2).
 import { SpanKind } from '@opentelemetry/api';
 import { codecs, unknownWireError, validators } from '@eckd/change-codec';
 import type { AppendRequest, AppendReply } from '@eckd/change-codec';
@@ -58,7 +59,7 @@ async function persist(pool: pg.Pool, request: AppendRequest): Promise<AppendRep
           peerChanges: (request.peer_changes ?? []).map((c) => ({ actor: c.actor, seq: Number(c.seq), bytes: c.change })),
           peerSyncStates: (request.peer_sync_states ?? []).map((s) => ({ member: String(s.member), state: s.state })),
         },
-      ], { fencingEpoch: Number(request.fencing_epoch) }),
+      ], { fencingEpoch: Number(request.fencing_epoch), appendIndex: Number(request.append_index ?? 0) }),
   );
   commitSeconds.record((performance.now() - started) / 1000);
   return { durable_revision: durable };

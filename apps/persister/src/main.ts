@@ -41,7 +41,7 @@ try {
 
   const pool = createPool(config.databaseUrl, { max: config.poolSize, applicationName: 'eckd-persister', statementTimeoutMs: config.statementTimeoutMs });
   onShutdown('postgres', () => pool.end());
-  // Appends have a connection of their own (one append runs at a time), so a
+  // Appends have a connection of their own (one append runs at a time, in arrival order), so a
   // Snapshot or Defragment holding the other connections cannot starve writes.
   const appendPool = createPool(config.databaseUrl, { max: 1, applicationName: 'eckd-persister-append', statementTimeoutMs: config.appendStatementTimeoutMs });
   onShutdown('postgres appends', () => appendPool.end());

@@ -199,6 +199,8 @@ export interface AppendRequest {
   peer_changes?: PeerChange[];
   /** peers' sync states that changed */
   peer_sync_states?: PeerSyncState[];
+  /** 1, 2, … per backend: stored only right after its predecessor; 0 or absent: outside the chain (decoded: '0' when absent) */
+  append_index?: Int64;
 }
 
 /** The persisted part of the sync state with one peer. */

@@ -235,6 +235,7 @@ export const validators = Object.freeze({
       c.that(c.revision('peer change seq', p.seq) >= 1, 'a peer change needs its sequence (>= 1)');
     }
     checkPeerSyncStates(c, m.peer_sync_states);
+    c.count('append_index', m.append_index ?? 0);
   }),
 
   peerChanges: validator<PeerChanges>('PeerChanges', (m, c) => {

@@ -3,7 +3,7 @@
 import type { Pool } from 'pg';
 import { withTransaction } from './transaction.js';
 import { storeRebase } from './snapshots.js';
-import { ConflictingAppendError, FencedAppendError, StorageError } from './storage-error.js';
+import { ConflictingAppendError, FencedAppendError, OutOfOrderAppendError, StorageError } from './storage-error.js';
 import { readLogRows, readStoredChanges } from './stored-rows.js';
 import type { Queryable } from './stored-rows.js';
 
@@ -39,6 +39,9 @@ export interface AppendRow {
 /** eckd_meta key of the current backend's fencing epoch (ARCHITECTURE §6a). */
 export const fencingEpochMetaKey = 'fencing_epoch';
 
+/** eckd_meta key of the append chain: '<fencing epoch>:<append index>' of the last append stored (ARCHITECTURE §2). */
+export const appendChainMetaKey = 'append_chain';
+
 export interface AppendOptions {
   /**
    * The appending backend's fencing epoch: the append is refused
@@ -46,6 +49,12 @@ export interface AppendOptions {
    * Absent: not checked (specs and tools that write storage directly).
    */
   fencingEpoch?: number;
+  /**
+   * The append's place in its backend's appends (1, 2, …; needs
+   * fencingEpoch): refused (OutOfOrderAppendError) and nothing written
+   * unless the one before it is stored. Absent or 0: outside the chain.
+   */
+  appendIndex?: number;
 }
 
 /**
@@ -56,15 +65,16 @@ export interface AppendOptions {
  */
 export async function appendBatch(pool: Pool, rows: readonly AppendRow[], opts: AppendOptions = {}): Promise<number> {
   if (rows.length === 0) throw new StorageError('storage: empty append');
-  const insert = insertRows(rows, opts.fencingEpoch);
+  const chained = opts.appendIndex !== undefined && opts.appendIndex > 0 && opts.fencingEpoch !== undefined;
+  const insert = insertRows(rows, opts.fencingEpoch, chained ? opts.appendIndex : undefined);
   const durable = Math.max(...rows.map((r) => r.lastRevision));
   if (!rows.some((r) => r.rebase)) {
     // One statement is one transaction: a batch costs one round trip.
-    checkAppended((await pool.query<AppendOutcome>(insert.text, insert.values)).rows[0], rows, opts.fencingEpoch);
+    checkAppended((await pool.query<AppendOutcome>(insert.text, insert.values)).rows[0], rows, opts);
     return durable;
   }
   return withTransaction(pool, async (client) => {
-    checkAppended((await client.query<AppendOutcome>(insert.text, insert.values)).rows[0], rows, opts.fencingEpoch);
+    checkAppended((await client.query<AppendOutcome>(insert.text, insert.values)).rows[0], rows, opts);
     // A cut replaces the stored changes up to its revision, in the same transaction as its batch.
     for (const r of rows) if (r.rebase) await storeRebase(client, { throughRevision: r.lastRevision, ...r.rebase });
     return durable;
@@ -74,26 +84,32 @@ export async function appendBatch(pool: Pool, rows: readonly AppendRow[], opts: 
 interface AppendOutcome {
   fenced: boolean;
   conflicting: boolean;
+  out_of_order: boolean;
 }
 
-function checkAppended(outcome: AppendOutcome | undefined, rows: readonly AppendRow[], fencingEpoch: number | undefined): void {
+function checkAppended(outcome: AppendOutcome | undefined, rows: readonly AppendRow[], opts: AppendOptions): void {
   const first = Math.min(...rows.map((r) => r.firstRevision));
   const last = Math.max(...rows.map((r) => r.lastRevision));
   if (!outcome || outcome.fenced) {
-    throw new FencedAppendError(`storage: fencing epoch ${fencingEpoch} is not the current backend's; revisions ${first}..${last} not stored`);
+    throw new FencedAppendError(`storage: fencing epoch ${opts.fencingEpoch} is not the current backend's; revisions ${first}..${last} not stored`);
   }
   if (outcome.conflicting) throw new ConflictingAppendError(`storage: revisions in ${first}..${last} are already stored with other events`);
+  if (outcome.out_of_order) {
+    throw new OutOfOrderAppendError(`storage: append ${opts.appendIndex} of fencing epoch ${opts.fencingEpoch} comes before its predecessor is stored; revisions ${first}..${last} not stored`);
+  }
 }
 
 /**
  * The rows' changes, log rows and compact revision as one statement, all
  * written only if the fencing epoch (when given) is the current one and no
- * stored log row overlaps a new one with other content. The epoch's meta row
+ * stored log row overlaps a new one with other content and, in the append
+ * chain, the append before it is stored (its row is locked until commit,
+ * and moved to this append). The epoch's meta row
  * is share-locked until commit, so a backend claiming a new epoch waits for
  * this append and then sees it. The compact revision never goes backwards,
  * also when an old append is retried.
  */
-function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined): { text: string; values: unknown[] } {
+function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined, appendIndex: number | undefined): { text: string; values: unknown[] } {
   // A cut's base holds its batch's change; stored, a retried append would
   // put back a change whose dependencies the cut removed.
   const changes = rows
@@ -115,8 +131,21 @@ function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined
                  on l.last_revision >= n.first_revision and l.first_revision <= n.last_revision
                where not (l.first_revision = n.first_revision and l.last_revision = n.last_revision and l.patches = n.patches)
              ) as conflicting
+           ), chain_row as materialized (
+             select split_part(value, ':', 1)::bigint as epoch, split_part(value, ':', 2)::bigint as appended
+             from eckd_meta where key = '${appendChainMetaKey}' and $12::bigint is not null for update
+           ), chain as materialized (
+             select $12::bigint is not null and not coalesce(
+               (select case when r.epoch = $9::bigint then $12::bigint <= r.appended + 1 else $12::bigint = 1 end from chain_row r),
+               $12::bigint = 1
+             ) as out_of_order
            ), allowed as materialized (
-             select not fence.fenced and not clash.conflicting as ok from fence, clash
+             select not fence.fenced and not clash.conflicting and not chain.out_of_order as ok from fence, clash, chain
+           ), chained as (
+             insert into eckd_meta (key, value)
+             select '${appendChainMetaKey}', $9::bigint || ':' || greatest($12::bigint, coalesce((select appended from chain_row where epoch = $9::bigint), 0))
+             where $12::bigint is not null and (select ok from allowed)
+             on conflict (key) do update set value = excluded.value
            ), changes as (
              insert into eckd_changes (actor, seq, revision, change)
              select * from unnest($1::bytea[], $2::bigint[], $3::bigint[], $4::bytea[]) where (select ok from allowed)
@@ -134,7 +163,7 @@ function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined
              select * from unnest($10::text[], $11::bytea[]) where (select ok from allowed)
              on conflict (member) do update set sync_state = excluded.sync_state, updated_at = now()
            )
-           select fence.fenced, clash.conflicting from fence, clash`,
+           select fence.fenced, clash.conflicting, chain.out_of_order from fence, clash, chain`,
     values: [
       changes.map((r) => asBuffer(r.change.actor)),
       changes.map((r) => r.change.seq),
@@ -147,6 +176,7 @@ function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined
       fencingEpoch ?? null,
       syncStates.map(([member]) => member),
       syncStates.map(([, state]) => asBuffer(state)),
+      appendIndex ?? null,
     ],
   };
 }

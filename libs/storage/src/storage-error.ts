@@ -11,3 +11,8 @@ export class FencedAppendError extends StorageError {
 export class ConflictingAppendError extends StorageError {
   override name = 'ConflictingAppendError';
 }
+
+/** An append whose predecessor in its backend's append chain is not stored (ARCHITECTURE §2): retried once it is. */
+export class OutOfOrderAppendError extends StorageError {
+  override name = 'OutOfOrderAppendError';
+}

@@ -25,6 +25,8 @@ export function sideBySideCases(divisor: number): Case[] {
   const n = (full: number) => String(divisor > 1 ? Math.max(200, Math.floor(full / divisor)) : full);
   return [
     { name: 'put 256 B, 64 clients', args: ['--conns', '16', '--clients', '64', 'put', '--val-size', '256', '--key-space-size', '100000', '--total', n(20_000)], metric: 'throughput' },
+    // Few clients: latency-bound, so it shows what waits between appends (ARCHITECTURE §2, pipelined appends).
+    { name: 'put 256 B, 4 clients', args: ['--conns', '1', '--clients', '4', 'put', '--val-size', '256', '--key-space-size', '100000', '--total', n(4_000)], metric: 'throughput' },
     { name: 'range one key, serializable', args: ['--conns', '16', '--clients', '64', 'range', 'bench-range-key', '--consistency', 's', '--total', n(40_000)], metric: 'throughput' },
     { name: 'range one key, linearizable', args: ['--conns', '16', '--clients', '64', 'range', 'bench-range-key', '--total', n(40_000)], metric: 'throughput' },
     { name: 'txn-cas, 1000 keys', args: ['--conns', '16', '--clients', '64', 'txn-cas', '--key-space-size', '1000', '--val-size', '256', '--total', n(10_000)], metric: 'throughput' },

@@ -87,12 +87,12 @@ describe('member add', () => {
     for (const self of ['11', '22'] as const) replies.push(new Promise((resolve) => adders[self]!.begin(docs[self], sets[self], add([`http://new${self}:2380`]), resolve)));
     assert.deepEqual(docs['11'].bandReservations().map((r) => r.band), [2]);
     assert.deepEqual(docs['22'].bandReservations().map((r) => r.band), [2]);
-    for (const self of ['11', '22'] as const) adders[self]!.appended(() => sets[self].peers());
+    for (const self of ['11', '22'] as const) adders[self]!.whenAppended()(() => sets[self].peers());
     await new Promise((resolve) => setImmediate(resolve));
     for (const self of ['11', '22'] as const) {
       assert.ok(adders[self]!.hasWork());
       adders[self]!.apply(docs[self], sets[self]);
-      adders[self]!.appended(() => []);
+      adders[self]!.whenAppended()(() => []);
     }
     const answered = await Promise.all(replies);
     assert.deepEqual(answered.map((r) => r.error?.name), ['Unhealthy', 'Unhealthy']);
@@ -107,10 +107,10 @@ describe('member add', () => {
     const members = new MemberSet(initial, '11', log);
     const adder = new MemberAdds({ selfIdHex: memberIdHexOf('11'), clusterId: '1', askVoter: () => Promise.resolve(false), wake: () => undefined, log });
     const reply = new Promise<MemberChangeReply>((resolve) => adder.begin(doc, members, add(['http://n3:2380']), resolve));
-    adder.appended(() => members.peers());
+    adder.whenAppended()(() => members.peers());
     await new Promise((resolve) => setImmediate(resolve));
     adder.apply(doc, members);
-    adder.appended(() => []);
+    adder.whenAppended()(() => []);
     assert.equal((await reply).error?.name, 'Unhealthy');
     assert.deepEqual(doc.members(), []);
     const next = decideMemberAdd(add(['http://n3:2380']), members, doc.bandReservations());
@@ -129,17 +129,17 @@ describe('member add', () => {
         new Promise((resolve) => {
           voter.askedToGrant({ name: 'node1', id: '11', band: 0 }, band, member, (reply) => resolve(reply.granted));
           voter.apply(voterDoc, new MemberSet(initial, '22', log));
-          voter.appended(() => []);
+          voter.whenAppended()(() => []);
         }),
       wake: () => undefined,
       log,
     });
     const reply = new Promise<MemberChangeReply>((resolve) => adder.begin(doc, members, add(['http://n3:2380'], true), resolve));
-    adder.appended(() => members.peers());
+    adder.whenAppended()(() => members.peers());
     await new Promise((resolve) => setImmediate(resolve));
     adder.apply(doc, members);
     assert.equal(doc.members().length, 1);
-    adder.appended(() => []);
+    adder.whenAppended()(() => []);
     const { id, error } = await reply;
     assert.equal(error, undefined);
     const [written] = doc.members();

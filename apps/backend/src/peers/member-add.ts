@@ -173,15 +173,24 @@ export class MemberAdds {
     }
   }
 
-  /** After the batch's append: answers what it made durable, and asks the voters for the bands it reserved. */
-  appended(voters: () => PeerMember[]): void {
-    for (const asked of this.#grantsWritten.splice(0)) asked.respond({ granted: true, holder: '0' });
-    for (const { adding, reply } of this.#finished.splice(0)) {
-      if (reply.error) this.#opts.log.warn('member add refused by a voter or not answered: band released', { band: adding.band });
-      else this.#opts.log.info('member added', { id: reply.id, band: adding.band, learner: adding.record.learner });
-      adding.answer(reply);
-    }
-    for (const adding of this.#reserved.splice(0)) void this.#askVoters(adding, voters());
+  /**
+   * At the end of the batch: what to do once it is appended (later batches
+   * may be evaluated meanwhile) — answer what it made durable, and ask the
+   * voters for the bands it reserved.
+   */
+  whenAppended(): (voters: () => PeerMember[]) => void {
+    const grantsWritten = this.#grantsWritten.splice(0);
+    const finished = this.#finished.splice(0);
+    const reserved = this.#reserved.splice(0);
+    return (voters) => {
+      for (const asked of grantsWritten) asked.respond({ granted: true, holder: '0' });
+      for (const { adding, reply } of finished) {
+        if (reply.error) this.#opts.log.warn('member add refused by a voter or not answered: band released', { band: adding.band });
+        else this.#opts.log.info('member added', { id: reply.id, band: adding.band, learner: adding.record.learner });
+        adding.answer(reply);
+      }
+      for (const adding of reserved) void this.#askVoters(adding, voters());
+    };
   }
 
   async #askVoters(adding: Adding, voters: PeerMember[]): Promise<void> {

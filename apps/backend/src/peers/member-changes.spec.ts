@@ -80,7 +80,7 @@ describe('member changes', () => {
     assert.equal(removedAnswered, false, 'answered only after the append');
     assert.deepEqual(doc.members().map((m) => [m.id, m.record.removed]), [[memberIdHexOf('22'), true]]);
     assert.equal(members.peer('22'), undefined, 'the set follows at once');
-    changes.appended();
+    changes.whenAppended()();
     assert.deepEqual(await removed, {});
   });
 
@@ -98,7 +98,7 @@ describe('member changes', () => {
     const changes = new MemberChanges(() => undefined, log);
     const removed = changes.request(change('REMOVE', '22'));
     changes.apply(state, effects, contextOf(new MemberSet(initial, '11', log)));
-    changes.appended();
+    changes.whenAppended()();
     assert.deepEqual(await removed, {});
     assert.deepEqual(state.doc.leases().map((l) => l.id), ['8']);
     assert.equal(state.store.kvAt(Buffer.from('a')), undefined);

@@ -121,8 +121,11 @@ export class MemberChanges {
     }
   }
 
-  /** After the append of the batch that wrote them. */
-  appended(): void {
-    for (const waiting of this.#written.splice(0)) waiting.answer({});
+  /** At the end of the batch that wrote them: answers them once that batch is appended (later batches may be evaluated meanwhile). */
+  whenAppended(): () => void {
+    const written = this.#written.splice(0);
+    return () => {
+      for (const waiting of written) waiting.answer({});
+    };
   }
 }

@@ -35,8 +35,12 @@ export interface BatchPeers {
   originOf(state: NodeState): ChangeOrigin;
   /** The sync states to store with the batch (those whose persisted part changed). */
   syncStatesToStore(): { member: string; state: Uint8Array }[];
-  /** After the batch's append: pushes its change to every peer. */
-  afterAppend(change: EncodedChange | undefined, heads: string[]): void;
+  /**
+   * At the end of a batch's evaluation: what to do once its append is
+   * committed (push its change to every peer, answer the membership
+   * requests it wrote). Later batches may be evaluated before that.
+   */
+  whenAppended(change: EncodedChange | undefined, lastRevision: number): () => void;
   /** Once an append holding peers' changes is committed: tells each origin how far it is stored (PeerStored). */
   afterStored(peerChanges: readonly AppliedChange[]): void;
 }
@@ -264,15 +268,23 @@ export class PeerReplication implements BatchPeers {
     return this.#rounds.toStore(Date.now());
   }
 
-  afterAppend(change: EncodedChange | undefined, heads: string[]): void {
-    if (change) this.#lastOwnRevision = this.#opts.state.store.revision;
-    // Also after this member's removal: a member removing itself tells its
-    // peers by this push; peers that know of the removal drop what follows.
-    if (change) this.#link.pushChanges([change.bytes], heads);
-    this.#memberChanges.appended();
-    for (const { respond } of this.#joinsWritten.splice(0)) respond({ members: memberTableOf(this.#opts.state.doc.members()) });
-    // The voters: every peer that counts (not removed, no learner, started).
-    this.#memberAdds.appended(() => this.#members.peers().filter((p) => this.#members.counts(p.id)));
+  whenAppended(change: EncodedChange | undefined, lastRevision: number): () => void {
+    // Taken now: the document and the lists move on with the next batches.
+    const heads = change ? this.#opts.state.doc.heads() : [];
+    const changesAnswered = this.#memberChanges.whenAppended();
+    const joins = this.#joinsWritten.splice(0);
+    const table = joins.length > 0 ? memberTableOf(this.#opts.state.doc.members()) : [];
+    const addsAppended = this.#memberAdds.whenAppended();
+    return () => {
+      if (change) this.#lastOwnRevision = lastRevision;
+      // Also after this member's removal: a member removing itself tells its
+      // peers by this push; peers that know of the removal drop what follows.
+      if (change) this.#link.pushChanges([change.bytes], heads);
+      changesAnswered();
+      for (const { respond } of joins) respond({ members: table });
+      // The voters: every peer that counts (not removed, no learner, started).
+      addsAppended(() => this.#members.peers().filter((p) => this.#members.counts(p.id)));
+    };
   }
 
   afterStored(peerChanges: readonly AppliedChange[]): void {
