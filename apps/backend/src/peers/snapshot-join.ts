@@ -15,7 +15,7 @@ import type { LeaseStore, MvccStore, PutRequest, RequestOp, RevisionPatch } from
 import { retry } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { counter } from '@eckd/telemetry';
-import { appendTooLarge } from '../apply-loop.js';
+import { appendTooLarge } from '../append-pipeline.js';
 import { checkedLeases } from '../recovery.js';
 import type { LeaseOwnerSelf } from '../recovery.js';
 import type { JoinedCluster } from './member-join.js';
