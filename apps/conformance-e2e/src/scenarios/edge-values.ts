@@ -181,9 +181,9 @@ export const edgeEmptyFields: ScenarioGroup = {
       name: 'txn: range_end present but empty vs absent in a compare and in a range op',
       ref: '§2.2 §2.6',
       steps: [
-        put('ef06/a', '1'),
-        txn({ compare: [cmp('CREATE', 'ef06/0', 'GREATER', 0, '')], success: [op.range('ef06/0', { range_end: '', count_only: true })], failure: [op.range('ef06/0', { count_only: true })] }),
-        txn({ compare: [cmp('CREATE', 'ef06/0', 'GREATER', 0)], success: [op.range('ef06/0', { range_end: '', count_only: true })], failure: [op.range('ef06/0', { count_only: true })] }),
+        put('ef08/a', '1'),
+        txn({ compare: [cmp('CREATE', 'ef08/0', 'GREATER', 0, '')], success: [op.range('ef08/0', { range_end: '', count_only: true })], failure: [op.range('ef08/0', { count_only: true })] }),
+        txn({ compare: [cmp('CREATE', 'ef08/0', 'GREATER', 0)], success: [op.range('ef08/0', { range_end: '', count_only: true })], failure: [op.range('ef08/0', { count_only: true })] }),
       ],
     },
     {
