@@ -230,13 +230,18 @@ export class ApplyLoop {
     const changed = batch.patches.length > 0 || batch.compactRevision !== undefined || batch.change !== undefined || batch.peerChanges.length > 0 || batch.peerSyncStates.length > 0;
     // Encoded now: the compact revision is this batch's, not a later one's.
     const patchBatch = codecs.patchBatch.encode({ patches: batch.patches, identity: this.#opts.identity, compact_revision: this.#opts.state.store.compactRevision });
-    const stored = changed ? this.#opts.appends.store(appendContentOf(batch, patchBatch)) : undefined;
     const peerChanges = batch.peerChanges;
-    if (stored && peerChanges.length > 0) void stored.then(() => this.#opts.peers?.afterStored(peerChanges), () => undefined);
     const previous = this.#lastCommit;
     const parent = batch.items[0]?.trace ?? context.active();
     const committed = withSpan('backend.batch', { kind: SpanKind.INTERNAL, parent, attributes: { 'eckd.batch.requests': batch.items.length } }, async (span) => {
       for (const item of batch.items.slice(1)) span.addLink({ context: trace.getSpanContext(item.trace) ?? span.spanContext() });
+      // Sent here, before the first await, so appends keep the batches'
+      // order and the append carries the batch span's trace context to the
+      // persister.
+      const stored = changed ? this.#opts.appends.store(appendContentOf(batch, patchBatch)) : undefined;
+      if (stored && peerChanges.length > 0) void stored.then(() => this.#opts.peers?.afterStored(peerChanges), () => undefined);
+      // async: the append fails on its own; sync: the commit fails with it.
+      if (this.#opts.persistence === 'async') stored?.catch((err: unknown) => this.#fail(err));
       if (this.#opts.persistence === 'sync') {
         await previous;
         if (stored) {
@@ -246,9 +251,7 @@ export class ApplyLoop {
       }
       this.#publish(batch, changed ? patchBatch : undefined);
     });
-    // sync: the commit fails with its append; async: the append fails on its own.
     committed.catch((err: unknown) => this.#fail(err));
-    if (this.#opts.persistence === 'async') stored?.catch((err: unknown) => this.#fail(err));
     this.#lastCommit = committed;
     this.#uncommitted.push(committed);
     void committed.finally(() => this.#uncommitted.shift()).catch(() => undefined);
