@@ -206,8 +206,15 @@ describe('frontend bounds', { timeout: 600_000 }, () => {
     t.diagnostic(`frontend RSS: ${before.toFixed(0)} MB before, peak ${peak.toFixed(0)} MB; the server stopped reading after ${written} keep-alives written, none read`);
     assert.ok(peak < stalledFrontendRssBoundMb, `frontend peak RSS ${peak.toFixed(0)} MB`);
     call.resume();
-    await until(() => answered === written || streamError !== undefined, 120_000, `${written} keep-alives answered (${answered} so far)`);
+    // Answering ~70,000 keep-alives takes about a minute on a quiet machine
+    // and longer beside other specs, so what is asserted is progress: the
+    // answers keep coming until all are in, without a stall of 30 s.
+    for (let before = -1; answered < written && streamError === undefined && answered > before; ) {
+      before = answered;
+      await until(() => answered > before || answered === written || streamError !== undefined, 30_000, `keep-alive answers to go past ${before} of ${written}`).catch(() => undefined);
+    }
     assert.equal(streamError, undefined, `the keep-alive stream failed after ${answered} of ${written} answers`);
+    assert.equal(answered, written, `keep-alives answered: ${answered} of ${written}, then none for 30 s`);
     call.end();
     lease.close();
   });
