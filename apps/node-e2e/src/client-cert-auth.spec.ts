@@ -30,7 +30,7 @@ before(async () => {
   nobody = await certs.client('nobody');
   f = await startNodeFixture({
     clientScheme: 'https',
-    frontendArgs: ['--cert-file', certs.server.cert, '--key-file', certs.server.key, '--trusted-ca-file', certs.caFile, '--client-cert-auth'],
+    frontendArgs: certs.frontendArgs({ clientCertAuth: true }),
   });
   endpoint = `https://${f.node.endpoints[0]!}`;
 });
@@ -39,7 +39,7 @@ after(async () => {
   await certs?.stop();
 });
 
-const as = (pair: CertificatePair) => [`--cacert=${certs.caFile}`, `--cert=${pair.cert}`, `--key=${pair.key}`];
+const as = (pair: CertificatePair) => certs.etcdctlArgs(pair);
 
 async function ok(pair: CertificatePair, args: string[]): Promise<string> {
   const res = await etcdctl(endpoint, [...as(pair), ...args]);

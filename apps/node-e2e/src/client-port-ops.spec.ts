@@ -74,7 +74,7 @@ describe('ops endpoints on the client port (https)', () => {
   let f: NodeFixture | undefined;
   before(async () => {
     certs = await makeTestCertificates();
-    f = await startNodeFixture({ clientScheme: 'https', frontendArgs: ['--cert-file', certs.server.cert, '--key-file', certs.server.key] });
+    f = await startNodeFixture({ clientScheme: 'https', frontendArgs: certs.frontendArgs() });
   });
   after(async () => {
     await f?.stop();

@@ -22,7 +22,7 @@ before(async () => {
   alice = await certs.client('alice');
   f = await startNodeFixture({
     clientScheme: 'https',
-    frontendArgs: ['--cert-file', certs.server.cert, '--key-file', certs.server.key, '--trusted-ca-file', certs.caFile, '--client-cert-auth'],
+    frontendArgs: certs.frontendArgs({ clientCertAuth: true }),
   });
   endpoint = `https://${f.node.endpoints[0]!}`;
 });
@@ -31,7 +31,7 @@ after(async () => {
   await certs?.stop();
 });
 
-const tlsFlags = (pair: CertificatePair) => [`--cacert=${certs.caFile}`, `--cert=${pair.cert}`, `--key=${pair.key}`];
+const tlsFlags = (pair: CertificatePair) => certs.etcdctlArgs(pair);
 
 describe('client TLS with --client-cert-auth', () => {
   test('etcdctl --cacert --cert --key: put and get', async () => {

@@ -24,7 +24,7 @@ before(async () => {
   f = await startNodeFixture({
     clientScheme: 'https',
     frontendArgs: [
-      '--cert-file', certs.server.cert, '--key-file', certs.server.key, '--trusted-ca-file', certs.caFile, '--client-cert-auth',
+      ...certs.frontendArgs({ clientCertAuth: true }),
       '--listen-client-http-urls', `https://127.0.0.1:${httpPort}`,
       '--max-request-bytes', '1024',
     ],

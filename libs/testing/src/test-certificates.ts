@@ -25,6 +25,10 @@ export interface TestCertificates extends Stoppable {
   client(commonName: string): Promise<CertificatePair>;
   /** a client certificate signed by another CA (refused under --client-cert-auth) */
   stranger(commonName: string): Promise<CertificatePair>;
+  /** etcd-api's TLS flags for these certificates; with `clientCertAuth`, also the CA and --client-cert-auth */
+  frontendArgs(opts?: { clientCertAuth?: boolean }): string[];
+  /** etcdctl's --cacert/--cert/--key for a client certificate */
+  etcdctlArgs(pair: CertificatePair): string[];
 }
 
 async function openssl(dir: string, args: string[]): Promise<void> {
@@ -64,6 +68,11 @@ export async function makeTestCertificates(): Promise<TestCertificates> {
         other ??= await makeCa(dir, 'other-ca');
         return signed(dir, other, `stranger-${serial++}`, commonName, 'extendedKeyUsage=clientAuth\n');
       },
+      frontendArgs: ({ clientCertAuth = false } = {}) => [
+        '--cert-file', server.cert, '--key-file', server.key,
+        ...(clientCertAuth ? ['--trusted-ca-file', ca.cert, '--client-cert-auth'] : []),
+      ],
+      etcdctlArgs: (pair) => [`--cacert=${ca.cert}`, `--cert=${pair.cert}`, `--key=${pair.key}`],
       stop,
       [Symbol.asyncDispose]: stop,
     };
