@@ -47,6 +47,8 @@ export interface WatchStepOptions {
   quietMs?: number;
   /** the responses are compared as a set (sorted), for responses of different watches */
   unordered?: boolean;
+  /** progress notifications are dropped before counting: for event steps where a notification may come first on a slow machine, on either server */
+  skipProgress?: boolean;
   /** response subsets etcd must give (a guard on the scenario); eckd must answer exactly like etcd */
   expect?: Record<string, unknown>[];
   /** a known difference: each server must give its own responses */
@@ -61,6 +63,7 @@ export function watch(send: ReqObject | ReqObject[], n: number, opts: WatchStepO
   if (opts.timeoutMs !== undefined) req['timeout_ms'] = opts.timeoutMs;
   if (opts.quietMs !== undefined) req['quiet_ms'] = opts.quietMs;
   if (opts.unordered) req['unordered'] = true;
+  if (opts.skipProgress) req['skip_progress'] = true;
   const step: Step = { call: 'watch', req };
   if (opts.expect) step.expect = asExpect(opts.expect);
   if (opts.differs) step.differs = { ref: opts.differs.ref, etcd: asExpect(opts.differs.etcd), eckd: asExpect(opts.differs.eckd) };

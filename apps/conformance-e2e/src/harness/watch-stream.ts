@@ -27,11 +27,13 @@ export interface WatchStepRequest {
   quiet_ms?: number;
   /** compare the collected responses as a set: responses of different watches have no order between them */
   unordered?: boolean;
+  /** progress notifications (no events, not created or canceled) are dropped before counting */
+  skip_progress?: boolean;
 }
 
 /** A watch step's request out of the step's plain request object, checked. */
 export function watchStepRequestOf(req: ReqObject): WatchStepRequest {
-  const { stream, send, responses, timeout_ms: timeoutMs, quiet_ms: quietMs, unordered } = req;
+  const { stream, send, responses, timeout_ms: timeoutMs, quiet_ms: quietMs, unordered, skip_progress: skipProgress } = req;
   if (typeof stream !== 'string' || !Array.isArray(send) || typeof responses !== 'number') {
     throw new Error(`conformance: a watch step needs stream, send and responses: ${JSON.stringify(req)}`);
   }
@@ -41,6 +43,7 @@ export function watchStepRequestOf(req: ReqObject): WatchStepRequest {
   if (typeof timeoutMs === 'number') step.timeout_ms = timeoutMs;
   if (typeof quietMs === 'number') step.quiet_ms = quietMs;
   if (unordered === true) step.unordered = true;
+  if (skipProgress === true) step.skip_progress = true;
   return step;
 }
 
@@ -66,10 +69,18 @@ class StreamCollector {
     this.#call.write(req);
   }
 
-  /** Up to `n` items, waiting at most `timeoutMs` for them. */
-  async take(n: number, timeoutMs: number): Promise<Received[]> {
+  /** Up to `n` items, waiting at most `timeoutMs` for them; with `skipProgress`, progress notifications are dropped. */
+  async take(n: number, timeoutMs: number, skipProgress = false): Promise<Received[]> {
     const deadline = Date.now() + timeoutMs;
-    while (this.#queue.length < n && !this.#ended && Date.now() < deadline) await this.#next(deadline - Date.now());
+    const dropProgress = () => {
+      if (!skipProgress) return;
+      for (let i = this.#queue.length - 1; i >= 0; i--) if (isProgressNotification(this.#queue[i]!)) this.#queue.splice(i, 1);
+    };
+    dropProgress();
+    while (this.#queue.length < n && !this.#ended && Date.now() < deadline) {
+      await this.#next(deadline - Date.now());
+      dropProgress();
+    }
     return this.#queue.splice(0, n);
   }
 
@@ -142,7 +153,7 @@ export class WatchSession {
     for (const r of req.send) stream.send(encodeRequest(r, base));
     const items =
       req.responses > 0
-        ? await stream.take(req.responses, req.timeout_ms ?? watchResponseTimeoutMsDefault)
+        ? await stream.take(req.responses, req.timeout_ms ?? watchResponseTimeoutMsDefault, req.skip_progress === true)
         : await stream.quiet(req.quiet_ms ?? watchQuietMsDefault, req.timeout_ms ?? 4 * (req.quiet_ms ?? watchQuietMsDefault));
     const responses = normaliseReceived(items, base);
     if (req.unordered) responses.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
@@ -164,4 +175,11 @@ export class WatchSession {
     });
     return leftovers;
   }
+}
+
+/** A response that only reports progress: no events, not a create, a cancel or a fragment. */
+function isProgressNotification(item: Received): boolean {
+  if (!('response' in item)) return false;
+  const r = item.response;
+  return (!Array.isArray(r['events']) || r['events'].length === 0) && r['created'] !== true && r['canceled'] !== true && r['fragment'] !== true;
 }

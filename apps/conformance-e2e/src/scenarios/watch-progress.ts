@@ -125,7 +125,8 @@ export const watchProgressNotify: ScenarioGroup = {
         watch(create('wn04/', { range_end: 'wn040', progress_notify: true }), 1),
         put('wn04/a', '1'),
         put('wn04/b', '2'),
-        collect(2),
+        // A notification may come before the events when a put takes longer than the interval (a loaded machine), on either server.
+        collect(2, { skipProgress: true }),
         collect(1, { timeoutMs: 3_500, expect: [progressAt('B+2', '0')] }),
       ],
     },
