@@ -5,10 +5,9 @@
 // it lapses on both.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as grpc from '@grpc/grpc-js';
-import { loadEtcdGrpc } from '@eckd/etcd-proto';
 import { etcdctl } from '@eckd/testing';
 import { startNodeFixture } from './fixture.js';
+import { callWithToken } from './token-call.js';
 import type { NodeFixture } from './fixture.js';
 
 const ttlSeconds = 3;
@@ -20,21 +19,8 @@ after(async () => {
   await f?.stop();
 });
 
-type Unary = (req: unknown, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: Record<string, unknown>) => void) => void;
-
-/** One unary call on frontend `i`: 'ok', or the error's details. */
-function call(i: number, service: 'Auth' | 'KV', method: string, req: unknown, token?: string): Promise<Record<string, unknown> | string> {
-  const Client = loadEtcdGrpc().grpcObject.etcdserverpb[service];
-  const client = new Client(f.node.endpoints[i]!, grpc.credentials.createInsecure());
-  const md = new grpc.Metadata();
-  if (token) md.set('token', token);
-  return new Promise((resolve) => {
-    ((client as unknown as Record<string, Unary>)[method]!).call(client, req, md, (err, res) => {
-      client.close();
-      resolve(err ? err.details : res!);
-    });
-  });
-}
+/** One unary call on frontend `i` with `token` (if any): the response, or the error's details. */
+const call = (i: number, service: 'Auth' | 'KV', method: string, req: unknown, token?: string) => callWithToken(f.node.endpoints[i]!, service, method, req, token);
 
 const read = async (i: number, token: string) => {
   const res = await call(i, 'KV', 'Range', { key: Buffer.from('app/x') }, token);

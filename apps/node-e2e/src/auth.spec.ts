@@ -4,11 +4,10 @@
 // the auth state surviving a restart while its tokens do not.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as grpc from '@grpc/grpc-js';
 import { Etcd3 } from 'etcd3';
-import { loadEtcdGrpc } from '@eckd/etcd-proto';
 import { etcdctl } from '@eckd/testing';
 import { startNodeFixture } from './fixture.js';
+import { callWithToken } from './token-call.js';
 import type { NodeFixture } from './fixture.js';
 
 let f: NodeFixture;
@@ -22,21 +21,8 @@ after(async () => {
   await f?.stop();
 });
 
-type Unary = (req: unknown, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: Record<string, unknown>) => void) => void;
-
 /** One unary call on frontend `i` with `token` (if any): the response, or the error's details. */
-function call(i: number, service: 'Auth' | 'KV' | 'Cluster', method: string, req: unknown, token?: string): Promise<Record<string, unknown> | string> {
-  const Client = loadEtcdGrpc().grpcObject.etcdserverpb[service];
-  const client = new Client(f.node.endpoints[i]!, grpc.credentials.createInsecure());
-  const md = new grpc.Metadata();
-  if (token) md.set('token', token);
-  return new Promise((resolve) => {
-    ((client as unknown as Record<string, Unary>)[method]!).call(client, req, md, (err, res) => {
-      client.close();
-      resolve(err ? err.details : res!);
-    });
-  });
-}
+const call = (i: number, service: 'Auth' | 'KV' | 'Cluster', method: string, req: unknown, token?: string) => callWithToken(f.node.endpoints[i]!, service, method, req, token);
 
 async function tokenOf(i: number, name: string, password: string): Promise<string> {
   const res = await call(i, 'Auth', 'Authenticate', { name, password });
