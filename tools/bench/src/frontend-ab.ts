@@ -15,6 +15,7 @@ import { parseBenchArgs } from './options.js';
 import { measureUsage } from './process-usage.js';
 import { runWorkload } from './run.js';
 import { sideBySideCases } from './side-by-side.js';
+import { median } from './stats.js';
 
 export interface FrontendAbOptions {
   /** repository root holding the baseline's built apps/etcd-api/dist */
@@ -98,10 +99,4 @@ export async function runFrontendAb(o: FrontendAbOptions): Promise<void> {
       ...Object.entries(ratios).map(([name, r]) => `| ${name} | ${median(r.map((x) => x.throughput)).toFixed(2)} | ${median(r.map((x) => x.cpu)).toFixed(2)} |`),
     ].join('\n'),
   );
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

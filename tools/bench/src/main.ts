@@ -1,13 +1,15 @@
 // eckd-bench: a load generator for any etcd endpoint list (eckd or etcd),
 // `side-by-side`, which starts both here and compares them, `frontend-ab`,
 // which compares two builds of the frontend on one node, `cluster`,
-// which starts several eckd members here and measures replication, and
+// which starts several eckd members here and measures replication,
+// `scale-out`, serializable reads of one node with 1, 2, 4 frontends, and
 // `metrics-overhead`, put throughput of one node with metrics on and off.
 import { runClusterBench } from './cluster.js';
 import { runFrontendAb } from './frontend-ab.js';
 import { runMetricsOverhead } from './metrics-overhead.js';
 import { BenchUsageError, parseBenchArgs, parseClusterArgs } from './options.js';
 import { runWorkload } from './run.js';
+import { runScaleOut } from './scale-out.js';
 import { runSideBySide } from './side-by-side.js';
 import { formatTable } from './stats.js';
 
@@ -27,6 +29,7 @@ try {
   if (argv[0] === 'side-by-side') {
     await runSideBySide({
       divisor: argv.includes('--quick') ? 20 : positiveInt('divide', 1),
+      rounds: positiveInt('rounds', 1),
       only: valueOf('only')?.split(','),
       profileFrontendDir: valueOf('profile-frontend'),
     });
@@ -36,6 +39,10 @@ try {
     await runFrontendAb({ baseline, current: valueOf('current'), rounds: positiveInt('rounds', 3), only: valueOf('only')?.split(','), divisor: positiveInt('divide', 1) });
   } else if (argv[0] === 'metrics-overhead') {
     await runMetricsOverhead({ rounds: positiveInt('rounds', 3), total: positiveInt('total', 10_000) });
+  } else if (argv[0] === 'scale-out') {
+    const counts = (valueOf('frontends') ?? '1,2,4').split(',').map(Number);
+    if (!counts.every((n) => Number.isInteger(n) && n >= 1)) throw new BenchUsageError('--frontends must list positive integers, e.g. 1,2,4');
+    await runScaleOut({ frontends: counts, total: positiveInt('total', 40_000) });
   } else if (argv[0] === 'cluster') {
     await runClusterBench(parseClusterArgs(argv.slice(1)));
   } else {

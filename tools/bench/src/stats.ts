@@ -44,3 +44,10 @@ export function summarizeWindows(label: string, samples: readonly TimedSample[],
   for (const s of samples) (windows[Math.floor(s.atMs / windowMs)] ??= []).push(s.ms);
   return Array.from(windows, (w, i) => summarize(`${label} ${(i * windowMs) / 1000}-${((i + 1) * windowMs) / 1000} s`, w ?? [], 0, windowMs / 1000));
 }
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
