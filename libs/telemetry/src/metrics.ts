@@ -128,6 +128,8 @@ function observeProcess(m: Meter): () => void {
   m.createObservableGauge('process_start_time_seconds', { description: 'Start time of the process since unix epoch in seconds.' }).addCallback((r) => r.observe(startSeconds));
   m.createObservableGauge('nodejs_heap_size_used_bytes', { description: 'Process heap size used from Node.js in bytes.' }).addCallback((r) => r.observe(process.memoryUsage().heapUsed));
   m.createObservableGauge('nodejs_heap_size_total_bytes', { description: 'Process heap size from Node.js in bytes.' }).addCallback((r) => r.observe(process.memoryUsage().heapTotal));
+  // external: memory outside V8's heap held by JS objects: Buffers, and WebAssembly memories (Automerge's heap in the backend).
+  m.createObservableGauge('nodejs_external_memory_bytes', { description: 'Node.js external memory size in bytes.' }).addCallback((r) => r.observe(process.memoryUsage().external));
   m.createObservableGauge('nodejs_eventloop_lag_p99_seconds', { description: 'The 99th percentile of the event loop delay since the previous scrape.' }).addCallback((r) => {
     r.observe(loopDelay.percentile(99) / 1e9);
     loopDelay.reset();

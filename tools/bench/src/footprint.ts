@@ -57,3 +57,25 @@ export async function firstLinearizableRead(endpoint: string, key: string, timeo
 export function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(0)} MB`;
 }
+
+export interface HeapFigures {
+  heapUsed: number;
+  heapTotal: number;
+  /** Buffers and WebAssembly memories (the backend's Automerge heap) */
+  external: number;
+}
+
+/** An eckd app's own view of its memory, from its ops listener's /metrics. */
+export async function heapFigures(opsUrl: string): Promise<HeapFigures | undefined> {
+  try {
+    const text = await (await fetch(`${opsUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    const gauge = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? NaN);
+    return { heapUsed: gauge('nodejs_heap_size_used_bytes'), heapTotal: gauge('nodejs_heap_size_total_bytes'), external: gauge('nodejs_external_memory_bytes') };
+  } catch {
+    return undefined;
+  }
+}
+
+export function formatHeap(h: HeapFigures | undefined): string {
+  return h === undefined ? 'no /metrics' : `V8 heap ${megabytes(h.heapUsed)} used of ${megabytes(h.heapTotal)}, external ${megabytes(h.external)}`;
+}

@@ -12,7 +12,7 @@ import type { EckdNode, EtcdServer } from '@eckd/testing';
 import type { BenchOptions } from './options.js';
 import { parseBenchArgs } from './options.js';
 import { cpuProfileNodeOptions } from './cpu-profile.js';
-import { firstLinearizableRead, megabytes, postgresBackendBytes, residentBytes } from './footprint.js';
+import { firstLinearizableRead, formatHeap, heapFigures, megabytes, postgresBackendBytes, residentBytes } from './footprint.js';
 import { measureUsage } from './process-usage.js';
 import type { ProcessUsage } from './process-usage.js';
 import type { RunStats } from './stats.js';
@@ -94,7 +94,8 @@ export async function runSideBySide(opts: SideBySideOptions): Promise<void> {
   const nats = await startNatsServer();
   const db = await createTestDatabase();
   const roleEnv = opts.profileFrontendDir === undefined ? {} : { frontend: { NODE_OPTIONS: cpuProfileNodeOptions(opts.profileFrontendDir, 'etcd-api') } };
-  const node = await startNode({ natsUrl: nats.url, databaseUrl: db.url, subjectPrefix: subjectPrefix(), nodeName: 'bench', roleEnv });
+  // A generous ready timeout: the footprint restarts a node holding 100,000 keys, on a machine the generator shares.
+  const node = await startNode({ natsUrl: nats.url, databaseUrl: db.url, subjectPrefix: subjectPrefix(), nodeName: 'bench', roleEnv, readyTimeoutMs: recoveryReadTimeoutMs });
   const selected = (name: string) => opts.only === undefined || opts.only.some((part) => name.includes(part));
   const rows = new Map<string, Row>();
   const row = (name: string, target: Target | undefined) => rows.get(name) ?? rows.set(name, { name, values: [], details: [], target }).get(name)!;
@@ -137,11 +138,13 @@ export async function runSideBySide(opts: SideBySideOptions): Promise<void> {
         const r = row(`${footprintCaseNames.memory}, ${footprintKeys} keys × ${footprintValueBytes} B, idle`, { kind: 'ratio-at-most', value: 2 });
         r.values.push(m.eckd / m.etcd);
         r.details.push(m.details);
+        console.log(JSON.stringify({ case: footprintCaseNames.memory, eckdBytes: m.eckd, etcdBytes: m.etcd, details: m.details }));
       }
       if (selected(footprintCaseNames.recovery)) {
         const rec = await measureRecovery(etcd, node);
         const r = row(`${footprintCaseNames.recovery} of a ${footprintKeys}-key node (restart to first linearizable read)`, { kind: 'below', value: 3, unit: 's' });
         r.values.push(rec.eckdMs / 1000);
+        console.log(JSON.stringify({ case: footprintCaseNames.recovery, ...rec }));
         r.details.push(`eckd ${(rec.eckdMs / 1000).toFixed(1)} s, etcd ${(rec.etcdMs / 1000).toFixed(1)} s`);
       }
     }
@@ -201,7 +204,12 @@ async function measureMemory(etcd: EtcdServer, node: EckdNode, natsPid: number, 
   ];
   const eckd = parts.reduce((a, [, b]) => a + b, 0);
   const etcdBytes = rss(etcd.process.pid);
-  const details = `eckd ${megabytes(eckd)} (${parts.map(([name, b]) => `${name} ${megabytes(b)}`).join(', ')}), etcd ${megabytes(etcdBytes)}`;
+  const heaps = [
+    `etcd-api: ${formatHeap(await heapFigures(node.opsUrls.frontends[0]!))}`,
+    `backend: ${formatHeap(await heapFigures(node.opsUrls.backend))}`,
+    `persister: ${formatHeap(await heapFigures(node.opsUrls.persister))}`,
+  ];
+  const details = `eckd ${megabytes(eckd)} (${parts.map(([name, b]) => `${name} ${megabytes(b)}`).join(', ')}; ${heaps.join('; ')}), etcd ${megabytes(etcdBytes)}`;
   return { eckd, etcd: etcdBytes, details };
 }
 
