@@ -5,7 +5,8 @@ const telemetry = startTelemetry({ serviceName: 'eckd-backend' });
 
 import { authStateOfRecords } from '@eckd/auth';
 import { memberIdHexOf } from '@eckd/automerge-doc';
-import { codecs, nodeSubjects } from '@eckd/change-codec';
+import { context } from '@opentelemetry/api';
+import { clusterSubjects, codecs, nodeSubjects } from '@eckd/change-codec';
 import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, readAppCommandLine, retry, startAppOps } from '@eckd/service-kit';
 import { ApplyLoop } from './apply-loop.js';
 import { AppendPipeline } from './append-pipeline.js';
@@ -14,6 +15,8 @@ import { backendFlags, readBackendConfig } from './config.js';
 import { handlePropose, handleReadIndex, handleSync } from './handlers.js';
 import { HistoryCutter } from './history-cut.js';
 import { startLeaseExpiry } from './lease-expiry.js';
+import { staleAuthCheck } from './batch.js';
+import { LeaseForwarding } from './peers/lease-forwarding.js';
 import { nodeIdentity } from './identity.js';
 import { clusterAtStart } from './peers/cluster-start.js';
 import { emptyStoreOfBand, readPeerConfig } from './peers/peer-config.js';
@@ -147,6 +150,23 @@ try {
     await loop.flush();
   });
   onShutdown('lease expiry', startLeaseExpiry(state, loop));
+  // With peers: KeepAlive, TimeToLive and Revoke of another member's lease go to its owner, and this member answers for its own (§8.6).
+  const leaseForwarding =
+    peerConfig && cluster && replication
+      ? new LeaseForwarding({
+          messenger,
+          subjects: clusterSubjects(config.subjectPrefix),
+          identity,
+          self: cluster.self,
+          limits: peerConfig.leaseForward,
+          ownerOf: (id) => replication.leaseOwner(id),
+          peer: (id) => replication.peer(id),
+          hasLeaseRecord: (id) => state.doc.lease(id) !== undefined,
+          revision: () => state.store.revision,
+          staleAuth: (p) => staleAuthCheck(state, p),
+          log,
+        })
+      : undefined;
 
   // Announced before serving. A backend hearing a newer epoch checks it
   // with the persister (and exits if fenced); an older one announcing itself
@@ -177,7 +197,8 @@ try {
   onShutdown('maintenance', () => maintenance.stop());
   serveBackendOps(ops, { loop, maintenance, state, replication: replication || undefined });
   messenger.subscribe(subjects.maintenance, (msg) => maintenance.handle(msg));
-  messenger.subscribe(subjects.propose, maintenance.gate(handlePropose(loop, log)));
+  messenger.subscribe(subjects.propose, maintenance.gate(handlePropose(loop, log, leaseForwarding)));
+  leaseForwarding?.serve((msg, request) => loop.enqueue({ msg, request, bytes: msg.data.length, trace: context.active(), fromPeer: true }));
   messenger.subscribe(subjects.readIndex, handleReadIndex(loop, identity));
   // etcd's auth state for the frontends' replicas; published now so that frontends of a previous backend get its new token key.
   messenger.subscribe(subjects.authState, (msg) => authPublisher.handle(msg));
