@@ -18,8 +18,9 @@ import { startLeaseExpiry } from './lease-expiry.js';
 import { staleAuthCheck } from './batch.js';
 import { LeaseForwarding } from './peers/lease-forwarding.js';
 import { nodeIdentity } from './identity.js';
-import { clusterAtStart } from './peers/cluster-start.js';
-import { emptyStoreOfBand, readPeerConfig } from './peers/peer-config.js';
+import { startMembership } from './peers/cluster-start.js';
+import type { Recover } from './peers/cluster-start.js';
+import { readPeerConfig } from './peers/peer-config.js';
 import { PeerReplication } from './peers/replication.js';
 import { startFromSnapshot } from './peers/snapshot-join.js';
 import { startClock } from './peers/txn-clock.js';
@@ -52,9 +53,6 @@ try {
   onShutdown('nats', () => nc.drain());
   const fragmentLimits = readFragmentLimits(process.env);
   const messenger = new NatsMessenger(nc, { log, fragments: fragmentLimits });
-  // The members this node starts with; a joining node learns them, and its own id and band, from its ECKD_JOIN member (§8.5).
-  const cluster = peerConfig && (await clusterAtStart(peerConfig, { messenger, prefix: config.subjectPrefix, clusterName: config.clusterName, nodeName: config.nodeName, clusterId: String(named.cluster_id), log }));
-  const identity = cluster ? { ...named, member_id: cluster.self.id } : named;
   // The persister drops a message larger than what it reassembles from one
   // sender (the same ECKD_FRAGMENT_* settings on both): no append may be larger.
   const appendBytesMax = Math.min(fragmentLimits.senderBytesMax, fragmentLimits.processBytesMax);
@@ -62,14 +60,19 @@ try {
   // Unbounded: the backend has nothing to serve before it has recovered, and
   // the persister (or Postgres) may come up after it; giving up would only
   // restart the process into the same wait.
-  const emptyStore = () => emptyStoreOfBand(cluster?.self.band ?? 0);
+  const recover: Recover = (self, emptyStore) =>
+    retry(() => recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log, named.epoch, self, emptyStore), {
+      attemptsMax: Infinity,
+      delayInitialMs: 250,
+      delayMaxMs: 2_000,
+      onRetry: (err, attempt) => log.warn('recovery failed, retrying', { attempt, err }),
+    });
+  // The members this node starts with and its stored state; a joining node learns them, and its own id and band,
+  // from its own Postgres once it has joined, else from its ECKD_JOIN member (§8.5).
+  const startContext = { messenger, prefix: config.subjectPrefix, clusterName: config.clusterName, nodeName: config.nodeName, clusterId: String(named.cluster_id), log };
+  const { cluster, recovered } = await startMembership(peerConfig, startContext, recover);
+  const identity = cluster ? { ...named, member_id: cluster.self.id } : named;
   const self = { memberHex: memberIdHexOf(identity.member_id), band: cluster?.self.band ?? 0 };
-  const recovered = await retry(() => recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log, identity.epoch, self, emptyStore), {
-    attemptsMax: Infinity,
-    delayInitialMs: 250,
-    delayMaxMs: 2_000,
-    onRetry: (err, attempt) => log.warn('recovery failed, retrying', { attempt, err }),
-  });
   const { fencingEpoch } = recovered;
   // Exits at once, nothing more answered or stored: the node has a newer backend (ARCHITECTURE §6a).
   const onFenced = (reason: string): never => {
