@@ -52,6 +52,13 @@ async function onBoth(prefix: string, expected: string): Promise<void> {
   await waitUntil(async () => (await keysOn(0, prefix)) === expected && (await keysOn(1, prefix)) === expected, expiredWithinMs, `both members to hold ${JSON.stringify(expected)} under ${prefix}`);
 }
 
+/** A lease granted on member 0, once its record has reached member 1. */
+async function grantSeenByMember1(): Promise<string> {
+  const id = await grant(0);
+  await waitUntil(() => listed(1, id), replicatedWithinMs, 'member 1 to hold the lease record');
+  return id;
+}
+
 /** Member `i` holds the lease's record (it replicated there). */
 async function listed(i: number, id: string): Promise<boolean> {
   return (await ctl(i, ['lease', 'list'])).split('\n').includes(id);
@@ -61,8 +68,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('leases across members', () => {
   test("member 0's lease is kept alive and asked about through member 1; keys put through member 1 go with its expiry", { timeout: 120_000 }, async () => {
-    const id = await grant(0);
-    await waitUntil(() => listed(1, id), replicatedWithinMs, 'member 1 to hold the lease record');
+    const id = await grantSeenByMember1();
     await ctl(0, ['put', 'fl/a', '1', `--lease=${id}`]);
     // Member 1 accepts the lease: its record is in member 1's document.
     await ctl(1, ['put', 'fl/b', '2', `--lease=${id}`]);
@@ -87,8 +93,7 @@ describe('leases across members', () => {
   });
 
   test('a revoke through member 1 deletes the keys on both members; a read on member 1 right after it sees none', { timeout: 60_000 }, async () => {
-    const id = await grant(0);
-    await waitUntil(() => listed(1, id), replicatedWithinMs, 'member 1 to hold the lease record');
+    const id = await grantSeenByMember1();
     await ctl(0, ['put', 'rv/a', '1', `--lease=${id}`]);
     await ctl(1, ['put', 'rv/b', '2', `--lease=${id}`]);
     await onBoth('rv/', 'rv/a rv/b');
@@ -110,8 +115,7 @@ describe('leases across members', () => {
   });
 
   test("with the owner's backend down, forwarded operations answer request timed out; they work again once it is back", { timeout: 90_000 }, async () => {
-    const id = await grant(0);
-    await waitUntil(() => listed(1, id), replicatedWithinMs, 'member 1 to hold the lease record');
+    const id = await grantSeenByMember1();
     const backend = await cluster.kill(0, 'backend');
     try {
       for (const args of [['lease', 'timetolive', id], ['lease', 'revoke', id]]) {
@@ -127,8 +131,7 @@ describe('leases across members', () => {
   });
 
   test("a key put with member 0's lease on member 1 while member 0 expires it is deleted on both once they meet", { timeout: 120_000 }, async () => {
-    const id = await grant(0);
-    await waitUntil(() => listed(1, id), replicatedWithinMs, 'member 1 to hold the lease record');
+    const id = await grantSeenByMember1();
     await ctl(0, ['put', 'race/a', '1', `--lease=${id}`]);
     await onBoth('race/', 'race/a');
     await cluster.partition([[0], [1]]);
