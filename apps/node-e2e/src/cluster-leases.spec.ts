@@ -5,9 +5,12 @@
 // LeaseLeases lists both members' leases; with the owner's backend down the
 // forwarded operations answer `request timed out`; a key put with the lease
 // on member 1 while member 0 expired it (a partition between them) is
-// deleted on both members once they meet again.
+// deleted on both members once they meet again. Also prints TimeToLive
+// p50 and p99 asked of the owner and through the other member (etcd3
+// client; docs/BENCHMARKS.md).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Etcd3 } from 'etcd3';
 import { etcdctl, startCluster, waitUntil } from '@eckd/testing';
 import type { Cluster } from '@eckd/testing';
 
@@ -38,8 +41,8 @@ async function ctl(i: number, args: string[]): Promise<string> {
 }
 
 /** A lease granted on member `i`; its id in hex, as etcdctl prints and takes it. */
-async function grant(i: number): Promise<string> {
-  const out = await ctl(i, ['lease', 'grant', String(leaseTtlSeconds)]);
+async function grant(i: number, ttlSeconds = leaseTtlSeconds): Promise<string> {
+  const out = await ctl(i, ['lease', 'grant', String(ttlSeconds)]);
   return /^lease ([0-9a-f]+) granted/.exec(out)![1]!;
 }
 
@@ -53,8 +56,8 @@ async function onBoth(prefix: string, expected: string): Promise<void> {
 }
 
 /** A lease granted on member 0, once its record has reached member 1. */
-async function grantSeenByMember1(): Promise<string> {
-  const id = await grant(0);
+async function grantSeenByMember1(ttlSeconds = leaseTtlSeconds): Promise<string> {
+  const id = await grant(0, ttlSeconds);
   await waitUntil(() => listed(1, id), replicatedWithinMs, 'member 1 to hold the lease record');
   return id;
 }
@@ -65,6 +68,14 @@ async function listed(i: number, id: string): Promise<boolean> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** TimeToLive calls per member for the printed latencies; ECKD_LEASE_FORWARD_SAMPLES for a longer measurement. */
+const measuredCalls = Number(process.env['ECKD_LEASE_FORWARD_SAMPLES'] ?? 200);
+
+function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]! * 10) / 10;
+}
 
 describe('leases across members', () => {
   test("member 0's lease is kept alive and asked about through member 1; keys put through member 1 go with its expiry", { timeout: 120_000 }, async () => {
@@ -112,6 +123,30 @@ describe('leases across members', () => {
       await waitUntil(async () => (await Promise.all(ids.map((id) => listed(i, id)))).every(Boolean), replicatedWithinMs, `member ${i} to list both leases`);
     }
     for (const [i, id] of ids.entries()) await ctl(i, ['lease', 'revoke', id]);
+  });
+
+  test("TimeToLive p50 and p99 asked of the owner and through the other member (forwarded)", { timeout: 120_000 }, async () => {
+    // Long enough to outlive the measurement without keep-alives.
+    const ttlSeconds = 3_600;
+    const id = BigInt(`0x${await grantSeenByMember1(ttlSeconds)}`).toString();
+    const clients = [0, 1].map((i) => new Etcd3({ hosts: `http://${endpoint(i)}` }));
+    try {
+      const figures: Record<string, { p50: number; p99: number }> = {};
+      for (const [i, client] of clients.entries()) {
+        const samples: number[] = [];
+        for (let n = 0; n < measuredCalls; n++) {
+          const started = performance.now();
+          const answer = await client.leaseClient.leaseTimeToLive({ ID: id });
+          samples.push(performance.now() - started);
+          assert.equal(Number(answer.grantedTTL), ttlSeconds);
+        }
+        figures[i === 0 ? 'owner (member 0)' : 'forwarded (member 1)'] = { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+      }
+      console.log(`lease TimeToLive latency ms (${measuredCalls} sequential calls per member, 2 members): ${JSON.stringify(figures)}`);
+      await clients[0]!.leaseClient.leaseRevoke({ ID: id });
+    } finally {
+      for (const client of clients) client.close();
+    }
   });
 
   test("with the owner's backend down, forwarded operations answer request timed out; they work again once it is back", { timeout: 90_000 }, async () => {
