@@ -25,6 +25,8 @@ export interface QueuedProposal {
   /** results already given on arrival (lease reads), sent with the others */
   answered?: ProposalResult[];
   trace: Context;
+  /** forwarded by a peer's backend (a lease operation of this member's, §8.6): that member checked its auth revision */
+  fromPeer?: boolean;
 }
 
 /** Bounds on what evaluating one proposal may build or create. */
@@ -58,7 +60,7 @@ export function evaluateBatch(state: NodeState, items: QueuedProposal[], limits:
   const peerChanges = peers?.beforeProposals(state, effects) ?? [];
   if (peerChanges.length > 0) reloadAuth(state, effects);
   const replies = items.map((item): ProposeReply => ({
-    results: [...(item.answered ?? []), ...item.request.proposals.map((p) => evaluateProposal(state, effects, p, limits, item.msg !== undefined))],
+    results: [...(item.answered ?? []), ...item.request.proposals.map((p) => evaluateProposal(state, effects, p, limits, item.msg !== undefined && !item.fromPeer))],
   }));
   const change = state.doc.commit(peers?.originOf(state));
   const whenAppended = peers?.whenAppended(change, state.store.revision);
@@ -127,7 +129,7 @@ function evaluateProposal(state: NodeState, effects: BatchEffects, p: Proposal, 
  * older one means an auth change (or the enabling itself) came in between,
  * and the request is refused as etcd's apply refuses it (isOpPermitted).
  */
-function staleAuthCheck(state: NodeState, p: Proposal): string | undefined {
+export function staleAuthCheck(state: NodeState, p: Proposal): string | undefined {
   if (!state.auth.enabled || !(p.request || p.compaction || p.auth || p.lease_revoke)) return undefined;
   const checkedAt = Number(p.auth_revision ?? 0);
   return checkedAt === 0 || checkedAt < state.auth.revision ? `backend: checked at auth revision ${checkedAt}, now ${state.auth.revision}` : undefined;

@@ -2,19 +2,33 @@
 // (the published revision) and sync (the replica state, or the revisions
 // after the replica's, chunked).
 import { chunkBySize, codecs, payloadHeadroomBytes, validators } from '@eckd/change-codec';
-import type { NodeIdentity, SyncChunk, SyncRequest } from '@eckd/change-codec';
+import type { NodeIdentity, ProposeReply, SyncChunk, SyncRequest } from '@eckd/change-codec';
 import { KvError } from '@eckd/mvcc';
 import type { MvccState, MvccStore, RevisionPatch } from '@eckd/mvcc';
 import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Message, Messenger } from '@eckd/service-kit';
 import { contextFromHeaders } from '@eckd/telemetry';
 import type { ApplyLoop } from './apply-loop.js';
+import type { LeaseForwarding } from './peers/lease-forwarding.js';
 
-export function handlePropose(loop: ApplyLoop, log: Logger): (msg: Message) => void {
+/** `leases`: with peers, KeepAlive, TimeToLive and Revoke of another member's lease go to its owner (§8.6). */
+export function handlePropose(loop: ApplyLoop, log: Logger, leases?: LeaseForwarding): (msg: Message) => void {
   return (msg) => {
     try {
       const request = decodeChecked(msg, codecs.proposeRequest, validators.proposeRequest, log);
-      loop.enqueue({ msg, request, bytes: msg.data.length, trace: contextFromHeaders(msg.header) });
+      const routed = leases?.split(request);
+      if (!routed) {
+        loop.enqueue({ msg, request, bytes: msg.data.length, trace: contextFromHeaders(msg.header) });
+        return;
+      }
+      // The rest is evaluated here; one reply carries both parts' results (the frontend matches them by id).
+      const rest = routed.local;
+      const local = rest
+        ? new Promise<ProposeReply>((resolve) => loop.enqueue({ msg: replyCatcher(msg, resolve), request: rest, bytes: msg.data.length, trace: contextFromHeaders(msg.header) }))
+        : Promise.resolve<ProposeReply>({ results: [] });
+      void Promise.all([local, routed.forwarded]).then(([reply, forwarded]) =>
+        msg.respond(codecs.proposeReply.encode(reply.error ? reply : { results: [...reply.results, ...forwarded] })),
+      );
     } catch (err) {
       log.warn('bad propose message', { err });
       // A proposal this backend cannot read (a frontend speaking another wire
@@ -22,6 +36,17 @@ export function handlePropose(loop: ApplyLoop, log: Logger): (msg: Message) => v
       // cannot serve, as for an unsupported proposal (batch.ts).
       msg.respond(codecs.proposeReply.encode({ results: [], error: { name: 'NotCapable', message: `backend: unreadable proposal: ${(err as Error).message}` } }));
     }
+  };
+}
+
+/** A stand-in for `msg` whose reply is handed to `resolve` instead of being sent. */
+function replyCatcher(msg: Message, resolve: (reply: ProposeReply) => void): Message {
+  return {
+    subject: msg.subject,
+    data: msg.data,
+    reply: msg.reply,
+    header: (name) => msg.header(name),
+    respond: (payload) => resolve(codecs.proposeReply.decode(payload)),
   };
 }
 

@@ -1,9 +1,10 @@
 // The lease operations, evaluated by the backend because it owns the node's
 // clock. Grants and revokes change the document (persisted with the batch);
 // a revoke deletes the lease's keys in one revision, in key order, as etcd.
-// The LeaseStore holds this member's own leases only: a peer's lease is
-// unknown here (Revoke: lease not found, KeepAlive: TTL 0, TimeToLive: -1),
-// as lease operations go to the owner member (docs/ARCHITECTURE.md §8.6).
+// The LeaseStore holds this member's own leases only: KeepAlive, TimeToLive
+// and Revoke of a peer's lease are forwarded to its owner before they get
+// here (peers/lease-forwarding.ts); LeaseLeases lists every member's leases
+// (docs/ARCHITECTURE.md §8.6).
 import { randomBytes } from 'node:crypto';
 import type { LeaseOp, Proposal, ProposalResult } from '@eckd/change-codec';
 import type { LeaseGrantResponse } from '@eckd/etcd-proto';
@@ -30,8 +31,15 @@ export function evaluateLeaseOp(state: NodeState, effects: BatchEffects, p: Prop
     const keys = p.lease_time_to_live.keys ? t.keys.map((k) => Buffer.from(k, 'latin1')) : [];
     return { result: 'lease_time_to_live', lease_time_to_live: { ID: id, TTL: t.ttl, grantedTTL: t.grantedTtl, keys } };
   }
-  if (p.lease_leases) return { result: 'lease_leases', lease_leases: { leases: state.leases.ids().map((ID) => ({ ID })) } };
+  if (p.lease_leases) return { result: 'lease_leases', lease_leases: { leases: clusterLeaseIds(state).map((ID) => ({ ID })) } };
   return undefined;
+}
+
+/** This member's leases, and with peers every other member's from the document, as etcd lists the cluster's. */
+function clusterLeaseIds(state: NodeState): string[] {
+  const own = state.leases.ids();
+  if (state.leaseOwner === undefined) return own;
+  return [...own, ...state.doc.leases().flatMap((r) => (state.leases.has(r.id) ? [] : [r.id]))];
 }
 
 function grant(state: NodeState, req: NonNullable<Proposal['lease_grant']>): LeaseGrantResponse {

@@ -5,7 +5,8 @@ const telemetry = startTelemetry({ serviceName: 'eckd-backend' });
 
 import { authStateOfRecords } from '@eckd/auth';
 import { memberIdHexOf } from '@eckd/automerge-doc';
-import { codecs, nodeSubjects } from '@eckd/change-codec';
+import { context } from '@opentelemetry/api';
+import { clusterSubjects, codecs, nodeSubjects } from '@eckd/change-codec';
 import { NatsMessenger, readFragmentLimits, connectNats, createLogger, installShutdown, readAppCommandLine, retry, startAppOps } from '@eckd/service-kit';
 import { ApplyLoop } from './apply-loop.js';
 import { AppendPipeline } from './append-pipeline.js';
@@ -14,9 +15,12 @@ import { backendFlags, readBackendConfig } from './config.js';
 import { handlePropose, handleReadIndex, handleSync } from './handlers.js';
 import { HistoryCutter } from './history-cut.js';
 import { startLeaseExpiry } from './lease-expiry.js';
+import { staleAuthCheck } from './batch.js';
+import { LeaseForwarding } from './peers/lease-forwarding.js';
 import { nodeIdentity } from './identity.js';
-import { clusterAtStart } from './peers/cluster-start.js';
-import { emptyStoreOfBand, readPeerConfig } from './peers/peer-config.js';
+import { startMembership } from './peers/cluster-start.js';
+import type { Recover } from './peers/cluster-start.js';
+import { readPeerConfig } from './peers/peer-config.js';
 import { PeerReplication } from './peers/replication.js';
 import { startFromSnapshot } from './peers/snapshot-join.js';
 import { startClock } from './peers/txn-clock.js';
@@ -49,9 +53,6 @@ try {
   onShutdown('nats', () => nc.drain());
   const fragmentLimits = readFragmentLimits(process.env);
   const messenger = new NatsMessenger(nc, { log, fragments: fragmentLimits });
-  // The members this node starts with; a joining node learns them, and its own id and band, from its ECKD_JOIN member (§8.5).
-  const cluster = peerConfig && (await clusterAtStart(peerConfig, { messenger, prefix: config.subjectPrefix, clusterName: config.clusterName, nodeName: config.nodeName, clusterId: String(named.cluster_id), log }));
-  const identity = cluster ? { ...named, member_id: cluster.self.id } : named;
   // The persister drops a message larger than what it reassembles from one
   // sender (the same ECKD_FRAGMENT_* settings on both): no append may be larger.
   const appendBytesMax = Math.min(fragmentLimits.senderBytesMax, fragmentLimits.processBytesMax);
@@ -59,14 +60,19 @@ try {
   // Unbounded: the backend has nothing to serve before it has recovered, and
   // the persister (or Postgres) may come up after it; giving up would only
   // restart the process into the same wait.
-  const emptyStore = () => emptyStoreOfBand(cluster?.self.band ?? 0);
+  const recover: Recover = (self, emptyStore) =>
+    retry(() => recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log, named.epoch, self, emptyStore), {
+      attemptsMax: Infinity,
+      delayInitialMs: 250,
+      delayMaxMs: 2_000,
+      onRetry: (err, attempt) => log.warn('recovery failed, retrying', { attempt, err }),
+    });
+  // The members this node starts with and its stored state; a joining node learns them, and its own id and band,
+  // from its own Postgres once it has joined, else from its ECKD_JOIN member (§8.5).
+  const startContext = { messenger, prefix: config.subjectPrefix, clusterName: config.clusterName, nodeName: config.nodeName, clusterId: String(named.cluster_id), log };
+  const { cluster, recovered } = await startMembership(peerConfig, startContext, recover);
+  const identity = cluster ? { ...named, member_id: cluster.self.id } : named;
   const self = { memberHex: memberIdHexOf(identity.member_id), band: cluster?.self.band ?? 0 };
-  const recovered = await retry(() => recoverState(messenger, subjects.load, config.loadChunkTimeoutMs, log, identity.epoch, self, emptyStore), {
-    attemptsMax: Infinity,
-    delayInitialMs: 250,
-    delayMaxMs: 2_000,
-    onRetry: (err, attempt) => log.warn('recovery failed, retrying', { attempt, err }),
-  });
   const { fencingEpoch } = recovered;
   // Exits at once, nothing more answered or stored: the node has a newer backend (ARCHITECTURE §6a).
   const onFenced = (reason: string): never => {
@@ -147,6 +153,23 @@ try {
     await loop.flush();
   });
   onShutdown('lease expiry', startLeaseExpiry(state, loop));
+  // With peers: KeepAlive, TimeToLive and Revoke of another member's lease go to its owner, and this member answers for its own (§8.6).
+  const leaseForwarding =
+    peerConfig && cluster && replication
+      ? new LeaseForwarding({
+          messenger,
+          subjects: clusterSubjects(config.subjectPrefix),
+          identity,
+          self: cluster.self,
+          limits: peerConfig.leaseForward,
+          ownerOf: (id) => replication.leaseOwner(id),
+          peer: (id) => replication.peer(id),
+          hasLeaseRecord: (id) => state.doc.lease(id) !== undefined,
+          revision: () => state.store.revision,
+          staleAuth: (p) => staleAuthCheck(state, p),
+          log,
+        })
+      : undefined;
 
   // Announced before serving. A backend hearing a newer epoch checks it
   // with the persister (and exits if fenced); an older one announcing itself
@@ -177,7 +200,8 @@ try {
   onShutdown('maintenance', () => maintenance.stop());
   serveBackendOps(ops, { loop, maintenance, state, replication: replication || undefined });
   messenger.subscribe(subjects.maintenance, (msg) => maintenance.handle(msg));
-  messenger.subscribe(subjects.propose, maintenance.gate(handlePropose(loop, log)));
+  messenger.subscribe(subjects.propose, maintenance.gate(handlePropose(loop, log, leaseForwarding)));
+  leaseForwarding?.serve((msg, request) => loop.enqueue({ msg, request, bytes: msg.data.length, trace: context.active(), fromPeer: true }));
   messenger.subscribe(subjects.readIndex, handleReadIndex(loop, identity));
   // etcd's auth state for the frontends' replicas; published now so that frontends of a previous backend get its new token key.
   messenger.subscribe(subjects.authState, (msg) => authPublisher.handle(msg));

@@ -34,7 +34,8 @@ export class RecoveryError extends Error {
 /**
  * `backend`: this backend's NodeIdentity.epoch, named in the load that claims its fencing epoch.
  * `self`: this member, to tell its own lease records from its peers' (only its own are restored).
- * `emptyStore`: the key index before the first stored revision (a member's band starts it higher, docs/ARCHITECTURE.md §8.1).
+ * `emptyStore`: the key index before the first stored revision (a member's band starts it higher, docs/ARCHITECTURE.md §8.1);
+ * it is given that first revision (undefined: none stored), which a joined node restarting alone takes its band from (§8.5).
  */
 export async function recoverState(
   messenger: Messenger,
@@ -43,7 +44,7 @@ export async function recoverState(
   log: Logger,
   backend: string,
   self: LeaseOwnerSelf,
-  emptyStore: () => MvccStore = () => new MvccStore(),
+  emptyStore: EmptyStore = () => new MvccStore(),
 ): Promise<RecoveredState> {
   const started = Date.now();
   const recovery = new RecoveryAssembler(emptyStore);
@@ -71,6 +72,9 @@ export function checkedLeases(doc: KvDocument, store: MvccStore, self: LeaseOwne
   return restoreLeases(doc, all, Date.now(), self);
 }
 
+/** The key index before the first stored revision, given that revision (undefined: none stored). */
+export type EmptyStore = (firstRevision: number | undefined) => MvccStore;
+
 interface SnapshotHeader {
   throughRevision: number;
   indexRevision: number;
@@ -91,10 +95,10 @@ export class RecoveryAssembler {
   #compactRevision: number | undefined;
   /** where recovery time goes, for the "recovered" log line */
   readonly #ms = { index: 0, patches: 0, document: 0 };
-  readonly #emptyStore: () => MvccStore;
+  readonly #emptyStore: EmptyStore;
   readonly #peerSyncStates = new Map<string, Uint8Array>();
 
-  constructor(emptyStore: () => MvccStore = () => new MvccStore()) {
+  constructor(emptyStore: EmptyStore = () => new MvccStore()) {
     this.#emptyStore = emptyStore;
   }
 
@@ -155,7 +159,7 @@ export class RecoveryAssembler {
     let rest = patches.map(revisionPatchFromWire);
     if (!this.#store) {
       const base = this.#snapshot?.indexRevision ?? 0;
-      this.#store = this.#baseStore(rest.filter((p) => p.revision <= base));
+      this.#store = this.#baseStore(rest.filter((p) => p.revision <= base), rest[0]?.revision);
       rest = rest.filter((p) => p.revision > base);
     }
     const started = Date.now();
@@ -164,9 +168,9 @@ export class RecoveryAssembler {
     this.#ms.patches += Date.now() - started;
   }
 
-  #baseStore(basePatches: RevisionPatch[]): MvccStore {
+  #baseStore(basePatches: RevisionPatch[], firstRevision?: number): MvccStore {
     const s = this.#snapshot;
-    if (!s || s.indexRevision === 0) return this.#emptyStore();
+    if (!s || s.indexRevision === 0) return this.#emptyStore(firstRevision);
     const started = Date.now();
     const bytes = concatExact(this.#indexPieces.splice(0), s.indexBytes, 'key index');
     const index = codecs.snapshotIndex.decode(bytes);

@@ -29,13 +29,18 @@ export interface BatchEffects {
 
 /** Runs one etcd write against the node and records its revision, if it made one. */
 export function applyWrite(state: NodeState, effects: BatchEffects, op: WriteOp): WriteResult {
-  const write = state.store.write(op, { leaseExists: (id) => id === '0' || state.leases.has(id) });
+  const write = state.store.write(op, { leaseExists: (id) => id === '0' || state.leases.has(id) || isPeerLease(state, id) });
   if (write.changed) {
     recordRevision(state, effects, write);
     // One tag per proposal: the writes of a Txn win or lose together.
     writeEvents(state.doc, write.events, state.clock && { tag: state.clock.next(), originRevision: BigInt(write.revision) });
   }
   return write;
+}
+
+/** With peers, a lease granted by another member: its record is in the document (docs/ARCHITECTURE.md §8.6). */
+function isPeerLease(state: NodeState, id: string): boolean {
+  return state.leaseOwner !== undefined && state.doc.lease(id) !== undefined;
 }
 
 /** A new revision, into the batch's patches and the lease attachments. */

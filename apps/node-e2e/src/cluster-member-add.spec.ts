@@ -8,7 +8,8 @@
 // not the whole history through sync rounds), converges to the same keys and
 // values, its writes replicate, it is listed as a started learner, `member
 // promote` makes it a voter once it is in sync, and its backend restarted
-// loads from its own Postgres (no second snapshot); a peer URL
+// loads from its own Postgres (no second snapshot), also while its join
+// member is down (its writes and the other member's converge); a peer URL
 // already used and a malformed one are refused with etcd's errors; two
 // adds made concurrently on the two members never both take one band (one
 // is refused, or both succeed with their own records); a voter that does
@@ -74,6 +75,13 @@ after(async () => {
 });
 
 const endpoint = (i: number) => cluster.member(i).endpoints[0]!;
+
+/** Waits until member `i` holds `count` keys under `prefix`; returns its state (stateOf). */
+async function waitForKeys(i: number, prefix: string, count: number): Promise<string> {
+  const keysHeld = async () => (await etcdctl(endpoint(i), ['get', '--prefix', '--keys-only', prefix])).stdout.split('\n').filter((l) => l !== '').length;
+  await waitUntil(async () => (await keysHeld()) === count, replicatedWithinMs, `member ${i} to hold ${count} keys under ${prefix}`);
+  return stateOf(i, prefix);
+}
 
 /** `etcdctl member list` on member `i`. */
 const memberList = (i: number) => etcdctlMemberList(endpoint(i));
@@ -142,6 +150,25 @@ describe('member add', () => {
     await waitUntil(async () => (await stateOf(2, 'data/').catch(() => '')) === expected, caughtUpWithinMs, 'node3 to serve every key again');
     assert.equal(await backendCounter(cluster.member(0), 'eckd_peer_snapshots_served_total'), servedAfterJoin);
     assert.equal(await backendCounter(cluster.member(2), 'eckd_peer_snapshots_taken_total'), 0);
+  });
+
+  test('with its join member down, the joined node restarts from its own Postgres; its writes and the other member\'s converge', async () => {
+    // node1's backend answers joins: down, nobody can answer node3's.
+    const join = await cluster.kill(0, 'backend');
+    try {
+      const backend = await cluster.kill(2, 'backend');
+      await backend.restart();
+      for (const [i, value] of [[2, 'from-node3'], [1, 'from-node2']] as const) {
+        const put = await etcdctl(endpoint(i), ['put', `alone/${value}`, value]);
+        assert.equal(put.code, 0, put.stderr);
+      }
+      const both = await waitForKeys(2, 'alone/', 2);
+      await waitUntil(async () => (await stateOf(1, 'alone/')) === both, replicatedWithinMs, 'node2 and node3 to hold both writes');
+    } finally {
+      await join.restart();
+    }
+    const expected = await stateOf(2, 'alone/');
+    await waitUntil(async () => (await stateOf(0, 'alone/').catch(() => '')) === expected, replicatedWithinMs, 'node1 to hold both writes once back');
   });
 
   test('a peer URL already used or malformed is refused with etcd\'s error, adding nothing', async () => {

@@ -10,7 +10,7 @@ import { createLogger } from './log.js';
 import { probeNats } from './net-probe.js';
 import { natsEndpoints, natsProbeTimeoutMs, planNats } from './nats.js';
 import type { NatsRoutes } from './nats-auth.js';
-import { generateRoutePassword } from './nats-auth.js';
+import { generateRoutePassword, readRoutePassword } from './nats-auth.js';
 import { appScript } from './node-apps.js';
 import type { MemberNats, RunnerOptions } from './node-runner.js';
 import { NodeRunner, StartAbortedError } from './node-runner.js';
@@ -76,7 +76,8 @@ export class ClusterRunner {
       log.info('using the NATS server at NATS_URL', { endpoint: `${endpoint.host}:${endpoint.port}`, ...(config.nodes > 1 ? { sharedBy: config.nodes } : {}) });
       return config.members.map(() => ({ kind: 'external', natsUrl: first.natsUrl }));
     }
-    const routePassword = generateRoutePassword();
+    // A joining member's server routes to the running cluster with that cluster's password.
+    const routePassword = config.join ? readRoutePassword(config.join.dataDir) : generateRoutePassword();
     return config.members.map((member) => ({ kind: 'embedded', binary: plan.binary, routes: memberRoutes(config, member, routePassword) }));
   }
 }
@@ -90,7 +91,8 @@ function memberRoutes(config: SupervisorConfig, member: MemberConfig, password: 
     serverName: member.nodeName,
     listen: routeEndpoint(member),
     password,
-    peers: config.members.filter((peer) => peer !== member).map(routeEndpoint),
+    // A joining member's server dials its join member's; the routed servers tell it of the others.
+    peers: config.join ? [routeEndpoint(config.join)] : config.members.filter((peer) => peer !== member).map(routeEndpoint),
   };
 }
 

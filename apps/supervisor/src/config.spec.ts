@@ -39,6 +39,7 @@ describe('config', () => {
           clientPorts: [2379],
         },
       ],
+      join: undefined,
     });
     assert.ok(Object.isFrozen(config));
     assert.ok(Object.isFrozen(config.members[0]!.clientPorts));
@@ -159,6 +160,25 @@ describe('config', () => {
     assert.match(problemsOf({ ...env, ECKD_NATS_PORTS: '4001,4002' })[0]!, /ECKD_NATS_PORTS lists 2 ports for ECKD_NODES=3 members/);
     assert.match(problemsOf({ ...env, ECKD_NATS_CLUSTER_PORTS: '5001,5001,5002' })[0]!, /ECKD_NATS_CLUSTER_PORTS lists a port twice/);
     assert.match(problemsOf({ ...env, ECKD_NATS_PORTS: 'a,b,c' })[0]!, /ECKD_NATS_PORTS must be a comma-separated list of ports/);
+  });
+
+  test('config - a joining member (ECKD_INITIAL_CLUSTER_STATE=existing): node<i> laid out as member i of the local cluster, its join member as member j', () => {
+    const joinEnv = { ECKD_INITIAL_CLUSTER_STATE: 'existing', ECKD_NODE_NAME: 'node4', ECKD_JOIN: 'node1', ECKD_PEER_URL: 'http://node4:2380' };
+    const config = parseConfig({ ...joinEnv, DATABASE_URL: 'postgres://u@db/eckd' }, root);
+    // One member, no ECKD_INITIAL_CLUSTER for its apps (nodes 1): the backend joins instead.
+    assert.equal(config.nodes, 1);
+    assert.deepEqual(
+      config.members.map((m) => [m.nodeName, m.label, m.dataDir, m.natsUrl, m.natsClusterPort, m.databaseUrl, m.clientPorts]),
+      [['node4', 'node4', '/repo/data/node4', 'nats://127.0.0.1:34222', 36222, 'postgres://u@db/eckd_node4', [42379]]],
+    );
+    assert.deepEqual([config.join?.nodeName, config.join?.dataDir, config.join?.natsClusterPort], ['node1', '/repo/data/node1', 6222]);
+    // Chosen ports: each list names every member up to max(i, j); the joiner takes its own entries.
+    const listed = parseConfig({ ...joinEnv, ECKD_NODE_NAME: 'node3', ECKD_CLIENT_PORTS: '1001,2001,3001', ECKD_NATS_PORTS: '4001,4002,4003', ECKD_NATS_CLUSTER_PORTS: '5001,5002,5003' }, root);
+    assert.deepEqual([listed.members[0]!.clientPorts, listed.members[0]!.natsUrl, listed.members[0]!.natsClusterPort, listed.join?.natsClusterPort], [[3001], 'nats://127.0.0.1:4003', 5003, 5001]);
+    assert.match(problemsOf({ ...joinEnv, ECKD_NODES: '3' }).join('\n'), /unset ECKD_NODES/);
+    assert.match(problemsOf({ ...joinEnv, ECKD_NODE_NAME: 'node10' }).join('\n'), /ECKD_NODE_NAME=node<i>/);
+    assert.match(problemsOf({ ...joinEnv, ECKD_JOIN: 'node4' }).join('\n'), /is the joining member itself/);
+    assert.match(problemsOf({ ...joinEnv, ECKD_PEER_URL: '' }).join('\n'), /needs ECKD_PEER_URL/);
   });
 
   test('config - a local cluster on DATABASE_URL: one database per member, <db>_node<i>; an external NATS list is shared', () => {

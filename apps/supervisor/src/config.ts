@@ -62,6 +62,12 @@ export interface SupervisorConfig {
   /** ECKD_METRICS_PORT_OFFSET: a member's ops listeners from its first client port + this; 0: none. */
   readonly metricsPortOffset: number;
   readonly members: readonly MemberConfig[];
+  /**
+   * ECKD_INITIAL_CLUSTER_STATE=existing: `members` is the one member joining
+   * a running local cluster, and this is the running member it joins through
+   * (ECKD_JOIN), as that cluster laid it out; its nats-server routes there.
+   */
+  readonly join: MemberConfig | undefined;
 }
 
 export class ConfigError extends Error {
@@ -88,6 +94,9 @@ export function parseConfig(env: Env, repoRoot: string, argv: readonly string[] 
   const databaseUrlText = text('DATABASE_URL', '');
   if (databaseUrlText !== '') checkUrl('DATABASE_URL', databaseUrlText, ['postgres:', 'postgresql:'], problems);
   const nodes = parseNodes(env['ECKD_NODES']?.trim() ?? '', problems);
+  const joining = parseJoining(env, problems);
+  // A joining member is laid out as its place in the local cluster it joins, as ECKD_NODES would lay it out.
+  const layoutNodes = joining ? Math.max(joining.member, joining.join) : nodes;
   const nodeNameText = env['ECKD_NODE_NAME']?.trim() ?? '';
   const nodeName = nodeNameText === '' ? 'default' : nodeNameText;
   checkToken('ECKD_NODE_NAME', nodeName, /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, problems);
@@ -97,15 +106,16 @@ export function parseConfig(env: Env, repoRoot: string, argv: readonly string[] 
   checkToken('ECKD_SUBJECT_PREFIX', subjectPrefix, /^[A-Za-z0-9_-]+$/, problems);
   const clientHost = text('ECKD_CLIENT_HOST', '127.0.0.1');
   checkToken('ECKD_CLIENT_HOST', clientHost, /^[A-Za-z0-9.:-]+$/, problems);
-  const clientPorts = parseClientPorts(env, nodes, problems);
+  const clientPorts = parseClientPorts(env, layoutNodes, problems);
   const databaseUrl = databaseUrlText === '' ? undefined : databaseUrlText;
   const dataDir = resolvePath(flags?.text('data-dir', 'ECKD_DATA_DIR') ?? 'data', repoRoot);
-  const members =
-    nodes === 1
-      ? [{ nodeName, label: '', dataDir, natsUrl, natsClusterPort: undefined, databaseUrl, clientPorts: clientPorts[0] ?? [] }]
-      : localClusterMembers({ env, nodes, natsUrl, databaseUrl, dataDir, clientPorts }, problems);
+  const layout = layoutNodes === 1 ? undefined : localClusterMembers({ env, nodes: layoutNodes, natsUrl, databaseUrl, dataDir, clientPorts }, problems);
+  const members = joining
+    ? [layout?.[joining.member - 1]].filter((m) => m !== undefined)
+    : (layout ?? [{ nodeName, label: '', dataDir, natsUrl, natsClusterPort: undefined, databaseUrl, clientPorts: clientPorts[0] ?? [] }]);
+  const join = joining && layout?.[joining.join - 1];
   for (const name of ['ECKD_NATS_PORTS', 'ECKD_NATS_CLUSTER_PORTS']) {
-    if (nodes === 1 && (env[name]?.trim() ?? '') !== '') problems.push(`${name} is for a local cluster (ECKD_NODES > 1); a single node's NATS is NATS_URL`);
+    if (layoutNodes === 1 && (env[name]?.trim() ?? '') !== '') problems.push(`${name} is for a local cluster (ECKD_NODES > 1); a single node's NATS is NATS_URL`);
   }
   const authFlags = frontendAuthFlags(env, problems);
   const metricsPortOffset = parseMetricsPortOffset(env['ECKD_METRICS_PORT_OFFSET']?.trim() ?? '', problems);
@@ -127,8 +137,33 @@ export function parseConfig(env: Env, repoRoot: string, argv: readonly string[] 
     frontendAuthFlags: Object.freeze(authFlags),
     appsDir: resolvePath(text('ECKD_APPS_DIR', 'apps'), repoRoot),
     nodes,
-    members: Object.freeze(members.map((member) => Object.freeze({ ...member, clientPorts: Object.freeze([...member.clientPorts]) }))),
+    members: Object.freeze(members.map(frozenMember)),
+    join: join && frozenMember(join),
   });
+}
+
+function frozenMember(member: MemberConfig): MemberConfig {
+  return Object.freeze({ ...member, clientPorts: Object.freeze([...member.clientPorts]) });
+}
+
+/**
+ * ECKD_INITIAL_CLUSTER_STATE=existing: one member joining a running local
+ * cluster (README "Adding a member"); `member` and `join` are the i of
+ * ECKD_NODE_NAME=node<i> and the j of ECKD_JOIN=node<j>. The backend checks
+ * ECKD_PEER_URL's form itself.
+ */
+function parseJoining(env: Env, problems: string[]): { member: number; join: number } | undefined {
+  const state = env['ECKD_INITIAL_CLUSTER_STATE']?.trim() ?? '';
+  if (state !== 'existing') return undefined;
+  const memberName = /^node([1-9])$/.exec(env['ECKD_NODE_NAME']?.trim() ?? '');
+  const joinName = /^node([1-9])$/.exec(env['ECKD_JOIN']?.trim() ?? '');
+  if ((env['ECKD_NODES']?.trim() ?? '') !== '') problems.push('ECKD_INITIAL_CLUSTER_STATE=existing runs one member joining a running local cluster: unset ECKD_NODES');
+  if (!memberName) problems.push(`ECKD_INITIAL_CLUSTER_STATE=existing needs ECKD_NODE_NAME=node<i> (i from 1 to ${nodesMax}), the joining member's place in the local cluster`);
+  if (!joinName) problems.push('ECKD_INITIAL_CLUSTER_STATE=existing needs ECKD_JOIN=node<j>, a running member of the local cluster');
+  if ((env['ECKD_PEER_URL']?.trim() ?? '') === '') problems.push('ECKD_INITIAL_CLUSTER_STATE=existing needs ECKD_PEER_URL, the peer URL given to etcdctl member add');
+  if (!memberName || !joinName) return undefined;
+  if (memberName[1] === joinName[1]) problems.push(`ECKD_JOIN=${joinName[0]} is the joining member itself; name a running member`);
+  return { member: Number(memberName[1]), join: Number(joinName[1]) };
 }
 
 /** Undefined (and a problem) on an unknown flag. */

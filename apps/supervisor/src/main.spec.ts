@@ -277,6 +277,66 @@ describe('supervisor main', () => {
     }
   });
 
+  test('supervisor main - a joining member: after etcdctl member add, ECKD_INITIAL_CLUSTER_STATE=existing runs node3 beside ECKD_NODES=2, routed to node1; it joins and replicates', { timeout: 360_000 }, async () => {
+    const ports: number[] = [];
+    while (ports.length < 9) {
+      const port = await findFreePort('127.0.0.1');
+      if (!ports.includes(port)) ports.push(port);
+    }
+    const [clientPorts, natsPorts, clusterPorts] = [ports.slice(0, 3), ports.slice(3, 6), ports.slice(6, 9)];
+    const database = `eckd_joining_${process.pid}_${Date.now()}`;
+    const common = { DATABASE_URL: postgresAdminUrl.replace(/\/postgres$/, `/${database}`), ECKD_DATA_DIR: join(workDir, 'joining') };
+    const portsOf = (members: number) => ({
+      ECKD_CLIENT_PORTS: clientPorts.slice(0, members).join(','),
+      ECKD_NATS_PORTS: natsPorts.slice(0, members).join(','),
+      ECKD_NATS_CLUSTER_PORTS: clusterPorts.slice(0, members).join(','),
+    });
+    const etcdctl = (port: number, ...args: string[]) =>
+      execFileSync('etcdctl', [`--endpoints=127.0.0.1:${port}`, ...args], { env: { ...process.env, ETCDCTL_API: '3' }, stdio: 'pipe' }).toString().trim();
+    /** Polls until `read` answers `expected` (etcdctl fails while a member is not serving yet). */
+    const eventually = async (what: string, read: () => string, expected: string) => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        let got = '';
+        try {
+          got = read();
+        } catch {
+          // not serving yet
+        }
+        if (got === expected) return;
+        assert.ok(Date.now() < deadline, `${what}: got ${JSON.stringify(got)}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    };
+    const cluster = startSupervisor({ ...common, ECKD_NODES: '2', ...portsOf(2) });
+    let joining: Run | undefined;
+    const admin = new pg.Client({ connectionString: postgresAdminUrl });
+    await admin.connect();
+    try {
+      await cluster.waitForLine(/local cluster of 2 members serving/, 240_000);
+      etcdctl(clientPorts[0]!, 'put', 'before-join', 'from node1');
+      const peerUrl = 'http://node3.invalid:2380';
+      assert.match(etcdctl(clientPorts[0]!, 'member', 'add', 'node3', `--peer-urls=${peerUrl}`, '--learner', '--command-timeout=15s'), /Member +[0-9a-f]+ added to cluster/);
+      joining = startSupervisor({ ...common, ECKD_INITIAL_CLUSTER_STATE: 'existing', ECKD_NODE_NAME: 'node3', ECKD_JOIN: 'node1', ECKD_PEER_URL: peerUrl, ...portsOf(3) });
+      await joining.waitForLine(new RegExp(`client endpoints: http://127\\.0\\.0\\.1:${clientPorts[2]!}`), 240_000);
+      // Its own database beside the cluster's, its output lines carry its member.
+      const databases = (await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY datname', [`${database}%`])).rows;
+      assert.deepEqual(databases.map((row) => row.datname), [1, 2, 3].map((i) => `${database}_node${i}`));
+      assert.match(joining.lines.join('\n'), /^\{"child":"node3\/backend",/m);
+      await eventually('node3 holds node1\'s write', () => etcdctl(clientPorts[2]!, 'get', 'before-join', '--print-value-only'), 'from node1');
+      etcdctl(clientPorts[2]!, 'put', 'from-node3', 'joined');
+      await eventually('node1 holds node3\'s write', () => etcdctl(clientPorts[0]!, 'get', 'from-node3', '--print-value-only'), 'joined');
+      await eventually('node2 lists node3 by name', () => String(etcdctl(clientPorts[1]!, 'member', 'list').includes(', node3, ')), 'true');
+    } finally {
+      joining?.child.kill('SIGINT');
+      cluster.child.kill('SIGINT');
+      const codes = await Promise.all([joining?.exited ?? Promise.resolve(0), cluster.exited]);
+      for (const i of [1, 2, 3]) await admin.query(`DROP DATABASE IF EXISTS ${database}_node${i} WITH (FORCE)`);
+      await admin.end();
+      assert.deepEqual(codes, [0, 0]);
+    }
+  });
+
   test('supervisor main - ECKD_NODES=2: a member that cannot start fails the start and the other member is stopped', { timeout: 120_000 }, async () => {
     // Member 2's NATS port is taken, so its nats-server cannot listen.
     const taken = createServer();

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clusterSubjects, natsServiceKinds, nodePermissions, nodeSubjects } from '@eckd/change-codec';
-import { generateNatsUsers, generateRoutePassword, natsUserEnv, writeEmbeddedNatsConfig } from './nats-auth.js';
+import { generateNatsUsers, generateRoutePassword, natsUserEnv, readRoutePassword, writeEmbeddedNatsConfig } from './nats-auth.js';
 import { findExecutable } from './nats.js';
 import { nodeAppSpecs } from './node-apps.js';
 import { parseConfig } from './config.js';
@@ -47,6 +47,17 @@ describe('nats-auth', () => {
     }
   });
 
+  test('nats-auth - a joining member cannot route without a local cluster member\'s config: the reason names the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eckd-nats-join-'));
+    try {
+      assert.throws(() => readRoutePassword(dir), /cannot read .*nats-server\.conf, the ECKD_JOIN member's NATS config/);
+      writeEmbeddedNatsConfig(dir, { prefix: 'eckd', node: 'default' }, generateNatsUsers({ prefix: 'eckd', node: 'default' }));
+      assert.throws(() => readRoutePassword(dir), /holds no route password/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('nats-auth - a local cluster member\'s config: its server name, route listener and authenticated routes to the others; nats-server accepts it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'eckd-nats-routes-'));
     try {
@@ -63,6 +74,8 @@ describe('nats-auth', () => {
       assert.match(text, new RegExp(`routes: \\["nats-route://route:${password}@127\\.0\\.0\\.1:6222", "nats-route://route:${password}@\\[::1\\]:26222"\\]`));
       const binary = findExecutable('nats-server', process.env['PATH']);
       if (binary !== undefined) execFileSync(binary, ['-c', path, '-t'], { stdio: 'pipe' });
+      // A joining member's supervisor routes with the password read back from this file.
+      assert.equal(readRoutePassword(dir), password);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,7 +3,7 @@
 // (libs/change-codec/src/permissions.ts). No user means no connection: an
 // anonymous client cannot publish on the node's subjects.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { natsAuthorizationConfig, nodePermissions, nodeSubjects } from '@eckd/change-codec';
 import type { NatsPassword, NatsServiceKind } from '@eckd/change-codec';
@@ -51,6 +51,24 @@ export interface NatsRoutes {
 
 export function generateRoutePassword(): string {
   return randomBytes(passwordBytes).toString('base64url');
+}
+
+/**
+ * The route password a running local cluster's supervisor wrote into a
+ * member's config (natsRoutesConfig): a joining member's server routes to
+ * that cluster with it. Throws, with the reason, when it cannot be read.
+ */
+export function readRoutePassword(memberDataDir: string): string {
+  const path = join(memberDataDir, natsServerConfigFile);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`supervisor: cannot read ${path}, the ECKD_JOIN member's NATS config (written by the supervisor running the local cluster, same ECKD_DATA_DIR): ${(err as Error).message}`);
+  }
+  const match = new RegExp(`authorization \\{ user: ${JSON.stringify(natsRouteUser)}, password: ("(?:[^"\\\\]|\\\\.)*") \\}`).exec(text);
+  if (!match) throw new Error(`supervisor: ${path} holds no route password: the ECKD_JOIN member is no member of a local cluster (ECKD_NODES > 1) whose NATS the supervisor runs`);
+  return JSON.parse(match[1]!) as string;
 }
 
 /**

@@ -116,7 +116,7 @@ export class NodeRunner {
 
   /** In a local cluster on one Postgres server, the member's own database, created if missing. */
   async #memberDatabase(url: string): Promise<string> {
-    if (this.#options.config.nodes === 1) return url;
+    if (this.#options.member.label === '') return url;
     if (this.#stopping) throw new StartAbortedError();
     if (await ensureDatabase(url)) this.#options.log.info('created the member database', { database: new URL(url).pathname.slice(1) });
     return url;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { authCodecs } from './auth-messages.js';
 import { validated, validators } from './validate.js';
 import { codecs } from './messages.js';
-import { nodeSubjects } from './subjects.js';
+import { clusterSubjects, nodeSubjects } from './subjects.js';
 import { ChunkBudget, chunkBySize } from './chunks.js';
 import { WireDecodeError } from './wire.js';
 
@@ -111,6 +111,17 @@ describe('wire codecs', () => {
     assert.equal(sync.from, memberId);
     assert.equal(sync.round, '2');
     assert.equal(codecs.peerStored.decode(codecs.peerStored.encode({ cluster_id: '1', from: '2', origin_revision: 2 ** 48 + 1 })).origin_revision, String(2 ** 48 + 1));
+  });
+
+  test('a lease forward carries a ProposeRequest to the owner member, on its own subject; a bad one fails validation', () => {
+    assert.equal(clusterSubjects('eckd').lease('node2'), 'eckd.peers.node2.lease.v1');
+    const request = { frontend_id: 'backend/node1', proposals: [{ id: '7', op: 'lease_keep_alive' as const, lease_keep_alive: { ID: '9223372036854775807' } }] };
+    const back = codecs.leaseForward.decode(codecs.leaseForward.encode({ cluster_id: '1', from: '18446744073709551615', request }));
+    assert.equal(back.from, '18446744073709551615');
+    assert.equal(back.request.proposals[0]!.lease_keep_alive!.ID, '9223372036854775807');
+    assert.equal(validators.leaseForward(back), undefined);
+    assert.match(validators.leaseForward({ ...back, from: '0' })!.problem, /member id/);
+    assert.match(validators.leaseForward({ ...back, request: { ...request, proposals: [] } })!.problem, /0 proposals/);
   });
 
   test('patch batches round-trip events with int64 as strings and enums as names', () => {

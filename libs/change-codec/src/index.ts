@@ -39,6 +39,7 @@ export type {
   PeerChanges,
   PeerSync,
   PeerStored,
+  LeaseForward,
   FrontendApplied,
   MemberStored,
   PeerStoredRevisions,

@@ -233,6 +233,13 @@ export interface PeerSync {
 }
 
 /** Everything of the addressed origin up to origin_revision is stored by `from`. */
+/** peers.<owner>.lease.v1: lease operations on the addressed member's leases, asked through `from` (answered with a ProposeReply). */
+export interface LeaseForward {
+  cluster_id: Int64;
+  from: Int64;
+  request: ProposeRequest;
+}
+
 export interface PeerStored {
   cluster_id: Int64;
   from: Int64;
@@ -351,6 +358,7 @@ export const codecs = Object.freeze({
   peerChanges: wireCodec<PeerChanges>('PeerChanges'),
   peerSync: wireCodec<PeerSync>('PeerSync'),
   peerStored: wireCodec<PeerStored>('PeerStored'),
+  leaseForward: wireCodec<LeaseForward>('LeaseForward'),
   frontendApplied: wireCodec<FrontendApplied>('FrontendApplied'),
   peerStoredRevisions: wireCodec<PeerStoredRevisions>('PeerStoredRevisions'),
 });

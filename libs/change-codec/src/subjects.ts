@@ -105,6 +105,8 @@ export interface ClusterSubjects {
   join(member: string): string;
   /** request / chunked reply: a member with an empty database asks a peer for its saved document (SnapshotRequest → SnapshotChunk...) */
   snapshot(member: string): string;
+  /** request/reply: KeepAlive, TimeToLive and Revoke of the member's leases, asked through another member (LeaseForward → ProposeReply) */
+  lease(member: string): string;
   /** request/reply: a step of the agreement on a history cut, or its status (CutRequest → CutReply; §8.10, not wired) */
   cut(member: string): string;
   /** request / chunked reply: a lineage's base for a member that lacks its cut point (CutBaseRequest → CutBaseChunk…) */
@@ -127,6 +129,7 @@ export function clusterSubjects(prefix: string): ClusterSubjects {
     members: (member: string) => `${ofMember(member)}.members.v1`,
     join: (member: string) => `${ofMember(member)}.join.v1`,
     snapshot: (member: string) => `${ofMember(member)}.snapshot.v1`,
+    lease: (member: string) => `${ofMember(member)}.lease.v1`,
     cut: (member: string) => `${ofMember(member)}.cut.v1`,
     cutBase: (member: string) => `${ofMember(member)}.cut-base.v1`,
     cutNotice: (member: string) => `${ofMember(member)}.cut-notice.v1`,

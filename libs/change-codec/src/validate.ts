@@ -23,6 +23,7 @@ import type {
   PatchBatch,
   PeerChanges,
   PeerStored,
+  LeaseForward,
   PeerStoredRevisions,
   PeerSyncState,
   PeerSync,
@@ -252,6 +253,13 @@ export const validators = Object.freeze({
   peerStored: validator<PeerStored>('PeerStored', (m, c) => {
     c.that(String(m.from) !== '0', 'from must be a member id');
     c.revision('origin_revision', m.origin_revision);
+  }),
+
+  leaseForward: validator<LeaseForward>('LeaseForward', (m, c) => {
+    c.that(String(m.from) !== '0', 'from must be a member id');
+    c.that(m.request !== null && m.request !== undefined, 'a lease forward carries a request');
+    const problem = m.request ? validators.proposeRequest(m.request) : undefined;
+    c.that(problem === undefined, `its request: ${problem?.problem ?? ''}`);
   }),
 
   frontendApplied: validator<FrontendApplied>('FrontendApplied', (m, c) => {

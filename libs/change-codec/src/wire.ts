@@ -39,7 +39,7 @@ function wireType(name: string): Type {
     for (const t of [
       'WireError', 'Proposal', 'ProposeRequest', 'ProposalResult', 'ProposeReply',
       'ReadIndexRequest', 'ReadIndexReply', 'RevisionPatch', 'PatchBatch', 'SyncRequest',
-      'SyncChunk', 'AppendRequest', 'Rebase', 'AppendReply', 'PeerChange', 'PeerSyncState', 'PeerChanges', 'PeerSync', 'PeerStored', 'LoadRequest', 'LoadChunk', 'BackendTakeover', 'NodeIdentity',
+      'SyncChunk', 'AppendRequest', 'Rebase', 'AppendReply', 'PeerChange', 'PeerSyncState', 'PeerChanges', 'PeerSync', 'PeerStored', 'LeaseForward', 'LoadRequest', 'LoadChunk', 'BackendTakeover', 'NodeIdentity',
       'LoadSnapshot', 'SnapshotIndex', 'CompactorRunRequest', 'CompactorRunReply',
       'MaintenanceRequest', 'NodeStatus', 'MaintenanceReply', 'MaintenanceState', 'StorageStatusRequest',
       'StorageDefragmentRequest', 'StorageRequest', 'StorageReply', 'BackupRequest', 'BackupChunk', 'BackupFile', 'BackupRows',

@@ -4,7 +4,8 @@
 // writes the node's name into the record holding its ECKD_PEER_URL (so every
 // member can address it once the record replicates) and answers the member
 // table, from which the node takes its id, its band and its peers before it
-// recovers. A restarted node asks again and is answered at once.
+// recovers. A restarted node finds its record in its own Postgres and asks
+// nobody (cluster-start.ts).
 import type { MemberRecord } from '@eckd/automerge-doc';
 import { membersCodecs, validated, validators } from '@eckd/change-codec';
 import type { ClusterSubjects, MemberJoin, MemberJoinReply, MemberTableEntry, WireError } from '@eckd/change-codec';
@@ -56,9 +57,15 @@ export async function askToJoin(
   const msg = await messenger.request(subjects.join(request.join), membersCodecs.memberJoin.encode({ cluster_id: request.clusterId, name: request.name, peer_url: request.peerUrl }), { timeoutMs });
   const reply: MemberJoinReply = validated(membersCodecs.memberJoinReply.decode(msg.data), validators.memberJoinReply);
   if (reply.error) throw new Error(`${request.join} refused the join: ${reply.error.message}`);
-  const members = reply.members.filter((m) => m.name !== '').map((m) => ({ name: m.name, id: String(m.id), band: m.band, learner: m.learner, removed: m.removed, peerUrls: m.peer_urls }));
-  const self = members.find((m) => m.name === request.name && m.peerUrls.includes(request.peerUrl));
-  if (!self) throw new Error(`${request.join} answered a member table without this node's record`);
-  return { self, members };
+  const joined = joinedClusterOf(reply.members, request.name, request.peerUrl);
+  if (!joined) throw new Error(`${request.join} answered a member table without this node's record`);
+  return joined;
+}
+
+/** The cluster as a member table shows it to the node named `name` with `peerUrl`; undefined if it holds no such record. */
+export function joinedClusterOf(table: readonly MemberTableEntry[], name: string, peerUrl: string): JoinedCluster | undefined {
+  const members = table.filter((m) => m.name !== '').map((m) => ({ name: m.name, id: String(m.id), band: m.band, learner: m.learner, removed: m.removed, peerUrls: m.peer_urls }));
+  const self = members.find((m) => m.name === name && m.peerUrls.includes(peerUrl));
+  return self ? { self, members } : undefined;
 }
 

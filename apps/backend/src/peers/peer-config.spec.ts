@@ -21,7 +21,9 @@ describe('peer config', () => {
       storedPublishIntervalMs: 20,
       bandReserveTimeoutMs: 3_500,
       snapshot: { bytesMax: 32 * 1024 * 1024, chunkTimeoutMs: 10_000, attempts: 5, servesMax: 1 },
+      leaseForward: { forwardsMax: 1_000, timeoutMs: 7_000 },
     });
+    assert.throws(() => readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,node2', ECKD_LEASE_FORWARDS_MAX: '0' }, 'node1'), ConfigError);
     // ECKD_SNAPSHOT_ATTEMPTS=0 turns the snapshot join off; a bound below its minimum is refused.
     assert.equal(readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,node2', ECKD_SNAPSHOT_ATTEMPTS: '0' }, 'node1')?.snapshot.attempts, 0);
     assert.throws(() => readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,node2', ECKD_SNAPSHOT_SERVES_MAX: '0' }, 'node1'), ConfigError);

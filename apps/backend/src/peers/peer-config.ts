@@ -41,6 +41,15 @@ export interface PeerConfig {
   bandReserveTimeoutMs: number;
   /** The snapshot join (§8.5): limits of serving and of taking a peer's saved document. */
   snapshot: SnapshotLimits;
+  /** Lease operations forwarded to the lease's owner member (§8.6). */
+  leaseForward: LeaseForwardLimits;
+}
+
+export interface LeaseForwardLimits {
+  /** Forwards in flight at once (ECKD_LEASE_FORWARDS_MAX); beyond: etcd's "too many requests". */
+  forwardsMax: number;
+  /** How long a forward waits for the owner when its request carries no deadline (ECKD_REQUEST_TIMEOUT_MS). */
+  timeoutMs: number;
 }
 
 export interface SnapshotLimits {
@@ -73,6 +82,10 @@ export function readPeerConfig(env: Record<string, string | undefined>, nodeName
       chunkTimeoutMs: envInt(env, 'ECKD_SNAPSHOT_CHUNK_TIMEOUT_MS', 10_000, { min: 100 }),
       attempts: envInt(env, 'ECKD_SNAPSHOT_ATTEMPTS', 5, { min: 0 }),
       servesMax: envInt(env, 'ECKD_SNAPSHOT_SERVES_MAX', 1, { min: 1 }),
+    }),
+    leaseForward: Object.freeze({
+      forwardsMax: envInt(env, 'ECKD_LEASE_FORWARDS_MAX', 1_000, { min: 1 }),
+      timeoutMs: envInt(env, 'ECKD_REQUEST_TIMEOUT_MS', 7_000, { min: 100 }),
     }),
   });
 }

@@ -5,7 +5,7 @@
 // member's origin; after its append, the change is pushed to every peer.
 // A timer runs the sync rounds that repair what pushes lost.
 import type { AppliedChange, ChangeOrigin, EncodedChange, PeerApplyResult } from '@eckd/automerge-doc';
-import { AutomergeDocError } from '@eckd/automerge-doc';
+import { AutomergeDocError, memberIdHexOf } from '@eckd/automerge-doc';
 import { clusterSubjects, codecs, nodeSubjects } from '@eckd/change-codec';
 import type { MemberChangeReply, MemberChangeRequest, MemberJoin, MemberJoinReply, NodeIdentity } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
@@ -17,10 +17,12 @@ import { MemberChanges } from './member-changes.js';
 import { decideJoin, memberTableOf } from './member-join.js';
 import { MemberSet } from './member-set.js';
 import { applyTouchedKeys } from './peer-apply.js';
+import { deleteKeysOfEndedLeases } from './ended-lease-keys.js';
 import type { PeerConfig } from './peer-config.js';
 import { PeerLink } from './peer-link.js';
 import type { PeerItem, PeerMember } from './peer-link.js';
 import { PeerSyncRounds } from './peer-sync.js';
+import { ownedBy } from './removed-leases.js';
 import { SnapshotServer } from './snapshot-serve.js';
 
 type PushItem = Extract<PeerItem, { kind: 'changes' }>;
@@ -157,6 +159,18 @@ export class PeerReplication implements BatchPeers {
     this.#link.stop();
   }
 
+  /** The current peer owning this lease (§8.6), or undefined: this member's, no record, or an owner that is no peer. */
+  leaseOwner(leaseId: string): PeerMember | undefined {
+    const record = this.#opts.state.doc.lease(leaseId);
+    if (!record) return undefined;
+    return this.#members.peers().find((p) => ownedBy(record, { idHex: memberIdHexOf(p.id), band: p.band }));
+  }
+
+  /** The current peer with this member id (decimal). */
+  peer(id: string): PeerMember | undefined {
+    return this.#members.peer(id);
+  }
+
   /** Per peer, the highest revision of this member stored in its Postgres (0: none heard yet); for eckd_peer_lag_revisions. */
   storedByPeer(): { name: string; revision: number }[] {
     return this.#members.peers().map((p) => ({ name: p.name, revision: this.#storedBy.get(p.id) ?? 0 }));
@@ -209,9 +223,12 @@ export class PeerReplication implements BatchPeers {
     // Pushes arrive in order per member, so its last one says whether anything of its is still missing here.
     const latest = new Map(pushes.map((push) => [push.from.id, push]));
     for (const push of latest.values()) this.#rounds.pushesApplied(push.from, push.heads.every((head) => this.#holds(state, head)));
+    const peerRevisions = effects.patches.length;
     if (touched.size > 0) applyTouchedKeys(state, effects, touched, this.conflicts);
     const now = Date.now();
     for (const peer of answer.values()) this.#rounds.send(state.doc, peer, now);
+    // After the sync messages, which need a document without pending writes: a key a peer wrote with a lease that ended here meanwhile is deleted again (§8.6).
+    deleteKeysOfEndedLeases(state, effects, effects.patches.slice(peerRevisions));
     this.#writeOwnRecord(state);
     this.#members.refresh(state.doc.members());
     this.#memberChanges.apply(state, effects, { members: this.#members, storedBy: (id) => this.#storedBy.get(id) ?? 0, revision: this.#lastOwnRevision, adds: this.#memberAdds });

@@ -13,5 +13,6 @@ export function quietPeerConfig(members: readonly string[]): PeerConfig {
     storedPublishIntervalMs: 3_600_000,
     bandReserveTimeoutMs: 1_000,
     snapshot: { bytesMax: 1024 * 1024, chunkTimeoutMs: 2_000, attempts: 1, servesMax: 1 },
+    leaseForward: { forwardsMax: 10, timeoutMs: 2_000 },
   };
 }
