@@ -36,6 +36,7 @@ export type {
   CompactorRunReply,
   PeerChange,
   PeerSyncState,
+  LineageStamp,
   PeerChanges,
   PeerSync,
   PeerStored,

@@ -216,8 +216,19 @@ export interface PeerChange {
   change: Uint8Array;
 }
 
+/**
+ * The lineage a peer message belongs to (docs/ARCHITECTURE.md §8.10): its
+ * base's hash (hex; empty: the original base) and the number of the cut
+ * that made it (0: the original). Added within v1, so a sender may leave
+ * both out; a decoded message always has them.
+ */
+export interface LineageStamp {
+  lineage?: string;
+  lineage_cut?: Int64;
+}
+
 /** A batch's own change, pushed to every peer after its append committed. */
-export interface PeerChanges {
+export interface PeerChanges extends LineageStamp {
   cluster_id: Int64;
   origin: Int64;
   changes: Uint8Array[];
@@ -225,7 +236,7 @@ export interface PeerChanges {
 }
 
 /** One Automerge sync message for the addressed member. */
-export interface PeerSync {
+export interface PeerSync extends LineageStamp {
   cluster_id: Int64;
   from: Int64;
   round: Int64;
@@ -233,7 +244,7 @@ export interface PeerSync {
 }
 
 /** Everything of the addressed origin up to origin_revision is stored by `from`. */
-export interface PeerStored {
+export interface PeerStored extends LineageStamp {
   cluster_id: Int64;
   from: Int64;
   origin_revision: Int64;

@@ -18,6 +18,7 @@ import type {
   CompactorRunRequest,
   FrontendApplied,
   Int64,
+  LineageStamp,
   LoadChunk,
   LoadRequest,
   PatchBatch,
@@ -165,6 +166,14 @@ function checkPatches(c: Checker, patches: readonly RevisionPatch[]): number {
   return previous;
 }
 
+/** A peer message's lineage (ARCHITECTURE §8.10): empty (the original base, cut 0) or an Automerge hash, with its cut number. */
+function checkLineage(c: Checker, m: LineageStamp): void {
+  const lineage = m.lineage ?? '';
+  c.that(lineage === '' || automergeHash.test(lineage), 'a lineage is empty or an Automerge hash');
+  c.count('lineage_cut', m.lineage_cut ?? 0);
+  c.that(lineage !== '' || String(m.lineage_cut ?? 0) === '0', 'the original lineage (empty) is cut 0');
+}
+
 function checkPeerSyncStates(c: Checker, states: readonly PeerSyncState[] | undefined): void {
   const list = states ?? [];
   c.that(list.length <= messageLimits.peersMax, `${list.length} peer sync states (at most ${messageLimits.peersMax})`);
@@ -242,16 +251,19 @@ export const validators = Object.freeze({
     c.that(String(m.origin) !== '0', 'origin must be a member id');
     c.that(m.changes.length > 0 && m.changes.length <= messageLimits.peerChangesMax, `${m.changes.length} changes (1 to ${messageLimits.peerChangesMax})`);
     c.that(m.heads.length <= messageLimits.headsMax && m.heads.every((h) => automergeHash.test(h)), 'heads must be Automerge hashes');
+    checkLineage(c, m);
   }),
 
   peerSync: validator<PeerSync>('PeerSync', (m, c) => {
     c.that(String(m.from) !== '0', 'from must be a member id');
     c.that(m.message.length > 0, 'a sync message is not empty');
+    checkLineage(c, m);
   }),
 
   peerStored: validator<PeerStored>('PeerStored', (m, c) => {
     c.that(String(m.from) !== '0', 'from must be a member id');
     c.revision('origin_revision', m.origin_revision);
+    checkLineage(c, m);
   }),
 
   frontendApplied: validator<FrontendApplied>('FrontendApplied', (m, c) => {
@@ -384,6 +396,7 @@ export const validators = Object.freeze({
     // The header (heads, size) is the first chunk's, unless the stream is an error.
     if (m.index === 0 && !m.error) c.that(m.heads.length > 0 && Number(m.document_bytes) > 0, 'the first snapshot chunk carries the heads and the document size');
     c.that(m.peer_sync_states.length <= messageLimits.peersMax && m.peer_sync_states.every((s) => String(s.member) !== '0'), 'a sync state names its member');
+    checkLineage(c, m);
   }),
   cutRequest: validator<CutRequest>('CutRequest', (m, c) => {
     c.that(isMemberId(m.from), 'from must be a member id');
