@@ -102,7 +102,10 @@ export class PeerReplication implements BatchPeers {
     this.#members = new MemberSet(opts.members, this.#self.id, opts.log);
     this.#members.refresh(opts.state.doc.members());
     this.#memberChanges = new MemberChanges(opts.wake, opts.log);
-    this.#link = new PeerLink({ messenger: opts.messenger, subjects: clusterSubjects(opts.subjectPrefix), identity: opts.identity, self: this.#self, peers: this.#members, log: opts.log });
+    this.#link = new PeerLink({
+      messenger: opts.messenger, subjects: clusterSubjects(opts.subjectPrefix), identity: opts.identity, self: this.#self, peers: this.#members,
+      lineage: () => opts.state.doc.lineage(), lineageNoticeIntervalMs: opts.config.syncTimeoutMs, log: opts.log,
+    });
     this.#memberAdds = new MemberAdds({
       selfIdHex: BigInt(this.#self.id).toString(16).padStart(16, '0'),
       clusterId: String(opts.identity.cluster_id),
