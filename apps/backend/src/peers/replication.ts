@@ -11,6 +11,7 @@ import type { MemberChangeReply, MemberChangeRequest, MemberJoin, MemberJoinRepl
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { startSpan } from '@eckd/telemetry';
 import type { BatchEffects, NodeState } from '../write-application.js';
+import { ClockRecordWriter } from './clock-record.js';
 import { ConflictLog } from './conflicts.js';
 import { MemberAdds } from './member-add.js';
 import { MemberChanges } from './member-changes.js';
@@ -79,6 +80,7 @@ export class PeerReplication implements BatchPeers {
   readonly #rounds: PeerSyncRounds;
   readonly #snapshots: SnapshotServer;
   readonly conflicts: ConflictLog;
+  readonly #clockRecord: ClockRecordWriter;
   #inbox: PeerItem[] = [];
   #inboxDropped = 0;
   #memberWritten = false;
@@ -123,6 +125,7 @@ export class PeerReplication implements BatchPeers {
     });
     this.#snapshots = new SnapshotServer(opts.config.snapshot, opts.log);
     this.conflicts = new ConflictLog(opts.config.conflictsKept, opts.log);
+    this.#clockRecord = new ClockRecordWriter(this.#self.id);
   }
 
   start(): void {
@@ -216,6 +219,7 @@ export class PeerReplication implements BatchPeers {
     const now = Date.now();
     for (const peer of answer.values()) this.#rounds.send(state.doc, peer, now);
     this.#writeOwnRecord(state);
+    this.#clockRecord.writeIfDue(state);
     this.#members.refresh(state.doc.members());
     this.#memberChanges.apply(state, effects, { members: this.#members, storedBy: (id) => this.#storedBy.get(id) ?? 0, revision: this.#lastOwnRevision, adds: this.#memberAdds });
     this.#memberAdds.apply(state.doc, this.#members);
