@@ -4,8 +4,9 @@
 // or not at all):
 //   1. the latest snapshot, if any: its header on the first chunk, then the
 //      pieces of its saved document, then of its key index;
-//   2. every stored Automerge change (those it covers were deleted with its
-//      insert; a late duplicate is harmless, Automerge ignores it);
+//   2. every stored Automerge change of the snapshot's lineage (those it
+//      covers were deleted with its insert; a late duplicate is harmless,
+//      Automerge ignores it; another lineage's could never apply, §8.10);
 //   3. every stored PatchBatch from the snapshot's index revision on (the
 //      row ending there carries the events a watch at that revision needs);
 //   4. the stored compact revision and the peers' sync states, on the last chunk.
@@ -62,7 +63,7 @@ async function streamRecovery(client: pg.PoolClient, writer: LoadChunkWriter, ch
     for (let at = 0; at < index.length; at += chunkBytes) await writer.addPiece('snapshot_index', index.subarray(at, at + chunkBytes));
   }
   let changes = 0;
-  for await (const page of readStoredChanges(client)) {
+  for await (const page of readStoredChanges(client, { lineage: snapshot?.lineage })) {
     for (const c of page) await writer.add('changes', c.change);
     changes += page.length;
   }

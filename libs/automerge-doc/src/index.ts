@@ -3,7 +3,7 @@ export { createKvDocument, loadKvDocument } from './kv-document.js';
 export type { AppliedChange, ConflictKind, CutState, EncodedChange, KeyConflict, KeyValue, KvDocument, LeaseRecord, PeerApplyResult } from './kv-document.js';
 export { keyFromBytes, keyToBytes } from './latin1-key.js';
 export { baseChangeHash } from './base-change.js';
-export { originalLineage } from './lineage.js';
+export { lineageIdOnWire, originalLineage } from './lineage.js';
 export type { Lineage } from './lineage.js';
 export { rebaseChange, rebaseChangeOf, rebaseMessage } from './rebase.js';
 export { buildCutBase, decodeCutMessage, encodeCutMessage } from './cut-base.js';

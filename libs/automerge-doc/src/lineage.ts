@@ -18,6 +18,11 @@ export interface Lineage {
 
 export const originalLineage: Lineage = Object.freeze({ id: baseChangeHash, cut: 0 });
 
+/** The id as messages and storage carry it: empty for the original base, so what a member that never cut sends and stores does not change. */
+export function lineageIdOnWire(lineage: Lineage): string {
+  return lineage.id === baseChangeHash ? '' : lineage.id;
+}
+
 type Handle = ReturnType<typeof getBackend>;
 
 /**

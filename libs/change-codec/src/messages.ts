@@ -201,6 +201,8 @@ export interface AppendRequest {
   peer_sync_states?: PeerSyncState[];
   /** 1, 2, … per backend: stored only right after its predecessor; 0 or absent: outside the chain (decoded: '0' when absent) */
   append_index?: Int64;
+  /** the lineage of the batch's change and peers' changes (hex; empty: the original base) */
+  lineage?: string;
 }
 
 /** The persisted part of the sync state with one peer. */
@@ -272,6 +274,8 @@ export interface Rebase {
   document: Uint8Array;
   heads: string[];
   key_count: Int64;
+  /** the new document's lineage (hex; empty: the original base) */
+  lineage?: string;
 }
 
 export interface AppendReply {

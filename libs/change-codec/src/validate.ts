@@ -237,6 +237,7 @@ export const validators = Object.freeze({
     c.that(first === 0 ? m.patch_batch.length === 0 : last >= first, `revisions ${first}..${last} are impossible`);
     if (m.compacted) c.that(c.revision('compact_revision', m.compact_revision) <= Math.max(last, first), 'compact_revision is past the batch');
     if (m.rebase) c.revision('rebase key_count', m.rebase.key_count);
+    c.that([m.lineage, m.rebase?.lineage].every((l) => !l || automergeHash.test(l)), 'a lineage is empty or an Automerge hash');
     const peerChanges = m.peer_changes ?? [];
     c.that(peerChanges.length <= messageLimits.peerChangesMax, `${peerChanges.length} peer changes (at most ${messageLimits.peerChangesMax})`);
     for (const p of peerChanges) {

@@ -20,6 +20,8 @@ export interface PeerSyncStateRow {
 }
 
 export interface AppendRow {
+  /** the lineage of the change and the peers' changes (hex, '' for the original base; §8.10); absent: not recorded (null) */
+  lineage?: string;
   /** Automerge change; absent when the batch made no change to the document. */
   change?: StoredChangeInput;
   /** peers' changes the batch applied (docs/ARCHITECTURE.md §8.3), stored like its own; already stored ones are skipped */
@@ -33,7 +35,7 @@ export interface AppendRow {
   /** the history was compacted at this revision */
   compactRevision?: number;
   /** a history cut after this batch: the new document (concatenated changes) holding the state at `lastRevision` */
-  rebase?: { document: Uint8Array; heads: string[]; keyCount: number };
+  rebase?: { document: Uint8Array; heads: string[]; keyCount: number; lineage?: string };
 }
 
 /** eckd_meta key of the current backend's fencing epoch (ARCHITECTURE §6a). */
@@ -114,7 +116,7 @@ function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined
   // put back a change whose dependencies the cut removed.
   const changes = rows
     .filter((r) => !r.rebase)
-    .flatMap((r) => [...(r.change ? [r.change] : []), ...(r.peerChanges ?? [])].map((change) => ({ change, lastRevision: r.lastRevision })));
+    .flatMap((r) => [...(r.change ? [r.change] : []), ...(r.peerChanges ?? [])].map((change) => ({ change, lastRevision: r.lastRevision, lineage: r.lineage ?? null })));
   const logged = rows.filter((r) => r.patchBatch);
   const compactions = rows.filter((r) => r.compactRevision !== undefined).map((r) => r.compactRevision!);
   // One row per member: an upsert may not touch a row twice in one statement.
@@ -147,8 +149,8 @@ function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined
              where $12::bigint is not null and (select ok from allowed)
              on conflict (key) do update set value = excluded.value
            ), changes as (
-             insert into eckd_changes (actor, seq, revision, change)
-             select * from unnest($1::bytea[], $2::bigint[], $3::bigint[], $4::bytea[]) where (select ok from allowed)
+             insert into eckd_changes (actor, seq, revision, change, lineage)
+             select * from unnest($1::bytea[], $2::bigint[], $3::bigint[], $4::bytea[], $13::text[]) where (select ok from allowed)
              on conflict (actor, seq) do nothing
            ), log as (
              insert into eckd_log (first_revision, last_revision, patches)
@@ -177,6 +179,7 @@ function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined
       syncStates.map(([member]) => member),
       syncStates.map(([, state]) => asBuffer(state)),
       appendIndex ?? null,
+      changes.map((r) => r.lineage),
     ],
   };
 }

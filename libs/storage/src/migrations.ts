@@ -76,6 +76,17 @@ export const migrations: readonly Migration[] = Object.freeze([
         updated_at timestamptz not null default now()
       );`,
   },
+  {
+    // The lineage of each stored change and snapshot (ARCHITECTURE.md
+    // §8.10): its document's base hash, '' for the original base. Null:
+    // stored before lineages were recorded, when a node held one lineage
+    // only, so such a row belongs to whatever lineage is current.
+    version: 4,
+    name: 'lineages',
+    sql: `
+      alter table eckd_changes add column if not exists lineage text;
+      alter table eckd_snapshots add column if not exists lineage text;`,
+  },
 ]);
 
 export async function migrate(pool: Pool): Promise<number[]> {

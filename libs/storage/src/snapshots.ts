@@ -22,6 +22,8 @@ export interface SnapshotInfo {
   keyCount: number;
   documentBytes: number;
   indexBytes: number;
+  /** the document's lineage (hex, '' for the original base; §8.10); null: written before lineages were recorded */
+  lineage: string | null;
 }
 
 export interface SnapshotData extends SnapshotInfo {
@@ -29,7 +31,8 @@ export interface SnapshotData extends SnapshotInfo {
   keyIndex: Buffer;
 }
 
-export type NewSnapshot = Omit<SnapshotData, 'documentBytes' | 'indexBytes' | 'document' | 'keyIndex'> & {
+export type NewSnapshot = Omit<SnapshotData, 'documentBytes' | 'indexBytes' | 'document' | 'keyIndex' | 'lineage'> & {
+  lineage?: string | null;
   document: Uint8Array;
   keyIndex: Uint8Array;
 };
@@ -55,7 +58,7 @@ export class SnapshotConflictError extends StorageError {
 }
 
 const infoColumns = `through_revision, index_revision, compact_revision, heads, key_count,
-  octet_length(document) as document_bytes, octet_length(key_index) as index_bytes`;
+  octet_length(document) as document_bytes, octet_length(key_index) as index_bytes, lineage`;
 
 interface InfoRow {
   through_revision: string;
@@ -65,6 +68,7 @@ interface InfoRow {
   key_count: string;
   document_bytes: number;
   index_bytes: number;
+  lineage: string | null;
 }
 
 function toInfo(r: InfoRow): SnapshotInfo {
@@ -76,6 +80,7 @@ function toInfo(r: InfoRow): SnapshotInfo {
     keyCount: Number(r.key_count),
     documentBytes: Number(r.document_bytes),
     indexBytes: Number(r.index_bytes),
+    lineage: r.lineage,
   };
 }
 
@@ -138,9 +143,9 @@ export async function commitSnapshot(client: PoolClient, commit: SnapshotCommit)
     }
     await client.query('delete from eckd_snapshots');
     await client.query(
-      `insert into eckd_snapshots (through_revision, index_revision, compact_revision, heads, key_count, document, key_index)
-       values ($1, $2, $3, $4, $5, $6, $7)`,
-      [s.throughRevision, s.indexRevision, s.compactRevision, s.heads, s.keyCount, Buffer.from(s.document), Buffer.from(s.keyIndex)],
+      `insert into eckd_snapshots (through_revision, index_revision, compact_revision, heads, key_count, document, key_index, lineage)
+       values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [s.throughRevision, s.indexRevision, s.compactRevision, s.heads, s.keyCount, Buffer.from(s.document), Buffer.from(s.keyIndex), s.lineage ?? null],
     );
     const changes = await client.query(
       `delete from eckd_changes c using unnest($1::bytea[], $2::bigint[]) as d(actor, seq)
@@ -159,6 +164,8 @@ export interface StoredRebase {
   document: Uint8Array;
   heads: string[];
   keyCount: number;
+  /** the new document's lineage (hex, '' for the original base); absent: not recorded */
+  lineage?: string;
 }
 
 /**
@@ -176,15 +183,15 @@ export async function storeRebase(client: PoolClient, rebase: StoredRebase): Pro
   const document = Buffer.from(rebase.document);
   if (latest) {
     await client.query(
-      `insert into eckd_snapshots (through_revision, index_revision, compact_revision, heads, key_count, document, key_index)
-       select $1, index_revision, compact_revision, $2, $3, $4, key_index from eckd_snapshots where through_revision = $5`,
-      [rebase.throughRevision, heads, rebase.keyCount, document, latest.throughRevision],
+      `insert into eckd_snapshots (through_revision, index_revision, compact_revision, heads, key_count, document, key_index, lineage)
+       select $1, index_revision, compact_revision, $2, $3, $4, key_index, $6 from eckd_snapshots where through_revision = $5`,
+      [rebase.throughRevision, heads, rebase.keyCount, document, latest.throughRevision, rebase.lineage ?? null],
     );
   } else {
     await client.query(
-      `insert into eckd_snapshots (through_revision, index_revision, compact_revision, heads, key_count, document, key_index)
-       values ($1, 0, coalesce((select value::bigint from eckd_meta where key = 'compact_revision'), -1), $2, $3, $4, ''::bytea)`,
-      [rebase.throughRevision, heads, rebase.keyCount, document],
+      `insert into eckd_snapshots (through_revision, index_revision, compact_revision, heads, key_count, document, key_index, lineage)
+       values ($1, 0, coalesce((select value::bigint from eckd_meta where key = 'compact_revision'), -1), $2, $3, $4, ''::bytea, $5)`,
+      [rebase.throughRevision, heads, rebase.keyCount, document, rebase.lineage ?? null],
     );
   }
   await client.query('delete from eckd_snapshots where through_revision < $1', [rebase.throughRevision]);

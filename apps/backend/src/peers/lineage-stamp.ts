@@ -1,7 +1,7 @@
 // A lineage as peer messages carry it (docs/ARCHITECTURE.md §8.10): the
 // original base travels as an empty id and number 0, so a member that never
 // cut sends exactly what it sent before the fields existed.
-import { baseChangeHash } from '@eckd/automerge-doc';
+import { baseChangeHash, lineageIdOnWire } from '@eckd/automerge-doc';
 import type { Lineage } from '@eckd/automerge-doc';
 import type { LineageStamp } from '@eckd/change-codec';
 
@@ -13,5 +13,5 @@ export function lineageOfStamp(stamp: LineageStamp): Lineage {
 
 /** The stamp a message carries for `lineage`: empty for the original, so members that never cut send what they sent before. */
 export function stampOf(lineage: Lineage): Required<LineageStamp> {
-  return lineage.id === baseChangeHash ? { lineage: '', lineage_cut: 0 } : { lineage: lineage.id, lineage_cut: lineage.cut };
+  return { lineage: lineageIdOnWire(lineage), lineage_cut: lineage.cut };
 }

@@ -7,7 +7,7 @@
 // stored document, the key index's first revision, the sync states to start
 // from), and starts from it. Whatever fails is logged, and the member starts
 // from its empty state, catching up through the sync rounds as before.
-import { encodedPeerSyncOfHeads, loadKvDocument } from '@eckd/automerge-doc';
+import { encodedPeerSyncOfHeads, lineageIdOnWire, loadKvDocument } from '@eckd/automerge-doc';
 import type { KvDocument } from '@eckd/automerge-doc';
 import { clusterSubjects, codecs, membersCodecs, validated, validators } from '@eckd/change-codec';
 import type { NodeIdentity } from '@eckd/change-codec';
@@ -166,7 +166,7 @@ async function storeSnapshot(opts: SnapshotJoinOptions, snapshot: PeerSnapshot, 
     patch_batch: logged ? codecs.patchBatch.encode({ patches, identity: opts.identity, compact_revision: start.store.compactRevision }) : Buffer.alloc(0),
     compacted: false,
     compact_revision: 0,
-    rebase: { document: snapshot.document, heads: snapshot.heads, key_count: start.doc.size() },
+    rebase: { document: snapshot.document, heads: snapshot.heads, key_count: start.doc.size(), lineage: lineageIdOnWire(snapshot.lineage) },
     fencing_epoch: opts.append.fencingEpoch,
     peer_changes: [],
     peer_sync_states: [...start.peerSyncStates].map(([member, state]) => ({ member, state })),

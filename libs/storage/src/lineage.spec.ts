@@ -1,0 +1,66 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type pg from 'pg';
+import { appendBatch } from './change-log.js';
+import { migrate, migrations } from './migrations.js';
+import { commitSnapshot, latestSnapshotInfo } from './snapshots.js';
+import { readStoredChanges } from './stored-rows.js';
+import { specDatabases } from '../test/spec-databases.js';
+
+const databases = specDatabases();
+after(() => databases.dropAll());
+
+const lineageB = 'b'.repeat(64);
+const change = (actor: string, seq: number) => ({ actor: Buffer.from(actor, 'hex'), seq, bytes: Buffer.from(`${actor}${seq}`) });
+
+async function stored(pool: pg.Pool, lineage?: string | null): Promise<string[]> {
+  const out: string[] = [];
+  for await (const page of readStoredChanges(pool, { lineage, pageRows: 2 })) out.push(...page.map((c) => c.change.toString()));
+  return out;
+}
+
+async function withClient<T>(pool: pg.Pool, f: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    return await f(client);
+  } finally {
+    client.release();
+  }
+}
+
+describe('lineages in storage (ARCHITECTURE §8.10)', () => {
+  test("changes are stored with their lineage; a lineage's read also takes rows stored before lineages were recorded", async () => {
+    const pool = await databases.fresh({ migrate: false });
+    // A database from before migration 4: its rows get no lineage (null).
+    for (const m of migrations.filter((x) => x.version < 4)) await pool.query(m.sql);
+    await pool.query(`create table eckd_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())`);
+    await pool.query(`insert into eckd_migrations (version, name) select unnest($1::int[]), 'x'`, [[1, 2, 3]]);
+    await pool.query(`insert into eckd_changes (actor, seq, revision, change) values ('\\xaa', 1, 1, 'aa1')`);
+    assert.deepEqual(await migrate(pool), [4]);
+
+    await appendBatch(pool, [{ lineage: '', change: change('aa', 2), peerChanges: [change('cc', 1)], firstRevision: 2, lastRevision: 2, patchBatch: Buffer.from('p2') }]);
+    await appendBatch(pool, [{ lineage: lineageB, change: change('dd', 1), firstRevision: 3, lastRevision: 3, patchBatch: Buffer.from('p3') }]);
+    const { rows } = await pool.query<{ change: Buffer; lineage: string | null }>('select change, lineage from eckd_changes order by revision, actor');
+    assert.deepEqual(rows.map((r) => [r.change.toString(), r.lineage]), [['aa1', null], ['aa2', ''], ['cc1', ''], ['dd1', lineageB]]);
+
+    assert.deepEqual(await stored(pool), ['aa1', 'aa2', 'cc1', 'dd1'], 'no lineage asked: every row');
+    assert.deepEqual(await stored(pool, ''), ['aa1', 'aa2', 'cc1'], 'the original lineage');
+    assert.deepEqual(await stored(pool, lineageB), ['aa1', 'dd1']);
+  });
+
+  test("a rebase's and a compaction's snapshot rows carry their document's lineage", async () => {
+    const pool = await databases.fresh();
+    await appendBatch(pool, [{ lineage: '', change: change('aa', 1), firstRevision: 1, lastRevision: 1, patchBatch: Buffer.from('p1') }]);
+    await appendBatch(pool, [{ lineage: '', firstRevision: 2, lastRevision: 2, patchBatch: Buffer.from('p2'), rebase: { document: Buffer.from('base'), heads: ['h'], keyCount: 1, lineage: lineageB } }]);
+    assert.equal((await latestSnapshotInfo(pool))?.lineage, lineageB);
+    assert.deepEqual(await stored(pool), [], 'the rebase replaced every change up to it');
+
+    await appendBatch(pool, [{ lineage: lineageB, change: change('ee', 1), firstRevision: 3, lastRevision: 3, patchBatch: Buffer.from('p3') }]);
+    const snapshot = { throughRevision: 3, indexRevision: 0, compactRevision: -1, heads: ['h3'], keyCount: 1, document: Buffer.from('doc3'), keyIndex: Buffer.alloc(0), lineage: lineageB };
+    await withClient(pool, (c) => commitSnapshot(c, { previousThroughRevision: 2, snapshot, coveredChanges: [change('ee', 1)], logBelowRevision: 0 }));
+    assert.equal((await latestSnapshotInfo(pool))?.lineage, lineageB);
+    // Written without one (a tool, or a compactor from before the column): not recorded.
+    await withClient(pool, (c) => commitSnapshot(c, { previousThroughRevision: 3, snapshot: { ...snapshot, throughRevision: 4, lineage: undefined }, coveredChanges: [], logBelowRevision: 0 }));
+    assert.equal((await latestSnapshotInfo(pool))?.lineage, null);
+  });
+});
