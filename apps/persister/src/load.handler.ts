@@ -9,17 +9,19 @@
 //      Automerge ignores it; another lineage's could never apply, §8.10);
 //   3. every stored PatchBatch from the snapshot's index revision on (the
 //      row ending there carries the events a watch at that revision needs);
-//   4. the stored compact revision and the peers' sync states, on the last chunk.
+//   4. the stored compact revision, the peers' sync states and the voter
+//      states of the cut agreement (§8.10), on the last chunk.
 // First it claims the next fencing epoch for the loading backend (sent on
 // the last chunk): that waits for an append in flight, and the read starts
 // after the claim, so it sees every append a previous backend got stored;
 // from then on the previous backend's appends are refused (ARCHITECTURE §6a).
-import { ChunkBudget, codecs, unknownWireError, validators } from '@eckd/change-codec';
+import { ChunkBudget, codecs, cutCodecs, unknownWireError, validators } from '@eckd/change-codec';
 import type { LoadChunk } from '@eckd/change-codec';
 import {
   claimFencingEpoch,
   latestSnapshotInfo,
   readCompactRevision,
+  readCutAcceptorStates,
   readLogRows,
   readPeerSyncStates,
   readSnapshotKeyIndex,
@@ -73,7 +75,8 @@ async function streamRecovery(client: pg.PoolClient, writer: LoadChunkWriter, ch
     logRows += page.length;
   }
   const peerSyncStates = (await readPeerSyncStates(client)).map((s) => ({ member: s.member, state: s.state }));
-  await writer.finish(await readCompactRevision(client), fencingEpoch, peerSyncStates);
+  const cutAcceptorStates = (await readCutAcceptorStates(client)).map((s) => cutCodecs.cutAcceptorState.decode(s));
+  await writer.finish(await readCompactRevision(client), fencingEpoch, { peerSyncStates, cutAcceptorStates });
   return { snapshotRevision: snapshot?.throughRevision ?? 0, changes, logRows };
 }
 
@@ -123,10 +126,15 @@ class LoadChunkWriter {
     this.#budget.add(bytes.length);
   }
 
-  async finish(compactRevision: number | undefined, fencingEpoch: number, peerSyncStates: NonNullable<LoadChunk['peer_sync_states']>): Promise<void> {
+  async finish(
+    compactRevision: number | undefined,
+    fencingEpoch: number,
+    stored: { peerSyncStates: NonNullable<LoadChunk['peer_sync_states']>; cutAcceptorStates: NonNullable<LoadChunk['cut_acceptor_states']> },
+  ): Promise<void> {
     this.#current.done = true;
     this.#current.fencing_epoch = fencingEpoch;
-    this.#current.peer_sync_states = peerSyncStates;
+    this.#current.peer_sync_states = stored.peerSyncStates;
+    this.#current.cut_acceptor_states = stored.cutAcceptorStates;
     this.#current.compacted = compactRevision !== undefined;
     this.#current.compact_revision = compactRevision ?? 0;
     await this.#flush();

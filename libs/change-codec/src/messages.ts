@@ -37,6 +37,7 @@ import type {
   RequestOp__Output,
   ResponseOp,
 } from '@eckd/etcd-proto';
+import type { CutAcceptorState } from './cut-messages.js';
 import { wireCodec } from './wire.js';
 
 /** A decoded etcd message as a sender may write it: every field optional, nested ones too. */
@@ -203,6 +204,8 @@ export interface AppendRequest {
   append_index?: Int64;
   /** the lineage of the batch's change and peers' changes (hex; empty: the original base) */
   lineage?: string;
+  /** a voter's new promise or acceptance of a cut, stored with the batch (§8.10) */
+  cut_acceptor?: CutAcceptorState | null;
 }
 
 /** The persisted part of the sync state with one peer. */
@@ -308,6 +311,8 @@ export interface LoadChunk {
   fencing_epoch?: Int64;
   /** last chunk: the stored sync state per peer */
   peer_sync_states?: PeerSyncState[];
+  /** last chunk: this node's stored voter states (§8.10) */
+  cut_acceptor_states?: CutAcceptorState[];
 }
 
 /** A backend announcing the fencing epoch it claimed, before it serves. */

@@ -9,7 +9,7 @@ import { tokenIdBytes } from './auth-messages.js';
 import type { AuthState, TokenUses } from './auth-messages.js';
 import type { ConflictsReply, ConflictsRequest } from './conflicts-messages.js';
 import type { BackupChunk, BackupRequest, MaintenanceReply, MaintenanceRequest, StorageReply, StorageRequest } from './maintenance-messages.js';
-import type { CutBallot, CutBaseChunk, CutBaseRequest, CutNotice, CutProposal, CutReply, CutRequest } from './cut-messages.js';
+import type { CutAcceptorState, CutBallot, CutBaseChunk, CutBaseRequest, CutNotice, CutProposal, CutReply, CutRequest } from './cut-messages.js';
 import type { BandReserve, FrontendAnnouncement, MemberJoin, MemberJoinReply, MemberChangeRequest, MembersReply, SnapshotChunk, SnapshotRequest } from './members-messages.js';
 import type {
   AppendReply,
@@ -135,6 +135,23 @@ function checkBallot(c: Checker, ballot: CutBallot | null | undefined): void {
   c.that(isMemberId(ballot.member), 'a ballot names its proposer');
 }
 
+/** A voter's state (§8.10): for one cut of one lineage, a promise, and an acceptance under a ballot it does not exceed. */
+function checkAcceptorState(c: Checker, state: CutAcceptorState): void {
+  c.that(automergeHash.test(state.lineage) && isMemberId(state.cut), "a voter's state names its lineage and cut");
+  checkBallot(c, state.promised);
+  if (!state.accepted) return;
+  checkBallot(c, state.accepted.ballot);
+  checkProposal(c, state.accepted.proposal, state);
+  const [accepted, promised] = [state.accepted.ballot, state.promised];
+  if (accepted && promised && [accepted.round, accepted.member, promised.round, promised.member].every(isMemberId)) c.that(compareBallots(accepted, promised) <= 0, 'a voter accepts no ballot above its promise');
+}
+
+/** Ballots compare by round, then member (u64 decimals). */
+function compareBallots(a: CutBallot, b: CutBallot): number {
+  const [ar, br, am, bm] = [BigInt(a.round), BigInt(b.round), BigInt(a.member), BigInt(b.member)];
+  return ar !== br ? (ar < br ? -1 : 1) : am === bm ? 0 : am < bm ? -1 : 1;
+}
+
 function checkProposal(c: Checker, proposal: CutProposal | null | undefined, request?: { lineage: string; cut: string }): void {
   c.that(proposal !== undefined && proposal !== null, 'a cut step needs its proposal');
   if (!proposal) return;
@@ -238,6 +255,7 @@ export const validators = Object.freeze({
     if (m.compacted) c.that(c.revision('compact_revision', m.compact_revision) <= Math.max(last, first), 'compact_revision is past the batch');
     if (m.rebase) c.revision('rebase key_count', m.rebase.key_count);
     c.that([m.lineage, m.rebase?.lineage].every((l) => !l || automergeHash.test(l)), 'a lineage is empty or an Automerge hash');
+    if (m.cut_acceptor) checkAcceptorState(c, m.cut_acceptor);
     const peerChanges = m.peer_changes ?? [];
     c.that(peerChanges.length <= messageLimits.peerChangesMax, `${peerChanges.length} peer changes (at most ${messageLimits.peerChangesMax})`);
     for (const p of peerChanges) {

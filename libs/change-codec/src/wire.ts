@@ -47,7 +47,7 @@ function wireType(name: string): Type {
       'FrontendApplied', 'MemberStored', 'PeerStoredRevisions',
       'FrontendAnnouncement', 'MembersRequest', 'MembersReply', 'MemberChangeRequest', 'MemberChangeReply', 'BandReserve', 'BandReply', 'MemberJoin', 'MemberTableEntry', 'MemberJoinReply', 'SnapshotRequest', 'SnapshotChunk',
       'AuthChange', 'AuthChangeResult', 'AuthStateRequest', 'AuthState', 'TokenUses',
-      'CutBallot', 'CutProposal', 'CutRequest', 'CutReply', 'CutBaseRequest', 'CutActorSeq', 'CutBaseChunk', 'CutNotice',
+      'CutBallot', 'CutProposal', 'CutAccepted', 'CutAcceptorState', 'CutRequest', 'CutReply', 'CutBaseRequest', 'CutActorSeq', 'CutBaseChunk', 'CutNotice',
     ]) {
       types.set(t, root.lookupType(`eckd.wire.v1.${t}`));
     }

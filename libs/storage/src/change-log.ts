@@ -36,6 +36,19 @@ export interface AppendRow {
   compactRevision?: number;
   /** a history cut after this batch: the new document (concatenated changes) holding the state at `lastRevision` */
   rebase?: { document: Uint8Array; heads: string[]; keyCount: number; lineage?: string };
+  /** a voter's new state in the cut agreement (§8.10): stored unless a higher promise is stored for its cut */
+  cutAcceptor?: CutAcceptorRow;
+}
+
+export interface CutAcceptorRow {
+  /** the lineage being cut (hex) */
+  lineage: string;
+  cut: number;
+  /** the promised ballot, u64 decimals: orders the updates of one cut */
+  promisedRound: string;
+  promisedMember: string;
+  /** the encoded state (change-codec CutAcceptorState) */
+  state: Uint8Array;
 }
 
 /** eckd_meta key of the current backend's fencing epoch (ARCHITECTURE §6a). */
@@ -121,6 +134,8 @@ function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined
   const compactions = rows.filter((r) => r.compactRevision !== undefined).map((r) => r.compactRevision!);
   // One row per member: an upsert may not touch a row twice in one statement.
   const syncStates = [...new Map(rows.flatMap((r) => r.peerSyncStates ?? []).map((s) => [s.member, s.state])).entries()];
+  // The last of the rows' states per cut (one upsert per row).
+  const acceptors = [...new Map(rows.flatMap((r) => (r.cutAcceptor ? [r.cutAcceptor] : [])).map((a) => [`${a.lineage}/${a.cut}`, a])).values()];
   return {
     text: `with current_epoch as materialized (
              select value from eckd_meta where key = '${fencingEpochMetaKey}' and value = $9::bigint::text for share
@@ -164,6 +179,12 @@ function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined
              insert into eckd_peers (member, sync_state)
              select * from unnest($10::text[], $11::bytea[]) where (select ok from allowed)
              on conflict (member) do update set sync_state = excluded.sync_state, updated_at = now()
+           ), acceptor as (
+             insert into eckd_cut_acceptor (lineage, cut, promised_round, promised_member, state)
+             select * from unnest($14::text[], $15::bigint[], $16::numeric[], $17::numeric[], $18::bytea[]) where (select ok from allowed)
+             on conflict (lineage, cut) do update set promised_round = excluded.promised_round, promised_member = excluded.promised_member,
+               state = excluded.state, updated_at = now()
+             where (excluded.promised_round, excluded.promised_member) >= (eckd_cut_acceptor.promised_round, eckd_cut_acceptor.promised_member)
            )
            select fence.fenced, clash.conflicting, chain.out_of_order from fence, clash, chain`,
     values: [
@@ -180,6 +201,11 @@ function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined
       syncStates.map(([, state]) => asBuffer(state)),
       appendIndex ?? null,
       changes.map((r) => r.lineage),
+      acceptors.map((a) => a.lineage),
+      acceptors.map((a) => a.cut),
+      acceptors.map((a) => a.promisedRound),
+      acceptors.map((a) => a.promisedMember),
+      acceptors.map((a) => asBuffer(a.state)),
     ],
   };
 }
@@ -220,6 +246,12 @@ export async function* readLog(pool: Pool, pageRows = 1000): AsyncGenerator<Buff
 export async function readPeerSyncStates(q: Queryable): Promise<PeerSyncStateRow[]> {
   const { rows } = await q.query<{ member: string; sync_state: Buffer }>('select member, sync_state from eckd_peers order by member');
   return rows.map((r) => ({ member: r.member, state: r.sync_state }));
+}
+
+/** Every stored voter state of the cut agreement (§8.10), encoded as the backend sent it. */
+export async function readCutAcceptorStates(q: Queryable): Promise<Uint8Array[]> {
+  const { rows } = await q.query<{ state: Buffer }>('select state from eckd_cut_acceptor order by lineage, cut');
+  return rows.map((r) => r.state);
 }
 
 /** The stored compact revision, or undefined if the history was never compacted. */

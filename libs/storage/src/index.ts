@@ -2,9 +2,9 @@ export { migrate, migrations } from './migrations.js';
 export { inTransaction, withTransaction, withConsistentRead } from './transaction.js';
 export type { TransactionOptions } from './transaction.js';
 export type { Migration } from './migrations.js';
-export { appendBatch, appendChainMetaKey, claimFencingEpoch, fencingEpochMetaKey, readChanges, readLog, readCompactRevision, readPeerSyncStates, durableRevision } from './change-log.js';
+export { appendBatch, appendChainMetaKey, claimFencingEpoch, fencingEpochMetaKey, readChanges, readLog, readCompactRevision, readCutAcceptorStates, readPeerSyncStates, durableRevision } from './change-log.js';
 export { StorageError, FencedAppendError, ConflictingAppendError, OutOfOrderAppendError } from './storage-error.js';
-export type { AppendRow, AppendOptions, PeerSyncStateRow } from './change-log.js';
+export type { AppendRow, AppendOptions, CutAcceptorRow, PeerSyncStateRow } from './change-log.js';
 export { createPool } from './pool.js';
 export {
   readStoredChanges,

@@ -87,6 +87,24 @@ export const migrations: readonly Migration[] = Object.freeze([
       alter table eckd_changes add column if not exists lineage text;
       alter table eckd_snapshots add column if not exists lineage text;`,
   },
+  {
+    // A voter's state in the history cut's agreement (ARCHITECTURE.md §8.10):
+    // per (lineage, cut), the promised ballot (round, member: u64, so
+    // numeric) that orders updates, and the whole state as the backend
+    // encoded it (CutAcceptorState: the promise and the acceptance).
+    version: 5,
+    name: 'cut acceptor',
+    sql: `
+      create table if not exists eckd_cut_acceptor (
+        lineage         text          not null,
+        cut             bigint        not null,
+        promised_round  numeric(20,0) not null,
+        promised_member numeric(20,0) not null,
+        state           bytea         not null,
+        updated_at      timestamptz   not null default now(),
+        primary key (lineage, cut)
+      );`,
+  },
 ]);
 
 export async function migrate(pool: Pool): Promise<number[]> {
