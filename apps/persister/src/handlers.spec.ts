@@ -136,7 +136,20 @@ describe('persister handlers', () => {
     assert.match((await append(backend, batch(8, { cut_acceptor: bad }))).error?.message ?? '', /no ballot above its promise/);
     assert.equal(await durableRevision(pool), 7);
 
-    const states = (await load(backend)).at(-1)!.cut_acceptor_states ?? [];
-    assert.deepEqual(states, [promisedHigh]);
+    const last = (await load(backend)).at(-1)!;
+    fencingEpoch = Number(last.fencing_epoch);
+    assert.deepEqual(last.cut_acceptor_states, [promisedHigh]);
+  });
+
+  test("a coordinated switch's record is stored with its snapshot and comes back on the load's last chunk; a record that does not match its rebase is refused", async () => {
+    const { backend } = persister();
+    const [previous, lineage] = ['c'.repeat(64), 'd'.repeat(64)];
+    const cut_record = { proposal: { lineage: previous, cut: '2', heads: ['e'.repeat(64)], floor_excluded: [], proposer: '7' }, seqs_in_cut: [{ actor: 'a1', seq: '8' }] };
+    const rebase = { document: Buffer.from('base'), heads: ['f'.repeat(64)], key_count: 1, lineage, cut_record, previous_lineage: previous };
+    const wrong = await append(backend, batch(8, { rebase: { ...rebase, previous_lineage: lineage } }));
+    assert.match(wrong.error?.message ?? '', /switch names the new lineage/);
+    assert.equal((await append(backend, batch(8, { rebase }))).error ?? null, null);
+    const last = (await load(backend)).at(-1)!;
+    assert.deepEqual(last.cut_record, cut_record);
   });
 });

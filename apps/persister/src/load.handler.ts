@@ -9,8 +9,9 @@
 //      Automerge ignores it; another lineage's could never apply, §8.10);
 //   3. every stored PatchBatch from the snapshot's index revision on (the
 //      row ending there carries the events a watch at that revision needs);
-//   4. the stored compact revision, the peers' sync states and the voter
-//      states of the cut agreement (§8.10), on the last chunk.
+//   4. the stored compact revision, the peers' sync states, the voter
+//      states of the cut agreement and the record of the cut that made the
+//      snapshot's lineage (§8.10), on the last chunk.
 // First it claims the next fencing epoch for the loading backend (sent on
 // the last chunk): that waits for an append in flight, and the read starts
 // after the claim, so it sees every append a previous backend got stored;
@@ -22,6 +23,7 @@ import {
   latestSnapshotInfo,
   readCompactRevision,
   readCutAcceptorStates,
+  readCutRecord,
   readLogRows,
   readPeerSyncStates,
   readSnapshotKeyIndex,
@@ -76,7 +78,8 @@ async function streamRecovery(client: pg.PoolClient, writer: LoadChunkWriter, ch
   }
   const peerSyncStates = (await readPeerSyncStates(client)).map((s) => ({ member: s.member, state: s.state }));
   const cutAcceptorStates = (await readCutAcceptorStates(client)).map((s) => cutCodecs.cutAcceptorState.decode(s));
-  await writer.finish(await readCompactRevision(client), fencingEpoch, { peerSyncStates, cutAcceptorStates });
+  const cutRecord = await readCutRecord(client, snapshot?.lineage);
+  await writer.finish(await readCompactRevision(client), fencingEpoch, { peerSyncStates, cutAcceptorStates, cutRecord: cutRecord && cutCodecs.cutRecord.decode(cutRecord) });
   return { snapshotRevision: snapshot?.throughRevision ?? 0, changes, logRows };
 }
 
@@ -129,12 +132,13 @@ class LoadChunkWriter {
   async finish(
     compactRevision: number | undefined,
     fencingEpoch: number,
-    stored: { peerSyncStates: NonNullable<LoadChunk['peer_sync_states']>; cutAcceptorStates: NonNullable<LoadChunk['cut_acceptor_states']> },
+    stored: { peerSyncStates: NonNullable<LoadChunk['peer_sync_states']>; cutAcceptorStates: NonNullable<LoadChunk['cut_acceptor_states']>; cutRecord: LoadChunk['cut_record'] },
   ): Promise<void> {
     this.#current.done = true;
     this.#current.fencing_epoch = fencingEpoch;
     this.#current.peer_sync_states = stored.peerSyncStates;
     this.#current.cut_acceptor_states = stored.cutAcceptorStates;
+    this.#current.cut_record = stored.cutRecord ?? null;
     this.#current.compacted = compactRevision !== undefined;
     this.#current.compact_revision = compactRevision ?? 0;
     await this.#flush();

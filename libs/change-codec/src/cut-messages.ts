@@ -32,6 +32,12 @@ export interface CutAcceptorState {
   accepted?: CutAccepted | null;
 }
 
+/** What a member stores when it switches to a cut's lineage (cut-state.proto): the decision and the sequences inside H. */
+export interface CutRecord {
+  proposal: CutProposal | null;
+  seqs_in_cut: { actor: string; seq: string }[];
+}
+
 export type CutOp = 'prepare' | 'accept' | 'decided' | 'status';
 
 /** peers.<member>.cut.v1: one step of the agreement on a cut, or a question for its decision. */
@@ -88,4 +94,5 @@ export const cutCodecs = Object.freeze({
   cutBaseChunk: wireCodec<CutBaseChunk>('CutBaseChunk'),
   cutNotice: wireCodec<CutNotice>('CutNotice'),
   cutAcceptorState: wireCodec<CutAcceptorState>('CutAcceptorState'),
+  cutRecord: wireCodec<CutRecord>('CutRecord'),
 });

@@ -37,7 +37,7 @@ import type {
   RequestOp__Output,
   ResponseOp,
 } from '@eckd/etcd-proto';
-import type { CutAcceptorState } from './cut-messages.js';
+import type { CutAcceptorState, CutRecord } from './cut-messages.js';
 import { wireCodec } from './wire.js';
 
 /** A decoded etcd message as a sender may write it: every field optional, nested ones too. */
@@ -206,6 +206,8 @@ export interface AppendRequest {
   lineage?: string;
   /** a voter's new promise or acceptance of a cut, stored with the batch (§8.10) */
   cut_acceptor?: CutAcceptorState | null;
+  /** a lineage kept since a switch, let go: deleted with the batch (hex; empty: the original base) */
+  drop_lineage?: { lineage: string } | null;
 }
 
 /** The persisted part of the sync state with one peer. */
@@ -279,6 +281,10 @@ export interface Rebase {
   key_count: Int64;
   /** the new document's lineage (hex; empty: the original base) */
   lineage?: string;
+  /** a coordinated cut's switch: the record of the cut that made `lineage` (absent: a single node's rebase) */
+  cut_record?: CutRecord | null;
+  /** with cut_record: the lineage replaced (hex; empty: the original base) */
+  previous_lineage?: string;
 }
 
 export interface AppendReply {
@@ -313,6 +319,8 @@ export interface LoadChunk {
   peer_sync_states?: PeerSyncState[];
   /** last chunk: this node's stored voter states (§8.10) */
   cut_acceptor_states?: CutAcceptorState[];
+  /** last chunk: the record of the cut that made the snapshot's lineage (§8.10) */
+  cut_record?: CutRecord | null;
 }
 
 /** A backend announcing the fencing epoch it claimed, before it serves. */

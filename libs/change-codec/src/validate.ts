@@ -9,7 +9,7 @@ import { tokenIdBytes } from './auth-messages.js';
 import type { AuthState, TokenUses } from './auth-messages.js';
 import type { ConflictsReply, ConflictsRequest } from './conflicts-messages.js';
 import type { BackupChunk, BackupRequest, MaintenanceReply, MaintenanceRequest, StorageReply, StorageRequest } from './maintenance-messages.js';
-import type { CutAcceptorState, CutBallot, CutBaseChunk, CutBaseRequest, CutNotice, CutProposal, CutReply, CutRequest } from './cut-messages.js';
+import type { CutAcceptorState, CutRecord, CutBallot, CutBaseChunk, CutBaseRequest, CutNotice, CutProposal, CutReply, CutRequest } from './cut-messages.js';
 import type { BandReserve, FrontendAnnouncement, MemberJoin, MemberJoinReply, MemberChangeRequest, MembersReply, SnapshotChunk, SnapshotRequest } from './members-messages.js';
 import type {
   AppendReply,
@@ -146,6 +146,16 @@ function checkAcceptorState(c: Checker, state: CutAcceptorState): void {
   if (accepted && promised && [accepted.round, accepted.member, promised.round, promised.member].every(isMemberId)) c.that(compareBallots(accepted, promised) <= 0, 'a voter accepts no ballot above its promise');
 }
 
+/** A switch's record (§8.10): the decision of a cut of another lineage than the one it made, and the sequences inside H. */
+function checkCutRecord(c: Checker, record: CutRecord, rebase: { lineage?: string; previous_lineage?: string }): void {
+  checkProposal(c, record.proposal);
+  const [lineage, previous] = [rebase.lineage ?? '', rebase.previous_lineage ?? ''];
+  c.that(automergeHash.test(lineage) && lineage !== previous && (previous === '' || automergeHash.test(previous)), 'a switch names the new lineage and the one it replaced');
+  c.that(previous === '' || previous === record.proposal?.lineage, 'a switch replaces the lineage its decision cut');
+  c.that(record.seqs_in_cut.length <= messageLimits.cutActorsMax, `${record.seqs_in_cut.length} actors (at most ${messageLimits.cutActorsMax})`);
+  c.that(record.seqs_in_cut.every((s) => actorHex.test(s.actor) && isMemberId(s.seq)), 'a sequence inside the cut names a hex actor and a sequence of 1 or more');
+}
+
 /** Ballots compare by round, then member (u64 decimals). */
 function compareBallots(a: CutBallot, b: CutBallot): number {
   const [ar, br, am, bm] = [BigInt(a.round), BigInt(b.round), BigInt(a.member), BigInt(b.member)];
@@ -256,6 +266,8 @@ export const validators = Object.freeze({
     if (m.rebase) c.revision('rebase key_count', m.rebase.key_count);
     c.that([m.lineage, m.rebase?.lineage].every((l) => !l || automergeHash.test(l)), 'a lineage is empty or an Automerge hash');
     if (m.cut_acceptor) checkAcceptorState(c, m.cut_acceptor);
+    c.that(!m.drop_lineage?.lineage || automergeHash.test(m.drop_lineage.lineage), 'a dropped lineage is empty (the original) or an Automerge hash');
+    if (m.rebase?.cut_record) checkCutRecord(c, m.rebase.cut_record, m.rebase);
     const peerChanges = m.peer_changes ?? [];
     c.that(peerChanges.length <= messageLimits.peerChangesMax, `${peerChanges.length} peer changes (at most ${messageLimits.peerChangesMax})`);
     for (const p of peerChanges) {

@@ -3,6 +3,7 @@
 import type { Pool } from 'pg';
 import { withTransaction } from './transaction.js';
 import { storeRebase } from './snapshots.js';
+import type { StoredRebase } from './snapshots.js';
 import { ConflictingAppendError, FencedAppendError, OutOfOrderAppendError, StorageError } from './storage-error.js';
 import { readLogRows, readStoredChanges } from './stored-rows.js';
 import type { Queryable } from './stored-rows.js';
@@ -35,7 +36,9 @@ export interface AppendRow {
   /** the history was compacted at this revision */
   compactRevision?: number;
   /** a history cut after this batch: the new document (concatenated changes) holding the state at `lastRevision` */
-  rebase?: { document: Uint8Array; heads: string[]; keyCount: number; lineage?: string };
+  rebase?: Omit<StoredRebase, 'throughRevision'>;
+  /** a lineage kept since a switch, let go (§8.10, 5): its changes, snapshot rows and cut record are deleted; never the current one */
+  dropLineage?: string;
   /** a voter's new state in the cut agreement (§8.10): stored unless a higher promise is stored for its cut */
   cutAcceptor?: CutAcceptorRow;
 }
@@ -135,6 +138,7 @@ function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined
   // One row per member: an upsert may not touch a row twice in one statement.
   const syncStates = [...new Map(rows.flatMap((r) => r.peerSyncStates ?? []).map((s) => [s.member, s.state])).entries()];
   // The last of the rows' states per cut (one upsert per row).
+  const drops = rows.flatMap((r) => (r.dropLineage !== undefined ? [r.dropLineage] : []));
   const acceptors = [...new Map(rows.flatMap((r) => (r.cutAcceptor ? [r.cutAcceptor] : [])).map((a) => [`${a.lineage}/${a.cut}`, a])).values()];
   return {
     text: `with current_epoch as materialized (
@@ -185,6 +189,17 @@ function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined
              on conflict (lineage, cut) do update set promised_round = excluded.promised_round, promised_member = excluded.promised_member,
                state = excluded.state, updated_at = now()
              where (excluded.promised_round, excluded.promised_member) >= (eckd_cut_acceptor.promised_round, eckd_cut_acceptor.promised_member)
+           ), current_lineage as materialized (
+             select lineage from eckd_snapshots order by through_revision desc limit 1
+           ), dropping as materialized (
+             select d.lineage from unnest($19::text[]) as d(lineage)
+             where (select ok from allowed) and d.lineage is distinct from (select lineage from current_lineage)
+           ), dropped_changes as (
+             delete from eckd_changes where lineage in (select lineage from dropping)
+           ), dropped_snapshots as (
+             delete from eckd_snapshots where lineage in (select lineage from dropping)
+           ), dropped_records as (
+             delete from eckd_cut where lineage in (select lineage from dropping)
            )
            select fence.fenced, clash.conflicting, chain.out_of_order from fence, clash, chain`,
     values: [
@@ -206,6 +221,7 @@ function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined
       acceptors.map((a) => a.promisedRound),
       acceptors.map((a) => a.promisedMember),
       acceptors.map((a) => asBuffer(a.state)),
+      drops,
     ],
   };
 }

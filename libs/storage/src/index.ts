@@ -21,12 +21,13 @@ export {
   readLatestSnapshot,
   readSnapshotPieces,
   readSnapshotKeyIndex,
+  readCutRecord,
   commitSnapshot,
   tryCompactorLock,
   releaseCompactorLock,
   SnapshotConflictError,
 } from './snapshots.js';
-export type { SnapshotInfo, SnapshotData, NewSnapshot, SnapshotCommit, SnapshotCommitResult } from './snapshots.js';
+export type { SnapshotInfo, SnapshotData, NewSnapshot, SnapshotCommit, SnapshotCommitResult, StoredCutRecord, StoredRebase } from './snapshots.js';
 export { storageSizes, eckdTables, readMeta, writeMeta, vacuumFull, readBackup, streamBackup, restoreBackup } from './maintenance.js';
 export type { StorageSizes, Backup, BackupHead, BackupPage, BackupRowTexts } from './maintenance.js';
 export { acquireNodeLock, NodeLockHeldError } from './node-lock.js';

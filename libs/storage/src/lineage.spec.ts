@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type pg from 'pg';
 import { appendBatch } from './change-log.js';
 import { migrate, migrations } from './migrations.js';
-import { commitSnapshot, latestSnapshotInfo } from './snapshots.js';
+import { commitSnapshot, latestSnapshotInfo, readCutRecord } from './snapshots.js';
 import { readStoredChanges } from './stored-rows.js';
 import { specDatabases } from '../test/spec-databases.js';
 
@@ -62,5 +62,42 @@ describe('lineages in storage (ARCHITECTURE §8.10)', () => {
     // Written without one (a tool, or a compactor from before the column): not recorded.
     await withClient(pool, (c) => commitSnapshot(c, { previousThroughRevision: 3, snapshot: { ...snapshot, throughRevision: 4, lineage: undefined }, coveredChanges: [], logBelowRevision: 0 }));
     assert.equal((await latestSnapshotInfo(pool))?.lineage, null);
+  });
+
+  test('a coordinated switch keeps the lineage it replaces (rows, snapshot) until an append drops it; the compactor folds only its own', async () => {
+    const pool = await databases.fresh();
+    const lineageC = 'c'.repeat(64);
+    const snapshotOf = (through: number, lineage: string) => ({ throughRevision: through, indexRevision: 0, compactRevision: -1, heads: [`h${through}`], keyCount: 1, document: Buffer.from(`doc${through}`), keyIndex: Buffer.alloc(0), lineage });
+    // On the original lineage: a snapshot, a change after it, and one stored without a lineage.
+    await appendBatch(pool, [{ lineage: '', change: change('aa', 1), firstRevision: 1, lastRevision: 1, patchBatch: Buffer.from('p1') }]);
+    await withClient(pool, (c) => commitSnapshot(c, { previousThroughRevision: undefined, snapshot: snapshotOf(1, ''), coveredChanges: [change('aa', 1)], logBelowRevision: 0 }));
+    await appendBatch(pool, [{ lineage: '', change: change('aa', 2), firstRevision: 2, lastRevision: 2, patchBatch: Buffer.from('p2') }]);
+    await appendBatch(pool, [{ change: change('aa', 3), firstRevision: 3, lastRevision: 3, patchBatch: Buffer.from('p3') }]);
+
+    const cut = { cut: 1, previousLineage: '', record: Buffer.from('record of cut 1') };
+    const switchRow = { lineage: '', firstRevision: 4, lastRevision: 4, patchBatch: Buffer.from('p4'), rebase: { document: Buffer.from('base+translations'), heads: ['h4'], keyCount: 1, lineage: lineageC, cut } };
+    await appendBatch(pool, [switchRow]);
+    await appendBatch(pool, [switchRow]); // a retry changes nothing
+    assert.deepEqual(await readCutRecord(pool, lineageC), cut.record);
+    assert.equal((await latestSnapshotInfo(pool))?.lineage, lineageC);
+    assert.deepEqual(await stored(pool, ''), ['aa2', 'aa3'], "the old lineage's changes are kept, the unrecorded one marked as its");
+    // After the switch: the new lineage's changes, and an old-lineage change from a peer that has not switched.
+    await appendBatch(pool, [{ lineage: lineageC, change: change('ee', 1), firstRevision: 5, lastRevision: 5, patchBatch: Buffer.from('p5') }]);
+    await appendBatch(pool, [{ lineage: '', peerChanges: [change('bb', 1)], firstRevision: 6, lastRevision: 6, patchBatch: Buffer.from('p6') }]);
+    assert.deepEqual(await stored(pool, lineageC), ['ee1']);
+    assert.deepEqual(await stored(pool, ''), ['aa2', 'aa3', 'bb1']);
+
+    // The compactor replaces its own lineage's snapshot only.
+    await withClient(pool, (c) => commitSnapshot(c, { previousThroughRevision: 4, snapshot: snapshotOf(5, lineageC), coveredChanges: [change('ee', 1)], logBelowRevision: 0 }));
+    const snapshots = async () => (await pool.query<{ lineage: string }>('select lineage from eckd_snapshots order by through_revision')).rows.map((r) => r.lineage);
+    assert.deepEqual(await snapshots(), ['', lineageC]);
+
+    // Dropping the current lineage does nothing; dropping the kept one deletes its rows, snapshot and record.
+    await appendBatch(pool, [{ lineage: lineageC, dropLineage: lineageC, firstRevision: 7, lastRevision: 7, patchBatch: Buffer.from('p7') }]);
+    assert.deepEqual(await snapshots(), ['', lineageC]);
+    await appendBatch(pool, [{ lineage: lineageC, dropLineage: '', firstRevision: 8, lastRevision: 8, patchBatch: Buffer.from('p8') }]);
+    assert.deepEqual(await snapshots(), [lineageC]);
+    assert.deepEqual(await stored(pool), []);
+    assert.deepEqual(await readCutRecord(pool, lineageC), cut.record, "the current lineage's record stays");
   });
 });

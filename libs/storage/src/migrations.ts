@@ -105,6 +105,22 @@ export const migrations: readonly Migration[] = Object.freeze([
         primary key (lineage, cut)
       );`,
   },
+  {
+    // The record of each coordinated cut this member switched at
+    // (ARCHITECTURE.md §8.10, 4), by the lineage it made: the lineage it
+    // replaced (kept until dropped) and the record as the backend encoded
+    // it (CutRecord: the decision and the sequences inside the cut point).
+    version: 6,
+    name: 'cut records',
+    sql: `
+      create table if not exists eckd_cut (
+        lineage          text        primary key,
+        cut              bigint      not null,
+        previous_lineage text        not null,
+        record           bytea       not null,
+        switched_at      timestamptz not null default now()
+      );`,
+  },
 ]);
 
 export async function migrate(pool: Pool): Promise<number[]> {

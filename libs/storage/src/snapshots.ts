@@ -141,7 +141,8 @@ export async function commitSnapshot(client: PoolClient, commit: SnapshotCommit)
     if (latest?.throughRevision !== commit.previousThroughRevision) {
       throw new SnapshotConflictError(`storage: the latest snapshot is ${latest?.throughRevision ?? 'none'}, not ${commit.previousThroughRevision ?? 'none'}`);
     }
-    await client.query('delete from eckd_snapshots');
+    // Its own lineage's rows only: a lineage kept since a coordinated cut stays until dropped (§8.10).
+    await client.query('delete from eckd_snapshots where $1::text is null or lineage is null or lineage = $1::text', [s.lineage ?? null]);
     await client.query(
       `insert into eckd_snapshots (through_revision, index_revision, compact_revision, heads, key_count, document, key_index, lineage)
        values ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -166,6 +167,16 @@ export interface StoredRebase {
   keyCount: number;
   /** the new document's lineage (hex, '' for the original base); absent: not recorded */
   lineage?: string;
+  /** a coordinated cut's switch (§8.10, 4): the lineage replaced is kept, and the cut's record stored */
+  cut?: StoredCutRecord;
+}
+
+export interface StoredCutRecord {
+  cut: number;
+  /** the lineage the cut replaced (hex, '' for the original base) */
+  previousLineage: string;
+  /** the encoded record (change-codec CutRecord) */
+  record: Uint8Array;
 }
 
 /**
@@ -194,8 +205,34 @@ export async function storeRebase(client: PoolClient, rebase: StoredRebase): Pro
       [rebase.throughRevision, heads, rebase.keyCount, document, rebase.lineage ?? null],
     );
   }
+  if (rebase.cut) {
+    await keepPreviousLineage(client, rebase.lineage ?? '', rebase.cut);
+    return;
+  }
   await client.query('delete from eckd_snapshots where through_revision < $1', [rebase.throughRevision]);
   await client.query('delete from eckd_changes where revision <= $1', [rebase.throughRevision]);
+}
+
+/**
+ * A coordinated switch keeps the lineage it replaces for a lagging peer
+ * (§8.10, 5): rows stored before lineages were recorded are that lineage's,
+ * so they are marked as such before the new lineage's rows follow them; the
+ * cut's record is stored by the lineage it made (once: a retry finds it).
+ */
+async function keepPreviousLineage(client: PoolClient, lineage: string, cut: StoredCutRecord): Promise<void> {
+  await client.query('update eckd_changes set lineage = $1 where lineage is null', [cut.previousLineage]);
+  await client.query('update eckd_snapshots set lineage = $1 where lineage is null', [cut.previousLineage]);
+  await client.query(
+    'insert into eckd_cut (lineage, cut, previous_lineage, record) values ($1, $2, $3, $4) on conflict (lineage) do nothing',
+    [lineage, cut.cut, cut.previousLineage, Buffer.from(cut.record)],
+  );
+}
+
+/** The stored record of the cut that made `lineage` (encoded CutRecord), if any. */
+export async function readCutRecord(q: Queryable, lineage: string | null | undefined): Promise<Buffer | undefined> {
+  if (lineage === null || lineage === undefined) return undefined;
+  const { rows } = await q.query<{ record: Buffer }>('select record from eckd_cut where lineage = $1', [lineage]);
+  return rows[0]?.record;
 }
 
 /** Session-level lock naming "the compactor is running"; false if another session holds it. */
