@@ -303,6 +303,7 @@ function appendContentOf(batch: Batch, patchBatch: Uint8Array): AppendContent {
     rebase: batch.rebase,
     peer_changes: batch.peerChanges.map((c) => ({ actor: Buffer.from(c.actor, 'hex'), seq: c.seq, change: c.bytes })),
     peer_sync_states: batch.peerSyncStates,
+    lineage: batch.lineage,
   };
 }
 

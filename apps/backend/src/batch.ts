@@ -2,6 +2,7 @@
 // results, the events of every new revision, and one Automerge change for
 // the whole batch.
 import type { Context } from '@opentelemetry/api';
+import { lineageIdOnWire } from '@eckd/automerge-doc';
 import type { AppliedChange, EncodedChange } from '@eckd/automerge-doc';
 import type { ProposalResult, ProposeReply, ProposeRequest, Rebase, WireError } from '@eckd/change-codec';
 import type { ResponseOp } from '@eckd/etcd-proto';
@@ -43,6 +44,8 @@ export interface Batch extends BatchEffects {
   baseRevision: number;
   /** the document's history was cut after this batch (stored with it) */
   rebase?: Rebase;
+  /** the lineage of the batch's change and peers' changes (hex, '' for the original base; §8.10) */
+  lineage: string;
   /** peers' changes applied at the start of this batch (stored with it) */
   peerChanges: AppliedChange[];
   /** peers' sync states to store with this batch */
@@ -64,7 +67,8 @@ export function evaluateBatch(state: NodeState, items: QueuedProposal[], limits:
   }));
   const change = state.doc.commit(peers?.originOf(state));
   const whenAppended = peers?.whenAppended(change, state.store.revision);
-  return { items, replies, change, baseRevision, peerChanges, peerSyncStates: peers?.syncStatesToStore() ?? [], whenAppended, ...effects };
+  const lineage = lineageIdOnWire(state.doc.lineage());
+  return { items, replies, change, baseRevision, peerChanges, peerSyncStates: peers?.syncStatesToStore() ?? [], whenAppended, lineage, ...effects };
 }
 
 /**

@@ -8,7 +8,7 @@
 // current leases (one change C), and swaps it in. B‖C is persisted with batch
 // S as the new snapshot document; the changes it replaces are deleted then.
 import { Worker } from 'node:worker_threads';
-import { loadKvDocument } from '@eckd/automerge-doc';
+import { lineageIdOnWire, loadKvDocument } from '@eckd/automerge-doc';
 import type { KvDocument } from '@eckd/automerge-doc';
 import type { Rebase } from '@eckd/change-codec';
 import type { KeyValue, RevisionPatch } from '@eckd/mvcc';
@@ -149,7 +149,7 @@ export class HistoryCutter {
       buildMs: Math.round(swapStarted - pending.startedMs),
       swapMs: Math.round(performance.now() - swapStarted),
     });
-    return { document, heads: next.heads(), key_count: keyCount };
+    return { document, heads: next.heads(), key_count: keyCount, lineage: lineageIdOnWire(next.lineage()) };
   }
 }
 

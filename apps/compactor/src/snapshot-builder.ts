@@ -7,7 +7,7 @@
 // written in the same transactions, so a difference means a row is missing
 // or corrupt, and the run fails with the stored rows untouched.
 import type { Pool } from 'pg';
-import { loadKvDocument } from '@eckd/automerge-doc';
+import { lineageIdOnWire, loadKvDocument } from '@eckd/automerge-doc';
 import type { KvDocument } from '@eckd/automerge-doc';
 import { codecs } from '@eckd/change-codec';
 import { keyValueFromWire, MvccStore, revisionPatchFromWire } from '@eckd/mvcc';
@@ -49,6 +49,7 @@ export async function buildSnapshot(pool: Pool, plan: CompactionPlan): Promise<B
       compactRevision: plan.compactRevision,
       heads: doc.heads(),
       keyCount: doc.size(),
+      lineage: lineageIdOnWire(doc.lineage()),
       document: doc.save(),
       keyIndex,
     },
@@ -67,7 +68,8 @@ export async function buildSnapshot(pool: Pool, plan: CompactionPlan): Promise<B
 async function buildDocument(pool: Pool, previous: SnapshotData | undefined, through: number) {
   const changes: Uint8Array[] = [];
   const covered: { actor: Uint8Array; seq: number }[] = [];
-  for await (const page of readStoredChanges(pool, { upToRevision: through })) {
+  // The previous snapshot's lineage only: another lineage's changes are kept for a lagging peer (§8.10), never folded in.
+  for await (const page of readStoredChanges(pool, { upToRevision: through, lineage: previous?.lineage })) {
     for (const c of page) {
       changes.push(c.change);
       covered.push({ actor: c.actor, seq: c.seq });

@@ -4,8 +4,9 @@
 // appends). Stored only while the sender's fencing epoch is the current one
 // (ARCHITECTURE §6a) and right after its predecessor (the append chain, §2).
 import { SpanKind } from '@opentelemetry/api';
-import { codecs, unknownWireError, validators } from '@eckd/change-codec';
-import type { AppendRequest, AppendReply } from '@eckd/change-codec';
+import { codecs, cutCodecs, unknownWireError, validators } from '@eckd/change-codec';
+import type { AppendRequest, AppendReply, CutAcceptorState } from '@eckd/change-codec';
+import type { CutAcceptorRow, StoredCutRecord } from '@eckd/storage';
 import { ConflictingAppendError, FencedAppendError, appendBatch } from '@eckd/storage';
 import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Message } from '@eckd/service-kit';
@@ -55,12 +56,28 @@ async function persist(pool: pg.Pool, request: AppendRequest): Promise<AppendRep
           lastRevision: Number(request.last_revision),
           patchBatch: request.patch_batch.length > 0 ? request.patch_batch : undefined,
           compactRevision: request.compacted ? Number(request.compact_revision) : undefined,
-          rebase: rebase ? { document: rebase.document, heads: rebase.heads, keyCount: Number(rebase.key_count) } : undefined,
+          lineage: request.lineage ?? '',
+          rebase: rebase ? { document: rebase.document, heads: rebase.heads, keyCount: Number(rebase.key_count), lineage: rebase.lineage ?? '', cut: cutRecordOf(rebase) } : undefined,
+          dropLineage: request.drop_lineage ? request.drop_lineage.lineage : undefined,
           peerChanges: (request.peer_changes ?? []).map((c) => ({ actor: c.actor, seq: Number(c.seq), bytes: c.change })),
           peerSyncStates: (request.peer_sync_states ?? []).map((s) => ({ member: String(s.member), state: s.state })),
+          cutAcceptor: request.cut_acceptor ? acceptorRowOf(request.cut_acceptor) : undefined,
         },
       ], { fencingEpoch: Number(request.fencing_epoch), appendIndex: Number(request.append_index ?? 0) }),
   );
   commitSeconds.record((performance.now() - started) / 1000);
   return { durable_revision: durable };
+}
+
+/** A coordinated switch's record as stored (none for a single node's rebase). */
+function cutRecordOf(rebase: NonNullable<AppendRequest['rebase']>): StoredCutRecord | undefined {
+  const record = rebase.cut_record;
+  if (!record?.proposal) return undefined;
+  return { cut: Number(record.proposal.cut), previousLineage: rebase.previous_lineage ?? '', record: cutCodecs.cutRecord.encode(record) };
+}
+
+/** A voter's state as stored: keyed by its cut, ordered by its promise (the validator checked both are there). */
+function acceptorRowOf(state: CutAcceptorState): CutAcceptorRow {
+  const promised = state.promised!;
+  return { lineage: state.lineage, cut: Number(state.cut), promisedRound: String(promised.round), promisedMember: String(promised.member), state: cutCodecs.cutAcceptorState.encode(state) };
 }

@@ -118,5 +118,38 @@ describe('persister handlers', () => {
     const stale = await append(backend, batch(6));
     assert.equal(stale.fenced, true);
     assert.equal(await durableRevision(pool), 5);
+    fencingEpoch = Number(last.fencing_epoch);
+  });
+
+  test("a voter's cut state is stored with its batch and comes back on the load's last chunk; a lower promise never replaces a higher one", async () => {
+    const { backend } = persister();
+    const lineage = 'a'.repeat(64);
+    const proposal = { lineage, cut: '1', heads: ['b'.repeat(64)], floor_excluded: [], proposer: '7' };
+    const promisedHigh = { lineage, cut: '1', promised: { round: '2', member: '7' }, accepted: { ballot: { round: '2', member: '7' }, proposal } };
+    assert.equal((await append(backend, batch(6, { cut_acceptor: promisedHigh, append_index: 0 }))).error ?? null, null);
+    // A lower ballot's promise (an older state sent again) is stored with its batch but leaves the voter's state alone.
+    const promisedLow = { lineage, cut: '1', promised: { round: '1', member: '9' } };
+    assert.equal((await append(backend, batch(7, { cut_acceptor: promisedLow }))).error ?? null, null);
+    assert.equal(await durableRevision(pool), 7);
+    // An acceptance above the promise is malformed: refused, nothing stored.
+    const bad = { lineage, cut: '1', promised: { round: '1', member: '7' }, accepted: { ballot: { round: '2', member: '7' }, proposal } };
+    assert.match((await append(backend, batch(8, { cut_acceptor: bad }))).error?.message ?? '', /no ballot above its promise/);
+    assert.equal(await durableRevision(pool), 7);
+
+    const last = (await load(backend)).at(-1)!;
+    fencingEpoch = Number(last.fencing_epoch);
+    assert.deepEqual(last.cut_acceptor_states, [promisedHigh]);
+  });
+
+  test("a coordinated switch's record is stored with its snapshot and comes back on the load's last chunk; a record that does not match its rebase is refused", async () => {
+    const { backend } = persister();
+    const [previous, lineage] = ['c'.repeat(64), 'd'.repeat(64)];
+    const cut_record = { proposal: { lineage: previous, cut: '2', heads: ['e'.repeat(64)], floor_excluded: [], proposer: '7' }, seqs_in_cut: [{ actor: 'a1', seq: '8' }] };
+    const rebase = { document: Buffer.from('base'), heads: ['f'.repeat(64)], key_count: 1, lineage, cut_record, previous_lineage: previous };
+    const wrong = await append(backend, batch(8, { rebase: { ...rebase, previous_lineage: lineage } }));
+    assert.match(wrong.error?.message ?? '', /switch names the new lineage/);
+    assert.equal((await append(backend, batch(8, { rebase }))).error ?? null, null);
+    const last = (await load(backend)).at(-1)!;
+    assert.deepEqual(last.cut_record, cut_record);
   });
 });

@@ -4,21 +4,26 @@
 // or not at all):
 //   1. the latest snapshot, if any: its header on the first chunk, then the
 //      pieces of its saved document, then of its key index;
-//   2. every stored Automerge change (those it covers were deleted with its
-//      insert; a late duplicate is harmless, Automerge ignores it);
+//   2. every stored Automerge change of the snapshot's lineage (those it
+//      covers were deleted with its insert; a late duplicate is harmless,
+//      Automerge ignores it; another lineage's could never apply, §8.10);
 //   3. every stored PatchBatch from the snapshot's index revision on (the
 //      row ending there carries the events a watch at that revision needs);
-//   4. the stored compact revision and the peers' sync states, on the last chunk.
+//   4. the stored compact revision, the peers' sync states, the voter
+//      states of the cut agreement and the record of the cut that made the
+//      snapshot's lineage (§8.10), on the last chunk.
 // First it claims the next fencing epoch for the loading backend (sent on
 // the last chunk): that waits for an append in flight, and the read starts
 // after the claim, so it sees every append a previous backend got stored;
 // from then on the previous backend's appends are refused (ARCHITECTURE §6a).
-import { ChunkBudget, codecs, unknownWireError, validators } from '@eckd/change-codec';
+import { ChunkBudget, codecs, cutCodecs, unknownWireError, validators } from '@eckd/change-codec';
 import type { LoadChunk } from '@eckd/change-codec';
 import {
   claimFencingEpoch,
   latestSnapshotInfo,
   readCompactRevision,
+  readCutAcceptorStates,
+  readCutRecord,
   readLogRows,
   readPeerSyncStates,
   readSnapshotKeyIndex,
@@ -62,7 +67,7 @@ async function streamRecovery(client: pg.PoolClient, writer: LoadChunkWriter, ch
     for (let at = 0; at < index.length; at += chunkBytes) await writer.addPiece('snapshot_index', index.subarray(at, at + chunkBytes));
   }
   let changes = 0;
-  for await (const page of readStoredChanges(client)) {
+  for await (const page of readStoredChanges(client, { lineage: snapshot?.lineage })) {
     for (const c of page) await writer.add('changes', c.change);
     changes += page.length;
   }
@@ -72,7 +77,9 @@ async function streamRecovery(client: pg.PoolClient, writer: LoadChunkWriter, ch
     logRows += page.length;
   }
   const peerSyncStates = (await readPeerSyncStates(client)).map((s) => ({ member: s.member, state: s.state }));
-  await writer.finish(await readCompactRevision(client), fencingEpoch, peerSyncStates);
+  const cutAcceptorStates = (await readCutAcceptorStates(client)).map((s) => cutCodecs.cutAcceptorState.decode(s));
+  const cutRecord = await readCutRecord(client, snapshot?.lineage);
+  await writer.finish(await readCompactRevision(client), fencingEpoch, { peerSyncStates, cutAcceptorStates, cutRecord: cutRecord && cutCodecs.cutRecord.decode(cutRecord) });
   return { snapshotRevision: snapshot?.throughRevision ?? 0, changes, logRows };
 }
 
@@ -122,10 +129,16 @@ class LoadChunkWriter {
     this.#budget.add(bytes.length);
   }
 
-  async finish(compactRevision: number | undefined, fencingEpoch: number, peerSyncStates: NonNullable<LoadChunk['peer_sync_states']>): Promise<void> {
+  async finish(
+    compactRevision: number | undefined,
+    fencingEpoch: number,
+    stored: { peerSyncStates: NonNullable<LoadChunk['peer_sync_states']>; cutAcceptorStates: NonNullable<LoadChunk['cut_acceptor_states']>; cutRecord: LoadChunk['cut_record'] },
+  ): Promise<void> {
     this.#current.done = true;
     this.#current.fencing_epoch = fencingEpoch;
-    this.#current.peer_sync_states = peerSyncStates;
+    this.#current.peer_sync_states = stored.peerSyncStates;
+    this.#current.cut_acceptor_states = stored.cutAcceptorStates;
+    this.#current.cut_record = stored.cutRecord ?? null;
     this.#current.compacted = compactRevision !== undefined;
     this.#current.compact_revision = compactRevision ?? 0;
     await this.#flush();

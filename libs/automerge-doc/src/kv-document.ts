@@ -21,6 +21,8 @@ import type { BandReservation } from './band-reservation.js';
 import { decodeMemberRecord, encodeMemberRecord, memberIdHex, memberKey, memberKeyPrefix, visibleMemberRecord } from './member-record.js';
 import type { MemberRecord } from './member-record.js';
 import { clockRecordKey, encodeClockRecord } from './cut-floor.js';
+import { lineageOfHandle } from './lineage.js';
+import type { Lineage } from './lineage.js';
 
 /** The root entries of etcd's auth state (users, roles, the flag): one JSON scalar each, as the member table. */
 export const authRecordPrefix = 'auth:';
@@ -148,6 +150,8 @@ export interface KvDocument {
   putClockRecord(idHex: string, hlc: bigint): void;
   /** The state at `heads` (which this document must hold) as a coordinated cut's base keeps it (cut-base.ts). */
   cutStateAt(heads: string[]): CutState;
+  /** The lineage the document is on (lineage.ts): found at the first call, then kept. */
+  lineage(): Lineage;
   /** Changes from storage or peers; throws AutomergeDocError if dependencies stay missing. */
   applyChanges(changes: Uint8Array[]): void;
   /** The whole document. */
@@ -197,6 +201,7 @@ class AutomergeKvDocument implements KvDocument {
    * size(), keys() or peer apply scans once, ~1 s at 100k keys).
    */
   private keyState: KeyState | undefined;
+  private cachedLineage: Lineage | undefined;
 
   constructor(handle: Handle, syncDoc: SyncDoc, seq: number | undefined) {
     this.handle = handle;
@@ -445,6 +450,11 @@ class AutomergeKvDocument implements KvDocument {
       .sort()
       .map((key) => ({ key, value: rootEntryAt(this.handle, key, heads) }));
     return { kv, leases, root };
+  }
+
+  lineage(): Lineage {
+    this.cachedLineage ??= lineageOfHandle(this.handle);
+    return this.cachedLineage;
   }
 
   save(): Uint8Array {

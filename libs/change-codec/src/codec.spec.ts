@@ -93,7 +93,7 @@ describe('wire codecs', () => {
     });
     assert.equal(Buffer.from(bytes).toString('hex').slice(-22), '4a09' + '0a0107' + '12026162' + '1803');
     const back = codecs.appendRequest.decode(bytes);
-    assert.deepEqual({ ...back.rebase, document: Buffer.from(back.rebase!.document) }, { document: Buffer.from([0x07]), heads: ['ab'], key_count: '3' });
+    assert.deepEqual({ ...back.rebase, document: Buffer.from(back.rebase!.document) }, { document: Buffer.from([0x07]), heads: ['ab'], key_count: '3', lineage: '', cut_record: null });
     assert.equal(codecs.appendRequest.decode(codecs.appendRequest.encode({ ...back, rebase: undefined })).rebase, null);
   });
 
@@ -106,11 +106,17 @@ describe('wire codecs', () => {
     assert.equal(Buffer.from(bytes).toString('hex').slice(-20), '5a08' + '0a01bb' + '1007' + '1a0101');
     const memberId = '18446744073709551615';
     const changes = codecs.peerChanges.decode(codecs.peerChanges.encode({ cluster_id: memberId, origin: memberId, changes: [Buffer.from([1])], heads: ['ab'] }));
-    assert.deepEqual({ ...changes, changes: changes.changes.map((c) => Buffer.from(c)) }, { cluster_id: memberId, origin: memberId, changes: [Buffer.from([1])], heads: ['ab'] });
+    // A sender that leaves the lineage out (an older one) reads as the original lineage.
+    assert.deepEqual({ ...changes, changes: changes.changes.map((c) => Buffer.from(c)) }, { cluster_id: memberId, origin: memberId, changes: [Buffer.from([1])], heads: ['ab'], lineage: '', lineage_cut: '0' });
     const sync = codecs.peerSync.decode(codecs.peerSync.encode({ cluster_id: '1', from: memberId, round: 2, message: Buffer.from([3]) }));
     assert.equal(sync.from, memberId);
     assert.equal(sync.round, '2');
     assert.equal(codecs.peerStored.decode(codecs.peerStored.encode({ cluster_id: '1', from: '2', origin_revision: 2 ** 48 + 1 })).origin_revision, String(2 ** 48 + 1));
+    const lineage = 'c'.repeat(64);
+    const stamped = codecs.peerSync.decode(codecs.peerSync.encode({ cluster_id: '1', from: '2', round: 1, message: Buffer.from([3]), lineage, lineage_cut: 2 }));
+    assert.deepEqual([stamped.lineage, stamped.lineage_cut], [lineage, '2']);
+    const stored = codecs.peerStored.decode(codecs.peerStored.encode({ cluster_id: '1', from: '2', origin_revision: 1, lineage, lineage_cut: 3 }));
+    assert.deepEqual([stored.lineage, stored.lineage_cut], [lineage, '3']);
   });
 
   test('a lease forward carries a ProposeRequest to the owner member, on its own subject; a bad one fails validation', () => {

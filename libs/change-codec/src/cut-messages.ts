@@ -18,6 +18,26 @@ export interface CutProposal {
   proposer: string;
 }
 
+/** What a voter accepted: a ballot and its proposal. */
+export interface CutAccepted {
+  ballot: CutBallot | null;
+  proposal: CutProposal | null;
+}
+
+/** A voter's persisted state for one cut of one lineage (cut-state.proto). */
+export interface CutAcceptorState {
+  lineage: string;
+  cut: string;
+  promised: CutBallot | null;
+  accepted?: CutAccepted | null;
+}
+
+/** What a member stores when it switches to a cut's lineage (cut-state.proto): the decision and the sequences inside H. */
+export interface CutRecord {
+  proposal: CutProposal | null;
+  seqs_in_cut: { actor: string; seq: string }[];
+}
+
 export type CutOp = 'prepare' | 'accept' | 'decided' | 'status';
 
 /** peers.<member>.cut.v1: one step of the agreement on a cut, or a question for its decision. */
@@ -73,4 +93,6 @@ export const cutCodecs = Object.freeze({
   cutBaseRequest: wireCodec<CutBaseRequest>('CutBaseRequest'),
   cutBaseChunk: wireCodec<CutBaseChunk>('CutBaseChunk'),
   cutNotice: wireCodec<CutNotice>('CutNotice'),
+  cutAcceptorState: wireCodec<CutAcceptorState>('CutAcceptorState'),
+  cutRecord: wireCodec<CutRecord>('CutRecord'),
 });

@@ -2,7 +2,7 @@
 // (proto/eckd/wire/v1/members.proto), and one codec each. Members are
 // etcd's own message, in etcd-proto's decoded form.
 import type { Member__Output } from '@eckd/etcd-proto';
-import type { PeerSyncState, WireError } from './messages.js';
+import type { LineageStamp, PeerSyncState, WireError } from './messages.js';
 import { wireCodec } from './wire.js';
 
 export interface FrontendAnnouncement {
@@ -78,7 +78,7 @@ export interface SnapshotRequest {
 }
 
 /** One piece of the saved document; the first also carries its heads, its size and the server's sync states with its other peers. */
-export interface SnapshotChunk {
+export interface SnapshotChunk extends LineageStamp {
   index: number;
   done: boolean;
   error?: WireError | null;

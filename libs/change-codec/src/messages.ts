@@ -37,6 +37,7 @@ import type {
   RequestOp__Output,
   ResponseOp,
 } from '@eckd/etcd-proto';
+import type { CutAcceptorState, CutRecord } from './cut-messages.js';
 import { wireCodec } from './wire.js';
 
 /** A decoded etcd message as a sender may write it: every field optional, nested ones too. */
@@ -201,6 +202,12 @@ export interface AppendRequest {
   peer_sync_states?: PeerSyncState[];
   /** 1, 2, … per backend: stored only right after its predecessor; 0 or absent: outside the chain (decoded: '0' when absent) */
   append_index?: Int64;
+  /** the lineage of the batch's change and peers' changes (hex; empty: the original base) */
+  lineage?: string;
+  /** a voter's new promise or acceptance of a cut, stored with the batch (§8.10) */
+  cut_acceptor?: CutAcceptorState | null;
+  /** a lineage kept since a switch, let go: deleted with the batch (hex; empty: the original base) */
+  drop_lineage?: { lineage: string } | null;
 }
 
 /** The persisted part of the sync state with one peer. */
@@ -216,8 +223,19 @@ export interface PeerChange {
   change: Uint8Array;
 }
 
+/**
+ * The lineage a peer message belongs to (docs/ARCHITECTURE.md §8.10): its
+ * base's hash (hex; empty: the original base) and the number of the cut
+ * that made it (0: the original). Added within v1, so a sender may leave
+ * both out; a decoded message always has them.
+ */
+export interface LineageStamp {
+  lineage?: string;
+  lineage_cut?: Int64;
+}
+
 /** A batch's own change, pushed to every peer after its append committed. */
-export interface PeerChanges {
+export interface PeerChanges extends LineageStamp {
   cluster_id: Int64;
   origin: Int64;
   changes: Uint8Array[];
@@ -225,7 +243,7 @@ export interface PeerChanges {
 }
 
 /** One Automerge sync message for the addressed member. */
-export interface PeerSync {
+export interface PeerSync extends LineageStamp {
   cluster_id: Int64;
   from: Int64;
   round: Int64;
@@ -240,7 +258,7 @@ export interface LeaseForward {
   request: ProposeRequest;
 }
 
-export interface PeerStored {
+export interface PeerStored extends LineageStamp {
   cluster_id: Int64;
   from: Int64;
   origin_revision: Int64;
@@ -268,6 +286,12 @@ export interface Rebase {
   document: Uint8Array;
   heads: string[];
   key_count: Int64;
+  /** the new document's lineage (hex; empty: the original base) */
+  lineage?: string;
+  /** a coordinated cut's switch: the record of the cut that made `lineage` (absent: a single node's rebase) */
+  cut_record?: CutRecord | null;
+  /** with cut_record: the lineage replaced (hex; empty: the original base) */
+  previous_lineage?: string;
 }
 
 export interface AppendReply {
@@ -300,6 +324,10 @@ export interface LoadChunk {
   fencing_epoch?: Int64;
   /** last chunk: the stored sync state per peer */
   peer_sync_states?: PeerSyncState[];
+  /** last chunk: this node's stored voter states (§8.10) */
+  cut_acceptor_states?: CutAcceptorState[];
+  /** last chunk: the record of the cut that made the snapshot's lineage (§8.10) */
+  cut_record?: CutRecord | null;
 }
 
 /** A backend announcing the fencing epoch it claimed, before it serves. */

@@ -28,6 +28,12 @@ describe('validators', () => {
     assert.equal(validators.peerSync({ cluster_id: '1', from: '2', round: '0', message: new Uint8Array([1]) }), undefined);
     assert.ok(validators.peerSync({ cluster_id: '1', from: '2', round: '0', message: new Uint8Array() }));
     assert.ok(validators.peerStored({ cluster_id: '1', from: '2', origin_revision: '-1' }));
+    // The lineage (ARCHITECTURE §8.10): empty with cut 0 (the original), or a hash with any cut number.
+    assert.equal(validators.peerSync({ cluster_id: '1', from: '2', round: '0', message: new Uint8Array([1]), lineage: head, lineage_cut: '0' }), undefined);
+    assert.equal(validators.peerStored({ cluster_id: '1', from: '2', origin_revision: '1', lineage: head, lineage_cut: '4' }), undefined);
+    assert.ok(validators.peerChanges({ cluster_id: '1', origin: '2', changes: [new Uint8Array([1])], heads: [], lineage: 'not-a-hash', lineage_cut: '1' }));
+    assert.ok(validators.peerSync({ cluster_id: '1', from: '2', round: '0', message: new Uint8Array([1]), lineage: '', lineage_cut: '1' }));
+    assert.ok(validators.peerStored({ cluster_id: '1', from: '2', origin_revision: '1', lineage: head, lineage_cut: '-1' }));
     assert.equal(validators.appendRequest(append({ peer_changes: [{ actor: new Uint8Array([1]), seq: '3', change: new Uint8Array([1]) }] })), undefined);
     assert.ok(validators.appendRequest(append({ peer_changes: [{ actor: new Uint8Array([1]), seq: '0', change: new Uint8Array([1]) }] })));
   });

@@ -9,7 +9,7 @@ import { tokenIdBytes } from './auth-messages.js';
 import type { AuthState, TokenUses } from './auth-messages.js';
 import type { ConflictsReply, ConflictsRequest } from './conflicts-messages.js';
 import type { BackupChunk, BackupRequest, MaintenanceReply, MaintenanceRequest, StorageReply, StorageRequest } from './maintenance-messages.js';
-import type { CutBallot, CutBaseChunk, CutBaseRequest, CutNotice, CutProposal, CutReply, CutRequest } from './cut-messages.js';
+import type { CutAcceptorState, CutRecord, CutBallot, CutBaseChunk, CutBaseRequest, CutNotice, CutProposal, CutReply, CutRequest } from './cut-messages.js';
 import type { BandReserve, FrontendAnnouncement, MemberJoin, MemberJoinReply, MemberChangeRequest, MembersReply, SnapshotChunk, SnapshotRequest } from './members-messages.js';
 import type {
   AppendReply,
@@ -18,6 +18,7 @@ import type {
   CompactorRunRequest,
   FrontendApplied,
   Int64,
+  LineageStamp,
   LoadChunk,
   LoadRequest,
   PatchBatch,
@@ -135,6 +136,33 @@ function checkBallot(c: Checker, ballot: CutBallot | null | undefined): void {
   c.that(isMemberId(ballot.member), 'a ballot names its proposer');
 }
 
+/** A voter's state (§8.10): for one cut of one lineage, a promise, and an acceptance under a ballot it does not exceed. */
+function checkAcceptorState(c: Checker, state: CutAcceptorState): void {
+  c.that(automergeHash.test(state.lineage) && isMemberId(state.cut), "a voter's state names its lineage and cut");
+  checkBallot(c, state.promised);
+  if (!state.accepted) return;
+  checkBallot(c, state.accepted.ballot);
+  checkProposal(c, state.accepted.proposal, state);
+  const [accepted, promised] = [state.accepted.ballot, state.promised];
+  if (accepted && promised && [accepted.round, accepted.member, promised.round, promised.member].every(isMemberId)) c.that(compareBallots(accepted, promised) <= 0, 'a voter accepts no ballot above its promise');
+}
+
+/** A switch's record (§8.10): the decision of a cut of another lineage than the one it made, and the sequences inside H. */
+function checkCutRecord(c: Checker, record: CutRecord, rebase: { lineage?: string; previous_lineage?: string }): void {
+  checkProposal(c, record.proposal);
+  const [lineage, previous] = [rebase.lineage ?? '', rebase.previous_lineage ?? ''];
+  c.that(automergeHash.test(lineage) && lineage !== previous && (previous === '' || automergeHash.test(previous)), 'a switch names the new lineage and the one it replaced');
+  c.that(previous === '' || previous === record.proposal?.lineage, 'a switch replaces the lineage its decision cut');
+  c.that(record.seqs_in_cut.length <= messageLimits.cutActorsMax, `${record.seqs_in_cut.length} actors (at most ${messageLimits.cutActorsMax})`);
+  c.that(record.seqs_in_cut.every((s) => actorHex.test(s.actor) && isMemberId(s.seq)), 'a sequence inside the cut names a hex actor and a sequence of 1 or more');
+}
+
+/** Ballots compare by round, then member (u64 decimals). */
+function compareBallots(a: CutBallot, b: CutBallot): number {
+  const [ar, br, am, bm] = [BigInt(a.round), BigInt(b.round), BigInt(a.member), BigInt(b.member)];
+  return ar !== br ? (ar < br ? -1 : 1) : am === bm ? 0 : am < bm ? -1 : 1;
+}
+
 function checkProposal(c: Checker, proposal: CutProposal | null | undefined, request?: { lineage: string; cut: string }): void {
   c.that(proposal !== undefined && proposal !== null, 'a cut step needs its proposal');
   if (!proposal) return;
@@ -164,6 +192,14 @@ function checkPatches(c: Checker, patches: readonly RevisionPatch[]): number {
     previous = revision;
   }
   return previous;
+}
+
+/** A peer message's lineage (ARCHITECTURE §8.10): empty (the original base, cut 0) or an Automerge hash, with its cut number. */
+function checkLineage(c: Checker, m: LineageStamp): void {
+  const lineage = m.lineage ?? '';
+  c.that(lineage === '' || automergeHash.test(lineage), 'a lineage is empty or an Automerge hash');
+  c.count('lineage_cut', m.lineage_cut ?? 0);
+  c.that(lineage !== '' || String(m.lineage_cut ?? 0) === '0', 'the original lineage (empty) is cut 0');
 }
 
 function checkPeerSyncStates(c: Checker, states: readonly PeerSyncState[] | undefined): void {
@@ -229,6 +265,10 @@ export const validators = Object.freeze({
     c.that(first === 0 ? m.patch_batch.length === 0 : last >= first, `revisions ${first}..${last} are impossible`);
     if (m.compacted) c.that(c.revision('compact_revision', m.compact_revision) <= Math.max(last, first), 'compact_revision is past the batch');
     if (m.rebase) c.revision('rebase key_count', m.rebase.key_count);
+    c.that([m.lineage, m.rebase?.lineage].every((l) => !l || automergeHash.test(l)), 'a lineage is empty or an Automerge hash');
+    if (m.cut_acceptor) checkAcceptorState(c, m.cut_acceptor);
+    c.that(!m.drop_lineage?.lineage || automergeHash.test(m.drop_lineage.lineage), 'a dropped lineage is empty (the original) or an Automerge hash');
+    if (m.rebase?.cut_record) checkCutRecord(c, m.rebase.cut_record, m.rebase);
     const peerChanges = m.peer_changes ?? [];
     c.that(peerChanges.length <= messageLimits.peerChangesMax, `${peerChanges.length} peer changes (at most ${messageLimits.peerChangesMax})`);
     for (const p of peerChanges) {
@@ -243,16 +283,19 @@ export const validators = Object.freeze({
     c.that(String(m.origin) !== '0', 'origin must be a member id');
     c.that(m.changes.length > 0 && m.changes.length <= messageLimits.peerChangesMax, `${m.changes.length} changes (1 to ${messageLimits.peerChangesMax})`);
     c.that(m.heads.length <= messageLimits.headsMax && m.heads.every((h) => automergeHash.test(h)), 'heads must be Automerge hashes');
+    checkLineage(c, m);
   }),
 
   peerSync: validator<PeerSync>('PeerSync', (m, c) => {
     c.that(String(m.from) !== '0', 'from must be a member id');
     c.that(m.message.length > 0, 'a sync message is not empty');
+    checkLineage(c, m);
   }),
 
   peerStored: validator<PeerStored>('PeerStored', (m, c) => {
     c.that(String(m.from) !== '0', 'from must be a member id');
     c.revision('origin_revision', m.origin_revision);
+    checkLineage(c, m);
   }),
 
   leaseForward: validator<LeaseForward>('LeaseForward', (m, c) => {
@@ -392,6 +435,7 @@ export const validators = Object.freeze({
     // The header (heads, size) is the first chunk's, unless the stream is an error.
     if (m.index === 0 && !m.error) c.that(m.heads.length > 0 && Number(m.document_bytes) > 0, 'the first snapshot chunk carries the heads and the document size');
     c.that(m.peer_sync_states.length <= messageLimits.peersMax && m.peer_sync_states.every((s) => String(s.member) !== '0'), 'a sync state names its member');
+    checkLineage(c, m);
   }),
   cutRequest: validator<CutRequest>('CutRequest', (m, c) => {
     c.that(isMemberId(m.from), 'from must be a member id');

@@ -39,7 +39,7 @@ function wireType(name: string): Type {
     for (const t of [
       'WireError', 'Proposal', 'ProposeRequest', 'ProposalResult', 'ProposeReply',
       'ReadIndexRequest', 'ReadIndexReply', 'RevisionPatch', 'PatchBatch', 'SyncRequest',
-      'SyncChunk', 'AppendRequest', 'Rebase', 'AppendReply', 'PeerChange', 'PeerSyncState', 'PeerChanges', 'PeerSync', 'PeerStored', 'LeaseForward', 'LoadRequest', 'LoadChunk', 'BackendTakeover', 'NodeIdentity',
+      'SyncChunk', 'AppendRequest', 'Rebase', 'DroppedLineage', 'AppendReply', 'PeerChange', 'PeerSyncState', 'PeerChanges', 'PeerSync', 'PeerStored', 'LeaseForward', 'LoadRequest', 'LoadChunk', 'BackendTakeover', 'NodeIdentity',
       'LoadSnapshot', 'SnapshotIndex', 'CompactorRunRequest', 'CompactorRunReply',
       'MaintenanceRequest', 'NodeStatus', 'MaintenanceReply', 'MaintenanceState', 'StorageStatusRequest',
       'StorageDefragmentRequest', 'StorageRequest', 'StorageReply', 'BackupRequest', 'BackupChunk', 'BackupFile', 'BackupRows',
@@ -47,7 +47,7 @@ function wireType(name: string): Type {
       'FrontendApplied', 'MemberStored', 'PeerStoredRevisions',
       'FrontendAnnouncement', 'MembersRequest', 'MembersReply', 'MemberChangeRequest', 'MemberChangeReply', 'BandReserve', 'BandReply', 'MemberJoin', 'MemberTableEntry', 'MemberJoinReply', 'SnapshotRequest', 'SnapshotChunk',
       'AuthChange', 'AuthChangeResult', 'AuthStateRequest', 'AuthState', 'TokenUses',
-      'CutBallot', 'CutProposal', 'CutRequest', 'CutReply', 'CutBaseRequest', 'CutActorSeq', 'CutBaseChunk', 'CutNotice',
+      'CutBallot', 'CutProposal', 'CutAccepted', 'CutAcceptorState', 'CutRecord', 'CutRequest', 'CutReply', 'CutBaseRequest', 'CutActorSeq', 'CutBaseChunk', 'CutNotice',
     ]) {
       types.set(t, root.lookupType(`eckd.wire.v1.${t}`));
     }

@@ -87,7 +87,7 @@ describe('storage', () => {
     assert.equal(await appendBatch(pool, [cut]), 8);
     // no snapshot before: no key index, the stored compact revision
     assert.deepEqual(await latestSnapshotInfo(pool), {
-      throughRevision: 8, indexRevision: 0, compactRevision: 6, heads: ['h8'], keyCount: 3, documentBytes: 9, indexBytes: 0,
+      throughRevision: 8, indexRevision: 0, compactRevision: 6, heads: ['h8'], keyCount: 3, documentBytes: 9, indexBytes: 0, lineage: null,
     });
     assert.deepEqual((await readLatestSnapshot(pool))?.document, Buffer.from('base-at-8'));
     assert.deepEqual(await storedChanges(), []);

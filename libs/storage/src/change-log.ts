@@ -3,6 +3,7 @@
 import type { Pool } from 'pg';
 import { withTransaction } from './transaction.js';
 import { storeRebase } from './snapshots.js';
+import type { StoredRebase } from './snapshots.js';
 import { ConflictingAppendError, FencedAppendError, OutOfOrderAppendError, StorageError } from './storage-error.js';
 import { readLogRows, readStoredChanges } from './stored-rows.js';
 import type { Queryable } from './stored-rows.js';
@@ -20,6 +21,8 @@ export interface PeerSyncStateRow {
 }
 
 export interface AppendRow {
+  /** the lineage of the change and the peers' changes (hex, '' for the original base; §8.10); absent: not recorded (null) */
+  lineage?: string;
   /** Automerge change; absent when the batch made no change to the document. */
   change?: StoredChangeInput;
   /** peers' changes the batch applied (docs/ARCHITECTURE.md §8.3), stored like its own; already stored ones are skipped */
@@ -33,7 +36,22 @@ export interface AppendRow {
   /** the history was compacted at this revision */
   compactRevision?: number;
   /** a history cut after this batch: the new document (concatenated changes) holding the state at `lastRevision` */
-  rebase?: { document: Uint8Array; heads: string[]; keyCount: number };
+  rebase?: Omit<StoredRebase, 'throughRevision'>;
+  /** a lineage kept since a switch, let go (§8.10, 5): its changes, snapshot rows and cut record are deleted; never the current one */
+  dropLineage?: string;
+  /** a voter's new state in the cut agreement (§8.10): stored unless a higher promise is stored for its cut */
+  cutAcceptor?: CutAcceptorRow;
+}
+
+export interface CutAcceptorRow {
+  /** the lineage being cut (hex) */
+  lineage: string;
+  cut: number;
+  /** the promised ballot, u64 decimals: orders the updates of one cut */
+  promisedRound: string;
+  promisedMember: string;
+  /** the encoded state (change-codec CutAcceptorState) */
+  state: Uint8Array;
 }
 
 /** eckd_meta key of the current backend's fencing epoch (ARCHITECTURE §6a). */
@@ -114,11 +132,14 @@ function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined
   // put back a change whose dependencies the cut removed.
   const changes = rows
     .filter((r) => !r.rebase)
-    .flatMap((r) => [...(r.change ? [r.change] : []), ...(r.peerChanges ?? [])].map((change) => ({ change, lastRevision: r.lastRevision })));
+    .flatMap((r) => [...(r.change ? [r.change] : []), ...(r.peerChanges ?? [])].map((change) => ({ change, lastRevision: r.lastRevision, lineage: r.lineage ?? null })));
   const logged = rows.filter((r) => r.patchBatch);
   const compactions = rows.filter((r) => r.compactRevision !== undefined).map((r) => r.compactRevision!);
   // One row per member: an upsert may not touch a row twice in one statement.
   const syncStates = [...new Map(rows.flatMap((r) => r.peerSyncStates ?? []).map((s) => [s.member, s.state])).entries()];
+  // The last of the rows' states per cut (one upsert per row).
+  const drops = rows.flatMap((r) => (r.dropLineage !== undefined ? [r.dropLineage] : []));
+  const acceptors = [...new Map(rows.flatMap((r) => (r.cutAcceptor ? [r.cutAcceptor] : [])).map((a) => [`${a.lineage}/${a.cut}`, a])).values()];
   return {
     text: `with current_epoch as materialized (
              select value from eckd_meta where key = '${fencingEpochMetaKey}' and value = $9::bigint::text for share
@@ -147,8 +168,8 @@ function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined
              where $12::bigint is not null and (select ok from allowed)
              on conflict (key) do update set value = excluded.value
            ), changes as (
-             insert into eckd_changes (actor, seq, revision, change)
-             select * from unnest($1::bytea[], $2::bigint[], $3::bigint[], $4::bytea[]) where (select ok from allowed)
+             insert into eckd_changes (actor, seq, revision, change, lineage)
+             select * from unnest($1::bytea[], $2::bigint[], $3::bigint[], $4::bytea[], $13::text[]) where (select ok from allowed)
              on conflict (actor, seq) do nothing
            ), log as (
              insert into eckd_log (first_revision, last_revision, patches)
@@ -162,6 +183,23 @@ function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined
              insert into eckd_peers (member, sync_state)
              select * from unnest($10::text[], $11::bytea[]) where (select ok from allowed)
              on conflict (member) do update set sync_state = excluded.sync_state, updated_at = now()
+           ), acceptor as (
+             insert into eckd_cut_acceptor (lineage, cut, promised_round, promised_member, state)
+             select * from unnest($14::text[], $15::bigint[], $16::numeric[], $17::numeric[], $18::bytea[]) where (select ok from allowed)
+             on conflict (lineage, cut) do update set promised_round = excluded.promised_round, promised_member = excluded.promised_member,
+               state = excluded.state, updated_at = now()
+             where (excluded.promised_round, excluded.promised_member) >= (eckd_cut_acceptor.promised_round, eckd_cut_acceptor.promised_member)
+           ), current_lineage as materialized (
+             select lineage from eckd_snapshots order by through_revision desc limit 1
+           ), dropping as materialized (
+             select d.lineage from unnest($19::text[]) as d(lineage)
+             where (select ok from allowed) and d.lineage is distinct from (select lineage from current_lineage)
+           ), dropped_changes as (
+             delete from eckd_changes where lineage in (select lineage from dropping)
+           ), dropped_snapshots as (
+             delete from eckd_snapshots where lineage in (select lineage from dropping)
+           ), dropped_records as (
+             delete from eckd_cut where lineage in (select lineage from dropping)
            )
            select fence.fenced, clash.conflicting, chain.out_of_order from fence, clash, chain`,
     values: [
@@ -177,6 +215,13 @@ function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined
       syncStates.map(([member]) => member),
       syncStates.map(([, state]) => asBuffer(state)),
       appendIndex ?? null,
+      changes.map((r) => r.lineage),
+      acceptors.map((a) => a.lineage),
+      acceptors.map((a) => a.cut),
+      acceptors.map((a) => a.promisedRound),
+      acceptors.map((a) => a.promisedMember),
+      acceptors.map((a) => asBuffer(a.state)),
+      drops,
     ],
   };
 }
@@ -217,6 +262,12 @@ export async function* readLog(pool: Pool, pageRows = 1000): AsyncGenerator<Buff
 export async function readPeerSyncStates(q: Queryable): Promise<PeerSyncStateRow[]> {
   const { rows } = await q.query<{ member: string; sync_state: Buffer }>('select member, sync_state from eckd_peers order by member');
   return rows.map((r) => ({ member: r.member, state: r.sync_state }));
+}
+
+/** Every stored voter state of the cut agreement (§8.10), encoded as the backend sent it. */
+export async function readCutAcceptorStates(q: Queryable): Promise<Uint8Array[]> {
+  const { rows } = await q.query<{ state: Buffer }>('select state from eckd_cut_acceptor order by lineage, cut');
+  return rows.map((r) => r.state);
 }
 
 /** The stored compact revision, or undefined if the history was never compacted. */

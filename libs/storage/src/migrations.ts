@@ -76,6 +76,51 @@ export const migrations: readonly Migration[] = Object.freeze([
         updated_at timestamptz not null default now()
       );`,
   },
+  {
+    // The lineage of each stored change and snapshot (ARCHITECTURE.md
+    // §8.10): its document's base hash, '' for the original base. Null:
+    // stored before lineages were recorded, when a node held one lineage
+    // only, so such a row belongs to whatever lineage is current.
+    version: 4,
+    name: 'lineages',
+    sql: `
+      alter table eckd_changes add column if not exists lineage text;
+      alter table eckd_snapshots add column if not exists lineage text;`,
+  },
+  {
+    // A voter's state in the history cut's agreement (ARCHITECTURE.md §8.10):
+    // per (lineage, cut), the promised ballot (round, member: u64, so
+    // numeric) that orders updates, and the whole state as the backend
+    // encoded it (CutAcceptorState: the promise and the acceptance).
+    version: 5,
+    name: 'cut acceptor',
+    sql: `
+      create table if not exists eckd_cut_acceptor (
+        lineage         text          not null,
+        cut             bigint        not null,
+        promised_round  numeric(20,0) not null,
+        promised_member numeric(20,0) not null,
+        state           bytea         not null,
+        updated_at      timestamptz   not null default now(),
+        primary key (lineage, cut)
+      );`,
+  },
+  {
+    // The record of each coordinated cut this member switched at
+    // (ARCHITECTURE.md §8.10, 4), by the lineage it made: the lineage it
+    // replaced (kept until dropped) and the record as the backend encoded
+    // it (CutRecord: the decision and the sequences inside the cut point).
+    version: 6,
+    name: 'cut records',
+    sql: `
+      create table if not exists eckd_cut (
+        lineage          text        primary key,
+        cut              bigint      not null,
+        previous_lineage text        not null,
+        record           bytea       not null,
+        switched_at      timestamptz not null default now()
+      );`,
+  },
 ]);
 
 export async function migrate(pool: Pool): Promise<number[]> {

@@ -83,7 +83,7 @@ describe('snapshots and paged reads', () => {
     assert.deepEqual((await all(readStoredChanges(pool))).map((c) => c.change.toString()), ['b1', 'a3']);
     assert.deepEqual((await all(readLogRows(pool))).map((r) => r.lastRevision), [5, 6]);
     const info = await latestSnapshotInfo(pool);
-    assert.deepEqual(info, { throughRevision: 5, indexRevision: 5, compactRevision: 5, heads: ['h5'], keyCount: 1, documentBytes: 5, indexBytes: 5 });
+    assert.deepEqual(info, { throughRevision: 5, indexRevision: 5, compactRevision: 5, heads: ['h5'], keyCount: 1, documentBytes: 5, indexBytes: 5, lineage: null });
   });
 
   test('a commit built from a superseded snapshot is refused and changes nothing', async () => {

@@ -22,6 +22,8 @@ export interface SnapshotInfo {
   keyCount: number;
   documentBytes: number;
   indexBytes: number;
+  /** the document's lineage (hex, '' for the original base; §8.10); null: written before lineages were recorded */
+  lineage: string | null;
 }
 
 export interface SnapshotData extends SnapshotInfo {
@@ -29,7 +31,8 @@ export interface SnapshotData extends SnapshotInfo {
   keyIndex: Buffer;
 }
 
-export type NewSnapshot = Omit<SnapshotData, 'documentBytes' | 'indexBytes' | 'document' | 'keyIndex'> & {
+export type NewSnapshot = Omit<SnapshotData, 'documentBytes' | 'indexBytes' | 'document' | 'keyIndex' | 'lineage'> & {
+  lineage?: string | null;
   document: Uint8Array;
   keyIndex: Uint8Array;
 };
@@ -55,7 +58,7 @@ export class SnapshotConflictError extends StorageError {
 }
 
 const infoColumns = `through_revision, index_revision, compact_revision, heads, key_count,
-  octet_length(document) as document_bytes, octet_length(key_index) as index_bytes`;
+  octet_length(document) as document_bytes, octet_length(key_index) as index_bytes, lineage`;
 
 interface InfoRow {
   through_revision: string;
@@ -65,6 +68,7 @@ interface InfoRow {
   key_count: string;
   document_bytes: number;
   index_bytes: number;
+  lineage: string | null;
 }
 
 function toInfo(r: InfoRow): SnapshotInfo {
@@ -76,6 +80,7 @@ function toInfo(r: InfoRow): SnapshotInfo {
     keyCount: Number(r.key_count),
     documentBytes: Number(r.document_bytes),
     indexBytes: Number(r.index_bytes),
+    lineage: r.lineage,
   };
 }
 
@@ -136,11 +141,12 @@ export async function commitSnapshot(client: PoolClient, commit: SnapshotCommit)
     if (latest?.throughRevision !== commit.previousThroughRevision) {
       throw new SnapshotConflictError(`storage: the latest snapshot is ${latest?.throughRevision ?? 'none'}, not ${commit.previousThroughRevision ?? 'none'}`);
     }
-    await client.query('delete from eckd_snapshots');
+    // Its own lineage's rows only: a lineage kept since a coordinated cut stays until dropped (§8.10).
+    await client.query('delete from eckd_snapshots where $1::text is null or lineage is null or lineage = $1::text', [s.lineage ?? null]);
     await client.query(
-      `insert into eckd_snapshots (through_revision, index_revision, compact_revision, heads, key_count, document, key_index)
-       values ($1, $2, $3, $4, $5, $6, $7)`,
-      [s.throughRevision, s.indexRevision, s.compactRevision, s.heads, s.keyCount, Buffer.from(s.document), Buffer.from(s.keyIndex)],
+      `insert into eckd_snapshots (through_revision, index_revision, compact_revision, heads, key_count, document, key_index, lineage)
+       values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [s.throughRevision, s.indexRevision, s.compactRevision, s.heads, s.keyCount, Buffer.from(s.document), Buffer.from(s.keyIndex), s.lineage ?? null],
     );
     const changes = await client.query(
       `delete from eckd_changes c using unnest($1::bytea[], $2::bigint[]) as d(actor, seq)
@@ -159,6 +165,18 @@ export interface StoredRebase {
   document: Uint8Array;
   heads: string[];
   keyCount: number;
+  /** the new document's lineage (hex, '' for the original base); absent: not recorded */
+  lineage?: string;
+  /** a coordinated cut's switch (§8.10, 4): the lineage replaced is kept, and the cut's record stored */
+  cut?: StoredCutRecord;
+}
+
+export interface StoredCutRecord {
+  cut: number;
+  /** the lineage the cut replaced (hex, '' for the original base) */
+  previousLineage: string;
+  /** the encoded record (change-codec CutRecord) */
+  record: Uint8Array;
 }
 
 /**
@@ -176,19 +194,45 @@ export async function storeRebase(client: PoolClient, rebase: StoredRebase): Pro
   const document = Buffer.from(rebase.document);
   if (latest) {
     await client.query(
-      `insert into eckd_snapshots (through_revision, index_revision, compact_revision, heads, key_count, document, key_index)
-       select $1, index_revision, compact_revision, $2, $3, $4, key_index from eckd_snapshots where through_revision = $5`,
-      [rebase.throughRevision, heads, rebase.keyCount, document, latest.throughRevision],
+      `insert into eckd_snapshots (through_revision, index_revision, compact_revision, heads, key_count, document, key_index, lineage)
+       select $1, index_revision, compact_revision, $2, $3, $4, key_index, $6 from eckd_snapshots where through_revision = $5`,
+      [rebase.throughRevision, heads, rebase.keyCount, document, latest.throughRevision, rebase.lineage ?? null],
     );
   } else {
     await client.query(
-      `insert into eckd_snapshots (through_revision, index_revision, compact_revision, heads, key_count, document, key_index)
-       values ($1, 0, coalesce((select value::bigint from eckd_meta where key = 'compact_revision'), -1), $2, $3, $4, ''::bytea)`,
-      [rebase.throughRevision, heads, rebase.keyCount, document],
+      `insert into eckd_snapshots (through_revision, index_revision, compact_revision, heads, key_count, document, key_index, lineage)
+       values ($1, 0, coalesce((select value::bigint from eckd_meta where key = 'compact_revision'), -1), $2, $3, $4, ''::bytea, $5)`,
+      [rebase.throughRevision, heads, rebase.keyCount, document, rebase.lineage ?? null],
     );
+  }
+  if (rebase.cut) {
+    await keepPreviousLineage(client, rebase.lineage ?? '', rebase.cut);
+    return;
   }
   await client.query('delete from eckd_snapshots where through_revision < $1', [rebase.throughRevision]);
   await client.query('delete from eckd_changes where revision <= $1', [rebase.throughRevision]);
+}
+
+/**
+ * A coordinated switch keeps the lineage it replaces for a lagging peer
+ * (§8.10, 5): rows stored before lineages were recorded are that lineage's,
+ * so they are marked as such before the new lineage's rows follow them; the
+ * cut's record is stored by the lineage it made (once: a retry finds it).
+ */
+async function keepPreviousLineage(client: PoolClient, lineage: string, cut: StoredCutRecord): Promise<void> {
+  await client.query('update eckd_changes set lineage = $1 where lineage is null', [cut.previousLineage]);
+  await client.query('update eckd_snapshots set lineage = $1 where lineage is null', [cut.previousLineage]);
+  await client.query(
+    'insert into eckd_cut (lineage, cut, previous_lineage, record) values ($1, $2, $3, $4) on conflict (lineage) do nothing',
+    [lineage, cut.cut, cut.previousLineage, Buffer.from(cut.record)],
+  );
+}
+
+/** The stored record of the cut that made `lineage` (encoded CutRecord), if any. */
+export async function readCutRecord(q: Queryable, lineage: string | null | undefined): Promise<Buffer | undefined> {
+  if (lineage === null || lineage === undefined) return undefined;
+  const { rows } = await q.query<{ record: Buffer }>('select record from eckd_cut where lineage = $1', [lineage]);
+  return rows[0]?.record;
 }
 
 /** Session-level lock naming "the compactor is running"; false if another session holds it. */

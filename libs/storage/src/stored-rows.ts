@@ -27,14 +27,16 @@ export interface StoredLogRow {
 
 /**
  * Pages through stored changes in (revision, actor, seq) order, optionally
- * only those of batches up to a revision. Several changes may share a
+ * only those of batches up to a revision, and only those of one lineage
+ * (hex, '' for the original; rows stored before lineages were recorded
+ * belong to any: §8.10). Several changes may share a
  * revision (a batch that granted a lease made a change but no revision), so
  * pages continue after the last (revision, actor, seq), never after the
  * revision alone.
  */
 export async function* readStoredChanges(
   q: Queryable,
-  opts: { upToRevision?: number; pageRows?: number } = {},
+  opts: { upToRevision?: number; pageRows?: number; lineage?: string | null } = {},
 ): AsyncGenerator<StoredChange[]> {
   const upTo = opts.upToRevision ?? Number.MAX_SAFE_INTEGER;
   let after: [number, Buffer, number] = [-1, Buffer.alloc(0), -1];
@@ -42,8 +44,9 @@ export async function* readStoredChanges(
     const { rows } = await q.query<{ actor: Buffer; seq: string; revision: string; change: Buffer }>(
       `select actor, seq, revision, change from eckd_changes
        where (revision, actor, seq) > ($1, $2, $3) and revision <= $4
+         and ($6::text is null or lineage is null or lineage = $6::text)
        order by revision, actor, seq limit $5`,
-      [...after, upTo, opts.pageRows ?? pageRowsDefault],
+      [...after, upTo, opts.pageRows ?? pageRowsDefault, opts.lineage ?? null],
     );
     if (rows.length === 0) return;
     const page = rows.map((r) => ({ actor: r.actor, seq: Number(r.seq), revision: Number(r.revision), change: r.change }));

@@ -1,13 +1,18 @@
 // The backend's NATS side of replication (docs/ARCHITECTURE.md §8.3): pushes
 // its committed changes and sync messages to its peers, and hands what
-// arrives from a member of its own cluster to the replication; anything
-// else (another cluster, an unknown or removed member, a message that fails to decode)
-// is dropped, counted and logged.
-import { codecs, membersCodecs, validators } from '@eckd/change-codec';
-import type { BandReply, MemberJoin, MemberJoinReply } from '@eckd/change-codec';
+// arrives from a member of its own cluster and lineage to the replication;
+// anything else (another cluster, an unknown or removed member, another
+// lineage: lineage-gate.ts, a message that fails to decode) is dropped,
+// counted and logged.
+import { originalLineage } from '@eckd/automerge-doc';
+import type { Lineage } from '@eckd/automerge-doc';
+import { codecs, cutCodecs, membersCodecs, validators } from '@eckd/change-codec';
+import type { BandReply, LineageStamp, MemberJoin, MemberJoinReply } from '@eckd/change-codec';
 import type { ClusterSubjects, NodeIdentity } from '@eckd/change-codec';
 import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
+import { LineageGate } from './lineage-gate.js';
+import { stampOf } from './lineage-stamp.js';
 import type { SnapshotReply } from './snapshot-serve.js';
 
 /** A member of the configured cluster. */
@@ -29,6 +34,10 @@ export interface PeerLinkOptions {
   self: PeerMember;
   /** The members messages go to and are accepted from, as membership stands now (member-set.ts). */
   peers: { peer(id: string): PeerMember | undefined };
+  /** This member's lineage now (its document's, §8.10): stamped on what it sends, required of what it takes. Absent: the original. */
+  lineage?: () => Lineage;
+  /** A CutNotice, and a drop's log line, at most once per sender per this (ECKD_PEER_SYNC_TIMEOUT_MS; absent: 1 s). */
+  lineageNoticeIntervalMs?: number;
   log: Logger;
 }
 
@@ -37,9 +46,13 @@ export class PeerLink {
   readonly #subscriptions: { unsubscribe(): void }[] = [];
   /** messages dropped by reason */
   readonly dropped = { foreignCluster: 0, unknownMember: 0 };
+  readonly lineage: LineageGate;
+  readonly #ownLineage: () => Lineage;
 
   constructor(opts: PeerLinkOptions) {
     this.#opts = opts;
+    this.#ownLineage = opts.lineage ?? (() => originalLineage);
+    this.lineage = new LineageGate({ own: this.#ownLineage, intervalMs: opts.lineageNoticeIntervalMs ?? 1_000, sendNotice: (to, own) => this.#sendNotice(to, own), log: opts.log });
   }
 
   /**
@@ -62,17 +75,17 @@ export class PeerLink {
         const m = decodedOrUndefined(() => decodeChecked(msg, codecs.peerChanges, validators.peerChanges, log));
         // Every backend hears its own pushes too.
         if (!m || String(m.origin) === this.#opts.self.id) return;
-        const from = this.#accept(m.cluster_id, m.origin, msg.subject);
+        const from = this.#accept(m.cluster_id, m.origin, msg.subject, m);
         if (from) receive({ kind: 'changes', from, changes: m.changes, heads: m.heads });
       }),
       messenger.subscribe(subjects.sync(this.#opts.self.name), (msg) => {
         const m = decodedOrUndefined(() => decodeChecked(msg, codecs.peerSync, validators.peerSync, log));
-        const from = m && this.#accept(m.cluster_id, m.from, msg.subject);
+        const from = m && this.#accept(m.cluster_id, m.from, msg.subject, m);
         if (m && from) receive({ kind: 'sync', from, round: String(m.round), message: m.message });
       }),
       messenger.subscribe(subjects.stored(this.#opts.self.name), (msg) => {
         const m = decodedOrUndefined(() => decodeChecked(msg, codecs.peerStored, validators.peerStored, log));
-        const from = m && this.#accept(m.cluster_id, m.from, msg.subject);
+        const from = m && this.#accept(m.cluster_id, m.from, msg.subject, m);
         if (m && from) stored(from, Number(m.origin_revision));
       }),
       messenger.subscribe(subjects.members(this.#opts.self.name), (msg) => {
@@ -92,6 +105,11 @@ export class PeerLink {
         const from = m && this.#accept(m.cluster_id, m.from, msg.subject);
         if (from) snapshot(from, { send: (chunk) => msg.respond(membersCodecs.snapshotChunk.encode(chunk)), flush: () => messenger.flush() });
       }),
+      messenger.subscribe(subjects.cutNotice(this.#opts.self.name), (msg) => {
+        const m = decodedOrUndefined(() => decodeChecked(msg, cutCodecs.cutNotice, validators.cutNotice, log));
+        const from = m && this.#accept(m.cluster_id, m.from, msg.subject);
+        if (m && from) this.lineage.noticeReceived(from, m);
+      }),
     );
   }
 
@@ -101,18 +119,18 @@ export class PeerLink {
 
   pushChanges(changes: Uint8Array[], heads: string[]): void {
     const { identity } = this.#opts;
-    this.#opts.messenger.publish(this.#opts.subjects.changes, codecs.peerChanges.encode({ cluster_id: identity.cluster_id, origin: identity.member_id, changes, heads }));
+    this.#opts.messenger.publish(this.#opts.subjects.changes, codecs.peerChanges.encode({ cluster_id: identity.cluster_id, origin: identity.member_id, changes, heads, ...stampOf(this.#ownLineage()) }));
   }
 
   sendSync(to: PeerMember, round: number, message: Uint8Array): void {
     const { identity } = this.#opts;
-    this.#opts.messenger.publish(this.#opts.subjects.sync(to.name), codecs.peerSync.encode({ cluster_id: identity.cluster_id, from: identity.member_id, round, message }));
+    this.#opts.messenger.publish(this.#opts.subjects.sync(to.name), codecs.peerSync.encode({ cluster_id: identity.cluster_id, from: identity.member_id, round, message, ...stampOf(this.#ownLineage()) }));
   }
 
   /** Tells `origin` that every change of its up to `originRevision` is in this member's Postgres (§8.3). */
   sendStored(origin: PeerMember, originRevision: number): void {
     const { identity } = this.#opts;
-    this.#opts.messenger.publish(this.#opts.subjects.stored(origin.name), codecs.peerStored.encode({ cluster_id: identity.cluster_id, from: identity.member_id, origin_revision: originRevision }));
+    this.#opts.messenger.publish(this.#opts.subjects.stored(origin.name), codecs.peerStored.encode({ cluster_id: identity.cluster_id, from: identity.member_id, origin_revision: originRevision, ...stampOf(this.#ownLineage()) }));
   }
 
   /** Asks a voter to reserve `band` for the new `member` (MemberAdd); false on a refusal or no answer within `timeoutMs`. */
@@ -133,6 +151,13 @@ export class PeerLink {
     return this.#opts.peers.peer(memberId);
   }
 
+  /** Tells `to`, heard on an older lineage, which lineage this member is on (§8.10). */
+  #sendNotice(to: PeerMember, own: Lineage): void {
+    const { identity } = this.#opts;
+    const notice = { cluster_id: String(identity.cluster_id), from: String(identity.member_id), lineage: own.id, cut: String(own.cut) };
+    this.#opts.messenger.publish(this.#opts.subjects.cutNotice(to.name), cutCodecs.cutNotice.encode(notice));
+  }
+
   #sameCluster(clusterId: string | number, subject: string): boolean {
     if (String(clusterId) === String(this.#opts.identity.cluster_id)) return true;
     this.dropped.foreignCluster++;
@@ -140,14 +165,16 @@ export class PeerLink {
     return false;
   }
 
-  #accept(clusterId: string | number, memberId: string | number, subject: string): PeerMember | undefined {
+  /** The sending member when the message is of this cluster, from a current member and (when it carries one) of this member's lineage. */
+  #accept(clusterId: string | number, memberId: string | number, subject: string, stamp?: LineageStamp): PeerMember | undefined {
     if (!this.#sameCluster(clusterId, subject)) return undefined;
     const member = this.#opts.peers.peer(String(memberId));
     if (!member) {
       this.dropped.unknownMember++;
       this.#opts.log.warn('peer message from an unknown member dropped', { subject, memberId: String(memberId), dropped: this.dropped });
+      return undefined;
     }
-    return member;
+    return stamp === undefined || this.lineage.admits(member, stamp, subject) ? member : undefined;
   }
 }
 

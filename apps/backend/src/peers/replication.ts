@@ -11,6 +11,7 @@ import type { MemberChangeReply, MemberChangeRequest, MemberJoin, MemberJoinRepl
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { startSpan } from '@eckd/telemetry';
 import type { BatchEffects, NodeState } from '../write-application.js';
+import { ClockRecordWriter } from './clock-record.js';
 import { ConflictLog } from './conflicts.js';
 import { MemberAdds } from './member-add.js';
 import { MemberChanges } from './member-changes.js';
@@ -81,6 +82,7 @@ export class PeerReplication implements BatchPeers {
   readonly #rounds: PeerSyncRounds;
   readonly #snapshots: SnapshotServer;
   readonly conflicts: ConflictLog;
+  readonly #clockRecord: ClockRecordWriter;
   #inbox: PeerItem[] = [];
   #inboxDropped = 0;
   #memberWritten = false;
@@ -104,7 +106,10 @@ export class PeerReplication implements BatchPeers {
     this.#members = new MemberSet(opts.members, this.#self.id, opts.log);
     this.#members.refresh(opts.state.doc.members());
     this.#memberChanges = new MemberChanges(opts.wake, opts.log);
-    this.#link = new PeerLink({ messenger: opts.messenger, subjects: clusterSubjects(opts.subjectPrefix), identity: opts.identity, self: this.#self, peers: this.#members, log: opts.log });
+    this.#link = new PeerLink({
+      messenger: opts.messenger, subjects: clusterSubjects(opts.subjectPrefix), identity: opts.identity, self: this.#self, peers: this.#members,
+      lineage: () => opts.state.doc.lineage(), lineageNoticeIntervalMs: opts.config.syncTimeoutMs, log: opts.log,
+    });
     this.#memberAdds = new MemberAdds({
       selfIdHex: BigInt(this.#self.id).toString(16).padStart(16, '0'),
       clusterId: String(opts.identity.cluster_id),
@@ -122,6 +127,7 @@ export class PeerReplication implements BatchPeers {
     });
     this.#snapshots = new SnapshotServer(opts.config.snapshot, opts.log);
     this.conflicts = new ConflictLog(opts.config.conflictsKept, opts.log);
+    this.#clockRecord = new ClockRecordWriter(this.#self.id);
   }
 
   start(): void {
@@ -230,6 +236,7 @@ export class PeerReplication implements BatchPeers {
     // After the sync messages, which need a document without pending writes: a key a peer wrote with a lease that ended here meanwhile is deleted again (§8.6).
     deleteKeysOfEndedLeases(state, effects, effects.patches.slice(peerRevisions));
     this.#writeOwnRecord(state);
+    this.#clockRecord.writeIfDue(state);
     this.#members.refresh(state.doc.members());
     this.#memberChanges.apply(state, effects, { members: this.#members, storedBy: (id) => this.#storedBy.get(id) ?? 0, revision: this.#lastOwnRevision, adds: this.#memberAdds });
     this.#memberAdds.apply(state.doc, this.#members);

@@ -1,7 +1,7 @@
 import { emptyAuthState } from '@eckd/auth';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HybridClock, createKvDocument, createPeerSync, encodePeerSync } from '@eckd/automerge-doc';
+import { HybridClock, createKvDocument, createPeerSync, encodePeerSync, originalLineage } from '@eckd/automerge-doc';
 import { LeaseStore } from '@eckd/mvcc';
 import { MemoryNetwork, createLogger } from '@eckd/service-kit';
 import { nodeIdentity } from '../identity.js';
@@ -28,13 +28,14 @@ function assembled(snapshot: PeerSnapshot, chunkBytes: number, bytesMax = 1024):
 }
 
 describe('snapshot stream', () => {
-  const snapshot: PeerSnapshot = { document: Buffer.from('0123456789'), heads, peerSyncStates: [{ member: '7', state: Buffer.from([0x43, 0]) }] };
+  const snapshot: PeerSnapshot = { document: Buffer.from('0123456789'), heads, peerSyncStates: [{ member: '7', state: Buffer.from([0x43, 0]) }], lineage: { id: 'c'.repeat(64), cut: 2 } };
 
   test('chunks of at most the chunk size, the header on the first; reassembled whole', () => {
     const chunks = [...snapshotChunks(snapshot, 4)];
     assert.deepEqual(chunks.map((c) => [c.index, c.done, c.document.length, c.heads.length, Number(c.document_bytes)]), [[0, false, 4, 2, 10], [1, false, 4, 0, 0], [2, true, 2, 0, 0]]);
     const whole = assembled(snapshot, 4);
-    assert.deepEqual([Buffer.from(whole.document).toString(), whole.heads, whole.peerSyncStates.map((s) => s.member)], ['0123456789', heads, ['7']]);
+    assert.deepEqual([Buffer.from(whole.document).toString(), whole.heads, whole.peerSyncStates.map((s) => s.member), whole.lineage], ['0123456789', heads, ['7'], snapshot.lineage]);
+    assert.deepEqual(assembled({ ...snapshot, lineage: originalLineage }, 4).lineage, originalLineage);
     assert.equal(assembled(snapshot, 100).document.length, 10);
   });
 
@@ -105,6 +106,9 @@ describe('serving and taking a snapshot', () => {
     assert.deepEqual(start.doc.keys(), node1.state.doc.keys());
     assert.deepEqual([...start.peerSyncStates.keys()].sort(), [memberOf(0).id, memberOf(1).id].sort());
     assert.deepEqual([...start.origins], [[memberOf(0).id, node1.state.store.revision]]);
+    assert.deepEqual(snapshot.lineage, originalLineage);
+    // A document on another lineage than the one announced is refused (the join then tries again or falls back).
+    assert.throws(() => startStateOf({ ...snapshot, lineage: { id: 'c'.repeat(64), cut: 1 } }, memberOf(2), memberOf(0)), /is on lineage .* not on the c+ \(cut 1\) it announced/);
     node1.stop();
   });
 

@@ -7,7 +7,7 @@
 // stored document, the key index's first revision, the sync states to start
 // from), and starts from it. Whatever fails is logged, and the member starts
 // from its empty state, catching up through the sync rounds as before.
-import { encodedPeerSyncOfHeads, loadKvDocument } from '@eckd/automerge-doc';
+import { encodedPeerSyncOfHeads, lineageIdOnWire, loadKvDocument } from '@eckd/automerge-doc';
 import type { KvDocument } from '@eckd/automerge-doc';
 import { clusterSubjects, codecs, membersCodecs, validated, validators } from '@eckd/change-codec';
 import type { NodeIdentity } from '@eckd/change-codec';
@@ -107,7 +107,7 @@ export async function fetchSnapshot(opts: Pick<SnapshotJoinOptions, 'messenger' 
 }
 
 /**
- * The document loaded from the snapshot (its heads checked), the key index
+ * The document loaded from the snapshot (its heads and lineage checked), the key index
  * with every visible key as the first revision of this member's band, and
  * the sync states to start from: with the server, its heads; with each
  * other peer, what the server shared with it (the snapshot holds those
@@ -116,6 +116,10 @@ export async function fetchSnapshot(opts: Pick<SnapshotJoinOptions, 'messenger' 
 export function startStateOf(snapshot: PeerSnapshot, self: PeerMember, from: PeerMember): { start: SnapshotStart; patches: RevisionPatch[] } {
   const doc = loadKvDocument({ saved: snapshot.document });
   if ([...doc.heads()].sort().join() !== [...snapshot.heads].sort().join()) throw new Error(`the snapshot of ${from.name} does not hold the heads it announced`);
+  const lineage = doc.lineage();
+  if (lineage.id !== snapshot.lineage.id || lineage.cut !== snapshot.lineage.cut) {
+    throw new Error(`the snapshot of ${from.name} is on lineage ${lineage.id} (cut ${lineage.cut}), not on the ${snapshot.lineage.id} (cut ${snapshot.lineage.cut}) it announced`);
+  }
   const store = emptyStoreOfBand(self.band);
   const patches = firstRevisionOf(doc, store);
   const leaseOwner: LeaseOwnerSelf = { memberHex: BigInt(self.id).toString(16).padStart(16, '0'), band: self.band };
@@ -162,7 +166,7 @@ async function storeSnapshot(opts: SnapshotJoinOptions, snapshot: PeerSnapshot, 
     patch_batch: logged ? codecs.patchBatch.encode({ patches, identity: opts.identity, compact_revision: start.store.compactRevision }) : Buffer.alloc(0),
     compacted: false,
     compact_revision: 0,
-    rebase: { document: snapshot.document, heads: snapshot.heads, key_count: start.doc.size() },
+    rebase: { document: snapshot.document, heads: snapshot.heads, key_count: start.doc.size(), lineage: lineageIdOnWire(snapshot.lineage) },
     fencing_epoch: opts.append.fencingEpoch,
     peer_changes: [],
     peer_sync_states: [...start.peerSyncStates].map(([member, state]) => ({ member, state })),

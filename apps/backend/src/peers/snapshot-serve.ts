@@ -72,7 +72,7 @@ export class SnapshotServer {
         return;
       }
       let chunks = 0;
-      for (const chunk of snapshotChunks({ document, heads, peerSyncStates: syncStates.filter((s) => s.member !== to.id) })) {
+      for (const chunk of snapshotChunks({ document, heads, peerSyncStates: syncStates.filter((s) => s.member !== to.id), lineage: doc.lineage() })) {
         reply.send(chunk);
         if (++chunks % chunksPerFlush === 0) await reply.flush();
       }

@@ -1,10 +1,13 @@
 // The snapshot stream of the snapshot join (docs/ARCHITECTURE.md §8.5): a
 // member's saved document cut into SnapshotChunks of at most 512 KiB, the
-// first carrying the heads, the whole size and the server's sync states with
-// its other peers; and the joiner's side, which takes them in order and
+// first carrying the heads, the whole size, the server's sync states with
+// its other peers and the document's lineage (§8.10); and the joiner's side, which takes them in order and
 // refuses anything out of order, over its size bound or not adding up.
+import { originalLineage } from '@eckd/automerge-doc';
+import type { Lineage } from '@eckd/automerge-doc';
 import { messageLimits } from '@eckd/change-codec';
 import type { PeerSyncState, SnapshotChunk } from '@eckd/change-codec';
+import { lineageOfStamp, stampOf } from './lineage-stamp.js';
 
 /** Document bytes per chunk: under NATS's 1 MiB payload, like the load stream. */
 export const snapshotChunkBytes = messageLimits.snapshotChunkBytesMax;
@@ -16,6 +19,8 @@ export interface PeerSnapshot {
   heads: string[];
   /** the server's persisted sync state with each of its other peers (member id, decimal) */
   peerSyncStates: { member: string; state: Uint8Array }[];
+  /** the lineage the document is on: the joiner checks the document it loads against it */
+  lineage: Lineage;
 }
 
 /** The chunks of one snapshot, in order; at least one. */
@@ -31,6 +36,7 @@ export function* snapshotChunks(snapshot: PeerSnapshot, chunkBytes = snapshotChu
       heads: first ? snapshot.heads : [],
       document_bytes: first ? document.length : 0,
       peer_sync_states: first ? snapshot.peerSyncStates.map((s) => ({ member: s.member, state: s.state })) : [],
+      ...(first ? stampOf(snapshot.lineage) : {}),
     };
   }
 }
@@ -48,6 +54,7 @@ export class SnapshotAssembler {
   #total = 0;
   #heads: string[] = [];
   #peerSyncStates: PeerSyncState[] = [];
+  #lineage: Lineage = originalLineage;
   #done = false;
 
   /** `bytesMax`: the largest document taken (ECKD_SNAPSHOT_BYTES_MAX). */
@@ -68,6 +75,7 @@ export class SnapshotAssembler {
       this.#total = Number(chunk.document_bytes);
       this.#heads = chunk.heads;
       this.#peerSyncStates = chunk.peer_sync_states;
+      this.#lineage = lineageOfStamp(chunk);
       if (this.#total > this.#bytesMax) throw new SnapshotStreamError(`the snapshot is ${this.#total} bytes, more than ECKD_SNAPSHOT_BYTES_MAX (${this.#bytesMax})`);
     }
     this.#received += chunk.document.length;
@@ -85,6 +93,7 @@ export class SnapshotAssembler {
       document: Buffer.concat(this.#pieces.splice(0)),
       heads: this.#heads,
       peerSyncStates: this.#peerSyncStates.map((s) => ({ member: String(s.member), state: s.state })),
+      lineage: this.#lineage,
     };
   }
 }
