@@ -93,7 +93,7 @@ describe('wire codecs', () => {
     });
     assert.equal(Buffer.from(bytes).toString('hex').slice(-22), '4a09' + '0a0107' + '12026162' + '1803');
     const back = codecs.appendRequest.decode(bytes);
-    assert.deepEqual({ ...back.rebase, document: Buffer.from(back.rebase!.document) }, { document: Buffer.from([0x07]), heads: ['ab'], key_count: '3', lineage: '', cut_record: null });
+    assert.deepEqual({ ...back.rebase, document: Buffer.from(back.rebase!.document) }, { document: Buffer.from([0x07]), heads: ['ab'], key_count: '3', lineage: '', cut_record: null, previous_lineage: '' });
     assert.equal(codecs.appendRequest.decode(codecs.appendRequest.encode({ ...back, rebase: undefined })).rebase, null);
   });
 
