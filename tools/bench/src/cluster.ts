@@ -3,14 +3,18 @@
 // lag from the origin's ack of a write to each peer's watch event (paced
 // writes spread over the members, one prefix watcher per member), the time
 // until every member reads the same after the writes stop, and closed-loop
-// put throughput on member 0 against a node with no peers.
+// put throughput on member 0 against a node with no peers. It also reports
+// the CPU each kind of process used from the first write to convergence, per write.
 import { createHash, randomBytes } from 'node:crypto';
 import { createTestDatabase, startCluster, startNatsServer, startNode, subjectPrefix } from '@eckd/testing';
+import type { ProcessHandle } from '@eckd/testing';
 import type { Connection } from './clients.js';
+import { cpuProfileNodeOptions } from './cpu-profile.js';
 import { connect, encodeMessage, encodeRequest, paths } from './clients.js';
 import type { ClusterBenchOptions } from './options.js';
 import { parseBenchArgs } from './options.js';
 import { runPaced } from './paced.js';
+import { measureUsage } from './process-usage.js';
 import { forEachKeyValue, readWatchResponse } from './proto-reader.js';
 import { runWorkload } from './run.js';
 import type { RunStats, TimedSample } from './stats.js';
@@ -23,24 +27,37 @@ const valueSize = 64;
 
 export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
   const names = Array.from({ length: o.members }, (_, i) => `node${i + 1}`); // startCluster's member names
-  const cluster = await startCluster({ nodes: o.members, jetstream: false, env: { ECKD_INITIAL_CLUSTER: names.join(',') } });
+  const profileEnv = (i: number): Record<string, string> => (o.profileDir !== undefined && i === 0 ? { NODE_OPTIONS: cpuProfileNodeOptions(o.profileDir, 'member0') } : {});
+  const cluster = await startCluster({ nodes: o.members, jetstream: false, env: { ECKD_INITIAL_CLUSTER: names.join(',') }, nodeEnv: profileEnv });
   const rows: string[] = [];
-  let clusterPut: RunStats;
+  let clusterPut: RunStats | undefined;
   let writes = '';
+  let cpu = '';
   try {
     const conns = cluster.members.map((m) => connect([m.endpoints[0]!], 1)[0]!);
     try {
-      const { puts, lag, windows, convergenceMs } = await measureLag(o, conns);
+      const generatorBefore = process.cpuUsage();
+      const { result, usage } = await measureUsage(pidsByName(cluster.processes()), () => measureLag(o, conns));
+      const generator = process.cpuUsage(generatorBefore);
+      const { puts, lag, windows, convergenceMs } = result;
       writes = `writes: ${puts.requests} in ${puts.seconds.toFixed(1)} s (${Math.round(puts.throughput)} /s achieved), ack p50 ${puts.latencyMs.p50.toFixed(1)} ms, p99 ${puts.latencyMs.p99.toFixed(1)} ms`;
+      cpu = cpuPerWrite(usage, generator.user + generator.system, puts.requests);
       for (const w of [...windows, lag]) rows.push(`| ${w.workload} | ${w.requests} | ${w.latencyMs.p50.toFixed(1)} | ${w.latencyMs.p99.toFixed(1)} | ${w.latencyMs.max.toFixed(1)} |`);
       rows.push('', `convergence after the writes stop: ${convergenceMs === undefined ? `not within ${settleTimeoutMs / 1000} s` : `${convergenceMs.toFixed(0)} ms`}`);
     } finally {
       for (const c of conns) c.close();
     }
-    clusterPut = await throughput(cluster.member(0).endpoints[0]!, o);
+    if (o.throughputTotal > 0) clusterPut = await throughput(cluster.member(0).endpoints[0]!, o);
   } finally {
     await cluster.stop();
   }
+  const lines = [`| replication lag, ${o.rate} writes/s over ${o.members} members | events | p50 ms | p99 ms | max ms |`, '|---|---|---|---|---|', ...rows, '', writes, '', cpu];
+  if (clusterPut !== undefined) lines.push('', await comparedAlone(clusterPut, o));
+  console.log(lines.join('\n'));
+}
+
+/** Closed-loop puts on a node started alone, against `clusterPut` of member 0. */
+async function comparedAlone(clusterPut: RunStats, o: ClusterBenchOptions): Promise<string> {
   const nats = await startNatsServer();
   const db = await createTestDatabase();
   let alonePut: RunStats;
@@ -55,17 +72,23 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
     await Promise.allSettled([nats.stop(), db.drop()]);
   }
   const put = (s: RunStats) => `${Math.round(s.throughput)} /s, p99 ${s.latencyMs.p99.toFixed(1)} ms, ${s.errors} errors`;
-  console.log(
-    [
-      `| replication lag, ${o.rate} writes/s over ${o.members} members | events | p50 ms | p99 ms | max ms |`,
-      '|---|---|---|---|---|',
-      ...rows,
-      '',
-      writes,
-      '',
-      `put 256 B, 64 clients, ${o.throughputTotal} puts: member 0 of ${o.members}: ${put(clusterPut)}; one node alone: ${put(alonePut)}; ratio ${(clusterPut.throughput / alonePut.throughput).toFixed(2)}`,
-    ].join('\n'),
-  );
+  return `put 256 B, 64 clients, ${o.throughputTotal} puts: member 0 of ${o.members}: ${put(clusterPut)}; one node alone: ${put(alonePut)}; ratio ${(clusterPut.throughput / alonePut.throughput).toFixed(2)}`;
+}
+
+function pidsByName(procs: readonly ProcessHandle[]): Record<string, number> {
+  return Object.fromEntries(procs.map((p) => [p.name, p.pid]));
+}
+
+/** CPU seconds by kind of process (`node1/backend` → backend) and per write, plus the generator (this process). */
+function cpuPerWrite(usage: Record<string, { cpuMicros: number }>, generatorMicros: number, writes: number): string {
+  const byKind = new Map<string, number>();
+  for (const [name, u] of Object.entries(usage)) {
+    const kind = name.includes('/') ? name.slice(name.indexOf('/') + 1).replace(/-\d+$/, '') : 'nats-server';
+    byKind.set(kind, (byKind.get(kind) ?? 0) + u.cpuMicros);
+  }
+  byKind.set('generator', generatorMicros);
+  const parts = [...byKind].map(([kind, micros]) => `${kind} ${(micros / 1e6).toFixed(1)} s (${(micros / 1000 / writes).toFixed(2)} ms/write)`);
+  return `CPU from the first write to convergence, all members: ${parts.join(', ')}`;
 }
 
 /** The same closed-loop put as side-by-side's. */

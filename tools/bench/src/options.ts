@@ -6,7 +6,7 @@
 //   eckd-bench --endpoints ... lease-keepalive --leases 100 --total 20000
 //   eckd-bench --endpoints ... lock --key-space-size 1 --total 2000     (Lock then Unlock; 1 name: every client contends)
 //   eckd-bench side-by-side [--quick] [--only NAME-PART]     (starts etcd and eckd here and compares)
-//   eckd-bench cluster --members 3 --rate 1000 --duration 20s   (starts a cluster here: lag, convergence, cost of peers)
+//   eckd-bench cluster --members 3 --rate 1000 --duration 20s [--total 0] [--profile DIR]   (starts a cluster here: lag, convergence, cost of peers)
 export type Workload = 'put' | 'range' | 'txn-cas' | 'watch' | 'lease-keepalive' | 'lock';
 export const workloads: readonly Workload[] = ['put', 'range', 'txn-cas', 'watch', 'lease-keepalive', 'lock'];
 
@@ -122,8 +122,10 @@ export interface ClusterBenchOptions {
   durationMs: number;
   /** lag is reported per window of this length */
   windowMs: number;
-  /** closed-loop puts of the throughput comparison (member 0 of the cluster, then a node alone) */
+  /** closed-loop puts of the throughput comparison (member 0 of the cluster, then a node alone); 0 skips it */
   throughputTotal: number;
+  /** a directory for V8 CPU profiles of member 0's processes, written when they stop (`--profile DIR`) */
+  profileDir?: string | undefined;
 }
 
 const clusterDefaults: ClusterBenchOptions = { members: 3, rate: 1000, durationMs: 20_000, windowMs: 5_000, throughputTotal: 20_000 };
@@ -138,7 +140,8 @@ export function parseClusterArgs(argv: readonly string[]): ClusterBenchOptions {
       case 'rate': o.rate = int(name, value()); break;
       case 'duration': o.durationMs = seconds(name, value()) * 1000; break;
       case 'window': o.windowMs = seconds(name, value()) * 1000; break;
-      case 'total': o.throughputTotal = int(name, value()); break;
+      case 'total': o.throughputTotal = value() === '0' ? 0 : int(name, value()); break;
+      case 'profile': o.profileDir = value(); break;
       default: throw new BenchUsageError(`cluster: unknown flag ${argv[i]}`);
     }
   }

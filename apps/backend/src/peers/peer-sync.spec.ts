@@ -25,7 +25,7 @@ describe('peer sync rounds', () => {
         heard.set(m.name, (heard.get(m.name) ?? 0) + 1);
       });
     }
-    const rounds = new PeerSyncRounds({ peers: () => peers, link, timeoutMs: 1_000, storeIntervalMs: 0, persisted: new Map(), log });
+    const rounds = new PeerSyncRounds({ peers: () => peers, link, timeoutMs: 1_000, storeIntervalMs: 0, persisted: new Map(), pushSilenceMs: 400, peerHoldsOurs: () => true, log });
     const doc = createKvDocument();
     doc.put('k', Buffer.from('v'), '0');
     doc.commit();

@@ -14,7 +14,7 @@
 // peer. A receiver that finds a gap (changes whose dependencies it lacks)
 // resets and moves its round on, so the peer sends them again.
 import { randomInt } from 'node:crypto';
-import { AutomergeDocError, createPeerSync, encodePeerSync, resetPeerSync } from '@eckd/automerge-doc';
+import { AutomergeDocError, createPeerSync, encodedPeerSyncOfHeads, encodePeerSync, resetPeerSync } from '@eckd/automerge-doc';
 import type { KvDocument, PeerApplyResult, PeerSync } from '@eckd/automerge-doc';
 import type { Logger } from '@eckd/service-kit';
 import { startSpan } from '@eckd/telemetry';
@@ -34,10 +34,12 @@ interface PeerRound {
   span: Span | undefined;
   /** a message of the peer's was left for the next tick to answer */
   owesAnswer: boolean;
-  /** the latest push of the peer's since the last tick left this member holding every head the peer had (none: no push) */
+  /** the latest push of the peer's left this member holding every head the peer had (none: no push yet) */
   pushesCurrent: boolean | undefined;
-  /** when the tick last ran a round with the peer */
-  lastTickRoundMs: number;
+  /** when that push was applied */
+  lastPushMs: number;
+  /** the heads of the peer's latest push that left this member current: both hold them */
+  pushedHeads: string[] | undefined;
   /** the persisted part as last handed out for storage */
   stored: Uint8Array | undefined;
   storedAtMs: number;
@@ -52,6 +54,10 @@ export interface PeerSyncRoundsOptions {
   storeIntervalMs: number;
   /** the stored sync states by member id (decimal) */
   persisted: ReadonlyMap<string, Uint8Array>;
+  /** a peer whose last push is older than this gets a round (a lost last push shows so) */
+  pushSilenceMs: number;
+  /** The peer has stored every change this member had pushed a while ago (its PeerStored): nothing of this member's is missing there. */
+  peerHoldsOurs: (member: PeerMember) => boolean;
   log: Logger;
 }
 
@@ -65,12 +71,16 @@ export class PeerSyncRounds {
   readonly #link: PeerLink;
   readonly #timeoutMs: number;
   readonly #storeIntervalMs: number;
+  readonly #pushSilenceMs: number;
+  readonly #peerHoldsOurs: (member: PeerMember) => boolean;
   readonly #log: Logger;
 
   constructor(opts: PeerSyncRoundsOptions) {
     this.#link = opts.link;
     this.#timeoutMs = opts.timeoutMs;
     this.#storeIntervalMs = opts.storeIntervalMs;
+    this.#pushSilenceMs = opts.pushSilenceMs;
+    this.#peerHoldsOurs = opts.peerHoldsOurs;
     this.#log = opts.log;
     this.#peers = opts.peers;
     this.#persisted = opts.persisted;
@@ -114,10 +124,12 @@ export class PeerSyncRounds {
   /**
    * A peer's sync message (call with the document committed, inside the
    * apply loop). `answerNow`: the round is repairing something (the peer's
-   * first message or a new round of its, changes this member lacked, or a
-   * gap), so the answer goes out at once; otherwise the next tick answers.
+   * first message or a new round of its, a gap, or changes this member
+   * lacked while the peer's pushes do not keep it current), so the answer
+   * goes out at once; otherwise the next tick answers, or ends the round.
    * Under steady writes both sides' heads move with every batch, so a round
-   * answered at once never ends: it would cost a message and a batch per
+   * answered at once never ends: a message brings some change whose push is
+   * still on its way, every time. It would cost a message and a batch per
    * peer for every batch the peer makes, for what the pushes bring anyway.
    */
   receive(doc: KvDocument, from: PeerMember, round: string, message: Uint8Array): PeerApplyResult & { answerNow: boolean } {
@@ -130,18 +142,21 @@ export class PeerSyncRounds {
     r.peerRound = round;
     const result = doc.receiveSyncMessage(r.sync, message);
     if (result.missingDeps) this.#startOver(r, 'gap');
-    const answerNow = newRound || result.applied.length > 0 || result.missingDeps;
+    const answerNow = newRound || result.missingDeps || (result.applied.length > 0 && r.pushesCurrent !== true);
     r.owesAnswer = !answerNow;
     return { ...result, answerNow };
   }
 
   /**
    * After a batch applied the peer's pushes: `current` when this member now
-   * holds every head the peer had when it pushed, i.e. nothing of the
-   * peer's is missing here. The next tick then needs no round with it.
+   * holds `heads`, every head the peer had when it pushed, i.e. nothing of
+   * the peer's is missing here. The next tick then needs no round with it.
    */
-  pushesApplied(from: PeerMember, current: boolean): void {
-    this.#round(from).pushesCurrent = current;
+  pushesApplied(from: PeerMember, current: boolean, heads: readonly string[], nowMs: number): void {
+    const r = this.#round(from);
+    r.pushesCurrent = current;
+    r.lastPushMs = nowMs;
+    if (current) r.pushedHeads = [...heads];
   }
 
   /** Sends the peer whatever the protocol has to say now (nothing while it waits for the peer, or when in sync). */
@@ -158,12 +173,13 @@ export class PeerSyncRounds {
   }
 
   /**
-   * Every interval: abandons silent rounds, then starts or continues a
-   * round with every peer, except one whose pushes since the last tick left
-   * this member holding everything the peer had, when no round with it is
-   * under way: the peer's own tick asks for what it lacks. Such a peer still
-   * gets a round once per store interval, so the shared heads (what a
-   * restart resumes from) keep moving.
+   * Every interval, per peer: no round while pushes keep both sides current
+   * (the peer's latest push, recent, left this member holding all the peer
+   * had, and the peer has stored what this member pushed a while ago); a
+   * round under way then ends, and the sync state starts again from the
+   * pushed heads, which both hold, so the stored shared heads keep moving
+   * and the next round starts from there. Otherwise: abandons a silent
+   * round, then starts or continues one.
    */
   tick(doc: KvDocument, nowMs: number): void {
     const peers = this.#peers();
@@ -176,13 +192,25 @@ export class PeerSyncRounds {
     }
     for (const member of peers) {
       const r = this.#round(member);
+      const pushesCurrent = r.pushesCurrent === true && nowMs - r.lastPushMs < this.#pushSilenceMs;
+      if (pushesCurrent && this.#peerHoldsOurs(member)) {
+        this.#rest(r);
+        continue;
+      }
       if (r.waitingSinceMs !== undefined && nowMs - r.waitingSinceMs >= this.#timeoutMs) this.#startOver(r, 'silent');
-      const pushesCurrent = r.pushesCurrent === true;
-      r.pushesCurrent = undefined;
-      if (pushesCurrent && !r.owesAnswer && r.waitingSinceMs === undefined && nowMs - r.lastTickRoundMs < this.#storeIntervalMs) continue;
-      r.lastTickRoundMs = nowMs;
       this.send(doc, member, nowMs);
     }
+  }
+
+  /** Ends the round with a peer the pushes keep current, its state starting again from the heads both hold. */
+  #rest(r: PeerRound): void {
+    r.owesAnswer = false;
+    r.waitingSinceMs = undefined;
+    r.span?.setAttribute('eckd.peer_sync.ended', 'pushes current');
+    r.span?.end();
+    r.span = undefined;
+    if (r.pushedHeads !== undefined) r.sync = createPeerSync(encodedPeerSyncOfHeads(r.pushedHeads));
+    r.pushedHeads = undefined;
   }
 
   #startOver(r: PeerRound, why: 'silent' | 'gap'): void {
@@ -200,7 +228,7 @@ export class PeerSyncRounds {
     let r = this.#rounds.get(member.id);
     if (!r) {
       const stored = this.#persisted.get(member.id);
-      r = { member, sync: this.#restore(member, stored), round: randomInt(roundStartMax), peerRound: undefined, waitingSinceMs: undefined, span: undefined, owesAnswer: false, pushesCurrent: undefined, lastTickRoundMs: 0, stored, storedAtMs: 0 };
+      r = { member, sync: this.#restore(member, stored), round: randomInt(roundStartMax), peerRound: undefined, waitingSinceMs: undefined, span: undefined, owesAnswer: false, pushesCurrent: undefined, lastPushMs: 0, pushedHeads: undefined, stored, storedAtMs: 0 };
       this.#rounds.set(member.id, r);
     }
     return r;

@@ -1,7 +1,7 @@
 import { emptyAuthState } from '@eckd/auth';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HybridClock, createKvDocument } from '@eckd/automerge-doc';
+import { HybridClock, createKvDocument, encodedPeerSyncOfHeads } from '@eckd/automerge-doc';
 import { clusterSubjects } from '@eckd/change-codec';
 import { LeaseStore } from '@eckd/mvcc';
 import { MemoryNetwork, createLogger } from '@eckd/service-kit';
@@ -75,12 +75,12 @@ describe('replication in the apply loop', () => {
 
 describe('sync rounds', () => {
   /** Two members' rounds on one network; what each receives waits in its inbox. */
-  function pair(storeIntervalMs = 3_600_000) {
+  function pair(peerHoldsOurs = () => true) {
     const net = new MemoryNetwork();
     const links = [link(net, 0), link(net, 1)];
     const inbox: PeerItem[][] = [[], []];
     links.forEach((l, band) => l.start((item) => inbox[band]!.push(item)));
-    const rounds = links.map((l, band) => new PeerSyncRounds({ peers: () => [memberOf(1 - band)], link: l, timeoutMs: 3_600_000, storeIntervalMs, persisted: new Map(), log }));
+    const rounds = links.map((l, band) => new PeerSyncRounds({ peers: () => [memberOf(1 - band)], link: l, timeoutMs: 3_600_000, storeIntervalMs: 0, persisted: new Map(), pushSilenceMs: 400, peerHoldsOurs, log }));
     const docs = [state(0), state(1)];
     /** Delivers every waiting message; answers at once only those the rounds say to; returns how many were not answered. */
     const deliver = async (): Promise<number> => {
@@ -119,21 +119,40 @@ describe('sync rounds', () => {
     assert.deepEqual(b.doc.keys(), ['lost', 'pushed']);
   });
 
-  test("a tick skips a peer whose pushes left this member holding all it had, unless a store interval passed", async () => {
+  test('a tick runs no round while pushes keep both sides current: the peer\'s recent push left this member holding all it had, and the peer stored ours', async () => {
     const node1 = memberOf(0);
-    /** Node2 got node1's push; says whether it holds node1's heads (`current`), ticks at `nowMs`; answers how many messages node1 got. */
-    const tickAfterPush = async (current: boolean | undefined, nowMs: number): Promise<number> => {
-      const { net, inbox, docs, rounds } = pair(1_000);
+    /** Node2 got node1's push at 0 (`current`: it holds node1's heads); ticks at `nowMs`; answers how many messages node1 got. */
+    const tickAfterPush = async (current: boolean | undefined, nowMs: number, holdsOurs = true): Promise<number> => {
+      const { net, inbox, docs, rounds } = pair(() => holdsOurs);
       const [a, b] = docs as [NodeState, NodeState];
       b.doc.applyPeerChanges([batch(a, ['x'])]);
-      if (current !== undefined) rounds[1]!.pushesApplied(node1, current);
+      if (current !== undefined) rounds[1]!.pushesApplied(node1, current, a.doc.heads(), 0);
       rounds[1]!.tick(b.doc, nowMs);
       await net.settle();
       return inbox[0]!.length;
     };
     assert.equal(await tickAfterPush(true, 10), 0);
     assert.equal(await tickAfterPush(false, 10), 1);
-    assert.equal(await tickAfterPush(undefined, 10), 1, 'no push since the last tick: a round');
-    assert.equal(await tickAfterPush(true, 1_100), 1, 'a store interval without a round: a round');
+    assert.equal(await tickAfterPush(undefined, 10), 1, 'no push yet: a round');
+    assert.equal(await tickAfterPush(true, 400), 1, 'no push for the silence interval: a round');
+    assert.equal(await tickAfterPush(true, 10, false), 1, 'the peer has not stored what this member pushed: a round');
+  });
+
+  test('a round under way ends at a tick once pushes keep both sides current; the stored state is then the pushed heads', async () => {
+    const { net, inbox, docs, rounds, deliver } = pair();
+    const [a, b] = docs as [NodeState, NodeState];
+    const node1 = memberOf(0);
+    batch(a, ['lost']);
+    rounds[0]!.tick(a.doc, 0);
+    await deliver();
+    assert.deepEqual(b.doc.keys(), ['lost']);
+    // Node1 writes on; its push reaches node2, whose round with node1 is still under way.
+    b.doc.applyPeerChanges([batch(a, ['pushed'])]);
+    rounds[1]!.pushesApplied(node1, true, a.doc.heads(), 0);
+    rounds[1]!.tick(b.doc, 10);
+    await net.settle();
+    assert.equal(inbox[0]!.length, 0, 'no message: the round ended');
+    const [stored] = rounds[1]!.toStore(10);
+    assert.deepEqual(Buffer.from(stored!.state), Buffer.from(encodedPeerSyncOfHeads(a.doc.heads())));
   });
 });

@@ -26,6 +26,9 @@ import { PeerSyncRounds } from './peer-sync.js';
 import { ownedBy } from './removed-leases.js';
 import { SnapshotServer } from './snapshot-serve.js';
 
+/** Ticks without a push, or without the peer storing what was pushed, after which a round runs. */
+const pushSilenceTicks = 5;
+
 type PushItem = Extract<PeerItem, { kind: 'changes' }>;
 
 /** What the apply loop asks of replication at a batch boundary. */
@@ -94,6 +97,8 @@ export class PeerReplication implements BatchPeers {
   #storedChanged = false;
   /** The origin revision of this member's last change: a learner is in sync once its watermark reaches it. */
   #lastOwnRevision = 0;
+  /** #lastOwnRevision as it was at each of the last ticks, oldest first: a peer that stored the oldest misses nothing of this member's that is not on its way. */
+  readonly #pushedTicksAgo: number[] = new Array<number>(pushSilenceTicks).fill(0);
   /** Nodes asking to join through this member (§8.5): answered after the batch that names them, or at once. */
   #joins: { request: MemberJoin; respond: (reply: MemberJoinReply) => void }[] = [];
   #joinsWritten: { respond: (reply: MemberJoinReply) => void }[] = [];
@@ -123,6 +128,8 @@ export class PeerReplication implements BatchPeers {
       timeoutMs: opts.config.syncTimeoutMs,
       storeIntervalMs: opts.config.syncStoreIntervalMs,
       persisted: opts.persistedSyncStates,
+      pushSilenceMs: pushSilenceTicks * opts.config.syncIntervalMs,
+      peerHoldsOurs: (member) => (this.#storedBy.get(member.id) ?? 0) >= this.#pushedTicksAgo[0]!,
       log: opts.log,
     });
     this.#snapshots = new SnapshotServer(opts.config.snapshot, opts.log);
@@ -155,7 +162,11 @@ export class PeerReplication implements BatchPeers {
     this.#storedTimer = setInterval(() => this.#publishStored(), this.#opts.config.storedPublishIntervalMs);
     this.#storedTimer.unref();
     // Between batches the document has no pending writes, so a round may run from the timer.
-    this.#timer = setInterval(() => this.#rounds.tick(this.#opts.state.doc, Date.now()), this.#opts.config.syncIntervalMs);
+    this.#timer = setInterval(() => {
+      this.#rounds.tick(this.#opts.state.doc, Date.now());
+      this.#pushedTicksAgo.push(this.#lastOwnRevision);
+      this.#pushedTicksAgo.shift();
+    }, this.#opts.config.syncIntervalMs);
     this.#opts.wake();
   }
 
@@ -228,10 +239,10 @@ export class PeerReplication implements BatchPeers {
     for (const span of spans) span.end();
     // Pushes arrive in order per member, so its last one says whether anything of its is still missing here.
     const latest = new Map(pushes.map((push) => [push.from.id, push]));
-    for (const push of latest.values()) this.#rounds.pushesApplied(push.from, push.heads.every((head) => this.#holds(state, head)));
+    const now = Date.now();
+    for (const push of latest.values()) this.#rounds.pushesApplied(push.from, push.heads.every((head) => this.#holds(state, head)), push.heads, now);
     const peerRevisions = effects.patches.length;
     if (touched.size > 0) applyTouchedKeys(state, effects, touched, this.conflicts);
-    const now = Date.now();
     for (const peer of answer.values()) this.#rounds.send(state.doc, peer, now);
     // After the sync messages, which need a document without pending writes: a key a peer wrote with a lease that ended here meanwhile is deleted again (§8.6).
     deleteKeysOfEndedLeases(state, effects, effects.patches.slice(peerRevisions));
