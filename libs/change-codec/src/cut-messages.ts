@@ -38,6 +38,12 @@ export interface CutRecord {
   seqs_in_cut: { actor: string; seq: string }[];
 }
 
+/** Paxos ballots compare by round, then member (u64 decimals): < 0, 0 or > 0 as `a` is below, equal to or above `b`. */
+export function compareCutBallots(a: CutBallot, b: CutBallot): number {
+  const [ar, br, am, bm] = [BigInt(a.round), BigInt(b.round), BigInt(a.member), BigInt(b.member)];
+  return ar !== br ? (ar < br ? -1 : 1) : am === bm ? 0 : am < bm ? -1 : 1;
+}
+
 export type CutOp = 'prepare' | 'accept' | 'decided' | 'status';
 
 /** peers.<member>.cut.v1: one step of the agreement on a cut, or a question for its decision. */
