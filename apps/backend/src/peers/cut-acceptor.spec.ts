@@ -12,7 +12,10 @@ import { CutTestCluster } from '../../test/cut-test-members.js';
 import type { CutTestMember } from '../../test/cut-test-members.js';
 
 const log = createLogger('cut-acceptor-spec', { level: 'error' });
-const [one, two, three, learner] = ['node1', 'node2', 'node3', 'node4'].map((name, band) => CutTestCluster.memberOf(name, band));
+const one = CutTestCluster.memberOf('node1', 0);
+const two = CutTestCluster.memberOf('node2', 1);
+const three = CutTestCluster.memberOf('node3', 2);
+const learner = CutTestCluster.memberOf('node4', 3);
 const all = [one, two, three, learner];
 const voters = [one, two, three];
 const limits = { roundTimeoutMs: 400, retryMs: 50, roundsMax: 2 };
