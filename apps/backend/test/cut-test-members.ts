@@ -36,11 +36,10 @@ export interface CutTestMember {
   stop(): void;
 }
 
-/** A persister of one voter, and the load a backend's start makes (its fencing epoch, its stored states). */
+/** A persister of one voter on its own database. */
 interface VoterStorage {
   db: TestDatabase;
   persister: ProcessHandle;
-  fencingEpoch: number;
 }
 
 export class CutTestCluster {
@@ -84,12 +83,14 @@ export class CutTestCluster {
     const peerLink = new PeerLink({ messenger, subjects, identity, self, peers: { peer: (id) => others.get(id) }, lineage: () => opts.lineage, lineageNoticeIntervalMs: 60_000, log: this.#log });
     const held = new Set<string>();
     const decided: CutProposal[] = [];
+    // This incarnation's load: its appends carry the epoch it claimed (a later load fences them).
+    const loaded = opts.learner ? { states: [], fencingEpoch: 0 } : await this.#load(name, messenger);
     const acceptor = new CutAcceptor({
       isVoter: () => !opts.learner,
       holds: (heads) => heads.every((h) => held.has(h)),
-      persist: opts.learner ? () => Promise.reject(new Error('a learner persists no vote')) : (state) => this.#persist(name, messenger, state),
+      persist: opts.learner ? () => Promise.reject(new Error('a learner persists no vote')) : (state) => this.#persist(name, loaded.fencingEpoch, messenger, state),
       roundTimeoutMs: opts.limits.roundTimeoutMs,
-      stored: opts.learner ? [] : await this.#load(name, messenger),
+      stored: loaded.states,
       onDecided: (proposal) => decided.push(proposal),
       log: this.#log,
     });
@@ -129,26 +130,23 @@ export class CutTestCluster {
       readyLine: isReadyLine,
       readyTimeoutMs: 60_000,
     });
-    this.#storage.set(name, { db, persister, fencingEpoch: 0 });
+    this.#storage.set(name, { db, persister });
   }
 
   /** The load a backend makes at start: it claims the next fencing epoch and returns the voter's states on its last chunk. */
-  async #load(name: string, messenger: NatsMessenger): Promise<CutAcceptorState[]> {
-    const storage = this.#storage.get(name)!;
+  async #load(name: string, messenger: NatsMessenger): Promise<{ states: CutAcceptorState[]; fencingEpoch: number }> {
     const subject = nodeSubjects({ prefix: this.#prefix, node: name }).load;
     for await (const m of messenger.requestStream(subject, codecs.loadRequest.encode({ backend: randomHex(8) }), { chunkTimeoutMs: 10_000 })) {
       const chunk = codecs.loadChunk.decode(m.data);
       if (chunk.error) throw new Error(`load failed: ${chunk.error.message}`);
       if (!chunk.done) continue;
-      storage.fencingEpoch = Number(chunk.fencing_epoch);
-      return chunk.cut_acceptor_states ?? [];
+      return { states: chunk.cut_acceptor_states ?? [], fencingEpoch: Number(chunk.fencing_epoch) };
     }
     throw new Error('load ended without its last chunk');
   }
 
   /** The append a batch would carry the state in: here alone (no change, no revision), outside the append chain. */
-  async #persist(name: string, messenger: NatsMessenger, state: CutAcceptorState): Promise<void> {
-    const { fencingEpoch } = this.#storage.get(name)!;
+  async #persist(name: string, fencingEpoch: number, messenger: NatsMessenger, state: CutAcceptorState): Promise<void> {
     const request = {
       actor: new Uint8Array(0),
       seq: 0,

@@ -91,6 +91,19 @@ describe('cut acceptor', () => {
     for (const m of [asker, restarted]) m.stop();
   });
 
+  test('a promise whose append is refused (the voter was fenced by a newer backend\'s load) is not given', async () => {
+    const lineage = freshLineage();
+    const stale = await cluster.member('node1', { all, voters, lineage, limits });
+    stale.link.stop();
+    // A newer incarnation's load claims the next fencing epoch: the stale one's appends are refused.
+    const current = await cluster.member('node1', { all, voters, lineage, limits });
+    const answer = await stale.acceptor.prepare(two.id, lineage.id, '1', ballot(1, two));
+    assert.equal(answer.ok, false);
+    assert.match(answer.error?.message ?? '', /append failed/);
+    assert.equal(current.acceptor.state(lineage.id, 1), undefined);
+    for (const m of [stale, current]) m.stop();
+  });
+
   test('an acceptor lacking H refuses after the round timeout; one that comes to hold H while waiting accepts', async () => {
     const lineage = freshLineage();
     const asker = await cluster.member('node2', { all, voters, lineage, limits });
