@@ -1,6 +1,7 @@
 // The version 1 messages of the coordinated history cut between members'
 // backends (proto/eckd/wire/v1/cut.proto, docs/ARCHITECTURE.md §8.10), and
-// one codec each. Defined here, not wired yet. uint64 ids travel as decimal
+// one codec each. CutNotice is wired; CutRequest/CutReply are served and asked
+// by the backend's peers/cut-link.ts (not started yet). uint64 ids travel as decimal
 // strings; lineage ids and heads as Automerge hashes in hex.
 import type { WireError } from './messages.js';
 import { wireCodec } from './wire.js';
