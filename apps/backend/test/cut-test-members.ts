@@ -10,7 +10,7 @@ import { clusterSubjects, codecs, nodeSubjects } from '@eckd/change-codec';
 import type { CutAcceptorState, CutProposal } from '@eckd/change-codec';
 import { NatsMessenger } from '@eckd/service-kit';
 import type { Logger } from '@eckd/service-kit';
-import { builtAppMain, createTestDatabase, isReadyLine, randomHex, repoRoot, startProcess } from '@eckd/testing';
+import { builtAppMain, createTestDatabase, isReadyLine, randomHex, repoRoot, startNatsServer, startProcess } from '@eckd/testing';
 import type { NatsServer, ProcessHandle, TestDatabase } from '@eckd/testing';
 import { nodeIdentity } from '../src/identity.js';
 import { CutAcceptor } from '../src/peers/cut-acceptor.js';
@@ -21,6 +21,16 @@ import { PeerLink } from '../src/peers/peer-link.js';
 import type { PeerMember } from '../src/peers/peer-link.js';
 
 const clusterName = 'cut-spec';
+
+function memberOf(name: string, band: number): PeerMember {
+  return { name, band, id: String(nodeIdentity(clusterName, name).member_id) };
+}
+
+/** The specs' cluster: three voters and a learner (node4). */
+export const cutTestMembers = (() => {
+  const [one, two, three, learner] = [memberOf('node1', 0), memberOf('node2', 1), memberOf('node3', 2), memberOf('node4', 3)] as const;
+  return Object.freeze({ one, two, three, learner, all: [one, two, three, learner], voters: [one, two, three] });
+})();
 
 /** One member's agreement: its acceptor, link and proposer, and what the spec controls. */
 export interface CutTestMember {
@@ -56,15 +66,11 @@ export class CutTestCluster {
     this.#log = log;
   }
 
-  /** Starts a persister for each voter name (its node name) on a fresh database. */
-  static async start(server: NatsServer, voterNames: readonly string[], log: Logger): Promise<CutTestCluster> {
-    const cluster = new CutTestCluster(server, `cut${randomHex(4)}`, log);
+  /** Starts a nats-server, and a persister for each voter name (its node name) on a fresh database. */
+  static async start(voterNames: readonly string[], log: Logger): Promise<CutTestCluster> {
+    const cluster = new CutTestCluster(await startNatsServer({ jetstream: false }), `cut${randomHex(4)}`, log);
     await Promise.all(voterNames.map((name) => cluster.#startPersister(name)));
     return cluster;
-  }
-
-  static memberOf(name: string, band: number): PeerMember {
-    return { name, band, id: String(nodeIdentity(clusterName, name).member_id) };
   }
 
   /**
@@ -117,6 +123,7 @@ export class CutTestCluster {
       await s.persister.stop();
       await s.db.drop();
     }
+    await this.#server.stop();
   }
 
   async #startPersister(name: string): Promise<void> {

@@ -6,32 +6,21 @@ import assert from 'node:assert/strict';
 import type { Lineage } from '@eckd/automerge-doc';
 import type { CutProposal } from '@eckd/change-codec';
 import { createLogger } from '@eckd/service-kit';
-import { randomHex, startNatsServer, waitUntil } from '@eckd/testing';
-import type { NatsServer } from '@eckd/testing';
-import { CutTestCluster } from '../../test/cut-test-members.js';
+import { randomHex, waitUntil } from '@eckd/testing';
+import { CutTestCluster, cutTestMembers } from '../../test/cut-test-members.js';
 import type { CutTestMember } from '../../test/cut-test-members.js';
 
 const log = createLogger('cut-acceptor-spec', { level: 'error' });
-const one = CutTestCluster.memberOf('node1', 0);
-const two = CutTestCluster.memberOf('node2', 1);
-const three = CutTestCluster.memberOf('node3', 2);
-const learner = CutTestCluster.memberOf('node4', 3);
-const all = [one, two, three, learner];
-const voters = [one, two, three];
+const { one, two, three, learner, all, voters } = cutTestMembers;
 const limits = { roundTimeoutMs: 400, retryMs: 50, roundsMax: 2 };
 
-let server: NatsServer;
 let cluster: CutTestCluster;
 
 before(async () => {
-  server = await startNatsServer({ jetstream: false });
-  cluster = await CutTestCluster.start(server, ['node1', 'node2'], log);
+  cluster = await CutTestCluster.start(['node1', 'node2'], log);
 });
 
-after(async () => {
-  await cluster?.stop();
-  await server?.stop();
-});
+after(() => cluster?.stop());
 
 /** A lineage of its own per test: the persisted states of one test never meet another's. */
 const freshLineage = (): Lineage => ({ id: randomHex(32), cut: 0 });

@@ -6,34 +6,23 @@ import assert from 'node:assert/strict';
 import type { Lineage } from '@eckd/automerge-doc';
 import type { CutProposal } from '@eckd/change-codec';
 import { createLogger } from '@eckd/service-kit';
-import { randomHex, startNatsServer, waitUntil } from '@eckd/testing';
-import type { NatsServer } from '@eckd/testing';
-import { CutTestCluster } from '../../test/cut-test-members.js';
+import { randomHex, waitUntil } from '@eckd/testing';
+import { CutTestCluster, cutTestMembers } from '../../test/cut-test-members.js';
 import type { CutTestMember } from '../../test/cut-test-members.js';
 import { highestAccepted } from './cut-proposer.js';
 import type { PeerMember } from './peer-link.js';
 
 const log = createLogger('cut-proposer-spec', { level: 'error' });
-const one = CutTestCluster.memberOf('node1', 0);
-const two = CutTestCluster.memberOf('node2', 1);
-const three = CutTestCluster.memberOf('node3', 2);
-const learner = CutTestCluster.memberOf('node4', 3);
-const all = [one, two, three, learner];
-const voters = [one, two, three];
+const { one, two, three, learner, all, voters } = cutTestMembers;
 const limits = { roundTimeoutMs: 1_000, retryMs: 50, roundsMax: 5 };
 
-let server: NatsServer;
 let cluster: CutTestCluster;
 
 before(async () => {
-  server = await startNatsServer({ jetstream: false });
-  cluster = await CutTestCluster.start(server, ['node1', 'node2', 'node3'], log);
+  cluster = await CutTestCluster.start(['node1', 'node2', 'node3'], log);
 });
 
-after(async () => {
-  await cluster?.stop();
-  await server?.stop();
-});
+after(() => cluster?.stop());
 
 const hash = () => randomHex(32);
 const proposalOf = (lineage: Lineage, proposer: PeerMember): CutProposal => ({ lineage: lineage.id, cut: String(lineage.cut + 1), heads: [hash()], floor_excluded: [], proposer: proposer.id });
