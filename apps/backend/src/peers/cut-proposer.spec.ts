@@ -58,6 +58,8 @@ describe('cut proposer', () => {
     assert.ok(fromOne!.chosen && fromThree!.chosen, 'both end with a chosen value');
     assert.deepEqual(fromOne!.chosen, fromThree!.chosen);
     assert.ok(c.proposals.some((p) => p.proposer === fromOne!.chosen!.proposer));
+    // The two values differ (their heads): one proposer ended with the other's.
+    assert.equal([fromOne!, fromThree!].filter((o, i) => o.chosen!.proposer !== c.proposals[i]!.proposer).length, 1);
     await waitUntil(() => all.every((m) => c.at(m).decided.length === 1), 5_000, 'every member heard one decision');
     for (const m of all) assert.deepEqual(c.at(m).decided, [fromOne!.chosen], `${m.name} heard the chosen value only`);
     c.stop();
