@@ -1,6 +1,7 @@
 // The version 1 messages of the coordinated history cut between members'
 // backends (proto/eckd/wire/v1/cut.proto, docs/ARCHITECTURE.md §8.10), and
-// one codec each. Defined here, not wired yet. uint64 ids travel as decimal
+// one codec each. CutNotice is wired; CutRequest/CutReply are served and asked
+// by the backend's peers/cut-link.ts (not started yet). uint64 ids travel as decimal
 // strings; lineage ids and heads as Automerge hashes in hex.
 import type { WireError } from './messages.js';
 import { wireCodec } from './wire.js';
@@ -36,6 +37,12 @@ export interface CutAcceptorState {
 export interface CutRecord {
   proposal: CutProposal | null;
   seqs_in_cut: { actor: string; seq: string }[];
+}
+
+/** Paxos ballots compare by round, then member (u64 decimals): < 0, 0 or > 0 as `a` is below, equal to or above `b`. */
+export function compareCutBallots(a: CutBallot, b: CutBallot): number {
+  const [ar, br, am, bm] = [BigInt(a.round), BigInt(b.round), BigInt(a.member), BigInt(b.member)];
+  return ar !== br ? (ar < br ? -1 : 1) : am === bm ? 0 : am < bm ? -1 : 1;
 }
 
 export type CutOp = 'prepare' | 'accept' | 'decided' | 'status';

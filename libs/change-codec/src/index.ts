@@ -67,7 +67,7 @@ export { conflictsCodecs } from './conflicts-messages.js';
 export type { ConflictsRequest, ConflictsReply } from './conflicts-messages.js';
 export { membersCodecs } from './members-messages.js';
 export type { FrontendAnnouncement, MembersRequest, MembersReply, MemberChangeKind, MemberChangeRequest, MemberChangeReply, BandReserve, BandReply, MemberJoin, MemberJoinReply, MemberTableEntry, SnapshotRequest, SnapshotChunk } from './members-messages.js';
-export { cutCodecs } from './cut-messages.js';
+export { compareCutBallots, cutCodecs } from './cut-messages.js';
 export type { CutAccepted, CutAcceptorState, CutRecord, CutBallot, CutBaseChunk, CutBaseRequest, CutNotice, CutOp, CutProposal, CutReply, CutRequest } from './cut-messages.js';
 export { authCodecs, tokenIdBytes } from './auth-messages.js';
 export type { AuthState, AuthStateRequest, TokenUses } from './auth-messages.js';

@@ -107,7 +107,7 @@ export interface ClusterSubjects {
   snapshot(member: string): string;
   /** request/reply: KeepAlive, TimeToLive and Revoke of the member's leases, asked through another member (LeaseForward → ProposeReply) */
   lease(member: string): string;
-  /** request/reply: a step of the agreement on a history cut, or its status (CutRequest → CutReply; §8.10, not wired) */
+  /** request/reply: a step of the agreement on a history cut, or its status (CutRequest → CutReply; §8.10: served by the backend's peers/cut-link.ts, not started yet) */
   cut(member: string): string;
   /** request / chunked reply: a lineage's base for a member that lacks its cut point (CutBaseRequest → CutBaseChunk…) */
   cutBase(member: string): string;

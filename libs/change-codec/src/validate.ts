@@ -10,6 +10,7 @@ import type { AuthState, TokenUses } from './auth-messages.js';
 import type { ConflictsReply, ConflictsRequest } from './conflicts-messages.js';
 import type { BackupChunk, BackupRequest, MaintenanceReply, MaintenanceRequest, StorageReply, StorageRequest } from './maintenance-messages.js';
 import type { CutAcceptorState, CutRecord, CutBallot, CutBaseChunk, CutBaseRequest, CutNotice, CutProposal, CutReply, CutRequest } from './cut-messages.js';
+import { compareCutBallots } from './cut-messages.js';
 import type { BandReserve, FrontendAnnouncement, MemberJoin, MemberJoinReply, MemberChangeRequest, MembersReply, SnapshotChunk, SnapshotRequest } from './members-messages.js';
 import type {
   AppendReply,
@@ -144,7 +145,7 @@ function checkAcceptorState(c: Checker, state: CutAcceptorState): void {
   checkBallot(c, state.accepted.ballot);
   checkProposal(c, state.accepted.proposal, state);
   const [accepted, promised] = [state.accepted.ballot, state.promised];
-  if (accepted && promised && [accepted.round, accepted.member, promised.round, promised.member].every(isMemberId)) c.that(compareBallots(accepted, promised) <= 0, 'a voter accepts no ballot above its promise');
+  if (accepted && promised && [accepted.round, accepted.member, promised.round, promised.member].every(isMemberId)) c.that(compareCutBallots(accepted, promised) <= 0, 'a voter accepts no ballot above its promise');
 }
 
 /** A switch's record (§8.10): the decision of a cut of another lineage than the one it made, and the sequences inside H. */
@@ -155,12 +156,6 @@ function checkCutRecord(c: Checker, record: CutRecord, rebase: { lineage?: strin
   c.that(previous === '' || previous === record.proposal?.lineage, 'a switch replaces the lineage its decision cut');
   c.that(record.seqs_in_cut.length <= messageLimits.cutActorsMax, `${record.seqs_in_cut.length} actors (at most ${messageLimits.cutActorsMax})`);
   c.that(record.seqs_in_cut.every((s) => actorHex.test(s.actor) && isMemberId(s.seq)), 'a sequence inside the cut names a hex actor and a sequence of 1 or more');
-}
-
-/** Ballots compare by round, then member (u64 decimals). */
-function compareBallots(a: CutBallot, b: CutBallot): number {
-  const [ar, br, am, bm] = [BigInt(a.round), BigInt(b.round), BigInt(a.member), BigInt(b.member)];
-  return ar !== br ? (ar < br ? -1 : 1) : am === bm ? 0 : am < bm ? -1 : 1;
 }
 
 function checkProposal(c: Checker, proposal: CutProposal | null | undefined, request?: { lineage: string; cut: string }): void {

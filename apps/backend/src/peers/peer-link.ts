@@ -146,6 +146,16 @@ export class PeerLink {
     }
   }
 
+  /**
+   * The sender of a message on a subject served beside this link (the cut
+   * agreement, cut-link.ts), checked as every peer message is: of this
+   * cluster, from a current member, and, with a stamp, of this member's
+   * lineage (dropped, counted and logged otherwise).
+   */
+  admit(clusterId: string | number, memberId: string | number, subject: string, stamp?: LineageStamp): PeerMember | undefined {
+    return this.#accept(clusterId, memberId, subject, stamp);
+  }
+
   /** The current peer with this member id (decimal). */
   peer(memberId: string): PeerMember | undefined {
     return this.#opts.peers.peer(memberId);
