@@ -71,7 +71,8 @@ export function gateProposals(
   const join = (reply: ProposeReply): ProposeReply => (reply.error ? reply : { results: [...reply.results, ...refused] });
   next({
     subject: msg.subject,
-    data: codecs.proposeRequest.encode({ ...request, proposals: kept }),
+    // Answered on NATS, never in a patch: the join below needs the reply.
+    data: codecs.proposeRequest.encode({ ...request, proposals: kept, reply_in_patch: false }),
     reply: msg.reply,
     header: (name) => msg.header(name),
     respond: (payload, headers) => msg.respond(codecs.proposeReply.encode(join(codecs.proposeReply.decode(payload))), headers),

@@ -22,6 +22,8 @@ export type {
   RevisionPatch,
   NodeIdentity,
   PatchBatch,
+  PatchReply,
+  PublishedPatchBatch,
   SyncRequest,
   SyncChunk,
   AppendRequest,
