@@ -11,10 +11,10 @@
 // replies on NATS instead when its batch publishes no patch (every write
 // failed, a lease read) or it refuses the request (ARCHITECTURE.md §2).
 // Whichever comes first settles the request; it then stops waiting for the
-// other. The wait is a callback and one timer per request rather than a
-// promise-based request: most requests end without a NATS reply.
+// other.
 import { codecs, validated, validators } from '@eckd/change-codec';
 import type { PatchReply, Proposal, ProposalResult, ProposeReply } from '@eckd/change-codec';
+import { MessengerAbortedError } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { injectTraceHeaders } from '@eckd/telemetry';
 import { EtcdRpcError } from './to-grpc-error.js';
@@ -27,11 +27,10 @@ interface PendingProposal {
   reject: (err: Error) => void;
 }
 
-/** One ProposeRequest on its way: its writes by id, its deadline, and the wait for its NATS reply. */
+/** One ProposeRequest on its way: its writes by id, and the NATS wait for its reply. */
 interface SentRequest {
   byId: Map<string, PendingProposal>;
-  timer: NodeJS.Timeout | undefined;
-  reply: { cancel(): void } | undefined;
+  reply: AbortController;
 }
 
 export interface ProposerOptions {
@@ -103,37 +102,31 @@ export class Proposer {
     let bytes = 0;
     for (const p of queue) {
       if (group.length > 0 && (bytes + p.bytes > this.#opts.bytesMax || group.length >= max)) {
-        this.#send(group);
+        void this.#send(group);
         group = [];
         bytes = 0;
       }
       group.push(p);
       bytes += p.bytes;
     }
-    if (group.length > 0) this.#send(group);
+    if (group.length > 0) void this.#send(group);
   }
 
-  #send(group: PendingProposal[]): void {
-    const request: SentRequest = { byId: new Map(group.map((p) => [String(p.proposal.id), p])), timer: undefined, reply: undefined };
+  async #send(group: PendingProposal[]): Promise<void> {
+    const request: SentRequest = { byId: new Map(group.map((p) => [String(p.proposal.id), p])), reply: new AbortController() };
     for (const id of request.byId.keys()) this.#sent.set(id, request);
-    const failed = (err: unknown) => {
-      this.#opts.log.warn('proposal failed', { err, proposals: group.length });
-      this.#fail(request, new EtcdRpcError('Timeout'));
-    };
-    request.timer = setTimeout(() => failed(new Error(`etcd-api: no answer within ${this.#opts.timeoutMs} ms`)), this.#opts.timeoutMs);
     try {
       const payload = codecs.proposeRequest.encode({ frontend_id: this.#opts.frontendId, deadline_ms: Date.now() + this.#opts.timeoutMs, reply_in_patch: true, proposals: group.map((p) => p.proposal) });
       // The first write's trace carries the batch; the others are linked by the backend's span.
-      request.reply = this.#opts.messenger.requestCallback(this.#opts.subject, payload, { headers: group[0]!.headers }, (reply) => {
-        if (reply instanceof Error) return failed(reply);
-        try {
-          this.#settle(request, validated(codecs.proposeReply.decode(reply.data), validators.proposeReply));
-        } catch (err) {
-          failed(err);
-        }
-      });
+      const reply = validated(codecs.proposeReply.decode(
+        (await this.#opts.messenger.request(this.#opts.subject, payload, { timeoutMs: this.#opts.timeoutMs, headers: group[0]!.headers, signal: request.reply.signal })).data,
+      ), validators.proposeReply);
+      this.#settle(request, reply);
     } catch (err) {
-      failed(err);
+      if (err instanceof MessengerAbortedError) return; // settled from a patch
+      const error = err instanceof EtcdRpcError ? err : new EtcdRpcError('Timeout');
+      if (!(err instanceof EtcdRpcError)) this.#opts.log.warn('proposal failed', { err, proposals: group.length });
+      this.#fail(request, error);
     }
   }
 
@@ -151,14 +144,13 @@ export class Proposer {
     this.#fail(request, new EtcdRpcError('Timeout'));
   }
 
-  /** Fails what is left of the request and stops waiting for its reply. */
+  /** Fails what is left of the request and stops waiting for its NATS reply. */
   #fail(request: SentRequest, error: EtcdRpcError): void {
     for (const [id, pending] of request.byId) {
       this.#sent.delete(id);
       pending.reject(error);
     }
     request.byId.clear();
-    clearTimeout(request.timer);
-    request.reply?.cancel();
+    request.reply.abort();
   }
 }

@@ -30,6 +30,12 @@ export interface PublishOptions {
   reply?: string;
 }
 
+export interface RequestOptions {
+  timeoutMs: number;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
 export interface Messenger {
   publish(subject: string, payload: Uint8Array, opts?: PublishOptions): void;
   /**
@@ -39,15 +45,12 @@ export interface Messenger {
    * of one message could go to different members.
    */
   subscribe(subject: string, handler: MessageHandler, opts?: { queue?: string }): { unsubscribe(): void };
-  /** One request, one reply; rejects with MessengerTimeoutError. */
-  request(subject: string, payload: Uint8Array, opts: { timeoutMs: number; headers?: Record<string, string> }): Promise<Message>;
   /**
-   * One request whose reply, or the server's "no responders", goes to
-   * `onReply`, without a timer or a promise: for a caller that bounds the
-   * wait itself and may get its answer another way, then cancels the wait
-   * (a late reply is dropped).
+   * One request, one reply; rejects with MessengerTimeoutError, or with
+   * MessengerAbortedError once `signal` aborts (the answer came another way:
+   * the wait and its timer end, a late reply is dropped).
    */
-  requestCallback(subject: string, payload: Uint8Array, opts: { headers?: Record<string, string> }, onReply: (reply: Message | MessengerTimeoutError) => void): { cancel(): void };
+  request(subject: string, payload: Uint8Array, opts: RequestOptions): Promise<Message>;
   /**
    * One request, a stream of replies: yields each until the caller stops
    * iterating; each reply must come within `chunkTimeoutMs`.
@@ -66,6 +69,10 @@ export function subjectKind(subject: string): string {
 
 export class MessengerTimeoutError extends Error {
   override name = 'MessengerTimeoutError';
+}
+
+export class MessengerAbortedError extends Error {
+  override name = 'MessengerAbortedError';
 }
 
 interface PendingReply {
@@ -131,48 +138,29 @@ export abstract class InboxMessenger implements Messenger {
     );
   }
 
-  async request(subject: string, payload: Uint8Array, opts: { timeoutMs: number; headers?: Record<string, string> }): Promise<Message> {
+  async request(subject: string, payload: Uint8Array, opts: RequestOptions): Promise<Message> {
     const started = performance.now();
     let outcome = 'error';
     try {
-      for await (const m of this.requestStream(subject, payload, { chunkTimeoutMs: opts.timeoutMs, headers: opts.headers })) {
+      for await (const m of this.requestStream(subject, payload, { chunkTimeoutMs: opts.timeoutMs, headers: opts.headers, signal: opts.signal })) {
         outcome = 'ok';
         return m;
       }
       throw new MessengerTimeoutError(`service-kit: no reply on ${subject}`);
+    } catch (err) {
+      if (err instanceof MessengerAbortedError) outcome = 'aborted';
+      throw err;
     } finally {
       natsRequestSeconds.record((performance.now() - started) / 1000, { subject: subjectKind(subject), outcome });
     }
   }
 
-  requestCallback(subject: string, payload: Uint8Array, opts: { headers?: Record<string, string> }, onReply: (reply: Message | MessengerTimeoutError) => void): { cancel(): void } {
-    const token = nuid.next();
-    const started = performance.now();
-    const end = (outcome: string) => {
-      if (!this.#pending.delete(token)) return false;
-      natsRequestSeconds.record((performance.now() - started) / 1000, { subject: subjectKind(subject), outcome });
-      return true;
-    };
-    this.#pending.set(token, {
-      deliver: (m) => end('ok') && onReply(m),
-      fail: (err) => end('error') && onReply(err),
-    });
-    this.#listenForReplies();
-    try {
-      this.publish(subject, payload, { headers: opts.headers, reply: `${this.#inboxPrefix}.${token}` });
-    } catch (err) {
-      end('error');
-      throw err;
-    }
-    return { cancel: () => void end('cancelled') };
-  }
-
-  async *requestStream(subject: string, payload: Uint8Array, opts: { chunkTimeoutMs: number; headers?: Record<string, string> }): AsyncGenerator<Message> {
+  async *requestStream(subject: string, payload: Uint8Array, opts: { chunkTimeoutMs: number; headers?: Record<string, string>; signal?: AbortSignal }): AsyncGenerator<Message> {
     const token = nuid.next();
     const queue: Message[] = [];
     let wake: (() => void) | undefined;
     let failure: Error | undefined;
-    this.#pending.set(token, {
+    const pending: PendingReply = {
       deliver: (m) => {
         queue.push(m);
         wake?.();
@@ -181,7 +169,10 @@ export abstract class InboxMessenger implements Messenger {
         failure = err;
         wake?.();
       },
-    });
+    };
+    this.#pending.set(token, pending);
+    const aborted = () => pending.fail(new MessengerAbortedError(`service-kit: request on ${subject} aborted`));
+    opts.signal?.addEventListener('abort', aborted, { once: true });
     try {
       this.#listenForReplies();
       this.publish(subject, payload, { headers: opts.headers, reply: `${this.#inboxPrefix}.${token}` });
@@ -193,6 +184,7 @@ export abstract class InboxMessenger implements Messenger {
       }
     } finally {
       this.#pending.delete(token);
+      opts.signal?.removeEventListener('abort', aborted);
     }
   }
 
