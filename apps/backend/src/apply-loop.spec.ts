@@ -28,8 +28,6 @@ function loopOverMemory(opts: { applyQueueProposalsMax?: number; appendGate?: Pr
   /** last revisions of the appends sent (retries included), in the order they were sent */
   const sent: number[] = [];
   const published: number[] = [];
-  /** the replies the published patches carried */
-  const patchReplies: { frontend: string; reply: ProposeReply }[] = [];
   let chain = 0;
   const messenger = {
     request: async (_subject: string, data: Uint8Array) => {
@@ -48,9 +46,7 @@ function loopOverMemory(opts: { applyQueueProposalsMax?: number; appendGate?: Pr
       return { data: codecs.appendReply.encode({ durable_revision: append.last_revision }) };
     },
     publish: (_subject: string, data: Uint8Array) => {
-      const batch = codecs.publishedPatchBatch.decode(data);
-      for (const p of batch.patches) published.push(Number(p.revision));
-      patchReplies.push(...batch.replies.map((r) => ({ frontend: r.frontend_id, reply: codecs.proposeReply.decode(r.reply) })));
+      for (const p of codecs.patchBatch.decode(data).patches) published.push(Number(p.revision));
     },
   } as unknown as Messenger;
   const inFlightMax = opts.inFlightMax ?? 2;
@@ -81,7 +77,7 @@ function loopOverMemory(opts: { applyQueueProposalsMax?: number; appendGate?: Pr
     peers: opts.peers,
     log,
   });
-  return { state, loop, appends, sent, published, patchReplies };
+  return { state, loop, appends, sent, published };
 }
 
 /** Enqueues a request as a frontend would and resolves with the backend's reply. */
@@ -158,40 +154,6 @@ describe('apply loop bounds', () => {
     assert.equal(reply.results[0]!.error?.name, 'ResponseTooLarge');
     assert.match(reply.results[0]!.error!.message, /^grpc: trying to send message larger than max \(\d+ vs\. 1048576\)$/);
     assert.equal(state.store.range({ key: Buffer.from('c') }).count, 1);
-  });
-});
-
-describe('apply loop: replies in the patch', () => {
-  /** Enqueues a request that asks for its reply in the patch; `direct` gets a NATS reply if one is sent. */
-  function proposeInPatch(loop: ApplyLoop, request: ProposeRequest, direct: ProposeReply[]): void {
-    const data = codecs.proposeRequest.encode({ ...request, reply_in_patch: true });
-    const msg: Message = { subject: 'propose', data, reply: 'r', header: () => undefined, respond: (payload) => void direct.push(codecs.proposeReply.decode(payload)) };
-    loop.enqueue({ msg, request: codecs.proposeRequest.decode(data), bytes: data.length, trace: context.active() });
-  }
-
-  test('a batch that makes a revision carries the replies of the requests that asked, each for its frontend; the others get a NATS reply', async () => {
-    const { loop, published, patchReplies } = loopOverMemory();
-    const direct: ProposeReply[] = [];
-    proposeInPatch(loop, { frontend_id: 'fe-1', proposals: [put(1, 'a'), put(2, 'b')] }, direct);
-    proposeInPatch(loop, { frontend_id: 'fe-2', proposals: [put(1, 'c')] }, direct);
-    const plain = await propose(loop, { frontend_id: 'fe-3', proposals: [put(1, 'd')] });
-    await loop.flush();
-    assert.deepEqual(published, [2, 3, 4, 5]);
-    assert.deepEqual(direct, [], 'no NATS reply for a request answered in the patch');
-    assert.deepEqual(patchReplies.map((r) => [r.frontend, r.reply.results.map((x) => Number(x.revision))]), [['fe-1', [2, 3]], ['fe-2', [4]]]);
-    assert.equal(Number(plain.results[0]!.revision), 5);
-  });
-
-  test('a batch whose writes all failed publishes no patch and answers its proposers on NATS', async () => {
-    const { loop, published, patchReplies } = loopOverMemory();
-    const direct: ProposeReply[] = [];
-    const onMissingLease = { id: 1, op: 'request' as const, request: { request: 'request_put' as const, request_put: { key: Buffer.from('k'), value: Buffer.from('v'), lease: '7' } } };
-    proposeInPatch(loop, { frontend_id: 'fe-1', proposals: [onMissingLease] }, direct);
-    await loop.flush();
-    assert.deepEqual(published, []);
-    assert.deepEqual(patchReplies, []);
-    assert.equal(direct.length, 1);
-    assert.equal(direct[0]!.results[0]!.error?.name, 'LeaseNotFound');
   });
 });
 

@@ -2,8 +2,7 @@
 // queue is bounded: beyond it etcd's "too many requests"); everything
 // queued (bounded in count and bytes) is evaluated into one batch and
 // appended to the persister, and — once durable, after every earlier batch —
-// published to the frontends and answered (in the batch's patch when the
-// request asked so, else with a NATS reply). The next batch is evaluated
+// published to the frontends and answered. The next batch is evaluated
 // while appends are in flight (at most ECKD_APPENDS_IN_FLIGHT_MAX batches
 // evaluated and not committed, ARCHITECTURE.md §2): requests that arrive
 // meanwhile form it (group commit); nothing waits on one request while
@@ -12,8 +11,8 @@
 import { SpanKind, context, trace } from '@opentelemetry/api';
 import type { EtcdErrorName } from '@eckd/etcd-proto';
 import { codecs } from '@eckd/change-codec';
-import type { NodeIdentity, PatchReply } from '@eckd/change-codec';
-import type { Logger, Message, Messenger } from '@eckd/service-kit';
+import type { NodeIdentity } from '@eckd/change-codec';
+import type { Logger, Messenger } from '@eckd/service-kit';
 import { addSpanEvent, countBuckets, histogram, injectTraceHeaders, withSpan } from '@eckd/telemetry';
 import type { AppendContent, AppendPipeline } from './append-pipeline.js';
 import type { Batch, EvaluationLimits, QueuedProposal } from './batch.js';
@@ -261,17 +260,15 @@ export class ApplyLoop {
   /** The batch is durable (sync) and every earlier one published: the frontends, the peers and the clients hear of it. */
   #publish(batch: Batch, patchBatch: Uint8Array | undefined): void {
     batch.whenAppended?.();
-    const patched = patchBatch !== undefined && (batch.patches.length > 0 || batch.compactRevision !== undefined);
     if (patchBatch) {
       this.#publishedRevision = lastRevisionOf(batch);
       if (batch.authChanged) this.#opts.onAuthChanged?.();
+      if (batch.patches.length > 0 || batch.compactRevision !== undefined) {
+        this.#opts.messenger.publish(this.#opts.subjects.patch, patchBatch, { headers: injectTraceHeaders() });
+        addSpanEvent('published patch');
+      }
     }
-    const { inPatch, direct } = splitReplies(batch, patched);
-    if (patched) {
-      this.#opts.messenger.publish(this.#opts.subjects.patch, withReplies(patchBatch, inPatch), { headers: injectTraceHeaders() });
-      addSpanEvent('published patch');
-    }
-    for (const { msg, reply } of direct) msg.respond(reply);
+    batch.items.forEach((item, i) => item.msg?.respond(codecs.proposeReply.encode(batch.replies[i]!)));
     this.#committedBatches++;
     this.#committedProposals += batch.items.reduce((n, item) => n + item.request.proposals.length, 0);
     const due = this.#afterCommit.filter((w) => w.batch <= this.#committedBatches);
@@ -307,28 +304,6 @@ function appendContentOf(batch: Batch, patchBatch: Uint8Array): AppendContent {
     peer_changes: batch.peerChanges.map((c) => ({ actor: Buffer.from(c.actor, 'hex'), seq: c.seq, change: c.bytes })),
     peer_sync_states: batch.peerSyncStates,
   };
-}
-
-/**
- * Where each request of the batch is answered: in the batch's patch when it
- * asked so and the batch publishes one (its frontend applies the patch
- * anyway: one message instead of two), else with a NATS reply.
- */
-function splitReplies(batch: Batch, patched: boolean): { inPatch: PatchReply[]; direct: { msg: Message; reply: Uint8Array }[] } {
-  const inPatch: PatchReply[] = [];
-  const direct: { msg: Message; reply: Uint8Array }[] = [];
-  batch.items.forEach((item, i) => {
-    if (!item.msg) return;
-    const reply = codecs.proposeReply.encode(batch.replies[i]!);
-    if (patched && item.request.reply_in_patch) inPatch.push({ frontend_id: item.request.frontend_id, reply });
-    else direct.push({ msg: item.msg, reply });
-  });
-  return { inPatch, direct };
-}
-
-/** The published patch: the stored PatchBatch's bytes, then the replies (PublishedPatchBatch shares its first fields). */
-function withReplies(patchBatch: Uint8Array, replies: PatchReply[]): Uint8Array {
-  return replies.length === 0 ? patchBatch : Buffer.concat([patchBatch, codecs.patchReplies.encode({ replies })]);
 }
 
 /** Answers a whole request with an error (nothing of it was evaluated). */

@@ -71,8 +71,7 @@ export function gateProposals(
   const join = (reply: ProposeReply): ProposeReply => (reply.error ? reply : { results: [...reply.results, ...refused] });
   next({
     subject: msg.subject,
-    // Answered on NATS, never in a patch: the join below needs the reply.
-    data: codecs.proposeRequest.encode({ ...request, proposals: kept, reply_in_patch: false }),
+    data: codecs.proposeRequest.encode({ ...request, proposals: kept }),
     reply: msg.reply,
     header: (name) => msg.header(name),
     respond: (payload, headers) => msg.respond(codecs.proposeReply.encode(join(codecs.proposeReply.decode(payload))), headers),

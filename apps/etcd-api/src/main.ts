@@ -52,21 +52,11 @@ try {
     log,
   });
   onShutdown('acknowledger', () => acknowledger.close());
-  const proposer = new Proposer({
-    messenger,
-    subject: subjects.propose,
-    frontendId: config.frontendId,
-    timeoutMs: config.requestTimeoutMs,
-    bytesMax: config.proposalBytesMax,
-    pendingMax: config.proposerQueueMax,
-    log,
-  });
   const replica = new Replica({
     messenger,
     subjects,
     syncChunkTimeoutMs: config.requestTimeoutMs,
     acknowledger,
-    settleReplies: (replies) => proposer.settleFromPatch(replies),
     log,
   });
   const factorLink = new FactorLink({
@@ -95,6 +85,15 @@ try {
     onShutdown('token uses', startTokenUseLink({ messenger, subjects, frontendId: config.frontendId, uses: tokens.uses, intervalMs: config.authTokenUsesIntervalMs, log }));
   }
 
+  const proposer = new Proposer({
+    messenger,
+    subject: subjects.propose,
+    frontendId: config.frontendId,
+    timeoutMs: config.requestTimeoutMs,
+    bytesMax: config.proposalBytesMax,
+    pendingMax: config.proposerQueueMax,
+    log,
+  });
   const readIndex = new ReadIndex(messenger, subjects.readIndex, config.requestTimeoutMs, replica);
   const healthDeps = { replica, readIndex, messenger, subjects, timeoutMs: ops.config.healthCheckTimeoutMs };
   serveFrontendOps(ops, healthDeps, hub);

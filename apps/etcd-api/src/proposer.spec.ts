@@ -72,38 +72,6 @@ describe('proposer', () => {
     await assert.rejects(Promise.all([proposer.propose(put, 1), proposer.propose(put, 1)]), { rpcName: 'NoSpace' });
   });
 
-  test('a reply carried in a patch settles its writes and ends the wait for a NATS reply; a later NATS reply settles nothing twice', async () => {
-    const net = new MemoryNetwork();
-    const late: (() => void)[] = [];
-    const requests: ProposeRequest[] = [];
-    const messenger = net.messenger();
-    // The proposer's waits for a NATS reply, to see how each ended.
-    const waits: Promise<unknown>[] = [];
-    const request = messenger.request.bind(messenger);
-    messenger.request = (...args) => {
-      const wait = request(...args);
-      waits.push(wait.catch((err: unknown) => err));
-      return wait;
-    };
-    const proposer = new Proposer({ messenger, subject: subjects.propose, frontendId: 'f1', timeoutMs: 60_000, bytesMax: 1_000, pendingMax: 10, log: quietLog });
-    net.messenger().subscribe(subjects.propose, (m) => {
-      const request = codecs.proposeRequest.decode(m.data);
-      requests.push(request);
-      const ids = request.proposals.map((p) => p.id);
-      proposer.settleFromPatch([
-        { frontend_id: 'f2', reply: codecs.proposeReply.encode({ results: ids.map((id) => ({ id, revision: 99 })) }) },
-        { frontend_id: 'f1', reply: codecs.proposeReply.encode({ results: ids.map((id, i) => ({ id, revision: 20 + i })) }) },
-      ]);
-      late.push(() => m.respond(codecs.proposeReply.encode({ results: [], error: { name: 'Timeout', message: 'late' } })));
-    });
-    const results = await Promise.all([proposer.propose(put, 1), proposer.propose(put, 1)]);
-    assert.deepEqual(results.map((r) => Number(r.revision)), [20, 21], "another frontend's replies are not this one's");
-    assert.equal(requests[0]!.reply_in_patch, true);
-    assert.equal(((await waits[0]) as Error).name, 'MessengerAbortedError', 'the wait for the NATS reply ended with the patch');
-    for (const send of late) send();
-    await net.settle();
-  });
-
   test('a reply that arrives late (held past the timeout) settles nothing twice', async () => {
     const { net, proposer } = setUp(allSucceed, { timeoutMs: 50 });
     net.hold((e) => e.subject.startsWith('_INBOX.'));

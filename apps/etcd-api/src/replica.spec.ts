@@ -1,31 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryNetwork } from '@eckd/service-kit';
-import { codecs } from '@eckd/change-codec';
-import { FakeBackend, frontend, lostPut, quietLog, started, subjects, until } from '../test/fake-backend.js';
-import { Replica } from './replica.js';
+import { FakeBackend, frontend, lostPut, started, until } from '../test/fake-backend.js';
+import type { Replica } from './replica.js';
 
 const valueOf = (replica: Replica, key: string) => replica.store.kvAt(Buffer.from(key))?.value.toString();
 const asked = (b: FakeBackend) => b.syncRequests.map((r) => `${String(r.after_revision)}@${r.epoch}`);
 
 describe('replica', () => {
-  test("a patch's replies go to the proposer after the patch is applied", async () => {
-    const net = new MemoryNetwork();
-    const backend = new FakeBackend(net);
-    const settled: { revision: number; frontends: string[] }[] = [];
-    const { acknowledger } = frontend(net);
-    const replica = new Replica({
-      messenger: net.messenger(quietLog), subjects, syncChunkTimeoutMs: 1_000, acknowledger, log: quietLog,
-      settleReplies: (replies) => settled.push({ revision: replica.revision, frontends: replies.map((r) => r.frontend_id) }),
-    });
-    await replica.start();
-    const patch = { revision: 2, events: [{ type: 'PUT' as const, kv: { key: Buffer.from('k'), create_revision: 2, mod_revision: 2, version: 1, value: Buffer.from('v'), lease: 0 } }] };
-    const reply = codecs.proposeReply.encode({ results: [{ id: 1, revision: 2 }] });
-    backend.messenger.publish(subjects.patch, codecs.publishedPatchBatch.encode({ patches: [patch], identity: backend.identity, compact_revision: 0, replies: [{ frontend_id: 'f1', reply }] }));
-    await until(() => settled.length > 0);
-    assert.deepEqual(settled, [{ revision: 2, frontends: ['f1'] }]);
-  });
-
   test('starts from the whole state, then applies each published patch', async () => {
     const { backend, replica, events } = await started('a');
     assert.equal(replica.revision, 2);

@@ -5,11 +5,9 @@
 // it still has them and is the backend this replica's history comes from,
 // the whole state otherwise). Reads and acknowledgements wait through the
 // Acknowledger, which also asks for a resync when a published revision does
-// not arrive (a lost patch on a quiet node). A patch also carries the
-// replies of its batch's proposals: they go to the proposer once the patch
-// is applied, so a write's result never arrives before its revision.
+// not arrive (a lost patch on a quiet node).
 import { codecs, validators } from '@eckd/change-codec';
-import type { NodeIdentity, PatchBatch, PatchReply, PublishedPatchBatch, SyncChunk } from '@eckd/change-codec';
+import type { NodeIdentity, PatchBatch, SyncChunk } from '@eckd/change-codec';
 import { keyValueFromWire, MvccStore, revisionPatchFromWire } from '@eckd/mvcc';
 import type { MvccState } from '@eckd/mvcc';
 import { decodeChecked } from '@eckd/service-kit';
@@ -21,8 +19,6 @@ export interface ReplicaOptions {
   subjects: { sync: string; patch: string };
   syncChunkTimeoutMs: number;
   acknowledger: Acknowledger;
-  /** the proposals' replies a patch carries (the proposer's settleFromPatch) */
-  settleReplies?: (replies: readonly PatchReply[]) => void;
   log: Logger;
 }
 
@@ -75,18 +71,14 @@ export class Replica {
   /** Subscribes to patches, then loads the state; resolves when serving. */
   async start(): Promise<void> {
     this.#opts.messenger.subscribe(this.#opts.subjects.patch, (msg) => {
-      let batch: PublishedPatchBatch;
+      let batch: PatchBatch;
       try {
-        batch = decodeChecked(msg, codecs.publishedPatchBatch, validators.publishedPatchBatch, this.#opts.log);
+        batch = decodeChecked(msg, codecs.patchBatch, validators.patchBatch, this.#opts.log);
       } catch (err) {
         this.#opts.log.warn('bad patch message', { err });
         return;
       }
       this.#onPatch(batch);
-      // After the apply: a write's wait for its revision is then met at once.
-      // A patch held back (a sync under way, a gap) still settles its
-      // proposals; their writes wait in the acknowledger until it is applied.
-      if (batch.replies.length > 0) this.#opts.settleReplies?.(batch.replies);
     });
     await this.#opts.messenger.flush();
     await this.resync();

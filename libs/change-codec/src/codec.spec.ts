@@ -13,7 +13,7 @@ describe('subjects', () => {
       propose: 'eckd.n1.backend.propose.v1',
       readIndex: 'eckd.n1.backend.read-index.v1',
       sync: 'eckd.n1.backend.sync.v1',
-      patch: 'eckd.n1.patch.v2',
+      patch: 'eckd.n1.patch.v1',
       takeover: 'eckd.n1.backend.takeover.v1',
       append: 'eckd.n1.persister.append.v1',
       load: 'eckd.n1.persister.load.v1',
@@ -126,19 +126,6 @@ describe('wire codecs', () => {
     assert.equal(ev.kv.mod_revision, '5');
     assert.equal(back.identity!.cluster_id, '18446744073709551615');
     assert.equal(back.compact_revision, '-1');
-  });
-
-  test('a stored patch batch followed by the replies is the published patch batch', () => {
-    const stored = { patches: [{ revision: 5, events: [] }], identity: { cluster_id: '1', member_id: '2', raft_term: 1, epoch: 'e1' }, compact_revision: 3 };
-    const reply = codecs.proposeReply.encode({ results: [{ id: 7, revision: 5 }] });
-    const bytes = Buffer.concat([codecs.patchBatch.encode(stored), codecs.patchReplies.encode({ replies: [{ frontend_id: 'f1', reply }] })]);
-    const back = codecs.publishedPatchBatch.decode(bytes);
-    assert.equal(back.patches[0]!.revision, '5');
-    assert.equal(back.identity!.epoch, 'e1');
-    assert.equal(back.compact_revision, '3');
-    assert.equal(back.replies[0]!.frontend_id, 'f1');
-    assert.equal(codecs.proposeReply.decode(back.replies[0]!.reply).results[0]!.revision, '5');
-    assert.deepEqual(codecs.publishedPatchBatch.decode(codecs.patchBatch.encode(stored)).replies, [], 'a patch without replies');
   });
 
   test('a load chunk without snapshot fields keeps its version 1 bytes (old persisters stay readable)', () => {

@@ -22,8 +22,6 @@ export type {
   RevisionPatch,
   NodeIdentity,
   PatchBatch,
-  PatchReply,
-  PublishedPatchBatch,
   SyncRequest,
   SyncChunk,
   AppendRequest,

@@ -113,8 +113,6 @@ export interface ProposeRequest {
   proposals: Proposal[];
   /** Unix time in ms after which the client has given up (0 or absent: none); the backend drops the request unevaluated after it */
   deadline_ms?: Int64;
-  /** the backend may answer in the patch of the request's batch instead of a NATS reply (ARCHITECTURE.md §2) */
-  reply_in_patch?: boolean;
 }
 
 export interface ProposalResult {
@@ -162,18 +160,6 @@ export interface PatchBatch {
   patches: RevisionPatch[];
   identity: NodeIdentity | null;
   compact_revision: Int64;
-}
-
-/** A ProposeRequest's reply, carried in a patch for the frontend that proposed it. */
-export interface PatchReply {
-  frontend_id: string;
-  /** an encoded ProposeReply */
-  reply: Uint8Array;
-}
-
-/** PatchBatch as published (patch.v2): its fields, and the replies of the batch's proposals that asked for them. */
-export interface PublishedPatchBatch extends PatchBatch {
-  replies: PatchReply[];
 }
 
 export interface SyncRequest {
@@ -351,9 +337,6 @@ export const codecs = Object.freeze({
   readIndexRequest: wireCodec<ReadIndexRequest>('ReadIndexRequest'),
   readIndexReply: wireCodec<ReadIndexReply>('ReadIndexReply'),
   patchBatch: wireCodec<PatchBatch>('PatchBatch'),
-  publishedPatchBatch: wireCodec<PublishedPatchBatch>('PublishedPatchBatch'),
-  /** Only the replies of a PublishedPatchBatch: appended to the stored PatchBatch's encoding, they make the published one. */
-  patchReplies: wireCodec<Pick<PublishedPatchBatch, 'replies'>>('PublishedPatchBatch'),
   syncRequest: wireCodec<SyncRequest>('SyncRequest'),
   syncChunk: wireCodec<SyncChunk>('SyncChunk'),
   appendRequest: wireCodec<AppendRequest>('AppendRequest'),

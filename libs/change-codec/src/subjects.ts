@@ -25,7 +25,6 @@ export interface NodeSubjects {
   propose: string;
   readIndex: string;
   sync: string;
-  /** publish (backend → frontends): each durable batch's revisions and its proposals' replies (PublishedPatchBatch) */
   patch: string;
   /** publish: a backend that claimed a fencing epoch, before it serves (BackendTakeover) */
   takeover: string;
@@ -62,7 +61,7 @@ export interface NodeSubjects {
 /** The token of the cluster-wide subjects: no node may take it as its name. */
 const peersToken = 'peers';
 
-/** The subjects of one node (version 1 messages; the patch is version 2: it carries the replies of its batch's proposals). */
+/** The subjects of one node (version 1 messages). */
 export function nodeSubjects(scope: SubjectScope): NodeSubjects {
   if (scope.node === peersToken) throw new SubjectError(`change-codec: node "${peersToken}" is reserved for the cluster's peer subjects`);
   const base = `${validateSubjectToken('prefix', scope.prefix)}.${validateSubjectToken('node', scope.node)}`;
@@ -70,7 +69,7 @@ export function nodeSubjects(scope: SubjectScope): NodeSubjects {
     propose: `${base}.backend.propose.v1`,
     readIndex: `${base}.backend.read-index.v1`,
     sync: `${base}.backend.sync.v1`,
-    patch: `${base}.patch.v2`,
+    patch: `${base}.patch.v1`,
     takeover: `${base}.backend.takeover.v1`,
     append: `${base}.persister.append.v1`,
     load: `${base}.persister.load.v1`,

@@ -21,7 +21,6 @@ import type {
   LoadChunk,
   LoadRequest,
   PatchBatch,
-  PublishedPatchBatch,
   PeerChanges,
   PeerStored,
   PeerStoredRevisions,
@@ -172,13 +171,6 @@ function checkPeerSyncStates(c: Checker, states: readonly PeerSyncState[] | unde
   for (const s of list) c.that(String(s.member) !== '0' && s.state.length > 0, 'a peer sync state needs its member and bytes');
 }
 
-function checkPatchBatch(m: PatchBatch, c: Checker): void {
-  c.that(m.identity !== null && m.identity !== undefined, 'a patch batch needs the node identity');
-  const last = checkPatches(c, m.patches);
-  const compact = c.revision('compact_revision', m.compact_revision, -1);
-  c.that(m.patches.length === 0 || compact <= last, `compact_revision ${compact} is past the batch's last revision ${last}`);
-}
-
 /** For a request that carries nothing: it only has to decode. */
 const nothingToCheck = (): undefined => undefined;
 
@@ -208,11 +200,11 @@ export const validators = Object.freeze({
     c.revision('revision', m.revision);
   }),
 
-  patchBatch: validator<PatchBatch>('PatchBatch', checkPatchBatch),
-
-  publishedPatchBatch: validator<PublishedPatchBatch>('PublishedPatchBatch', (m, c) => {
-    checkPatchBatch(m, c);
-    for (const r of m.replies) c.that(r.frontend_id.length > 0 && r.frontend_id.length <= messageLimits.frontendIdCharsMax, 'a reply\'s frontend_id must be 1 to 256 characters');
+  patchBatch: validator<PatchBatch>('PatchBatch', (m, c) => {
+    c.that(m.identity !== null && m.identity !== undefined, 'a patch batch needs the node identity');
+    const last = checkPatches(c, m.patches);
+    const compact = c.revision('compact_revision', m.compact_revision, -1);
+    c.that(m.patches.length === 0 || compact <= last, `compact_revision ${compact} is past the batch's last revision ${last}`);
   }),
 
   syncChunk: validator<SyncChunk>('SyncChunk', (m, c) => {

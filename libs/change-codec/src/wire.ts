@@ -38,7 +38,7 @@ function wireType(name: string): Type {
     types = new Map();
     for (const t of [
       'WireError', 'Proposal', 'ProposeRequest', 'ProposalResult', 'ProposeReply',
-      'ReadIndexRequest', 'ReadIndexReply', 'RevisionPatch', 'PatchBatch', 'PatchReply', 'PublishedPatchBatch', 'SyncRequest',
+      'ReadIndexRequest', 'ReadIndexReply', 'RevisionPatch', 'PatchBatch', 'SyncRequest',
       'SyncChunk', 'AppendRequest', 'Rebase', 'AppendReply', 'PeerChange', 'PeerSyncState', 'PeerChanges', 'PeerSync', 'PeerStored', 'LoadRequest', 'LoadChunk', 'BackendTakeover', 'NodeIdentity',
       'LoadSnapshot', 'SnapshotIndex', 'CompactorRunRequest', 'CompactorRunReply',
       'MaintenanceRequest', 'NodeStatus', 'MaintenanceReply', 'MaintenanceState', 'StorageStatusRequest',

@@ -30,12 +30,6 @@ export interface PublishOptions {
   reply?: string;
 }
 
-export interface RequestOptions {
-  timeoutMs: number;
-  headers?: Record<string, string>;
-  signal?: AbortSignal;
-}
-
 export interface Messenger {
   publish(subject: string, payload: Uint8Array, opts?: PublishOptions): void;
   /**
@@ -45,12 +39,8 @@ export interface Messenger {
    * of one message could go to different members.
    */
   subscribe(subject: string, handler: MessageHandler, opts?: { queue?: string }): { unsubscribe(): void };
-  /**
-   * One request, one reply; rejects with MessengerTimeoutError, or with
-   * MessengerAbortedError once `signal` aborts (the answer came another way:
-   * the wait and its timer end, a late reply is dropped).
-   */
-  request(subject: string, payload: Uint8Array, opts: RequestOptions): Promise<Message>;
+  /** One request, one reply; rejects with MessengerTimeoutError. */
+  request(subject: string, payload: Uint8Array, opts: { timeoutMs: number; headers?: Record<string, string> }): Promise<Message>;
   /**
    * One request, a stream of replies: yields each until the caller stops
    * iterating; each reply must come within `chunkTimeoutMs`.
@@ -69,10 +59,6 @@ export function subjectKind(subject: string): string {
 
 export class MessengerTimeoutError extends Error {
   override name = 'MessengerTimeoutError';
-}
-
-export class MessengerAbortedError extends Error {
-  override name = 'MessengerAbortedError';
 }
 
 interface PendingReply {
@@ -138,29 +124,26 @@ export abstract class InboxMessenger implements Messenger {
     );
   }
 
-  async request(subject: string, payload: Uint8Array, opts: RequestOptions): Promise<Message> {
+  async request(subject: string, payload: Uint8Array, opts: { timeoutMs: number; headers?: Record<string, string> }): Promise<Message> {
     const started = performance.now();
     let outcome = 'error';
     try {
-      for await (const m of this.requestStream(subject, payload, { chunkTimeoutMs: opts.timeoutMs, headers: opts.headers, signal: opts.signal })) {
+      for await (const m of this.requestStream(subject, payload, { chunkTimeoutMs: opts.timeoutMs, headers: opts.headers })) {
         outcome = 'ok';
         return m;
       }
       throw new MessengerTimeoutError(`service-kit: no reply on ${subject}`);
-    } catch (err) {
-      if (err instanceof MessengerAbortedError) outcome = 'aborted';
-      throw err;
     } finally {
       natsRequestSeconds.record((performance.now() - started) / 1000, { subject: subjectKind(subject), outcome });
     }
   }
 
-  async *requestStream(subject: string, payload: Uint8Array, opts: { chunkTimeoutMs: number; headers?: Record<string, string>; signal?: AbortSignal }): AsyncGenerator<Message> {
+  async *requestStream(subject: string, payload: Uint8Array, opts: { chunkTimeoutMs: number; headers?: Record<string, string> }): AsyncGenerator<Message> {
     const token = nuid.next();
     const queue: Message[] = [];
     let wake: (() => void) | undefined;
     let failure: Error | undefined;
-    const pending: PendingReply = {
+    this.#pending.set(token, {
       deliver: (m) => {
         queue.push(m);
         wake?.();
@@ -169,10 +152,7 @@ export abstract class InboxMessenger implements Messenger {
         failure = err;
         wake?.();
       },
-    };
-    this.#pending.set(token, pending);
-    const aborted = () => pending.fail(new MessengerAbortedError(`service-kit: request on ${subject} aborted`));
-    opts.signal?.addEventListener('abort', aborted, { once: true });
+    });
     try {
       this.#listenForReplies();
       this.publish(subject, payload, { headers: opts.headers, reply: `${this.#inboxPrefix}.${token}` });
@@ -184,7 +164,6 @@ export abstract class InboxMessenger implements Messenger {
       }
     } finally {
       this.#pending.delete(token);
-      opts.signal?.removeEventListener('abort', aborted);
     }
   }
 
