@@ -25,7 +25,10 @@ export function putWorkload(o: BenchOptions, conns: Connection[]): Promise<RunSt
 }
 
 export function rangeWorkload(o: BenchOptions, conns: Connection[]): Promise<RunStats> {
-  const req = encodeRequest('RangeRequest', { key: Buffer.from(o.rangeKey), range_end: Buffer.from(o.rangeEnd), serializable: o.consistency === 's' });
+  // No END: no range_end at all. An empty one on the wire would mean every key from KEY on (etcd reads it as "\0"),
+  // so a one-key read would return whatever other cases wrote above the key.
+  const end = o.rangeEnd === '' ? {} : { range_end: Buffer.from(o.rangeEnd) };
+  const req = encodeRequest('RangeRequest', { key: Buffer.from(o.rangeKey), ...end, serializable: o.consistency === 's' });
   return runLoops(o, conns, `range-${o.consistency}`, (c, _n, done) => c.unary(paths.range, req, (err) => done(err)));
 }
 
