@@ -1,7 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { GrpcServerMetrics } from './grpc-metrics.js';
 import { responseWriter } from './batched-writer.js';
 import type { StreamResponse } from './batched-writer.js';
 
@@ -78,5 +80,59 @@ describe('batched response writer', () => {
     call.writableLength = 1024;
     assert.equal(writer.write({ n: 2 }), false);
     assert.deepEqual(written, [{ n: 1 }, { n: 2 }]);
+  });
+});
+
+describe('batched response writer on a real grpc-js server', () => {
+  const identity = (b: Buffer) => b;
+  const service: grpc.ServiceDefinition = {
+    stream: { path: '/eckd.test.Batch/Stream', requestStream: true, responseStream: true, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity },
+  };
+
+  /** Serves one stream that answers a request with three responses in one turn; resolves with what the client got and whether they were batched. */
+  async function roundTrip(interceptors: grpc.ServerInterceptor[]): Promise<{ batched: boolean; received: string[] }> {
+    const server = new grpc.Server({ interceptors });
+    let batched: boolean | undefined;
+    server.addService(service, {
+      stream: (call: ServerDuplexStream<unknown, StreamResponse>) => {
+        const writer = responseWriter(call, encode, 4 * 1024 * 1024, () => undefined);
+        batched = writer.batched;
+        call.on('data', () => {
+          for (const n of [1, 2, 3]) writer.write({ n });
+          writer.flush();
+          call.end();
+        });
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    const Client = grpc.makeGenericClientConstructor(service, 'Batch');
+    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    try {
+      const received: string[] = [];
+      await new Promise<void>((resolve, reject) => {
+        const stream = (client as unknown as { stream(): grpc.ClientDuplexStream<Buffer, Buffer> }).stream();
+        stream.on('data', (b: Buffer) => received.push(b.toString()));
+        stream.on('error', reject);
+        stream.on('end', resolve);
+        stream.write(Buffer.from('go'));
+        stream.end();
+      });
+      return { batched: batched ?? false, received };
+    } finally {
+      client.close();
+      server.forceShutdown();
+    }
+  }
+
+  test('with the server metrics interceptor in front of the call, responses are still batched onto the HTTP/2 stream', async () => {
+    const got = await roundTrip([new GrpcServerMetrics().interceptor]);
+    assert.equal(got.batched, true, 'the writer found the HTTP/2 stream under the interceptor (else watch fan-out goes one write per event)');
+    assert.deepEqual(got.received, ['{"n":1}', '{"n":2}', '{"n":3}']);
+  });
+
+  test('without interceptors the same', async () => {
+    const got = await roundTrip([]);
+    assert.equal(got.batched, true);
+    assert.deepEqual(got.received, ['{"n":1}', '{"n":2}', '{"n":3}']);
   });
 });

@@ -25,15 +25,30 @@ export interface ResponseWriter {
   write(response: StreamResponse): boolean;
   /** Hands what is queued to the stream now (before the call ends). */
   flush(): void;
+  /** True when responses go to the HTTP/2 stream in batches; false on grpc-js's one-at-a-time path. */
+  readonly batched: boolean;
 }
 
 /** grpc-js's own path: messages queued before the stream counts as backed up. */
 const streamQueuedMessagesMax = 1024;
 
+/** Server interceptors (the gRPC metrics) wrapped around the base call, at most. */
+const interceptorDepthMax = 8;
+
+/**
+ * The base call under the server stream: grpc-js's `call`, or, with server
+ * interceptors, the end of their `nextCall` chain. Writing to its HTTP/2
+ * stream passes the interceptors by, which is right only for interceptors
+ * that do not see messages (eckd's see the status alone).
+ */
 function baseCallOf(call: object): GrpcJsBaseCall | undefined {
-  const base = (call as { call?: Partial<GrpcJsBaseCall> }).call;
-  if (!base || typeof base.maybeSendMetadata !== 'function' || typeof base.stream?.write !== 'function') return undefined;
-  return base as GrpcJsBaseCall;
+  let candidate = (call as { call?: unknown }).call;
+  for (let depth = 0; depth <= interceptorDepthMax && candidate !== null && typeof candidate === 'object'; depth++) {
+    const base = candidate as Partial<GrpcJsBaseCall> & { nextCall?: unknown };
+    if (typeof base.maybeSendMetadata === 'function' && typeof base.stream?.write === 'function') return base as GrpcJsBaseCall;
+    candidate = base.nextCall;
+  }
+  return undefined;
 }
 
 /**
@@ -53,7 +68,7 @@ export function responseWriter(
     // grpc-js says "full" after 16 queued messages; a fan-out of one write
     // to many watches of a stream queues more than that at once, so the
     // stream counts as backed up only past its own, larger bound.
-    return { write: (response) => call.write(response) || call.writableLength < streamQueuedMessagesMax, flush: () => undefined };
+    return { write: (response) => call.write(response) || call.writableLength < streamQueuedMessagesMax, flush: () => undefined, batched: false };
   }
   const { stream } = base;
   stream.on('drain', onDrain);
@@ -89,5 +104,6 @@ export function responseWriter(
       return !stream.writableNeedDrain || stream.writableLength + queuedBytes < queuedBytesMax;
     },
     flush,
+    batched: true,
   };
 }
