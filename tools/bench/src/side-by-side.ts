@@ -19,7 +19,7 @@ import type { RunStats } from './stats.js';
 import { median } from './stats.js';
 import { runWorkload } from './run.js';
 
-/** What a row's figure must reach (ARCHITECTURE-independent: the targets of the performance work, docs/BENCHMARKS.md). */
+/** What a row's figure must reach: the performance targets, docs/BENCHMARKS.md "The targets table". */
 export type Target = { kind: 'ratio-at-least'; value: number } | { kind: 'ratio-at-most'; value: number } | { kind: 'below'; value: number; unit: string };
 
 export interface Case {
