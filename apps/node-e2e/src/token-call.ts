@@ -3,8 +3,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadEtcdGrpc } from '@eckd/etcd-proto';
 
-type Unary = (req: unknown, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res?: Record<string, unknown>) => void) => void;
-
 /** `method` of `service` on `endpoint` with `token` (if any): the response, or the error's details. */
 export function callWithToken(endpoint: string, service: 'Auth' | 'KV' | 'Cluster', method: string, req: unknown, token?: string): Promise<Record<string, unknown> | string> {
   const Client = loadEtcdGrpc().grpcObject.etcdserverpb[service];
@@ -12,7 +10,10 @@ export function callWithToken(endpoint: string, service: 'Auth' | 'KV' | 'Cluste
   const md = new grpc.Metadata();
   if (token) md.set('token', token);
   return new Promise((resolve) => {
-    ((client as unknown as Record<string, Unary>)[method]!).call(client, req, md, (err, res) => {
+    // The method's own definition (path and codecs), through grpc-js's typed unary call.
+    const def = Client.service[method];
+    if (def === undefined) throw new Error(`token-call: ${service} has no method ${method}`);
+    client.makeUnaryRequest<unknown, Record<string, unknown>>(def.path, def.requestSerialize, def.responseDeserialize, req, md, (err, res) => {
       client.close();
       resolve(err ? err.details : res!);
     });

@@ -23,7 +23,6 @@ export async function runScaleOut(o: ScaleOutOptions): Promise<void> {
       const db = await createTestDatabase();
       const node = await startNode({ natsUrl: nats.url, databaseUrl: db.url, subjectPrefix: subjectPrefix(), nodeName: 'scale', frontends: count });
       try {
-        await runWorkload(parseBenchArgs(['--endpoints', node.endpoints[0]!, '--conns', '1', '--clients', '1', 'put', '--sequential-keys', '--key-space-size', '1', '--total', '1']));
         const pids = Object.fromEntries(node.processes.frontends.map((p, i) => [`etcd-api-${i}`, p.pid]));
         const args = ['--endpoints', node.endpoints.join(','), '--conns', String(16 * count), '--clients', String(64 * count), 'range', 'bench-range-key', '--consistency', 's'];
         const { result, usage } = await measureUsage(pids, () => runWorkload(parseBenchArgs([...args, '--total', String(o.total)])));
