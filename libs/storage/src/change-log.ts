@@ -57,6 +57,13 @@ export interface CutAcceptorRow {
 /** eckd_meta key of the current backend's fencing epoch (ARCHITECTURE §6a). */
 export const fencingEpochMetaKey = 'fencing_epoch';
 
+/**
+ * The append is a named prepared statement: Postgres plans its fifteen
+ * parts once per connection instead of at every batch (1.5 ms of its CPU
+ * per append; docs/BENCHMARKS.md). Its text never varies.
+ */
+const appendStatementName = 'eckd-append-v1';
+
 /** eckd_meta key of the append chain: '<fencing epoch>:<append index>' of the last append stored (ARCHITECTURE §2). */
 export const appendChainMetaKey = 'append_chain';
 
@@ -88,7 +95,7 @@ export async function appendBatch(pool: Pool, rows: readonly AppendRow[], opts: 
   const durable = Math.max(...rows.map((r) => r.lastRevision));
   if (!rows.some((r) => r.rebase)) {
     // One statement is one transaction: a batch costs one round trip.
-    checkAppended((await pool.query<AppendOutcome>(insert.text, insert.values)).rows[0], rows, opts);
+    checkAppended((await pool.query<AppendOutcome>({ name: appendStatementName, text: insert.text, values: insert.values })).rows[0], rows, opts);
     return durable;
   }
   return withTransaction(pool, async (client) => {
@@ -126,6 +133,12 @@ function checkAppended(outcome: AppendOutcome | undefined, rows: readonly Append
  * is share-locked until commit, so a backend claiming a new epoch waits for
  * this append and then sees it. The compact revision never goes backwards,
  * also when an old append is retried.
+ *
+ * Stored log rows never overlap (this check keeps them so), so the only
+ * stored row a new one can overlap first is the one with the lowest
+ * last revision at or above the new row's first: one index probe per new
+ * row, not a scan of the whole log (which made each append's cost grow
+ * with the history kept: 18 ms at 300,000 rows; docs/BENCHMARKS.md).
  */
 function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined, appendIndex: number | undefined): { text: string; values: unknown[] } {
   // A cut's base holds its batch's change; stored, a retried append would
@@ -147,10 +160,13 @@ function insertRows(rows: readonly AppendRow[], fencingEpoch: number | undefined
              select $9::bigint is not null and not exists (select 1 from current_epoch) as fenced
            ), clash as materialized (
              select exists (
-               select 1 from eckd_log l
-               join unnest($5::bigint[], $6::bigint[], $7::bytea[]) as n (first_revision, last_revision, patches)
-                 on l.last_revision >= n.first_revision and l.first_revision <= n.last_revision
-               where not (l.first_revision = n.first_revision and l.last_revision = n.last_revision and l.patches = n.patches)
+               select 1 from unnest($5::bigint[], $6::bigint[], $7::bytea[]) as n (first_revision, last_revision, patches)
+               cross join lateral (
+                 select s.first_revision, s.last_revision, s.patches from eckd_log s
+                 where s.last_revision >= n.first_revision order by s.last_revision limit 1
+               ) l
+               where l.first_revision <= n.last_revision
+                 and not (l.first_revision = n.first_revision and l.last_revision = n.last_revision and l.patches = n.patches)
              ) as conflicting
            ), chain_row as materialized (
              select split_part(value, ':', 1)::bigint as epoch, split_part(value, ':', 2)::bigint as appended

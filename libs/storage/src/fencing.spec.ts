@@ -62,6 +62,19 @@ describe('fencing', () => {
     assert.deepEqual(await stored(), before);
   });
 
+  test('an append overlapping any stored range is refused, whichever stored row it meets (one index probe per new row)', async () => {
+    const epoch = await claimFencingEpoch(pool);
+    for (const [first, last] of [[20, 22], [23, 23], [24, 30], [31, 31]] as const) await appendBatch(pool, [row(`e0${first}`, 1, first, last)], { fencingEpoch: epoch });
+    const before = await stored();
+    for (const [first, last] of [[21, 21], [22, 24], [18, 40], [26, 28], [30, 31], [19, 20], [23, 23]] as const) {
+      await assert.rejects(appendBatch(pool, [row('f1', 1, first, last, 'other')], { fencingEpoch: epoch }), { name: 'ConflictingAppendError' }, `${first}..${last}`);
+    }
+    // the same rows again: idempotent, in any order
+    assert.equal(await appendBatch(pool, [row('e024', 1, 24, 30), row('e020', 1, 20, 22)], { fencingEpoch: epoch }), 30);
+    assert.deepEqual(await stored(), before);
+    assert.equal(await appendBatch(pool, [row('a9', 1, 32, 33)], { fencingEpoch: epoch }), 33, 'the next range is free');
+  });
+
   test('a claim waits for the append in flight and sees it', async () => {
     const epoch = await claimFencingEpoch(pool);
     const holder = await pool.connect();
