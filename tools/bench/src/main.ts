@@ -3,7 +3,9 @@
 // which compares two builds of the frontend on one node, `cluster`,
 // which starts several eckd members here and measures replication,
 // `scale-out`, serializable reads of one node with 1, 2, 4 frontends, and
-// `metrics-overhead`, put throughput of one node with metrics on and off.
+// `metrics-overhead`, put throughput of one node with metrics on and off,
+// and `append-history`, the persister's append by the history stored.
+import { runAppendHistory } from './append-history.js';
 import { runClusterBench } from './cluster.js';
 import { runFrontendAb } from './frontend-ab.js';
 import { runMetricsOverhead } from './metrics-overhead.js';
@@ -43,6 +45,10 @@ try {
     const counts = (valueOf('frontends') ?? '1,2,4').split(',').map(Number);
     if (!counts.every((n) => Number.isInteger(n) && n >= 1)) throw new BenchUsageError('--frontends must list positive integers, e.g. 1,2,4');
     await runScaleOut({ frontends: counts, total: positiveInt('total', 40_000) });
+  } else if (argv[0] === 'append-history') {
+    const rows = (valueOf('rows') ?? '0,100000,300000').split(',').map(Number);
+    if (!rows.every((n) => Number.isInteger(n) && n >= 0)) throw new BenchUsageError('--rows must list integers ≥ 0, e.g. 0,100000,300000');
+    await runAppendHistory({ rows, appends: positiveInt('appends', 500) });
   } else if (argv[0] === 'cluster') {
     await runClusterBench(parseClusterArgs(argv.slice(1)));
   } else {

@@ -6,6 +6,7 @@
 //   eckd-bench --endpoints ... lease-keepalive --leases 100 --total 20000
 //   eckd-bench --endpoints ... lock --key-space-size 1 --total 2000     (Lock then Unlock; 1 name: every client contends)
 //   eckd-bench side-by-side [--quick] [--only NAME-PART]     (starts etcd and eckd here and compares)
+//   eckd-bench append-history [--rows 0,100000,300000] [--appends 500]   (the persister's append by the stored history)
 //   eckd-bench cluster --members 3 --rate 1000 --duration 20s [--total 0] [--profile DIR]   (starts a cluster here: lag, convergence, cost of peers)
 export type Workload = 'put' | 'range' | 'txn-cas' | 'watch' | 'lease-keepalive' | 'lock';
 export const workloads: readonly Workload[] = ['put', 'range', 'txn-cas', 'watch', 'lease-keepalive', 'lock'];
