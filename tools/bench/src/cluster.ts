@@ -5,6 +5,9 @@
 // until every member reads the same after the writes stop, and closed-loop
 // put throughput on member 0 against a node with no peers. It also reports
 // the CPU each kind of process used from the first write to convergence, per write.
+// `--warmup` writes at the same rate for a while first, unmeasured, so that
+// the figures are of warm processes (JIT, caches) rather than of a cluster
+// that has just started.
 import { createHash, randomBytes } from 'node:crypto';
 import { createTestDatabase, startCluster, startNatsServer, startNode, subjectPrefix } from '@eckd/testing';
 import type { ProcessHandle } from '@eckd/testing';
@@ -36,6 +39,7 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
   try {
     const conns = cluster.members.map((m) => connect([m.endpoints[0]!], 1)[0]!);
     try {
+      if (o.warmupMs > 0) await warmUp(o, conns);
       const generatorBefore = process.cpuUsage();
       const { result, usage } = await measureUsage(pidsByName(cluster.processes()), () => measureLag(o, conns));
       const generator = process.cpuUsage(generatorBefore);
@@ -96,6 +100,15 @@ async function throughput(endpoint: string, o: ClusterBenchOptions): Promise<Run
   const args = ['--endpoints', endpoint, '--conns', '16', '--clients', '64', 'put', '--val-size', '256', '--key-space-size', '100000', '--total', String(o.throughputTotal)];
   const [stats] = await runWorkload(parseBenchArgs(args));
   return stats!;
+}
+
+/** Paced puts on a prefix of their own, nobody watching, for `--warmup`. */
+async function warmUp(o: ClusterBenchOptions, conns: Connection[]): Promise<void> {
+  const prefix = `bench-cluster-warmup/${randomBytes(3).toString('hex')}/`;
+  const value = randomBytes(valueSize);
+  await runPaced({ ...parseBenchArgs(['put']), clients: 256, durationMs: o.warmupMs }, o.rate, conns, 'cluster-warmup', (c, n, done) =>
+    c.unary(paths.put, encodeRequest('PutRequest', { key: Buffer.from(`${prefix}${n}`), value }), (err) => done(err)),
+  );
 }
 
 async function measureLag(o: ClusterBenchOptions, conns: Connection[]): Promise<{ puts: RunStats; lag: RunStats; windows: RunStats[]; convergenceMs: number | undefined }> {

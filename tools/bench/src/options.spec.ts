@@ -24,9 +24,12 @@ test('flags in etcd benchmark style', () => {
 
 test('cluster flags', () => {
   const o = parseClusterArgs(['--members', '3', '--rate=500', '--duration', '10s', '--window', '2']);
-  assert.deepEqual(o, { members: 3, rate: 500, durationMs: 10_000, windowMs: 2_000, throughputTotal: 20_000 });
+  assert.deepEqual(o, { members: 3, rate: 500, durationMs: 10_000, windowMs: 2_000, throughputTotal: 20_000, warmupMs: 0 });
   assert.equal(parseClusterArgs([]).rate, 1000);
-  assert.deepEqual(parseClusterArgs(['--total', '0', '--profile', '/tmp/p']), { members: 3, rate: 1000, durationMs: 20_000, windowMs: 5_000, throughputTotal: 0, profileDir: '/tmp/p' });
+  assert.deepEqual(parseClusterArgs(['--total', '0', '--profile', '/tmp/p']), { members: 3, rate: 1000, durationMs: 20_000, windowMs: 5_000, throughputTotal: 0, profileDir: '/tmp/p', warmupMs: 0 });
+  assert.equal(parseClusterArgs(['--warmup', '5s']).warmupMs, 5_000);
+  assert.equal(parseClusterArgs(['--warmup=0']).warmupMs, 0);
+  assert.throws(() => parseClusterArgs(['--warmup', '-1']), /positive/);
   assert.throws(() => parseClusterArgs(['--members', '1']), /at least 2/);
   assert.throws(() => parseClusterArgs(['--bogus', '1']), /unknown flag/);
 });

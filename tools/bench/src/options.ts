@@ -7,7 +7,7 @@
 //   eckd-bench --endpoints ... lock --key-space-size 1 --total 2000     (Lock then Unlock; 1 name: every client contends)
 //   eckd-bench side-by-side [--quick] [--only NAME-PART]     (starts etcd and eckd here and compares)
 //   eckd-bench append-history [--rows 0,100000,300000] [--appends 500]   (the persister's append by the stored history)
-//   eckd-bench cluster --members 3 --rate 1000 --duration 20s [--total 0] [--profile DIR]   (starts a cluster here: lag, convergence, cost of peers)
+//   eckd-bench cluster --members 3 --rate 1000 --duration 20s [--warmup 5s] [--total 0] [--profile DIR]   (starts a cluster here: lag, convergence, cost of peers)
 export type Workload = 'put' | 'range' | 'txn-cas' | 'watch' | 'lease-keepalive' | 'lock';
 export const workloads: readonly Workload[] = ['put', 'range', 'txn-cas', 'watch', 'lease-keepalive', 'lock'];
 
@@ -127,9 +127,11 @@ export interface ClusterBenchOptions {
   throughputTotal: number;
   /** a directory for V8 CPU profiles of member 0's processes, written when they stop (`--profile DIR`) */
   profileDir?: string | undefined;
+  /** paced writes at the same rate before the measured ones, not measured (`--warmup 5s`; 0: none) */
+  warmupMs: number;
 }
 
-const clusterDefaults: ClusterBenchOptions = { members: 3, rate: 1000, durationMs: 20_000, windowMs: 5_000, throughputTotal: 20_000 };
+const clusterDefaults: ClusterBenchOptions = { members: 3, rate: 1000, durationMs: 20_000, windowMs: 5_000, throughputTotal: 20_000, warmupMs: 0 };
 
 export function parseClusterArgs(argv: readonly string[]): ClusterBenchOptions {
   const o: ClusterBenchOptions = { ...clusterDefaults };
@@ -143,6 +145,11 @@ export function parseClusterArgs(argv: readonly string[]): ClusterBenchOptions {
       case 'window': o.windowMs = seconds(name, value()) * 1000; break;
       case 'total': o.throughputTotal = value() === '0' ? 0 : int(name, value()); break;
       case 'profile': o.profileDir = value(); break;
+      case 'warmup': {
+        const raw = value();
+        o.warmupMs = raw.replace(/s$/, '') === '0' ? 0 : seconds(name, raw) * 1000;
+        break;
+      }
       default: throw new BenchUsageError(`cluster: unknown flag ${argv[i]}`);
     }
   }
