@@ -87,7 +87,7 @@ async function headsAfterPut(writer: number, via: number, key: string): Promise<
     await connections[via]!.flush();
     await clients[writer]!.put(key).value('v');
     await waitUntil(() => heads !== undefined, 10_000, `the push of ${names[writer]}'s put`);
-    // Quiet otherwise: a push right after the put's would be of the same batch chain, and its heads the newer ones.
+    // A later push of the writer's would only carry newer heads, which it holds too: either set is its own.
     await new Promise((r) => setTimeout(r, 200));
     return heads!;
   } finally {
