@@ -319,6 +319,8 @@ describe('apply loop: pipelined appends', () => {
       syncStatesToStore: () => [],
       whenAppended: (change) => () => done.push(change ? 'with a change' : 'nothing stored'),
       afterStored: () => undefined,
+      cutAcceptorToStore: () => undefined,
+      batchApplied: () => undefined,
     };
     const { loop } = loopOverMemory({ inFlightMax: 2, hold, peers });
     const a = propose(loop, { frontend_id: 'fe', proposals: [put(1, 'a')] });
@@ -331,5 +333,45 @@ describe('apply loop: pipelined appends', () => {
     await a;
     await settle();
     assert.deepEqual(done, ['with a change', 'nothing stored']);
+  });
+
+  test("a voter's state in the cut agreement is appended by a batch with nothing else; its acceptor hears so only once that append committed", async () => {
+    const { hold, release } = holds();
+    const carried: unknown[] = [];
+    const state = { lineage: 'a'.repeat(64), cut: '1', promised: { round: '2', member: '7' }, accepted: null };
+    let waiting: typeof state | undefined;
+    let persisted = false;
+    let applied = 0;
+    const peers: BatchPeers = {
+      hasWork: () => waiting !== undefined,
+      beforeProposals: () => [],
+      originOf: (s) => ({ member: 1n, revision: BigInt(s.store.revision) }),
+      syncStatesToStore: () => [],
+      whenAppended: () => () => undefined,
+      afterStored: () => undefined,
+      cutAcceptorToStore: () => {
+        const taken = waiting;
+        waiting = undefined;
+        return taken && { state: taken, settle: (stored) => void stored.then(() => (persisted = true)) };
+      },
+      batchApplied: () => void applied++,
+    };
+    const { loop, appends } = loopOverMemory({
+      hold: (append) => {
+        carried.push(append.cut_acceptor);
+        return hold(append);
+      },
+      peers,
+    });
+    waiting = state;
+    loop.wake();
+    await settle();
+    assert.deepEqual(carried, [state], 'one append, carrying the state');
+    assert.equal(persisted, false, 'not before the append committed');
+    assert.equal(applied, 1, 'the acceptor heard that a batch was applied');
+    release(1);
+    await settle();
+    assert.equal(persisted, true);
+    assert.deepEqual(appends, [1], 'stored in the append chain, no revision of its own');
   });
 });

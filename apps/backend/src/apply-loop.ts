@@ -149,6 +149,7 @@ export class ApplyLoop {
         batchProposals.record(items.reduce((n, item) => n + item.request.proposals.length, 0));
         if (batch.change) batch.rebase = this.#opts.historyCutter.afterBatch(this.#opts.state, batch.patches, lastRevisionOf(batch));
         this.#commit(batch);
+        this.#opts.peers?.batchApplied();
       }
     } catch (err) {
       this.#fail(err);
@@ -227,7 +228,9 @@ export class ApplyLoop {
   #commit(batch: Batch): void {
     // Anything that changed state (revisions, a compaction, a lease grant or
     // revoke in the document) is durable before anyone hears of it.
-    const changed = batch.patches.length > 0 || batch.compactRevision !== undefined || batch.change !== undefined || batch.peerChanges.length > 0 || batch.peerSyncStates.length > 0;
+    // A voter's state in the cut agreement is stored even by a batch with nothing else: its acceptor answers only once it is (§8.10).
+    const changed =
+      batch.patches.length > 0 || batch.compactRevision !== undefined || batch.change !== undefined || batch.peerChanges.length > 0 || batch.peerSyncStates.length > 0 || batch.cutAcceptor !== undefined;
     // Encoded now: the compact revision is this batch's, not a later one's.
     const patchBatch = codecs.patchBatch.encode({ patches: batch.patches, identity: this.#opts.identity, compact_revision: this.#opts.state.store.compactRevision });
     const peerChanges = batch.peerChanges;
@@ -240,6 +243,7 @@ export class ApplyLoop {
       // persister.
       const stored = changed ? this.#opts.appends.store(appendContentOf(batch, patchBatch)) : undefined;
       if (stored && peerChanges.length > 0) void stored.then(() => this.#opts.peers?.afterStored(peerChanges), () => undefined);
+      if (stored) batch.cutAcceptor?.settle(stored);
       // async: the append fails on its own; sync: the commit fails with it.
       if (this.#opts.persistence === 'async') stored?.catch((err: unknown) => this.#fail(err));
       if (this.#opts.persistence === 'sync') {
@@ -304,6 +308,7 @@ function appendContentOf(batch: Batch, patchBatch: Uint8Array): AppendContent {
     peer_changes: batch.peerChanges.map((c) => ({ actor: Buffer.from(c.actor, 'hex'), seq: c.seq, change: c.bytes })),
     peer_sync_states: batch.peerSyncStates,
     lineage: batch.lineage,
+    cut_acceptor: batch.cutAcceptor?.state,
   };
 }
 

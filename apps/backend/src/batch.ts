@@ -16,6 +16,7 @@ import { evaluateLeaseOp, leaseOpOf, leaseReadOps } from './lease-ops.js';
 import type { BatchEffects, NodeState } from './write-application.js';
 import { applyWrite } from './write-application.js';
 import type { BatchPeers } from './peers/replication.js';
+import type { CutAcceptorToStore } from './peers/cut-agreement.js';
 
 export interface QueuedProposal {
   /** absent for the backend's own proposals (lease expiry) */
@@ -52,6 +53,8 @@ export interface Batch extends BatchEffects {
   peerSyncStates: { member: string; state: Uint8Array }[];
   /** with peers: run once the batch's append is committed (pushes its change, answers the membership requests it wrote) */
   whenAppended?: () => void;
+  /** with peers: a voter's state in the cut agreement, stored by this batch's append (§8.10); its acceptor answers once that committed */
+  cutAcceptor?: CutAcceptorToStore;
 }
 
 type Proposal = ProposeRequest['proposals'][number];
@@ -68,7 +71,8 @@ export function evaluateBatch(state: NodeState, items: QueuedProposal[], limits:
   const change = state.doc.commit(peers?.originOf(state));
   const whenAppended = peers?.whenAppended(change, state.store.revision);
   const lineage = lineageIdOnWire(state.doc.lineage());
-  return { items, replies, change, baseRevision, peerChanges, peerSyncStates: peers?.syncStatesToStore() ?? [], whenAppended, lineage, ...effects };
+  const cutAcceptor = peers?.cutAcceptorToStore();
+  return { items, replies, change, baseRevision, peerChanges, peerSyncStates: peers?.syncStatesToStore() ?? [], whenAppended, lineage, cutAcceptor, ...effects };
 }
 
 /**

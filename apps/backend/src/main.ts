@@ -43,7 +43,8 @@ try {
   const config = readBackendConfig(flags);
   const peerConfig = readPeerConfig(process.env, config.nodeName);
   log.info('config', { ...config, peers: peerConfig });
-  // With peers a history cut is a cluster operation, not built yet (docs/ARCHITECTURE.md §8.2).
+  // With peers a history cut is a cluster operation (docs/ARCHITECTURE.md §8.2, §8.10): its agreement
+  // runs (replication.ts), but no due batch proposes yet, so such a member never cuts.
   const rebaseOps = peerConfig ? 0 : config.rebaseOps;
   if (peerConfig && config.rebaseOps !== 0) log.info('history cut off: this member has peers (ECKD_REBASE_OPS forced to 0)');
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
@@ -116,6 +117,8 @@ try {
       state,
       persistedSyncStates: peerSyncStates,
       snapshotOrigins: fromSnapshot?.origins,
+      // A voter's promises and acceptances (§8.10): this member's own database's, also after a snapshot join.
+      cutAcceptorStates: recovered.cutAcceptorStates,
       wake: () => loop.wake(),
       log,
     });

@@ -9,7 +9,7 @@
 import { loadKvDocument } from '@eckd/automerge-doc';
 import type { KvDocument, LeaseRecord } from '@eckd/automerge-doc';
 import { codecs, validators } from '@eckd/change-codec';
-import type { LoadChunk, RevisionPatch as WirePatch } from '@eckd/change-codec';
+import type { CutAcceptorState, LoadChunk, RevisionPatch as WirePatch } from '@eckd/change-codec';
 import { keyValueFromWire, LeaseStore, MvccStore, revisionPatchFromWire } from '@eckd/mvcc';
 import type { MvccState, RevisionPatch } from '@eckd/mvcc';
 import { decodeChecked } from '@eckd/service-kit';
@@ -23,6 +23,8 @@ export interface RecoveredState {
   fencingEpoch: number;
   /** the stored sync state per peer (member id, decimal), docs/ARCHITECTURE.md §8.3 */
   peerSyncStates: ReadonlyMap<string, Uint8Array>;
+  /** this voter's states in the cut agreement, one per (lineage, cut), docs/ARCHITECTURE.md §8.10 */
+  cutAcceptorStates: readonly CutAcceptorState[];
   /** the database held nothing (no snapshot, change or revision): a member with peers may start from a peer's snapshot (§8.5) */
   empty: boolean;
 }
@@ -59,10 +61,10 @@ export async function recoverState(
   }
   if (!done) throw new RecoveryError('backend: the load stream ended before its last chunk');
   if (fencingEpoch <= 0) throw new RecoveryError('backend: the load claimed no fencing epoch');
-  const { store, doc, stats, peerSyncStates, empty } = recovery.finish();
+  const { store, doc, stats, peerSyncStates, cutAcceptorStates, empty } = recovery.finish();
   const leases = checkedLeases(doc, store, self);
   log.info('recovered', { revision: store.revision, keys: store.keyCount(), leases: leases.size, fencingEpoch, ...stats, ms: Date.now() - started });
-  return { store, doc, leases, fencingEpoch, peerSyncStates, empty };
+  return { store, doc, leases, fencingEpoch, peerSyncStates, cutAcceptorStates, empty };
 }
 
 /** After checking that the document and the key index hold the same keys: this member's leases, as a restart restores them. */
@@ -97,6 +99,7 @@ export class RecoveryAssembler {
   readonly #ms = { index: 0, patches: 0, document: 0 };
   readonly #emptyStore: EmptyStore;
   readonly #peerSyncStates = new Map<string, Uint8Array>();
+  #cutAcceptorStates: CutAcceptorState[] = [];
 
   constructor(emptyStore: EmptyStore = () => new MvccStore()) {
     this.#emptyStore = emptyStore;
@@ -111,9 +114,17 @@ export class RecoveryAssembler {
     for (const bytes of chunk.patch_batches) this.#applyPatches(codecs.patchBatch.decode(bytes).patches);
     if (chunk.done && chunk.compacted) this.#compactRevision = Number(chunk.compact_revision);
     if (chunk.done) for (const s of chunk.peer_sync_states ?? []) this.#peerSyncStates.set(String(s.member), s.state);
+    if (chunk.done) this.#cutAcceptorStates = chunk.cut_acceptor_states ?? [];
   }
 
-  finish(): { store: MvccStore; doc: KvDocument; stats: Record<string, number>; peerSyncStates: ReadonlyMap<string, Uint8Array>; empty: boolean } {
+  finish(): {
+    store: MvccStore;
+    doc: KvDocument;
+    stats: Record<string, number>;
+    peerSyncStates: ReadonlyMap<string, Uint8Array>;
+    cutAcceptorStates: readonly CutAcceptorState[];
+    empty: boolean;
+  } {
     const empty = !this.#snapshot && this.#changes.length === 0 && !this.#store;
     const store = (this.#store ??= this.#baseStore([]));
     if (this.#compactRevision !== undefined && this.#compactRevision > store.compactRevision) store.compact(this.#compactRevision);
@@ -128,7 +139,7 @@ export class RecoveryAssembler {
       patchesMs: this.#ms.patches,
       documentMs: this.#ms.document,
     };
-    return { store, doc, stats, peerSyncStates: this.#peerSyncStates, empty };
+    return { store, doc, stats, peerSyncStates: this.#peerSyncStates, cutAcceptorStates: this.#cutAcceptorStates, empty };
   }
 
   #acceptSnapshot(chunk: LoadChunk): void {

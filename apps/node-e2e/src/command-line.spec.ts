@@ -30,4 +30,11 @@ describe('command line', () => {
     assert.equal(status, 1, out);
     assert.match(out, /--log-level \(ECKD_LOG_LEVEL\) must be one of debug, info, warn, error, got \\"loud\\"/);
   });
+
+  test("a backend with peers refuses a bad limit of the cut agreement (ECKD_CUT_*) before it connects", () => {
+    const peers = { ECKD_INITIAL_CLUSTER: 'node1,node2', ECKD_NODE_NAME: 'node1' };
+    const r = spawnSync(process.execPath, [builtAppMain('backend')], { encoding: 'utf8', env: { ...env, ...peers, ECKD_CUT_ROUNDS_MAX: '0' }, timeout: 60_000 });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /"msg":"start-up failed".*ECKD_CUT_ROUNDS_MAX must be >= 1, got 0/);
+  });
 });

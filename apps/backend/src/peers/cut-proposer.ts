@@ -23,7 +23,7 @@ export interface CutAgreementLimits {
   roundsMax: number;
 }
 
-/** §8.10's defaults; read from the environment once the agreement is wired (step 3). */
+/** §8.10's defaults; the backend reads its settings from the environment (peer-config.ts). */
 export const cutAgreementDefaults: Readonly<CutAgreementLimits> = Object.freeze({ roundTimeoutMs: 5_000, retryMs: 2_000, roundsMax: 5 });
 
 export interface CutProposerOptions {

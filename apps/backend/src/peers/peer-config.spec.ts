@@ -22,11 +22,32 @@ describe('peer config', () => {
       bandReserveTimeoutMs: 3_500,
       snapshot: { bytesMax: 32 * 1024 * 1024, chunkTimeoutMs: 10_000, attempts: 5, servesMax: 1 },
       leaseForward: { forwardsMax: 1_000, timeoutMs: 7_000 },
+      cut: { roundTimeoutMs: 5_000, retryMs: 2_000, roundsMax: 5 },
     });
     assert.throws(() => readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,node2', ECKD_LEASE_FORWARDS_MAX: '0' }, 'node1'), ConfigError);
     // ECKD_SNAPSHOT_ATTEMPTS=0 turns the snapshot join off; a bound below its minimum is refused.
     assert.equal(readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,node2', ECKD_SNAPSHOT_ATTEMPTS: '0' }, 'node1')?.snapshot.attempts, 0);
     assert.throws(() => readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,node2', ECKD_SNAPSHOT_SERVES_MAX: '0' }, 'node1'), ConfigError);
+  });
+
+  test("the cut agreement's limits (§8.10) from the environment; a bad value is refused with the setting's name", () => {
+    const peers = { ECKD_INITIAL_CLUSTER: 'node1,node2' };
+    assert.deepEqual(readPeerConfig({ ...peers, ECKD_CUT_ROUND_TIMEOUT_MS: '250', ECKD_CUT_RETRY_MS: '10', ECKD_CUT_ROUNDS_MAX: '1' }, 'node1')?.cut, { roundTimeoutMs: 250, retryMs: 10, roundsMax: 1 });
+    const refused: [string, string, RegExp][] = [
+      ['ECKD_CUT_ROUND_TIMEOUT_MS', '99', /ECKD_CUT_ROUND_TIMEOUT_MS must be >= 100, got 99/],
+      ['ECKD_CUT_ROUND_TIMEOUT_MS', '600001', /ECKD_CUT_ROUND_TIMEOUT_MS must be <= 600000/],
+      ['ECKD_CUT_ROUND_TIMEOUT_MS', '5s', /ECKD_CUT_ROUND_TIMEOUT_MS must be an integer, got "5s"/],
+      ['ECKD_CUT_RETRY_MS', '0', /ECKD_CUT_RETRY_MS must be >= 10, got 0/],
+      ['ECKD_CUT_RETRY_MS', '-5', /ECKD_CUT_RETRY_MS must be >= 10/],
+      ['ECKD_CUT_ROUNDS_MAX', '0', /ECKD_CUT_ROUNDS_MAX must be >= 1, got 0/],
+      ['ECKD_CUT_ROUNDS_MAX', '1001', /ECKD_CUT_ROUNDS_MAX must be <= 1000/],
+      ['ECKD_CUT_ROUNDS_MAX', 'many', /ECKD_CUT_ROUNDS_MAX must be an integer/],
+    ];
+    for (const [name, value, message] of refused) {
+      assert.throws(() => readPeerConfig({ ...peers, [name]: value }, 'node1'), (err: unknown) => err instanceof ConfigError && message.test(err.message), `${name}=${value}`);
+    }
+    // A single node reads no peer settings: there the agreement never runs.
+    assert.equal(readPeerConfig({ ECKD_CUT_ROUNDS_MAX: '0' }, 'node1'), undefined);
   });
 
   test('refused at start: this node missing, a name twice, a bad or reserved name, too many bands', () => {

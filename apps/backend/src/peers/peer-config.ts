@@ -7,6 +7,8 @@
 import { validateSubjectToken } from '@eckd/change-codec';
 import { MvccStore } from '@eckd/mvcc';
 import { ConfigError, envInt, envString } from '@eckd/service-kit';
+import { cutAgreementDefaults } from './cut-proposer.js';
+import type { CutAgreementLimits } from './cut-proposer.js';
 
 /** A member with band b numbers its revisions b·2^48 + 1, + 2, … */
 export const revisionBandSize = 2 ** 48;
@@ -43,6 +45,8 @@ export interface PeerConfig {
   snapshot: SnapshotLimits;
   /** Lease operations forwarded to the lease's owner member (§8.6). */
   leaseForward: LeaseForwardLimits;
+  /** The agreement on a history cut (§8.10, Limits). */
+  cut: CutAgreementLimits;
 }
 
 export interface LeaseForwardLimits {
@@ -87,8 +91,17 @@ export function readPeerConfig(env: Record<string, string | undefined>, nodeName
       forwardsMax: envInt(env, 'ECKD_LEASE_FORWARDS_MAX', 1_000, { min: 1 }),
       timeoutMs: envInt(env, 'ECKD_REQUEST_TIMEOUT_MS', 7_000, { min: 100 }),
     }),
+    cut: Object.freeze({
+      roundTimeoutMs: envInt(env, 'ECKD_CUT_ROUND_TIMEOUT_MS', cutAgreementDefaults.roundTimeoutMs, { min: 100, max: cutTimingMaxMs }),
+      // 0 would have racing proposers collide again at once, each round a wasted exchange.
+      retryMs: envInt(env, 'ECKD_CUT_RETRY_MS', cutAgreementDefaults.retryMs, { min: 10, max: cutTimingMaxMs }),
+      roundsMax: envInt(env, 'ECKD_CUT_ROUNDS_MAX', cutAgreementDefaults.roundsMax, { min: 1, max: 1_000 }),
+    }),
   });
 }
+
+/** Longer waits than this (10 minutes) would only hold a due batch's proposal up: a setting beyond is refused as a mistake. */
+const cutTimingMaxMs = 600_000;
 
 /** etcd's rule for member URLs (types.NewURLs): scheme http, https, unix or unixs; host:port; no path. */
 const peerUrlPattern = /^(https?|unixs?):\/\/[^/?#\s]+:\d+$/;

@@ -7,12 +7,14 @@
 import type { AppliedChange, ChangeOrigin, EncodedChange, PeerApplyResult } from '@eckd/automerge-doc';
 import { AutomergeDocError, memberIdHexOf } from '@eckd/automerge-doc';
 import { clusterSubjects, codecs, nodeSubjects } from '@eckd/change-codec';
-import type { MemberChangeReply, MemberChangeRequest, MemberJoin, MemberJoinReply, NodeIdentity } from '@eckd/change-codec';
+import type { CutAcceptorState, MemberChangeReply, MemberChangeRequest, MemberJoin, MemberJoinReply, NodeIdentity } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { startSpan } from '@eckd/telemetry';
 import type { BatchEffects, NodeState } from '../write-application.js';
 import { ClockRecordWriter } from './clock-record.js';
 import { ConflictLog } from './conflicts.js';
+import { CutAgreement } from './cut-agreement.js';
+import type { CutAcceptorToStore } from './cut-agreement.js';
 import { MemberAdds } from './member-add.js';
 import { MemberChanges } from './member-changes.js';
 import { decideJoin, memberTableOf } from './member-join.js';
@@ -49,6 +51,10 @@ export interface BatchPeers {
   whenAppended(change: EncodedChange | undefined, lastRevision: number): () => void;
   /** Once an append holding peers' changes is committed: tells each origin how far it is stored (PeerStored). */
   afterStored(peerChanges: readonly AppliedChange[]): void;
+  /** A voter's state in the cut agreement for the batch's append to carry (AppendRequest.cut_acceptor, §8.10), if one waits. */
+  cutAcceptorToStore(): CutAcceptorToStore | undefined;
+  /** The batch is applied (the document holds what it brought): an accept waiting for its cut point looks again. */
+  batchApplied(): void;
 }
 
 export interface PeerReplicationOptions {
@@ -70,6 +76,8 @@ export interface PeerReplicationOptions {
    * whenever it starts a sync round with this member.
    */
   snapshotOrigins?: ReadonlyMap<string, number>;
+  /** This voter's states in the cut agreement, from recovery (LoadChunk.cut_acceptor_states, §8.10). */
+  cutAcceptorStates?: readonly CutAcceptorState[];
   /** Starts the apply loop when it is idle. */
   wake(): void;
   log: Logger;
@@ -86,6 +94,8 @@ export class PeerReplication implements BatchPeers {
   readonly #snapshots: SnapshotServer;
   readonly conflicts: ConflictLog;
   readonly #clockRecord: ClockRecordWriter;
+  /** The cut agreement (§8.10): its acceptor answers peers; its proposer is not called yet (wiring step 3). */
+  readonly cut: CutAgreement;
   #inbox: PeerItem[] = [];
   #inboxDropped = 0;
   #memberWritten = false;
@@ -135,6 +145,19 @@ export class PeerReplication implements BatchPeers {
     this.#snapshots = new SnapshotServer(opts.config.snapshot, opts.log);
     this.conflicts = new ConflictLog(opts.config.conflictsKept, opts.log);
     this.#clockRecord = new ClockRecordWriter(this.#self.id);
+    this.cut = new CutAgreement({
+      messenger: opts.messenger,
+      subjects: clusterSubjects(opts.subjectPrefix),
+      identity: opts.identity,
+      self: this.#self,
+      link: this.#link,
+      members: this.#members,
+      state: opts.state,
+      limits: opts.config.cut,
+      stored: opts.cutAcceptorStates ?? [],
+      wake: opts.wake,
+      log: opts.log,
+    });
   }
 
   start(): void {
@@ -157,6 +180,7 @@ export class PeerReplication implements BatchPeers {
     }, (from, reply) => {
       this.#snapshots.serve(from, this.#opts.state.doc, this.#rounds.sharedStates(), reply).catch((err: unknown) => this.#opts.log.warn('snapshot not served', { to: from.name, err }));
     });
+    this.cut.start();
     for (const origin of this.#opts.snapshotOrigins?.keys() ?? []) this.#tellSnapshotStored(origin);
     // Batched: one message per interval carries every member's watermark, so a frontend that missed one catches up with the next.
     this.#storedTimer = setInterval(() => this.#publishStored(), this.#opts.config.storedPublishIntervalMs);
@@ -173,6 +197,7 @@ export class PeerReplication implements BatchPeers {
   stop(): void {
     clearInterval(this.#timer);
     clearInterval(this.#storedTimer);
+    this.cut.stop();
     this.#link.stop();
   }
 
@@ -206,7 +231,7 @@ export class PeerReplication implements BatchPeers {
   }
 
   hasWork(): boolean {
-    return this.#inbox.length > 0 || !this.#memberWritten || this.#memberChanges.hasWork() || this.#memberAdds.hasWork() || this.#joins.length > 0;
+    return this.#inbox.length > 0 || !this.#memberWritten || this.#memberChanges.hasWork() || this.#memberAdds.hasWork() || this.#joins.length > 0 || this.cut.hasWork();
   }
 
   beforeProposals(state: NodeState, effects: BatchEffects): AppliedChange[] {
@@ -320,6 +345,14 @@ export class PeerReplication implements BatchPeers {
       // The voters: every peer that counts (not removed, no learner, started).
       addsAppended(() => this.#members.peers().filter((p) => this.#members.counts(p.id)));
     };
+  }
+
+  cutAcceptorToStore(): CutAcceptorToStore | undefined {
+    return this.cut.toStore();
+  }
+
+  batchApplied(): void {
+    this.cut.heldChanged();
   }
 
   afterStored(peerChanges: readonly AppliedChange[]): void {

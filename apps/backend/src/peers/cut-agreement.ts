@@ -1,0 +1,156 @@
+// The agreement on a history cut as the backend runs it (docs/ARCHITECTURE.md
+// §8.10, 1; wiring step 3b): this member's acceptor, restored from the load,
+// answering on the `cut` subject behind the peer checks; its states carried
+// by the apply loop's next append; and its proposer, ready for a due batch
+// (not called yet: a member with peers does not cut, §8.2).
+import { AutomergeDocError } from '@eckd/automerge-doc';
+import type { ClusterSubjects, CutAcceptorState, NodeIdentity } from '@eckd/change-codec';
+import type { Logger, Messenger } from '@eckd/service-kit';
+import type { NodeState } from '../write-application.js';
+import { CutAcceptor } from './cut-acceptor.js';
+import { CutLink } from './cut-link.js';
+import { CutProposer } from './cut-proposer.js';
+import type { CutAgreementLimits } from './cut-proposer.js';
+import type { MemberSet } from './member-set.js';
+import type { PeerLink, PeerMember } from './peer-link.js';
+
+/** A voter's state taken into a batch: its append carries it, and `settle` hands over that append's outcome. */
+export interface CutAcceptorToStore {
+  state: CutAcceptorState;
+  /** Called with the batch's append: the acceptor's `persist` resolves once it committed, rejects if it failed. */
+  settle(stored: Promise<void>): void;
+}
+
+export interface CutAgreementOptions {
+  messenger: Messenger;
+  subjects: ClusterSubjects;
+  identity: NodeIdentity;
+  self: PeerMember;
+  /** The replication's link: the member, cluster and lineage checks of every peer message. */
+  link: PeerLink;
+  /** The member set as the apply loop keeps it: who votes, who hears a decision. */
+  members: MemberSet;
+  state: NodeState;
+  limits: CutAgreementLimits;
+  /** The states the load returned (LoadChunk.cut_acceptor_states). */
+  stored: readonly CutAcceptorState[];
+  /** Starts the apply loop when it is idle: a state waits for an append. */
+  wake: () => void;
+  log: Logger;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class CutAgreement {
+  readonly acceptor: CutAcceptor;
+  readonly link: CutLink;
+  /** This member's proposer: what a due batch will call (§8.10, wiring step 3, not yet). */
+  readonly proposer: CutProposer;
+  /**
+   * States waiting for an append, per (lineage, cut): the latest one, and
+   * everyone waiting for it or an earlier one (a later state holds every
+   * earlier promise). The acceptor changes one state at a time, so there is
+   * at most one in practice.
+   */
+  readonly #toStore = new Map<string, { state: CutAcceptorState; waiters: Waiter[] }>();
+  readonly #opts: CutAgreementOptions;
+
+  constructor(opts: CutAgreementOptions) {
+    this.#opts = opts;
+    const { members, self } = opts;
+    const named = () => members.all().filter((m) => !m.removed && m.name !== '');
+    this.acceptor = new CutAcceptor({
+      isVoter: () => {
+        const own = members.known(self.id);
+        return own !== undefined && !own.removed && !own.learner;
+      },
+      holds: (heads) => heads.every((h) => this.#holds(h)),
+      persist: (state) => this.#persist(state),
+      roundTimeoutMs: opts.limits.roundTimeoutMs,
+      stored: opts.stored,
+      log: opts.log,
+    });
+    this.link = new CutLink({
+      messenger: opts.messenger,
+      subjects: opts.subjects,
+      identity: opts.identity,
+      self,
+      link: opts.link,
+      lineage: () => opts.state.doc.lineage(),
+      acceptor: this.acceptor,
+      log: opts.log,
+    });
+    this.proposer = new CutProposer({
+      self,
+      // A member added but not started has no name and cannot be asked: it is left out until it joins.
+      voters: () => named().filter((m) => !m.learner),
+      members: named,
+      ask: (to, step, timeoutMs) => this.link.ask(to, step, timeoutMs),
+      limits: opts.limits,
+      log: opts.log,
+    });
+  }
+
+  start(): void {
+    this.link.start();
+  }
+
+  stop(): void {
+    this.link.stop();
+    this.proposer.stop();
+    this.acceptor.close();
+  }
+
+  /** A voter's state waits for an append. */
+  hasWork(): boolean {
+    return this.#toStore.size > 0;
+  }
+
+  /** One state for the batch being evaluated (an append carries one); the others wait for the next batches. */
+  toStore(): CutAcceptorToStore | undefined {
+    const next = this.#toStore.entries().next();
+    if (next.done) return undefined;
+    const [key, { state, waiters }] = next.value;
+    this.#toStore.delete(key);
+    return {
+      state,
+      settle: (stored) =>
+        stored.then(
+          () => waiters.forEach((w) => w.resolve()),
+          (err: unknown) => waiters.forEach((w) => w.reject(err)),
+        ),
+    };
+  }
+
+  /** A batch was applied: an accept waiting for its cut point looks again. */
+  heldChanged(): void {
+    this.acceptor.heldChanged();
+  }
+
+  #persist(state: CutAcceptorState): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const key = `${state.lineage}/${String(state.cut)}`;
+      const waiting = this.#toStore.get(key);
+      if (waiting) {
+        waiting.state = state;
+        waiting.waiters.push({ resolve, reject });
+      } else {
+        this.#toStore.set(key, { state, waiters: [{ resolve, reject }] });
+      }
+      this.#opts.wake();
+    });
+  }
+
+  /** A head that is no change hash (a forged proposal) is not held. */
+  #holds(head: string): boolean {
+    try {
+      return this.#opts.state.doc.hasChange(head);
+    } catch (err) {
+      if (!(err instanceof AutomergeDocError)) throw err;
+      return false;
+    }
+  }
+}
