@@ -26,6 +26,10 @@
 //   new document is loaded from base ‖ translations on the loop's thread
 //   (it is the document the loop goes on with): about 0.5 s per 100,000 keys.
 //
+// The tombstone floor counts the member table at H (the state's member
+// records and clock records), not this member's current table, and the
+// proposal's floor_excluded: the same on every member holding H.
+//
 // Deterministic: the base is a function of the state at H and the decision;
 // each translation of the base and of its writer's earlier changes; the
 // document lists the base, then the translations by actor and sequence (each
@@ -81,7 +85,7 @@ export interface CutSwitched {
   translations: TranslatedChange[];
 }
 
-export type CutSwitchStage = 'building' | 'built' | 'switched' | 'failed' | 'released';
+export type CutSwitchStage = 'building' | 'built' | 'switching' | 'switched' | 'failed' | 'released';
 
 export function isCutSwitchError(value: unknown): value is CutSwitchError {
   return typeof value === 'object' && value !== null && 'reason' in value && 'error' in value;
@@ -171,12 +175,16 @@ export class CutSwitch {
     if (failed) return failed;
     if (this.#stage !== 'built') return { reason: 'state', error: `a switch ${this.#stage} cannot switch` };
     if (doc !== this.#doc) return { reason: 'state', error: 'the switch is given another document than its build read' };
+    this.#stage = 'switching';
     const started = performance.now();
-    const late = doc.changesSince(this.#heads).filter((bytes) => !this.#translated.has(changeHeaderOf(bytes).hash));
-    const translated = late.length === 0 ? [] : await this.translate(late);
+    const outside = doc.changesSince(this.#heads).map((bytes) => ({ bytes, hash: changeHeaderOf(bytes).hash }));
+    const late = outside.filter(({ hash }) => !this.#translated.has(hash)).map(({ bytes }) => bytes);
+    const translated = late.length === 0 ? [] : await this.#translate(late);
     if (isCutSwitchError(translated)) return translated;
     const base = this.#base!;
-    const translations = [...this.#translated.values()]
+    // Exactly the translations of what the old document holds, by actor and sequence.
+    const translations = outside
+      .map(({ hash }) => this.#translated.get(hash)!)
       .map((t) => ({ t, header: changeHeaderOf(t.bytes) }))
       .sort((a, b) => (a.header.actor < b.header.actor ? -1 : a.header.actor > b.header.actor ? 1 : a.header.seq - b.header.seq))
       .map(({ t }) => t);
@@ -221,6 +229,10 @@ export class CutSwitch {
    */
   async translate(changes: Uint8Array[]): Promise<TranslatedChange[] | CutSwitchError> {
     if (this.#stage !== 'built' && this.#stage !== 'switched') return { reason: 'state', error: `a switch ${this.#stage} translates nothing` };
+    return this.#translate(changes);
+  }
+
+  async #translate(changes: Uint8Array[]): Promise<TranslatedChange[] | CutSwitchError> {
     const reply = await this.#ask({ op: 'translate', changes });
     // A translation that failed half-way may have left ops in a chain's scratch document: nothing more is made there.
     if ('error' in reply) return this.#fail({ reason: 'worker', error: reply.error });
@@ -231,6 +243,7 @@ export class CutSwitch {
   /** Ends the worker (its translator and scratch documents): the old lineage is let go. The documents are the caller's. */
   async release(): Promise<void> {
     this.#stage = 'released';
+    this.#translated.clear();
     await this.#worker.terminate();
   }
 
