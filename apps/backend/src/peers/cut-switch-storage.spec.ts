@@ -1,8 +1,9 @@
 // The switch's append through a real persister process (the built app) on a
 // fresh Postgres database, and a load after it (ARCHITECTURE §8.10, rule 4):
 // the batch that switches carries `Rebase{base ‖ translations, cut record,
-// previous lineage}`, a later batch writes on the new lineage, and recovery
-// comes back on the new lineage with the same state and the cut's record.
+// previous lineage}` (sent twice, as when its reply is lost), a later batch
+// writes on the new lineage, and recovery comes back on the new lineage with
+// the same state and the cut's record.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from '@nats-io/transport-node';
@@ -105,11 +106,22 @@ class Batches {
     };
   }
 
+  #last: Uint8Array | undefined;
+
   async append(content: Omit<AppendRequest, 'fencing_epoch' | 'append_index'>): Promise<void> {
-    const request = { ...content, fencing_epoch: this.fencingEpoch, append_index: ++this.#index };
-    const reply = codecs.appendReply.decode((await messenger.request(subjects().append, codecs.appendRequest.encode(request), { timeoutMs: 10_000 })).data);
+    this.#last = codecs.appendRequest.encode({ ...content, fencing_epoch: this.fencingEpoch, append_index: ++this.#index });
+    await this.#send(this.#last, content.last_revision);
+  }
+
+  /** The last append sent again, as the backend does when its reply is lost. */
+  retryLast(lastRevision: AppendRequest['last_revision']): Promise<void> {
+    return this.#send(this.#last!, lastRevision);
+  }
+
+  async #send(request: Uint8Array, lastRevision: AppendRequest['last_revision']): Promise<void> {
+    const reply = codecs.appendReply.decode((await messenger.request(subjects().append, request, { timeoutMs: 10_000 })).data);
     if (reply.error) throw new Error(`append failed: ${reply.error.message}`);
-    assert.equal(Number(reply.durable_revision), Number(content.last_revision));
+    assert.equal(Number(reply.durable_revision), Number(lastRevision));
   }
 }
 
@@ -145,6 +157,7 @@ describe('cut switch through the persister', () => {
     assert.ok(!isCutSwitchError(switched));
     assert.deepEqual(shown(switched.doc), shown(old));
     await b.append({ ...batchM, rebase: switched.rebase });
+    await b.retryLast(batchM.last_revision); // its reply lost: the same switch again changes nothing
     b.doc = switched.doc;
     // The next batch writes on the new lineage.
     await b.append(b.evaluate([put('on the new lineage', 'yes'), del('key004')]));
