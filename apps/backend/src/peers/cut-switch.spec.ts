@@ -209,7 +209,7 @@ describe('cut switch', () => {
     for (const r of [...results, again]) r.doc.free();
   });
 
-  test('a proposal for another lineage, or a cut point not held, or a base larger than an append may carry, is given up as a value', async () => {
+  test('a proposal for another lineage, a cut point not held, a base larger than an append may carry or a failed worker is given up as a value', async () => {
     const { writers, heads } = cluster();
     const doc = writers[0]!.doc;
     const other = CutSwitch.start(doc, { ...proposalAt(heads), cut: '2' }, opts);
@@ -224,6 +224,12 @@ describe('cut switch', () => {
     assert.equal(small.stage, 'failed');
     const result = await small.switchAt(doc, doc.size());
     assert.ok(isCutSwitchError(result) && result.reason === 'too-large');
+    // A worker that cannot run: the build fails as a value too.
+    const broken = CutSwitch.start(doc, proposalAt(heads), { ...opts, workerUrl: new URL('../../dist/no-such.worker.js', import.meta.url) });
+    assert.ok(!isCutSwitchError(broken));
+    held.push(broken);
+    assert.equal((await broken.whenBuilt())?.reason, 'worker');
+    assert.ok(isCutSwitchError(await broken.translate([])));
   });
 });
 

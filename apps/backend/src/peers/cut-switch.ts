@@ -251,7 +251,7 @@ export class CutSwitch {
     if ('error' in reply) return this.#fail({ reason: 'worker', error: reply.error });
     if (!('base' in reply)) return this.#fail({ reason: 'worker', error: 'the worker answered a build without its base' });
     if (reply.base.length > this.#opts.documentBytesMax) {
-      // A proposal should not have been made: §5b's bound is checked before proposing.
+      // No proposal should have been made for it (ARCHITECTURE §8.10, Limits): logged as the failure it is.
       return this.#fail({ reason: 'too-large', error: `the cut's base is ${reply.base.length} bytes, more than an append may carry (${this.#opts.documentBytesMax})` });
     }
     this.#base = { bytes: reply.base, lineage: reply.lineage };
@@ -262,8 +262,11 @@ export class CutSwitch {
   }
 
   #fail(error: CutSwitchError): CutSwitchError {
+    const fields = { lineage: this.proposal.lineage, cut: this.proposal.cut, reason: error.reason, error: error.error };
+    // After the switch the member is on the new lineage: what is lost is translating old-lineage changes that arrive late.
+    if (this.#stage === 'switched') this.#opts.log.error('cut translator given up; old-lineage changes arriving now are not carried to the new lineage', fields);
+    else this.#opts.log.error('cut switch given up; this member stays on its lineage', fields);
     this.#stage = 'failed';
-    this.#opts.log.error('cut switch given up; this member stays on its lineage', { lineage: this.proposal.lineage, cut: this.proposal.cut, reason: error.reason, error: error.error });
     void this.#worker.terminate();
     return error;
   }
