@@ -3,6 +3,8 @@ export { createKvDocument, loadKvDocument } from './kv-document.js';
 export type { AppliedChange, ConflictKind, CutState, EncodedChange, KeyConflict, KeyValue, KvDocument, LeaseRecord, PeerApplyResult } from './kv-document.js';
 export { keyFromBytes, keyToBytes } from './latin1-key.js';
 export { baseChangeHash } from './base-change.js';
+export { changeHeaderOf } from './change-header.js';
+export type { ChangeHeader } from './change-header.js';
 export { lineageIdOnWire, originalLineage } from './lineage.js';
 export type { Lineage } from './lineage.js';
 export { rebaseChange, rebaseChangeOf, rebaseMessage } from './rebase.js';
