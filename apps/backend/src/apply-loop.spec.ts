@@ -321,6 +321,8 @@ describe('apply loop: pipelined appends', () => {
       afterStored: () => undefined,
       cutAcceptorToStore: () => undefined,
       batchApplied: () => undefined,
+      switchDue: () => false,
+      switchAt: () => Promise.resolve(undefined),
     };
     const { loop } = loopOverMemory({ inFlightMax: 2, hold, peers });
     const a = propose(loop, { frontend_id: 'fe', proposals: [put(1, 'a')] });
@@ -355,6 +357,8 @@ describe('apply loop: pipelined appends', () => {
         return taken && { state: taken, settle: (stored) => void stored.then(() => (persisted = true)) };
       },
       batchApplied: () => void applied++,
+      switchDue: () => false,
+      switchAt: () => Promise.resolve(undefined),
     };
     const { loop, appends } = loopOverMemory({
       hold: (append) => {

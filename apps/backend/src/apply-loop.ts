@@ -148,6 +148,9 @@ export class ApplyLoop {
         this.#evaluatedBatches++;
         batchProposals.record(items.reduce((n, item) => n + item.request.proposals.length, 0));
         if (batch.change) batch.rebase = this.#opts.historyCutter.afterBatch(this.#opts.state, batch.patches, lastRevisionOf(batch));
+        // A coordinated cut's switch (§8.10, 4): the only await on the loop's path besides the bounds, and only when a switch is
+        // built. A batch with revisions carries it, so its snapshot row is past every stored one (a retried append finds it there).
+        if (!batch.rebase && batch.patches.length > 0 && this.#opts.peers?.switchDue()) batch.rebase = await this.#opts.peers.switchAt(this.#opts.state);
         this.#commit(batch);
         this.#opts.peers?.batchApplied();
       }
@@ -230,7 +233,7 @@ export class ApplyLoop {
     // revoke in the document) is durable before anyone hears of it.
     // A voter's state in the cut agreement is stored even by a batch with nothing else: its acceptor answers only once it is (§8.10).
     const changed =
-      batch.patches.length > 0 || batch.compactRevision !== undefined || batch.change !== undefined || batch.peerChanges.length > 0 || batch.peerSyncStates.length > 0 || batch.cutAcceptor !== undefined;
+      batch.patches.length > 0 || batch.compactRevision !== undefined || batch.change !== undefined || batch.peerChanges.length > 0 || batch.peerSyncStates.length > 0 || batch.cutAcceptor !== undefined || batch.rebase !== undefined;
     // Encoded now: the compact revision is this batch's, not a later one's.
     const patchBatch = codecs.patchBatch.encode({ patches: batch.patches, identity: this.#opts.identity, compact_revision: this.#opts.state.store.compactRevision });
     const peerChanges = batch.peerChanges;

@@ -99,7 +99,7 @@ export class HistoryCutter {
   #due(state: NodeState): boolean {
     if (this.#opts.minOps === 0) return false;
     if (state.doc.opCount() <= this.#opsBeforeNextTry) return false;
-    return state.doc.opCount() > Math.max(this.#opts.minOps, this.#opts.opsPerLiveEntry * (state.store.keyCount() + state.leases.size));
+    return historyCutDue(state, this.#opts.minOps, this.#opts.opsPerLiveEntry);
   }
 
   #start(state: NodeState, revision: number): void {
@@ -151,6 +151,16 @@ export class HistoryCutter {
     });
     return { document, heads: next.heads(), key_count: keyCount, lineage: lineageIdOnWire(next.lineage()) };
   }
+}
+
+/**
+ * §5b's due rule: the document keeps more ops than max(minOps, opsPerLiveEntry ×
+ * (live keys + leases)); minOps 0: never. Also a member with peers' rule for
+ * proposing a coordinated cut (§8.10, 1).
+ */
+export function historyCutDue(state: NodeState, minOps: number, opsPerLiveEntry: number): boolean {
+  if (minOps === 0) return false;
+  return state.doc.opCount() > Math.max(minOps, opsPerLiveEntry * (state.store.keyCount() + state.leases.size));
 }
 
 /** The live keys at the store's revision and the granted leases, in the form the worker takes. */

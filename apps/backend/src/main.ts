@@ -43,10 +43,12 @@ try {
   const config = readBackendConfig(flags);
   const peerConfig = readPeerConfig(process.env, config.nodeName);
   log.info('config', { ...config, peers: peerConfig });
-  // With peers a history cut is a cluster operation (docs/ARCHITECTURE.md §8.2, §8.10): its agreement
-  // runs (replication.ts), but no due batch proposes yet, so such a member never cuts.
+  // With peers a history cut is a cluster operation (docs/ARCHITECTURE.md §8.2, §8.10): never §5b's single-node cut;
+  // a due batch proposes a coordinated one only with ECKD_CUT_WITH_PEERS=true (experimental). Decisions are followed either way.
   const rebaseOps = peerConfig ? 0 : config.rebaseOps;
-  if (peerConfig && config.rebaseOps !== 0) log.info('history cut off: this member has peers (ECKD_REBASE_OPS forced to 0)');
+  const proposeWhenDue = peerConfig?.cutWithPeers && config.rebaseOps !== 0 ? { minOps: config.rebaseOps, opsPerLiveEntry: config.rebaseOpsPerKey } : undefined;
+  if (peerConfig && !peerConfig.cutWithPeers && config.rebaseOps !== 0) log.info('history cut off: this member has peers (ECKD_REBASE_OPS forced to 0; ECKD_CUT_WITH_PEERS=true proposes coordinated cuts)');
+  if (proposeWhenDue) log.warn('coordinated history cuts on (ECKD_CUT_WITH_PEERS=true, experimental): a member down or partitioned during a cut stays on the old lineage');
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
   const named = nodeIdentity(config.clusterName, config.nodeName);
 
@@ -119,6 +121,7 @@ try {
       snapshotOrigins: fromSnapshot?.origins,
       // A voter's promises and acceptances (§8.10): this member's own database's, also after a snapshot join.
       cutAcceptorStates: recovered.cutAcceptorStates,
+      cutSwitch: { proposeWhenDue, documentBytesMax: appendBytesMax / 2 },
       wake: () => loop.wake(),
       log,
     });

@@ -24,7 +24,7 @@ export interface CutAcceptorOptions {
   roundTimeoutMs: number;
   /** The states the load returned (LoadChunk.cut_acceptor_states). */
   stored?: readonly CutAcceptorState[];
-  /** A decision heard (`decided`), once per cut: what the switch will act on (§8.10, 4; not wired). */
+  /** A decision heard (`decided`), once per cut: what the switch acts on (§8.10, 4; cut-coordinator.ts). */
   onDecided?: (proposal: CutProposal) => void;
   log: Logger;
 }

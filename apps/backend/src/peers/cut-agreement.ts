@@ -1,10 +1,10 @@
 // The agreement on a history cut as the backend runs it (docs/ARCHITECTURE.md
 // §8.10, 1; wiring step 3b): this member's acceptor, restored from the load,
 // answering on the `cut` subject behind the peer checks; its states carried
-// by the apply loop's next append; and its proposer, ready for a due batch
-// (not called yet: a member with peers does not cut, §8.2).
+// by the apply loop's next append; and its proposer, which a due batch calls
+// when ECKD_CUT_WITH_PEERS is on (cut-coordinator.ts).
 import { AutomergeDocError } from '@eckd/automerge-doc';
-import type { ClusterSubjects, CutAcceptorState, NodeIdentity } from '@eckd/change-codec';
+import type { ClusterSubjects, CutAcceptorState, CutProposal, NodeIdentity } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import type { NodeState } from '../write-application.js';
 import { CutAcceptor } from './cut-acceptor.js';
@@ -36,6 +36,8 @@ export interface CutAgreementOptions {
   stored: readonly CutAcceptorState[];
   /** Starts the apply loop when it is idle: a state waits for an append. */
   wake: () => void;
+  /** A decision heard (once per cut, also this member's own proposer's): the switch acts on it (cut-coordinator.ts). */
+  onDecided?: (proposal: CutProposal) => void;
   log: Logger;
 }
 
@@ -47,7 +49,7 @@ interface Waiter {
 export class CutAgreement {
   readonly acceptor: CutAcceptor;
   readonly link: CutLink;
-  /** This member's proposer: what a due batch will call (§8.10, wiring step 3, not yet). */
+  /** This member's proposer: what a due batch calls (cut-coordinator.ts, with ECKD_CUT_WITH_PEERS on). */
   readonly proposer: CutProposer;
   /**
    * States waiting for an append, per (lineage, cut): the latest one, and
@@ -71,6 +73,7 @@ export class CutAgreement {
       persist: (state) => this.#persist(state),
       roundTimeoutMs: opts.limits.roundTimeoutMs,
       stored: opts.stored,
+      onDecided: opts.onDecided,
       log: opts.log,
     });
     this.link = new CutLink({

@@ -3,8 +3,8 @@
 // the base at H and the translations of the changes outside H, and at a batch
 // boundary moves to the new lineage: a document loaded from base ‖
 // translations (a fresh actor), and the `Rebase` the batch's append carries.
-// Not called by the backend yet: the apply loop calls it after a decision
-// in a later wiring step.
+// Called by the backend after a decision (cut-coordinator.ts: started once
+// the document holds H, switched by the apply loop at a batch boundary).
 //
 // What runs where, and why:
 // - the apply loop's thread (`CutSwitch.start`): everything that reads the

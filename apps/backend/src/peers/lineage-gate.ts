@@ -1,7 +1,8 @@
 // The lineage rule of peer messages (docs/ARCHITECTURE.md §8.10, rule 6):
 // a change of one lineage can never apply to a document of another (every
 // base is sequence 1 of the base actor), so each message says which lineage
-// its sender is on and a receiver takes only its own lineage's. A sender on
+// its sender is on and a receiver takes only its own lineage's (and, after a
+// switch, the one it keeps for peers that have not switched, rule 5). A sender on
 // an older lineage is told of this member's (CutNotice); one on a newer
 // lineage, or on another lineage of the same number, is dropped, counted and
 // logged. Notices and logs go out at most once per sender and reason per
@@ -21,6 +22,8 @@ export type LineageDropReason = 'older' | 'newer' | 'other';
 export interface LineageGateOptions {
   /** This member's lineage now (its document's). */
   own: () => Lineage;
+  /** The lineage this member switched from while it keeps it (§8.10, 5): its messages are taken too. */
+  previous?: () => Lineage | undefined;
   /** CutNotice and the drop log at most once per sender and reason per this (ECKD_PEER_SYNC_TIMEOUT_MS). */
   intervalMs: number;
   /** Tells a member on an older lineage of this one. */
@@ -49,6 +52,8 @@ export class LineageGate {
     const own = this.#opts.own();
     const theirs = lineageOfStamp(stamp);
     if (theirs.id === own.id && theirs.cut === own.cut) return true;
+    const previous = this.#opts.previous?.();
+    if (previous && theirs.id === previous.id && theirs.cut === previous.cut) return true;
     const reason: LineageDropReason = theirs.cut < own.cut ? 'older' : theirs.cut > own.cut ? 'newer' : 'other';
     this.dropped[reason]++;
     droppedTotal.add(1, { reason });

@@ -23,6 +23,8 @@ describe('peer config', () => {
       snapshot: { bytesMax: 32 * 1024 * 1024, chunkTimeoutMs: 10_000, attempts: 5, servesMax: 1 },
       leaseForward: { forwardsMax: 1_000, timeoutMs: 7_000 },
       cut: { roundTimeoutMs: 5_000, retryMs: 2_000, roundsMax: 5 },
+      cutWithPeers: false,
+      cutLaggardHoldMs: 600_000,
     });
     assert.throws(() => readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,node2', ECKD_LEASE_FORWARDS_MAX: '0' }, 'node1'), ConfigError);
     // ECKD_SNAPSHOT_ATTEMPTS=0 turns the snapshot join off; a bound below its minimum is refused.
@@ -42,7 +44,12 @@ describe('peer config', () => {
       ['ECKD_CUT_ROUNDS_MAX', '0', /ECKD_CUT_ROUNDS_MAX must be >= 1, got 0/],
       ['ECKD_CUT_ROUNDS_MAX', '1001', /ECKD_CUT_ROUNDS_MAX must be <= 1000/],
       ['ECKD_CUT_ROUNDS_MAX', 'many', /ECKD_CUT_ROUNDS_MAX must be an integer/],
+      ['ECKD_CUT_WITH_PEERS', 'yes', /ECKD_CUT_WITH_PEERS=yes: true or false/],
+      ['ECKD_CUT_LAGGARD_HOLD_MS', '999', /ECKD_CUT_LAGGARD_HOLD_MS must be >= 1000, got 999/],
     ];
+    const on = readPeerConfig({ ...peers, ECKD_CUT_WITH_PEERS: 'true', ECKD_CUT_LAGGARD_HOLD_MS: '5000' }, 'node1');
+    assert.equal(on?.cutWithPeers, true);
+    assert.equal(on?.cutLaggardHoldMs, 5_000);
     for (const [name, value, message] of refused) {
       assert.throws(() => readPeerConfig({ ...peers, [name]: value }, 'node1'), (err: unknown) => err instanceof ConfigError && message.test(err.message), `${name}=${value}`);
     }

@@ -47,6 +47,14 @@ export interface PeerConfig {
   leaseForward: LeaseForwardLimits;
   /** The agreement on a history cut (§8.10, Limits). */
   cut: CutAgreementLimits;
+  /**
+   * ECKD_CUT_WITH_PEERS (experimental, default false): this member proposes a
+   * coordinated cut when its document is due by §5b's rule. Every member
+   * follows a decision it hears whatever this says.
+   */
+  cutWithPeers: boolean;
+  /** How long a member keeps the old lineage after its switch for a peer not heard on the new one (ECKD_CUT_LAGGARD_HOLD_MS). */
+  cutLaggardHoldMs: number;
 }
 
 export interface LeaseForwardLimits {
@@ -97,7 +105,20 @@ export function readPeerConfig(env: Record<string, string | undefined>, nodeName
       retryMs: envInt(env, 'ECKD_CUT_RETRY_MS', cutAgreementDefaults.retryMs, { min: 10, max: cutTimingMaxMs }),
       roundsMax: envInt(env, 'ECKD_CUT_ROUNDS_MAX', cutAgreementDefaults.roundsMax, { min: 1, max: 1_000 }),
     }),
+    cutWithPeers: envBoolean(env, 'ECKD_CUT_WITH_PEERS', false),
+    // 0 would let the old lineage go at once: a peer switching a moment later would lose its changes made meanwhile.
+    cutLaggardHoldMs: envInt(env, 'ECKD_CUT_LAGGARD_HOLD_MS', cutLaggardHoldDefaultMs, { min: 1_000, max: 24 * 3_600_000 }),
   });
+}
+
+/** §8.10, 5: the old lineage is kept this long (10 minutes) after a switch for a peer not heard on the new one. */
+export const cutLaggardHoldDefaultMs = 600_000;
+
+/** `true` or `false` (anything else is refused as a mistake, with the setting's name). */
+function envBoolean(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+  const text = envString(env, name, String(fallback));
+  if (text !== 'true' && text !== 'false') throw new ConfigError(`${name}=${text}: true or false`);
+  return text === 'true';
 }
 
 /** Longer waits than this (10 minutes) would only hold a due batch's proposal up: a setting beyond is refused as a mistake. */

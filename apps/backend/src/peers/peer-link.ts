@@ -12,7 +12,7 @@ import type { ClusterSubjects, NodeIdentity } from '@eckd/change-codec';
 import { decodeChecked } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { LineageGate } from './lineage-gate.js';
-import { stampOf } from './lineage-stamp.js';
+import { lineageOfStamp, stampOf } from './lineage-stamp.js';
 import type { SnapshotReply } from './snapshot-serve.js';
 
 /** A member of the configured cluster. */
@@ -23,9 +23,10 @@ export interface PeerMember {
   band: number;
 }
 
+/** `lineage`: the id of the lineage the sender stamped (§8.10, 6): this member's, or the one it keeps after a switch. */
 export type PeerItem =
-  | { kind: 'changes'; from: PeerMember; changes: Uint8Array[]; /** the origin's heads once these were committed */ heads: string[] }
-  | { kind: 'sync'; from: PeerMember; round: string; message: Uint8Array };
+  | { kind: 'changes'; from: PeerMember; changes: Uint8Array[]; /** the origin's heads once these were committed */ heads: string[]; lineage: string }
+  | { kind: 'sync'; from: PeerMember; round: string; message: Uint8Array; lineage: string };
 
 export interface PeerLinkOptions {
   messenger: Messenger;
@@ -36,6 +37,8 @@ export interface PeerLinkOptions {
   peers: { peer(id: string): PeerMember | undefined };
   /** This member's lineage now (its document's, §8.10): stamped on what it sends, required of what it takes. Absent: the original. */
   lineage?: () => Lineage;
+  /** The lineage kept after a switch (§8.10, 5), whose messages are taken too. */
+  previousLineage?: () => Lineage | undefined;
   /** A CutNotice, and a drop's log line, at most once per sender per this (ECKD_PEER_SYNC_TIMEOUT_MS; absent: 1 s). */
   lineageNoticeIntervalMs?: number;
   log: Logger;
@@ -52,7 +55,7 @@ export class PeerLink {
   constructor(opts: PeerLinkOptions) {
     this.#opts = opts;
     this.#ownLineage = opts.lineage ?? (() => originalLineage);
-    this.lineage = new LineageGate({ own: this.#ownLineage, intervalMs: opts.lineageNoticeIntervalMs ?? 1_000, sendNotice: (to, own) => this.#sendNotice(to, own), log: opts.log });
+    this.lineage = new LineageGate({ own: this.#ownLineage, previous: opts.previousLineage, intervalMs: opts.lineageNoticeIntervalMs ?? 1_000, sendNotice: (to, own) => this.#sendNotice(to, own), log: opts.log });
   }
 
   /**
@@ -76,12 +79,12 @@ export class PeerLink {
         // Every backend hears its own pushes too.
         if (!m || String(m.origin) === this.#opts.self.id) return;
         const from = this.#accept(m.cluster_id, m.origin, msg.subject, m);
-        if (from) receive({ kind: 'changes', from, changes: m.changes, heads: m.heads });
+        if (from) receive({ kind: 'changes', from, changes: m.changes, heads: m.heads, lineage: lineageOfStamp(m).id });
       }),
       messenger.subscribe(subjects.sync(this.#opts.self.name), (msg) => {
         const m = decodedOrUndefined(() => decodeChecked(msg, codecs.peerSync, validators.peerSync, log));
         const from = m && this.#accept(m.cluster_id, m.from, msg.subject, m);
-        if (m && from) receive({ kind: 'sync', from, round: String(m.round), message: m.message });
+        if (m && from) receive({ kind: 'sync', from, round: String(m.round), message: m.message, lineage: lineageOfStamp(m).id });
       }),
       messenger.subscribe(subjects.stored(this.#opts.self.name), (msg) => {
         const m = decodedOrUndefined(() => decodeChecked(msg, codecs.peerStored, validators.peerStored, log));

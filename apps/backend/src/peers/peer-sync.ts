@@ -202,6 +202,28 @@ export class PeerSyncRounds {
     }
   }
 
+  /**
+   * A switch to a cut's lineage (§8.10, 4): every sync state names the old
+   * lineage's hashes, so each peer's starts empty on the new one, under a new
+   * round (the peer resets its side when it sees it) and is stored afresh.
+   */
+  startOverAll(): void {
+    for (const r of this.#rounds.values()) {
+      r.span?.setAttribute('eckd.peer_sync.abandoned', 'switched lineage');
+      r.span?.end();
+      r.span = undefined;
+      r.sync = createPeerSync();
+      r.round++;
+      r.peerRound = undefined;
+      r.waitingSinceMs = undefined;
+      r.owesAnswer = false;
+      r.pushesCurrent = undefined;
+      r.pushedHeads = undefined;
+      r.stored = undefined;
+      r.storedAtMs = 0;
+    }
+  }
+
   /** Ends the round with a peer the pushes keep current, its state starting again from the heads both hold. */
   #rest(r: PeerRound): void {
     r.owesAnswer = false;

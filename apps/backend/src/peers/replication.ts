@@ -7,7 +7,8 @@
 import type { AppliedChange, ChangeOrigin, EncodedChange, PeerApplyResult } from '@eckd/automerge-doc';
 import { AutomergeDocError, memberIdHexOf } from '@eckd/automerge-doc';
 import { clusterSubjects, codecs, nodeSubjects } from '@eckd/change-codec';
-import type { CutAcceptorState, MemberChangeReply, MemberChangeRequest, MemberJoin, MemberJoinReply, NodeIdentity } from '@eckd/change-codec';
+import type { CutAcceptorState, MemberChangeReply, Rebase, MemberChangeRequest, MemberJoin, MemberJoinReply, NodeIdentity } from '@eckd/change-codec';
+import { readFragmentLimits } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { startSpan } from '@eckd/telemetry';
 import type { BatchEffects, NodeState } from '../write-application.js';
@@ -15,6 +16,7 @@ import { ClockRecordWriter } from './clock-record.js';
 import { ConflictLog } from './conflicts.js';
 import { CutAgreement } from './cut-agreement.js';
 import type { CutAcceptorToStore } from './cut-agreement.js';
+import { CutCoordinator } from './cut-coordinator.js';
 import { MemberAdds } from './member-add.js';
 import { MemberChanges } from './member-changes.js';
 import { decideJoin, memberTableOf } from './member-join.js';
@@ -53,8 +55,12 @@ export interface BatchPeers {
   afterStored(peerChanges: readonly AppliedChange[]): void;
   /** A voter's state in the cut agreement for the batch's append to carry (AppendRequest.cut_acceptor, §8.10), if one waits. */
   cutAcceptorToStore(): CutAcceptorToStore | undefined;
-  /** The batch is applied (the document holds what it brought): an accept waiting for its cut point looks again. */
+  /** The batch is applied (the document holds what it brought): an accept waiting for its cut point looks again, a decided cut's switch may start, a due member proposes. */
   batchApplied(): void;
+  /** A coordinated cut's switch is built: the next batch with revisions switches (§8.10, 4). */
+  switchDue(): boolean;
+  /** The switch, the batch evaluated and not yet appended: swaps the document and gives the append's rebase (undefined: the switch failed, logged). */
+  switchAt(state: NodeState): Promise<Rebase | undefined>;
 }
 
 export interface PeerReplicationOptions {
@@ -78,6 +84,12 @@ export interface PeerReplicationOptions {
   snapshotOrigins?: ReadonlyMap<string, number>;
   /** This voter's states in the cut agreement, from recovery (LoadChunk.cut_acceptor_states, §8.10). */
   cutAcceptorStates?: readonly CutAcceptorState[];
+  /**
+   * The coordinated cut's switch (§8.10, wiring step 3d): the due rule this
+   * member proposes by (ECKD_CUT_WITH_PEERS; absent: it only follows
+   * decisions), and the largest document an append may carry.
+   */
+  cutSwitch?: { proposeWhenDue?: { minOps: number; opsPerLiveEntry: number }; documentBytesMax: number; workerUrl?: URL };
   /** Starts the apply loop when it is idle. */
   wake(): void;
   log: Logger;
@@ -94,8 +106,10 @@ export class PeerReplication implements BatchPeers {
   readonly #snapshots: SnapshotServer;
   readonly conflicts: ConflictLog;
   readonly #clockRecord: ClockRecordWriter;
-  /** The cut agreement (§8.10): its acceptor answers peers; its proposer is not called yet (wiring step 3). */
+  /** The cut agreement (§8.10): its acceptor answers peers; its proposer is called by the coordinator. */
   readonly cut: CutAgreement;
+  /** A cut from proposal (ECKD_CUT_WITH_PEERS) or decision to switch, and the old lineage kept after it (§8.10). */
+  readonly #cutCoordinator: CutCoordinator;
   #inbox: PeerItem[] = [];
   #inboxDropped = 0;
   #memberWritten = false;
@@ -123,7 +137,7 @@ export class PeerReplication implements BatchPeers {
     this.#memberChanges = new MemberChanges(opts.wake, opts.log);
     this.#link = new PeerLink({
       messenger: opts.messenger, subjects: clusterSubjects(opts.subjectPrefix), identity: opts.identity, self: this.#self, peers: this.#members,
-      lineage: () => opts.state.doc.lineage(), lineageNoticeIntervalMs: opts.config.syncTimeoutMs, log: opts.log,
+      lineage: () => opts.state.doc.lineage(), previousLineage: () => this.#cutCoordinator.previousLineage(), lineageNoticeIntervalMs: opts.config.syncTimeoutMs, log: opts.log,
     });
     this.#memberAdds = new MemberAdds({
       selfIdHex: BigInt(this.#self.id).toString(16).padStart(16, '0'),
@@ -155,6 +169,21 @@ export class PeerReplication implements BatchPeers {
       state: opts.state,
       limits: opts.config.cut,
       stored: opts.cutAcceptorStates ?? [],
+      wake: opts.wake,
+      onDecided: (proposal) => this.#cutCoordinator.decided(proposal),
+      log: opts.log,
+    });
+    this.#cutCoordinator = new CutCoordinator({
+      state: opts.state,
+      self: this.#self,
+      proposer: this.cut.proposer,
+      proposeWhenDue: opts.cutSwitch?.proposeWhenDue,
+      // As main.ts reckons it with the default fragment limits: half of what one sender may send.
+      documentBytesMax: opts.cutSwitch?.documentBytesMax ?? readFragmentLimits({}).senderBytesMax / 2,
+      workerUrl: opts.cutSwitch?.workerUrl,
+      laggardHoldMs: opts.config.cutLaggardHoldMs,
+      peers: () => this.#members.peers(),
+      onSwitched: () => this.#rounds.startOverAll(),
       wake: opts.wake,
       log: opts.log,
     });
@@ -197,6 +226,7 @@ export class PeerReplication implements BatchPeers {
   stop(): void {
     clearInterval(this.#timer);
     clearInterval(this.#storedTimer);
+    this.#cutCoordinator.stop();
     this.cut.stop();
     this.#link.stop();
   }
@@ -231,11 +261,11 @@ export class PeerReplication implements BatchPeers {
   }
 
   hasWork(): boolean {
-    return this.#inbox.length > 0 || !this.#memberWritten || this.#memberChanges.hasWork() || this.#memberAdds.hasWork() || this.#joins.length > 0 || this.cut.hasWork();
+    return this.#inbox.length > 0 || !this.#memberWritten || this.#memberChanges.hasWork() || this.#memberAdds.hasWork() || this.#joins.length > 0 || this.cut.hasWork() || this.#cutCoordinator.hasWork();
   }
 
   beforeProposals(state: NodeState, effects: BatchEffects): AppliedChange[] {
-    const items = this.#inbox;
+    const items = this.#currentLineageItems(state, this.#inbox);
     this.#inbox = [];
     const applied: AppliedChange[] = [];
     const touched = new Set<string>();
@@ -262,6 +292,11 @@ export class PeerReplication implements BatchPeers {
       if (result.missingDeps) for (const push of pushes) answer.set(push.from.id, push.from);
     }
     for (const span of spans) span.end();
+    // Translations of old-lineage pushes (§8.10, 5): applied as peers' changes, their revision as any other's.
+    for (const { from, changes } of this.#cutCoordinator.takeTranslations()) {
+      const result = this.#applied({ kind: 'changes', from, changes, heads: [], lineage: state.doc.lineage().id }, () => state.doc.applyPeerChanges(changes));
+      if (result) take(result);
+    }
     // Pushes arrive in order per member, so its last one says whether anything of its is still missing here.
     const latest = new Map(pushes.map((push) => [push.from.id, push]));
     const now = Date.now();
@@ -331,6 +366,7 @@ export class PeerReplication implements BatchPeers {
   whenAppended(change: EncodedChange | undefined, lastRevision: number): () => void {
     // Taken now: the document and the lists move on with the next batches.
     const heads = change ? this.#opts.state.doc.heads() : [];
+    const lineage = this.#opts.state.doc.lineage().id;
     const changesAnswered = this.#memberChanges.whenAppended();
     const joins = this.#joinsWritten.splice(0);
     const table = joins.length > 0 ? memberTableOf(this.#opts.state.doc.members()) : [];
@@ -339,7 +375,9 @@ export class PeerReplication implements BatchPeers {
       if (change) this.#lastOwnRevision = lastRevision;
       // Also after this member's removal: a member removing itself tells its
       // peers by this push; peers that know of the removal drop what follows.
-      if (change) this.#link.pushChanges([change.bytes], heads);
+      // A change of the lineage this batch switched from is not pushed under the new lineage's stamp: its translation is in
+      // the new document, and the new lineage's sync rounds bring it to every member (§8.10, 4).
+      if (change && this.#opts.state.doc.lineage().id === lineage) this.#link.pushChanges([change.bytes], heads);
       changesAnswered();
       for (const { respond } of joins) respond({ members: table });
       // The voters: every peer that counts (not removed, no learner, started).
@@ -353,6 +391,38 @@ export class PeerReplication implements BatchPeers {
 
   batchApplied(): void {
     this.cut.heldChanged();
+    this.#cutCoordinator.afterBatch();
+  }
+
+  switchDue(): boolean {
+    return this.#cutCoordinator.switchDue();
+  }
+
+  switchAt(state: NodeState): Promise<Rebase | undefined> {
+    return this.#cutCoordinator.switchAt(state);
+  }
+
+  /**
+   * The inbox's messages of this member's lineage; those of the lineage it
+   * switched from and keeps (§8.10, 5) go to the old document: pushes are
+   * translated, sync rounds are not answered (old-lineage rounds are not
+   * built: a member behind catches up by its own switch's translations);
+   * any other lineage's (taken before a switch let it go) are dropped.
+   */
+  #currentLineageItems(state: NodeState, items: PeerItem[]): PeerItem[] {
+    const current = state.doc.lineage().id;
+    const previous = this.#cutCoordinator.previousLineage()?.id;
+    const old: PushItem[] = [];
+    const kept = items.filter((item) => {
+      if (item.lineage === current) {
+        this.#cutCoordinator.heard(item.from);
+        return true;
+      }
+      if (item.lineage === previous && item.kind === 'changes') old.push(item);
+      return false;
+    });
+    if (old.length > 0) this.#cutCoordinator.applyOld(old);
+    return kept;
   }
 
   afterStored(peerChanges: readonly AppliedChange[]): void {

@@ -15,5 +15,7 @@ export function quietPeerConfig(members: readonly string[]): PeerConfig {
     snapshot: { bytesMax: 1024 * 1024, chunkTimeoutMs: 2_000, attempts: 1, servesMax: 1 },
     leaseForward: { forwardsMax: 10, timeoutMs: 2_000 },
     cut: { roundTimeoutMs: 1_000, retryMs: 50, roundsMax: 2 },
+    cutWithPeers: false,
+    cutLaggardHoldMs: 600_000,
   };
 }

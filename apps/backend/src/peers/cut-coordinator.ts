@@ -1,0 +1,255 @@
+// A coordinated history cut from proposal to the old lineage let go
+// (docs/ARCHITECTURE.md §8.10, wiring step 3d), as the apply loop drives it
+// between batches:
+// - with ECKD_CUT_WITH_PEERS on, a batch after which the document is due by
+//   §5b's rule, on the newest lineage this member knows, with no cut in
+//   flight and no old lineage kept, calls the proposer with this member's
+//   heads at that boundary (asynchronously: writes go on);
+// - a decision (the proposer's own, or one another member sent) starts the
+//   switch once the document holds H (looked at after every batch: the pushes
+//   and sync rounds bring it), whatever this member's own setting;
+// - once the switch is built, the next batch with revisions awaits
+//   `switchAt` and carries its `Rebase` (the apply loop; nowhere else does a
+//   batch await it);
+// - after the switch the old document and the translator are kept until
+//   every member that is not removed has been heard on the new lineage or
+//   ECKD_CUT_LAGGARD_HOLD_MS passed: an old-lineage push is applied to the
+//   old document, translated, and the translation applied to the new one as
+//   a peer's change.
+import { AutomergeDocError } from '@eckd/automerge-doc';
+import type { KvDocument, Lineage } from '@eckd/automerge-doc';
+import type { CutProposal, Rebase } from '@eckd/change-codec';
+import type { Logger } from '@eckd/service-kit';
+import { counter } from '@eckd/telemetry';
+import { historyCutDue } from '../history-cut.js';
+import type { NodeState } from '../write-application.js';
+import type { CutProposer } from './cut-proposer.js';
+import { CutSwitch, isCutSwitchError } from './cut-switch.js';
+import type { PeerMember } from './peer-link.js';
+
+const switchesTotal = counter('eckd_cut_switches_total', 'Switches of this member to a coordinated cut\'s lineage (ARCHITECTURE §8.10, 4).');
+const proposalsTotal = counter('eckd_cut_proposals_total', 'Coordinated cuts this member proposed, by outcome: chosen (its own value or another), none (given up) (ARCHITECTURE §8.10, 1).');
+
+export interface CutCoordinatorOptions {
+  state: NodeState;
+  self: PeerMember;
+  proposer: CutProposer;
+  /** ECKD_CUT_WITH_PEERS: §5b's due rule with ECKD_REBASE_OPS and ECKD_REBASE_OPS_PER_KEY; absent: this member never proposes. */
+  proposeWhenDue?: { minOps: number; opsPerLiveEntry: number };
+  /** the largest document an append may carry (half the append bound, §5b) */
+  documentBytesMax: number;
+  /** ECKD_CUT_LAGGARD_HOLD_MS */
+  laggardHoldMs: number;
+  /** the members that are not removed, this member excluded: each is to be heard on the new lineage before the old one goes */
+  peers: () => readonly PeerMember[];
+  /** The document was swapped: every peer's sync state names the old lineage's hashes and starts over. */
+  onSwitched: () => void;
+  /** Starts the apply loop when it is idle (a switch built, translations to apply). */
+  wake: () => void;
+  /** the switch's worker; default beside main.js */
+  workerUrl?: URL;
+  log: Logger;
+  now?: () => number;
+}
+
+/** The lineage left by this member's switch, kept for peers that have not switched yet (§8.10, 5). */
+interface KeptLineage {
+  switch: CutSwitch;
+  previous: KvDocument;
+  lineage: Lineage;
+  sinceMs: number;
+  /** peers (member ids) heard on the new lineage */
+  heard: Set<string>;
+}
+
+export class CutCoordinator {
+  readonly #opts: CutCoordinatorOptions;
+  readonly #now: () => number;
+  #proposing = false;
+  #decision: CutProposal | undefined;
+  #switch: CutSwitch | undefined;
+  #kept: KeptLineage | undefined;
+  /** translations of old-lineage pushes, to apply to the new document as peers' changes */
+  #translations: { from: PeerMember; changes: Uint8Array[] }[] = [];
+  /** the decision waits for H: logged once */
+  #waitLogged = false;
+  #stopped = false;
+
+  constructor(opts: CutCoordinatorOptions) {
+    this.#opts = opts;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** A decision heard (the acceptor's `onDecided`, or this member's proposer): the next cut of this member's lineage is followed, anything else ignored. */
+  decided(proposal: CutProposal): void {
+    const lineage = this.#opts.state.doc.lineage();
+    if (proposal.lineage !== lineage.id || Number(proposal.cut) !== lineage.cut + 1) return;
+    if (this.#decision || this.#switch) return;
+    this.#decision = proposal;
+    this.#waitLogged = false;
+    this.#opts.wake();
+  }
+
+  /** The lineage kept after a switch, whose peers' messages are still taken (lineage-gate.ts). */
+  previousLineage(): Lineage | undefined {
+    return this.#kept?.lineage;
+  }
+
+  /** Translations wait to be applied. */
+  hasWork(): boolean {
+    return this.#translations.length > 0;
+  }
+
+  /** The translations of old-lineage pushes that came back from the worker, for the batch being evaluated. */
+  takeTranslations(): { from: PeerMember; changes: Uint8Array[] }[] {
+    return this.#translations.splice(0);
+  }
+
+  /** A peer was heard on this member's current lineage. */
+  heard(from: PeerMember): void {
+    this.#kept?.heard.add(from.id);
+  }
+
+  /**
+   * Old-lineage pushes (the kept lineage's): applied to the old document
+   * (dependency checks as §8.3: a change missing its dependencies waits for
+   * the sender's own switch, which carries it), then translated on the
+   * worker; the translations are applied by a later batch.
+   */
+  applyOld(pushes: readonly { from: PeerMember; changes: Uint8Array[] }[]): void {
+    const kept = this.#kept;
+    if (!kept) return;
+    for (const { from, changes } of pushes) {
+      let applied: Uint8Array[];
+      try {
+        applied = kept.previous.applyPeerChanges(changes).applied.map((c) => c.bytes);
+      } catch (err) {
+        if (!(err instanceof AutomergeDocError)) throw err;
+        this.#opts.log.warn('old-lineage push not applied', { from: from.name, err });
+        continue;
+      }
+      if (applied.length === 0) continue;
+      void kept.switch.translate(applied).then((translated) => {
+        // Let go meanwhile (or failed: logged by the switch): the peer's own switch carries these changes.
+        if (isCutSwitchError(translated) || this.#kept !== kept) return;
+        this.#translations.push({ from, changes: translated.map((t) => t.bytes) });
+        this.#opts.wake();
+      });
+    }
+  }
+
+  /** After every batch (the document committed): lets the old lineage go when due, starts a decided switch, or proposes. */
+  afterBatch(): void {
+    if (this.#stopped) return;
+    this.#releaseIfDone();
+    if (this.#kept || this.#switch) return;
+    if (this.#decision) return this.#startSwitch(this.#decision);
+    const due = this.#opts.proposeWhenDue;
+    if (due && !this.#proposing && historyCutDue(this.#opts.state, due.minOps, due.opsPerLiveEntry)) this.#propose();
+  }
+
+  /** The switch is built: the next batch with revisions switches (the apply loop awaits `switchAt`). */
+  switchDue(): boolean {
+    return this.#switch?.stage === 'built';
+  }
+
+  /**
+   * At a batch boundary, the batch evaluated and not yet appended: swaps
+   * `state.doc` for the new lineage's document and returns the `Rebase` the
+   * batch's append carries (undefined if the switch failed: logged, this
+   * member stays on its lineage and a later decision starts over).
+   */
+  async switchAt(state: NodeState): Promise<Rebase | undefined> {
+    const sw = this.#switch;
+    if (!sw) return undefined;
+    const switched = await sw.switchAt(state.doc, state.store.keyCount());
+    this.#switch = undefined;
+    this.#decision = undefined;
+    if (isCutSwitchError(switched)) {
+      this.#opts.log.error('cut switch failed; this member stays on its lineage', { reason: switched.reason, error: switched.error });
+      void sw.release();
+      return undefined;
+    }
+    state.doc = switched.doc;
+    this.#kept = { switch: sw, previous: switched.previous, lineage: switched.previous.lineage(), sinceMs: this.#now(), heard: new Set() };
+    switchesTotal.add(1);
+    this.#opts.onSwitched();
+    return switched.rebase;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    void this.#switch?.release();
+    void this.#kept?.switch.release();
+  }
+
+  #propose(): void {
+    const { state, self, proposer, log } = this.#opts;
+    const lineage = state.doc.lineage();
+    const proposal: CutProposal = { lineage: lineage.id, cut: String(lineage.cut + 1), heads: state.doc.heads(), floor_excluded: [], proposer: self.id };
+    this.#proposing = true;
+    log.info('proposing a history cut', { lineage: lineage.id, cut: proposal.cut, ops: state.doc.opCount(), heads: proposal.heads.length });
+    proposer.propose(proposal).then(
+      (outcome) => {
+        proposalsTotal.add(1, { outcome: outcome.chosen ? 'chosen' : 'none' });
+        if (outcome.chosen) this.decided(outcome.chosen);
+        // Given up (the proposer logged it): the next due batch proposes again.
+      },
+      (err: unknown) => log.error('cut proposal failed', { lineage: lineage.id, cut: proposal.cut, err }),
+    ).finally(() => {
+      this.#proposing = false;
+    });
+  }
+
+  #startSwitch(decision: CutProposal): void {
+    const { state, log } = this.#opts;
+    const lineage = state.doc.lineage();
+    if (decision.lineage !== lineage.id || Number(decision.cut) !== lineage.cut + 1) {
+      this.#decision = undefined;
+      return;
+    }
+    if (!decision.heads.every((h) => this.#holds(h))) {
+      if (!this.#waitLogged) log.info('cut decided; waiting for its cut point', { lineage: decision.lineage, cut: decision.cut });
+      this.#waitLogged = true;
+      return;
+    }
+    const sw = CutSwitch.start(state.doc, decision, { documentBytesMax: this.#opts.documentBytesMax, workerUrl: this.#opts.workerUrl, log });
+    if (isCutSwitchError(sw)) {
+      log.error('cut switch not started; this member stays on its lineage', { lineage: decision.lineage, cut: decision.cut, reason: sw.reason, error: sw.error });
+      this.#decision = undefined;
+      return;
+    }
+    this.#switch = sw;
+    void sw.whenBuilt().then((failed) => {
+      if (failed && this.#switch === sw) {
+        // Logged by the switch; a later decision of the next proposal starts over.
+        this.#switch = undefined;
+        this.#decision = undefined;
+      }
+      this.#opts.wake();
+    });
+  }
+
+  #releaseIfDone(): void {
+    const kept = this.#kept;
+    if (!kept) return;
+    const waiting = this.#opts.peers().filter((p) => !kept.heard.has(p.id));
+    const held = this.#now() - kept.sinceMs;
+    if (waiting.length > 0 && held < this.#opts.laggardHoldMs) return;
+    this.#kept = undefined;
+    this.#translations = [];
+    kept.previous.free();
+    void kept.switch.release();
+    this.#opts.log.info('old lineage let go', { lineage: kept.lineage.id, cut: kept.lineage.cut, heldMs: held, notHeard: waiting.map((p) => p.name) });
+  }
+
+  /** A head that is no change hash is not held. */
+  #holds(head: string): boolean {
+    try {
+      return this.#opts.state.doc.hasChange(head);
+    } catch (err) {
+      if (!(err instanceof AutomergeDocError)) throw err;
+      return false;
+    }
+  }
+}
