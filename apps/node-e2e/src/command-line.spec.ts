@@ -31,10 +31,17 @@ describe('command line', () => {
     assert.match(out, /--log-level \(ECKD_LOG_LEVEL\) must be one of debug, info, warn, error, got \\"loud\\"/);
   });
 
-  test("a backend with peers refuses a bad limit of the cut agreement (ECKD_CUT_*) before it connects", () => {
+  test("a backend with peers refuses a bad setting of the coordinated cut (ECKD_CUT_*) before it connects", () => {
     const peers = { ECKD_INITIAL_CLUSTER: 'node1,node2', ECKD_NODE_NAME: 'node1' };
-    const r = spawnSync(process.execPath, [builtAppMain('backend')], { encoding: 'utf8', env: { ...env, ...peers, ECKD_CUT_ROUNDS_MAX: '0' }, timeout: 60_000 });
-    assert.equal(r.status, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /"msg":"start-up failed".*ECKD_CUT_ROUNDS_MAX must be >= 1, got 0/);
+    const refused: [Record<string, string>, RegExp][] = [
+      [{ ECKD_CUT_ROUNDS_MAX: '0' }, /"msg":"start-up failed".*ECKD_CUT_ROUNDS_MAX must be >= 1, got 0/],
+      [{ ECKD_CUT_WITH_PEERS: 'on' }, /"msg":"start-up failed".*ECKD_CUT_WITH_PEERS=on: true or false/],
+      [{ ECKD_CUT_LAGGARD_HOLD_MS: '10' }, /"msg":"start-up failed".*ECKD_CUT_LAGGARD_HOLD_MS must be >= 1000, got 10/],
+    ];
+    for (const [setting, message] of refused) {
+      const r = spawnSync(process.execPath, [builtAppMain('backend')], { encoding: 'utf8', env: { ...env, ...peers, ...setting }, timeout: 60_000 });
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, message);
+    }
   });
 });
