@@ -95,9 +95,13 @@ export class CutCoordinator {
     return this.#kept?.lineage;
   }
 
-  /** Translations wait to be applied. */
+  /**
+   * Translations wait to be applied, or a decision whose H is held waits for
+   * a batch to start its switch (a quiet cluster would otherwise leave it
+   * until the next write). Not while H is missing: the loop would spin.
+   */
   hasWork(): boolean {
-    return this.#translations.length > 0;
+    return this.#translations.length > 0 || this.#switchStartable();
   }
 
   /** The translations of old-lineage pushes that came back from the worker, for the batch being evaluated. */
@@ -199,6 +203,11 @@ export class CutCoordinator {
     ).finally(() => {
       this.#proposing = false;
     });
+  }
+
+  #switchStartable(): boolean {
+    const decision = this.#decision;
+    return decision !== undefined && !this.#switch && !this.#kept && !this.#stopped && decision.heads.every((h) => this.#holds(h));
   }
 
   #startSwitch(decision: CutProposal): void {
