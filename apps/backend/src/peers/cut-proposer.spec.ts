@@ -14,7 +14,8 @@ import type { PeerMember } from './peer-link.js';
 
 const log = createLogger('cut-proposer-spec', { level: 'error' });
 const { one, two, three, learner, all, voters } = cutTestMembers;
-const limits = { roundTimeoutMs: 1_000, retryMs: 50, roundsMax: 5 };
+// Rounds time out at the default, not less: on a loaded machine a voter's append may take over a second, and a round 1 that timed out would fail the "chosen in one round" checks.
+const limits = { roundTimeoutMs: 5_000, retryMs: 50, roundsMax: 5 };
 
 let cluster: CutTestCluster;
 
