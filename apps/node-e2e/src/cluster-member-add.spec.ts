@@ -168,10 +168,10 @@ describe('member add', () => {
     try {
       const backend = await cluster.kill(2, 'backend');
       await backend.restart();
-      for (const [i, value] of [[2, 'from-node3'], [1, 'from-node2']] as const) {
-        const put = await etcdctl(endpoint(i), ['put', `alone/${value}`, value]);
-        assert.equal(put.code, 0, put.stderr);
-      }
+      // node3's backend has just restarted: its frontend serves once the recovery (100,000 keys) is done, so its put is retried until then.
+      await waitUntil(async () => (await etcdctl(endpoint(2), ['put', 'alone/from-node3', 'from-node3'])).code === 0, caughtUpWithinMs, 'node3 to take a put after its restart');
+      const put = await etcdctl(endpoint(1), ['put', 'alone/from-node2', 'from-node2']);
+      assert.equal(put.code, 0, put.stderr);
       const both = await waitForKeys(2, 'alone/', 2);
       await waitUntil(async () => (await stateOf(1, 'alone/')) === both, replicatedWithinMs, 'node2 and node3 to hold both writes');
     } finally {

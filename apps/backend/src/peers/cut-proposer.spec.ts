@@ -14,7 +14,8 @@ import type { PeerMember } from './peer-link.js';
 
 const log = createLogger('cut-proposer-spec', { level: 'error' });
 const { one, two, three, learner, all, voters } = cutTestMembers;
-// Rounds time out at the default, not less: on a loaded machine a voter's append may take over a second, and a round 1 that timed out would fail the "chosen in one round" checks.
+// Rounds time out at the default, not less: on a loaded machine a voter's append may take over a second.
+// Every test stops its members, also when it fails: members left running answer the next test's steps on the same subjects.
 const limits = { roundTimeoutMs: 5_000, retryMs: 50, roundsMax: 5 };
 
 let cluster: CutTestCluster;
@@ -46,33 +47,44 @@ describe('cut proposer', () => {
   test('three voters choose one value; every member, the learner too, hears the decision', async () => {
     const c = await members((lineage) => [proposalOf(lineage, one)]);
     const [own] = c.proposals;
-    const outcome = await c.at(one).proposer.propose(own!);
-    assert.deepEqual(outcome, { chosen: own, rounds: 1 });
-    for (const v of voters) assert.deepEqual(c.at(v).acceptor.state(c.lineage.id, 1)?.accepted?.proposal, own, `${v.name} accepted it`);
-    for (const m of all) assert.deepEqual(c.at(m).decided, [own], `${m.name} heard it`);
-    c.stop();
+    try {
+      const outcome = await c.at(one).proposer.propose(own!);
+      assert.deepEqual(outcome, { chosen: own, rounds: 1 });
+      // A majority's acceptances choose the value: the third voter's (its append still in flight) may come after.
+      await waitUntil(() => voters.every((v) => c.at(v).acceptor.state(c.lineage.id, 1)?.accepted?.proposal?.proposer === own!.proposer), 10_000, 'every voter accepted it');
+      for (const v of voters) assert.deepEqual(c.at(v).acceptor.state(c.lineage.id, 1)?.accepted?.proposal, own, `${v.name} accepted it`);
+      for (const m of all) assert.deepEqual(c.at(m).decided, [own], `${m.name} heard it`);
+    } finally {
+      c.stop();
+    }
   });
 
   test('two concurrent proposers choose one value: the higher ballot wins, the other adopts it', async () => {
     const c = await members((lineage) => [proposalOf(lineage, one), proposalOf(lineage, three)]);
-    const [fromOne, fromThree] = await Promise.all(c.proposals.map((p, i) => c.at(i === 0 ? one : three).proposer.propose(p)));
-    assert.ok(fromOne!.chosen && fromThree!.chosen, 'both end with a chosen value');
-    assert.deepEqual(fromOne!.chosen, fromThree!.chosen);
-    assert.ok(c.proposals.some((p) => p.proposer === fromOne!.chosen!.proposer));
-    // The two values differ (their heads): one proposer ended with the other's.
-    assert.equal([fromOne!, fromThree!].filter((o, i) => o.chosen!.proposer !== c.proposals[i]!.proposer).length, 1);
-    await waitUntil(() => all.every((m) => c.at(m).decided.length === 1), 5_000, 'every member heard one decision');
-    for (const m of all) assert.deepEqual(c.at(m).decided, [fromOne!.chosen], `${m.name} heard the chosen value only`);
-    c.stop();
+    try {
+      const [fromOne, fromThree] = await Promise.all(c.proposals.map((p, i) => c.at(i === 0 ? one : three).proposer.propose(p)));
+      assert.ok(fromOne!.chosen && fromThree!.chosen, 'both end with a chosen value');
+      assert.deepEqual(fromOne!.chosen, fromThree!.chosen);
+      assert.ok(c.proposals.some((p) => p.proposer === fromOne!.chosen!.proposer));
+      // The two values differ (their heads): one proposer ended with the other's.
+      assert.equal([fromOne!, fromThree!].filter((o, i) => o.chosen!.proposer !== c.proposals[i]!.proposer).length, 1);
+      await waitUntil(() => all.every((m) => c.at(m).decided.length === 1), 5_000, 'every member heard one decision');
+      for (const m of all) assert.deepEqual(c.at(m).decided, [fromOne!.chosen], `${m.name} heard the chosen value only`);
+    } finally {
+      c.stop();
+    }
   });
 
   test('a minority cannot choose: the proposal is given up after its rounds, nothing accepted', async () => {
     const c = await members((lineage) => [proposalOf(lineage, one)], [one, learner]);
-    const outcome = await c.at(one).proposer.propose(c.proposals[0]!);
-    assert.deepEqual(outcome, { chosen: undefined, rounds: limits.roundsMax });
-    assert.equal(c.at(one).acceptor.state(c.lineage.id, 1)?.accepted ?? null, null, 'its own voter promised, accepted nothing');
-    assert.deepEqual(c.at(learner).decided, []);
-    c.stop();
+    try {
+      const outcome = await c.at(one).proposer.propose(c.proposals[0]!);
+      assert.deepEqual(outcome, { chosen: undefined, rounds: limits.roundsMax });
+      assert.equal(c.at(one).acceptor.state(c.lineage.id, 1)?.accepted ?? null, null, 'its own voter promised, accepted nothing');
+      assert.deepEqual(c.at(learner).decided, []);
+    } finally {
+      c.stop();
+    }
   });
 
   test('a proposer killed after a majority accepted: another prepare finds the accepted value and completes it', async () => {
@@ -80,14 +92,17 @@ describe('cut proposer', () => {
     const [first, second] = c.proposals;
     const ballot = { round: '1', member: one.id };
     const step = { lineage: c.lineage.id, cut: '1' };
-    for (const v of voters) assert.equal((await c.at(one).link.ask(v, { ...step, op: 'prepare', prepare: { ballot } }, 5_000)).ok, true);
-    for (const v of [one, two]) assert.equal((await c.at(one).link.ask(v, { ...step, op: 'accept', accept: { ballot, proposal: first! } }, 5_000)).ok, true);
-    // Killed before it told anyone: no decision went out.
-    c.at(one).stop();
-    const outcome = await c.at(three).proposer.propose(second!);
-    assert.deepEqual(outcome.chosen, first, 'the accepted value, not its own');
-    for (const m of [two, three, learner]) assert.deepEqual(c.at(m).decided, [first], `${m.name} heard the first value`);
-    c.stop();
+    try {
+      for (const v of voters) assert.equal((await c.at(one).link.ask(v, { ...step, op: 'prepare', prepare: { ballot } }, 5_000)).ok, true);
+      for (const v of [one, two]) assert.equal((await c.at(one).link.ask(v, { ...step, op: 'accept', accept: { ballot, proposal: first! } }, 5_000)).ok, true);
+      // Killed before it told anyone: no decision went out.
+      c.at(one).stop();
+      const outcome = await c.at(three).proposer.propose(second!);
+      assert.deepEqual(outcome.chosen, first, 'the accepted value, not its own');
+      for (const m of [two, three, learner]) assert.deepEqual(c.at(m).decided, [first], `${m.name} heard the first value`);
+    } finally {
+      c.stop();
+    }
   });
 
   test('among promises, the value accepted under the highest ballot is the one to propose', () => {
