@@ -3,7 +3,6 @@
 // answering on the `cut` subject behind the peer checks; its states carried
 // by the apply loop's next append; and its proposer, which a due batch calls
 // when ECKD_CUT_WITH_PEERS is on (cut-coordinator.ts).
-import { AutomergeDocError } from '@eckd/automerge-doc';
 import type { ClusterSubjects, CutAcceptorState, CutProposal, NodeIdentity } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import type { NodeState } from '../write-application.js';
@@ -11,6 +10,7 @@ import { CutAcceptor } from './cut-acceptor.js';
 import { CutLink } from './cut-link.js';
 import { CutProposer } from './cut-proposer.js';
 import type { CutAgreementLimits } from './cut-proposer.js';
+import { holdsHeads } from './held-heads.js';
 import type { MemberSet } from './member-set.js';
 import type { PeerLink, PeerMember } from './peer-link.js';
 
@@ -69,7 +69,7 @@ export class CutAgreement {
         const own = members.known(self.id);
         return own !== undefined && !own.removed && !own.learner;
       },
-      holds: (heads) => heads.every((h) => this.#holds(h)),
+      holds: (heads) => holdsHeads(this.#opts.state.doc, heads),
       persist: (state) => this.#persist(state),
       roundTimeoutMs: opts.limits.roundTimeoutMs,
       stored: opts.stored,
@@ -145,15 +145,5 @@ export class CutAgreement {
       }
       this.#opts.wake();
     });
-  }
-
-  /** A head that is no change hash (a forged proposal) is not held. */
-  #holds(head: string): boolean {
-    try {
-      return this.#opts.state.doc.hasChange(head);
-    } catch (err) {
-      if (!(err instanceof AutomergeDocError)) throw err;
-      return false;
-    }
   }
 }

@@ -26,6 +26,7 @@ import type { NodeState } from '../write-application.js';
 import type { CutProposer } from './cut-proposer.js';
 import { CutSwitch, isCutSwitchError } from './cut-switch.js';
 import type { PeerMember } from './peer-link.js';
+import { holdsHeads } from './held-heads.js';
 
 const switchesTotal = counter('eckd_cut_switches_total', 'Switches of this member to a coordinated cut\'s lineage (ARCHITECTURE §8.10, 4).');
 const proposalsTotal = counter('eckd_cut_proposals_total', 'Coordinated cuts this member proposed, by outcome: chosen (its own value or another), none (given up) (ARCHITECTURE §8.10, 1).');
@@ -207,7 +208,7 @@ export class CutCoordinator {
 
   #switchStartable(): boolean {
     const decision = this.#decision;
-    return decision !== undefined && !this.#switch && !this.#kept && !this.#stopped && decision.heads.every((h) => this.#holds(h));
+    return decision !== undefined && !this.#switch && !this.#kept && !this.#stopped && holdsHeads(this.#opts.state.doc, decision.heads);
   }
 
   #startSwitch(decision: CutProposal): void {
@@ -217,7 +218,7 @@ export class CutCoordinator {
       this.#decision = undefined;
       return;
     }
-    if (!decision.heads.every((h) => this.#holds(h))) {
+    if (!holdsHeads(this.#opts.state.doc, decision.heads)) {
       if (!this.#waitLogged) log.info('cut decided; waiting for its cut point', { lineage: decision.lineage, cut: decision.cut });
       this.#waitLogged = true;
       return;
@@ -250,15 +251,5 @@ export class CutCoordinator {
     kept.previous.free();
     void kept.switch.release();
     this.#opts.log.info('old lineage let go', { lineage: kept.lineage.id, cut: kept.lineage.cut, heldMs: held, notHeard: waiting.map((p) => p.name) });
-  }
-
-  /** A head that is no change hash is not held. */
-  #holds(head: string): boolean {
-    try {
-      return this.#opts.state.doc.hasChange(head);
-    } catch (err) {
-      if (!(err instanceof AutomergeDocError)) throw err;
-      return false;
-    }
   }
 }

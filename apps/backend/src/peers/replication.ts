@@ -29,6 +29,7 @@ import type { PeerItem, PeerMember } from './peer-link.js';
 import { PeerSyncRounds } from './peer-sync.js';
 import { ownedBy } from './removed-leases.js';
 import { SnapshotServer } from './snapshot-serve.js';
+import { holdsHeads } from './held-heads.js';
 
 /** Ticks without a push, or without the peer storing what was pushed, after which a round runs. */
 const pushSilenceTicks = 5;
@@ -300,7 +301,7 @@ export class PeerReplication implements BatchPeers {
     // Pushes arrive in order per member, so its last one says whether anything of its is still missing here.
     const latest = new Map(pushes.map((push) => [push.from.id, push]));
     const now = Date.now();
-    for (const push of latest.values()) this.#rounds.pushesApplied(push.from, push.heads.every((head) => this.#holds(state, head)), push.heads, now);
+    for (const push of latest.values()) this.#rounds.pushesApplied(push.from, holdsHeads(state.doc, push.heads), push.heads, now);
     const peerRevisions = effects.patches.length;
     if (touched.size > 0) applyTouchedKeys(state, effects, touched, this.conflicts);
     for (const peer of answer.values()) this.#rounds.send(state.doc, peer, now);
@@ -331,16 +332,6 @@ export class PeerReplication implements BatchPeers {
     } catch (err) {
       if (!(err instanceof AutomergeDocError)) throw err;
       return pushes.map(applyAlone).filter((r) => r !== undefined);
-    }
-  }
-
-  /** A head that is no change hash (a bad push) counts as missing: a round finds out. */
-  #holds(state: NodeState, head: string): boolean {
-    try {
-      return state.doc.hasChange(head);
-    } catch (err) {
-      if (!(err instanceof AutomergeDocError)) throw err;
-      return false;
     }
   }
 
