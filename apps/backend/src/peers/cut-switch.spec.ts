@@ -15,6 +15,7 @@ import { baseChangeHash, changeHeaderOf, createKvDocument } from '@eckd/automerg
 import type { KvDocument, TxnTag } from '@eckd/automerge-doc';
 import type { CutProposal } from '@eckd/change-codec';
 import { createLogger } from '@eckd/service-kit';
+import type { Logger } from '@eckd/service-kit';
 import { CutSwitch, isCutSwitchError } from './cut-switch.js';
 import type { CutSwitched } from './cut-switch.js';
 
@@ -230,6 +231,22 @@ describe('cut switch', () => {
     held.push(broken);
     assert.equal((await broken.whenBuilt())?.reason, 'worker');
     assert.ok(isCutSwitchError(await broken.translate([])));
+  });
+
+  test('a switch released while a translation is with its worker answers that translation with an error and logs no failure', async () => {
+    const { writers, heads } = cluster();
+    const one = writers[0]!;
+    const errors: string[] = [];
+    const capturing: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (msg) => void errors.push(msg), child: () => capturing };
+    const sw = CutSwitch.start(one.doc, proposalAt(heads), { ...opts, log: capturing });
+    assert.ok(!isCutSwitchError(sw));
+    assert.equal(await sw.whenBuilt(), undefined);
+    const pending = sw.translate(one.doc.changesSince(heads));
+    await sw.release();
+    const answered = await pending;
+    // Translated before the worker ended, or refused as released: either way nothing is logged as given up.
+    if (isCutSwitchError(answered)) assert.match(answered.error, /exited|released/);
+    assert.deepEqual(errors, []);
   });
 });
 

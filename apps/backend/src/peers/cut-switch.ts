@@ -262,6 +262,9 @@ export class CutSwitch {
   }
 
   #fail(error: CutSwitchError): CutSwitchError {
+    // Released by its owner (the old lineage let go, or the member stopping) while a request was with the
+    // worker: terminate() ends it with code 1, and nothing is given up that was still wanted.
+    if (this.#stage === 'released') return error;
     const fields = { lineage: this.proposal.lineage, cut: this.proposal.cut, reason: error.reason, error: error.error };
     // After the switch the member is on the new lineage: what is lost is translating old-lineage changes that arrive late.
     if (this.#stage === 'switched') this.#opts.log.error('cut translator given up; old-lineage changes arriving now are not carried to the new lineage', fields);
