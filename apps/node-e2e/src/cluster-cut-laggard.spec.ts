@@ -3,7 +3,9 @@
 // ECKD_CUT_WITH_PEERS=true, a small due rule and a short hold. A member
 // paused (SIGSTOP) across two cuts, and one partitioned away with writes of
 // its own while the others cut, rejoin the others' lineage once they are
-// back: one lineage, one state, every acknowledged write there.
+// back: one lineage, one state, every acknowledged write there. The
+// partitioned member learns the decision from members restarted since the
+// cut (their cut record answers its question).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -167,10 +169,13 @@ describe('laggards of a coordinated cut rejoin the current lineage', () => {
       await writeUntilCuts(r, [0, 1], [0, 1], 1, 120_000);
       await minority;
       const ownWrites = r.acked[2]!.filter(({ key }) => key.startsWith('lag/once/node3/alone/'));
+      // Restarted, the majority's members know the decision from their cut record only: they still answer node3's question with it.
+      for (const i of [0, 1]) await r.cluster.member(i).node.processes.backend.restart();
       await r.cluster.heal();
       const healed = Date.now();
       await waitUntil(() => count(running, 2, rejoinedLine) > 0 || count(running, 2, switchedLine) > 0, 60_000, 'node3 follows the cut');
       const followedMs = Date.now() - healed;
+      assert.ok(count(running, 2, 'following its cut decision') > 0, 'node3 learned the decision from a restarted member');
       const state = await converged(r);
       const convergedMs = Date.now() - healed;
       for (const { key, value } of ownWrites) assert.equal(state.get(key), value, `node3's ${key} is on every member`);
