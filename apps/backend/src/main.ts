@@ -48,7 +48,7 @@ try {
   const rebaseOps = peerConfig ? 0 : config.rebaseOps;
   const proposeWhenDue = peerConfig?.cutWithPeers && config.rebaseOps !== 0 ? { minOps: config.rebaseOps, opsPerLiveEntry: config.rebaseOpsPerKey } : undefined;
   if (peerConfig && !peerConfig.cutWithPeers && config.rebaseOps !== 0) log.info('history cut off: this member has peers (ECKD_REBASE_OPS forced to 0; ECKD_CUT_WITH_PEERS=true proposes coordinated cuts)');
-  if (proposeWhenDue) log.warn('coordinated history cuts on (ECKD_CUT_WITH_PEERS=true, experimental): a member down or partitioned during a cut stays on the old lineage');
+  if (proposeWhenDue) log.warn('coordinated history cuts on (ECKD_CUT_WITH_PEERS=true, experimental)');
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
   const named = nodeIdentity(config.clusterName, config.nodeName);
 
@@ -121,6 +121,8 @@ try {
       snapshotOrigins: fromSnapshot?.origins,
       // A voter's promises and acceptances (§8.10): this member's own database's, also after a snapshot join.
       cutAcceptorStates: recovered.cutAcceptorStates,
+      // The decision that made the recovered lineage: a laggard asking `status` still learns it after this member's restart.
+      cutDecision: fromSnapshot ? undefined : recovered.cutDecision,
       cutSwitch: { proposeWhenDue, documentBytesMax: appendBytesMax / 2 },
       wake: () => loop.wake(),
       log,

@@ -9,7 +9,7 @@
 import { loadKvDocument } from '@eckd/automerge-doc';
 import type { KvDocument, LeaseRecord } from '@eckd/automerge-doc';
 import { codecs, validators } from '@eckd/change-codec';
-import type { CutAcceptorState, LoadChunk, RevisionPatch as WirePatch } from '@eckd/change-codec';
+import type { CutAcceptorState, CutProposal, LoadChunk, RevisionPatch as WirePatch } from '@eckd/change-codec';
 import { keyValueFromWire, LeaseStore, MvccStore, revisionPatchFromWire } from '@eckd/mvcc';
 import type { MvccState, RevisionPatch } from '@eckd/mvcc';
 import { decodeChecked } from '@eckd/service-kit';
@@ -25,6 +25,8 @@ export interface RecoveredState {
   peerSyncStates: ReadonlyMap<string, Uint8Array>;
   /** this voter's states in the cut agreement, one per (lineage, cut), docs/ARCHITECTURE.md §8.10 */
   cutAcceptorStates: readonly CutAcceptorState[];
+  /** the decision of the cut that made the recovered lineage (LoadChunk.cut_record), if a coordinated cut did (§8.10) */
+  cutDecision?: CutProposal;
   /** the database held nothing (no snapshot, change or revision): a member with peers may start from a peer's snapshot (§8.5) */
   empty: boolean;
 }
@@ -61,10 +63,10 @@ export async function recoverState(
   }
   if (!done) throw new RecoveryError('backend: the load stream ended before its last chunk');
   if (fencingEpoch <= 0) throw new RecoveryError('backend: the load claimed no fencing epoch');
-  const { store, doc, stats, peerSyncStates, cutAcceptorStates, empty } = recovery.finish();
+  const { store, doc, stats, peerSyncStates, cutAcceptorStates, cutDecision, empty } = recovery.finish();
   const leases = checkedLeases(doc, store, self);
   log.info('recovered', { revision: store.revision, keys: store.keyCount(), leases: leases.size, fencingEpoch, ...stats, ms: Date.now() - started });
-  return { store, doc, leases, fencingEpoch, peerSyncStates, cutAcceptorStates, empty };
+  return { store, doc, leases, fencingEpoch, peerSyncStates, cutAcceptorStates, cutDecision, empty };
 }
 
 /** After checking that the document and the key index hold the same keys: this member's leases, as a restart restores them. */
@@ -100,6 +102,7 @@ export class RecoveryAssembler {
   readonly #emptyStore: EmptyStore;
   readonly #peerSyncStates = new Map<string, Uint8Array>();
   #cutAcceptorStates: CutAcceptorState[] = [];
+  #cutDecision: CutProposal | undefined;
 
   constructor(emptyStore: EmptyStore = () => new MvccStore()) {
     this.#emptyStore = emptyStore;
@@ -115,6 +118,7 @@ export class RecoveryAssembler {
     if (chunk.done && chunk.compacted) this.#compactRevision = Number(chunk.compact_revision);
     if (chunk.done) for (const s of chunk.peer_sync_states ?? []) this.#peerSyncStates.set(String(s.member), s.state);
     if (chunk.done) this.#cutAcceptorStates = chunk.cut_acceptor_states ?? [];
+    if (chunk.done) this.#cutDecision = chunk.cut_record?.proposal ?? undefined;
   }
 
   finish(): {
@@ -123,6 +127,7 @@ export class RecoveryAssembler {
     stats: Record<string, number>;
     peerSyncStates: ReadonlyMap<string, Uint8Array>;
     cutAcceptorStates: readonly CutAcceptorState[];
+    cutDecision: CutProposal | undefined;
     empty: boolean;
   } {
     const empty = !this.#snapshot && this.#changes.length === 0 && !this.#store;
@@ -139,7 +144,7 @@ export class RecoveryAssembler {
       patchesMs: this.#ms.patches,
       documentMs: this.#ms.document,
     };
-    return { store, doc, stats, peerSyncStates: this.#peerSyncStates, cutAcceptorStates: this.#cutAcceptorStates, empty };
+    return { store, doc, stats, peerSyncStates: this.#peerSyncStates, cutAcceptorStates: this.#cutAcceptorStates, cutDecision: this.#cutDecision, empty };
   }
 
   #acceptSnapshot(chunk: LoadChunk): void {

@@ -37,6 +37,7 @@ describe('command line', () => {
       [{ ECKD_CUT_ROUNDS_MAX: '0' }, /"msg":"start-up failed".*ECKD_CUT_ROUNDS_MAX must be >= 1, got 0/],
       [{ ECKD_CUT_WITH_PEERS: 'on' }, /"msg":"start-up failed".*ECKD_CUT_WITH_PEERS=on: true or false/],
       [{ ECKD_CUT_LAGGARD_HOLD_MS: '10' }, /"msg":"start-up failed".*ECKD_CUT_LAGGARD_HOLD_MS must be >= 1000, got 10/],
+      [{ ECKD_CUT_CATCH_UP_MS: '0' }, /"msg":"start-up failed".*ECKD_CUT_CATCH_UP_MS must be >= 100, got 0/],
     ];
     for (const [setting, message] of refused) {
       const r = spawnSync(process.execPath, [builtAppMain('backend')], { encoding: 'utf8', env: { ...env, ...peers, ...setting }, timeout: 60_000 });

@@ -7,6 +7,7 @@ import type { Lineage } from '@eckd/automerge-doc';
 import type { CutProposal } from '@eckd/change-codec';
 import { createLogger } from '@eckd/service-kit';
 import { randomHex, waitUntil } from '@eckd/testing';
+import { CutAcceptor } from './cut-acceptor.js';
 import { CutTestCluster, cutTestMembers } from '../../test/cut-test-members.js';
 import type { CutTestMember } from '../../test/cut-test-members.js';
 
@@ -131,6 +132,20 @@ describe('cut acceptor', () => {
     const status = await listener.link.ask(one, { lineage: lineage.id, cut: '1', op: 'status', status: {} }, 5_000);
     assert.deepEqual(status.decided, value);
     for (const m of [voter, listener]) m.stop();
+  });
+
+  test('a restarted member answers status from the cut record of its lineage, and hands no decision on again', () => {
+    const lineage = freshLineage();
+    const value = proposalOf(lineage, [hash()], two);
+    const heard: CutProposal[] = [];
+    const acceptor = new CutAcceptor({
+      isVoter: () => true, holds: () => false, roundTimeoutMs: 100, log, recorded: value,
+      persist: () => Promise.reject(new Error('nothing to persist for a status')),
+      onDecided: (p) => heard.push(p),
+    });
+    assert.deepEqual(acceptor.status(lineage.id, '1'), { ok: true, decided: value });
+    assert.deepEqual(acceptor.status(lineage.id, '2'), { ok: false, decided: null });
+    assert.deepEqual(heard, []);
   });
 
   test('a step about another lineage is refused with the voter\'s own, counted by the lineage gate; an older sender is told', async () => {

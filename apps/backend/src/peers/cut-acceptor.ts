@@ -24,6 +24,12 @@ export interface CutAcceptorOptions {
   roundTimeoutMs: number;
   /** The states the load returned (LoadChunk.cut_acceptor_states). */
   stored?: readonly CutAcceptorState[];
+  /**
+   * The decision of the cut that made this member's lineage, from its cut
+   * record (LoadChunk.cut_record): `status` answers it after a restart too,
+   * so a laggard still learns it (§8.10, 6).
+   */
+  recorded?: CutProposal;
   /** A decision heard (`decided`), once per cut: what the switch acts on (§8.10, 4; cut-coordinator.ts). */
   onDecided?: (proposal: CutProposal) => void;
   log: Logger;
@@ -48,6 +54,7 @@ export class CutAcceptor {
   constructor(opts: CutAcceptorOptions) {
     this.#opts = opts;
     for (const state of opts.stored ?? []) this.#states.set(keyOf(state.lineage, state.cut), state);
+    if (opts.recorded) this.#decided.set(keyOf(opts.recorded.lineage, opts.recorded.cut), opts.recorded);
   }
 
   /** This voter's state for one cut, as last persisted or being persisted. */
@@ -99,7 +106,7 @@ export class CutAcceptor {
     return { ok: true, decided: proposal };
   }
 
-  /** A member asks for the decision of one cut: given when heard. */
+  /** A member asks for the decision of one cut: given when heard, or when it made this member's lineage (its record). */
   status(lineage: string, cut: string): CutAnswer {
     const decided = this.decision(lineage, cut);
     return { ok: decided !== undefined, decided: decided ?? null };

@@ -34,6 +34,8 @@ export interface CutAgreementOptions {
   limits: CutAgreementLimits;
   /** The states the load returned (LoadChunk.cut_acceptor_states). */
   stored: readonly CutAcceptorState[];
+  /** The decision that made this member's lineage, from its cut record (LoadChunk.cut_record), if a cut did. */
+  recorded?: CutProposal;
   /** Starts the apply loop when it is idle: a state waits for an append. */
   wake: () => void;
   /** A decision heard (once per cut, also this member's own proposer's): the switch acts on it (cut-coordinator.ts). */
@@ -73,6 +75,7 @@ export class CutAgreement {
       persist: (state) => this.#persist(state),
       roundTimeoutMs: opts.limits.roundTimeoutMs,
       stored: opts.stored,
+      recorded: opts.recorded,
       onDecided: opts.onDecided,
       log: opts.log,
     });

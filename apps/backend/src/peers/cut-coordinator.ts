@@ -182,6 +182,19 @@ export class CutCoordinator {
     return switched.rebase;
   }
 
+  /** This member rejoined a newer lineage by snapshot (lineage-rejoin.ts): a decision, switch or kept lineage of the old one is moot. */
+  rejoined(): void {
+    void this.#switch?.release();
+    if (this.#kept) {
+      this.#kept.previous.free();
+      void this.#kept.switch.release();
+    }
+    this.#switch = undefined;
+    this.#kept = undefined;
+    this.#decision = undefined;
+    this.#translations = [];
+  }
+
   stop(): void {
     this.#stopped = true;
     void this.#switch?.release();

@@ -5,7 +5,8 @@
 // switch, the one it keeps for peers that have not switched, rule 5). A sender on
 // an older lineage is told of this member's (CutNotice); one on a newer
 // lineage, or on another lineage of the same number, is dropped, counted and
-// logged. Notices and logs go out at most once per sender and reason per
+// logged; a newer sender, like a CutNotice, is handed to `onNewer`, which asks
+// it for the decision and rejoins its lineage (lineage-rejoin.ts). Notices and logs go out at most once per sender and reason per
 // interval, so a member that keeps sending does not make a storm.
 import type { Lineage } from '@eckd/automerge-doc';
 import type { CutNotice, LineageStamp } from '@eckd/change-codec';
@@ -28,6 +29,8 @@ export interface LineageGateOptions {
   intervalMs: number;
   /** Tells a member on an older lineage of this one. */
   sendNotice: (to: PeerMember, own: Lineage) => void;
+  /** A member heard on a newer lineage (a dropped message or a CutNotice): asked for the decision (rate-limited there). */
+  onNewer?: (from: PeerMember) => void;
   log: Logger;
   now?: () => number;
 }
@@ -60,6 +63,7 @@ export class LineageGate {
     if (this.#due(`${from.id}/${reason}`)) {
       this.#opts.log.warn('peer message of another lineage dropped', { from: from.name, subject, reason, lineage: theirs.id, cut: theirs.cut, own: own.id, ownCut: own.cut, dropped: this.dropped });
     }
+    if (reason === 'newer') this.#opts.onNewer?.(from);
     if (reason === 'older' && this.#due(`${from.id}/notice`)) {
       this.notices.sent++;
       noticesTotal.add(1, { direction: 'sent' });
@@ -68,11 +72,7 @@ export class LineageGate {
     return false;
   }
 
-  /**
-   * A member says it is on a newer lineage than this one. Switching to it
-   * needs the cut's decision, which the agreement brings (not built yet:
-   * §8.10, wiring step 3), so it is counted and logged.
-   */
+  /** A member says it is on a newer lineage than this one: counted, logged, and handed to `onNewer` when newer indeed. */
   noticeReceived(from: PeerMember, notice: CutNotice): void {
     this.notices.received++;
     noticesTotal.add(1, { direction: 'received' });
@@ -80,6 +80,7 @@ export class LineageGate {
     if (this.#due(`${from.id}/noticed`)) {
       this.#opts.log.warn('a peer is on a newer lineage', { from: from.name, lineage: notice.lineage, cut: Number(notice.cut), own: own.id, ownCut: own.cut });
     }
+    if (Number(notice.cut) > own.cut) this.#opts.onNewer?.(from);
   }
 
   #due(key: string): boolean {

@@ -25,6 +25,7 @@ describe('peer config', () => {
       cut: { roundTimeoutMs: 5_000, retryMs: 2_000, roundsMax: 5 },
       cutWithPeers: false,
       cutLaggardHoldMs: 600_000,
+      cutCatchUpMs: 10_000,
     });
     assert.throws(() => readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,node2', ECKD_LEASE_FORWARDS_MAX: '0' }, 'node1'), ConfigError);
     // ECKD_SNAPSHOT_ATTEMPTS=0 turns the snapshot join off; a bound below its minimum is refused.
@@ -46,10 +47,14 @@ describe('peer config', () => {
       ['ECKD_CUT_ROUNDS_MAX', 'many', /ECKD_CUT_ROUNDS_MAX must be an integer/],
       ['ECKD_CUT_WITH_PEERS', 'yes', /ECKD_CUT_WITH_PEERS=yes: true or false/],
       ['ECKD_CUT_LAGGARD_HOLD_MS', '999', /ECKD_CUT_LAGGARD_HOLD_MS must be >= 1000, got 999/],
+      ['ECKD_CUT_CATCH_UP_MS', '99', /ECKD_CUT_CATCH_UP_MS must be >= 100, got 99/],
+      ['ECKD_CUT_CATCH_UP_MS', '600001', /ECKD_CUT_CATCH_UP_MS must be <= 600000/],
     ];
     const on = readPeerConfig({ ...peers, ECKD_CUT_WITH_PEERS: 'true', ECKD_CUT_LAGGARD_HOLD_MS: '5000' }, 'node1');
     assert.equal(on?.cutWithPeers, true);
     assert.equal(on?.cutLaggardHoldMs, 5_000);
+    assert.equal(on?.cutCatchUpMs, 10_000);
+    assert.equal(readPeerConfig({ ...peers, ECKD_CUT_CATCH_UP_MS: '2500' }, 'node1')?.cutCatchUpMs, 2_500);
     for (const [name, value, message] of refused) {
       assert.throws(() => readPeerConfig({ ...peers, [name]: value }, 'node1'), (err: unknown) => err instanceof ConfigError && message.test(err.message), `${name}=${value}`);
     }

@@ -55,6 +55,8 @@ export interface PeerConfig {
   cutWithPeers: boolean;
   /** How long a member keeps the old lineage after its switch for a peer not heard on the new one (ECKD_CUT_LAGGARD_HOLD_MS). */
   cutLaggardHoldMs: number;
+  /** How long a laggard that learned the next cut's decision waits to hold its cut point before it takes the current lineage by snapshot (ECKD_CUT_CATCH_UP_MS). */
+  cutCatchUpMs: number;
 }
 
 export interface LeaseForwardLimits {
@@ -108,11 +110,16 @@ export function readPeerConfig(env: Record<string, string | undefined>, nodeName
     cutWithPeers: envBoolean(env, 'ECKD_CUT_WITH_PEERS', false),
     // 0 would let the old lineage go at once: a peer switching a moment later would lose its changes made meanwhile.
     cutLaggardHoldMs: envInt(env, 'ECKD_CUT_LAGGARD_HOLD_MS', cutLaggardHoldDefaultMs, { min: 1_000, max: 24 * 3_600_000 }),
+    // A few sync timeouts: the rounds that bring the cut point have had their chance by then.
+    cutCatchUpMs: envInt(env, 'ECKD_CUT_CATCH_UP_MS', cutCatchUpDefaultMs, { min: 100, max: cutTimingMaxMs }),
   });
 }
 
 /** §8.10, 5: the old lineage is kept this long (10 minutes) after a switch for a peer not heard on the new one. */
 export const cutLaggardHoldDefaultMs = 600_000;
+
+/** §8.10, 6: a laggard waits this long (10 s) for the cut point of a decision it learned before it rejoins by snapshot. */
+export const cutCatchUpDefaultMs = 10_000;
 
 /** `true` or `false` (anything else is refused as a mistake, with the setting's name). */
 function envBoolean(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {

@@ -41,6 +41,8 @@ export interface PeerLinkOptions {
   previousLineage?: () => Lineage | undefined;
   /** A CutNotice, and a drop's log line, at most once per sender per this (ECKD_PEER_SYNC_TIMEOUT_MS; absent: 1 s). */
   lineageNoticeIntervalMs?: number;
+  /** A member heard on a newer lineage (lineage-gate.ts). */
+  onNewerLineage?: (from: PeerMember) => void;
   log: Logger;
 }
 
@@ -55,7 +57,7 @@ export class PeerLink {
   constructor(opts: PeerLinkOptions) {
     this.#opts = opts;
     this.#ownLineage = opts.lineage ?? (() => originalLineage);
-    this.lineage = new LineageGate({ own: this.#ownLineage, previous: opts.previousLineage, intervalMs: opts.lineageNoticeIntervalMs ?? 1_000, sendNotice: (to, own) => this.#sendNotice(to, own), log: opts.log });
+    this.lineage = new LineageGate({ own: this.#ownLineage, previous: opts.previousLineage, intervalMs: opts.lineageNoticeIntervalMs ?? 1_000, sendNotice: (to, own) => this.#sendNotice(to, own), onNewer: opts.onNewerLineage, log: opts.log });
   }
 
   /**

@@ -7,7 +7,7 @@
 import type { AppliedChange, ChangeOrigin, EncodedChange, PeerApplyResult } from '@eckd/automerge-doc';
 import { AutomergeDocError, memberIdHexOf } from '@eckd/automerge-doc';
 import { clusterSubjects, codecs, nodeSubjects } from '@eckd/change-codec';
-import type { CutAcceptorState, MemberChangeReply, Rebase, MemberChangeRequest, MemberJoin, MemberJoinReply, NodeIdentity } from '@eckd/change-codec';
+import type { CutAcceptorState, CutProposal, MemberChangeReply, Rebase, MemberChangeRequest, MemberJoin, MemberJoinReply, NodeIdentity } from '@eckd/change-codec';
 import { readFragmentLimits } from '@eckd/service-kit';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import { startSpan } from '@eckd/telemetry';
@@ -30,6 +30,8 @@ import { PeerSyncRounds } from './peer-sync.js';
 import { ownedBy } from './removed-leases.js';
 import { SnapshotServer } from './snapshot-serve.js';
 import { holdsHeads } from './held-heads.js';
+import { LineageRejoin } from './lineage-rejoin.js';
+import { fetchSnapshot } from './snapshot-join.js';
 
 /** Ticks without a push, or without the peer storing what was pushed, after which a round runs. */
 const pushSilenceTicks = 5;
@@ -85,6 +87,8 @@ export interface PeerReplicationOptions {
   snapshotOrigins?: ReadonlyMap<string, number>;
   /** This voter's states in the cut agreement, from recovery (LoadChunk.cut_acceptor_states, §8.10). */
   cutAcceptorStates?: readonly CutAcceptorState[];
+  /** The decision of the cut that made the recovered lineage (LoadChunk.cut_record), answered to a laggard's `status`. */
+  cutDecision?: CutProposal;
   /**
    * The coordinated cut's switch (§8.10, wiring step 3d): the due rule this
    * member proposes by (ECKD_CUT_WITH_PEERS; absent: it only follows
@@ -111,6 +115,8 @@ export class PeerReplication implements BatchPeers {
   readonly cut: CutAgreement;
   /** A cut from proposal (ECKD_CUT_WITH_PEERS) or decision to switch, and the old lineage kept after it (§8.10). */
   readonly #cutCoordinator: CutCoordinator;
+  /** A laggard of a cut (§8.10, 6): asks a newer member for the decision, or takes its lineage by snapshot. */
+  readonly #rejoin: LineageRejoin;
   #inbox: PeerItem[] = [];
   #inboxDropped = 0;
   #memberWritten = false;
@@ -139,6 +145,7 @@ export class PeerReplication implements BatchPeers {
     this.#link = new PeerLink({
       messenger: opts.messenger, subjects: clusterSubjects(opts.subjectPrefix), identity: opts.identity, self: this.#self, peers: this.#members,
       lineage: () => opts.state.doc.lineage(), previousLineage: () => this.#cutCoordinator.previousLineage(), lineageNoticeIntervalMs: opts.config.syncTimeoutMs, log: opts.log,
+      onNewerLineage: (from) => this.#rejoin.newerHeard(from),
     });
     this.#memberAdds = new MemberAdds({
       selfIdHex: BigInt(this.#self.id).toString(16).padStart(16, '0'),
@@ -170,6 +177,7 @@ export class PeerReplication implements BatchPeers {
       state: opts.state,
       limits: opts.config.cut,
       stored: opts.cutAcceptorStates ?? [],
+      recorded: opts.cutDecision,
       wake: opts.wake,
       onDecided: (proposal) => this.#cutCoordinator.decided(proposal),
       log: opts.log,
@@ -185,6 +193,21 @@ export class PeerReplication implements BatchPeers {
       laggardHoldMs: opts.config.cutLaggardHoldMs,
       peers: () => this.#members.peers(),
       onSwitched: () => this.#rounds.startOverAll(),
+      wake: opts.wake,
+      log: opts.log,
+    });
+    this.#rejoin = new LineageRejoin({
+      state: opts.state,
+      self: this.#self,
+      askStatus: (to, lineage) => this.cut.link.ask(to, { lineage: lineage.id, cut: String(lineage.cut + 1), op: 'status', status: {} }, opts.config.cut.roundTimeoutMs),
+      fetchSnapshot: (from) => fetchSnapshot({ messenger: opts.messenger, subjectPrefix: opts.subjectPrefix, identity: opts.identity, limits: opts.config.snapshot }, from),
+      intervalMs: opts.config.syncTimeoutMs,
+      catchUpMs: opts.config.cutCatchUpMs,
+      decided: (proposal) => this.#cutCoordinator.decided(proposal),
+      onRejoined: () => {
+        this.#cutCoordinator.rejoined();
+        this.#rounds.startOverAll();
+      },
       wake: opts.wake,
       log: opts.log,
     });
@@ -228,6 +251,7 @@ export class PeerReplication implements BatchPeers {
     clearInterval(this.#timer);
     clearInterval(this.#storedTimer);
     this.#cutCoordinator.stop();
+    this.#rejoin.stop();
     this.cut.stop();
     this.#link.stop();
   }
@@ -262,10 +286,12 @@ export class PeerReplication implements BatchPeers {
   }
 
   hasWork(): boolean {
-    return this.#inbox.length > 0 || !this.#memberWritten || this.#memberChanges.hasWork() || this.#memberAdds.hasWork() || this.#joins.length > 0 || this.cut.hasWork() || this.#cutCoordinator.hasWork();
+    return this.#inbox.length > 0 || !this.#memberWritten || this.#memberChanges.hasWork() || this.#memberAdds.hasWork() || this.#joins.length > 0 || this.cut.hasWork() || this.#cutCoordinator.hasWork() || this.#rejoin.hasWork();
   }
 
   beforeProposals(state: NodeState, effects: BatchEffects): AppliedChange[] {
+    // First: the inbox's messages of the new lineage then apply to its document.
+    this.#rejoin.rejoinAt(state, effects, this.conflicts);
     const items = this.#currentLineageItems(state, this.#inbox);
     this.#inbox = [];
     const applied: AppliedChange[] = [];
@@ -386,10 +412,11 @@ export class PeerReplication implements BatchPeers {
   }
 
   switchDue(): boolean {
-    return this.#cutCoordinator.switchDue();
+    return this.#rejoin.rebaseDue() || this.#cutCoordinator.switchDue();
   }
 
   switchAt(state: NodeState): Promise<Rebase | undefined> {
+    if (this.#rejoin.rebaseDue()) return Promise.resolve(this.#rejoin.rebaseAt(state));
     return this.#cutCoordinator.switchAt(state);
   }
 

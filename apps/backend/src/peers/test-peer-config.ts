@@ -17,5 +17,6 @@ export function quietPeerConfig(members: readonly string[]): PeerConfig {
     cut: { roundTimeoutMs: 1_000, retryMs: 50, roundsMax: 2 },
     cutWithPeers: false,
     cutLaggardHoldMs: 600_000,
+    cutCatchUpMs: 10_000,
   };
 }
