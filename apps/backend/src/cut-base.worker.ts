@@ -1,13 +1,14 @@
 // The coordinated cut's build (peers/cut-switch.ts, ARCHITECTURE.md §8.10)
-// away from the apply loop's thread: the tombstone floor, the base at H
+// away from the apply loop's thread: a copy of the document loaded from its
+// history, the reads at the cut point H (the state, the sequences and origins
+// inside H, the changes outside it), the tombstone floor, the base at H
 // (O(live keys) Automerge writes, seconds at 100,000 keys) and the
 // translator, which this worker keeps for the later translations of the same
 // cut (each chain's scratch document holds its earlier translations). One
 // worker per switch, ended when the old lineage is let go.
 import { parentPort } from 'node:worker_threads';
-import { CutTranslator, buildCutBase, tombstoneFloorOf } from '@eckd/automerge-doc';
-import type { CutState } from '@eckd/automerge-doc';
-import type { CutWorkerReply, CutWorkerRequest, PackedCutState } from './peers/cut-switch.js';
+import { CutTranslator, buildCutBase, cutRecordOf, loadKvDocument, tombstoneFloorOf, withOriginWatermarks } from '@eckd/automerge-doc';
+import type { CutWorkerReply, CutWorkerRequest } from './peers/cut-switch.js';
 
 let translator: CutTranslator | undefined;
 
@@ -16,10 +17,7 @@ parentPort!.on('message', (request: CutWorkerRequest) => {
   try {
     if (request.op === 'build') {
       if (translator) throw new Error('the cut worker built its base already');
-      const state = unpackCutState(request.state);
-      const base = buildCutBase(state, request.identity, tombstoneFloorOf(state, new Set(request.floorExcluded)));
-      translator = new CutTranslator(base.bytes, base.lineage, new Map(request.seqsInCut));
-      reply = { base: base.bytes, lineage: base.lineage, translations: request.changes.map((c) => translator!.translate(c)) };
+      reply = build(request);
     } else {
       if (!translator) throw new Error('the cut worker has no base to translate onto');
       reply = { translations: request.changes.map((c) => translator!.translate(c)) };
@@ -30,11 +28,25 @@ parentPort!.on('message', (request: CutWorkerRequest) => {
   parentPort!.postMessage(reply);
 });
 
-function unpackCutState(packed: PackedCutState): CutState {
-  const keys = Buffer.from(packed.keyBytes.buffer, packed.keyBytes.byteOffset, packed.keyBytes.byteLength);
-  const kv: CutState['kv'] = [];
-  for (let i = 0, k = 0, v = 0; i < packed.keyLengths.length; i++) {
-    kv.push({ key: keys.toString('latin1', k, (k += packed.keyLengths[i]!)), stored: packed.valueBytes.subarray(v, (v += packed.valueLengths[i]!)) });
+function build(request: Extract<CutWorkerRequest, { op: 'build' }>): CutWorkerReply {
+  const [base, ...changes] = request.history;
+  if (base === undefined) throw new Error('the cut worker was given no history');
+  const doc = loadKvDocument({ base, changes });
+  let state;
+  let seqsInCut: [string, number][];
+  let outside: Uint8Array[];
+  try {
+    const record = cutRecordOf(doc, request.heads);
+    if (record.seqsInCut.size > request.cutActorsMax) {
+      return { reason: 'too-many-actors', error: `${record.seqsInCut.size} actors inside the cut (a cut record carries at most ${request.cutActorsMax})` };
+    }
+    state = withOriginWatermarks(doc.cutStateAt(request.heads), record.origins);
+    seqsInCut = [...record.seqsInCut].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    outside = doc.changesSince(request.heads);
+  } finally {
+    doc.free();
   }
-  return { kv, leases: packed.leases, root: packed.root };
+  const cut = buildCutBase(state, request.identity, tombstoneFloorOf(state, new Set(request.floorExcluded)));
+  translator = new CutTranslator(cut.bytes, cut.lineage, new Map(seqsInCut));
+  return { base: cut.bytes, lineage: cut.lineage, translations: outside.map((c) => translator!.translate(c)), seqsInCut };
 }

@@ -4,9 +4,11 @@
 // which starts several eckd members here and measures replication,
 // `scale-out`, serializable reads of one node with 1, 2, 4 frontends, and
 // `metrics-overhead`, put throughput of one node with metrics on and off,
-// and `append-history`, the persister's append by the history stored.
+// `append-history`, the persister's append by the history stored, and
+// `cluster-cut`, what a coordinated history cut costs three members.
 import { runAppendHistory } from './append-history.js';
 import { runClusterBench } from './cluster.js';
+import { parseClusterCutArgs, runClusterCutBench } from './cluster-cut.js';
 import { runFrontendAb } from './frontend-ab.js';
 import { runMetricsOverhead } from './metrics-overhead.js';
 import { BenchUsageError, parseBenchArgs, parseClusterArgs } from './options.js';
@@ -49,6 +51,8 @@ try {
     const rows = (valueOf('rows') ?? '0,100000,300000').split(',').map(Number);
     if (!rows.every((n) => Number.isInteger(n) && n >= 0)) throw new BenchUsageError('--rows must list integers ≥ 0, e.g. 0,100000,300000');
     await runAppendHistory({ rows, appends: positiveInt('appends', 500) });
+  } else if (argv[0] === 'cluster-cut') {
+    await runClusterCutBench(parseClusterCutArgs(argv.slice(1)));
   } else if (argv[0] === 'cluster') {
     await runClusterBench(parseClusterArgs(argv.slice(1)));
   } else {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseClusterCutArgs } from './cluster-cut.js';
 import { parseBenchArgs, parseClusterArgs } from './options.js';
 import { summarizeWindows } from './stats.js';
 
@@ -32,6 +33,13 @@ test('cluster flags', () => {
   assert.throws(() => parseClusterArgs(['--warmup', '-1']), /positive/);
   assert.throws(() => parseClusterArgs(['--members', '1']), /at least 2/);
   assert.throws(() => parseClusterArgs(['--bogus', '1']), /unknown flag/);
+});
+
+test('cluster-cut flags', () => {
+  assert.deepEqual(parseClusterCutArgs([]), { keys: 100_000, rate: 200, quietMs: 20_000, afterMs: 10_000, cutTimeoutMs: 600_000 });
+  assert.deepEqual(parseClusterCutArgs(['--keys', '1000', '--rate=50', '--quiet', '5s', '--after', '2', '--timeout', '60s']), { keys: 1000, rate: 50, quietMs: 5_000, afterMs: 2_000, cutTimeoutMs: 60_000 });
+  assert.throws(() => parseClusterCutArgs(['--rate', '0']), /positive/);
+  assert.throws(() => parseClusterCutArgs(['--bogus', '1']), /unknown flag/);
 });
 
 test('lag per window', () => {

@@ -7,19 +7,24 @@
 // the document holds H, switched by the apply loop at a batch boundary).
 //
 // What runs where, and why:
-// - the apply loop's thread (`CutSwitch.start`): everything that reads the
-//   document, whose wasm handle lives on that thread: the state at H
-//   (`cutStateAt`, O(live keys) historical reads), the sequences and origins
-//   inside H (`cutRecordOf`, O(changes) header reads) and the changes outside
-//   H held now (`changesSince`). The state is packed into two buffers, so
-//   posting it copies two buffers rather than one object per key;
-// - the worker (`cut-base.worker.ts`, bundled beside main.js): the tombstone
-//   floor, the base (`buildCutBase`, O(live keys) Automerge writes: seconds at
-//   100,000 keys) and the translator with its scratch documents, which
-//   translates the changes posted with the state. The translator stays in the
-//   worker: later changes (at the switch, and old-lineage changes arriving
-//   after it, rule 4) are translated there, by the one translator whose
-//   chains hold the earlier translations;
+// - the apply loop's thread (`CutSwitch.start`): only the document's whole
+//   history as changes (`changesSince([])`, tens of milliseconds: each change
+//   is copied out as it is stored), posted to the worker. Every read of the
+//   state at H is O(live keys) historical reads (seconds at 100,000 keys),
+//   and the loop would stop the writes for that long: measured, a write
+//   pause of about 5 s at 10,000 keys with these reads on the loop's thread
+//   (docs/BENCHMARKS.md, "The coordinated cut's write pause");
+// - the worker (`cut-base.worker.ts`, bundled beside main.js): loads that
+//   history into a copy of the document, reads the state at H
+//   (`cutStateAt`), the sequences and origins inside H (`cutRecordOf`) and
+//   the changes outside H, then frees the copy; builds the tombstone floor,
+//   the base (`buildCutBase`, O(live keys) Automerge writes) and the
+//   translator with its scratch documents, which translates the changes
+//   outside H. The translator stays in the worker: later changes (at the
+//   switch, and old-lineage changes arriving after it, rule 4) are
+//   translated there, by the one translator whose chains hold the earlier
+//   translations. The copy costs the worker the document's memory once,
+//   during the build;
 // - at the switch (`switchAt`, the apply loop awaiting it between batches, so
 //   the document does not change meanwhile): the changes outside H that
 //   arrived since the build go to the worker (a few, milliseconds), then the
@@ -36,28 +41,21 @@
 // actor's are one chain), so the same decision and the same old changes give
 // the same bytes, also after a crash before the append committed.
 import { Worker } from 'node:worker_threads';
-import { changeHeaderOf, cutRecordOf, lineageIdOnWire, loadKvDocument, memberIdHexOf, withOriginWatermarks } from '@eckd/automerge-doc';
-import type { CutIdentity, CutState, KvDocument, Lineage, TranslatedChange } from '@eckd/automerge-doc';
+import { changeHeaderOf, lineageIdOnWire, loadKvDocument, memberIdHexOf } from '@eckd/automerge-doc';
+import type { CutIdentity, KvDocument, Lineage, TranslatedChange } from '@eckd/automerge-doc';
 import { messageLimits } from '@eckd/change-codec';
 import type { CutProposal, CutRecord, Rebase } from '@eckd/change-codec';
 import type { Logger } from '@eckd/service-kit';
 
-/** The state at H as posted to the worker: keys and stored values each packed into one buffer. */
-export interface PackedCutState {
-  keyBytes: Uint8Array;
-  keyLengths: number[];
-  valueBytes: Uint8Array;
-  valueLengths: number[];
-  leases: CutState['leases'];
-  root: CutState['root'];
-}
-
 /** What the worker is asked: one request at a time, answered in order. */
 export type CutWorkerRequest =
-  | { op: 'build'; state: PackedCutState; identity: CutIdentity; floorExcluded: string[]; seqsInCut: [string, number][]; changes: Uint8Array[] }
+  | { op: 'build'; history: Uint8Array[]; heads: string[]; identity: CutIdentity; floorExcluded: string[]; cutActorsMax: number }
   | { op: 'translate'; changes: Uint8Array[] };
 
-export type CutWorkerReply = { base: Uint8Array; lineage: string; translations: TranslatedChange[] } | { translations: TranslatedChange[] } | { error: string };
+export type CutWorkerReply =
+  | { base: Uint8Array; lineage: string; translations: TranslatedChange[]; seqsInCut: [string, number][] }
+  | { translations: TranslatedChange[] }
+  | { error: string; reason?: CutSwitchError['reason'] };
 
 /** Why a switch cannot go on; the member stays on its lineage (a later try starts over). */
 export interface CutSwitchError {
@@ -97,7 +95,10 @@ export class CutSwitch {
   readonly #opts: CutSwitchOptions;
   readonly #doc: KvDocument;
   readonly #heads: string[];
-  readonly #cutRecord: CutRecord;
+  /** the append's cut record, once built */
+  #cutRecord: CutRecord | undefined;
+  /** the apply loop's share of the build: reading the history out */
+  #historyMs = 0;
   readonly #worker: Worker;
   /** the worker's requests, one at a time */
   #queue: Promise<unknown> = Promise.resolve();
@@ -122,29 +123,23 @@ export class CutSwitch {
     }
     const missing = proposal.heads.filter((h) => !doc.hasChange(h));
     if (missing.length > 0) return { reason: 'lacks-cut-point', error: `the document lacks ${missing.length} of the cut point's heads, e.g. ${missing[0]}` };
-    const record = cutRecordOf(doc, proposal.heads);
-    if (record.seqsInCut.size > messageLimits.cutActorsMax) {
-      return { reason: 'too-many-actors', error: `${record.seqsInCut.size} actors inside the cut (a cut record carries at most ${messageLimits.cutActorsMax})` };
-    }
-    const state = withOriginWatermarks(doc.cutStateAt(proposal.heads), record.origins);
-    // Sorted, so the record (and the append) is the same on every member.
-    const seqsInCut = [...record.seqsInCut].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return new CutSwitch(doc, proposal, opts, state, seqsInCut, doc.changesSince(proposal.heads));
+    return new CutSwitch(doc, proposal, opts);
   }
 
-  private constructor(doc: KvDocument, proposal: CutProposal, opts: CutSwitchOptions, state: CutState, seqsInCut: [string, number][], outside: Uint8Array[]) {
+  private constructor(doc: KvDocument, proposal: CutProposal, opts: CutSwitchOptions) {
     this.proposal = proposal;
     this.#opts = opts;
     this.#doc = doc;
     this.#heads = [...proposal.heads];
-    this.#cutRecord = { proposal, seqs_in_cut: seqsInCut.map(([actor, seq]) => ({ actor, seq: String(seq) })) };
     this.#worker = new Worker(opts.workerUrl ?? new URL('./cut-base.worker.js', import.meta.url));
     // The process may exit while a switch is held (its owner stops it first).
     this.#worker.unref();
     this.#worker.once('exit', (code) => (this.#workerGone ??= `the cut worker exited (code ${code})`));
     const identity: CutIdentity = { cut: Number(proposal.cut), previousLineage: proposal.lineage };
-    const request: CutWorkerRequest = { op: 'build', state: packCutState(state), identity, floorExcluded: proposal.floor_excluded.map(memberIdHexOf), seqsInCut, changes: outside };
-    this.#built = this.#ask(request).then((reply) => this.#onBuilt(reply, outside.length));
+    const history = doc.changesSince([]);
+    this.#historyMs = Math.round(performance.now() - this.#startedMs);
+    const request: CutWorkerRequest = { op: 'build', history, heads: this.#heads, identity, floorExcluded: proposal.floor_excluded.map(memberIdHexOf), cutActorsMax: messageLimits.cutActorsMax };
+    this.#built = this.#ask(request).then((reply) => this.#onBuilt(reply));
   }
 
   /** 'built' once the base and the first translations are ready. */
@@ -206,7 +201,7 @@ export class CutSwitch {
       heads: next.heads(),
       key_count: keyCount,
       lineage: lineageIdOnWire(lineage),
-      cut_record: this.#cutRecord,
+      cut_record: this.#cutRecord!,
       previous_lineage: lineageIdOnWire(doc.lineage()),
     };
     this.#opts.log.info('switched to a cut\'s lineage', {
@@ -247,17 +242,26 @@ export class CutSwitch {
     await this.#worker.terminate();
   }
 
-  #onBuilt(reply: CutWorkerReply, outside: number): CutSwitchError | undefined {
-    if ('error' in reply) return this.#fail({ reason: 'worker', error: reply.error });
+  #onBuilt(reply: CutWorkerReply): CutSwitchError | undefined {
+    if ('error' in reply) return this.#fail({ reason: reply.reason ?? 'worker', error: reply.error });
     if (!('base' in reply)) return this.#fail({ reason: 'worker', error: 'the worker answered a build without its base' });
     if (reply.base.length > this.#opts.documentBytesMax) {
       // No proposal should have been made for it (ARCHITECTURE §8.10, Limits): logged as the failure it is.
       return this.#fail({ reason: 'too-large', error: `the cut's base is ${reply.base.length} bytes, more than an append may carry (${this.#opts.documentBytesMax})` });
     }
     this.#base = { bytes: reply.base, lineage: reply.lineage };
+    // Sorted by the worker, so the record (and the append) is the same on every member.
+    this.#cutRecord = { proposal: this.proposal, seqs_in_cut: reply.seqsInCut.map(([actor, seq]) => ({ actor, seq: String(seq) })) };
     for (const t of reply.translations) this.#translated.set(t.from, t);
     this.#stage = 'built';
-    this.#opts.log.info('cut base built', { lineage: reply.lineage, cut: this.proposal.cut, baseBytes: reply.base.length, translations: outside, buildMs: Math.round(performance.now() - this.#startedMs) });
+    this.#opts.log.info('cut base built', {
+      lineage: reply.lineage,
+      cut: this.proposal.cut,
+      baseBytes: reply.base.length,
+      translations: reply.translations.length,
+      historyMs: this.#historyMs,
+      buildMs: Math.round(performance.now() - this.#startedMs),
+    });
     return undefined;
   }
 
@@ -298,16 +302,3 @@ export class CutSwitch {
     return asked;
   }
 }
-
-/** Packs the state at H for the worker (cut-base.worker.ts unpacks it): two buffers instead of an object per key. */
-export function packCutState(state: CutState): PackedCutState {
-  return {
-    keyBytes: Buffer.from(state.kv.map((e) => e.key).join(''), 'latin1'),
-    keyLengths: state.kv.map((e) => e.key.length),
-    valueBytes: Buffer.concat(state.kv.map((e) => e.stored)),
-    valueLengths: state.kv.map((e) => e.stored.length),
-    leases: state.leases,
-    root: state.root,
-  };
-}
-
