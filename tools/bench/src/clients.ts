@@ -14,6 +14,7 @@ export const paths = {
   range: '/etcdserverpb.KV/Range',
   put: '/etcdserverpb.KV/Put',
   txn: '/etcdserverpb.KV/Txn',
+  compact: '/etcdserverpb.KV/Compact',
   watch: '/etcdserverpb.Watch/Watch',
   leaseGrant: '/etcdserverpb.Lease/LeaseGrant',
   leaseRevoke: '/etcdserverpb.Lease/LeaseRevoke',

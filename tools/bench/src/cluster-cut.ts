@@ -5,7 +5,9 @@
 // round robin over the members) then run throughout:
 // - quiet: the paced puts alone for `--quiet`, the figure without a cut;
 // - filling: Txns of 100 overwrites, as fast as the members take them, bring
-//   the documents to the due rule; they stop once a member proposes;
+//   the documents to the due rule (with a Compact on every member every
+//   100,000 updates, as a client keeping some history does); they stop once
+//   a member proposes;
 // - cut: from the proposal until every member has switched;
 // - after: `--after` more of the paced puts on the new lineage.
 // It prints put latency per phase, the cut's steps from the members' logs
@@ -16,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { startCluster } from '@eckd/testing';
 import type { Cluster, ProcessHandle } from '@eckd/testing';
 import type { Connection } from './clients.js';
-import { connect, encodeRequest, paths } from './clients.js';
+import { connect, decodeMessage, encodeRequest, paths } from './clients.js';
 import { BenchUsageError } from './options.js';
 import { summarize } from './stats.js';
 
@@ -35,6 +37,7 @@ const names = ['node1', 'node2', 'node3'];
 const valueSize = 64;
 const putsPerTxn = 100;
 const txnsInFlight = 4;
+const compactEveryTxns = 1_000;
 const pacedInFlightMax = 256;
 const proposingLine = 'proposing a history cut';
 const switchedLine = "switched to a cut's lineage";
@@ -91,11 +94,16 @@ export async function runClusterCutBench(o: ClusterCutBenchOptions): Promise<voi
       const proposal = Promise.race(backends.map((b, i) => b.waitForLine((l) => l.includes(proposingLine), o.cutTimeoutMs, since[i])));
       void proposal.then(() => (proposed = true), () => undefined);
       let filled = 0;
-      const filling = txns(conns, Number.MAX_SAFE_INTEGER, (t) => Array.from({ length: putsPerTxn }, (_, j) => keyOf(t * putsPerTxn + j)), () => proposed, () => filled++);
+      const compacting: Promise<void>[] = [];
+      const filling = txns(conns, Number.MAX_SAFE_INTEGER, (t) => Array.from({ length: putsPerTxn }, (_, j) => keyOf(t * putsPerTxn + j)), () => proposed, () => {
+        // The history a client keeps (a Compact every 100,000 updates, on every member: each compacts its own key index).
+        if (++filled % compactEveryTxns === 0) compacting.push(compactAll(conns));
+      });
       await proposal;
       phase = 'cut';
       const cutStarted = performance.now();
       await filling;
+      await Promise.all(compacting);
       await Promise.all(backends.map((b, i) => b.waitForLine((l) => l.includes(switchedLine), o.cutTimeoutMs, since[i])));
       const cutMs = performance.now() - cutStarted;
       phase = 'after';
@@ -133,6 +141,21 @@ async function txns(conns: Connection[], count: number, keysOf: (t: number) => B
     }
   };
   await Promise.all(conns.flatMap((c) => Array.from({ length: txnsInFlight }, () => worker(c))));
+}
+
+/** A Compact on every member at its current revision. */
+async function compactAll(conns: Connection[]): Promise<void> {
+  await Promise.all(
+    conns.map(async (c) => {
+      const range = await unary(c, paths.range, encodeRequest('RangeRequest', { key: Buffer.from([0]), limit: 1, serializable: true }));
+      const revision = (decodeMessage('RangeResponse', range) as { header?: { revision?: unknown } }).header?.revision;
+      await unary(c, paths.compact, encodeRequest('CompactionRequest', { revision }));
+    }),
+  );
+}
+
+function unary(c: Connection, path: string, request: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => c.unary(path, request, (err, res) => (err ? reject(err) : resolve(res!))));
 }
 
 /** Puts at `rate` per second until `stopped()`, at most `pacedInFlightMax` in flight. */
