@@ -15,8 +15,9 @@
 //   every member that is not removed has been heard on the new lineage or
 //   ECKD_CUT_LAGGARD_HOLD_MS passed: an old-lineage push is applied to the
 //   old document, translated, and the translation applied to the new one as
-//   a peer's change.
-import { AutomergeDocError } from '@eckd/automerge-doc';
+//   a peer's change; once let go, the next append drops its stored changes
+//   (AppendRequest.drop_lineage).
+import { AutomergeDocError, lineageIdOnWire } from '@eckd/automerge-doc';
 import type { KvDocument, Lineage } from '@eckd/automerge-doc';
 import type { CutProposal, Rebase } from '@eckd/change-codec';
 import type { Logger } from '@eckd/service-kit';
@@ -72,6 +73,8 @@ export class CutCoordinator {
   #kept: KeptLineage | undefined;
   /** translations of old-lineage pushes, to apply to the new document as peers' changes */
   #translations: { from: PeerMember; changes: Uint8Array[] }[] = [];
+  /** the lineage let go, whose stored changes the next append drops (AppendRequest.drop_lineage; wire form) */
+  #toDrop: string | undefined;
   /** the decision waits for H: logged once */
   #waitLogged = false;
   #stopped = false;
@@ -102,7 +105,14 @@ export class CutCoordinator {
    * until the next write). Not while H is missing: the loop would spin.
    */
   hasWork(): boolean {
-    return this.#translations.length > 0 || this.#switchStartable();
+    return this.#translations.length > 0 || this.#toDrop !== undefined || this.#switchStartable();
+  }
+
+  /** The lineage let go, for the batch being evaluated: its append drops that lineage's stored changes, snapshot and record (§8.10, 5). */
+  takeLineageToDrop(): string | undefined {
+    const lineage = this.#toDrop;
+    this.#toDrop = undefined;
+    return lineage;
   }
 
   /** The translations of old-lineage pushes that came back from the worker, for the batch being evaluated. */
@@ -250,6 +260,8 @@ export class CutCoordinator {
     this.#translations = [];
     kept.previous.free();
     void kept.switch.release();
+    // The switch's append (earlier in the append chain) made the new lineage's snapshot the one a load reads.
+    this.#toDrop = lineageIdOnWire(kept.lineage);
     this.#opts.log.info('old lineage let go', { lineage: kept.lineage.id, cut: kept.lineage.cut, heldMs: held, notHeard: waiting.map((p) => p.name) });
   }
 }
