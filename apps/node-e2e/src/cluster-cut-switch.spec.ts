@@ -7,7 +7,8 @@
 // lineage with the same keys and values, every acknowledged write is there,
 // and a watch started before the cut on each member sees each write at most
 // once (every write made through that member exactly once), in revision
-// order: the switch itself makes no event.
+// order: the switch itself makes no event. Once each member lets the old
+// lineage go, its stored changes and snapshots leave that member's Postgres.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -97,6 +98,18 @@ async function snapshotLineage(member: number): Promise<{ lineage: string | null
   }
 }
 
+/** Member i's stored changes and snapshots of the original lineage (stored as ''). */
+async function originalRows(member: number): Promise<number> {
+  const db = new pg.Client({ connectionString: cluster.member(member).database.url });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ n: string }>("select (select count(*) from eckd_changes where lineage = '') + (select count(*) from eckd_snapshots where lineage = '') as n");
+    return Number(rows[0]!.n);
+  } finally {
+    await db.end();
+  }
+}
+
 describe('coordinated history cut among members that are all up', () => {
   test('due members propose, all three switch to one lineage; state, acknowledged writes and watches intact', { timeout: 150_000 }, async (t) => {
     const started = Date.now();
@@ -164,6 +177,14 @@ describe('coordinated history cut among members that are all up', () => {
       const letGo = JSON.parse(backendLines(i).find((l) => l.includes('old lineage let go'))!) as { notHeard: string[] };
       assert.deepEqual(letGo.notHeard, [], `${names[i]} heard every member on the new lineage`);
     }
+    // Let go, the original lineage's stored changes and snapshots leave each member's Postgres (AppendRequest.drop_lineage, §8.10, 5): a
+    // batch after the release carries the drop, so a few more writes.
+    await waitUntil(async () => {
+      const left = await Promise.all(names.map((_, i) => originalRows(i)));
+      if (left.every((n) => n === 0)) return true;
+      await Promise.all(names.map((_, i) => writeRound(i, round++, settlePuts)));
+      return false;
+    }, 30_000, "the original lineage's rows dropped on every member");
     t.diagnostic(`${roundsToSwitch} rounds of ${putsPerRound} puts per member until every member switched, ${round - roundsToSwitch} smaller ones after; cut, switch and checks in ${Date.now() - started} ms`);
 
     // Nothing refused as a duplicate sequence or for missing dependencies.
