@@ -15,10 +15,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Etcd3 } from 'etcd3';
 import pg from 'pg';
-import { startCluster, waitUntil } from '@eckd/testing';
+import { waitUntil } from '@eckd/testing';
 import type { Cluster, ProcessHandle } from '@eckd/testing';
+import { cutClusterNames as names, startCutCluster } from './cut-cluster.js';
 
-const names = ['node1', 'node2', 'node3'];
 const sharedKeys = 20;
 const inFlight = 4;
 /** a put not answered within this is left out of what must be there (it may still apply) */
@@ -36,19 +36,7 @@ const acked: { key: string; value: string }[][] = names.map(() => []);
 let writeSerial = 0;
 
 before(async () => {
-  cluster = await startCluster({
-    nodes: names.length,
-    jetstream: false,
-    nodeEnv: () => ({
-      ECKD_INITIAL_CLUSTER: names.join(','),
-      ECKD_REBASE_OPS: '3000',
-      ECKD_REBASE_OPS_PER_KEY: '1',
-      ECKD_CUT_WITH_PEERS: 'true',
-      ECKD_CUT_LAGGARD_HOLD_MS: '20000',
-      ECKD_CUT_ROUND_TIMEOUT_MS: '3000',
-      ECKD_CUT_RETRY_MS: '500',
-    }),
-  });
+  cluster = await startCutCluster({ ECKD_CUT_ROUND_TIMEOUT_MS: '3000', ECKD_CUT_RETRY_MS: '500' });
   clients = cluster.members.map((m) => new Etcd3({ hosts: `http://${m.endpoints[0]!}` }));
 }, { timeout: 120_000 });
 
@@ -182,13 +170,19 @@ function assertOutcome(state: Map<string, string>, label: string) {
  * (resolving with it), kills that member's backend at once, writes on
  * through the others, restarts it, and waits for convergence.
  */
-async function killMidCut(t: { diagnostic(msg: string): void }, label: string, trigger: (since: number[]) => Promise<{ member: number; line: string }>, opts: { convergeMs?: number } = {}) {
+async function killMidCut(
+  t: { diagnostic(msg: string): void },
+  label: string,
+  trigger: (since: number[]) => Promise<{ member: number; line: string }>,
+  opts: { convergeMs?: number; process?: 'backend' | 'persister' } = {},
+) {
+  const which = opts.process ?? 'backend';
   const since = names.map((_, i) => backend(i).lineCount);
   const writers = startWriters(names.map((_, i) => i));
   let killed: { member: number; line: string };
   try {
     killed = await trigger(since);
-    await cluster.kill(killed.member, 'backend');
+    await cluster.kill(killed.member, which);
   } finally {
     await writers.stop();
   }
@@ -199,7 +193,12 @@ async function killMidCut(t: { diagnostic(msg: string): void }, label: string, t
   await waitUntil(() => others.every((i) => whileDown.done[i]! >= putsWhileDown), 120_000, 'writes through the others while it is down');
   await whileDown.stop();
   const restartedAt = backend(killed.member).lineCount;
-  await backend(killed.member).restart();
+  await cluster.member(killed.member).node.processes[which].restart();
+  if (which === 'persister') {
+    // Its backend either rides the outage out (its appends retried) or exits (§6a): a write through it answered, or a restart.
+    await waitUntil(async () => !backend(killed.member).running || (await put(killed.member)), 60_000, 'the backend answers again or has exited');
+    if (!backend(killed.member).running) await backend(killed.member).restart();
+  }
   const restarted = Date.now();
   const { lineage, state } = await converge(opts.convergeMs ?? 150_000).catch(async (err: unknown) => {
     // What each member's cut did, to see where it stopped.
@@ -211,7 +210,7 @@ async function killMidCut(t: { diagnostic(msg: string): void }, label: string, t
   assertOutcome(state, label);
   // How the restarted member came to the decided cut, if it did: its acceptor's own prepare, a voter's answer, a decision sent.
   const after = linesSince(killed.member, restartedAt).filter((l) => /proposing a history cut|no cut decision heard|cut decided|cut chosen|switched to a cut/.test(l)).map((l) => (JSON.parse(l) as { msg: string }).msg);
-  t.diagnostic(`${label}: ${names[killed.member]} killed at cut ${String(atKill)}; after its restart every member on cut ${lineage.cut} (${lineage.lineage.slice(0, 12) || 'original'}) with one state in ${convergedMs} ms; ${state.size} keys; the restarted member logged: ${after.join(' / ') || 'nothing of a cut'}`);
+  t.diagnostic(`${label}: ${names[killed.member]}'s ${which} killed at cut ${String(atKill)}; after its restart every member on cut ${lineage.cut} (${lineage.lineage.slice(0, 12) || 'original'}) with one state in ${convergedMs} ms; ${state.size} keys; the restarted member logged: ${after.join(' / ') || 'nothing of a cut'}`);
   return { killed: killed.member, cutAtKill: Number(atKill), lineage };
 }
 
@@ -226,6 +225,12 @@ describe('a coordinated cut interrupted by SIGKILL completes everywhere or nowhe
     assert.ok(lineage.cut >= cutAtKill, `the decided cut ${cutAtKill} completed everywhere (now on cut ${lineage.cut})`);
   });
 
+  test("a member's persister killed once its backend's base is built, before the switch's append", { timeout: 300_000 }, async (t) => {
+    const { lineage, cutAtKill } = await killMidCut(t, 'persister killed with the base built', (since) => firstToLog([0], 'cut base built', since, 150_000), { process: 'persister' });
+    assert.ok(lineage.cut >= cutAtKill, `the decided cut ${cutAtKill} completed everywhere (now on cut ${lineage.cut})`);
+  });
+
+  // Last: the outcome it cannot handle yet leaves a laggard behind.
   test('the proposer\'s backend killed right after it proposed', { timeout: 300_000 }, async (t) => {
     // Completed or abandoned: either is one lineage everywhere, which converge() requires.
     try {

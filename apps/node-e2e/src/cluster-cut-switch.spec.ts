@@ -15,10 +15,10 @@ import { createHash } from 'node:crypto';
 import { Etcd3 } from 'etcd3';
 import type { IKeyValue, Watcher } from 'etcd3';
 import pg from 'pg';
-import { startCluster, waitUntil } from '@eckd/testing';
+import { waitUntil } from '@eckd/testing';
 import type { Cluster } from '@eckd/testing';
+import { cutClusterNames as names, startCutCluster } from './cut-cluster.js';
 
-const names = ['node1', 'node2', 'node3'];
 const sharedKeys = 20;
 /** puts per member per round; a round is repeated until every member has switched */
 const putsPerRound = 600;
@@ -37,17 +37,7 @@ const seen: { key: string; value: string; revision: number }[][] = names.map(() 
 const acked: { key: string; value: string }[][] = names.map(() => []);
 
 before(async () => {
-  cluster = await startCluster({
-    nodes: names.length,
-    jetstream: false,
-    nodeEnv: () => ({
-      ECKD_INITIAL_CLUSTER: names.join(','),
-      ECKD_REBASE_OPS: '3000',
-      ECKD_REBASE_OPS_PER_KEY: '1',
-      ECKD_CUT_WITH_PEERS: 'true',
-      ECKD_CUT_LAGGARD_HOLD_MS: '20000',
-    }),
-  });
+  cluster = await startCutCluster();
   clients = cluster.members.map((m) => new Etcd3({ hosts: `http://${m.endpoints[0]!}` }));
   watchers = await Promise.all(clients.map((c) => c.watch().prefix('cut/').create()));
   watchers.forEach((w, i) => w.on('put', (kv: IKeyValue) => seen[i]!.push({ key: kv.key.toString(), value: kv.value.toString(), revision: Number(kv.mod_revision) })));
