@@ -92,7 +92,7 @@ export class CutProposer {
     for (const wake of [...this.#wakers]) wake();
   }
 
-  /** Ends the current calls after their round in flight. */
+  /** Ends the running calls: a phase or pause in flight ends at once, none starts. */
   stop(): void {
     this.#stopped = true;
     for (const wake of [...this.#wakers]) wake();
