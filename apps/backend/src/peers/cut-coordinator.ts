@@ -75,6 +75,9 @@ export class CutCoordinator {
   #translations: { from: PeerMember; changes: Uint8Array[] }[] = [];
   /** the lineage let go, whose stored changes the next append drops (AppendRequest.drop_lineage; wire form) */
   #toDrop: string | undefined;
+  /** per peer (member id): when it was last heard on this member's lineage; a peer silent past the hold is left out of the floor */
+  readonly #lastHeardMs = new Map<string, number>();
+  readonly #startedMs: number;
   /** the decision waits for H: logged once */
   #waitLogged = false;
   #stopped = false;
@@ -82,6 +85,7 @@ export class CutCoordinator {
   constructor(opts: CutCoordinatorOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? Date.now;
+    this.#startedMs = this.#now();
   }
 
   /** A decision heard (the acceptor's `onDecided`, or this member's proposer): the next cut of this member's lineage is followed, anything else ignored. */
@@ -123,6 +127,7 @@ export class CutCoordinator {
   /** A peer was heard on this member's current lineage. */
   heard(from: PeerMember): void {
     this.#kept?.heard.add(from.id);
+    this.#lastHeardMs.set(from.id, this.#now());
   }
 
   /**
@@ -201,9 +206,12 @@ export class CutCoordinator {
   #propose(): void {
     const { state, self, proposer, log } = this.#opts;
     const lineage = state.doc.lineage();
-    const proposal: CutProposal = { lineage: lineage.id, cut: String(lineage.cut + 1), heads: state.doc.heads(), floor_excluded: [], proposer: self.id };
+    // Members not heard on this lineage for the hold (since this backend started, if never) no longer hold tombstones (§8.10, 5).
+    const now = this.#now();
+    const silent = this.#opts.peers().filter((p) => now - (this.#lastHeardMs.get(p.id) ?? this.#startedMs) >= this.#opts.laggardHoldMs);
+    const proposal: CutProposal = { lineage: lineage.id, cut: String(lineage.cut + 1), heads: state.doc.heads(), floor_excluded: silent.map((p) => p.id), proposer: self.id };
     this.#proposing = true;
-    log.info('proposing a history cut', { lineage: lineage.id, cut: proposal.cut, ops: state.doc.opCount(), heads: proposal.heads.length });
+    log.info('proposing a history cut', { lineage: lineage.id, cut: proposal.cut, ops: state.doc.opCount(), heads: proposal.heads.length, floorExcluded: silent.map((p) => p.name) });
     proposer.propose(proposal).then(
       (outcome) => {
         proposalsTotal.add(1, { outcome: outcome.chosen ? 'chosen' : 'none' });
