@@ -1,7 +1,9 @@
 // An acceptor's own prepare when no decision comes (docs/ARCHITECTURE.md
 // §8.10, 1): a voter that accepted a value of its lineage's next cut and
-// hears no decision within a jittered round timeout (the proposer was killed,
-// or its `decided` lost) runs the proposer itself with that value. A higher
+// hears no decision (the proposer was killed,
+// or its `decided` lost) runs the proposer itself with that value. It waits
+// two round timeouts (×[1, 2)): a live proposer may still be in its accept
+// phase when this voter accepted, and then announces, each up to one. A higher
 // ballot's promises give back any value a majority may have chosen, so the
 // call completes that one, never another; a voter that knows the decision
 // answers with it and the call ends at once. Also after a restart whose
@@ -18,7 +20,7 @@ export interface CutDecisionWaitOptions {
   decision: (lineage: string, cut: string) => CutProposal | undefined;
   /** Whether a proposal is of this member's lineage's next cut (a member that moved on lets it be). */
   isNextCut: (proposal: CutProposal) => boolean;
-  /** ECKD_CUT_ROUND_TIMEOUT_MS, jittered ×[1, 2) */
+  /** ECKD_CUT_ROUND_TIMEOUT_MS: the wait is twice it, jittered ×[1, 2) */
   roundTimeoutMs: number;
   log: Logger;
   /** [0, 1): the jitter */
@@ -41,7 +43,7 @@ export class CutDecisionWait {
   accepted(proposal: CutProposal): void {
     const key = keyOf(proposal);
     if (this.#stopped || this.#timers.has(key) || !this.#opts.isNextCut(proposal) || this.#opts.decision(proposal.lineage, proposal.cut)) return;
-    const delay = this.#opts.roundTimeoutMs * (1 + (this.#opts.random ?? Math.random)());
+    const delay = 2 * this.#opts.roundTimeoutMs * (1 + (this.#opts.random ?? Math.random)());
     this.#timers.set(
       key,
       setTimeout(() => {

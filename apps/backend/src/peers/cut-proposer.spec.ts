@@ -172,7 +172,7 @@ describe('cut proposer', () => {
     const [first] = c.proposals;
     try {
       await acceptedBy(c, one, [one, two], first!);
-      // Killed before it told anyone: two (and one, were it up) waits a jittered round timeout, then prepares.
+      // Killed before it told anyone: two (and one, were it up) waits two round timeouts (jittered), then prepares.
       c.at(one).stop();
       await waitUntil(() => [two, three, learner].every((m) => c.at(m).decided.length > 0), 30_000, 'the decision at every member that is up');
       for (const m of [two, three, learner]) assert.deepEqual(c.at(m).decided, [first], `${m.name} heard the accepted value`);
