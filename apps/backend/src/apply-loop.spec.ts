@@ -320,6 +320,7 @@ describe('apply loop: pipelined appends', () => {
       whenAppended: (change) => () => done.push(change ? 'with a change' : 'nothing stored'),
       afterStored: () => undefined,
       cutAcceptorToStore: () => undefined,
+      lineageToDrop: () => undefined,
       batchApplied: () => undefined,
       switchDue: () => false,
       switchAt: () => Promise.resolve(undefined),
@@ -337,15 +338,17 @@ describe('apply loop: pipelined appends', () => {
     assert.deepEqual(done, ['with a change', 'nothing stored']);
   });
 
-  test("a voter's state in the cut agreement is appended by a batch with nothing else; its acceptor hears so only once that append committed", async () => {
+  test("a voter's state in the cut agreement, and a lineage let go, are appended by a batch with nothing else; the acceptor hears so only once that append committed", async () => {
     const { hold, release } = holds();
     const carried: unknown[] = [];
+    const dropped: unknown[] = [];
     const state = { lineage: 'a'.repeat(64), cut: '1', promised: { round: '2', member: '7' }, accepted: null };
     let waiting: typeof state | undefined;
+    let dropping: string | undefined;
     let persisted = false;
     let applied = 0;
     const peers: BatchPeers = {
-      hasWork: () => waiting !== undefined,
+      hasWork: () => waiting !== undefined || dropping !== undefined,
       beforeProposals: () => [],
       originOf: (s) => ({ member: 1n, revision: BigInt(s.store.revision) }),
       syncStatesToStore: () => [],
@@ -356,6 +359,11 @@ describe('apply loop: pipelined appends', () => {
         waiting = undefined;
         return taken && { state: taken, settle: (stored) => void stored.then(() => (persisted = true)) };
       },
+      lineageToDrop: () => {
+        const taken = dropping;
+        dropping = undefined;
+        return taken;
+      },
       batchApplied: () => void applied++,
       switchDue: () => false,
       switchAt: () => Promise.resolve(undefined),
@@ -363,6 +371,7 @@ describe('apply loop: pipelined appends', () => {
     const { loop, appends } = loopOverMemory({
       hold: (append) => {
         carried.push(append.cut_acceptor);
+        dropped.push(append.drop_lineage);
         return hold(append);
       },
       peers,
@@ -377,5 +386,13 @@ describe('apply loop: pipelined appends', () => {
     await settle();
     assert.equal(persisted, true);
     assert.deepEqual(appends, [1], 'stored in the append chain, no revision of its own');
+
+    // A lineage let go after a cut (§8.10, 5): its drop is appended alone too.
+    dropping = '';
+    loop.wake();
+    await settle();
+    assert.deepEqual(carried.map((c) => c ?? undefined), [state, undefined], 'a second append');
+    assert.deepEqual(appends, [1, 1], 'no revision of its own either');
+    assert.deepEqual(dropped.map((d) => d ?? undefined), [undefined, { lineage: '' }], 'the original lineage (empty on the wire) is named');
   });
 });

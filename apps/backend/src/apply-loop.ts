@@ -231,9 +231,9 @@ export class ApplyLoop {
   #commit(batch: Batch): void {
     // Anything that changed state (revisions, a compaction, a lease grant or
     // revoke in the document) is durable before anyone hears of it.
-    // A voter's state in the cut agreement is stored even by a batch with nothing else: its acceptor answers only once it is (§8.10).
+    // A voter's state in the cut agreement, or a lineage let go, is stored even by a batch with nothing else (§8.10).
     const changed =
-      batch.patches.length > 0 || batch.compactRevision !== undefined || batch.change !== undefined || batch.peerChanges.length > 0 || batch.peerSyncStates.length > 0 || batch.cutAcceptor !== undefined || batch.rebase !== undefined;
+      batch.patches.length > 0 || batch.compactRevision !== undefined || batch.change !== undefined || batch.peerChanges.length > 0 || batch.peerSyncStates.length > 0 || batch.cutAcceptor !== undefined || batch.rebase !== undefined || batch.dropLineage !== undefined;
     // Encoded now: the compact revision is this batch's, not a later one's.
     const patchBatch = codecs.patchBatch.encode({ patches: batch.patches, identity: this.#opts.identity, compact_revision: this.#opts.state.store.compactRevision });
     const peerChanges = batch.peerChanges;
@@ -312,6 +312,7 @@ function appendContentOf(batch: Batch, patchBatch: Uint8Array): AppendContent {
     peer_sync_states: batch.peerSyncStates,
     lineage: batch.lineage,
     cut_acceptor: batch.cutAcceptor?.state,
+    drop_lineage: batch.dropLineage !== undefined ? { lineage: batch.dropLineage } : undefined,
   };
 }
 

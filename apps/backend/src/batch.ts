@@ -55,6 +55,8 @@ export interface Batch extends BatchEffects {
   whenAppended?: () => void;
   /** with peers: a voter's state in the cut agreement, stored by this batch's append (§8.10); its acceptor answers once that committed */
   cutAcceptor?: CutAcceptorToStore;
+  /** with peers: a lineage let go after a cut, whose stored changes this batch's append drops (§8.10, 5) */
+  dropLineage?: string;
 }
 
 type Proposal = ProposeRequest['proposals'][number];
@@ -72,7 +74,8 @@ export function evaluateBatch(state: NodeState, items: QueuedProposal[], limits:
   const whenAppended = peers?.whenAppended(change, state.store.revision);
   const lineage = lineageIdOnWire(state.doc.lineage());
   const cutAcceptor = peers?.cutAcceptorToStore();
-  return { items, replies, change, baseRevision, peerChanges, peerSyncStates: peers?.syncStatesToStore() ?? [], whenAppended, lineage, cutAcceptor, ...effects };
+  const dropLineage = peers?.lineageToDrop();
+  return { items, replies, change, baseRevision, peerChanges, peerSyncStates: peers?.syncStatesToStore() ?? [], whenAppended, lineage, cutAcceptor, dropLineage, ...effects };
 }
 
 /**

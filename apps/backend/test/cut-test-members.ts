@@ -14,6 +14,7 @@ import { builtAppMain, createTestDatabase, isReadyLine, randomHex, repoRoot, sta
 import type { NatsServer, ProcessHandle, TestDatabase } from '@eckd/testing';
 import { nodeIdentity } from '../src/identity.js';
 import { CutAcceptor } from '../src/peers/cut-acceptor.js';
+import { CutDecisionWait } from '../src/peers/cut-decision-wait.js';
 import { CutLink } from '../src/peers/cut-link.js';
 import { CutProposer } from '../src/peers/cut-proposer.js';
 import type { CutAgreementLimits } from '../src/peers/cut-proposer.js';
@@ -78,7 +79,18 @@ export class CutTestCluster {
    * cluster. A voter's acceptor starts from what its persister's load returns,
    * as after a backend restart.
    */
-  async member(name: string, opts: { all: readonly PeerMember[]; voters: readonly PeerMember[]; lineage: Lineage; limits: CutAgreementLimits; learner?: boolean }): Promise<CutTestMember> {
+  async member(
+    name: string,
+    opts: {
+      all: readonly PeerMember[];
+      voters: readonly PeerMember[];
+      lineage: Lineage;
+      limits: CutAgreementLimits;
+      learner?: boolean;
+      /** runs a prepare itself for a value it accepted when no decision comes, as CutAgreement does (cut-decision-wait.ts) */
+      ownPrepare?: boolean;
+    },
+  ): Promise<CutTestMember> {
     const self = opts.all.find((m) => m.name === name)!;
     const nc = await connect({ servers: this.#server.url });
     this.#connections.push(nc);
@@ -97,15 +109,35 @@ export class CutTestCluster {
       persist: opts.learner ? () => Promise.reject(new Error('a learner persists no vote')) : (state) => this.#persist(name, loaded.fencingEpoch, messenger, state),
       roundTimeoutMs: opts.limits.roundTimeoutMs,
       stored: loaded.states,
-      onDecided: (proposal) => decided.push(proposal),
+      // Wired as CutAgreement wires them.
+      onDecided: (proposal) => {
+        proposer.heard(proposal);
+        wait?.decided(proposal);
+        decided.push(proposal);
+      },
+      onAccepted: (proposal) => wait?.accepted(proposal),
       log: this.#log,
     });
     const link = new CutLink({ messenger, subjects, identity, self, link: peerLink, lineage: () => opts.lineage, acceptor, log: this.#log });
-    const proposer = new CutProposer({ self, voters: () => opts.voters, members: () => opts.all, ask: (to, step, timeoutMs) => link.ask(to, step, timeoutMs), limits: opts.limits, log: this.#log });
+    const proposer = new CutProposer({
+      self,
+      voters: () => opts.voters,
+      members: () => opts.all,
+      ask: (to, step, timeoutMs) => link.ask(to, step, timeoutMs),
+      learned: (proposal) => acceptor.decided(proposal),
+      limits: opts.limits,
+      log: this.#log,
+    });
+    const isNextCut = (p: CutProposal) => p.lineage === opts.lineage.id && Number(p.cut) === opts.lineage.cut + 1;
+    const wait = opts.ownPrepare
+      ? new CutDecisionWait({ proposer, decision: (lineage, cut) => acceptor.decision(lineage, cut), isNextCut, roundTimeoutMs: opts.limits.roundTimeoutMs, log: this.#log })
+      : undefined;
     peerLink.start(() => undefined);
     link.start();
+    for (const state of loaded.states) if (state.accepted?.proposal) wait?.accepted(state.accepted.proposal);
     await nc.flush();
     const stop = () => {
+      wait?.stop();
       link.stop();
       peerLink.stop();
       proposer.stop();

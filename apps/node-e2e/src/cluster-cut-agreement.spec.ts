@@ -5,7 +5,9 @@
 // under a ballot not below its promise and only once it holds the cut point
 // H (waiting ECKD_CUT_ROUND_TIMEOUT_MS for it), stores its state in its own
 // Postgres before it answers, and keeps it across a SIGKILL of its backend.
-// No member proposes yet: a member with peers still never cuts.
+// No member proposes a value of its own (ECKD_CUT_WITH_PEERS is off); the
+// values the spec had voters accept, never decided by it, are completed by
+// the voters' own prepare and every member switches to that cut.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -108,6 +110,8 @@ async function storedStates(i: number): Promise<{ lineage: string; cut: string; 
 
 describe('the cut agreement in the backend', () => {
   let held: CutProposal;
+  /** the value node2 accepts once H arrives */
+  let arriving: CutProposal | undefined;
 
   test('a voter promises, refuses a lower ballot with its promise, accepts under a ballot not below it once it holds H, and stores its state in its Postgres', async () => {
     held = proposalOf(await headsAfterPut(0, 0, 'agree/held'), 'node2');
@@ -157,7 +161,7 @@ describe('the cut agreement in the backend', () => {
     // node2 is cut off while node3 writes: H is node3's heads, which node2 gets only once the routes are back.
     await cluster.partition([[1], [0, 2]]);
     try {
-      const arriving = proposalOf(await headsAfterPut(2, 2, 'agree/arriving'), 'node3');
+      arriving = proposalOf(await headsAfterPut(2, 2, 'agree/arriving'), 'node3');
       let answered = false;
       const answer = accept(1, 'node3', ballot(2, 'node3'), arriving).finally(() => (answered = true));
       await new Promise((r) => setTimeout(r, 300));
@@ -172,11 +176,21 @@ describe('the cut agreement in the backend', () => {
     assert.deepEqual((await storedStates(1)).map((s) => [s.lineage, s.cut, s.promised_round, s.promised_member]), [[originalLineage, '1', '2', ids['node3']]]);
   });
 
-  test('no member cuts: every member stays on the original lineage', async () => {
-    for (let i = 0; i < names.length; i++) {
+  // No member proposes a value of its own (ECKD_CUT_WITH_PEERS is off), but the values the spec had voters accept are never
+  // decided by the spec: the voters run a prepare themselves a round timeout or two later (§8.10, 1) and complete one of them.
+  test('a value voters accepted without a decision is completed by their own prepare: every member switches to that cut', async () => {
+    let replies: CutReply[] = [];
+    let n = 0;
+    await waitUntil(async () => {
       // Asked by another member: a member does not ask itself over NATS.
-      const status = await ask(i, names[(i + 1) % names.length]!, { op: 'status', status: {} });
-      assert.deepEqual([status.lineage, status.cut, status.decided ?? null], ['', '0', null], names[i]);
-    }
+      replies = await Promise.all(names.map((_, i) => ask(i, names[(i + 1) % names.length]!, { op: 'status', status: {} })));
+      if (replies.every((r) => String(r.cut) === '1') && new Set(replies.map((r) => r.lineage)).size === 1) return true;
+      // A built switch waits for a batch with revisions.
+      await Promise.all(clients.map((c, i) => c.put(`agree/after/${names[i]!}/${n++}`).value('v')));
+      return false;
+    }, 60_000, 'every member on cut 1');
+    const decided = replies.map((r) => r.decided?.heads);
+    assert.ok([held, arriving].some((v) => v && JSON.stringify(decided[0]) === JSON.stringify(v.heads)), 'the value decided is one a voter accepted');
+    for (const [i, heads] of decided.entries()) assert.deepEqual(heads, decided[0], `${names[i]} heard the same decision`);
   });
 });

@@ -7,17 +7,18 @@
 // lineage with the same keys and values, every acknowledged write is there,
 // and a watch started before the cut on each member sees each write at most
 // once (every write made through that member exactly once), in revision
-// order: the switch itself makes no event.
+// order: the switch itself makes no event. Once each member lets the old
+// lineage go, its stored changes and snapshots leave that member's Postgres.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Etcd3 } from 'etcd3';
 import type { IKeyValue, Watcher } from 'etcd3';
 import pg from 'pg';
-import { startCluster, waitUntil } from '@eckd/testing';
+import { waitUntil } from '@eckd/testing';
 import type { Cluster } from '@eckd/testing';
+import { cutClusterNames as names, startCutCluster } from './cut-cluster.js';
 
-const names = ['node1', 'node2', 'node3'];
 const sharedKeys = 20;
 /** puts per member per round; a round is repeated until every member has switched */
 const putsPerRound = 600;
@@ -36,17 +37,7 @@ const seen: { key: string; value: string; revision: number }[][] = names.map(() 
 const acked: { key: string; value: string }[][] = names.map(() => []);
 
 before(async () => {
-  cluster = await startCluster({
-    nodes: names.length,
-    jetstream: false,
-    nodeEnv: () => ({
-      ECKD_INITIAL_CLUSTER: names.join(','),
-      ECKD_REBASE_OPS: '3000',
-      ECKD_REBASE_OPS_PER_KEY: '1',
-      ECKD_CUT_WITH_PEERS: 'true',
-      ECKD_CUT_LAGGARD_HOLD_MS: '20000',
-    }),
-  });
+  cluster = await startCutCluster();
   clients = cluster.members.map((m) => new Etcd3({ hosts: `http://${m.endpoints[0]!}` }));
   watchers = await Promise.all(clients.map((c) => c.watch().prefix('cut/').create()));
   watchers.forEach((w, i) => w.on('put', (kv: IKeyValue) => seen[i]!.push({ key: kv.key.toString(), value: kv.value.toString(), revision: Number(kv.mod_revision) })));
@@ -92,6 +83,18 @@ async function snapshotLineage(member: number): Promise<{ lineage: string | null
     const { rows } = await db.query<{ lineage: string | null }>('select lineage from eckd_snapshots order by through_revision desc limit 1');
     const cuts = await db.query<{ n: string }>('select count(*) as n from eckd_cut');
     return { lineage: rows[0]?.lineage ?? null, cuts: Number(cuts.rows[0]!.n) };
+  } finally {
+    await db.end();
+  }
+}
+
+/** Member i's stored changes and snapshots of the original lineage (stored as ''). */
+async function originalRows(member: number): Promise<number> {
+  const db = new pg.Client({ connectionString: cluster.member(member).database.url });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ n: string }>("select (select count(*) from eckd_changes where lineage = '') + (select count(*) from eckd_snapshots where lineage = '') as n");
+    return Number(rows[0]!.n);
   } finally {
     await db.end();
   }
@@ -164,6 +167,14 @@ describe('coordinated history cut among members that are all up', () => {
       const letGo = JSON.parse(backendLines(i).find((l) => l.includes('old lineage let go'))!) as { notHeard: string[] };
       assert.deepEqual(letGo.notHeard, [], `${names[i]} heard every member on the new lineage`);
     }
+    // Let go, the original lineage's stored changes and snapshots leave each member's Postgres (AppendRequest.drop_lineage, §8.10, 5): a
+    // batch after the release carries the drop, so a few more writes.
+    await waitUntil(async () => {
+      const left = await Promise.all(names.map((_, i) => originalRows(i)));
+      if (left.every((n) => n === 0)) return true;
+      await Promise.all(names.map((_, i) => writeRound(i, round++, settlePuts)));
+      return false;
+    }, 30_000, "the original lineage's rows dropped on every member");
     t.diagnostic(`${roundsToSwitch} rounds of ${putsPerRound} puts per member until every member switched, ${round - roundsToSwitch} smaller ones after; cut, switch and checks in ${Date.now() - started} ms`);
 
     // Nothing refused as a duplicate sequence or for missing dependencies.

@@ -161,4 +161,25 @@ describe('cut acceptor', () => {
     await waitUntil(() => behind.peerLink.lineage.notices.received === 1, 5_000, 'the CutNotice at the older member');
     for (const m of [voter, behind]) m.stop();
   });
+
+  test('a voter that knows a cut\'s decision answers a prepare or an accept about it with the decision, also once it moved on to the new lineage', async () => {
+    const older: Lineage = freshLineage();
+    const value = proposalOf(older, [hash()], three);
+    const newer: Lineage = { id: randomHex(32), cut: 1 };
+    const asker = await cluster.member('node2', { all, voters, lineage: older, limits });
+    // node1 on the same lineage, knowing the decision; then as it is after its switch, still knowing it (kept in memory).
+    for (const lineage of [older, newer]) {
+      const voter = await cluster.member('node1', { all, voters, lineage, limits });
+      voter.held.add(value.heads[0]!);
+      voter.acceptor.decided(value);
+      const promise = await prepare(asker, one, older, ballot(7, two));
+      assert.deepEqual([promise.ok, promise.decided], [false, value], `a prepare on ${lineage === older ? 'the same' : 'the new'} lineage`);
+      const acceptance = await accept(asker, one, ballot(7, two), proposalOf(older, [hash()], two));
+      assert.deepEqual([acceptance.ok, acceptance.decided], [false, value]);
+      assert.equal(voter.acceptor.state(older.id, 1), undefined, 'nothing promised or accepted');
+      assert.equal(voter.peerLink.lineage.dropped.older, 0, 'answered, not gated');
+      voter.stop();
+    }
+    asker.stop();
+  });
 });

@@ -32,6 +32,8 @@ export interface CutAcceptorOptions {
   recorded?: CutProposal;
   /** A decision heard (`decided`), once per cut: what the switch acts on (§8.10, 4; cut-coordinator.ts). */
   onDecided?: (proposal: CutProposal) => void;
+  /** A proposal accepted (and persisted): the agreement waits for its decision, and runs a prepare itself if none comes (cut-agreement.ts). */
+  onAccepted?: (proposal: CutProposal) => void;
   log: Logger;
 }
 
@@ -62,14 +64,14 @@ export class CutAcceptor {
     return this.#states.get(keyOf(lineage, cut));
   }
 
-  /** The decision heard for one cut, if any. */
+  /** The decision heard for one cut, if any: the one lookup every answer about a decided cut reads. */
   decision(lineage: string, cut: string | number): CutProposal | undefined {
     return this.#decided.get(keyOf(lineage, cut));
   }
 
   /** Phase 1: promise `ballot` unless a higher one was promised; answers what was accepted before. */
   prepare(from: string, lineage: string, cut: string, ballot: CutBallot): Promise<CutAnswer> {
-    const refusal = this.#refusal(from, ballot);
+    const refusal = this.#alreadyDecided(lineage, cut) ?? this.#refusal(from, ballot);
     if (refusal) return Promise.resolve(refusal);
     return this.#serially(async () => {
       const state = this.state(lineage, cut);
@@ -81,7 +83,7 @@ export class CutAcceptor {
 
   /** Phase 2: accept `proposal` under `ballot` unless a higher ballot was promised, once this member holds H. */
   async accept(from: string, ballot: CutBallot, proposal: CutProposal): Promise<CutAnswer> {
-    const refusal = this.#refusal(from, ballot) ?? this.#lowerThanPromised(proposal, ballot);
+    const refusal = this.#alreadyDecided(proposal.lineage, proposal.cut) ?? this.#refusal(from, ballot) ?? this.#lowerThanPromised(proposal, ballot);
     if (refusal) return refusal;
     if (!(await this.#heldWithin(proposal.heads))) {
       this.#opts.log.warn('cut proposal refused: its cut point is not held', { lineage: proposal.lineage, cut: proposal.cut, heads: proposal.heads.length, waitedMs: this.#opts.roundTimeoutMs });
@@ -89,9 +91,11 @@ export class CutAcceptor {
     }
     return this.#serially(async () => {
       // A higher prepare may have come while it waited for H.
-      const late = this.#lowerThanPromised(proposal, ballot);
+      const late = this.#alreadyDecided(proposal.lineage, proposal.cut) ?? this.#lowerThanPromised(proposal, ballot);
       if (late) return late;
-      return this.#store({ lineage: proposal.lineage, cut: proposal.cut, promised: ballot, accepted: { ballot, proposal } });
+      const answer = await this.#store({ lineage: proposal.lineage, cut: proposal.cut, promised: ballot, accepted: { ballot, proposal } });
+      if (answer.ok) this.#opts.onAccepted?.(proposal);
+      return answer;
     });
   }
 
@@ -127,6 +131,12 @@ export class CutAcceptor {
     if (!this.#opts.isVoter()) return { ok: false, error: unknownWireError(new Error('cut: this member is not a voter')) };
     if (String(ballot.member) !== String(from)) return { ok: false, error: unknownWireError(new Error(`cut: ballot of member ${String(ballot.member)} sent by ${from}`)) };
     return undefined;
+  }
+
+  /** A cut already decided is answered with its decision: the proposer ends its call with it instead of running rounds out. */
+  #alreadyDecided(lineage: string, cut: string): CutAnswer | undefined {
+    const decided = this.decision(lineage, cut);
+    return decided ? { ...this.#refused(this.state(lineage, cut)), decided } : undefined;
   }
 
   #lowerThanPromised(proposal: CutProposal, ballot: CutBallot): CutAnswer | undefined {

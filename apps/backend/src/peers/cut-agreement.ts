@@ -2,11 +2,14 @@
 // §8.10, 1; wiring step 3b): this member's acceptor, restored from the load,
 // answering on the `cut` subject behind the peer checks; its states carried
 // by the apply loop's next append; and its proposer, which a due batch calls
-// when ECKD_CUT_WITH_PEERS is on (cut-coordinator.ts).
+// when ECKD_CUT_WITH_PEERS is on (cut-coordinator.ts), and which this member
+// calls itself with a value it accepted when no decision comes
+// (cut-decision-wait.ts).
 import type { ClusterSubjects, CutAcceptorState, CutProposal, NodeIdentity } from '@eckd/change-codec';
 import type { Logger, Messenger } from '@eckd/service-kit';
 import type { NodeState } from '../write-application.js';
 import { CutAcceptor } from './cut-acceptor.js';
+import { CutDecisionWait } from './cut-decision-wait.js';
 import { CutLink } from './cut-link.js';
 import { CutProposer } from './cut-proposer.js';
 import type { CutAgreementLimits } from './cut-proposer.js';
@@ -61,6 +64,8 @@ export class CutAgreement {
    */
   readonly #toStore = new Map<string, { state: CutAcceptorState; waiters: Waiter[] }>();
   readonly #opts: CutAgreementOptions;
+  /** an accepted value without a decision: this member runs a prepare itself (§8.10, 1) */
+  readonly #decisionWait: CutDecisionWait;
 
   constructor(opts: CutAgreementOptions) {
     this.#opts = opts;
@@ -76,7 +81,12 @@ export class CutAgreement {
       roundTimeoutMs: opts.limits.roundTimeoutMs,
       stored: opts.stored,
       recorded: opts.recorded,
-      onDecided: opts.onDecided,
+      onDecided: (proposal) => {
+        this.proposer.heard(proposal);
+        this.#decisionWait.decided(proposal);
+        opts.onDecided?.(proposal);
+      },
+      onAccepted: (proposal) => this.#decisionWait.accepted(proposal),
       log: opts.log,
     });
     this.link = new CutLink({
@@ -95,16 +105,30 @@ export class CutAgreement {
       voters: () => named().filter((m) => !m.learner),
       members: named,
       ask: (to, step, timeoutMs) => this.link.ask(to, step, timeoutMs),
+      learned: (proposal) => this.acceptor.decided(proposal),
       limits: opts.limits,
+      log: opts.log,
+    });
+    this.#decisionWait = new CutDecisionWait({
+      proposer: this.proposer,
+      decision: (lineage, cut) => this.acceptor.decision(lineage, cut),
+      isNextCut: (proposal) => {
+        const lineage = opts.state.doc.lineage();
+        return proposal.lineage === lineage.id && Number(proposal.cut) === lineage.cut + 1;
+      },
+      roundTimeoutMs: opts.limits.roundTimeoutMs,
       log: opts.log,
     });
   }
 
   start(): void {
     this.link.start();
+    // A restart between accepting and hearing the decision: the stored acceptance waits for it as a fresh one does.
+    for (const state of this.#opts.stored) if (state.accepted?.proposal) this.#decisionWait.accepted(state.accepted.proposal);
   }
 
   stop(): void {
+    this.#decisionWait.stop();
     this.link.stop();
     this.proposer.stop();
     this.acceptor.close();

@@ -15,8 +15,9 @@
 //   every member that is not removed has been heard on the new lineage or
 //   ECKD_CUT_LAGGARD_HOLD_MS passed: an old-lineage push is applied to the
 //   old document, translated, and the translation applied to the new one as
-//   a peer's change.
-import { AutomergeDocError } from '@eckd/automerge-doc';
+//   a peer's change; once let go, the next append drops its stored changes
+//   (AppendRequest.drop_lineage).
+import { AutomergeDocError, lineageIdOnWire } from '@eckd/automerge-doc';
 import type { KvDocument, Lineage } from '@eckd/automerge-doc';
 import type { CutProposal, Rebase } from '@eckd/change-codec';
 import type { Logger } from '@eckd/service-kit';
@@ -72,6 +73,11 @@ export class CutCoordinator {
   #kept: KeptLineage | undefined;
   /** translations of old-lineage pushes, to apply to the new document as peers' changes */
   #translations: { from: PeerMember; changes: Uint8Array[] }[] = [];
+  /** the lineage let go, whose stored changes the next append drops (AppendRequest.drop_lineage; wire form) */
+  #toDrop: string | undefined;
+  /** per peer (member id): when it was last heard on this member's lineage; a peer silent past the hold is left out of the floor */
+  readonly #lastHeardMs = new Map<string, number>();
+  readonly #startedMs: number;
   /** the decision waits for H: logged once */
   #waitLogged = false;
   #stopped = false;
@@ -79,6 +85,7 @@ export class CutCoordinator {
   constructor(opts: CutCoordinatorOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? Date.now;
+    this.#startedMs = this.#now();
   }
 
   /** A decision heard (the acceptor's `onDecided`, or this member's proposer): the next cut of this member's lineage is followed, anything else ignored. */
@@ -102,7 +109,14 @@ export class CutCoordinator {
    * until the next write). Not while H is missing: the loop would spin.
    */
   hasWork(): boolean {
-    return this.#translations.length > 0 || this.#switchStartable();
+    return this.#translations.length > 0 || this.#toDrop !== undefined || this.#switchStartable();
+  }
+
+  /** The lineage let go, for the batch being evaluated: its append drops that lineage's stored changes, snapshot and record (§8.10, 5). */
+  takeLineageToDrop(): string | undefined {
+    const lineage = this.#toDrop;
+    this.#toDrop = undefined;
+    return lineage;
   }
 
   /** The translations of old-lineage pushes that came back from the worker, for the batch being evaluated. */
@@ -113,6 +127,7 @@ export class CutCoordinator {
   /** A peer was heard on this member's current lineage. */
   heard(from: PeerMember): void {
     this.#kept?.heard.add(from.id);
+    this.#lastHeardMs.set(from.id, this.#now());
   }
 
   /**
@@ -204,9 +219,12 @@ export class CutCoordinator {
   #propose(): void {
     const { state, self, proposer, log } = this.#opts;
     const lineage = state.doc.lineage();
-    const proposal: CutProposal = { lineage: lineage.id, cut: String(lineage.cut + 1), heads: state.doc.heads(), floor_excluded: [], proposer: self.id };
+    // Members not heard on this lineage for the hold (since this backend started, if never) no longer hold tombstones (§8.10, 5).
+    const now = this.#now();
+    const silent = this.#opts.peers().filter((p) => now - (this.#lastHeardMs.get(p.id) ?? this.#startedMs) >= this.#opts.laggardHoldMs);
+    const proposal: CutProposal = { lineage: lineage.id, cut: String(lineage.cut + 1), heads: state.doc.heads(), floor_excluded: silent.map((p) => p.id), proposer: self.id };
     this.#proposing = true;
-    log.info('proposing a history cut', { lineage: lineage.id, cut: proposal.cut, ops: state.doc.opCount(), heads: proposal.heads.length });
+    log.info('proposing a history cut', { lineage: lineage.id, cut: proposal.cut, ops: state.doc.opCount(), heads: proposal.heads.length, floorExcluded: silent.map((p) => p.name) });
     proposer.propose(proposal).then(
       (outcome) => {
         proposalsTotal.add(1, { outcome: outcome.chosen ? 'chosen' : 'none' });
@@ -263,6 +281,8 @@ export class CutCoordinator {
     this.#translations = [];
     kept.previous.free();
     void kept.switch.release();
+    // The switch's append (earlier in the append chain) made the new lineage's snapshot the one a load reads.
+    this.#toDrop = lineageIdOnWire(kept.lineage);
     this.#opts.log.info('old lineage let go', { lineage: kept.lineage.id, cut: kept.lineage.cut, heldMs: held, notHeard: waiting.map((p) => p.name) });
   }
 }

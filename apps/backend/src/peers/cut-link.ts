@@ -5,7 +5,8 @@
 // a status question, by the lineage rule: a prepare, accept or decision is
 // about the next cut of the sender's lineage, so it passes only when that is
 // this member's lineage (lineage-gate.ts; an older sender is told by
-// CutNotice). Whatever is refused is answered `ok: false` with this member's
+// CutNotice), unless this member knows that cut's decision: then it is
+// answered with it (CutReply.decided). Whatever is refused is answered `ok: false` with this member's
 // lineage, so the asker does not wait out its timeout.
 import { lineageIdOnWire } from '@eckd/automerge-doc';
 import type { Lineage } from '@eckd/automerge-doc';
@@ -46,7 +47,9 @@ export class CutLink {
       let reply: CutReply;
       try {
         const request = decodeChecked(msg, cutCodecs.cutRequest, validators.cutRequest, log);
-        const from = this.#opts.link.admit(request.cluster_id, request.from, msg.subject, request.status ? undefined : stampOfRequest(request));
+        // A step about a cut this member knows decided (also one it has switched from) is answered with the decision, not gated.
+        const gated = !request.status && !this.#opts.acceptor.decision(request.lineage, String(request.cut));
+        const from = this.#opts.link.admit(request.cluster_id, request.from, msg.subject, gated ? stampOfRequest(request) : undefined);
         reply = this.#withLineage(from ? await this.#answer(request) : { ok: false });
       } catch (err) {
         // decodeChecked counted and logged it.

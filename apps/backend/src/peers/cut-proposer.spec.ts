@@ -10,6 +10,7 @@ import { randomHex, waitUntil } from '@eckd/testing';
 import { CutTestCluster, cutTestMembers } from '../../test/cut-test-members.js';
 import type { CutTestMember } from '../../test/cut-test-members.js';
 import { highestAccepted } from './cut-proposer.js';
+import type { CutAgreementLimits } from './cut-proposer.js';
 import type { PeerMember } from './peer-link.js';
 
 const log = createLogger('cut-proposer-spec', { level: 'error' });
@@ -30,17 +31,25 @@ const hash = () => randomHex(32);
 const proposalOf = (lineage: Lineage, proposer: PeerMember): CutProposal => ({ lineage: lineage.id, cut: String(lineage.cut + 1), heads: [hash()], floor_excluded: [], proposer: proposer.id });
 
 /** Every member of `all` on a fresh lineage, the voters holding every head of `values`. */
-async function members(values: (lineage: Lineage) => CutProposal[], only: readonly PeerMember[] = all) {
-  const lineage: Lineage = { id: hash(), cut: 0 };
+async function members(values: (lineage: Lineage) => CutProposal[], only: readonly PeerMember[] = all, opts: { limits?: CutAgreementLimits; ownPrepare?: boolean; lineage?: Lineage } = {}) {
+  const lineage: Lineage = opts.lineage ?? { id: hash(), cut: 0 };
   const proposals = values(lineage);
   const started = new Map<string, CutTestMember>();
   for (const m of only) {
-    const member = await cluster.member(m.name, { all, voters, lineage, limits, learner: m === learner });
+    const member = await cluster.member(m.name, { all, voters, lineage, limits: opts.limits ?? limits, learner: m === learner, ownPrepare: opts.ownPrepare });
     for (const p of proposals) for (const h of p.heads) member.held.add(h);
     started.set(m.name, member);
   }
   const stop = () => started.forEach((m) => m.stop());
   return { lineage, proposals, at: (m: PeerMember) => started.get(m.name)!, stop };
+}
+
+/** `asker` prepares and gets acceptances for `value` (round 1) from `acceptors`, and tells no one: a proposer killed then. */
+async function acceptedBy(c: Awaited<ReturnType<typeof members>>, asker: PeerMember, acceptors: readonly PeerMember[], value: CutProposal) {
+  const ballot = { round: '1', member: asker.id };
+  const step = { lineage: c.lineage.id, cut: '1' };
+  for (const v of acceptors) assert.equal((await c.at(asker).link.ask(v, { ...step, op: 'prepare', prepare: { ballot } }, 5_000)).ok, true);
+  for (const v of acceptors) assert.equal((await c.at(asker).link.ask(v, { ...step, op: 'accept', accept: { ballot, proposal: value } }, 5_000)).ok, true);
 }
 
 describe('cut proposer', () => {
@@ -115,5 +124,76 @@ describe('cut proposer', () => {
     // One round: the higher member id.
     const higher = BigInt(one.id) > BigInt(two.id) ? a : b;
     assert.deepEqual(highestAccepted([accepted('4', one, a), accepted('4', two, b)])?.proposal, higher);
+  });
+
+  test('a voter that knows the decision answers with it: another proposer\'s call ends with that value in its first round', async () => {
+    const c = await members((lineage) => [proposalOf(lineage, one), proposalOf(lineage, three)]);
+    const [first, second] = c.proposals;
+    try {
+      assert.deepEqual((await c.at(one).proposer.propose(first!)).chosen, first);
+      // A proposer that never heard it (its decided lost, say): its prepare is answered with the decision.
+      c.at(three).stop();
+      const late = await cluster.member('node3', { all, voters, lineage: c.lineage, limits });
+      try {
+        for (const h of second!.heads) late.held.add(h);
+        const outcome = await late.proposer.propose(second!);
+        assert.deepEqual(outcome, { chosen: first, rounds: 1 }, 'ended with the decision, no more rounds');
+        assert.deepEqual(late.decided, [first], 'its own acceptor learned it');
+        assert.equal(late.acceptor.state(c.lineage.id, 1)?.accepted?.proposal?.proposer, first!.proposer, 'nothing else accepted');
+      } finally {
+        late.stop();
+      }
+    } finally {
+      c.stop();
+    }
+  });
+
+  test('a call ends once its cut is decided by a value heard meanwhile (the acceptor\'s onDecided), without running its rounds out', async () => {
+    // A minority: its rounds fail until the decision comes.
+    const c = await members((lineage) => [proposalOf(lineage, one), proposalOf(lineage, two)], [one, learner], { limits: { roundTimeoutMs: 5_000, retryMs: 200, roundsMax: 1_000 } });
+    const [own, other] = c.proposals;
+    try {
+      const call = c.at(one).proposer.propose(own!);
+      await waitUntil(() => c.at(one).proposer.running(c.lineage.id, 1), 5_000, 'the call runs');
+      await new Promise((r) => setTimeout(r, 500));
+      c.at(one).acceptor.decided(other!);
+      const outcome = await call;
+      assert.deepEqual(outcome.chosen, other, 'the value heard');
+      assert.ok(outcome.rounds < 1_000, `${outcome.rounds} rounds`);
+      assert.equal(c.at(one).proposer.running(c.lineage.id, 1), false);
+    } finally {
+      c.stop();
+    }
+  });
+
+  test('a voter that accepted and hears no decision runs a prepare itself: the value completes and every member hears it', async () => {
+    const quick = { roundTimeoutMs: 2_000, retryMs: 50, roundsMax: 5 };
+    const c = await members((lineage) => [proposalOf(lineage, one)], all, { limits: quick, ownPrepare: true });
+    const [first] = c.proposals;
+    try {
+      await acceptedBy(c, one, [one, two], first!);
+      // Killed before it told anyone: two (and one, were it up) waits two round timeouts (jittered), then prepares.
+      c.at(one).stop();
+      await waitUntil(() => [two, three, learner].every((m) => c.at(m).decided.length > 0), 30_000, 'the decision at every member that is up');
+      for (const m of [two, three, learner]) assert.deepEqual(c.at(m).decided, [first], `${m.name} heard the accepted value`);
+    } finally {
+      c.stop();
+    }
+  });
+
+  test('after a restart, a stored acceptance without a decision is completed the same way', async () => {
+    const quick = { roundTimeoutMs: 2_000, retryMs: 50, roundsMax: 5 };
+    const c = await members((lineage) => [proposalOf(lineage, one)], all, { limits: quick });
+    const [first] = c.proposals;
+    await acceptedBy(c, one, [one, two], first!);
+    // Every member killed before a decision; they restart with what their Postgres holds.
+    c.stop();
+    const again = await members(() => [first!], all, { limits: quick, ownPrepare: true, lineage: c.lineage });
+    try {
+      await waitUntil(() => all.every((m) => again.at(m).decided.length > 0), 30_000, 'the decision at every member');
+      for (const m of all) assert.deepEqual(again.at(m).decided, [first], `${m.name} heard the accepted value`);
+    } finally {
+      again.stop();
+    }
   });
 });

@@ -7,6 +7,8 @@
 // chosen and every member (learners included) is told. A refusal or a phase
 // without a majority within the round timeout is retried after a jittered
 // wait, at most `roundsMax` rounds per call (per due batch), then given up.
+// A call ends at once with a decision of its cut heard meanwhile: a reply's
+// `decided` (a voter that knows it) or heard() (this member's acceptor).
 import { compareCutBallots } from '@eckd/change-codec';
 import type { CutAccepted, CutBallot, CutProposal, CutReply } from '@eckd/change-codec';
 import type { Logger } from '@eckd/service-kit';
@@ -38,9 +40,11 @@ export interface CutProposerOptions {
   log: Logger;
   /** [0, 1): the retry's jitter */
   random?: () => number;
+  /** A decision heard from a voter's reply (not from heard()): this member's acceptor notes it too (cut-agreement.ts). */
+  learned?: (proposal: CutProposal) => void;
 }
 
-/** A call's end: the chosen value (possibly another proposer's), or none after `rounds` rounds. */
+/** A call's end: the chosen value (possibly another proposer's, or a decision heard), or none after `rounds` rounds. */
 export interface CutOutcome {
   chosen: CutProposal | undefined;
   rounds: number;
@@ -50,49 +54,83 @@ export class CutProposer {
   readonly #opts: CutProposerOptions;
   /** per (lineage, cut): the highest round of any ballot seen, so the next ballot is above it */
   readonly #highestRound = new Map<string, bigint>();
+  /** per (lineage, cut): the decision heard (a reply's, or the acceptor's `onDecided`): a call for that cut ends with it */
+  readonly #decided = new Map<string, CutProposal>();
+  /** per (lineage, cut): calls running */
+  readonly #running = new Map<string, number>();
+  /** running phases and pauses, woken by a decision heard or by stop() */
+  readonly #wakers = new Set<() => void>();
   #stopped = false;
-  #wake: (() => void) | undefined;
 
   constructor(opts: CutProposerOptions) {
     this.#opts = opts;
   }
 
-  /** Runs rounds until a value is chosen for `own`'s cut or the rounds run out. */
+  /** Runs rounds until a value is chosen for `own`'s cut, a decision of that cut is heard, or the rounds run out. */
   async propose(own: CutProposal): Promise<CutOutcome> {
-    const { limits, log } = this.#opts;
-    for (let rounds = 1; rounds <= limits.roundsMax && !this.#stopped; rounds++) {
-      if (rounds > 1) await this.#pause(limits.retryMs * (1 + (this.#opts.random ?? Math.random)()));
-      if (this.#stopped) return { chosen: undefined, rounds: rounds - 1 };
-      const chosen = await this.#round(own);
-      if (chosen) return { chosen, rounds };
+    const key = keyOf(own.lineage, own.cut);
+    this.#running.set(key, (this.#running.get(key) ?? 0) + 1);
+    try {
+      return await this.#rounds(own, key);
+    } finally {
+      const left = (this.#running.get(key) ?? 1) - 1;
+      if (left > 0) this.#running.set(key, left);
+      else this.#running.delete(key);
     }
-    log.warn('cut proposal given up', { lineage: own.lineage, cut: own.cut, rounds: limits.roundsMax });
-    return { chosen: undefined, rounds: limits.roundsMax };
   }
 
-  /** Ends the current call after its round in flight. */
+  /** Whether a call for this cut is running (the agreement then runs no prepare of its own for it). */
+  running(lineage: string, cut: string | number): boolean {
+    return this.#running.has(keyOf(lineage, cut));
+  }
+
+  /** A decision heard for a cut: a call for it ends with that value, at once (no rounds against voters that moved on). */
+  heard(proposal: CutProposal): void {
+    const key = keyOf(proposal.lineage, proposal.cut);
+    if (this.#decided.has(key)) return;
+    this.#decided.set(key, proposal);
+    for (const wake of [...this.#wakers]) wake();
+  }
+
+  /** Ends the running calls: a phase or pause in flight ends at once, none starts. */
   stop(): void {
     this.#stopped = true;
-    this.#wake?.();
+    for (const wake of [...this.#wakers]) wake();
   }
 
-  async #round(own: CutProposal): Promise<CutProposal | undefined> {
+  async #rounds(own: CutProposal, key: string): Promise<CutOutcome> {
+    const { limits, log } = this.#opts;
+    let rounds = 0;
+    while (rounds < limits.roundsMax && !this.#stopped && !this.#decided.has(key)) {
+      if (rounds > 0) await this.#pause(key, limits.retryMs * (1 + (this.#opts.random ?? Math.random)()));
+      if (this.#stopped || this.#decided.has(key)) break;
+      rounds++;
+      const chosen = await this.#round(own, key);
+      if (chosen) return { chosen, rounds };
+    }
+    const heard = this.#decided.get(key);
+    if (heard) return { chosen: heard, rounds };
+    if (!this.#stopped) log.warn('cut proposal given up', { lineage: own.lineage, cut: own.cut, rounds });
+    return { chosen: undefined, rounds };
+  }
+
+  async #round(own: CutProposal, key: string): Promise<CutProposal | undefined> {
     const { lineage, cut } = own;
-    const key = `${lineage}/${cut}`;
     const voters = this.#opts.voters();
     const ballot: CutBallot = { round: String((this.#highestRound.get(key) ?? 0n) + 1n), member: this.#opts.self.id };
     this.#see(key, ballot);
     const promises = await this.#phase(key, voters, { lineage, cut, op: 'prepare', prepare: { ballot } });
-    if (!promises) return undefined;
+    if (!promises) return this.#decided.get(key);
     const value = highestAccepted(promises)?.proposal ?? own;
-    if (!(await this.#phase(key, voters, { lineage, cut, op: 'accept', accept: { ballot, proposal: value } }))) return undefined;
+    if (!(await this.#phase(key, voters, { lineage, cut, op: 'accept', accept: { ballot, proposal: value } }))) return this.#decided.get(key);
     await this.#announce(value);
     return value;
   }
 
   /**
    * One step to every voter: the `ok` replies once a majority gave one;
-   * undefined as soon as a majority can no longer, or at the round timeout.
+   * undefined as soon as a majority can no longer, a decision of the cut is
+   * heard (a reply's `decided`, or heard()), or at the round timeout.
    */
   #phase(key: string, voters: readonly PeerMember[], step: CutStep): Promise<CutReply[] | undefined> {
     const majority = Math.floor(voters.length / 2) + 1;
@@ -101,16 +139,29 @@ export class CutProposer {
     return new Promise((resolve) => {
       const oks: CutReply[] = [];
       let failed = 0;
+      let done = false;
       const finish = (result: CutReply[] | undefined) => {
+        if (done) return;
+        done = true;
         clearTimeout(timer);
+        this.#wakers.delete(wake);
         resolve(result);
       };
+      const wake = () => {
+        if (this.#stopped || this.#decided.has(key)) finish(undefined);
+      };
       const timer = setTimeout(() => finish(undefined), roundTimeoutMs);
+      this.#wakers.add(wake);
       for (const voter of voters) {
         this.#opts.ask(voter, step, roundTimeoutMs).then(
           (reply) => {
             this.#see(key, reply.promised);
             this.#see(key, reply.accepted?.ballot);
+            const decided = reply.decided;
+            if (!reply.ok && decided && keyOf(decided.lineage, decided.cut) === key && !this.#decided.has(key)) {
+              this.heard(decided);
+              this.#opts.learned?.(decided);
+            }
             if (reply.ok) oks.push(reply);
             else failed++;
             if (oks.length === majority) finish(oks);
@@ -138,17 +189,24 @@ export class CutProposer {
     if (round > (this.#highestRound.get(key) ?? 0n)) this.#highestRound.set(key, round);
   }
 
-  #pause(ms: number): Promise<void> {
+  /** Waits `ms`, or less if a decision of the cut is heard or the proposer stops. */
+  #pause(key: string, ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.#wakers.delete(wake);
         resolve();
-      }
-      this.#wake = done;
+      };
+      const wake = () => {
+        if (this.#stopped || this.#decided.has(key)) done();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wakers.add(wake);
     });
   }
 }
+
+const keyOf = (lineage: string, cut: string | number) => `${lineage}/${String(cut)}`;
 
 /** Among promises, what was accepted under the highest ballot: the only value this round may propose, if any. */
 export function highestAccepted(promises: readonly Pick<CutReply, 'accepted'>[]): CutAccepted | undefined {

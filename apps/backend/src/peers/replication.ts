@@ -58,6 +58,8 @@ export interface BatchPeers {
   afterStored(peerChanges: readonly AppliedChange[]): void;
   /** A voter's state in the cut agreement for the batch's append to carry (AppendRequest.cut_acceptor, §8.10), if one waits. */
   cutAcceptorToStore(): CutAcceptorToStore | undefined;
+  /** A lineage let go after a cut, whose stored changes the batch's append drops (AppendRequest.drop_lineage, §8.10, 5), if one waits. */
+  lineageToDrop(): string | undefined;
   /** The batch is applied (the document holds what it brought): an accept waiting for its cut point looks again, a decided cut's switch may start, a due member proposes. */
   batchApplied(): void;
   /** A coordinated cut's switch is built: the next batch with revisions switches (§8.10, 4). */
@@ -404,6 +406,10 @@ export class PeerReplication implements BatchPeers {
 
   cutAcceptorToStore(): CutAcceptorToStore | undefined {
     return this.cut.toStore();
+  }
+
+  lineageToDrop(): string | undefined {
+    return this.#cutCoordinator.takeLineageToDrop();
   }
 
   batchApplied(): void {
