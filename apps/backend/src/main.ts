@@ -44,11 +44,10 @@ try {
   const peerConfig = readPeerConfig(process.env, config.nodeName);
   log.info('config', { ...config, peers: peerConfig });
   // With peers a history cut is a cluster operation (docs/ARCHITECTURE.md §8.2, §8.10): never §5b's single-node cut;
-  // a due batch proposes a coordinated one only with ECKD_CUT_WITH_PEERS=true (experimental). Decisions are followed either way.
+  // a due batch proposes a coordinated one unless ECKD_CUT_WITH_PEERS=false. Decisions are followed either way.
   const rebaseOps = peerConfig ? 0 : config.rebaseOps;
   const proposeWhenDue = peerConfig?.cutWithPeers && config.rebaseOps !== 0 ? { minOps: config.rebaseOps, opsPerLiveEntry: config.rebaseOpsPerKey } : undefined;
-  if (peerConfig && !peerConfig.cutWithPeers && config.rebaseOps !== 0) log.info('history cut off: this member has peers (ECKD_REBASE_OPS forced to 0; ECKD_CUT_WITH_PEERS=true proposes coordinated cuts)');
-  if (proposeWhenDue) log.warn('coordinated history cuts on (ECKD_CUT_WITH_PEERS=true, experimental)');
+  if (peerConfig && !peerConfig.cutWithPeers && config.rebaseOps !== 0) log.warn('this member never proposes a history cut (ECKD_CUT_WITH_PEERS=false): if no member does, the document keeps every op');
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
   const named = nodeIdentity(config.clusterName, config.nodeName);
 

@@ -23,7 +23,7 @@ describe('peer config', () => {
       snapshot: { bytesMax: 32 * 1024 * 1024, chunkTimeoutMs: 10_000, attempts: 5, servesMax: 1 },
       leaseForward: { forwardsMax: 1_000, timeoutMs: 7_000 },
       cut: { roundTimeoutMs: 5_000, retryMs: 2_000, roundsMax: 5 },
-      cutWithPeers: false,
+      cutWithPeers: true,
       cutLaggardHoldMs: 600_000,
       cutCatchUpMs: 10_000,
     });
@@ -52,6 +52,7 @@ describe('peer config', () => {
     ];
     const on = readPeerConfig({ ...peers, ECKD_CUT_WITH_PEERS: 'true', ECKD_CUT_LAGGARD_HOLD_MS: '5000' }, 'node1');
     assert.equal(on?.cutWithPeers, true);
+    assert.equal(readPeerConfig({ ...peers, ECKD_CUT_WITH_PEERS: 'false' }, 'node1')?.cutWithPeers, false);
     assert.equal(on?.cutLaggardHoldMs, 5_000);
     assert.equal(on?.cutCatchUpMs, 10_000);
     assert.equal(readPeerConfig({ ...peers, ECKD_CUT_CATCH_UP_MS: '2500' }, 'node1')?.cutCatchUpMs, 2_500);

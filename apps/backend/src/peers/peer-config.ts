@@ -48,9 +48,9 @@ export interface PeerConfig {
   /** The agreement on a history cut (§8.10, Limits). */
   cut: CutAgreementLimits;
   /**
-   * ECKD_CUT_WITH_PEERS (experimental, default false): this member proposes a
-   * coordinated cut when its document is due by §5b's rule. Every member
-   * follows a decision it hears whatever this says.
+   * ECKD_CUT_WITH_PEERS (default true): this member proposes a coordinated
+   * cut when its document is due by §5b's rule. Every member follows a
+   * decision it hears whatever this says.
    */
   cutWithPeers: boolean;
   /** How long a member keeps the old lineage after its switch for a peer not heard on the new one (ECKD_CUT_LAGGARD_HOLD_MS). */
@@ -107,7 +107,7 @@ export function readPeerConfig(env: Record<string, string | undefined>, nodeName
       retryMs: envInt(env, 'ECKD_CUT_RETRY_MS', cutAgreementDefaults.retryMs, { min: 10, max: cutTimingMaxMs }),
       roundsMax: envInt(env, 'ECKD_CUT_ROUNDS_MAX', cutAgreementDefaults.roundsMax, { min: 1, max: 1_000 }),
     }),
-    cutWithPeers: envBoolean(env, 'ECKD_CUT_WITH_PEERS', false),
+    cutWithPeers: envBoolean(env, 'ECKD_CUT_WITH_PEERS', true),
     // 0 would let the old lineage go at once: a peer switching a moment later would lose its changes made meanwhile.
     cutLaggardHoldMs: envInt(env, 'ECKD_CUT_LAGGARD_HOLD_MS', cutLaggardHoldDefaultMs, { min: 1_000, max: 24 * 3_600_000 }),
     // A few sync timeouts: the rounds that bring the cut point have had their chance by then.
