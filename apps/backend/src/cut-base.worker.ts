@@ -1,7 +1,7 @@
 // The coordinated cut's build (peers/cut-switch.ts, ARCHITECTURE.md §8.10)
-// away from the apply loop's thread: a copy of the document loaded from its
-// history, the reads at the cut point H (the state, the sequences and origins
-// inside H, the changes outside it), the tombstone floor, the base at H
+// away from the apply loop's thread: a copy of the document at the cut point
+// H loaded from the changes inside H, its state and the sequences and
+// origins inside H read as it is, the tombstone floor, the base at H
 // (O(live keys) Automerge writes, seconds at 100,000 keys) and the
 // translator, which this worker keeps for the later translations of the same
 // cut (each chain's scratch document holds its earlier translations). One
@@ -29,24 +29,38 @@ parentPort!.on('message', (request: CutWorkerRequest) => {
 });
 
 function build(request: Extract<CutWorkerRequest, { op: 'build' }>): CutWorkerReply {
-  const [base, ...changes] = request.history;
+  const steps: Record<string, number> = {};
+  let at = performance.now();
+  const step = (name: string) => {
+    const now = performance.now();
+    steps[name] = Math.round(now - at);
+    at = now;
+  };
+  const [base, ...changes] = request.inside;
   if (base === undefined) throw new Error('the cut worker was given no history');
+  // The changes inside H: this copy is the document at H.
   const doc = loadKvDocument({ base, changes });
+  step('loadMs');
   let state;
   let seqsInCut: [string, number][];
-  let outside: Uint8Array[];
   try {
+    const held = doc.heads();
+    if (held.length !== request.heads.length || !held.every((h) => request.heads.includes(h))) throw new Error('the changes inside the cut point do not make a document at the cut point');
     const record = cutRecordOf(doc, request.heads);
+    step('recordMs');
     if (record.seqsInCut.size > request.cutActorsMax) {
       return { reason: 'too-many-actors', error: `${record.seqsInCut.size} actors inside the cut (a cut record carries at most ${request.cutActorsMax})` };
     }
     state = withOriginWatermarks(doc.cutStateAt(request.heads), record.origins);
+    step('stateMs');
     seqsInCut = [...record.seqsInCut].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    outside = doc.changesSince(request.heads);
   } finally {
     doc.free();
   }
   const cut = buildCutBase(state, request.identity, tombstoneFloorOf(state, new Set(request.floorExcluded)));
+  step('baseMs');
   translator = new CutTranslator(cut.bytes, cut.lineage, new Map(seqsInCut));
-  return { base: cut.bytes, lineage: cut.lineage, translations: outside.map((c) => translator!.translate(c)), seqsInCut };
+  const translations = request.outside.map((c) => translator!.translate(c));
+  step('translateMs');
+  return { base: cut.bytes, lineage: cut.lineage, translations, seqsInCut, steps: { ...steps, changes: request.inside.length, outside: request.outside.length } };
 }

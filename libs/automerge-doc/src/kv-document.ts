@@ -437,18 +437,22 @@ class AutomergeKvDocument implements KvDocument {
   cutStateAt(heads: string[]): CutState {
     this.assertCommitted('cutStateAt');
     for (const hash of heads) if (!this.hasChange(hash)) throw new AutomergeDocError(`cut state at heads this document lacks: ${hash}`);
-    const kv = this.handle.keys(kvMapId, heads).map((key) => {
-      const values = this.handle.getAll(kvMapId, key, heads);
+    // A read at given heads costs Automerge a walk of the change graph per read (measured: 290 s for
+    // 100,000 keys over 3,658 changes of three actors), so a document whose heads are H is read as it is.
+    const current = this.heads();
+    const at = current.length === heads.length && current.every((h) => heads.includes(h)) ? undefined : heads;
+    const kv = this.handle.keys(kvMapId, at).map((key) => {
+      const values = this.handle.getAll(kvMapId, key, at);
       // The tag rule's winner; among untagged values Automerge's own (the last).
       const visible = values[visibleIndex(values.map(decodeEntry))]!;
       return { key, stored: visible[1] as Uint8Array };
     });
-    const leases = this.handle.keys(leasesMapId, heads).map((id) => ({ id, stored: this.handle.get(leasesMapId, id, heads) as number | string }));
+    const leases = this.handle.keys(leasesMapId, at).map((id) => ({ id, stored: this.handle.get(leasesMapId, id, at) as number | string }));
     const root = this.handle
-      .keys('_root', heads)
+      .keys('_root', at)
       .filter((key) => key !== kvMapKey && key !== leasesMapKey)
       .sort()
-      .map((key) => ({ key, value: rootEntryAt(this.handle, key, heads) }));
+      .map((key) => ({ key, value: rootEntryAt(this.handle, key, at) }));
     return { kv, leases, root };
   }
 
@@ -632,7 +636,7 @@ function visibleIndex(values: readonly TaggedStoredValue[]): number {
  * reads. A member record: a removal if any (visibleMemberRecord); a band
  * reservation: a release if any (a release wins, §8.5); else Automerge's winner.
  */
-function rootEntryAt(handle: Handle, key: string, heads: string[]): string | number | boolean {
+function rootEntryAt(handle: Handle, key: string, heads: string[] | undefined): string | number | boolean {
   const values = handle.getAll('_root', key, heads).map((entry) => entry[1] as string | number | boolean);
   if (key.startsWith(memberKeyPrefix)) return values.find((v) => decodeMemberRecord(v).removed) ?? (handle.get('_root', key, heads) as string);
   if (key.startsWith(bandKeyPrefix)) return values.find((v) => decodeBandReservation(v).released) ?? (handle.get('_root', key, heads) as string);

@@ -7,21 +7,20 @@
 // the document holds H, switched by the apply loop at a batch boundary).
 //
 // What runs where, and why:
-// - the apply loop's thread (`CutSwitch.start`): only the document's whole
-//   history as changes (`changesSince([])`, tens of milliseconds: each change
-//   is copied out as it is stored), posted to the worker. Every read of the
-//   state at H is O(live keys) historical reads (seconds at 100,000 keys),
-//   and the loop would stop the writes for that long: measured, a write
-//   pause of about 5 s at 10,000 keys with these reads on the loop's thread
-//   (docs/BENCHMARKS.md, "The coordinated cut's write pause");
-// - the worker (`cut-base.worker.ts`, bundled beside main.js): loads that
-//   history into a copy of the document, reads the state at H
-//   (`cutStateAt`), the sequences and origins inside H (`cutRecordOf`) and
-//   the changes outside H, then frees the copy; builds the tombstone floor,
-//   the base (`buildCutBase`, O(live keys) Automerge writes) and the
-//   translator with its scratch documents, which translates the changes
-//   outside H. The translator stays in the worker: later changes (at the
-//   switch, and old-lineage changes arriving after it, rule 4) are
+// - the apply loop's thread (`CutSwitch.start`): only the document's changes,
+//   split into those inside H and those outside it (`changesSince`, tens of
+//   milliseconds: each change copied out as stored), posted to the worker.
+//   Reading the state at H on this thread stopped the writes for as long as
+//   it took (docs/BENCHMARKS.md, "The coordinated cut's write pause");
+// - the worker (`cut-base.worker.ts`, bundled beside main.js): loads the
+//   changes inside H into a copy, which is the document at H, and reads its
+//   state (`cutStateAt`, read as it is: a read at given heads walks the
+//   change graph once per read, minutes at 100,000 keys), the sequences and
+//   origins inside H (`cutRecordOf`), then frees the copy; builds the
+//   tombstone floor, the base (`buildCutBase`, O(live keys) Automerge
+//   writes) and the translator with its scratch documents, which translates
+//   the changes outside H. The translator stays in the worker: later changes
+//   (at the switch, and old-lineage changes arriving after it, rule 4) are
 //   translated there, by the one translator whose chains hold the earlier
 //   translations. The copy costs the worker the document's memory once,
 //   during the build;
@@ -49,11 +48,11 @@ import type { Logger } from '@eckd/service-kit';
 
 /** What the worker is asked: one request at a time, answered in order. */
 export type CutWorkerRequest =
-  | { op: 'build'; history: Uint8Array[]; heads: string[]; identity: CutIdentity; floorExcluded: string[]; cutActorsMax: number }
+  | { op: 'build'; inside: Uint8Array[]; outside: Uint8Array[]; heads: string[]; identity: CutIdentity; floorExcluded: string[]; cutActorsMax: number }
   | { op: 'translate'; changes: Uint8Array[] };
 
 export type CutWorkerReply =
-  | { base: Uint8Array; lineage: string; translations: TranslatedChange[]; seqsInCut: [string, number][] }
+  | { base: Uint8Array; lineage: string; translations: TranslatedChange[]; seqsInCut: [string, number][]; steps: Record<string, number> }
   | { translations: TranslatedChange[] }
   | { error: string; reason?: CutSwitchError['reason'] };
 
@@ -136,9 +135,13 @@ export class CutSwitch {
     this.#worker.unref();
     this.#worker.once('exit', (code) => (this.#workerGone ??= `the cut worker exited (code ${code})`));
     const identity: CutIdentity = { cut: Number(proposal.cut), previousLineage: proposal.lineage };
-    const history = doc.changesSince([]);
+    // The worker loads the changes inside H only: that copy is the state at H, read as it is (reads at given heads
+    // walk the change graph once per read: minutes at 100,000 keys).
+    const outside = doc.changesSince(this.#heads);
+    const outsideHashes = new Set(outside.map((c) => changeHeaderOf(c).hash));
+    const inside = outsideHashes.size === 0 ? doc.changesSince([]) : doc.changesSince([]).filter((c) => !outsideHashes.has(changeHeaderOf(c).hash));
     this.#historyMs = Math.round(performance.now() - this.#startedMs);
-    const request: CutWorkerRequest = { op: 'build', history, heads: this.#heads, identity, floorExcluded: proposal.floor_excluded.map(memberIdHexOf), cutActorsMax: messageLimits.cutActorsMax };
+    const request: CutWorkerRequest = { op: 'build', inside, outside, heads: this.#heads, identity, floorExcluded: proposal.floor_excluded.map(memberIdHexOf), cutActorsMax: messageLimits.cutActorsMax };
     this.#built = this.#ask(request).then((reply) => this.#onBuilt(reply));
   }
 
@@ -261,6 +264,7 @@ export class CutSwitch {
       translations: reply.translations.length,
       historyMs: this.#historyMs,
       buildMs: Math.round(performance.now() - this.#startedMs),
+      ...reply.steps,
     });
     return undefined;
   }
