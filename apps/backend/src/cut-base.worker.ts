@@ -7,7 +7,7 @@
 // cut (each chain's scratch document holds its earlier translations). One
 // worker per switch, ended when the old lineage is let go.
 import { parentPort } from 'node:worker_threads';
-import { CutTranslator, buildCutBase, cutRecordOf, loadKvDocument, tombstoneFloorOf, withOriginWatermarks } from '@eckd/automerge-doc';
+import { CutTranslator, buildCutBase, changeHeaderOf, cutRecordOf, loadKvDocument, tombstoneFloorOf, withOriginWatermarks } from '@eckd/automerge-doc';
 import type { CutWorkerReply, CutWorkerRequest } from './peers/cut-switch.js';
 
 let translator: CutTranslator | undefined;
@@ -36,7 +36,10 @@ function build(request: Extract<CutWorkerRequest, { op: 'build' }>): CutWorkerRe
     steps[name] = Math.round(now - at);
     at = now;
   };
-  const [base, ...changes] = request.inside;
+  const outside = new Set(request.outside.map((c) => changeHeaderOf(c).hash));
+  const inside = outside.size === 0 ? request.history : request.history.filter((c) => !outside.has(changeHeaderOf(c).hash));
+  step('splitMs');
+  const [base, ...changes] = inside;
   if (base === undefined) throw new Error('the cut worker was given no history');
   // The changes inside H: this copy is the document at H.
   const doc = loadKvDocument({ base, changes });
@@ -62,5 +65,5 @@ function build(request: Extract<CutWorkerRequest, { op: 'build' }>): CutWorkerRe
   translator = new CutTranslator(cut.bytes, cut.lineage, new Map(seqsInCut));
   const translations = request.outside.map((c) => translator!.translate(c));
   step('translateMs');
-  return { base: cut.bytes, lineage: cut.lineage, translations, seqsInCut, steps: { ...steps, changes: request.inside.length, outside: request.outside.length } };
+  return { base: cut.bytes, lineage: cut.lineage, translations, seqsInCut, steps: { ...steps, changes: inside.length, outside: request.outside.length } };
 }

@@ -7,13 +7,13 @@
 // the document holds H, switched by the apply loop at a batch boundary).
 //
 // What runs where, and why:
-// - the apply loop's thread (`CutSwitch.start`): only the document's changes,
-//   split into those inside H and those outside it (`changesSince`, tens of
-//   milliseconds: each change copied out as stored), posted to the worker.
+// - the apply loop's thread (`CutSwitch.start`): only the document's changes
+//   and those outside H (`changesSince`, tens of milliseconds: each change
+//   copied out as stored), posted to the worker.
 //   Reading the state at H on this thread stopped the writes for as long as
 //   it took (docs/BENCHMARKS.md, "The coordinated cut's write pause");
 // - the worker (`cut-base.worker.ts`, bundled beside main.js): loads the
-//   changes inside H into a copy, which is the document at H, and reads its
+//   changes inside H (the history less those outside) into a copy, which is the document at H, and reads its
 //   state (`cutStateAt`, read as it is: a read at given heads walks the
 //   change graph once per read, minutes at 100,000 keys), the sequences and
 //   origins inside H (`cutRecordOf`), then frees the copy; builds the
@@ -48,7 +48,7 @@ import type { Logger } from '@eckd/service-kit';
 
 /** What the worker is asked: one request at a time, answered in order. */
 export type CutWorkerRequest =
-  | { op: 'build'; inside: Uint8Array[]; outside: Uint8Array[]; heads: string[]; identity: CutIdentity; floorExcluded: string[]; cutActorsMax: number }
+  | { op: 'build'; history: Uint8Array[]; outside: Uint8Array[]; heads: string[]; identity: CutIdentity; floorExcluded: string[]; cutActorsMax: number }
   | { op: 'translate'; changes: Uint8Array[] };
 
 export type CutWorkerReply =
@@ -135,13 +135,11 @@ export class CutSwitch {
     this.#worker.unref();
     this.#worker.once('exit', (code) => (this.#workerGone ??= `the cut worker exited (code ${code})`));
     const identity: CutIdentity = { cut: Number(proposal.cut), previousLineage: proposal.lineage };
-    // The worker loads the changes inside H only: that copy is the state at H, read as it is (reads at given heads
-    // walk the change graph once per read: minutes at 100,000 keys).
+    // Copied out as stored; the worker keeps those inside H (their headers read there, not on this thread).
+    const history = doc.changesSince([]);
     const outside = doc.changesSince(this.#heads);
-    const outsideHashes = new Set(outside.map((c) => changeHeaderOf(c).hash));
-    const inside = outsideHashes.size === 0 ? doc.changesSince([]) : doc.changesSince([]).filter((c) => !outsideHashes.has(changeHeaderOf(c).hash));
     this.#historyMs = Math.round(performance.now() - this.#startedMs);
-    const request: CutWorkerRequest = { op: 'build', inside, outside, heads: this.#heads, identity, floorExcluded: proposal.floor_excluded.map(memberIdHexOf), cutActorsMax: messageLimits.cutActorsMax };
+    const request: CutWorkerRequest = { op: 'build', history, outside, heads: this.#heads, identity, floorExcluded: proposal.floor_excluded.map(memberIdHexOf), cutActorsMax: messageLimits.cutActorsMax };
     this.#built = this.#ask(request).then((reply) => this.#onBuilt(reply));
   }
 
