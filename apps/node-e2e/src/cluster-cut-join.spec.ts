@@ -11,9 +11,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Etcd3 } from 'etcd3';
-import pg from 'pg';
 import { startCluster, waitUntil } from '@eckd/testing';
 import type { Cluster } from '@eckd/testing';
+import { storedLineageOf } from './cut-cluster.js';
 
 const names = ['node1', 'node2', 'node3'];
 const switchedLine = "switched to a cut's lineage";
@@ -41,21 +41,13 @@ after(async () => {
 const backendLines = (i: number) => cluster.member(i).node.processes.backend.lines;
 const switched = (i: number) => backendLines(i).some((l) => l.includes(switchedLine));
 
+const storedLineage = async (i: number) => (await storedLineageOf(cluster.member(i).database.url)).lineage;
+
 async function stateOf(i: number): Promise<string> {
   const { kvs } = await clients[i]!.kv.range({ key: Buffer.from('join/'), range_end: Buffer.from('join0'), serializable: true });
   return createHash('sha256').update(JSON.stringify(kvs.map((kv) => [kv.key.toString(), kv.value.toString()]))).digest('hex');
 }
 
-async function storedLineage(i: number): Promise<string | null> {
-  const db = new pg.Client({ connectionString: cluster.member(i).database.url });
-  await db.connect();
-  try {
-    const { rows } = await db.query<{ lineage: string | null }>('select lineage from eckd_snapshots order by through_revision desc limit 1');
-    return rows[0]?.lineage ?? null;
-  } finally {
-    await db.end();
-  }
-}
 
 async function writeRound(member: number, round: number): Promise<void> {
   let next = 0;
@@ -76,18 +68,18 @@ describe('a member started after a coordinated cut', () => {
       await Promise.all([0, 1].map((i) => writeRound(i, round)));
     }
     // The stored lineage is the cut's on both, once their switches' appends committed (a later cut may be under way: wait for one).
-    let lineage: string | null = null;
+    let lineage = '';
     await waitUntil(async () => {
       const [a, b] = await Promise.all([storedLineage(0), storedLineage(1)]);
       lineage = a;
-      return a !== null && a !== '' && a === b;
+      return a !== '' && a === b;
     }, 30_000, 'both members on one stored cut lineage');
 
     const late = await cluster.startMember(2);
     clients.push(new Etcd3({ hosts: `http://${late.endpoints[0]!}` }));
     await waitUntil(async () => new Set(await Promise.all([0, 1, 2].map(stateOf))).size === 1, 60_000, 'the late member holds what the others hold');
     const joined = await storedLineage(2);
-    assert.ok(joined !== null && joined !== '', 'the late member stored a snapshot of a cut lineage');
+    assert.ok(joined !== '', 'the late member stored a snapshot of a cut lineage');
     // Its lineage is one the others were on (they may have cut again since).
     const others = new Set([lineage, await storedLineage(0), await storedLineage(1)]);
     assert.ok(others.has(joined), `the late member's lineage ${joined} is one of the others' (${[...others].join(', ')})`);

@@ -16,10 +16,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Etcd3 } from 'etcd3';
-import pg from 'pg';
 import { waitUntil } from '@eckd/testing';
 import type { Cluster, ProcessHandle } from '@eckd/testing';
-import { cutClusterNames as names, startCutCluster } from './cut-cluster.js';
+import { cutClusterNames as names, startCutCluster, storedLineageOf } from './cut-cluster.js';
 
 const sharedKeys = 20;
 const inFlight = 4;
@@ -118,19 +117,6 @@ async function firstToLog(members: readonly number[], text: string, since: numbe
   }
 }
 
-async function storedLineage(i: number): Promise<{ lineage: string; cut: number }> {
-  const db = new pg.Client({ connectionString: cluster.member(i).database.url });
-  await db.connect();
-  try {
-    const { rows } = await db.query<{ lineage: string | null }>('select lineage from eckd_snapshots order by through_revision desc limit 1');
-    const lineage = rows[0]?.lineage ?? '';
-    if (lineage === '') return { lineage, cut: 0 };
-    const cut = await db.query<{ cut: string }>('select cut from eckd_cut where lineage = $1', [lineage]);
-    return { lineage, cut: Number(cut.rows[0]?.cut ?? -1) };
-  } finally {
-    await db.end();
-  }
-}
 
 async function rangeOf(i: number): Promise<Map<string, string>> {
   // Serializable: the member's own state.
@@ -149,7 +135,7 @@ async function converge(timeoutMs: number) {
   let lineages: { lineage: string; cut: number }[] = [];
   let states: Map<string, string>[] = [];
   await waitUntil(async () => {
-    lineages = await Promise.all(names.map((_, i) => storedLineage(i)));
+    lineages = await Promise.all(names.map((_, i) => storedLineageOf(cluster.member(i).database.url)));
     if (new Set(lineages.map((l) => l.lineage)).size === 1) {
       states = await Promise.all(names.map((_, i) => rangeOf(i)));
       if (new Set(states.map(digest)).size === 1) return true;
@@ -211,7 +197,7 @@ async function killMidCut(
   const { lineage, state } = await converge(opts.convergeMs ?? 150_000).catch(async (err: unknown) => {
     // What each member's cut did, to see where it stopped.
     for (const [i] of names.entries()) t.diagnostic(`${names[i]}:\n${linesSince(i, since[i]!).filter((l) => /"msg":"[^"]*(cut|lineage|prepare)/i.test(l) && !/dropped|newer lineage/.test(l)).slice(-15).map((l) => l.slice(0, 300)).join('\n')}`);
-    const lineages = await Promise.all(names.map((_, i) => storedLineage(i)));
+    const lineages = await Promise.all(names.map((_, i) => storedLineageOf(cluster.member(i).database.url)));
     // The lineage each member switched to by the interrupted cut, if it did (its log, both incarnations).
     const switchedTo = names.map((_, i) => linesSince(i, since[i]!).filter((l) => l.includes("switched to a cut's lineage")).map((l) => JSON.parse(l) as { lineage: string; cut: number }).find((r) => r.cut === Number(atKill))?.lineage);
     throw Object.assign(err as Error, { lineages, killed: killed.member, switchedTo, cutAtKill: Number(atKill) });

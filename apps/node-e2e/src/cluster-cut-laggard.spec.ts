@@ -10,9 +10,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Etcd3 } from 'etcd3';
-import pg from 'pg';
 import { startCluster, waitUntil } from '@eckd/testing';
 import type { Cluster } from '@eckd/testing';
+import { storedLineageOf } from './cut-cluster.js';
 
 const names = ['node1', 'node2', 'node3'];
 const switchedLine = "switched to a cut's lineage";
@@ -76,16 +76,6 @@ async function rangeOf(r: Running, member: number): Promise<Map<string, string>>
 
 const digest = (state: Map<string, string>) => createHash('sha256').update(JSON.stringify([...state].sort())).digest('hex');
 
-async function storedLineage(r: Running, member: number): Promise<string | null> {
-  const db = new pg.Client({ connectionString: r.cluster.member(member).database.url });
-  await db.connect();
-  try {
-    const { rows } = await db.query<{ lineage: string | null }>('select lineage from eckd_snapshots order by through_revision desc limit 1');
-    return rows[0]?.lineage ?? null;
-  } finally {
-    await db.end();
-  }
-}
 
 /** Writes through `writers` until each of `members` logged `cuts` switches (or fails after `ms`). */
 async function writeUntilCuts(r: Running, writers: number[], members: number[], cuts: number, ms: number): Promise<number> {
@@ -104,9 +94,9 @@ async function converged(r: Running): Promise<Map<string, string>> {
   let states: Map<string, string>[] = [];
   let round = 0;
   await waitUntil(async () => {
-    const lineages = await Promise.all(names.map((_, i) => storedLineage(r, i)));
+    const lineages = await Promise.all(names.map((_, i) => storedLineageOf(r.cluster.member(i).database.url).then((l) => l.lineage)));
     states = await Promise.all(names.map((_, i) => rangeOf(r, i)));
-    if (new Set(lineages).size === 1 && !lineages.includes(null) && new Set(states.map(digest)).size === 1) return true;
+    if (new Set(lineages).size === 1 && !lineages.includes('') && new Set(states.map(digest)).size === 1) return true;
     // A rejoin's or a switch's rebase rides on the next batch with revisions: a few writes give every member one.
     await Promise.all(names.map((_, i) => writeRound(r, i, `settle${round}`, 10)));
     round++;

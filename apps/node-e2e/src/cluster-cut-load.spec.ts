@@ -18,9 +18,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Etcd3 } from 'etcd3';
 import type { IRequestOp } from 'etcd3';
-import pg from 'pg';
 import { startCluster, waitUntil } from '@eckd/testing';
 import type { Cluster } from '@eckd/testing';
+import { storedLineageOf } from './cut-cluster.js';
 
 const names = ['node1', 'node2', 'node3'];
 const updates = 1_000_000;
@@ -73,18 +73,6 @@ async function rangeOf(member: number, prefix: string): Promise<Map<string, stri
 
 const digest = (state: Map<string, string>) => createHash('sha256').update(JSON.stringify([...state].sort())).digest('hex');
 
-async function storedLineage(member: number): Promise<{ lineage: string | null; cuts: number }> {
-  const db = new pg.Client({ connectionString: cluster.member(member).database.url });
-  await db.connect();
-  try {
-    const { rows } = await db.query<{ lineage: string | null }>('select lineage from eckd_snapshots order by through_revision desc limit 1');
-    // The number of the cut that made the current lineage (the rows of lineages let go are dropped).
-    const cuts = await db.query<{ n: string | null }>('select max(cut) as n from eckd_cut');
-    return { lineage: rows[0]?.lineage ?? null, cuts: Number(cuts.rows[0]!.n ?? 0) };
-  } finally {
-    await db.end();
-  }
-}
 
 /**
  * Txns sent again after a timeout (a timed-out write may stand, so the same
@@ -145,16 +133,16 @@ describe('a coordinated cut under load: bounded memory on every member', () => {
     const wroteMs = Date.now() - started;
 
     // One lineage: a cut may be under way as the writes stop; its built switch waits for a batch with revisions, so a few more writes.
-    let lineages: { lineage: string | null; cuts: number }[] = [];
+    let lineages: { lineage: string; cut: number }[] = [];
     let settle = 0;
     await waitUntil(async () => {
-      lineages = await Promise.all(names.map((_, i) => storedLineage(i)));
+      lineages = await Promise.all(names.map((_, i) => storedLineageOf(cluster.member(i).database.url)));
       if (new Set(lineages.map((l) => l.lineage)).size === 1 && lineages[0]!.lineage) return true;
       await Promise.all(clients.map((c, i) => c.put(`load-settle/${names[i]}`).value(String(settle))));
       settle++;
       return false;
     }, 120_000, 'every member on the same stored lineage');
-    for (const [i, l] of lineages.entries()) assert.ok(l.cuts >= 2, `${names[i]} is on the lineage of cut 2 or later (cut ${l.cuts})`);
+    for (const [i, l] of lineages.entries()) assert.ok(l.cut >= 2, `${names[i]} is on the lineage of cut 2 or later (cut ${l.cut})`);
 
     let states: Map<string, string>[] = [];
     await waitUntil(async () => {
@@ -178,7 +166,7 @@ describe('a coordinated cut under load: bounded memory on every member', () => {
 
     const peaks = names.map((_, i) => peakRssBytes(cluster.member(i).node.processes.backend.pid));
     t.diagnostic(
-      `${updates} updates in ${wroteMs} ms (${retried} Txns timed out and sent again), ${compacts.length} compacts, on the lineage of cut ${lineages.map((l) => l.cuts).join('/')}, ` +
+      `${updates} updates in ${wroteMs} ms (${retried} Txns timed out and sent again), ${compacts.length} compacts, on the lineage of cut ${lineages.map((l) => l.cut).join('/')}, ` +
         `backend peak RSS ${peaks.map((b) => `${Math.round(b / 1024 / 1024)} MB`).join(', ')}, whole test ${Date.now() - started} ms`,
     );
     for (const [i, peak] of peaks.entries()) assert.ok(peak < peakRssMaxBytes, `${names[i]}'s backend peak RSS ${Math.round(peak / 1024 / 1024)} MB`);

@@ -2,6 +2,7 @@
 // §8.10): each member with its own nats-server and Postgres,
 // ECKD_CUT_WITH_PEERS=true and a due rule small enough that a few thousand
 // puts make a cut.
+import pg from 'pg';
 import { startCluster } from '@eckd/testing';
 import type { Cluster } from '@eckd/testing';
 
@@ -21,4 +22,23 @@ export function startCutCluster(env: Record<string, string> = {}): Promise<Clust
       ...env,
     }),
   });
+}
+
+/**
+ * A member's current lineage as its Postgres holds it: its latest snapshot's
+ * lineage ('' for the original, or no snapshot yet) and the number of the
+ * cut that made it (0 for the original; -1 when its cut record is missing).
+ */
+export async function storedLineageOf(databaseUrl: string): Promise<{ lineage: string; cut: number }> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ lineage: string | null }>('select lineage from eckd_snapshots order by through_revision desc limit 1');
+    const lineage = rows[0]?.lineage ?? '';
+    if (lineage === '') return { lineage, cut: 0 };
+    const cut = await db.query<{ cut: string }>('select cut from eckd_cut where lineage = $1', [lineage]);
+    return { lineage, cut: Number(cut.rows[0]?.cut ?? -1) };
+  } finally {
+    await db.end();
+  }
 }
