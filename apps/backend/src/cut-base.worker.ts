@@ -8,6 +8,7 @@
 // worker per switch, ended when the old lineage is let go.
 import { parentPort } from 'node:worker_threads';
 import { CutTranslator, buildCutBase, changeHeaderOf, cutRecordOf, loadKvDocument, tombstoneFloorOf, withOriginWatermarks } from '@eckd/automerge-doc';
+import type { KvDocument } from '@eckd/automerge-doc';
 import type { CutWorkerReply, CutWorkerRequest } from './peers/cut-switch.js';
 
 let translator: CutTranslator | undefined;
@@ -36,13 +37,7 @@ function build(request: Extract<CutWorkerRequest, { op: 'build' }>): CutWorkerRe
     steps[name] = Math.round(now - at);
     at = now;
   };
-  const outside = new Set(request.outside.map((c) => changeHeaderOf(c).hash));
-  const inside = outside.size === 0 ? request.history : request.history.filter((c) => !outside.has(changeHeaderOf(c).hash));
-  step('splitMs');
-  const [base, ...changes] = inside;
-  if (base === undefined) throw new Error('the cut worker was given no history');
-  // The changes inside H: this copy is the document at H.
-  const doc = loadKvDocument({ base, changes });
+  const doc = loadInside(request);
   step('loadMs');
   let state;
   let seqsInCut: [string, number][];
@@ -65,5 +60,15 @@ function build(request: Extract<CutWorkerRequest, { op: 'build' }>): CutWorkerRe
   translator = new CutTranslator(cut.bytes, cut.lineage, new Map(seqsInCut));
   const translations = request.outside.map((c) => translator!.translate(c));
   step('translateMs');
-  return { base: cut.bytes, lineage: cut.lineage, translations, seqsInCut, steps: { ...steps, changes: inside.length, outside: request.outside.length } };
+  return { base: cut.bytes, lineage: cut.lineage, translations, seqsInCut, steps: { ...steps, outside: request.outside.length } };
+}
+
+/** The copy at H from the changes inside H (the history less those outside); the history is let go here, so the worker's heap holds it only while the copy is made. */
+function loadInside(request: Extract<CutWorkerRequest, { op: 'build' }>): KvDocument {
+  const outside = new Set(request.outside.map((c) => changeHeaderOf(c).hash));
+  const inside = outside.size === 0 ? request.history : request.history.filter((c) => !outside.has(changeHeaderOf(c).hash));
+  request.history = [];
+  const [base, ...changes] = inside;
+  if (base === undefined) throw new Error('the cut worker was given no history');
+  return loadKvDocument({ base, changes });
 }

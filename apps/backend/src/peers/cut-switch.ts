@@ -297,10 +297,23 @@ export class CutSwitch {
           this.#worker.on('message', settle);
           this.#worker.on('error', fail);
           this.#worker.on('exit', exited);
-          this.#worker.postMessage(request);
+          this.#worker.postMessage(request, transferOf(request));
         }),
     );
     this.#queue = asked;
     return asked;
   }
+}
+
+/**
+ * A build's changes move to the worker instead of being copied, so the apply
+ * loop's heap does not hold the whole history while the worker builds (each
+ * change Automerge hands out has a buffer of its own). Translations are
+ * copied: their changes are also a peer's push the caller may still use.
+ */
+function transferOf(request: CutWorkerRequest): ArrayBuffer[] {
+  if (request.op !== 'build') return [];
+  const buffers = new Set<ArrayBuffer>();
+  for (const c of [...request.history, ...request.outside]) if (c.buffer instanceof ArrayBuffer && c.byteOffset === 0 && c.byteLength === c.buffer.byteLength) buffers.add(c.buffer);
+  return [...buffers];
 }

@@ -24,6 +24,7 @@ import type { BatchEffects, NodeState } from '../write-application.js';
 import type { ConflictLog } from './conflicts.js';
 import { lineageOfStamp } from './lineage-stamp.js';
 import { applyTouchedKeys } from './peer-apply.js';
+import { holdsHeads } from './held-heads.js';
 import type { PeerMember } from './peer-link.js';
 import type { PeerSnapshot } from './snapshot-stream.js';
 
@@ -170,6 +171,9 @@ export class LineageRejoin {
       }
       const waited = this.#now() - this.#catchUp.sinceMs;
       if (waited < this.#opts.catchUpMs) return;
+      // Holding H, the coordinator's own switch is under way (a build takes seconds on a loaded member): a snapshot
+      // would only duplicate it, at the cost of a second document in memory on both sides.
+      if (holdsHeads(state.doc, decision.heads)) return;
       log.warn('the cut point not held within ECKD_CUT_CATCH_UP_MS: rejoining from a snapshot', { from: from.name, cut: decision.cut, waitedMs: waited });
     }
     const started = this.#now();
