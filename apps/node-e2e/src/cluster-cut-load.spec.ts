@@ -31,7 +31,7 @@ const compactEvery = 100_000;
 /**
  * The target is the single-node bound, 400 MB. Measured on 2026-12-06
  * (docs/BENCHMARKS.md): 321-354 MB before the laggard and kill work was
- * merged, 388-419 MB since, not yet explained; this spec holds them to 450 MB
+ * merged, 352-419 MB since, not yet explained; this spec holds them to 450 MB
  * (a document that kept its history would pass 600 MB) until that is found.
  */
 const peakRssMaxBytes = 450 * 1024 * 1024;
