@@ -198,7 +198,7 @@ function cutSteps(backends: ProcessHandle[], since: number[]): string {
     const built = first('cut base built');
     const switched = first(switchedLine);
     const rel = (l: { at: number } | undefined) => (l === undefined ? '-' : String(Math.round(l.at - proposedAt)));
-    const buildSteps = ['historyMs', 'loadMs', 'recordMs', 'stateMs', 'baseMs', 'translateMs', 'changes', 'outside'].map((k) => `${k} ${String(built?.fields[k] ?? '-')}`).join(', ');
+    const buildSteps = ['historyMs', 'loadMs', 'recordMs', 'stateMs', 'baseMs', 'translateMs', 'outside'].map((k) => `${k} ${String(built?.fields[k] ?? '-')}`).join(', ');
     return `| ${names[i]} | ${rel(decided)} | ${rel(built)} (${String(built?.fields['buildMs'] ?? '-')}; ${buildSteps}) | ${rel(switched)} (${String(switched?.fields['switchMs'] ?? '-')}) | ${String(switched?.fields['documentBytes'] ?? '-')} | ${String(switched?.fields['translations'] ?? '-')} |`;
   });
   return ['| member | decided, ms after the proposal | base built (build ms) | switched (apply-loop ms) | new document bytes | translations |', '|---|---|---|---|---|---|', ...rows].join('\n');
