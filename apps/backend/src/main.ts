@@ -46,8 +46,8 @@ try {
   // With peers a history cut is a cluster operation (docs/ARCHITECTURE.md §8.2, §8.10): never §5b's single-node cut;
   // a due batch proposes a coordinated one unless ECKD_CUT_WITH_PEERS=false. Decisions are followed either way.
   const rebaseOps = peerConfig ? 0 : config.rebaseOps;
-  const proposeWhenDue = peerConfig?.cutWithPeers && config.rebaseOps !== 0 ? { minOps: config.rebaseOps, opsPerLiveEntry: config.rebaseOpsPerKey } : undefined;
-  if (peerConfig && !peerConfig.cutWithPeers && config.rebaseOps !== 0) log.warn('this member never proposes a history cut (ECKD_CUT_WITH_PEERS=false): if no member does, the document keeps every op');
+  const proposeWhenDue = peerConfig?.cutWithPeers ? { minOps: peerConfig.cutOps, opsPerLiveEntry: config.rebaseOpsPerKey } : undefined;
+  if (peerConfig && !peerConfig.cutWithPeers) log.warn('this member never proposes a history cut (ECKD_CUT_WITH_PEERS=false): if no member does, the document keeps every op');
   const subjects = nodeSubjects({ prefix: config.subjectPrefix, node: config.nodeName });
   const named = nodeIdentity(config.clusterName, config.nodeName);
 

@@ -28,7 +28,7 @@ before(async () => {
     nodes: names.length,
     startLater: 1,
     jetstream: false,
-    nodeEnv: () => ({ ECKD_INITIAL_CLUSTER: names.join(','), ECKD_REBASE_OPS: '2000', ECKD_REBASE_OPS_PER_KEY: '1', ECKD_CUT_WITH_PEERS: 'true', ECKD_CUT_LAGGARD_HOLD_MS: '20000' }),
+    nodeEnv: () => ({ ECKD_INITIAL_CLUSTER: names.join(','), ECKD_CUT_OPS: '2000', ECKD_REBASE_OPS_PER_KEY: '1', ECKD_CUT_WITH_PEERS: 'true', ECKD_CUT_LAGGARD_HOLD_MS: '20000' }),
   });
   for (const m of cluster.members.slice(0, 2)) clients.push(new Etcd3({ hosts: `http://${m.endpoints[0]!}` }));
 }, { timeout: 120_000 });

@@ -32,7 +32,7 @@ async function start(): Promise<Running> {
     jetstream: false,
     nodeEnv: () => ({
       ECKD_INITIAL_CLUSTER: names.join(','),
-      ECKD_REBASE_OPS: '2000',
+      ECKD_CUT_OPS: '2000',
       ECKD_REBASE_OPS_PER_KEY: '1',
       ECKD_CUT_WITH_PEERS: 'true',
       // Short: the members that switched let a silent member's lineage go, so the next cut can come.

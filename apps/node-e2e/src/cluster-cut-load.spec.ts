@@ -1,17 +1,17 @@
 // Bounded memory in a cluster (docs/ARCHITECTURE.md §8.10, issue 13's load
 // test): three members, each with its own nats-server and Postgres,
-// ECKD_CUT_WITH_PEERS=true and the default due rule (ECKD_REBASE_OPS
-// 100,000, ECKD_REBASE_OPS_PER_KEY 4), take 1,000,000 updates of 1,000 keys,
-// spread over the three (Txns of 100 puts, a few in flight per member, every
-// member writing every key), with a Compact after every 100,000 updates on
-// every member (a member's Compact compacts its own key index, whose
-// revisions are its own, ARCHITECTURE §8.1), at its current revision. The
-// documents are due every ~100,000 ops, so the members cut about ten times.
-// Then: every backend's peak RSS (VmHWM) stays under 450 MB (the issue asks
-// for the single-node bound, 400 MB: see peakRssMaxBytes), the members converge on one lineage and one state (the same keys
-// and values), each member's keys written once are there everywhere, every
-// key's value is one that was written, and no backend ever logged a
-// duplicate sequence or a missing dependency.
+// ECKD_CUT_WITH_PEERS=true and the default due rule (ECKD_CUT_OPS 50,000,
+// ECKD_REBASE_OPS_PER_KEY 4), take 1,000,000 updates of 1,000 keys, spread
+// over the three (Txns of 100 puts, a few in flight per member, every member
+// writing every key), with a Compact after every 100,000 updates on every
+// member (a member's Compact compacts its own key index, whose revisions are
+// its own, ARCHITECTURE §8.1), at its current revision. The documents are due
+// every ~50,000 ops, so the members cut about twenty times. Then: every
+// backend's peak RSS (VmHWM) stays under the single-node bound, 400 MB, the
+// members converge on one lineage and one state (the same keys and values),
+// each member's keys written once are there everywhere, every key's value is
+// one that was written, and no backend ever logged a duplicate sequence or a
+// missing dependency.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -29,12 +29,11 @@ const putsPerTxn = 100;
 const txnsInFlightPerMember = 4;
 const compactEvery = 100_000;
 /**
- * The target is the single-node bound, 400 MB. Measured on 2026-12-06
- * (docs/BENCHMARKS.md): 321-354 MB before the laggard and kill work was
- * merged, 352-419 MB since, not yet explained; this spec holds them to 450 MB
- * (a document that kept its history would pass 600 MB) until that is found.
+ * The single-node bound. Measured (docs/BENCHMARKS.md, "The coordinated
+ * cut's memory"): a document of 50,000 ops, the build's copy of it at the cut
+ * point and the key index between two Compacts.
  */
-const peakRssMaxBytes = 450 * 1024 * 1024;
+const peakRssMaxBytes = 400 * 1024 * 1024;
 /** every this many Txns of a member, one of its puts is a key of its own written once */
 const onceEvery = 10;
 const badLine = (l: string) => /duplicate seq|missing dep|peer message not applied/i.test(l);

@@ -15,7 +15,7 @@ export function startCutCluster(env: Record<string, string> = {}): Promise<Clust
     jetstream: false,
     nodeEnv: () => ({
       ECKD_INITIAL_CLUSTER: cutClusterNames.join(','),
-      ECKD_REBASE_OPS: '3000',
+      ECKD_CUT_OPS: '3000',
       ECKD_REBASE_OPS_PER_KEY: '1',
       ECKD_CUT_WITH_PEERS: 'true',
       ECKD_CUT_LAGGARD_HOLD_MS: '20000',

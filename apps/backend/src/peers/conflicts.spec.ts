@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConflictKind, KeyConflict, TaggedStoredValue } from '@eckd/automerge-doc';
 import { createLogger } from '@eckd/service-kit';
+import type { Logger } from '@eckd/service-kit';
 import { ConflictLog, conflictListing } from './conflicts.js';
 
 const log = createLogger('conflicts-spec', { level: 'warn' });
@@ -17,7 +18,7 @@ function conflict(key: string, kind: ConflictKind, loserHlc: bigint): KeyConflic
 /** A log with a (1 put/put), b (put/delete), a again (a later loser), detected at revisions 10, 11, 12 and times 100, 200, 300. */
 function filledLog(kept = 10): ConflictLog {
   let now = 0;
-  const conflicts = new ConflictLog(kept, log, () => (now += 100));
+  const conflicts = new ConflictLog(kept, log, { nowMs: () => (now += 100) });
   conflicts.record([conflict('a', 'put/put', 1n)], 10);
   conflicts.record([conflict('b', 'put/delete', 2n)], 11);
   conflicts.record([conflict('a', 'put/put', 3n)], 12);
@@ -59,5 +60,38 @@ describe('conflictListing', () => {
 
   test('a member without peers lists none', () => {
     assert.deepEqual(conflictListing(undefined, { limit: '5' }), { conflicts: [], total_by_kind: { 'put/put': '0', 'put/delete': '0', 'delete/put': '0' } });
+  });
+});
+
+describe('conflict log lines', () => {
+  /** A logger that keeps its lines. */
+  function keptLines(): { log: Logger; lines: { level: string; msg: string; fields: Record<string, unknown> }[] } {
+    const lines: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
+    const at = (level: string) => (msg: string, fields: Record<string, unknown> = {}) => lines.push({ level, msg, fields });
+    const log: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => log };
+    return { log, lines };
+  }
+
+  test('each conflict at debug; at info one line per interval, counting those since the last', () => {
+    const { log: kept, lines } = keptLines();
+    let now = 0;
+    const conflicts = new ConflictLog(10, kept, { infoIntervalMs: 250, nowMs: () => (now += 100) });
+    conflicts.record([conflict('a', 'put/put', 1n)], 10); // t=100: the first, logged at info
+    conflicts.record([conflict('b', 'put/delete', 2n)], 11); // t=200
+    conflicts.record([conflict('c', 'put/put', 3n)], 12); // t=300
+    conflicts.record([conflict('d', 'put/put', 4n)], 13); // t=400: 300 ms after the last info line
+    assert.deepEqual(lines.filter((l) => l.level === 'debug').map((l) => l.fields['key']), ['a', 'b', 'c', 'd']);
+    const info = lines.filter((l) => l.level === 'info');
+    assert.deepEqual(info.map((l) => l.msg), ['conflicts', 'conflicts']);
+    assert.deepEqual(info.map((l) => l.fields['since']), [{ 'put/put': 1, 'put/delete': 0, 'delete/put': 0 }, { 'put/put': 2, 'put/delete': 1, 'delete/put': 0 }]);
+    assert.deepEqual(info.map((l) => (l.fields['latest'] as { key: string }).key), ['a', 'd']);
+    assert.deepEqual(info[1]!.fields['eckd_conflicts_total'], { 'put/put': 3, 'put/delete': 1, 'delete/put': 0 });
+  });
+
+  test('an interval of 0 writes an info line for every conflict', () => {
+    const { log: kept, lines } = keptLines();
+    const conflicts = new ConflictLog(10, kept, { infoIntervalMs: 0, nowMs: () => 5 });
+    conflicts.record([conflict('a', 'put/put', 1n), conflict('b', 'put/put', 2n)], 10);
+    assert.equal(lines.filter((l) => l.level === 'info').length, 2);
   });
 });

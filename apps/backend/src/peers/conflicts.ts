@@ -1,6 +1,9 @@
 // Conflict records (docs/ARCHITECTURE.md §8.2): each value that lost to
 // another by transaction tag is recorded once, counted by kind, and kept in a
-// bounded ring (newest last), which eckd's Conflicts service lists.
+// bounded ring (newest last), which eckd's Conflicts service lists. Each is
+// logged at debug; at info one `conflicts` line per interval at most says
+// how many were seen since the last one, with the latest: under concurrent
+// writes to shared keys a line per conflict would be most of the log.
 import type { ConflictKind, KeyConflict, TaggedStoredValue } from '@eckd/automerge-doc';
 import { conflictsCodecs, unknownWireError, validators } from '@eckd/change-codec';
 import type { ConflictsReply, ConflictsRequest } from '@eckd/change-codec';
@@ -36,11 +39,17 @@ export class ConflictLog {
   readonly #totals: Record<ConflictKind, number> = { 'put/put': 0, 'put/delete': 0, 'delete/put': 0 };
 
   readonly #nowMs: () => number;
+  readonly #infoIntervalMs: number;
+  /** when the last info line was written; conflicts since then, by kind */
+  #infoAtMs = -Infinity;
+  #sinceInfo: Record<ConflictKind, number> = { 'put/put': 0, 'put/delete': 0, 'delete/put': 0 };
 
-  constructor(kept: number, log: Logger, nowMs: () => number = Date.now) {
+  /** `infoIntervalMs`: ECKD_CONFLICT_LOG_INTERVAL_MS (0: an info line for every conflict). */
+  constructor(kept: number, log: Logger, opts: { infoIntervalMs?: number; nowMs?: () => number } = {}) {
     this.#kept = kept;
     this.#log = log;
-    this.#nowMs = nowMs;
+    this.#nowMs = opts.nowMs ?? Date.now;
+    this.#infoIntervalMs = opts.infoIntervalMs ?? conflictLogIntervalDefaultMs;
   }
 
   /** Records the conflicts not seen before; a loser stays one as long as its key is not written again. */
@@ -52,8 +61,14 @@ export class ConflictLog {
       this.#records.set(id, record);
       if (this.#records.size > this.#kept) this.#records.delete(this.#records.keys().next().value!);
       this.#totals[c.kind]++;
+      this.#sinceInfo[c.kind]++;
       conflictsTotal.add(1, { kind: c.kind });
-      this.#log.info('conflict', { ...record, key: Buffer.from(c.key, 'latin1').toString('utf8'), eckd_conflicts_total: { ...this.#totals } });
+      const fields = { ...record, key: Buffer.from(c.key, 'latin1').toString('utf8') };
+      this.#log.debug('conflict', fields);
+      if (record.detectedAtUnixMs - this.#infoAtMs < this.#infoIntervalMs) continue;
+      this.#log.info('conflicts', { since: this.#sinceInfo, latest: fields, eckd_conflicts_total: { ...this.#totals } });
+      this.#infoAtMs = record.detectedAtUnixMs;
+      this.#sinceInfo = { 'put/put': 0, 'put/delete': 0, 'delete/put': 0 };
     }
   }
 
@@ -66,6 +81,9 @@ export class ConflictLog {
     return { ...this.#totals };
   }
 }
+
+/** ECKD_CONFLICT_LOG_INTERVAL_MS's default: at most one info line about conflicts per 10 s. */
+export const conflictLogIntervalDefaultMs = 10_000;
 
 function sideOf(v: TaggedStoredValue): ConflictSide {
   return { member: v.tag.member.toString(), originRevision: v.originRevision.toString(), hlc: v.tag.hlc.toString() };

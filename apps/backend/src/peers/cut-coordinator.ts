@@ -36,7 +36,7 @@ export interface CutCoordinatorOptions {
   state: NodeState;
   self: PeerMember;
   proposer: CutProposer;
-  /** ECKD_CUT_WITH_PEERS: §5b's due rule with ECKD_REBASE_OPS and ECKD_REBASE_OPS_PER_KEY; absent: this member never proposes. */
+  /** ECKD_CUT_WITH_PEERS: §5b's due rule with ECKD_CUT_OPS and ECKD_REBASE_OPS_PER_KEY; absent: this member never proposes. */
   proposeWhenDue?: { minOps: number; opsPerLiveEntry: number };
   /** the largest document an append may carry (half the append bound, §5b) */
   documentBytesMax: number;

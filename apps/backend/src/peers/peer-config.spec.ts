@@ -17,6 +17,7 @@ describe('peer config', () => {
       syncTimeoutMs: 1_000,
       syncStoreIntervalMs: 1_000,
       conflictsKept: 1_000,
+      conflictLogIntervalMs: 10_000,
       inboxMax: 4_096,
       storedPublishIntervalMs: 20,
       bandReserveTimeoutMs: 3_500,
@@ -24,10 +25,13 @@ describe('peer config', () => {
       leaseForward: { forwardsMax: 1_000, timeoutMs: 7_000 },
       cut: { roundTimeoutMs: 5_000, retryMs: 2_000, roundsMax: 5 },
       cutWithPeers: true,
+      cutOps: 50_000,
       cutLaggardHoldMs: 600_000,
       cutCatchUpMs: 10_000,
     });
     assert.throws(() => readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,node2', ECKD_LEASE_FORWARDS_MAX: '0' }, 'node1'), ConfigError);
+    assert.throws(() => readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,node2', ECKD_CONFLICT_LOG_INTERVAL_MS: '-1' }, 'node1'), /ECKD_CONFLICT_LOG_INTERVAL_MS must be >= 0/);
+    assert.equal(readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,node2', ECKD_CONFLICT_LOG_INTERVAL_MS: '0' }, 'node1')?.conflictLogIntervalMs, 0);
     // ECKD_SNAPSHOT_ATTEMPTS=0 turns the snapshot join off; a bound below its minimum is refused.
     assert.equal(readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,node2', ECKD_SNAPSHOT_ATTEMPTS: '0' }, 'node1')?.snapshot.attempts, 0);
     assert.throws(() => readPeerConfig({ ECKD_INITIAL_CLUSTER: 'node1,node2', ECKD_SNAPSHOT_SERVES_MAX: '0' }, 'node1'), ConfigError);
@@ -49,6 +53,8 @@ describe('peer config', () => {
       ['ECKD_CUT_LAGGARD_HOLD_MS', '999', /ECKD_CUT_LAGGARD_HOLD_MS must be >= 1000, got 999/],
       ['ECKD_CUT_CATCH_UP_MS', '99', /ECKD_CUT_CATCH_UP_MS must be >= 100, got 99/],
       ['ECKD_CUT_CATCH_UP_MS', '600001', /ECKD_CUT_CATCH_UP_MS must be <= 600000/],
+      ['ECKD_CUT_OPS', '999', /ECKD_CUT_OPS must be >= 1000, got 999/],
+      ['ECKD_CUT_OPS', '0', /ECKD_CUT_OPS must be >= 1000, got 0/],
     ];
     const on = readPeerConfig({ ...peers, ECKD_CUT_WITH_PEERS: 'true', ECKD_CUT_LAGGARD_HOLD_MS: '5000' }, 'node1');
     assert.equal(on?.cutWithPeers, true);
@@ -56,6 +62,7 @@ describe('peer config', () => {
     assert.equal(on?.cutLaggardHoldMs, 5_000);
     assert.equal(on?.cutCatchUpMs, 10_000);
     assert.equal(readPeerConfig({ ...peers, ECKD_CUT_CATCH_UP_MS: '2500' }, 'node1')?.cutCatchUpMs, 2_500);
+    assert.equal(readPeerConfig({ ...peers, ECKD_CUT_OPS: '3000' }, 'node1')?.cutOps, 3_000);
     for (const [name, value, message] of refused) {
       assert.throws(() => readPeerConfig({ ...peers, [name]: value }, 'node1'), (err: unknown) => err instanceof ConfigError && message.test(err.message), `${name}=${value}`);
     }

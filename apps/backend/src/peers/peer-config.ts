@@ -7,6 +7,7 @@
 import { validateSubjectToken } from '@eckd/change-codec';
 import { MvccStore } from '@eckd/mvcc';
 import { ConfigError, envInt, envString } from '@eckd/service-kit';
+import { conflictLogIntervalDefaultMs } from './conflicts.js';
 import { cutAgreementDefaults } from './cut-proposer.js';
 import type { CutAgreementLimits } from './cut-proposer.js';
 
@@ -35,6 +36,8 @@ export interface PeerConfig {
   syncStoreIntervalMs: number;
   /** How many conflict records the backend keeps (newest). */
   conflictsKept: number;
+  /** At most one info line about conflicts per this many ms (ECKD_CONFLICT_LOG_INTERVAL_MS; 0: one per conflict); each is at debug. */
+  conflictLogIntervalMs: number;
   /** Most peer messages waiting for the apply loop; more are dropped (a sync round brings their changes again). */
   inboxMax: number;
   /** The members' storage watermarks go to this node's frontends at most this often (external factor). */
@@ -53,6 +56,13 @@ export interface PeerConfig {
    * decision it hears whatever this says.
    */
   cutWithPeers: boolean;
+  /**
+   * ECKD_CUT_OPS: the ops a member's document keeps before it proposes a
+   * cut (with ECKD_REBASE_OPS_PER_KEY × live keys and leases, whichever is
+   * more). Lower than a single node's ECKD_REBASE_OPS: while a member builds
+   * the base, a worker holds a second copy of the document at the cut point.
+   */
+  cutOps: number;
   /** How long a member keeps the old lineage after its switch for a peer not heard on the new one (ECKD_CUT_LAGGARD_HOLD_MS). */
   cutLaggardHoldMs: number;
   /** How long a laggard that learned the next cut's decision waits to hold its cut point before it takes the current lineage by snapshot (ECKD_CUT_CATCH_UP_MS). */
@@ -87,6 +97,7 @@ export function readPeerConfig(env: Record<string, string | undefined>, nodeName
     syncTimeoutMs: envInt(env, 'ECKD_PEER_SYNC_TIMEOUT_MS', 1_000, { min: 50 }),
     syncStoreIntervalMs: envInt(env, 'ECKD_PEER_SYNC_STORE_INTERVAL_MS', 1_000, { min: 0 }),
     conflictsKept: envInt(env, 'ECKD_CONFLICTS_KEPT', 1_000, { min: 1 }),
+    conflictLogIntervalMs: envInt(env, 'ECKD_CONFLICT_LOG_INTERVAL_MS', conflictLogIntervalDefaultMs, { min: 0, max: 3_600_000 }),
     inboxMax: envInt(env, 'ECKD_PEER_INBOX_MAX', 4_096, { min: 1 }),
     storedPublishIntervalMs: envInt(env, 'ECKD_PEER_STORED_INTERVAL_MS', 20, { min: 1 }),
     // The frontend's deadline for a membership change; the voters of a MemberAdd get half of it, so the refusal reaches the client in time.
@@ -108,12 +119,21 @@ export function readPeerConfig(env: Record<string, string | undefined>, nodeName
       roundsMax: envInt(env, 'ECKD_CUT_ROUNDS_MAX', cutAgreementDefaults.roundsMax, { min: 1, max: 1_000 }),
     }),
     cutWithPeers: envBoolean(env, 'ECKD_CUT_WITH_PEERS', true),
+    // Below a thousand ops a cut's rounds and build would cost more than the history they free.
+    cutOps: envInt(env, 'ECKD_CUT_OPS', cutOpsDefault, { min: 1_000 }),
     // 0 would let the old lineage go at once: a peer switching a moment later would lose its changes made meanwhile.
     cutLaggardHoldMs: envInt(env, 'ECKD_CUT_LAGGARD_HOLD_MS', cutLaggardHoldDefaultMs, { min: 1_000, max: 24 * 3_600_000 }),
     // A few sync timeouts: the rounds that bring the cut point have had their chance by then.
     cutCatchUpMs: envInt(env, 'ECKD_CUT_CATCH_UP_MS', cutCatchUpDefaultMs, { min: 100, max: cutTimingMaxMs }),
   });
 }
+
+/**
+ * §8.10, Due: 50,000 ops, half of a single node's ECKD_REBASE_OPS, so the
+ * document and the build's copy of it at the cut point fit where a single
+ * node's one document does (docs/BENCHMARKS.md, "The coordinated cut's memory").
+ */
+export const cutOpsDefault = 50_000;
 
 /** §8.10, 5: the old lineage is kept this long (10 minutes) after a switch for a peer not heard on the new one. */
 export const cutLaggardHoldDefaultMs = 600_000;

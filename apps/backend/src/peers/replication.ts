@@ -167,7 +167,7 @@ export class PeerReplication implements BatchPeers {
       log: opts.log,
     });
     this.#snapshots = new SnapshotServer(opts.config.snapshot, opts.log);
-    this.conflicts = new ConflictLog(opts.config.conflictsKept, opts.log);
+    this.conflicts = new ConflictLog(opts.config.conflictsKept, opts.log, { infoIntervalMs: opts.config.conflictLogIntervalMs });
     this.#clockRecord = new ClockRecordWriter(this.#self.id);
     this.cut = new CutAgreement({
       messenger: opts.messenger,

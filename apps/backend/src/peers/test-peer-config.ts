@@ -9,6 +9,7 @@ export function quietPeerConfig(members: readonly string[]): PeerConfig {
     syncTimeoutMs: 3_600_000,
     syncStoreIntervalMs: 3_600_000,
     conflictsKept: 10,
+    conflictLogIntervalMs: 0,
     inboxMax: 100,
     storedPublishIntervalMs: 3_600_000,
     bandReserveTimeoutMs: 1_000,
@@ -16,6 +17,7 @@ export function quietPeerConfig(members: readonly string[]): PeerConfig {
     leaseForward: { forwardsMax: 10, timeoutMs: 2_000 },
     cut: { roundTimeoutMs: 1_000, retryMs: 50, roundsMax: 2 },
     cutWithPeers: false,
+    cutOps: 50_000,
     cutLaggardHoldMs: 600_000,
     cutCatchUpMs: 10_000,
   };
