@@ -14,6 +14,7 @@ import { createLogger } from '@eckd/service-kit';
 import type { BatchEffects, NodeState } from '../write-application.js';
 import { applyWrite } from '../write-application.js';
 import { ConflictLog } from './conflicts.js';
+import { deleteKeysOfEndedLeases } from './ended-lease-keys.js';
 import { LineageRejoin } from './lineage-rejoin.js';
 import { applyTouchedKeys } from './peer-apply.js';
 import { emptyStoreOfBand } from './peer-config.js';
@@ -142,5 +143,31 @@ describe('a laggard rejoining a newer lineage', () => {
     assert.equal(fetched, 1);
     assert.ok(rejoin.hasWork());
     rejoin.stop();
+  });
+
+  test("a key the taken document shows with a lease no record holds is deleted by the rejoin's batch (§8.6)", async () => {
+    const { b, snapshot } = scenario();
+    // The cluster's document: a key written with lease 77, whose record is gone (revoked while a peer wrote with it).
+    const taken = loadKvDocument({ saved: snapshot.document });
+    taken.put('k7', Buffer.from('leased'), '77');
+    taken.commit();
+    const leased: PeerSnapshot = { ...snapshot, document: taken.save(), heads: taken.heads() };
+    const rejoin = new LineageRejoin({
+      state: b, self: laggard, intervalMs: 1_000, catchUpMs: 1_000, log,
+      askStatus: () => Promise.resolve({ ok: false, decided: null, lineage: taken.lineage().id, cut: '1' }),
+      fetchSnapshot: () => Promise.resolve(leased),
+      decided: () => undefined,
+      onRejoined: () => undefined,
+      wake: () => undefined,
+    });
+    rejoin.newerHeard(cluster);
+    await new Promise((resolve) => setImmediate(resolve));
+    const e = effects();
+    // As PeerReplication.beforeProposals: the patches from the rejoin's on are checked.
+    assert.ok(rejoin.rejoinAt(b, e, new ConflictLog(10, log)));
+    assert.equal(indexOf(b).get('k7'), 'leased');
+    assert.equal(deleteKeysOfEndedLeases(b, e, e.patches), 1);
+    assert.equal(indexOf(b).has('k7'), false);
+    assert.deepEqual(e.patches.map((p) => p.events.map((ev) => `${ev.type ?? 'PUT'} ${ev.kv!.key.toString()}`)).at(-1), ['DELETE k7']);
   });
 });

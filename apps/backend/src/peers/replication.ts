@@ -292,7 +292,8 @@ export class PeerReplication implements BatchPeers {
   }
 
   beforeProposals(state: NodeState, effects: BatchEffects): AppliedChange[] {
-    // First: the inbox's messages of the new lineage then apply to its document.
+    // First: the inbox's messages of the new lineage then apply to its document. Its revision is checked for ended leases below.
+    const peerRevisions = effects.patches.length;
     this.#rejoin.rejoinAt(state, effects, this.conflicts);
     const items = this.#currentLineageItems(state, this.#inbox);
     this.#inbox = [];
@@ -330,10 +331,9 @@ export class PeerReplication implements BatchPeers {
     const latest = new Map(pushes.map((push) => [push.from.id, push]));
     const now = Date.now();
     for (const push of latest.values()) this.#rounds.pushesApplied(push.from, holdsHeads(state.doc, push.heads), push.heads, now);
-    const peerRevisions = effects.patches.length;
     if (touched.size > 0) applyTouchedKeys(state, effects, touched, this.conflicts);
     for (const peer of answer.values()) this.#rounds.send(state.doc, peer, now);
-    // After the sync messages, which need a document without pending writes: a key a peer wrote with a lease that ended here meanwhile is deleted again (§8.6).
+    // After the sync messages, which need a document without pending writes: a key a peer wrote (or a rejoin took) with a lease that ended here meanwhile is deleted again (§8.6).
     deleteKeysOfEndedLeases(state, effects, effects.patches.slice(peerRevisions));
     this.#writeOwnRecord(state);
     this.#clockRecord.writeIfDue(state);
