@@ -36,13 +36,13 @@ export class ConflictLog {
   readonly #log: Logger;
   /** by loser identity (key, member, hlc), in insertion order: the ring and the "recorded once" set in one */
   readonly #records = new Map<string, ConflictRecord>();
-  readonly #totals: Record<ConflictKind, number> = { 'put/put': 0, 'put/delete': 0, 'delete/put': 0 };
+  readonly #totals: Record<ConflictKind, number> = noConflicts();
 
   readonly #nowMs: () => number;
   readonly #infoIntervalMs: number;
   /** when the last info line was written; conflicts since then, by kind */
   #infoAtMs = -Infinity;
-  #sinceInfo: Record<ConflictKind, number> = { 'put/put': 0, 'put/delete': 0, 'delete/put': 0 };
+  #sinceInfo: Record<ConflictKind, number> = noConflicts();
 
   /** `infoIntervalMs`: ECKD_CONFLICT_LOG_INTERVAL_MS (0: an info line for every conflict). */
   constructor(kept: number, log: Logger, opts: { infoIntervalMs?: number; nowMs?: () => number } = {}) {
@@ -68,7 +68,7 @@ export class ConflictLog {
       if (record.detectedAtUnixMs - this.#infoAtMs < this.#infoIntervalMs) continue;
       this.#log.info('conflicts', { since: this.#sinceInfo, latest: fields, eckd_conflicts_total: { ...this.#totals } });
       this.#infoAtMs = record.detectedAtUnixMs;
-      this.#sinceInfo = { 'put/put': 0, 'put/delete': 0, 'delete/put': 0 };
+      this.#sinceInfo = noConflicts();
     }
   }
 
@@ -81,6 +81,8 @@ export class ConflictLog {
     return { ...this.#totals };
   }
 }
+
+const noConflicts = (): Record<ConflictKind, number> => ({ 'put/put': 0, 'put/delete': 0, 'delete/put': 0 });
 
 /** ECKD_CONFLICT_LOG_INTERVAL_MS's default: at most one info line about conflicts per 10 s. */
 export const conflictLogIntervalDefaultMs = 10_000;
@@ -98,7 +100,7 @@ export function conflictListing(conflicts: ConflictLog | undefined, request: Non
   const kind = request.kind || undefined;
   const limit = Number(request.limit ?? 0);
   const matching = (conflicts?.list() ?? []).filter((c) => (key === undefined || c.key === key) && (kind === undefined || c.kind === kind));
-  const totals = conflicts?.totals() ?? { 'put/put': 0, 'put/delete': 0, 'delete/put': 0 };
+  const totals = conflicts?.totals() ?? noConflicts();
   return {
     conflicts: (limit > 0 ? matching.slice(0, limit) : matching).map((c) => ({
       key: Buffer.from(c.key, 'latin1'),
