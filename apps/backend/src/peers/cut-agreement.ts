@@ -56,6 +56,8 @@ export class CutAgreement {
   readonly link: CutLink;
   /** This member's proposer: what a due batch calls (cut-coordinator.ts, with ECKD_CUT_WITH_PEERS on). */
   readonly proposer: CutProposer;
+  /** The voters of the member set now, this member included (learners and members not started are not). */
+  readonly voters: () => readonly PeerMember[];
   /**
    * States waiting for an append, per (lineage, cut): the latest one, and
    * everyone waiting for it or an earlier one (a later state holds every
@@ -99,10 +101,11 @@ export class CutAgreement {
       acceptor: this.acceptor,
       log: opts.log,
     });
+    // A member added but not started has no name and cannot be asked: it is left out until it joins.
+    this.voters = () => named().filter((m) => !m.learner);
     this.proposer = new CutProposer({
       self,
-      // A member added but not started has no name and cannot be asked: it is left out until it joins.
-      voters: () => named().filter((m) => !m.learner),
+      voters: this.voters,
       members: named,
       ask: (to, step, timeoutMs) => this.link.ask(to, step, timeoutMs),
       learned: (proposal) => this.acceptor.decided(proposal),

@@ -4,7 +4,12 @@
 // - with ECKD_CUT_WITH_PEERS on, a batch after which the document is due by
 //   §5b's rule, on the newest lineage this member knows, with no cut in
 //   flight and no old lineage kept, calls the proposer with this member's
-//   heads at that boundary (asynchronously: writes go on);
+//   heads at that boundary (asynchronously: writes go on). The members'
+//   documents become due at nearly the same op count, so only the cut's
+//   preferred proposer (`preferredProposer`) proposes at once; another due
+//   member waits ECKD_CUT_ROUND_TIMEOUT_MS for the decision first, and
+//   proposes only if none came (the preferred one down, slower, or not
+//   proposing);
 // - a decision (the proposer's own, or one another member sent) starts the
 //   switch once the document holds H (looked at after every batch: the pushes
 //   and sync rounds bring it), whatever this member's own setting;
@@ -38,6 +43,10 @@ export interface CutCoordinatorOptions {
   proposer: CutProposer;
   /** ECKD_CUT_WITH_PEERS: §5b's due rule with ECKD_CUT_OPS and ECKD_REBASE_OPS_PER_KEY; absent: this member never proposes. */
   proposeWhenDue?: { minOps: number; opsPerLiveEntry: number };
+  /** the voters now, this member included: each cut's preferred proposer is one of them */
+  voters: () => readonly PeerMember[];
+  /** ECKD_CUT_ROUND_TIMEOUT_MS: how long a due member that is not the cut's preferred proposer waits for its decision before proposing */
+  proposeAfterMs: number;
   /** the largest document an append may carry (half the append bound, §5b) */
   documentBytesMax: number;
   /** ECKD_CUT_LAGGARD_HOLD_MS */
@@ -78,6 +87,8 @@ export class CutCoordinator {
   /** per peer (member id): when it was last heard on this member's lineage; a peer silent past the hold is left out of the floor */
   readonly #lastHeardMs = new Map<string, number>();
   readonly #startedMs: number;
+  /** since when this member, not the preferred proposer, has been due for the cut after a lineage ("lineage/cut") */
+  #dueSince: { cut: string; sinceMs: number } | undefined;
   /** the decision waits for H: logged once */
   #waitLogged = false;
   #stopped = false;
@@ -165,7 +176,7 @@ export class CutCoordinator {
     if (this.#kept || this.#switch) return;
     if (this.#decision) return this.#startSwitch(this.#decision);
     const due = this.#opts.proposeWhenDue;
-    if (due && !this.#proposing && historyCutDue(this.#opts.state, due.minOps, due.opsPerLiveEntry)) this.#propose();
+    if (due && !this.#proposing && historyCutDue(this.#opts.state, due.minOps, due.opsPerLiveEntry) && !this.#leavesProposalToOther()) this.#propose();
   }
 
   /** The switch is built: the next batch with revisions switches (the apply loop awaits `switchAt`). */
@@ -237,6 +248,20 @@ export class CutCoordinator {
     });
   }
 
+  /** Due, but the cut's preferred proposer is another voter, and the wait for its decision has not run out. */
+  #leavesProposalToOther(): boolean {
+    const lineage = this.#opts.state.doc.lineage();
+    const cut = lineage.cut + 1;
+    if (preferredProposer(this.#opts.voters(), cut)?.id === this.#opts.self.id) return false;
+    const key = `${lineage.id}/${cut}`;
+    const now = this.#now();
+    if (this.#dueSince?.cut !== key) {
+      this.#dueSince = { cut: key, sinceMs: now };
+      this.#opts.log.debug('cut due; its preferred proposer has the first turn', { lineage: lineage.id, cut, waitMs: this.#opts.proposeAfterMs });
+    }
+    return now - this.#dueSince.sinceMs < this.#opts.proposeAfterMs;
+  }
+
   #switchStartable(): boolean {
     const decision = this.#decision;
     return decision !== undefined && !this.#switch && !this.#kept && !this.#stopped && holdsHeads(this.#opts.state.doc, decision.heads);
@@ -285,4 +310,15 @@ export class CutCoordinator {
     this.#toDrop = lineageIdOnWire(kept.lineage);
     this.#opts.log.info('old lineage let go', { lineage: kept.lineage.id, cut: kept.lineage.cut, heldMs: held, notHeard: waiting.map((p) => p.name) });
   }
+}
+
+/**
+ * The voter whose turn it is to propose cut `cut` (§8.10, 1): the voters by
+ * id, the cut number modulo their count, so the turn goes round and every
+ * member reckons the same one from the same member table.
+ */
+export function preferredProposer(voters: readonly PeerMember[], cut: number): PeerMember | undefined {
+  if (voters.length === 0) return undefined;
+  const byId = [...voters].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : BigInt(a.id) > BigInt(b.id) ? 1 : 0));
+  return byId[cut % byId.length];
 }

@@ -189,6 +189,8 @@ export class PeerReplication implements BatchPeers {
       self: this.#self,
       proposer: this.cut.proposer,
       proposeWhenDue: opts.cutSwitch?.proposeWhenDue,
+      voters: this.cut.voters,
+      proposeAfterMs: opts.config.cut.roundTimeoutMs,
       // As main.ts reckons it with the default fragment limits: half of what one sender may send.
       documentBytesMax: opts.cutSwitch?.documentBytesMax ?? readFragmentLimits({}).senderBytesMax / 2,
       workerUrl: opts.cutSwitch?.workerUrl,
