@@ -245,7 +245,8 @@ export class ApplyLoop {
       // order and the append carries the batch span's trace context to the
       // persister.
       const stored = changed ? this.#opts.appends.store(appendContentOf(batch, patchBatch)) : undefined;
-      if (stored && peerChanges.length > 0) void stored.then(() => this.#opts.peers?.afterStored(peerChanges), () => undefined);
+      const rebase = batch.rebase;
+      if (stored && (peerChanges.length > 0 || rebase)) void stored.then(() => this.#opts.peers?.afterStored(peerChanges, rebase), () => undefined);
       if (stored) batch.cutAcceptor?.settle(stored);
       // async: the append fails on its own; sync: the commit fails with it.
       if (this.#opts.persistence === 'async') stored?.catch((err: unknown) => this.#fail(err));

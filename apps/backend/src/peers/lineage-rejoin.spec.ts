@@ -145,12 +145,12 @@ describe('a laggard rejoining a newer lineage', () => {
     rejoin.stop();
   });
 
-  test("a key the taken document shows with a lease no record holds is deleted by the rejoin's batch (§8.6)", async () => {
+  test("a key the taken document shows with a lease no record holds is deleted by the rejoin's batch (§8.6); once its rebase is stored, the origins it took are told", async () => {
     const { b, snapshot } = scenario();
-    // The cluster's document: a key written with lease 77, whose record is gone (revoked while a peer wrote with it).
+    // The cluster's document: node1's write at its revision 42 of a key with lease 77, whose record is gone (revoked while a peer wrote with it).
     const taken = loadKvDocument({ saved: snapshot.document });
     taken.put('k7', Buffer.from('leased'), '77');
-    taken.commit();
+    taken.commit({ member: 1n, revision: 42n });
     const leased: PeerSnapshot = { ...snapshot, document: taken.save(), heads: taken.heads() };
     const rejoin = new LineageRejoin({
       state: b, self: laggard, intervalMs: 1_000, catchUpMs: 1_000, log,
@@ -169,5 +169,10 @@ describe('a laggard rejoining a newer lineage', () => {
     assert.equal(deleteKeysOfEndedLeases(b, e, e.patches), 1);
     assert.equal(indexOf(b).has('k7'), false);
     assert.deepEqual(e.patches.map((p) => p.events.map((ev) => `${ev.type ?? 'PUT'} ${ev.kv!.key.toString()}`)).at(-1), ['DELETE k7']);
+    b.doc.commit({ member: b.clock!.member, revision: BigInt(b.store.revision) });
+    const rebase = rejoin.rebaseAt(b);
+    assert.deepEqual(rejoin.originsTaken({ ...rebase }), new Map(), 'another rebase (a switch\'s) is not the rejoin\'s');
+    assert.deepEqual(rejoin.originsTaken(rebase), new Map([[cluster.id, 42]]), "node1's revision 42, not this member's own");
+    assert.deepEqual(rejoin.originsTaken(rebase), new Map(), 'told once');
   });
 });

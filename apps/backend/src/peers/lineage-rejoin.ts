@@ -26,6 +26,7 @@ import { lineageOfStamp } from './lineage-stamp.js';
 import { applyTouchedKeys } from './peer-apply.js';
 import { holdsHeads } from './held-heads.js';
 import type { PeerMember } from './peer-link.js';
+import { originsByMember } from './snapshot-join.js';
 import type { PeerSnapshot } from './snapshot-stream.js';
 
 const rejoinsTotal = counter('eckd_cut_rejoins_total', "Rejoins of a newer lineage by a member's document, this member's own writes re-expressed (ARCHITECTURE §8.10, 6).");
@@ -53,6 +54,8 @@ export interface LineageRejoinOptions {
 
 interface Fetched {
   doc: KvDocument;
+  /** per other member (id, decimal): the highest revision of its the document holds; told by PeerStored once the rebase is stored, as a snapshot join tells them */
+  origins: Map<string, number>;
   from: PeerMember;
   bytes: number;
   fetchMs: number;
@@ -69,6 +72,10 @@ export class LineageRejoin {
   #fetched: Fetched | undefined;
   /** a rejoin swapped the document: the next batch with revisions carries it as a rebase */
   #rebaseDue = false;
+  /** per origin (member id, decimal) other than this member: the highest revision of its the taken document holds */
+  #originsTaken = new Map<string, number>();
+  /** the rebase handed out, and the origins it holds, told once its append is stored */
+  #rebaseOut: { rebase: Rebase; origins: ReadonlyMap<string, number> } | undefined;
   #stopped = false;
 
   constructor(opts: LineageRejoinOptions) {
@@ -120,6 +127,7 @@ export class LineageRejoin {
     const reexpressed = reexpressOwnWrites(fetched.doc, ownChanges, watermark);
     // Every key visible on either side: the index changes where their visible values differ.
     const touched = new Set([...previous.keys(), ...fetched.doc.keys()]);
+    this.#originsTaken = fetched.origins;
     state.doc = fetched.doc;
     previous.free();
     const revisions = effects.patches.length;
@@ -146,7 +154,21 @@ export class LineageRejoin {
   /** The append's rebase: the new lineage's document as this batch leaves it, so a restart loads it. */
   rebaseAt(state: NodeState): Rebase {
     this.#rebaseDue = false;
-    return { document: state.doc.save(), heads: state.doc.heads(), key_count: state.store.keyCount(), lineage: lineageIdOnWire(state.doc.lineage()) };
+    const rebase: Rebase = { document: state.doc.save(), heads: state.doc.heads(), key_count: state.store.keyCount(), lineage: lineageIdOnWire(state.doc.lineage()) };
+    this.#rebaseOut = { rebase, origins: this.#originsTaken };
+    this.#originsTaken = new Map();
+    return rebase;
+  }
+
+  /**
+   * Once `rebase` is stored: if it is this rejoin's, the origins the taken
+   * document held (member id → highest revision), for PeerStored; once.
+   */
+  originsTaken(rebase: Rebase): ReadonlyMap<string, number> {
+    if (this.#rebaseOut?.rebase !== rebase) return new Map();
+    const { origins } = this.#rebaseOut;
+    this.#rebaseOut = undefined;
+    return origins;
   }
 
   stop(): void {
@@ -185,7 +207,9 @@ export class LineageRejoin {
       if (!this.#stopped) log.warn('lineage rejoin: the snapshot is not on the newer lineage it announced', { from: from.name, lineage: lineage.id, cut: lineage.cut, announced: snapshot.lineage.id });
       return;
     }
-    this.#fetched = { doc, from, bytes: snapshot.document.length, fetchMs: this.#now() - started };
+    const origins = originsByMember(doc);
+    origins.delete(this.#opts.self.id);
+    this.#fetched = { doc, origins, from, bytes: snapshot.document.length, fetchMs: this.#now() - started };
     this.#opts.wake();
   }
 }

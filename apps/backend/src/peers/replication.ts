@@ -54,8 +54,12 @@ export interface BatchPeers {
    * requests it wrote). Later batches may be evaluated before that.
    */
   whenAppended(change: EncodedChange | undefined, lastRevision: number): () => void;
-  /** Once an append holding peers' changes is committed: tells each origin how far it is stored (PeerStored). */
-  afterStored(peerChanges: readonly AppliedChange[]): void;
+  /**
+   * Once an append holding peers' changes, or a rebase, is committed: tells
+   * each origin how far it is stored (PeerStored), including what a rejoin's
+   * rebase took of it (§8.10, 6).
+   */
+  afterStored(peerChanges: readonly AppliedChange[], rebase?: Rebase): void;
   /** A voter's state in the cut agreement for the batch's append to carry (AppendRequest.cut_acceptor, §8.10), if one waits. */
   cutAcceptorToStore(): CutAcceptorToStore | undefined;
   /** A lineage let go after a cut, whose stored changes the batch's append drops (AppendRequest.drop_lineage, §8.10, 5), if one waits. */
@@ -451,8 +455,8 @@ export class PeerReplication implements BatchPeers {
     return kept;
   }
 
-  afterStored(peerChanges: readonly AppliedChange[]): void {
-    const highest = new Map<string, number>();
+  afterStored(peerChanges: readonly AppliedChange[], rebase?: Rebase): void {
+    const highest = new Map<string, number>(rebase ? this.#rejoin.originsTaken(rebase) : []);
     for (const c of peerChanges) {
       if (!c.origin) continue;
       const member = String(c.origin.member);

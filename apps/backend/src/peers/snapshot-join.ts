@@ -125,7 +125,7 @@ export function startStateOf(snapshot: PeerSnapshot, self: PeerMember, from: Pee
   const leaseOwner: LeaseOwnerSelf = { memberHex: BigInt(self.id).toString(16).padStart(16, '0'), band: self.band };
   const peerSyncStates = new Map<string, Uint8Array>(snapshot.peerSyncStates.filter((s) => s.member !== self.id && s.member !== from.id).map((s) => [s.member, s.state]));
   peerSyncStates.set(from.id, encodedPeerSyncOfHeads(snapshot.heads));
-  const origins = new Map([...doc.originsHeld()].map(([hex, revision]) => [BigInt(`0x${hex}`).toString(), Number(revision)]));
+  const origins = originsByMember(doc);
   return { start: { store, doc, leases: checkedLeases(doc, store, leaseOwner), peerSyncStates, origins }, patches };
 }
 
@@ -182,4 +182,9 @@ async function storeSnapshot(opts: SnapshotJoinOptions, snapshot: PeerSnapshot, 
     },
     { attemptsMax: storeAttempts, delayInitialMs: 100, delayMaxMs: 1_000, onRetry: (err, attempt) => opts.log.warn("snapshot join: the snapshot's append failed, retrying", { attempt, err }) },
   );
+}
+
+/** Per member (id, decimal), the highest origin revision among the document's changes: what a member holding it tells each origin by PeerStored. */
+export function originsByMember(doc: KvDocument): Map<string, number> {
+  return new Map([...doc.originsHeld()].map(([hex, revision]) => [BigInt(`0x${hex}`).toString(), Number(revision)]));
 }
