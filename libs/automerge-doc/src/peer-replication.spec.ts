@@ -345,7 +345,8 @@ describe('sync', () => {
         const r = b.receiveSyncMessage(bSync, toB);
         r.applied.forEach((c) => applied.push(c.origin!.revision));
         r.touchedKeys.forEach((k) => touched.add(k));
-        assert.equal(r.missingDeps, false);
+        // r.missingDeps may be true for a round (in about 0.5% of runs): the sync message's Bloom filter can
+        // match a change the receiver lacks, so the sender leaves it out; a later round brings it.
       }
       const toA = b.generateSyncMessage(bSync);
       if (toA) assert.deepEqual(a.receiveSyncMessage(aSync, toA).applied, []);
@@ -354,6 +355,7 @@ describe('sync', () => {
     assert.deepEqual(applied, [1n, 2n]);
     assert.deepEqual([...touched].sort(), ['k1', 'k2']);
     assert.deepEqual(b.keys(), ['k1']);
+    assert.deepEqual(b.heads(), a.heads(), 'nothing left missing');
   });
 
   test('a dropped message stalls the round until the state is reset', () => {
